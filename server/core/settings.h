@@ -1,0 +1,74 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include <QMap>
+#include <QString>
+#include <QStringList>
+
+namespace Drawbridge {
+
+/** Typed settings with their defaults (contract §2). Persistence lives at the edge (ConfigLoader). */
+struct ServerSettings
+{
+    QString host = QStringLiteral("127.0.0.1");
+    int port = 8642;
+    int maxBodyMb = 16;
+    QStringList corsOrigins;
+    int requestTimeoutS = 600; ///< upper bound for one upstream request
+    int drainTimeoutS = 30;    ///< how long in-flight requests may finish after a drain
+};
+
+struct AdminSettings
+{
+    QString authToken; ///< empty = generated and kept in the keychain
+};
+
+struct LimitsSettings
+{
+    int defaultRpm = 60;
+    int queueTimeoutS = 30;
+    int maxQueue = 256; ///< bounded wait queue for slots
+};
+
+struct KiroSettings
+{
+    QString region = QStringLiteral("us-east-1");
+    QString defaultModel = QStringLiteral("claude-sonnet-4.5");
+    int slotsPerAccount = 3;
+    QString apiBaseUrl;
+    QString socialAuthBaseUrl;
+    QString oidcBaseUrl;
+    QStringList models = {
+        QStringLiteral("auto"),
+        QStringLiteral("claude-sonnet-4"),
+        QStringLiteral("claude-sonnet-4.5"),
+        QStringLiteral("claude-sonnet-4.6"),
+        QStringLiteral("claude-haiku-4.5"),
+        QStringLiteral("claude-opus-4.5"),
+        QStringLiteral("claude-opus-4.6"),
+        QStringLiteral("claude-opus-4.7"),
+    };
+    QMap<QString, QString> modelAliases;
+
+    QString effectiveApiBaseUrl() const;
+    QString effectiveSocialAuthBaseUrl() const;
+    QString effectiveOidcBaseUrl() const;
+};
+
+struct StorageSettings
+{
+    QString dataDir;           ///< empty = platform AppDataLocation
+    int retentionDays = 30;    ///< raw usage records older than this are pruned (rollups stay)
+    int flushIntervalMs = 250; ///< usage ledger batch interval
+};
+
+struct Settings
+{
+    ServerSettings server;
+    AdminSettings admin;
+    LimitsSettings limits;
+    KiroSettings kiro;
+    StorageSettings storage;
+};
+
+} // namespace Drawbridge
