@@ -1,0 +1,51 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include <QHash>
+#include <QString>
+
+#include <deque>
+
+namespace Drawbridge {
+
+class Clock;
+
+/**
+ * @brief Per-key sliding-log rate limiter: at most N requests admitted in any 60 s span.
+ *
+ * A log (not fixed buckets, not a token bucket) so the guarantee holds for every window, not just aligned ones.
+ * Memory per key is bounded by its limit. Single-threaded: used from the gateway thread.
+ */
+class RateLimiter final
+{
+public:
+    static constexpr qint64 windowMs = 60'000;
+
+    struct Decision
+    {
+        bool admitted = false;
+        int limit = 0;
+        int remaining = 0;   ///< after this decision
+        qint64 resetMs = 0;  ///< when one more request will be admitted (now, when there is room)
+        int retryAfterS = 0; ///< when refused: whole seconds until resetMs, at least 1
+        /** Unix seconds for X-RateLimit-Reset, rounded up so waiting until then always succeeds. */
+        qint64 resetUnixS() const { return (resetMs + 999) / 1000; }
+    };
+
+    explicit RateLimiter(const Clock &clock);
+
+    /** Admits and records one request for @p keyId if its window has room. */
+    Decision acquire(const QString &keyId, int limit);
+    /** The window state without recording anything (for displays). */
+    Decision peek(const QString &keyId, int limit);
+    /** Forgets a key (revoked or deleted). */
+    void forget(const QString &keyId);
+
+private:
+    Decision evaluate(std::deque<qint64> &log, int limit, qint64 now) const;
+
+    const Clock &m_clock;
+    QHash<QString, std::deque<qint64>> m_logs;
+};
+
+} // namespace Drawbridge

@@ -1,0 +1,40 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include <QProcessEnvironment>
+#include <QString>
+#include <QStringList>
+
+#include <optional>
+
+#include "result.h"
+#include "settings.h"
+
+namespace Drawbridge {
+
+/** What the command line may override (contract §1). Unset members leave the lower layers in force. */
+struct SettingsOverrides
+{
+    std::optional<QString> configPath;
+    std::optional<QString> dataDir;
+    std::optional<QString> host;
+    std::optional<int> port;
+};
+
+struct ResolvedSettings
+{
+    Settings settings;
+    QString configPath;   ///< the file that was read (or created), empty for none
+    QStringList warnings; ///< unknown keys and the like; shown, never fatal
+};
+
+/** Builds the effective settings: flag > environment > config file > default. */
+class SettingsResolver final
+{
+public:
+    /** @p defaultConfigPath is used when neither flag nor environment name a file; it is created if missing. */
+    static Result<ResolvedSettings> resolve(const SettingsOverrides &flags, const QProcessEnvironment &env,
+                                            const QString &defaultConfigPath);
+};
+
+} // namespace Drawbridge
