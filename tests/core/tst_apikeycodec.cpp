@@ -1,0 +1,80 @@
+// SPDX-License-Identifier: MIT
+#include <QSet>
+#include <QTest>
+
+#include "server/core/apikeycodec.h"
+
+using namespace Drawbridge;
+
+class TstApiKeyCodec : public QObject
+{
+    Q_OBJECT
+
+private Q_SLOTS:
+    void generatedKeysAreWellFormedAndUnique();
+    void parseId_data();
+    void parseId();
+    void hashIsSha256Hex();
+    void constantTimeEquals();
+};
+
+void TstApiKeyCodec::generatedKeysAreWellFormedAndUnique()
+{
+    QSet<QString> ids;
+    QSet<QString> keys;
+    for (int i = 0; i < 500; ++i) {
+        const auto g = ApiKeyCodec::generate();
+        QVERIFY(g.key.startsWith(QStringLiteral("db-") + g.id + u'-'));
+        QCOMPARE(g.id.size(), ApiKeyCodec::idLength);
+        QCOMPARE(g.key.size(), 3 + ApiKeyCodec::idLength + 1 + ApiKeyCodec::secretLength);
+        QCOMPARE(ApiKeyCodec::parseId(g.key), std::optional<QString>(g.id));
+        QCOMPARE(g.hash, ApiKeyCodec::hash(g.key));
+        ids.insert(g.id);
+        keys.insert(g.key);
+    }
+    QCOMPARE(keys.size(), 500);
+    QVERIFY(ids.size() > 495); // 40 bits of id: collisions are practically impossible at this count
+}
+
+void TstApiKeyCodec::parseId_data()
+{
+    QTest::addColumn<QString>("key");
+    QTest::addColumn<QString>("id");
+    const QString secret = QStringLiteral("AbCdEfGhIjKlMnOpQrStUvWxYz0123456789abcd");
+    QTest::newRow("valid") << (QStringLiteral("db-abcd2345-") + secret) << QStringLiteral("abcd2345");
+    QTest::newRow("no-prefix") << (QStringLiteral("sk-abcd2345-") + secret) << QString();
+    QTest::newRow("upper-id") << (QStringLiteral("db-ABCD2345-") + secret) << QString();
+    QTest::newRow("digit-1-not-base32") << (QStringLiteral("db-abcd2341-") + secret) << QString();
+    QTest::newRow("short-secret") << QStringLiteral("db-abcd2345-abc") << QString();
+    QTest::newRow("bad-secret-char") << (QStringLiteral("db-abcd2345-") + secret + u'!') << QString();
+    QTest::newRow("missing-dash") << (QStringLiteral("db-abcd2345x") + secret) << QString();
+    QTest::newRow("empty") << QString() << QString();
+}
+
+void TstApiKeyCodec::parseId()
+{
+    QFETCH(QString, key);
+    QFETCH(QString, id);
+    const auto parsed = ApiKeyCodec::parseId(key);
+    if (id.isEmpty())
+        QVERIFY(!parsed.has_value());
+    else
+        QCOMPARE(parsed.value(), id);
+}
+
+void TstApiKeyCodec::hashIsSha256Hex()
+{
+    QCOMPARE(ApiKeyCodec::hash(u"abc"),
+             QByteArray("ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"));
+}
+
+void TstApiKeyCodec::constantTimeEquals()
+{
+    QVERIFY(ApiKeyCodec::constantTimeEquals("abc", "abc"));
+    QVERIFY(!ApiKeyCodec::constantTimeEquals("abc", "abd"));
+    QVERIFY(!ApiKeyCodec::constantTimeEquals("abc", "abcd"));
+    QVERIFY(ApiKeyCodec::constantTimeEquals(QByteArray(), QByteArray()));
+}
+
+QTEST_GUILESS_MAIN(TstApiKeyCodec)
+#include "tst_apikeycodec.moc"
