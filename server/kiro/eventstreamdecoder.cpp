@@ -1,0 +1,240 @@
+// SPDX-License-Identifier: MIT
+#include "eventstreamdecoder.h"
+
+#include <QtEndian>
+
+#include "server/kiro/crc32.h"
+
+namespace Drawbridge {
+
+namespace {
+
+quint32 readU32(const char *p)
+{
+    return qFromBigEndian<quint32>(p);
+}
+
+} // namespace
+
+EventStreamDecoder::EventStreamDecoder(qsizetype maxFrameBytes) : m_maxFrameBytes(maxFrameBytes) { }
+
+void EventStreamDecoder::reset()
+{
+    m_buffer.clear();
+    m_pos = 0;
+    m_preludeChecked = false;
+    m_error.clear();
+}
+
+void EventStreamDecoder::compact()
+{
+    if (m_pos == 0)
+        return;
+    if (m_pos >= m_buffer.size())
+        m_buffer.clear();
+    else
+        m_buffer.remove(0, m_pos);
+    m_pos = 0;
+}
+
+void EventStreamDecoder::feed(const char *data, qsizetype size)
+{
+    if (hasError() || size <= 0)
+        return;
+    compact();
+    m_buffer.append(data, size);
+    // Reject an impossible length as soon as the prelude is in, instead of buffering up to it.
+    checkPrelude();
+}
+
+void EventStreamDecoder::feed(const QByteArray &chunk)
+{
+    if (hasError() || chunk.isEmpty())
+        return;
+    if (m_pos >= m_buffer.size()) {
+        m_buffer = chunk;
+        m_pos = 0;
+    } else {
+        compact();
+        m_buffer.append(chunk);
+    }
+    checkPrelude();
+}
+
+void EventStreamDecoder::fail(const QString &message)
+{
+    m_error = message;
+    m_buffer.clear();
+    m_pos = 0;
+}
+
+bool EventStreamDecoder::checkPrelude()
+{
+    if (hasError())
+        return false;
+    if (m_preludeChecked)
+        return true;
+    if (bufferedBytes() < preludeBytes)
+        return false;
+    const char *p = m_buffer.constData() + m_pos;
+    const quint32 total = readU32(p);
+    const quint32 headersLength = readU32(p + 4);
+    if (Crc32::compute(p, 8) != readU32(p + 8)) {
+        fail(QStringLiteral("event stream: prelude CRC mismatch"));
+        return false;
+    }
+    if (total < quint32(minFrameBytes) || qint64(total) > qint64(m_maxFrameBytes)) {
+        fail(QStringLiteral("event stream: invalid frame length %1").arg(total));
+        return false;
+    }
+    if (headersLength > total - quint32(minFrameBytes)) {
+        fail(QStringLiteral("event stream: headers length %1 exceeds frame length %2")
+                 .arg(headersLength)
+                 .arg(total));
+        return false;
+    }
+    m_preludeChecked = true;
+    return true;
+}
+
+std::optional<EventStreamFrame> EventStreamDecoder::next()
+{
+    if (!checkPrelude())
+        return std::nullopt;
+    const char *p = m_buffer.constData() + m_pos;
+    const qsizetype total = qsizetype(readU32(p));
+    if (bufferedBytes() < total)
+        return std::nullopt;
+    const qsizetype headersLength = qsizetype(readU32(p + 4));
+    if (Crc32::compute(p, total - 4) != readU32(p + total - 4)) {
+        fail(QStringLiteral("event stream: message CRC mismatch"));
+        return std::nullopt;
+    }
+
+    EventStreamFrame frame;
+    if (!parseHeaders(p + preludeBytes, headersLength, frame))
+        return std::nullopt;
+    const qsizetype payloadOffset = preludeBytes + headersLength;
+    frame.payload = QByteArray(p + payloadOffset, total - payloadOffset - 4);
+
+    m_pos += total;
+    m_preludeChecked = false;
+    if (m_pos >= m_buffer.size()) {
+        // Drop our reference at once so a shared network chunk can be freed or reused.
+        m_buffer = QByteArray();
+        m_pos = 0;
+    }
+    return frame;
+}
+
+bool EventStreamDecoder::parseHeaders(const char *p, qsizetype size, EventStreamFrame &frame)
+{
+    using Type = EventStreamHeader::Type;
+    qsizetype i = 0;
+    const auto need = [&](qsizetype n) { return size - i >= n; };
+    while (i < size) {
+        const auto nameLength = qsizetype(quint8(p[i++]));
+        if (nameLength == 0 || !need(nameLength + 1)) {
+            fail(QStringLiteral("event stream: malformed header name"));
+            return false;
+        }
+        const QByteArrayView name(p + i, nameLength);
+        i += nameLength;
+        const auto type = quint8(p[i++]);
+        EventStreamHeader header;
+        header.type = Type(type);
+        qsizetype fixed = -1;
+        switch (Type(type)) {
+        case Type::BoolTrue:
+            header.integer = 1;
+            fixed = 0;
+            break;
+        case Type::BoolFalse:
+            fixed = 0;
+            break;
+        case Type::Byte:
+            fixed = 1;
+            break;
+        case Type::Short:
+            fixed = 2;
+            break;
+        case Type::Int:
+            fixed = 4;
+            break;
+        case Type::Long:
+        case Type::Timestamp:
+            fixed = 8;
+            break;
+        case Type::Uuid:
+            fixed = 16;
+            break;
+        case Type::ByteArray:
+        case Type::String: {
+            if (!need(2)) {
+                fail(QStringLiteral("event stream: truncated header value"));
+                return false;
+            }
+            const auto length = qsizetype(qFromBigEndian<quint16>(p + i));
+            i += 2;
+            if (!need(length)) {
+                fail(QStringLiteral("event stream: truncated header value"));
+                return false;
+            }
+            const QByteArrayView value(p + i, length);
+            i += length;
+            if (type == quint8(Type::String) && name.startsWith(':')) {
+                if (name == ":message-type")
+                    frame.messageType = value.toByteArray();
+                else if (name == ":event-type")
+                    frame.eventType = value.toByteArray();
+                else if (name == ":exception-type")
+                    frame.exceptionType = value.toByteArray();
+                else if (name == ":content-type")
+                    frame.contentType = value.toByteArray();
+                else if (name == ":error-code")
+                    frame.errorCode = value.toByteArray();
+                else if (name == ":error-message")
+                    frame.errorMessage = value.toByteArray();
+            }
+            if (m_keepAllHeaders)
+                header.bytes = value.toByteArray();
+            break;
+        }
+        default:
+            fail(QStringLiteral("event stream: unknown header value type %1").arg(type));
+            return false;
+        }
+        if (fixed > 0) {
+            if (!need(fixed)) {
+                fail(QStringLiteral("event stream: truncated header value"));
+                return false;
+            }
+            switch (fixed) {
+            case 1:
+                header.integer = qint8(p[i]);
+                break;
+            case 2:
+                header.integer = qFromBigEndian<qint16>(p + i);
+                break;
+            case 4:
+                header.integer = qFromBigEndian<qint32>(p + i);
+                break;
+            case 8:
+                header.integer = qFromBigEndian<qint64>(p + i);
+                break;
+            default:
+                if (m_keepAllHeaders)
+                    header.bytes = QByteArray(p + i, fixed);
+                break;
+            }
+            i += fixed;
+        }
+        if (m_keepAllHeaders) {
+            header.name = name.toByteArray();
+            frame.headers.push_back(std::move(header));
+        }
+    }
+    return true;
+}
+
+} // namespace Drawbridge
