@@ -1,0 +1,56 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include <QByteArray>
+#include <QString>
+
+namespace Drawbridge {
+
+/** Every failure the gateway answers with; mapped to HTTP once (OpenAI shape here, Anthropic shape elsewhere). */
+enum class ApiErrorKind {
+    InvalidApiKey,
+    KeyRevoked,
+    KeyExpired,
+    InvalidAdminToken,
+    ModelNotAllowed,
+    OriginNotAllowed,
+    HostNotAllowed,
+    RouteNotFound,
+    ModelNotFound,
+    ResourceNotFound,
+    MethodNotAllowed,
+    PayloadTooLarge,
+    InvalidJson,
+    InvalidRequest,
+    ContextTooLong,
+    RateLimited,
+    PoolBusy,
+    UpstreamError,
+    UpstreamTimeout,
+    Draining,
+    NoUpstream,
+    Internal,
+};
+
+struct ApiError
+{
+    ApiErrorKind kind = ApiErrorKind::Internal;
+    QString message;
+    QString param;       ///< the offending request field, when there is one
+    int retryAfterS = 0; ///< adds Retry-After when > 0
+};
+
+/** Status, OpenAI `type` and `code` of an error kind (contract §3). */
+struct ApiErrorInfo
+{
+    int status;
+    const char *type;
+    const char *code; ///< nullptr = JSON null
+};
+
+ApiErrorInfo apiErrorInfo(ApiErrorKind kind);
+
+/** `{"error":{"message","type","param","code"}}` */
+QByteArray openAiErrorBody(const ApiError &error);
+
+} // namespace Drawbridge

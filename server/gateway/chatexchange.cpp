@@ -1,0 +1,231 @@
+// SPDX-License-Identifier: MIT
+#include "chatexchange.h"
+
+#include <QTcpSocket>
+
+#include "httpresponder.h"
+#include "server/core/clock.h"
+#include "server/core/logging.h"
+
+namespace Drawbridge {
+
+/** Adds the time spent in a callback to the gateway-overhead figure. */
+class ChatExchange::OverheadScope
+{
+public:
+    explicit OverheadScope(ChatExchange &e)
+        : m_e(e)
+        , m_start(e.m_clock.monotonicNs())
+    {
+    }
+    ~OverheadScope() { m_e.m_overheadNs += m_e.m_clock.monotonicNs() - m_start; }
+    OverheadScope(const OverheadScope &) = delete;
+    OverheadScope &operator=(const OverheadScope &) = delete;
+
+private:
+    ChatExchange &m_e;
+    qint64 m_start;
+};
+
+ChatExchange::ChatExchange(const Clock &clock, std::shared_ptr<HttpResponder> responder,
+                           std::unique_ptr<ChatRenderer> renderer, RequestRecord record, qint64 startedNs, int timeoutS,
+                           FinishedCallback finished)
+    : m_clock(clock)
+    , m_responder(std::move(responder))
+    , m_renderer(std::move(renderer))
+    , m_record(std::move(record))
+    , m_finished(std::move(finished))
+    , m_startedNs(startedNs)
+{
+    m_timeout.setSingleShot(true);
+    m_timeout.setInterval(std::chrono::seconds(timeoutS));
+    connect(&m_timeout, &QTimer::timeout, this, &ChatExchange::onTimeout);
+    if (QTcpSocket *s = m_responder->socket())
+        m_disconnect = connect(s, &QAbstractSocket::disconnected, this, &ChatExchange::onClientGone);
+}
+
+ChatExchange::~ChatExchange()
+{
+    disconnect(m_disconnect);
+    // Cancel first: the call must not outlive the sink it reports to.
+    m_call.reset();
+}
+
+void ChatExchange::start(Provider &provider, ChatRequest request, qint64 overheadNs)
+{
+    m_overheadNs = overheadNs;
+    m_timeout.start();
+    m_upstreamStartNs = m_clock.monotonicNs();
+    m_call = provider.start(std::move(request), this);
+}
+
+void ChatExchange::firstOutput()
+{
+    if (m_record.ttftMs < 0)
+        m_record.ttftMs = (m_clock.monotonicNs() - m_startedNs) / 1'000'000;
+}
+
+void ChatExchange::onStart(const ProviderStartInfo &info)
+{
+    if (m_done)
+        return;
+    OverheadScope scope(*this);
+    m_record.accountId = info.accountId;
+    m_begun = true;
+    m_renderer->begin();
+}
+
+void ChatExchange::onTextDelta(const QString &text)
+{
+    if (m_done)
+        return;
+    OverheadScope scope(*this);
+    firstOutput();
+    m_renderer->text(text);
+}
+
+void ChatExchange::onReasoningDelta(const QString &text)
+{
+    if (m_done)
+        return;
+    OverheadScope scope(*this);
+    firstOutput();
+    m_renderer->reasoning(text);
+}
+
+void ChatExchange::onToolCallStart(int index, const QString &id, const QString &name)
+{
+    if (m_done)
+        return;
+    OverheadScope scope(*this);
+    firstOutput();
+    m_renderer->toolCallStart(index, id, name);
+}
+
+void ChatExchange::onToolCallArgumentsDelta(int index, const QString &fragment)
+{
+    if (m_done)
+        return;
+    OverheadScope scope(*this);
+    m_renderer->toolCallArguments(index, fragment);
+}
+
+void ChatExchange::onUsage(const Usage &usage)
+{
+    m_record.usage = usage;
+}
+
+void ChatExchange::onKeepAlive()
+{
+    if (m_done)
+        return;
+    m_renderer->keepAlive();
+}
+
+void ChatExchange::onFinish(FinishReason reason)
+{
+    if (m_done)
+        return;
+    {
+        OverheadScope scope(*this);
+        if (!m_begun) {
+            m_begun = true;
+            m_renderer->begin();
+        }
+        m_renderer->finish(reason, m_record.usage);
+    }
+    complete(QStringLiteral("success"), 200);
+}
+
+ApiError ChatExchange::toApiError(const ProviderError &error)
+{
+    ApiErrorKind kind = ApiErrorKind::Internal;
+    switch (error.kind) {
+    case ProviderErrorKind::InvalidRequest:
+        kind = ApiErrorKind::InvalidRequest;
+        break;
+    case ProviderErrorKind::ContextTooLong:
+        kind = ApiErrorKind::ContextTooLong;
+        break;
+    case ProviderErrorKind::ModelUnavailable:
+        kind = ApiErrorKind::ModelNotFound;
+        break;
+    case ProviderErrorKind::PoolBusy:
+        kind = ApiErrorKind::PoolBusy;
+        break;
+    case ProviderErrorKind::NoUpstream:
+        kind = ApiErrorKind::NoUpstream;
+        break;
+    case ProviderErrorKind::Draining:
+        kind = ApiErrorKind::Draining;
+        break;
+    case ProviderErrorKind::UpstreamError:
+        kind = ApiErrorKind::UpstreamError;
+        break;
+    case ProviderErrorKind::UpstreamTimeout:
+        kind = ApiErrorKind::UpstreamTimeout;
+        break;
+    case ProviderErrorKind::Internal:
+        kind = ApiErrorKind::Internal;
+        break;
+    }
+    return ApiError{kind, error.message, {}, error.retryAfterS};
+}
+
+void ChatExchange::onError(const ProviderError &error)
+{
+    if (m_done)
+        return;
+    const ApiError api = toApiError(error);
+    {
+        OverheadScope scope(*this);
+        m_renderer->fail(api, m_begun);
+    }
+    QString status = QStringLiteral("error");
+    if (error.kind == ProviderErrorKind::PoolBusy)
+        status = QStringLiteral("pool_busy");
+    else if (error.kind == ProviderErrorKind::UpstreamError || error.kind == ProviderErrorKind::UpstreamTimeout)
+        status = QStringLiteral("upstream_error");
+    else if (error.kind == ProviderErrorKind::NoUpstream || error.kind == ProviderErrorKind::Draining)
+        status = QStringLiteral("unavailable");
+    complete(status, m_begun ? 200 : apiErrorInfo(api.kind).status, error.message);
+}
+
+void ChatExchange::onClientGone()
+{
+    if (m_done)
+        return;
+    qCDebug(lcGateway) << "client closed the connection; cancelling request of key" << m_record.keyId;
+    m_call.reset();
+    complete(QStringLiteral("client_closed"), 499, QStringLiteral("client closed the connection"));
+}
+
+void ChatExchange::onTimeout()
+{
+    if (m_done)
+        return;
+    m_call.reset();
+    const ApiError err{ApiErrorKind::UpstreamTimeout, QStringLiteral("The upstream did not finish within the request timeout.")};
+    m_renderer->fail(err, m_begun);
+    complete(QStringLiteral("upstream_error"), m_begun ? 200 : 504, err.message);
+}
+
+void ChatExchange::complete(const QString &status, int httpStatus, const QString &message)
+{
+    m_done = true;
+    m_timeout.stop();
+    disconnect(m_disconnect);
+    const qint64 now = m_clock.monotonicNs();
+    m_record.status = status;
+    m_record.httpStatus = httpStatus;
+    m_record.errorMessage = message;
+    m_record.latencyMs = (now - m_startedNs) / 1'000'000;
+    m_record.overheadSeconds = double(m_overheadNs) / 1e9;
+    m_record.upstreamSeconds = double(now - m_upstreamStartNs) / 1e9;
+    if (m_finished)
+        m_finished(m_record);
+    // The provider may be inside a callback into us: release the call and ourselves once it has returned.
+    deleteLater();
+}
+
+} // namespace Drawbridge

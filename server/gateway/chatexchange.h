@@ -1,0 +1,76 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include <QObject>
+#include <QTimer>
+
+#include <functional>
+#include <memory>
+
+#include "chatrenderer.h"
+#include "server/core/provider.h"
+#include "server/core/requestrecord.h"
+
+namespace Drawbridge {
+
+class Clock;
+class HttpResponder;
+
+/**
+ * @brief One chat request in flight: provider call + renderer + bookkeeping.
+ *
+ * Owns the ProviderCall, so destroying the exchange cancels the upstream request and frees its slot. It
+ * deletes itself after the terminal event, when the client disconnects, or at the safety timeout, and reports
+ * exactly one RequestRecord on every path.
+ */
+class ChatExchange final : public QObject, public ProviderSink
+{
+    Q_OBJECT
+    Q_DISABLE_COPY_MOVE(ChatExchange)
+
+public:
+    using FinishedCallback = std::function<void(const RequestRecord &)>;
+
+    ChatExchange(const Clock &clock, std::shared_ptr<HttpResponder> responder, std::unique_ptr<ChatRenderer> renderer,
+                 RequestRecord record, qint64 startedNs, int timeoutS, FinishedCallback finished);
+    ~ChatExchange() override;
+
+    /** Starts the provider call; @p overheadNs is the gateway time spent before this point. */
+    void start(Provider &provider, ChatRequest request, qint64 overheadNs);
+
+    void onStart(const ProviderStartInfo &info) override;
+    void onTextDelta(const QString &text) override;
+    void onReasoningDelta(const QString &text) override;
+    void onToolCallStart(int index, const QString &id, const QString &name) override;
+    void onToolCallArgumentsDelta(int index, const QString &fragment) override;
+    void onUsage(const Usage &usage) override;
+    void onKeepAlive() override;
+    void onFinish(FinishReason reason) override;
+    void onError(const ProviderError &error) override;
+
+    static ApiError toApiError(const ProviderError &error);
+
+private:
+    void firstOutput();
+    void complete(const QString &status, int httpStatus, const QString &message = {});
+    void onClientGone();
+    void onTimeout();
+
+    class OverheadScope;
+
+    const Clock &m_clock;
+    std::shared_ptr<HttpResponder> m_responder;
+    std::unique_ptr<ChatRenderer> m_renderer;
+    std::unique_ptr<ProviderCall> m_call;
+    RequestRecord m_record;
+    FinishedCallback m_finished;
+    QTimer m_timeout;
+    qint64 m_startedNs;
+    qint64 m_upstreamStartNs = 0;
+    qint64 m_overheadNs = 0;
+    bool m_begun = false;
+    bool m_done = false;
+    QMetaObject::Connection m_disconnect;
+};
+
+} // namespace Drawbridge

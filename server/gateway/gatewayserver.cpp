@@ -1,0 +1,417 @@
+// SPDX-License-Identifier: MIT
+#include "gatewayserver.h"
+
+#include <QCryptographicHash>
+#include <QHostAddress>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QTcpSocket>
+
+#include "adminkeysroute.h"
+#include "chatcompletionsroute.h"
+#include "guardedtcpserver.h"
+#include "keyservice.h"
+#include "server/core/adminmodule.h"
+#include "server/core/apikeycodec.h"
+#include "server/core/clock.h"
+#include "server/core/logging.h"
+#include "server/core/modelcatalog.h"
+#include "server/core/provider.h"
+#include "server/core/ratelimiter.h"
+
+namespace Drawbridge {
+
+namespace {
+
+constexpr qint64 headerSlackBytes = 64 * 1024;
+
+QByteArray bearerToken(const RouteRequest &r)
+{
+    const QByteArray auth = r.header("authorization").trimmed();
+    if (auth.size() > 7 && auth.left(7).toLower() == "bearer ")
+        return auth.mid(7).trimmed();
+    return r.header("x-api-key").trimmed();
+}
+
+QByteArray methodName(QHttpServerRequest::Method m)
+{
+    using M = QHttpServerRequest::Method;
+    switch (m) {
+    case M::Get:
+        return QByteArrayLiteral("GET");
+    case M::Put:
+        return QByteArrayLiteral("PUT");
+    case M::Delete:
+        return QByteArrayLiteral("DELETE");
+    case M::Post:
+        return QByteArrayLiteral("POST");
+    case M::Head:
+        return QByteArrayLiteral("HEAD");
+    case M::Options:
+        return QByteArrayLiteral("OPTIONS");
+    case M::Patch:
+        return QByteArrayLiteral("PATCH");
+    case M::Connect:
+        return QByteArrayLiteral("CONNECT");
+    case M::Trace:
+        return QByteArrayLiteral("TRACE");
+    default:
+        return QByteArrayLiteral("UNKNOWN");
+    }
+}
+
+} // namespace
+
+GatewayServer::GatewayServer(GatewayServices services, QObject *parent)
+    : QAbstractHttpServer(parent)
+    , m_services(std::move(services))
+    , m_guard(m_services.settings.server.host, m_services.settings.server.corsOrigins)
+    , m_maxBodyBytes(qint64(m_services.settings.server.maxBodyMb) * 1024 * 1024)
+{
+    registerRoutes();
+}
+
+GatewayServer::~GatewayServer() = default;
+
+void GatewayServer::registerRoutes()
+{
+    m_router.add("GET", QStringLiteral("/health"), [](GatewayServer &s, RouteRequest &r) { s.handleHealth(r); });
+    m_router.add("GET", QStringLiteral("/metrics"), [](GatewayServer &s, RouteRequest &r) { s.handleMetrics(r); });
+    m_router.add("GET", QStringLiteral("/v1/models"), [](GatewayServer &s, RouteRequest &r) { s.handleModels(r); });
+    m_router.add("GET", QStringLiteral("/v1/models/{id}"), [](GatewayServer &s, RouteRequest &r) { s.handleModel(r); });
+    m_router.add("POST", QStringLiteral("/v1/chat/completions"), &handleChatCompletions);
+    m_router.add("POST", QStringLiteral("/admin/keys"), &handleCreateKey);
+    m_router.add("GET", QStringLiteral("/admin/keys"), &handleListKeys);
+    m_router.add("GET", QStringLiteral("/admin/keys/{id}"), &handleGetKey);
+    m_router.add("PATCH", QStringLiteral("/admin/keys/{id}"), &handlePatchKey);
+    m_router.add("DELETE", QStringLiteral("/admin/keys/{id}"), &handleRevokeKey);
+    m_router.add("POST", QStringLiteral("/admin/drain"), [](GatewayServer &s, RouteRequest &r) { s.handleDrain(r); });
+    m_router.add("GET", QStringLiteral("/admin/metrics"),
+                 [](GatewayServer &s, RouteRequest &r) { s.handleAdminMetrics(r); });
+}
+
+Result<quint16> GatewayServer::start()
+{
+    const QString host = m_services.settings.server.host;
+    QHostAddress address;
+    if (host.compare(QLatin1String("localhost"), Qt::CaseInsensitive) == 0)
+        address = QHostAddress(QHostAddress::LocalHost);
+    else if (!address.setAddress(host))
+        return Error{QStringLiteral("server.host \"%1\" is not an IP address (use 127.0.0.1, ::1 or 0.0.0.0)").arg(host)};
+
+    auto *tcp = new GuardedTcpServer(m_maxBodyBytes + headerSlackBytes, this);
+    if (!tcp->listen(address, quint16(m_services.settings.server.port))) {
+        const QString reason = tcp->serverError() == QAbstractSocket::AddressInUseError
+            ? QStringLiteral("port %1 is already in use (another Drawbridge?); choose another with --port")
+                  .arg(m_services.settings.server.port)
+            : tcp->errorString();
+        delete tcp;
+        return Error{QStringLiteral("cannot listen on %1:%2: %3").arg(host).arg(m_services.settings.server.port).arg(reason)};
+    }
+    m_tcp = tcp;
+    bind(tcp);
+    m_port = tcp->serverPort();
+    m_guard.setPort(m_port);
+    return m_port;
+}
+
+void GatewayServer::stop()
+{
+    if (m_tcp)
+        m_tcp->close();
+}
+
+QString GatewayServer::baseUrl() const
+{
+    QString host = m_services.settings.server.host;
+    if (host == QLatin1String("0.0.0.0"))
+        host = QStringLiteral("127.0.0.1");
+    if (host.contains(u':'))
+        host = u'[' + host + u']';
+    return QStringLiteral("http://%1:%2").arg(host).arg(m_port);
+}
+
+void GatewayServer::setAdminToken(const QString &token)
+{
+    m_adminTokenHash = QCryptographicHash::hash(token.toUtf8(), QCryptographicHash::Sha256);
+}
+
+void GatewayServer::startDrain()
+{
+    if (m_draining)
+        return;
+    m_draining = true;
+    qCInfo(lcGateway) << "draining:" << m_inFlight << "request(s) in flight";
+    Q_EMIT drainingChanged(true);
+    if (m_inFlight == 0)
+        Q_EMIT drained();
+}
+
+void GatewayServer::exchangeStarted()
+{
+    ++m_inFlight;
+}
+
+void GatewayServer::exchangeEnded()
+{
+    --m_inFlight;
+    if (m_draining && m_inFlight == 0)
+        Q_EMIT drained();
+}
+
+bool GatewayServer::handleRequest(const QHttpServerRequest &request, QTcpSocket *socket)
+{
+    const bool keepAlive = request.value("connection").toLower() != "close";
+    RouteRequest r{request, {}, request.url().path(), {}, std::make_shared<HttpResponder>(socket, keepAlive),
+                   m_services.clock.monotonicNs(), m_services.clock.nowMs()};
+    r.method = methodName(request.method());
+
+    if (r.method == "OPTIONS") {
+        const auto pf = m_guard.preflight(r.header("host"), r.header("origin"), r.header("access-control-request-headers"));
+        if (pf.status != 204) {
+            sendError(r, ApiError{ApiErrorKind::OriginNotAllowed,
+                                  QStringLiteral("Origin not allowed; add it to server.cors_origins to let a web page call Drawbridge")});
+        } else {
+            r.responder->send(204, {}, {}, pf.headers);
+        }
+        return true;
+    }
+
+    HttpHeaders cors;
+    if (const auto refused = m_guard.check(r.header("host"), r.header("origin"), cors)) {
+        qCInfo(lcGateway) << "refused" << r.method << r.path << refused->message;
+        sendError(r, *refused);
+        return true;
+    }
+    for (const auto &h : cors)
+        r.responder->addHeader(h.first, h.second);
+
+    if (request.body().size() > m_maxBodyBytes) {
+        sendError(r, ApiError{ApiErrorKind::PayloadTooLarge,
+                              QStringLiteral("Request body of %1 bytes exceeds the limit of %2 MB (server.max_body_mb).")
+                                  .arg(request.body().size())
+                                  .arg(m_services.settings.server.maxBodyMb)});
+        return true;
+    }
+
+    // Admin collections served by lower layers.
+    if (r.path.startsWith(QLatin1String("/admin/"))) {
+        const QStringList segs = r.path.split(u'/', Qt::SkipEmptyParts);
+        for (AdminModule *m : m_services.adminModules) {
+            if (segs.size() >= 2 && segs[1] == m->collection()) {
+                handleAdminModule(r);
+                return true;
+            }
+        }
+    }
+
+    const auto match = m_router.match(r.method, r.path);
+    if (!match.handler) {
+        if (!match.allowed.isEmpty()) {
+            r.responder->addHeader("Allow", match.allowed.join(", "));
+            sendError(r, ApiError{ApiErrorKind::MethodNotAllowed,
+                                  QStringLiteral("Method %1 is not allowed on %2.").arg(QString::fromLatin1(r.method), r.path)});
+        } else {
+            sendError(r, ApiError{ApiErrorKind::RouteNotFound,
+                                  QStringLiteral("Unknown request URL: %1 %2.").arg(QString::fromLatin1(r.method), r.path)});
+        }
+        return true;
+    }
+    r.params = match.params;
+    (*match.handler)(*this, r);
+    return true;
+}
+
+void GatewayServer::missingHandler(const QHttpServerRequest &request, QTcpSocket *socket)
+{
+    HttpResponder responder(socket, true);
+    responder.sendJson(404, openAiErrorBody(ApiError{ApiErrorKind::RouteNotFound,
+                                                     QStringLiteral("Unknown request URL: %1.").arg(request.url().path())}));
+}
+
+void GatewayServer::sendError(RouteRequest &request, const ApiError &error)
+{
+    HttpHeaders h;
+    if (error.retryAfterS > 0)
+        h.append({QByteArrayLiteral("Retry-After"), QByteArray::number(error.retryAfterS)});
+    request.responder->sendJson(apiErrorInfo(error.kind).status, openAiErrorBody(error), h);
+}
+
+void GatewayServer::reportFinished(const RequestRecord &record)
+{
+    for (RequestObserver *o : m_services.observers)
+        o->requestFinished(record);
+    Q_EMIT requestFinished(record);
+}
+
+void GatewayServer::recordRejected(RouteRequest &request, const QString &keyId, int status, const QString &statusLabel)
+{
+    RequestRecord rec;
+    rec.startedMs = request.startedMs;
+    rec.keyId = keyId;
+    rec.endpoint = request.path.endsWith(QLatin1String("/messages")) ? QStringLiteral("messages") : QStringLiteral("chat");
+    rec.httpStatus = status;
+    rec.status = statusLabel;
+    rec.latencyMs = (m_services.clock.monotonicNs() - request.startedNs) / 1'000'000;
+    rec.overheadSeconds = double(m_services.clock.monotonicNs() - request.startedNs) / 1e9;
+    reportFinished(rec);
+}
+
+const ApiKeyRecord *GatewayServer::admitClient(RouteRequest &request)
+{
+    if (m_draining) {
+        sendError(request, ApiError{ApiErrorKind::Draining, QStringLiteral("Drawbridge is shutting down; retry shortly."), {}, 5});
+        return nullptr;
+    }
+    const QByteArray token = bearerToken(request);
+    if (token.isEmpty()) {
+        sendError(request, ApiError{ApiErrorKind::InvalidApiKey,
+                                    QStringLiteral("You didn't provide an API key. Send a Drawbridge key (db-…) as 'Authorization: Bearer <key>'.")});
+        recordRejected(request, {}, 401, QStringLiteral("unauthorized"));
+        return nullptr;
+    }
+    const auto auth = m_services.keys.authenticate(QString::fromLatin1(token));
+    if (const ApiError *err = std::get_if<ApiError>(&auth)) {
+        sendError(request, *err);
+        recordRejected(request, {}, 401, QStringLiteral("unauthorized"));
+        return nullptr;
+    }
+    const ApiKeyRecord *key = std::get<const ApiKeyRecord *>(auth);
+    const int limit = key->rateLimitRpm.value_or(m_services.settings.limits.defaultRpm);
+    const RateLimiter::Decision d = m_services.limiter.acquire(key->id, limit);
+    request.responder->addHeader("X-RateLimit-Limit", QByteArray::number(d.limit));
+    request.responder->addHeader("X-RateLimit-Remaining", QByteArray::number(d.remaining));
+    request.responder->addHeader("X-RateLimit-Reset", QByteArray::number(d.resetUnixS()));
+    if (!d.admitted) {
+        sendError(request, ApiError{ApiErrorKind::RateLimited,
+                                    QStringLiteral("Rate limit reached for key %1: %2 requests per minute. Retry after %3 s.")
+                                        .arg(key->id)
+                                        .arg(d.limit)
+                                        .arg(d.retryAfterS),
+                                    {}, d.retryAfterS});
+        recordRejected(request, key->id, 429, QStringLiteral("rate_limited"));
+        return nullptr;
+    }
+    m_services.keys.noteUsed(key->id, request.startedMs);
+    return key;
+}
+
+bool GatewayServer::admitAdmin(RouteRequest &request)
+{
+    const QByteArray token = bearerToken(request);
+    const QByteArray presented = QCryptographicHash::hash(token, QCryptographicHash::Sha256);
+    if (token.isEmpty() || m_adminTokenHash.isEmpty() || !ApiKeyCodec::constantTimeEquals(presented, m_adminTokenHash)) {
+        sendError(request, ApiError{ApiErrorKind::InvalidAdminToken,
+                                    QStringLiteral("Admin routes need the admin token (drawbridge --print-admin-token); client keys are not accepted.")});
+        return false;
+    }
+    return true;
+}
+
+void GatewayServer::handleHealth(RouteRequest &request)
+{
+    const PoolStatus pool = m_services.provider.poolStatus();
+    QString status;
+    int http = 200;
+    if (m_draining) {
+        status = QStringLiteral("draining");
+        http = 503;
+    } else if (pool.usableAccounts == 0) {
+        status = QStringLiteral("unavailable");
+        http = 503;
+    } else if (pool.usableAccounts < pool.enabledAccounts) {
+        status = QStringLiteral("degraded");
+    } else {
+        status = QStringLiteral("healthy");
+    }
+    const QJsonObject o{{QLatin1String("status"), status},
+                        {QLatin1String("accounts"), pool.enabledAccounts},
+                        {QLatin1String("total_slots"), pool.totalSlots},
+                        {QLatin1String("available_slots"), pool.availableSlots},
+                        {QLatin1String("in_flight"), pool.inFlight},
+                        {QLatin1String("queued"), pool.queued}};
+    request.responder->sendJson(http, QJsonDocument(o).toJson(QJsonDocument::Compact));
+}
+
+void GatewayServer::handleModels(RouteRequest &request)
+{
+    if (!admitClient(request))
+        return;
+    QJsonArray data;
+    for (const QString &id : m_services.models.listed()) {
+        data.append(QJsonObject{{QLatin1String("id"), id},
+                                {QLatin1String("object"), QLatin1String("model")},
+                                {QLatin1String("created"), 1735689600},
+                                {QLatin1String("owned_by"), QLatin1String("drawbridge")}});
+    }
+    request.responder->sendJson(
+        200, QJsonDocument(QJsonObject{{QLatin1String("object"), QLatin1String("list")}, {QLatin1String("data"), data}})
+                 .toJson(QJsonDocument::Compact));
+}
+
+void GatewayServer::handleModel(RouteRequest &request)
+{
+    if (!admitClient(request))
+        return;
+    const QString id = request.params.value(0);
+    if (!m_services.models.resolve(id)) {
+        sendError(request, ApiError{ApiErrorKind::ModelNotFound, QStringLiteral("The model '%1' does not exist.").arg(id), QStringLiteral("model")});
+        return;
+    }
+    request.responder->sendJson(200, QJsonDocument(QJsonObject{{QLatin1String("id"), id},
+                                                               {QLatin1String("object"), QLatin1String("model")},
+                                                               {QLatin1String("created"), 1735689600},
+                                                               {QLatin1String("owned_by"), QLatin1String("drawbridge")}})
+                                         .toJson(QJsonDocument::Compact));
+}
+
+void GatewayServer::handleMetrics(RouteRequest &request)
+{
+    const QByteArray text = m_services.metrics ? m_services.metrics->prometheusText() : QByteArray();
+    request.responder->send(200, QByteArrayLiteral("text/plain; version=0.0.4; charset=utf-8"), text);
+}
+
+void GatewayServer::handleAdminMetrics(RouteRequest &request)
+{
+    if (!admitAdmin(request))
+        return;
+    request.responder->sendJson(200, m_services.metrics ? m_services.metrics->json() : QByteArrayLiteral("{}"));
+}
+
+void GatewayServer::handleDrain(RouteRequest &request)
+{
+    if (!admitAdmin(request))
+        return;
+    startDrain();
+    request.responder->sendJson(202, QByteArrayLiteral("{\"status\":\"draining\"}"));
+}
+
+void GatewayServer::handleAdminModule(RouteRequest &request)
+{
+    if (!admitAdmin(request))
+        return;
+    QStringList segs = request.path.split(u'/', Qt::SkipEmptyParts);
+    segs.removeFirst(); // "admin"
+    AdminModule *module = nullptr;
+    for (AdminModule *m : m_services.adminModules) {
+        if (m->collection() == segs.first())
+            module = m;
+    }
+    const QStringList allowed = module->allowedMethods(segs);
+    if (allowed.isEmpty()) {
+        sendError(request, ApiError{ApiErrorKind::RouteNotFound, QStringLiteral("Unknown request URL: %1.").arg(request.path)});
+        return;
+    }
+    if (!allowed.contains(QString::fromLatin1(request.method))) {
+        request.responder->addHeader("Allow", allowed.join(QStringLiteral(", ")).toLatin1());
+        sendError(request, ApiError{ApiErrorKind::MethodNotAllowed,
+                                    QStringLiteral("Method %1 is not allowed on %2.").arg(QString::fromLatin1(request.method), request.path)});
+        return;
+    }
+    AdminRequest ar{request.method, segs, QUrlQuery(request.http.url()), request.http.body()};
+    std::shared_ptr<HttpResponder> responder = request.responder;
+    module->handle(ar, [responder](AdminReply reply) { responder->sendJson(reply.status, reply.json); });
+}
+
+} // namespace Drawbridge

@@ -1,0 +1,212 @@
+// SPDX-License-Identifier: MIT
+#include "openaichatrenderer.h"
+
+#include <QRandomGenerator>
+
+#include "httpresponder.h"
+#include "server/core/jsonescape.h"
+
+namespace Drawbridge {
+
+namespace {
+
+QByteArray randomId(const char *prefix)
+{
+    static constexpr char alphabet[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+    QByteArray id(prefix);
+    QRandomGenerator *rng = QRandomGenerator::global();
+    for (int i = 0; i < 24; ++i)
+        id += alphabet[rng->bounded(62)];
+    return id;
+}
+
+} // namespace
+
+OpenAiChatRenderer::OpenAiChatRenderer(std::shared_ptr<HttpResponder> responder, const QString &model, bool stream,
+                                       bool includeUsage, qint64 createdS)
+    : m_responder(std::move(responder))
+    , m_stream(stream)
+    , m_includeUsage(includeUsage)
+    , m_id(randomId("chatcmpl-"))
+    , m_created(createdS)
+{
+    appendJsonString(m_model, QStringView(model));
+    m_chunkPrefix = "data: {\"id\":\"" + m_id + "\",\"object\":\"chat.completion.chunk\",\"created\":"
+        + QByteArray::number(m_created) + ",\"model\":" + m_model
+        + ",\"system_fingerprint\":null,\"choices\":[{\"index\":0,\"delta\":";
+}
+
+QByteArray OpenAiChatRenderer::finishReasonName(FinishReason reason)
+{
+    switch (reason) {
+    case FinishReason::Length:
+        return QByteArrayLiteral("length");
+    case FinishReason::ToolCalls:
+        return QByteArrayLiteral("tool_calls");
+    case FinishReason::ContentFilter:
+        return QByteArrayLiteral("content_filter");
+    case FinishReason::Stop:
+        break;
+    }
+    return QByteArrayLiteral("stop");
+}
+
+void OpenAiChatRenderer::writeDelta(const QByteArray &deltaJson)
+{
+    QByteArray chunk;
+    chunk.reserve(m_chunkPrefix.size() + deltaJson.size() + 64);
+    chunk += m_chunkPrefix;
+    chunk += deltaJson;
+    chunk += ",\"logprobs\":null,\"finish_reason\":null}]";
+    if (m_includeUsage)
+        chunk += ",\"usage\":null";
+    chunk += "}\n\n";
+    m_responder->writeChunk(chunk);
+}
+
+void OpenAiChatRenderer::begin()
+{
+    if (!m_stream)
+        return;
+    m_responder->beginStream(200, QByteArrayLiteral("text/event-stream; charset=utf-8"));
+    writeDelta(QByteArrayLiteral("{\"role\":\"assistant\",\"content\":\"\"}"));
+}
+
+void OpenAiChatRenderer::text(const QString &delta)
+{
+    if (!m_stream) {
+        m_text += delta;
+        return;
+    }
+    QByteArray d("{\"content\":");
+    appendJsonString(d, QStringView(delta));
+    d += '}';
+    writeDelta(d);
+}
+
+void OpenAiChatRenderer::reasoning(const QString &delta)
+{
+    if (!m_stream) {
+        m_reasoning += delta;
+        return;
+    }
+    QByteArray d("{\"reasoning_content\":");
+    appendJsonString(d, QStringView(delta));
+    d += '}';
+    writeDelta(d);
+}
+
+void OpenAiChatRenderer::toolCallStart(int index, const QString &id, const QString &name)
+{
+    if (!m_stream) {
+        if (index >= 0 && size_t(index) >= m_toolCalls.size())
+            m_toolCalls.resize(size_t(index) + 1);
+        if (index >= 0)
+            m_toolCalls[size_t(index)] = PendingToolCall{id, name, {}};
+        return;
+    }
+    QByteArray d("{\"tool_calls\":[{\"index\":");
+    d += QByteArray::number(index);
+    d += ",\"id\":";
+    appendJsonString(d, QStringView(id));
+    d += ",\"type\":\"function\",\"function\":{\"name\":";
+    appendJsonString(d, QStringView(name));
+    d += ",\"arguments\":\"\"}}]}";
+    writeDelta(d);
+}
+
+void OpenAiChatRenderer::toolCallArguments(int index, const QString &fragment)
+{
+    if (!m_stream) {
+        if (index >= 0 && size_t(index) < m_toolCalls.size())
+            m_toolCalls[size_t(index)].arguments += fragment;
+        return;
+    }
+    QByteArray d("{\"tool_calls\":[{\"index\":");
+    d += QByteArray::number(index);
+    d += ",\"function\":{\"arguments\":";
+    appendJsonString(d, QStringView(fragment));
+    d += "}}]}";
+    writeDelta(d);
+}
+
+void OpenAiChatRenderer::keepAlive()
+{
+    if (m_stream && m_responder->isStreaming())
+        m_responder->writeChunk(QByteArrayLiteral(": keep-alive\n\n"));
+}
+
+QByteArray OpenAiChatRenderer::usageJson(const Usage &usage) const
+{
+    return "{\"prompt_tokens\":" + QByteArray::number(usage.promptTokens)
+        + ",\"completion_tokens\":" + QByteArray::number(usage.completionTokens)
+        + ",\"total_tokens\":" + QByteArray::number(usage.promptTokens + usage.completionTokens) + '}';
+}
+
+void OpenAiChatRenderer::finish(FinishReason reason, const Usage &usage)
+{
+    if (m_stream) {
+        QByteArray chunk = m_chunkPrefix + "{},\"logprobs\":null,\"finish_reason\":\"" + finishReasonName(reason) + "\"}]";
+        if (m_includeUsage)
+            chunk += ",\"usage\":null";
+        chunk += "}\n\n";
+        if (m_includeUsage) {
+            chunk += "data: {\"id\":\"" + m_id + "\",\"object\":\"chat.completion.chunk\",\"created\":"
+                + QByteArray::number(m_created) + ",\"model\":" + m_model
+                + ",\"system_fingerprint\":null,\"choices\":[],\"usage\":" + usageJson(usage) + "}\n\n";
+        }
+        chunk += "data: [DONE]\n\n";
+        m_responder->writeChunk(chunk);
+        m_responder->endStream();
+        return;
+    }
+
+    QByteArray body;
+    body.reserve(256 + m_text.size() * 2);
+    body += "{\"id\":\"" + m_id + "\",\"object\":\"chat.completion\",\"created\":" + QByteArray::number(m_created)
+        + ",\"model\":" + m_model + ",\"system_fingerprint\":null,\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\",\"content\":";
+    if (m_text.isEmpty() && !m_toolCalls.empty())
+        body += "null";
+    else
+        appendJsonString(body, QStringView(m_text));
+    if (!m_reasoning.isEmpty()) {
+        body += ",\"reasoning_content\":";
+        appendJsonString(body, QStringView(m_reasoning));
+    }
+    if (!m_toolCalls.empty()) {
+        body += ",\"tool_calls\":[";
+        bool first = true;
+        for (const PendingToolCall &c : m_toolCalls) {
+            if (!first)
+                body += ',';
+            first = false;
+            body += "{\"id\":";
+            appendJsonString(body, QStringView(c.id));
+            body += ",\"type\":\"function\",\"function\":{\"name\":";
+            appendJsonString(body, QStringView(c.name));
+            body += ",\"arguments\":";
+            appendJsonString(body, QStringView(c.arguments.isEmpty() ? QStringLiteral("{}") : c.arguments));
+            body += "}}";
+        }
+        body += ']';
+    }
+    body += ",\"refusal\":null},\"logprobs\":null,\"finish_reason\":\"" + finishReasonName(reason) + "\"}],\"usage\":"
+        + usageJson(usage) + '}';
+    m_responder->sendJson(200, body);
+}
+
+void OpenAiChatRenderer::fail(const ApiError &error, bool begun)
+{
+    if (!begun || !m_responder->isStreaming()) {
+        HttpHeaders h;
+        if (error.retryAfterS > 0)
+            h.append({QByteArrayLiteral("Retry-After"), QByteArray::number(error.retryAfterS)});
+        m_responder->sendJson(apiErrorInfo(error.kind).status, openAiErrorBody(error), h);
+        return;
+    }
+    // Mid-stream: the status line is gone; report in-band the way OpenAI's SDKs understand, then end cleanly.
+    m_responder->writeChunk("data: " + openAiErrorBody(error) + "\n\ndata: [DONE]\n\n");
+    m_responder->endStream();
+}
+
+} // namespace Drawbridge

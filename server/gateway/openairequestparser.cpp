@@ -1,0 +1,384 @@
+// SPDX-License-Identifier: MIT
+#include "openairequestparser.h"
+
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QRegularExpression>
+
+#include <cmath>
+
+namespace Drawbridge {
+
+namespace {
+
+struct Invalid
+{
+    ApiError error;
+};
+
+[[noreturn]] void fail(const QString &param, const QString &message)
+{
+    throw Invalid{ApiError{ApiErrorKind::InvalidRequest, message, param}};
+}
+
+QString typeOf(const QJsonValue &v)
+{
+    switch (v.type()) {
+    case QJsonValue::Null:
+        return QStringLiteral("null");
+    case QJsonValue::Bool:
+        return QStringLiteral("a boolean");
+    case QJsonValue::Double:
+        return QStringLiteral("a number");
+    case QJsonValue::String:
+        return QStringLiteral("a string");
+    case QJsonValue::Array:
+        return QStringLiteral("an array");
+    case QJsonValue::Object:
+        return QStringLiteral("an object");
+    default:
+        return QStringLiteral("undefined");
+    }
+}
+
+void expectType(const QJsonValue &v, QJsonValue::Type t, const QString &param, const char *what)
+{
+    if (v.type() != t)
+        fail(param, QStringLiteral("Invalid type for '%1': expected %2, but got %3.").arg(param, QLatin1String(what), typeOf(v)));
+}
+
+std::optional<double> optionalNumber(const QJsonObject &o, const char *key, double min, double max)
+{
+    const QJsonValue v = o.value(QLatin1String(key));
+    if (v.isUndefined() || v.isNull())
+        return std::nullopt;
+    const QString param = QLatin1String(key);
+    expectType(v, QJsonValue::Double, param, "a number");
+    const double d = v.toDouble();
+    if (!std::isfinite(d) || d < min || d > max)
+        fail(param, QStringLiteral("'%1' must be between %2 and %3, got %4.").arg(param).arg(min).arg(max).arg(d));
+    return d;
+}
+
+std::optional<int> optionalPositiveInt(const QJsonObject &o, const char *key)
+{
+    const QJsonValue v = o.value(QLatin1String(key));
+    if (v.isUndefined() || v.isNull())
+        return std::nullopt;
+    const QString param = QLatin1String(key);
+    expectType(v, QJsonValue::Double, param, "an integer");
+    const double d = v.toDouble();
+    if (d != std::floor(d) || d < 1 || d > 10'000'000)
+        fail(param, QStringLiteral("'%1' must be a positive integer, got %2.").arg(param).arg(d));
+    return int(d);
+}
+
+bool optionalBool(const QJsonObject &o, const char *key, bool def)
+{
+    const QJsonValue v = o.value(QLatin1String(key));
+    if (v.isUndefined() || v.isNull())
+        return def;
+    expectType(v, QJsonValue::Bool, QLatin1String(key), "a boolean");
+    return v.toBool();
+}
+
+void parseDataUrl(const QString &url, const QString &param, ChatMessage &msg)
+{
+    // data:image/png;base64,AAAA
+    static const QRegularExpression re(QStringLiteral("^data:(image/[a-zA-Z0-9.+-]+);base64,"));
+    const QRegularExpressionMatch m = re.match(url);
+    if (!m.hasMatch()) {
+        fail(param, url.startsWith(QLatin1String("http"))
+                        ? QStringLiteral("Image URLs are not supported by this gateway; send the image as a data: URL (base64).")
+                        : QStringLiteral("'%1' must be a data:image/...;base64, URL.").arg(param));
+    }
+    const QString mediaType = m.captured(1).toLower();
+    static const QStringList supported = {QStringLiteral("image/png"), QStringLiteral("image/jpeg"),
+                                          QStringLiteral("image/jpg"), QStringLiteral("image/gif"),
+                                          QStringLiteral("image/webp")};
+    if (!supported.contains(mediaType))
+        fail(param, QStringLiteral("Unsupported image type '%1'; use png, jpeg, gif or webp.").arg(mediaType));
+    QByteArray data = url.mid(m.capturedLength()).toLatin1();
+    if (data.isEmpty() || QByteArray::fromBase64Encoding(data, QByteArray::AbortOnBase64DecodingErrors).decodingStatus
+                              != QByteArray::Base64DecodingStatus::Ok)
+        fail(param, QStringLiteral("'%1' holds invalid base64 data.").arg(param));
+    msg.images.push_back(ImagePart{mediaType == QLatin1String("image/jpg") ? QStringLiteral("image/jpeg") : mediaType,
+                                   std::move(data)});
+}
+
+/** Text (and images, when allowed) of a `content` field. */
+void parseContent(const QJsonValue &content, const QString &param, bool allowImages, bool allowNull, ChatMessage &msg)
+{
+    if (content.isString()) {
+        msg.text = content.toString();
+        return;
+    }
+    if (content.isNull() || content.isUndefined()) {
+        if (!allowNull)
+            fail(param, QStringLiteral("Missing required parameter: '%1'.").arg(param));
+        return;
+    }
+    expectType(content, QJsonValue::Array, param, "a string or an array of content parts");
+    const QJsonArray parts = content.toArray();
+    QString text;
+    for (qsizetype i = 0; i < parts.size(); ++i) {
+        const QString pp = QStringLiteral("%1[%2]").arg(param).arg(i);
+        expectType(parts[i], QJsonValue::Object, pp, "an object");
+        const QJsonObject part = parts[i].toObject();
+        const QJsonValue type = part.value(QLatin1String("type"));
+        expectType(type, QJsonValue::String, pp + QLatin1String(".type"), "a string");
+        const QString t = type.toString();
+        if (t == QLatin1String("text")) {
+            const QJsonValue tv = part.value(QLatin1String("text"));
+            expectType(tv, QJsonValue::String, pp + QLatin1String(".text"), "a string");
+            if (!text.isEmpty())
+                text += u'\n';
+            text += tv.toString();
+        } else if (t == QLatin1String("image_url") && allowImages) {
+            const QJsonValue iu = part.value(QLatin1String("image_url"));
+            QString url;
+            if (iu.isString()) {
+                url = iu.toString();
+            } else {
+                expectType(iu, QJsonValue::Object, pp + QLatin1String(".image_url"), "an object");
+                const QJsonValue u = iu.toObject().value(QLatin1String("url"));
+                expectType(u, QJsonValue::String, pp + QLatin1String(".image_url.url"), "a string");
+                url = u.toString();
+            }
+            parseDataUrl(url, pp + QLatin1String(".image_url.url"), msg);
+        } else {
+            fail(pp + QLatin1String(".type"), QStringLiteral("Unsupported content part type '%1' here.").arg(t));
+        }
+    }
+    msg.text = text;
+}
+
+ChatMessage parseMessage(const QJsonValue &value, qsizetype index)
+{
+    const QString p = QStringLiteral("messages[%1]").arg(index);
+    expectType(value, QJsonValue::Object, p, "an object");
+    const QJsonObject m = value.toObject();
+    const QJsonValue roleV = m.value(QLatin1String("role"));
+    if (roleV.isUndefined())
+        fail(p + QLatin1String(".role"), QStringLiteral("Missing required parameter: '%1.role'.").arg(p));
+    expectType(roleV, QJsonValue::String, p + QLatin1String(".role"), "a string");
+    const QString role = roleV.toString();
+    ChatMessage msg;
+    const QString cp = p + QLatin1String(".content");
+    const QJsonValue content = m.value(QLatin1String("content"));
+    if (role == QLatin1String("system") || role == QLatin1String("developer")) {
+        msg.role = Role::System;
+        parseContent(content, cp, false, false, msg);
+    } else if (role == QLatin1String("user")) {
+        msg.role = Role::User;
+        parseContent(content, cp, true, false, msg);
+    } else if (role == QLatin1String("assistant")) {
+        msg.role = Role::Assistant;
+        const QJsonValue calls = m.value(QLatin1String("tool_calls"));
+        const bool hasCalls = calls.isArray() && !calls.toArray().isEmpty();
+        parseContent(content, cp, false, hasCalls || content.isNull(), msg);
+        if (!calls.isUndefined() && !calls.isNull()) {
+            const QString tp = p + QLatin1String(".tool_calls");
+            expectType(calls, QJsonValue::Array, tp, "an array");
+            const QJsonArray arr = calls.toArray();
+            for (qsizetype i = 0; i < arr.size(); ++i) {
+                const QString cpp = QStringLiteral("%1[%2]").arg(tp).arg(i);
+                expectType(arr[i], QJsonValue::Object, cpp, "an object");
+                const QJsonObject c = arr[i].toObject();
+                const QJsonValue id = c.value(QLatin1String("id"));
+                expectType(id, QJsonValue::String, cpp + QLatin1String(".id"), "a string");
+                const QJsonValue fn = c.value(QLatin1String("function"));
+                expectType(fn, QJsonValue::Object, cpp + QLatin1String(".function"), "an object");
+                const QJsonValue name = fn.toObject().value(QLatin1String("name"));
+                expectType(name, QJsonValue::String, cpp + QLatin1String(".function.name"), "a string");
+                QJsonValue args = fn.toObject().value(QLatin1String("arguments"));
+                QString argsText;
+                if (args.isString())
+                    argsText = args.toString();
+                else if (args.isObject()) // some clients send an object; accept it
+                    argsText = QString::fromUtf8(QJsonDocument(args.toObject()).toJson(QJsonDocument::Compact));
+                else if (args.isUndefined() || args.isNull())
+                    argsText = QStringLiteral("{}");
+                else
+                    expectType(args, QJsonValue::String, cpp + QLatin1String(".function.arguments"), "a string");
+                msg.toolCalls.push_back(ToolCall{id.toString(), name.toString(), argsText});
+            }
+        }
+    } else if (role == QLatin1String("tool")) {
+        msg.role = Role::Tool;
+        const QJsonValue id = m.value(QLatin1String("tool_call_id"));
+        if (id.isUndefined())
+            fail(p + QLatin1String(".tool_call_id"), QStringLiteral("Missing required parameter: '%1.tool_call_id'.").arg(p));
+        expectType(id, QJsonValue::String, p + QLatin1String(".tool_call_id"), "a string");
+        msg.toolCallId = id.toString();
+        parseContent(content, cp, false, false, msg);
+    } else {
+        fail(p + QLatin1String(".role"),
+             QStringLiteral("Invalid value: '%1'. Supported values are: 'system', 'developer', 'user', 'assistant' and 'tool'.").arg(role));
+    }
+    return msg;
+}
+
+ToolDefinition parseTool(const QJsonValue &value, qsizetype index)
+{
+    static const QRegularExpression namePattern(QStringLiteral("^[a-zA-Z0-9_.:-]{1,128}$"));
+    const QString p = QStringLiteral("tools[%1]").arg(index);
+    expectType(value, QJsonValue::Object, p, "an object");
+    const QJsonObject t = value.toObject();
+    const QJsonValue type = t.value(QLatin1String("type"));
+    if (!type.isUndefined() && type.toString() != QLatin1String("function"))
+        fail(p + QLatin1String(".type"), QStringLiteral("Only 'function' tools are supported."));
+    const QJsonValue fnV = t.value(QLatin1String("function"));
+    expectType(fnV, QJsonValue::Object, p + QLatin1String(".function"), "an object");
+    const QJsonObject fn = fnV.toObject();
+    const QJsonValue name = fn.value(QLatin1String("name"));
+    expectType(name, QJsonValue::String, p + QLatin1String(".function.name"), "a string");
+    if (!namePattern.match(name.toString()).hasMatch())
+        fail(p + QLatin1String(".function.name"),
+             QStringLiteral("Invalid tool name '%1': use letters, digits, '_', '-', '.' or ':' (at most 128).").arg(name.toString()));
+    ToolDefinition def;
+    def.name = name.toString();
+    const QJsonValue desc = fn.value(QLatin1String("description"));
+    if (!desc.isUndefined() && !desc.isNull()) {
+        expectType(desc, QJsonValue::String, p + QLatin1String(".function.description"), "a string");
+        def.description = desc.toString();
+    }
+    const QJsonValue params = fn.value(QLatin1String("parameters"));
+    if (!params.isUndefined() && !params.isNull()) {
+        expectType(params, QJsonValue::Object, p + QLatin1String(".function.parameters"), "an object");
+        def.parameters = params.toObject();
+        const QJsonValue schemaType = def.parameters.value(QLatin1String("type"));
+        if (!schemaType.isUndefined() && schemaType.toString() != QLatin1String("object"))
+            fail(p + QLatin1String(".function.parameters.type"), QStringLiteral("Tool parameters must be a JSON schema of type 'object'."));
+    }
+    return def;
+}
+
+void parseToolChoice(const QJsonValue &v, ChatRequest &req)
+{
+    if (v.isUndefined() || v.isNull())
+        return;
+    if (v.isString()) {
+        const QString s = v.toString();
+        if (s == QLatin1String("auto"))
+            req.toolChoice = ToolChoice::Auto;
+        else if (s == QLatin1String("none"))
+            req.toolChoice = ToolChoice::None;
+        else if (s == QLatin1String("required"))
+            req.toolChoice = ToolChoice::Required;
+        else
+            fail(QStringLiteral("tool_choice"), QStringLiteral("Invalid value: '%1'. Supported values are: 'none', 'auto' and 'required'.").arg(s));
+        return;
+    }
+    expectType(v, QJsonValue::Object, QStringLiteral("tool_choice"), "a string or an object");
+    const QJsonValue name = v.toObject().value(QLatin1String("function")).toObject().value(QLatin1String("name"));
+    expectType(name, QJsonValue::String, QStringLiteral("tool_choice.function.name"), "a string");
+    const bool known = std::any_of(req.tools.begin(), req.tools.end(),
+                                   [&](const ToolDefinition &t) { return t.name == name.toString(); });
+    if (!known)
+        fail(QStringLiteral("tool_choice.function.name"), QStringLiteral("Tool '%1' is not in 'tools'.").arg(name.toString()));
+    req.toolChoice = ToolChoice::Named;
+    req.toolChoiceName = name.toString();
+}
+
+OpenAiChatRequest parseObject(const QJsonObject &o)
+{
+    OpenAiChatRequest out;
+    ChatRequest &req = out.request;
+
+    const QJsonValue model = o.value(QLatin1String("model"));
+    if (model.isUndefined())
+        fail(QStringLiteral("model"), QStringLiteral("Missing required parameter: 'model'."));
+    expectType(model, QJsonValue::String, QStringLiteral("model"), "a string");
+    req.requestedModel = model.toString();
+
+    const QJsonValue messages = o.value(QLatin1String("messages"));
+    if (messages.isUndefined())
+        fail(QStringLiteral("messages"), QStringLiteral("Missing required parameter: 'messages'."));
+    expectType(messages, QJsonValue::Array, QStringLiteral("messages"), "an array");
+    const QJsonArray arr = messages.toArray();
+    if (arr.isEmpty())
+        fail(QStringLiteral("messages"), QStringLiteral("'messages' must contain at least one message."));
+    req.messages.reserve(size_t(arr.size()));
+    for (qsizetype i = 0; i < arr.size(); ++i)
+        req.messages.push_back(parseMessage(arr[i], i));
+
+    const QJsonValue tools = o.value(QLatin1String("tools"));
+    if (!tools.isUndefined() && !tools.isNull()) {
+        expectType(tools, QJsonValue::Array, QStringLiteral("tools"), "an array");
+        const QJsonArray ta = tools.toArray();
+        for (qsizetype i = 0; i < ta.size(); ++i)
+            req.tools.push_back(parseTool(ta[i], i));
+    }
+    parseToolChoice(o.value(QLatin1String("tool_choice")), req);
+
+    req.temperature = optionalNumber(o, "temperature", 0.0, 2.0);
+    req.topP = optionalNumber(o, "top_p", 0.0, 1.0);
+    optionalNumber(o, "presence_penalty", -2.0, 2.0);
+    optionalNumber(o, "frequency_penalty", -2.0, 2.0);
+    req.maxTokens = optionalPositiveInt(o, "max_completion_tokens");
+    if (!req.maxTokens)
+        req.maxTokens = optionalPositiveInt(o, "max_tokens");
+    if (const auto n = optionalPositiveInt(o, "n"); n && *n != 1)
+        fail(QStringLiteral("n"), QStringLiteral("Only n=1 is supported."));
+
+    req.stream = optionalBool(o, "stream", false);
+    const QJsonValue so = o.value(QLatin1String("stream_options"));
+    if (!so.isUndefined() && !so.isNull()) {
+        expectType(so, QJsonValue::Object, QStringLiteral("stream_options"), "an object");
+        const QJsonValue iu = so.toObject().value(QLatin1String("include_usage"));
+        if (!iu.isUndefined() && !iu.isNull()) {
+            expectType(iu, QJsonValue::Bool, QStringLiteral("stream_options.include_usage"), "a boolean");
+            out.includeUsage = iu.toBool();
+        }
+    }
+
+    const QJsonValue stop = o.value(QLatin1String("stop"));
+    if (stop.isString()) {
+        req.stop.append(stop.toString());
+    } else if (stop.isArray()) {
+        const QJsonArray sa = stop.toArray();
+        if (sa.size() > 4)
+            fail(QStringLiteral("stop"), QStringLiteral("'stop' may hold at most 4 sequences."));
+        for (qsizetype i = 0; i < sa.size(); ++i) {
+            expectType(sa[i], QJsonValue::String, QStringLiteral("stop[%1]").arg(i), "a string");
+            req.stop.append(sa[i].toString());
+        }
+    } else if (!stop.isUndefined() && !stop.isNull()) {
+        expectType(stop, QJsonValue::Array, QStringLiteral("stop"), "a string or an array of strings");
+    }
+
+    const QJsonValue effort = o.value(QLatin1String("reasoning_effort"));
+    if (effort.isString()) {
+        const QString e = effort.toString();
+        req.thinking = e != QLatin1String("none") && e != QLatin1String("minimal");
+        req.thinkingBudgetTokens = e == QLatin1String("high") ? 24000 : e == QLatin1String("low") ? 4000 : 10000;
+    } else if (!effort.isUndefined() && !effort.isNull()) {
+        expectType(effort, QJsonValue::String, QStringLiteral("reasoning_effort"), "a string");
+    }
+    return out;
+}
+
+} // namespace
+
+std::variant<OpenAiChatRequest, ApiError> OpenAiRequestParser::parse(const QByteArray &body)
+{
+    QJsonParseError pe;
+    const QJsonDocument doc = QJsonDocument::fromJson(body, &pe);
+    if (pe.error != QJsonParseError::NoError) {
+        return ApiError{ApiErrorKind::InvalidJson,
+                        QStringLiteral("We could not parse the JSON body of your request (%1 at offset %2).")
+                            .arg(pe.errorString())
+                            .arg(pe.offset)};
+    }
+    if (!doc.isObject())
+        return ApiError{ApiErrorKind::InvalidJson, QStringLiteral("The request body must be a JSON object.")};
+    try {
+        return parseObject(doc.object());
+    } catch (const Invalid &invalid) {
+        return invalid.error;
+    }
+}
+
+} // namespace Drawbridge
