@@ -1,0 +1,25 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include <QSslConfiguration>
+
+#include <optional>
+
+namespace Drawbridge {
+
+/** Pool and parsing bounds of one HttpClient. */
+struct HttpClientOptions
+{
+    /** Open connections per scheme+host+port, counting those still connecting. */
+    int maxConnectionsPerHost = 64;
+    /** Calls that may wait for a connection per host once the cap is reached; more fail with QueueFull. */
+    int maxWaitingPerHost = 1024;
+    /** A pooled keep-alive connection unused this long is closed. */
+    int idleTimeoutMs = 30'000;
+    /** Bound for the status line plus header fields of a response, and separately for its trailers. */
+    qsizetype maxHeaderBytes = 64 * 1024;
+    /** TLS settings for https; unset uses the system CA store and Qt's defaults. */
+    std::optional<QSslConfiguration> sslConfiguration;
+};
+
+} // namespace Drawbridge
