@@ -1,0 +1,61 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include <QByteArrayView>
+#include <QString>
+
+#include "server/core/provider.h"
+
+namespace Drawbridge {
+
+/** What a Kiro failure means for the account and the request (protocol §4, official schema §4.1). */
+enum class KiroErrorKind {
+    ClientError, ///< the request itself is bad; every account would say the same: never fail over
+    TokenInvalid, ///< refresh the access token and retry the same account once
+    QuotaExhausted, ///< monthly/daily allowance used up: park the account until its reset
+    Suspended, ///< the account is locked: park it, never retry automatically
+    Throttled, ///< ordinary 429: cool the account down, fail over
+    ThrottledSuspicious, ///< "suspicious activity" 429: a much longer cooldown, less concurrency
+    ModelUnavailable, ///< INVALID_MODEL_ID: no such model or not entitled; another plan may serve it
+    Transient, ///< 5xx/408/capacity: retry shortly, possibly elsewhere; not the account's fault
+    Unknown,
+};
+
+struct KiroErrorClassification
+{
+    KiroErrorKind kind = KiroErrorKind::Unknown;
+    /** How the client sees it if this error ends the request (e.g. InvalidRequest vs ContextTooLong). */
+    ProviderErrorKind clientKind = ProviderErrorKind::UpstreamError;
+    int httpStatus = 0; ///< 0 for errors raised inside a 200 stream
+    QString errorType; ///< x-amzn-errortype / __type / :exception-type, e.g. "ThrottlingException"
+    QString reason; ///< the upstream reason enum, e.g. "MONTHLY_REQUEST_COUNT"; empty when null
+    QString message; ///< the upstream's own words, fit to show the client
+    int retryAfterS = 0; ///< from a Retry-After header when the caller passed one
+
+    /** False when another account cannot help (ClientError). */
+    bool mayFailOver() const { return kind != KiroErrorKind::ClientError; }
+    ProviderError toProviderError() const;
+};
+
+/** The outcome class of a failed token refresh (social /refreshToken or IdC /token). */
+enum class KiroRefreshFailure {
+    NeedsLogin, ///< invalid_grant / 401: the refresh token is dead; the user must log in again
+    Transient, ///< anything else (network, 5xx, CloudFront 403): try again later
+};
+
+/** Maps Kiro's HTTP errors and mid-stream exceptions to KiroErrorClassification. Pure and stateless. */
+class KiroErrorClassifier final
+{
+public:
+    /**
+     * @p body is the response body (`{"message","reason"}`, possibly nested under "error", or plain text);
+     * @p errorTypeHeader the raw x-amzn-errortype value when present.
+     */
+    static KiroErrorClassification classify(int httpStatus, QByteArrayView body,
+                                            QByteArrayView errorTypeHeader = {});
+    /** An `exception` frame inside a 200 stream; @p exceptionType is its :exception-type. */
+    static KiroErrorClassification classifyException(QByteArrayView exceptionType, QByteArrayView payload);
+    static KiroRefreshFailure classifyRefresh(int httpStatus, QByteArrayView body);
+};
+
+} // namespace Drawbridge

@@ -1,0 +1,91 @@
+// SPDX-License-Identifier: MIT
+#include "kirofingerprint.h"
+
+#include <QCryptographicHash>
+#include <QUuid>
+
+namespace Drawbridge {
+
+namespace {
+
+QByteArray invocation(const QString &invocationId)
+{
+    return invocationId.isEmpty() ? QUuid::createUuid().toByteArray(QUuid::WithoutBraces)
+                                  : invocationId.toUtf8();
+}
+
+bool isLowerHex(QStringView s)
+{
+    for (const QChar c : s) {
+        if (!((c >= u'0' && c <= u'9') || (c >= u'a' && c <= u'f')))
+            return false;
+    }
+    return true;
+}
+
+} // namespace
+
+QString KiroFingerprint::machineIdFromRefreshToken(const QString &refreshToken)
+{
+    return QString::fromLatin1(
+        QCryptographicHash::hash(QByteArray("KotlinNativeAPI/" + refreshToken.toUtf8()),
+                                 QCryptographicHash::Sha256)
+            .toHex());
+}
+
+QString KiroFingerprint::normalizeMachineId(const QString &id)
+{
+    const QString lower = id.trimmed().toLower();
+    if (lower.size() == 64 && isLowerHex(lower))
+        return lower;
+    const QUuid uuid = QUuid::fromString(lower);
+    if (!uuid.isNull()) {
+        const QString hex = uuid.toString(QUuid::Id128);
+        return hex + hex;
+    }
+    return {};
+}
+
+KiroHeaderList KiroFingerprint::chatHeaders(const QString &invocationId, int attempt, int maxAttempts) const
+{
+    const QByteArray kiro = "KiroIDE-" + kiroVersion.toUtf8() + '-' + machineId.toUtf8();
+    const QByteArray sdk = sdkVersion.toUtf8();
+    return {
+        { "content-type", "application/json" },
+        { "accept", "application/vnd.amazon.eventstream" },
+        { "x-amzn-codewhisperer-optout", "true" },
+        { "x-amzn-kiro-agent-mode", agentMode.toUtf8() },
+        { "x-amz-user-agent", "aws-sdk-js/" + sdk + ' ' + kiro },
+        { "user-agent",
+          "aws-sdk-js/" + sdk + " ua/2.1 os/" + osName.toUtf8() + '#' + osVersion.toUtf8()
+              + " lang/js md/nodejs#" + nodeVersion.toUtf8() + " api/codewhispererstreaming#" + sdk + " m/E "
+              + kiro },
+        { "amz-sdk-invocation-id", invocation(invocationId) },
+        { "amz-sdk-request",
+          "attempt=" + QByteArray::number(attempt) + "; max=" + QByteArray::number(maxAttempts) },
+    };
+}
+
+KiroHeaderList KiroFingerprint::usageLimitsHeaders(const QString &invocationId) const
+{
+    const QByteArray kiro = "KiroIDE-" + kiroVersion.toUtf8() + '-' + machineId.toUtf8();
+    return {
+        { "x-amz-user-agent", "aws-sdk-js/1.0.0 " + kiro },
+        { "user-agent",
+          "aws-sdk-js/1.0.0 ua/2.1 os/" + osName.toUtf8() + '#' + osVersion.toUtf8() + " lang/js md/nodejs#"
+              + nodeVersion.toUtf8() + " api/codewhispererruntime#1.0.0 m/N,E " + kiro },
+        { "amz-sdk-invocation-id", invocation(invocationId) },
+        { "amz-sdk-request", "attempt=1; max=1" },
+    };
+}
+
+KiroHeaderList KiroFingerprint::socialRefreshHeaders() const
+{
+    return {
+        { "content-type", "application/json" },
+        { "accept", "application/json, text/plain, */*" },
+        { "user-agent", "KiroIDE-" + kiroVersion.toUtf8() + '-' + machineId.toUtf8() },
+    };
+}
+
+} // namespace Drawbridge

@@ -1,0 +1,324 @@
+// SPDX-License-Identifier: MIT
+#include "kiroresponseparser.h"
+
+#include <QJsonDocument>
+#include <QJsonObject>
+
+#include <cmath>
+
+#include "server/core/logging.h"
+#include "server/kiro/kirotokenestimator.h"
+
+namespace Drawbridge {
+
+KiroResponseParser::KiroResponseParser(ProviderSink *sink, KiroResponseParserConfig config)
+    : m_sink(sink), m_config(std::move(config))
+{
+    if (m_config.splitThinking)
+        m_splitter.emplace();
+}
+
+void KiroResponseParser::feed(const QByteArray &bytes)
+{
+    if (m_done)
+        return;
+    m_decoder.feed(bytes);
+    while (!m_done) {
+        auto frame = m_decoder.next();
+        if (!frame)
+            break;
+        handleFrame(*frame);
+    }
+    if (!m_done && m_decoder.hasError()) {
+        KiroErrorClassification c;
+        c.kind = KiroErrorKind::Transient;
+        c.message = QStringLiteral("corrupt response stream from Kiro: %1").arg(m_decoder.errorString());
+        endWithError(c);
+    }
+}
+
+void KiroResponseParser::handleFrame(const EventStreamFrame &frame)
+{
+    if (m_done)
+        return;
+    if (frame.messageType == "exception" || frame.messageType == "error") {
+        onException(frame);
+        return;
+    }
+    if (frame.messageType != "event")
+        return;
+
+    const QByteArray &type = frame.eventType;
+    // Ids, follow-ups, citations and the rest carry nothing Drawbridge reports; skip before parsing JSON.
+    const bool interesting = type == "assistantResponseEvent" || type == "toolUseEvent"
+        || type == "reasoningContentEvent" || type == "metadataEvent" || type == "contextUsageEvent"
+        || type == "meteringEvent" || type == "invalidStateEvent";
+    if (!interesting)
+        return;
+    const QJsonObject payload = QJsonDocument::fromJson(frame.payload).object();
+
+    if (type == "assistantResponseEvent") {
+        onAssistantResponse(payload);
+    } else if (type == "toolUseEvent") {
+        onToolUse(payload);
+    } else if (type == "reasoningContentEvent") {
+        onReasoning(payload);
+    } else if (type == "metadataEvent") {
+        onMetadata(payload);
+    } else if (type == "contextUsageEvent") {
+        if (const auto v = payload.value(QLatin1String("contextUsagePercentage")); v.isDouble())
+            m_contextPercent = v.toDouble();
+    } else if (type == "meteringEvent") {
+        if (const auto v = payload.value(QLatin1String("usage")); v.isDouble()) {
+            m_credits += v.toDouble();
+            m_hasCredits = true;
+        }
+    } else if (type == "invalidStateEvent") {
+        KiroErrorClassification c;
+        c.kind = KiroErrorKind::Unknown;
+        c.errorType = QStringLiteral("invalidStateEvent");
+        c.reason = payload.value(QLatin1String("reason")).toString();
+        c.message = payload.value(QLatin1String("message")).toString();
+        endWithError(c);
+    }
+}
+
+void KiroResponseParser::onAssistantResponse(const QJsonObject &payload)
+{
+    // Follow-up suggestions ride on assistantResponseEvent in some streams; they are not answer text.
+    if (payload.contains(QLatin1String("followupPrompt")))
+        return;
+    const QString content = payload.value(QLatin1String("content")).toString();
+    if (content.isEmpty())
+        return;
+    if (!m_splitter) {
+        emitText(content);
+        return;
+    }
+    m_splitter->feed(content, m_pieces);
+    flushSplitter();
+}
+
+void KiroResponseParser::flushSplitter()
+{
+    for (const auto &piece : m_pieces) {
+        if (piece.reasoning)
+            emitReasoning(piece.text);
+        else
+            emitText(piece.text);
+    }
+    m_pieces.clear();
+}
+
+void KiroResponseParser::onReasoning(const QJsonObject &payload)
+{
+    const QString text = payload.value(QLatin1String("text")).toString();
+    if (!text.isEmpty())
+        emitReasoning(text);
+}
+
+void KiroResponseParser::onToolUse(const QJsonObject &payload)
+{
+    const QString id = payload.value(QLatin1String("toolUseId")).toString();
+    if (id.isEmpty())
+        return;
+    // A different toolUseId starts a new call and implicitly closes the open one (§3.5 rule 6).
+    if (m_openTool && m_openTool->id != id)
+        closeToolCall();
+    if (!m_openTool) {
+        if (m_closedToolIds.contains(id))
+            return; // stray fragment after stop:true
+        const QString shortName = payload.value(QLatin1String("name")).toString();
+        const QString name = m_config.toolNameReverseMap.value(shortName, shortName);
+        beforeOutput();
+        m_openTool = OpenToolCall { m_toolCount++, id, {} };
+        m_outputUnits += KiroTokenEstimator::units(name);
+        m_sink->onToolCallStart(m_openTool->index, id, name);
+    }
+
+    const QJsonValue input = payload.value(QLatin1String("input"));
+    QString fragment;
+    if (input.isString())
+        fragment = input.toString();
+    else if (input.isObject())
+        fragment = QString::fromUtf8(QJsonDocument(input.toObject()).toJson(QJsonDocument::Compact));
+    if (!fragment.isEmpty()) {
+        m_openTool->arguments += fragment;
+        m_outputUnits += KiroTokenEstimator::units(fragment);
+        m_sink->onToolCallArgumentsDelta(m_openTool->index, fragment);
+    }
+    if (payload.value(QLatin1String("stop")).toBool())
+        closeToolCall();
+}
+
+void KiroResponseParser::closeToolCall()
+{
+    if (!m_openTool)
+        return;
+    OpenToolCall call = std::move(*m_openTool);
+    m_openTool.reset();
+    m_closedToolIds.insert(call.id);
+    if (call.arguments.trimmed().isEmpty()) {
+        // A tool without parameters: clients expect a JSON object, never an empty string.
+        m_sink->onToolCallArgumentsDelta(call.index, QStringLiteral("{}"));
+        ++m_completeTools;
+        return;
+    }
+    QJsonParseError error;
+    const QJsonDocument doc = QJsonDocument::fromJson(call.arguments.toUtf8(), &error);
+    if (error.error != QJsonParseError::NoError || !doc.isObject()) {
+        // Kiro cuts large tool inputs off mid-JSON (§2.8); such a call must not look complete.
+        qCWarning(lcKiro) << "tool call" << call.id << "has invalid JSON arguments:" << error.errorString();
+        m_malformedTool = true;
+        return;
+    }
+    ++m_completeTools;
+}
+
+void KiroResponseParser::onMetadata(const QJsonObject &payload)
+{
+    // The official model has only tokenUsage here; captured streams also show stopReason (schema §6.14).
+    const QString stopReason = payload.value(QLatin1String("stopReason")).toString();
+    if (stopReason == QLatin1String("MAX_TOKENS"))
+        m_stopMaxTokens = true;
+    const QJsonObject usage = payload.value(QLatin1String("tokenUsage")).toObject();
+    if (usage.value(QLatin1String("outputTokens")).isDouble()
+        && usage.value(QLatin1String("uncachedInputTokens")).isDouble()) {
+        // cacheReadInputTokens stays out of the prompt count: adding it double-counts (sub2api PR #19).
+        m_exactPrompt = usage.value(QLatin1String("uncachedInputTokens")).toInt();
+        m_exactCompletion = usage.value(QLatin1String("outputTokens")).toInt();
+    }
+    if (const auto v = usage.value(QLatin1String("contextUsagePercentage"));
+        v.isDouble() && !m_contextPercent)
+        m_contextPercent = v.toDouble();
+}
+
+void KiroResponseParser::onException(const EventStreamFrame &frame)
+{
+    KiroErrorClassification c;
+    if (frame.messageType == "error") {
+        c.kind = KiroErrorKind::Transient;
+        c.errorType = QString::fromUtf8(frame.errorCode);
+        c.message = QString::fromUtf8(frame.errorMessage.isEmpty() ? frame.payload : frame.errorMessage);
+    } else {
+        c = KiroErrorClassifier::classifyException(frame.exceptionType, frame.payload);
+    }
+    if (frame.exceptionType == "ContentLengthExceededException") {
+        // The output hit its limit: a truncated answer, not a failed one (§3.8).
+        m_contentLengthExceeded = true;
+        m_streamError = c;
+        finish();
+        return;
+    }
+    endWithError(c);
+}
+
+void KiroResponseParser::emitText(QStringView text)
+{
+    if (text.isEmpty())
+        return;
+    beforeOutput();
+    m_outputUnits += KiroTokenEstimator::units(text);
+    m_sink->onTextDelta(text.toString());
+}
+
+void KiroResponseParser::emitReasoning(QStringView text)
+{
+    if (text.isEmpty())
+        return;
+    beforeOutput();
+    m_outputUnits += KiroTokenEstimator::units(text);
+    m_sink->onReasoningDelta(text.toString());
+}
+
+void KiroResponseParser::beforeOutput()
+{
+    if (m_hasOutput)
+        return;
+    m_hasOutput = true;
+    if (m_firstOutput)
+        m_firstOutput();
+}
+
+Usage KiroResponseParser::usage() const
+{
+    Usage u;
+    u.credits = m_credits;
+    u.hasCredits = m_hasCredits;
+    if (m_exactPrompt && m_exactCompletion) {
+        u.promptTokens = *m_exactPrompt;
+        u.completionTokens = *m_exactCompletion;
+        u.tokensEstimated = false;
+        return u;
+    }
+    u.completionTokens = KiroTokenEstimator::tokensFromUnits(m_outputUnits);
+    if (m_contextPercent) {
+        // The percentage covers input and output (schema §3.1), so the output share comes off.
+        const auto total = qint64(std::llround(*m_contextPercent / 100.0 * m_config.contextWindowTokens));
+        u.promptTokens = int(qMax<qint64>(0, total - u.completionTokens));
+    } else {
+        u.promptTokens = m_config.estimatedPromptTokens;
+    }
+    return u;
+}
+
+void KiroResponseParser::finish()
+{
+    if (m_done)
+        return;
+    if (m_splitter) {
+        m_splitter->finish(m_pieces);
+        flushSplitter();
+    }
+    if (m_decoder.bufferedBytes() > 0) {
+        KiroErrorClassification c;
+        c.kind = KiroErrorKind::Transient;
+        c.message = QStringLiteral("Kiro's response stream ended inside an event frame");
+        endWithError(c);
+        return;
+    }
+    // Without stop:true the call was cut off upstream (§3.5 rule 8): never present it as complete.
+    const bool truncatedTool = m_openTool.has_value();
+    m_openTool.reset();
+    if (m_contentLengthExceeded || m_stopMaxTokens || truncatedTool || m_malformedTool
+        || (m_contextPercent && *m_contextPercent >= 100.0)) {
+        end(FinishReason::Length);
+    } else if (m_completeTools > 0) {
+        end(FinishReason::ToolCalls);
+    } else {
+        end(FinishReason::Stop);
+    }
+}
+
+void KiroResponseParser::end(FinishReason reason)
+{
+    if (!m_hasOutput)
+        beforeOutput(); // a finish is output too: the provider must have called onStart by now
+    m_done = true;
+    m_sink->onUsage(usage());
+    m_sink->onFinish(reason);
+}
+
+void KiroResponseParser::fail(const ProviderError &error)
+{
+    if (m_done)
+        return;
+    m_done = true;
+    if (m_hasOutput || m_hasCredits)
+        m_sink->onUsage(usage());
+    m_sink->onError(error);
+}
+
+void KiroResponseParser::endWithError(const KiroErrorClassification &classification)
+{
+    if (m_done)
+        return;
+    m_streamError = classification;
+    if (!m_hasOutput && m_earlyError && m_earlyError(classification)) {
+        m_done = true;
+        return;
+    }
+    fail(classification.toProviderError());
+}
+
+} // namespace Drawbridge
