@@ -1,0 +1,230 @@
+// SPDX-License-Identifier: MIT
+#include "database.h"
+
+#include <atomic>
+
+#include <QCoreApplication>
+#include <QDir>
+#include <QFileInfo>
+#include <QObject>
+#include <QSqlError>
+#include <QSqlQuery>
+#include <QThread>
+#include <QUuid>
+
+#include "server/core/logging.h"
+
+namespace Drawbridge {
+
+namespace {
+
+const QString driverName = QStringLiteral("QSQLITE");
+
+// A serial rather than the OS thread id: ids are reused once a thread ends, and a stale connection of a dead
+// thread under a reused name would be refused by QtSql as belonging to another thread.
+quint64 currentThreadSerial()
+{
+    static std::atomic<quint64> next { 1 };
+    thread_local const quint64 serial = next.fetch_add(1);
+    return serial;
+}
+
+QString nextBaseName()
+{
+    static std::atomic<quint64> next { 1 };
+    return QStringLiteral("drawbridge.db%1").arg(next.fetch_add(1));
+}
+
+Error sqlError(const QString &context, const QSqlError &error)
+{
+    return Error { context + QStringLiteral(": ") + error.text() };
+}
+
+// Runs a pragma and returns its first result column (empty when it returns no row).
+Result<QString> pragma(const QSqlDatabase &db, const QString &statement)
+{
+    QSqlQuery query(db);
+    if (!query.exec(statement))
+        return sqlError(statement, query.lastError());
+    return query.next() ? query.value(0).toString() : QString();
+}
+
+} // namespace
+
+Database::Database(QString filePath, QString sqliteName)
+    : m_filePath(std::move(filePath))
+    , m_sqliteName(std::move(sqliteName))
+    , m_baseName(nextBaseName())
+    , m_lifetime(std::make_unique<QObject>())
+{
+}
+
+Database::~Database()
+{
+    // Hooks of still-running threads must not fire into a half-destroyed object.
+    m_lifetime.reset();
+    QSet<QString> names;
+    {
+        std::lock_guard lock(m_mutex);
+        names.swap(m_connections);
+    }
+    for (const QString &name : std::as_const(names))
+        QSqlDatabase::removeDatabase(name);
+}
+
+Result<std::unique_ptr<Database>> Database::open(const QString &filePath)
+{
+    if (filePath.isEmpty())
+        return Error { QStringLiteral("no database file path given") };
+    const QFileInfo info(filePath);
+    if (info.exists() && !info.isFile())
+        return Error { QStringLiteral("database path %1 exists but is not a file").arg(filePath) };
+    if (!QDir().mkpath(info.absolutePath()))
+        return Error { QStringLiteral("cannot create the database directory %1").arg(info.absolutePath()) };
+
+    std::unique_ptr<Database> db(new Database(info.absoluteFilePath(), info.absoluteFilePath()));
+    db->m_primaryName = db->connectionName();
+    auto primary = db->openConnection(db->m_primaryName, true);
+    if (!primary)
+        return Error { QStringLiteral("cannot open database %1: %2").arg(filePath, primary.error()) };
+    qCDebug(lcStorage) << "opened database" << filePath;
+    return db;
+}
+
+Result<std::unique_ptr<Database>> Database::openInMemory()
+{
+    // The memdb VFS with a name starting with "/" is shared by all connections of this process that use the
+    // same name, and, unlike "mode=memory&cache=shared", it keeps SQLite's ordinary file locking: a busy
+    // writer makes other connections wait for busy_timeout instead of failing at once with SQLITE_LOCKED
+    // (shared-cache table locks ignore the busy handler).
+    const QString name = QStringLiteral("file:/drawbridge-%1-%2?vfs=memdb")
+                             .arg(QCoreApplication::applicationPid())
+                             .arg(QUuid::createUuid().toString(QUuid::WithoutBraces));
+    std::unique_ptr<Database> db(new Database(QString(), name));
+    db->m_primaryName = db->connectionName();
+    auto primary = db->openConnection(db->m_primaryName, false);
+    if (!primary)
+        return Error { QStringLiteral("cannot open the in-memory database: %1").arg(primary.error()) };
+    return db;
+}
+
+QString Database::connectionName() const
+{
+    return m_baseName + QStringLiteral("@t") + QString::number(currentThreadSerial());
+}
+
+Result<QSqlDatabase> Database::connection() const
+{
+    const QString name = connectionName();
+    {
+        std::lock_guard lock(m_mutex);
+        if (m_connections.contains(name))
+            return QSqlDatabase::database(name, false);
+    }
+    return openConnection(name, false);
+}
+
+void Database::releaseConnection() const
+{
+    const QString name = connectionName();
+    if (name == m_primaryName)
+        return;
+    removeConnection(name);
+}
+
+void Database::removeConnection(const QString &name) const
+{
+    {
+        std::lock_guard lock(m_mutex);
+        if (!m_connections.remove(name))
+            return;
+    }
+    QSqlDatabase::removeDatabase(name);
+}
+
+Result<QSqlDatabase> Database::openConnection(const QString &name, bool verifyIntegrity) const
+{
+    Status configured = Ok {};
+    {
+        QSqlDatabase db = QSqlDatabase::addDatabase(driverName, name);
+        if (!db.isValid())
+            return Error { QStringLiteral("the Qt SQLite driver (QSQLITE) is not available") };
+        db.setDatabaseName(m_sqliteName);
+        if (isInMemory())
+            db.setConnectOptions(QStringLiteral("QSQLITE_OPEN_URI"));
+        if (!db.open()) {
+            configured = sqlError(QStringLiteral("open"), db.lastError());
+        } else {
+            configured = configure(db, verifyIntegrity);
+            if (!configured)
+                db.close();
+        }
+    }
+    // Only now, with the local handle gone, can the connection be removed without QtSql warning it is in use.
+    if (!configured) {
+        QSqlDatabase::removeDatabase(name);
+        return Error { configured.error() };
+    }
+    {
+        std::lock_guard lock(m_mutex);
+        m_connections.insert(name);
+    }
+    watchThreadEnd(name);
+    return QSqlDatabase::database(name, false);
+}
+
+Status Database::configure(const QSqlDatabase &db, bool verifyIntegrity) const
+{
+    // busy_timeout first: the integrity check needs a read lock another process may briefly hold.
+    if (auto r = pragma(db, QStringLiteral("PRAGMA busy_timeout = %1").arg(busyTimeoutMs)); !r)
+        return Error { r.error() };
+
+    // Before anything that could write: a file that is not a database, or a damaged one, is reported and left
+    // exactly as it is, so the user can recover it. SQLite reads lazily, so this is the first real read.
+    if (verifyIntegrity) {
+        QSqlQuery check(db);
+        if (!check.exec(QStringLiteral("PRAGMA quick_check"))) {
+            return Error { QStringLiteral("%1 is not a usable SQLite database (%2); it was left untouched")
+                               .arg(m_filePath, check.lastError().text()) };
+        }
+        QStringList problems;
+        while (check.next())
+            problems << check.value(0).toString();
+        if (problems != QStringList { QStringLiteral("ok") }) {
+            return Error { QStringLiteral("%1 is corrupt (quick_check: %2); it was left untouched")
+                               .arg(m_filePath, problems.mid(0, 5).join(QStringLiteral("; "))) };
+        }
+    }
+
+    if (!isInMemory()) {
+        // WAL lets the ledger write while the admin API and GUI read; the memdb VFS has no WAL.
+        auto mode = pragma(db, QStringLiteral("PRAGMA journal_mode = WAL"));
+        if (!mode)
+            return Error { mode.error() };
+        if (mode->compare(QStringLiteral("wal"), Qt::CaseInsensitive) != 0)
+            qCWarning(lcStorage) << "database" << m_filePath << "stays in journal mode" << *mode
+                                 << "(WAL unsupported here?)";
+    }
+    // NORMAL is durable in WAL mode except for the last transactions before a power loss, which is fine for
+    // metadata and usage counters and saves an fsync per commit.
+    for (const auto &statement :
+         { QStringLiteral("PRAGMA synchronous = NORMAL"), QStringLiteral("PRAGMA foreign_keys = ON") }) {
+        if (auto r = pragma(db, statement); !r)
+            return Error { r.error() };
+    }
+    return Ok {};
+}
+
+void Database::watchThreadEnd(const QString &name) const
+{
+    QThread *thread = QThread::currentThread();
+    if (!thread || thread == m_lifetime->thread())
+        return;
+    // finished is emitted by the ending thread itself, so with a direct connection the connection is removed
+    // in the thread that owns it. Threads Qt did not start emit it as well (QAdoptedThread, when they exit).
+    QObject::connect(
+        thread, &QThread::finished, m_lifetime.get(), [this, name] { removeConnection(name); },
+        Qt::DirectConnection);
+}
+
+} // namespace Drawbridge

@@ -1,0 +1,75 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include <QSet>
+#include <QSqlDatabase>
+#include <QString>
+
+#include <memory>
+#include <mutex>
+
+#include "server/core/result.h"
+
+class QObject;
+
+namespace Drawbridge {
+
+/**
+ * @brief The application's SQLite database: a file, or a process-private in-memory database.
+ *
+ * QtSql connections may only be used by the thread that opened them, so Database hands out one named
+ * connection per thread (connection() opens the calling thread's on demand). Every connection gets the same
+ * pragmas: WAL (file databases), foreign_keys=ON, busy_timeout and synchronous=NORMAL.
+ *
+ * open() refuses a file that is not an SQLite database or fails `PRAGMA quick_check`, and never writes to it.
+ * The schema is not touched here; run Migrations::migrate() on connection() after opening.
+ *
+ * Destroy the Database after every thread that used it has stopped using its connections (and after all
+ * QSqlDatabase/QSqlQuery copies are gone): the destructor removes all connections.
+ */
+class Database final
+{
+public:
+    /** busy_timeout of every connection: how long a writer waits for another connection's lock. */
+    static constexpr int busyTimeoutMs = 5000;
+
+    /** Opens (creating if absent, with its parent directory) the database file at @p filePath. */
+    static Result<std::unique_ptr<Database>> open(const QString &filePath);
+    /** Opens a new, empty in-memory database shared by all connections of this Database and nothing else. */
+    static Result<std::unique_ptr<Database>> openInMemory();
+
+    ~Database();
+    Q_DISABLE_COPY_MOVE(Database)
+
+    /** The calling thread's connection, opened on first use. */
+    Result<QSqlDatabase> connection() const;
+    /**
+     * Closes and removes the calling thread's connection. Worker threads call this before they end; for
+     * QThreads it also happens automatically when the thread finishes. The connection that open() created is
+     * kept for the Database's lifetime (an in-memory database lives only while a connection is open).
+     */
+    void releaseConnection() const;
+
+    /** Empty for an in-memory database. */
+    QString filePath() const { return m_filePath; }
+    bool isInMemory() const { return m_filePath.isEmpty(); }
+    /** Name of the calling thread's connection (whether open or not). */
+    QString connectionName() const;
+
+private:
+    Database(QString filePath, QString sqliteName);
+    Result<QSqlDatabase> openConnection(const QString &name, bool verifyIntegrity) const;
+    Status configure(const QSqlDatabase &db, bool verifyIntegrity) const;
+    void watchThreadEnd(const QString &name) const;
+    void removeConnection(const QString &name) const;
+
+    const QString m_filePath;
+    const QString m_sqliteName; ///< what QSQLITE opens: the file path or a memdb URI
+    const QString m_baseName; ///< unique per Database; connection names append a thread serial
+    QString m_primaryName;
+    std::unique_ptr<QObject> m_lifetime; ///< context for thread-end hooks, so they stop when we are gone
+    mutable std::mutex m_mutex;
+    mutable QSet<QString> m_connections; ///< names of the open connections
+};
+
+} // namespace Drawbridge

@@ -1,0 +1,305 @@
+// SPDX-License-Identifier: MIT
+#include <QSqlDatabase>
+#include <QSqlError>
+#include <QSqlQuery>
+#include <QtTest>
+
+#include "server/storage/database.h"
+#include "server/storage/migrations.h"
+#include "tests/support/resulttext.h"
+#include "tests/support/tempdatabase.h"
+
+using namespace Drawbridge;
+
+namespace {
+
+QStringList columnsOf(const QSqlDatabase &db, const QString &table)
+{
+    QSqlQuery query(db);
+    query.prepare(QStringLiteral("SELECT name FROM pragma_table_info(?) ORDER BY cid"));
+    query.addBindValue(table);
+    QStringList columns;
+    if (query.exec()) {
+        while (query.next())
+            columns << query.value(0).toString();
+    }
+    return columns;
+}
+
+QStringList objectsOf(const QSqlDatabase &db, const QString &type)
+{
+    QSqlQuery query(db);
+    query.prepare(QStringLiteral("SELECT name FROM sqlite_master WHERE type = ? AND name NOT LIKE 'sqlite_%'"
+                                 " ORDER BY name"));
+    query.addBindValue(type);
+    QStringList names;
+    if (query.exec()) {
+        while (query.next())
+            names << query.value(0).toString();
+    }
+    return names;
+}
+
+bool exec(const QSqlDatabase &db, const QString &sql)
+{
+    QSqlQuery query(db);
+    if (!query.exec(sql)) {
+        qWarning() << sql << query.lastError().text();
+        return false;
+    }
+    return true;
+}
+
+QVariant scalar(const QSqlDatabase &db, const QString &sql)
+{
+    QSqlQuery query(db);
+    return query.exec(sql) && query.next() ? query.value(0) : QVariant();
+}
+
+} // namespace
+
+class TstMigrations : public QObject
+{
+    Q_OBJECT
+
+private Q_SLOTS:
+    void initTestCase();
+    void emptyDatabaseIsVersionZero();
+    void freshDatabaseHasLatestSchema();
+    void migrateTwiceChangesNothing();
+    void stepwiseFrom_data();
+    void stepwiseFrom();
+    void upgradeFromV1PreservesData();
+    void refusesNewerSchema();
+    void refusesDowngradeRequest();
+    void refusesUnknownTarget();
+    void failedStepRollsBack();
+};
+
+void TstMigrations::initTestCase()
+{
+    QStandardPaths::setTestModeEnabled(true);
+}
+
+void TstMigrations::emptyDatabaseIsVersionZero()
+{
+    Test::TempDatabase tmp(0);
+    QVERIFY2(tmp.isValid(), qPrintable(tmp.errorString()));
+    auto db = tmp.database().connection();
+    DRAWBRIDGE_VERIFY_OK(db);
+    auto version = Migrations::version(*db);
+    DRAWBRIDGE_VERIFY_OK(version);
+    QCOMPARE(*version, 0);
+    QCOMPARE(objectsOf(*db, QStringLiteral("table")), QStringList());
+}
+
+void TstMigrations::freshDatabaseHasLatestSchema()
+{
+    Test::TempDatabase tmp;
+    QVERIFY2(tmp.isValid(), qPrintable(tmp.errorString()));
+    auto db = tmp.database().connection();
+    DRAWBRIDGE_VERIFY_OK(db);
+    QCOMPARE(*Migrations::version(*db), Migrations::latestVersion);
+    QCOMPARE(Migrations::latestVersion, 2);
+
+    QCOMPARE(objectsOf(*db, QStringLiteral("table")),
+             (QStringList { QStringLiteral("accounts"), QStringLiteral("api_keys"),
+                            QStringLiteral("schema_version"), QStringLiteral("usage_hourly"),
+                            QStringLiteral("usage_records") }));
+    QCOMPARE(objectsOf(*db, QStringLiteral("index")),
+             (QStringList { QStringLiteral("usage_records_account_ts"),
+                            QStringLiteral("usage_records_key_ts"), QStringLiteral("usage_records_ts") }));
+    QCOMPARE(
+        columnsOf(*db, QStringLiteral("api_keys")),
+        QStringLiteral("id name key_hash rate_limit_rpm models created_at expires_at revoked_at last_used_at")
+            .split(QLatin1Char(' ')));
+    QCOMPARE(columnsOf(*db, QStringLiteral("accounts")),
+             QStringLiteral(
+                 "id name type auth_method region profile_arn slots enabled status last_error"
+                 " cooldown_until machine_id credits_remaining usage_limit next_reset priority created_at"
+                 " updated_at")
+                 .split(QLatin1Char(' ')));
+    QCOMPARE(
+        columnsOf(*db, QStringLiteral("usage_records")),
+        QStringLiteral("id ts_ms key_id account_id model status http_status prompt_tokens completion_tokens"
+                       " tokens_estimated credits latency_ms ttft_ms stream endpoint")
+            .split(QLatin1Char(' ')));
+    QCOMPARE(
+        columnsOf(*db, QStringLiteral("usage_hourly")),
+        QStringLiteral("hour_start_ms key_id account_id model requests errors prompt_tokens completion_tokens"
+                       " credits")
+            .split(QLatin1Char(' ')));
+
+    // The rollup's key is the four grouping columns: a second row for the same group must be rejected.
+    QVERIFY(exec(*db,
+                 QStringLiteral("INSERT INTO usage_hourly (hour_start_ms, key_id, model, requests)"
+                                " VALUES (0, 'abcd2345', 'auto', 1)")));
+    QSqlQuery duplicate(*db);
+    QVERIFY(!duplicate.exec(QStringLiteral("INSERT INTO usage_hourly (hour_start_ms, key_id, model, requests)"
+                                           " VALUES (0, 'abcd2345', 'auto', 1)")));
+}
+
+void TstMigrations::migrateTwiceChangesNothing()
+{
+    Test::TempDatabase tmp;
+    QVERIFY2(tmp.isValid(), qPrintable(tmp.errorString()));
+    auto db = tmp.database().connection();
+    DRAWBRIDGE_VERIFY_OK(db);
+    const auto before
+        = scalar(*db, QStringLiteral("SELECT group_concat(sql, ';') FROM sqlite_master")).toString();
+    DRAWBRIDGE_VERIFY_OK(Migrations::migrate(*db));
+    QCOMPARE(*Migrations::version(*db), Migrations::latestVersion);
+    QCOMPARE(scalar(*db, QStringLiteral("SELECT group_concat(sql, ';') FROM sqlite_master")).toString(),
+             before);
+    QCOMPARE(scalar(*db, QStringLiteral("SELECT count(*) FROM schema_version")).toInt(), 1);
+}
+
+void TstMigrations::stepwiseFrom_data()
+{
+    QTest::addColumn<int>("startVersion");
+    for (int v = 0; v < Migrations::latestVersion; ++v)
+        QTest::addRow("from-v%d", v) << v;
+}
+
+void TstMigrations::stepwiseFrom()
+{
+    // Upgrading from any older version must end with exactly the schema a fresh database gets.
+    QFETCH(int, startVersion);
+    Test::TempDatabase fresh;
+    QVERIFY2(fresh.isValid(), qPrintable(fresh.errorString()));
+    Test::TempDatabase old(startVersion);
+    QVERIFY2(old.isValid(), qPrintable(old.errorString()));
+    {
+        auto db = old.database().connection();
+        QCOMPARE(*Migrations::version(*db), startVersion);
+    }
+    old.close();
+    DRAWBRIDGE_VERIFY_OK(old.reopen());
+    auto upgraded = old.database().connection();
+    auto reference = fresh.database().connection();
+    const QString schema = QStringLiteral("SELECT group_concat(type || ' ' || name || ' ' || sql, ';')"
+                                          " FROM (SELECT * FROM sqlite_master ORDER BY type, name)");
+    QCOMPARE(scalar(*upgraded, schema).toString(), scalar(*reference, schema).toString());
+    QCOMPARE(*Migrations::version(*upgraded), Migrations::latestVersion);
+}
+
+void TstMigrations::upgradeFromV1PreservesData()
+{
+    Test::TempDatabase tmp(1);
+    QVERIFY2(tmp.isValid(), qPrintable(tmp.errorString()));
+    {
+        auto db = tmp.database().connection();
+        DRAWBRIDGE_VERIFY_OK(db);
+        QCOMPARE(*Migrations::version(*db), 1);
+        QVERIFY(!columnsOf(*db, QStringLiteral("api_keys")).contains(QStringLiteral("last_used_at")));
+        QVERIFY(
+            !objectsOf(*db, QStringLiteral("index")).contains(QStringLiteral("usage_records_account_ts")));
+        QVERIFY(
+            exec(*db,
+                 QStringLiteral("INSERT INTO api_keys (id, name, key_hash, rate_limit_rpm, models,"
+                                " created_at) VALUES ('abcd2345', 'laptop', '%1', 30, '[\"auto\"]', 1000)")
+                     .arg(QString(64, QLatin1Char('e')))));
+        QVERIFY(exec(*db,
+                     QStringLiteral("INSERT INTO accounts (id, name, auth_method, created_at, updated_at)"
+                                    " VALUES ('acc1', 'work', 'social', 1, 2)")));
+        QVERIFY(exec(*db,
+                     QStringLiteral("INSERT INTO usage_records (ts_ms, key_id, account_id, model, status,"
+                                    " http_status, prompt_tokens, endpoint)"
+                                    " VALUES (5000, 'abcd2345', 'acc1', 'auto', 'success', 200, 17,"
+                                    " '/v1/chat/completions')")));
+    }
+    tmp.close();
+    DRAWBRIDGE_VERIFY_OK(tmp.reopen());
+
+    auto db = tmp.database().connection();
+    DRAWBRIDGE_VERIFY_OK(db);
+    QCOMPARE(*Migrations::version(*db), 2);
+    QVERIFY(objectsOf(*db, QStringLiteral("index")).contains(QStringLiteral("usage_records_account_ts")));
+    QSqlQuery key(*db);
+    QVERIFY(
+        key.exec(QStringLiteral("SELECT name, rate_limit_rpm, models, created_at, last_used_at FROM api_keys"
+                                " WHERE id = 'abcd2345'")));
+    QVERIFY(key.next());
+    QCOMPARE(key.value(0).toString(), QStringLiteral("laptop"));
+    QCOMPARE(key.value(1).toInt(), 30);
+    QCOMPARE(key.value(2).toString(), QStringLiteral("[\"auto\"]"));
+    QCOMPARE(key.value(3).toLongLong(), 1000);
+    QVERIFY(key.value(4).isNull());
+    QCOMPARE(scalar(*db, QStringLiteral("SELECT name FROM accounts WHERE id = 'acc1'")).toString(),
+             QStringLiteral("work"));
+    QCOMPARE(scalar(*db, QStringLiteral("SELECT prompt_tokens FROM usage_records WHERE key_id = 'abcd2345'"))
+                 .toInt(),
+             17);
+}
+
+void TstMigrations::refusesNewerSchema()
+{
+    Test::TempDatabase tmp;
+    QVERIFY2(tmp.isValid(), qPrintable(tmp.errorString()));
+    {
+        auto db = tmp.database().connection();
+        QVERIFY(exec(*db, QStringLiteral("UPDATE schema_version SET version = 7")));
+        QVERIFY(exec(*db, QStringLiteral("CREATE TABLE from_the_future (x)")));
+    }
+    tmp.close();
+    const Status reopened = tmp.reopen();
+    QVERIFY(!reopened.ok());
+    QCOMPARE(
+        reopened.error(),
+        QStringLiteral("database schema version 7 is newer than this Drawbridge (2); upgrade Drawbridge"));
+
+    // Refused without touching anything.
+    auto opened = Database::open(tmp.filePath());
+    DRAWBRIDGE_VERIFY_OK(opened);
+    auto db = (*opened)->connection();
+    QCOMPARE(*Migrations::version(*db), 7);
+    QVERIFY(objectsOf(*db, QStringLiteral("table")).contains(QStringLiteral("from_the_future")));
+    const Status again = Migrations::migrate(*db);
+    QVERIFY(!again.ok());
+    QCOMPARE(again.error(), reopened.error());
+}
+
+void TstMigrations::refusesDowngradeRequest()
+{
+    Test::TempDatabase tmp;
+    QVERIFY2(tmp.isValid(), qPrintable(tmp.errorString()));
+    auto db = tmp.database().connection();
+    const Status downgraded = Migrations::migrate(*db, 1);
+    QVERIFY(!downgraded.ok());
+    QVERIFY2(downgraded.error().contains(QStringLiteral("version 2")), qPrintable(downgraded.error()));
+    QCOMPARE(*Migrations::version(*db), 2);
+}
+
+void TstMigrations::refusesUnknownTarget()
+{
+    Test::TempDatabase tmp(0);
+    QVERIFY2(tmp.isValid(), qPrintable(tmp.errorString()));
+    auto db = tmp.database().connection();
+    QVERIFY(!Migrations::migrate(*db, Migrations::latestVersion + 1).ok());
+    QVERIFY(!Migrations::migrate(*db, -1).ok());
+    QCOMPARE(*Migrations::version(*db), 0);
+}
+
+void TstMigrations::failedStepRollsBack()
+{
+    // A file that already has a conflicting table (not made by Drawbridge): step 1 fails part-way through and
+    // must leave nothing of itself behind.
+    Test::TempDatabase tmp(0);
+    QVERIFY2(tmp.isValid(), qPrintable(tmp.errorString()));
+    auto db = tmp.database().connection();
+    QVERIFY(exec(*db, QStringLiteral("CREATE TABLE usage_records (x)")));
+    const Status migrated = Migrations::migrate(*db);
+    QVERIFY(!migrated.ok());
+    QVERIFY2(migrated.error().contains(QStringLiteral("migration to schema version 1 failed")),
+             qPrintable(migrated.error()));
+    QVERIFY2(migrated.error().contains(QStringLiteral("usage_records")), qPrintable(migrated.error()));
+    QCOMPARE(*Migrations::version(*db), 0);
+    QCOMPARE(objectsOf(*db, QStringLiteral("table")),
+             (QStringList { QStringLiteral("schema_version"), QStringLiteral("usage_records") }));
+    // Not left inside an open transaction either.
+    QVERIFY(exec(*db, QStringLiteral("BEGIN IMMEDIATE")));
+    QVERIFY(exec(*db, QStringLiteral("ROLLBACK")));
+}
+
+QTEST_GUILESS_MAIN(TstMigrations)
+#include "tst_migrations.moc"
