@@ -1,0 +1,533 @@
+// SPDX-License-Identifier: MIT
+#include "accountpool.h"
+
+#include <algorithm>
+
+#include "clock.h"
+#include "logging.h"
+
+namespace Drawbridge {
+
+namespace {
+
+constexpr qint64 throttleBaseMs = 30'000;
+constexpr qint64 throttleCapMs = 10 * 60'000;
+constexpr qint64 suspiciousBaseMs = 5 * 60'000;
+constexpr qint64 suspiciousCapMs = 60 * 60'000;
+constexpr qint64 reducedConcurrencyMs = 60 * 60'000;
+constexpr int transientThreshold = 3;
+constexpr qint64 transientBaseMs = 5'000;
+constexpr qint64 transientCapMs = 60'000;
+
+qint64 backoff(qint64 base, qint64 cap, int streak)
+{
+    qint64 v = base;
+    for (int i = 1; i < streak && v < cap; ++i)
+        v *= 2;
+    return std::min(v, cap);
+}
+
+} // namespace
+
+// --- SlotLease ---------------------------------------------------------------------------------------------------
+
+SlotLease::SlotLease(AccountPool *pool, quint64 id, QString accountId)
+    : m_pool(pool)
+    , m_id(id)
+    , m_accountId(std::move(accountId))
+{
+}
+
+SlotLease::SlotLease(SlotLease &&other) noexcept
+    : m_pool(std::move(other.m_pool))
+    , m_id(std::exchange(other.m_id, 0))
+    , m_accountId(std::move(other.m_accountId))
+{
+}
+
+SlotLease &SlotLease::operator=(SlotLease &&other) noexcept
+{
+    if (this != &other) {
+        release();
+        m_pool = std::move(other.m_pool);
+        m_id = std::exchange(other.m_id, 0);
+        m_accountId = std::move(other.m_accountId);
+    }
+    return *this;
+}
+
+SlotLease::~SlotLease()
+{
+    release();
+}
+
+void SlotLease::release()
+{
+    const quint64 id = std::exchange(m_id, 0);
+    if (id != 0 && m_pool)
+        m_pool->releaseLease(id);
+}
+
+// --- PoolTicket --------------------------------------------------------------------------------------------------
+
+PoolTicket::PoolTicket(AccountPool *pool, quint64 id)
+    : m_pool(pool)
+    , m_id(id)
+{
+}
+
+PoolTicket::~PoolTicket()
+{
+    if (m_pool)
+        m_pool->cancelWaiter(m_id);
+}
+
+// --- AccountPool -------------------------------------------------------------------------------------------------
+
+AccountPool::AccountPool(const Clock &clock, Options options, QObject *parent)
+    : QObject(parent)
+    , m_clock(clock)
+    , m_options(options)
+{
+    m_timer.setSingleShot(true);
+    connect(&m_timer, &QTimer::timeout, this, &AccountPool::poll);
+}
+
+AccountPool::~AccountPool()
+{
+    // Waiters are told nothing: their owners are being torn down with us.
+    m_queue.clear();
+}
+
+void AccountPool::upsertAccount(const QString &id, int slots, int priority, bool enabled)
+{
+    Account &a = m_accounts[id];
+    a.view.id = id;
+    a.view.slots = std::max(1, slots);
+    a.view.priority = priority;
+    a.view.enabled = enabled;
+    a.view.effectiveSlots = effectiveSlots(a);
+    Q_EMIT accountChanged(id);
+    Q_EMIT statusChanged();
+    dispatch();
+}
+
+void AccountPool::removeAccount(const QString &id)
+{
+    if (m_accounts.remove(id) == 0)
+        return;
+    // Leases on it stay valid until their requests end; releasing them is then a no-op for the counts.
+    Q_EMIT accountChanged(id);
+    Q_EMIT statusChanged();
+    dispatch();
+}
+
+void AccountPool::setEnabled(const QString &id, bool enabled)
+{
+    auto it = m_accounts.find(id);
+    if (it == m_accounts.end() || it->view.enabled == enabled)
+        return;
+    it->view.enabled = enabled;
+    Q_EMIT accountChanged(id);
+    Q_EMIT statusChanged();
+    dispatch();
+}
+
+int AccountPool::effectiveSlots(const Account &a) const
+{
+    if (a.reducedUntilMs > m_clock.nowMs())
+        return std::max(1, a.view.slots / 2);
+    return a.view.slots;
+}
+
+bool AccountPool::usable(const Account &a) const
+{
+    return a.view.enabled && a.view.status == AccountStatus::Active;
+}
+
+AccountPool::Account *AccountPool::pick(const QSet<QString> &exclude)
+{
+    Account *best = nullptr;
+    for (Account &a : m_accounts) {
+        if (!usable(a) || exclude.contains(a.view.id) || a.view.inUse >= effectiveSlots(a))
+            continue;
+        if (!best) {
+            best = &a;
+            continue;
+        }
+        // Priority first, then the least loaded (by share of its slots in use), then the least recently used.
+        if (a.view.priority != best->view.priority) {
+            if (a.view.priority > best->view.priority)
+                best = &a;
+            continue;
+        }
+        const qint64 lhs = qint64(a.view.inUse) * effectiveSlots(*best);
+        const qint64 rhs = qint64(best->view.inUse) * effectiveSlots(a);
+        if (lhs != rhs) {
+            if (lhs < rhs)
+                best = &a;
+            continue;
+        }
+        if (a.lastAcquiredMs < best->lastAcquiredMs
+            || (a.lastAcquiredMs == best->lastAcquiredMs && a.view.id < best->view.id))
+            best = &a;
+    }
+    return best;
+}
+
+SlotLease AccountPool::grant(Account &a)
+{
+    const quint64 id = m_nextId++;
+    ++a.view.inUse;
+    ++a.view.requests;
+    a.lastAcquiredMs = m_clock.nowMs();
+    m_leases.insert(id, Lease{a.view.id, a.lastAcquiredMs});
+    scheduleTimer();
+    Q_EMIT accountChanged(a.view.id);
+    Q_EMIT statusChanged();
+    return SlotLease(this, id, a.view.id);
+}
+
+void AccountPool::releaseLease(quint64 leaseId)
+{
+    auto it = m_leases.find(leaseId);
+    if (it == m_leases.end())
+        return; // reclaimed by the watchdog already
+    const QString accountId = it->accountId;
+    m_leases.erase(it);
+    auto acc = m_accounts.find(accountId);
+    if (acc != m_accounts.end()) {
+        acc->view.inUse = std::max(0, acc->view.inUse - 1);
+        Q_EMIT accountChanged(accountId);
+    }
+    Q_EMIT statusChanged();
+    dispatch();
+}
+
+bool AccountPool::anyUsableCandidate(const QSet<QString> &exclude) const
+{
+    return std::any_of(m_accounts.cbegin(), m_accounts.cend(),
+                       [&](const Account &a) { return usable(a) && !exclude.contains(a.view.id); });
+}
+
+std::optional<qint64> AccountPool::earliestRecovery(const QSet<QString> &exclude) const
+{
+    std::optional<qint64> earliest;
+    for (const Account &a : m_accounts) {
+        if (!a.view.enabled || exclude.contains(a.view.id) || a.view.cooldownUntilMs <= 0)
+            continue;
+        if (!accountStatusRecovers(a.view.status))
+            continue;
+        if (!earliest || a.view.cooldownUntilMs < *earliest)
+            earliest = a.view.cooldownUntilMs;
+    }
+    return earliest;
+}
+
+ProviderError AccountPool::noUpstreamError(const QSet<QString> &exclude) const
+{
+    ProviderError e{ProviderErrorKind::NoUpstream, {}, 0};
+    const bool anyEnabled = std::any_of(m_accounts.cbegin(), m_accounts.cend(), [](const Account &a) { return a.view.enabled; });
+    if (!anyEnabled) {
+        e.message = QStringLiteral("No upstream account is configured or enabled; add a Kiro account in Drawbridge.");
+        return e;
+    }
+    if (const auto until = earliestRecovery(exclude)) {
+        e.retryAfterS = int(std::max<qint64>(1, (*until - m_clock.nowMs() + 999) / 1000));
+        e.message = QStringLiteral("Every upstream account is cooling down or out of quota; the first is back in %1 s.")
+                        .arg(e.retryAfterS);
+    } else {
+        e.message = QStringLiteral("No upstream account is usable (they need a new login, are suspended or failing).");
+    }
+    return e;
+}
+
+AccountPool::Acquisition AccountPool::acquire(const QSet<QString> &exclude, Granted later)
+{
+    Acquisition out;
+    poll();
+    // FIFO: a newcomer may not overtake requests already waiting for the same accounts.
+    if (m_queue.empty()) {
+        if (Account *a = pick(exclude)) {
+            out.lease = grant(*a);
+            return out;
+        }
+    }
+    const qint64 now = m_clock.nowMs();
+    const qint64 deadline = now + qint64(m_options.queueTimeoutS) * 1000;
+    if (!anyUsableCandidate(exclude)) {
+        const auto recovery = earliestRecovery(exclude);
+        if (!recovery || *recovery > deadline) {
+            out.error = noUpstreamError(exclude);
+            return out;
+        }
+    }
+    if (int(m_queue.size()) >= m_options.maxQueue || m_options.queueTimeoutS <= 0) {
+        out.error = ProviderError{ProviderErrorKind::PoolBusy,
+                                  QStringLiteral("Every upstream slot is busy and the wait queue is full; retry shortly."), 1};
+        return out;
+    }
+    const quint64 id = m_nextId++;
+    m_queue.push_back(Waiter{id, exclude, deadline, std::move(later)});
+    out.ticket.reset(new PoolTicket(this, id));
+    Q_EMIT statusChanged();
+    scheduleTimer();
+    return out;
+}
+
+void AccountPool::cancelWaiter(quint64 waiterId)
+{
+    const auto before = m_queue.size();
+    m_queue.remove_if([waiterId](const Waiter &w) { return w.id == waiterId; });
+    if (m_queue.size() != before)
+        Q_EMIT statusChanged();
+}
+
+void AccountPool::dispatch()
+{
+    if (m_dispatching) {
+        m_redispatch = true;
+        return;
+    }
+    m_dispatching = true;
+    do {
+        m_redispatch = false;
+        for (auto it = m_queue.begin(); it != m_queue.end();) {
+            Account *a = pick(it->exclude);
+            if (!a) {
+                ++it;
+                continue;
+            }
+            Granted cb = std::move(it->callback);
+            m_queue.erase(it);
+            SlotLease lease = grant(*a);
+            cb(std::move(lease), std::nullopt);
+            // The callback may have changed anything (released, queued, removed accounts): rescan.
+            m_redispatch = true;
+            break;
+        }
+    } while (m_redispatch);
+    m_dispatching = false;
+}
+
+void AccountPool::poll()
+{
+    const qint64 now = m_clock.nowMs();
+    for (Account &a : m_accounts) {
+        if (a.view.cooldownUntilMs > 0 && a.view.cooldownUntilMs <= now && accountStatusRecovers(a.view.status)
+            && a.view.status != AccountStatus::Active) {
+            qCInfo(lcPool) << "account" << a.view.id << "recovered from" << accountStatusName(a.view.status);
+            setState(a, AccountStatus::Active, 0, a.view.lastError);
+        }
+        const int eff = effectiveSlots(a);
+        if (eff != a.view.effectiveSlots) {
+            a.view.effectiveSlots = eff;
+            Q_EMIT accountChanged(a.view.id);
+        }
+    }
+
+    // Watchdog: a lease this old belongs to a request that should long have ended; take the slot back.
+    for (auto it = m_leases.begin(); it != m_leases.end();) {
+        if (now - it->acquiredMs > m_options.leaseMaxAgeMs) {
+            qCWarning(lcPool) << "reclaiming a slot of account" << it->accountId << "held for"
+                              << (now - it->acquiredMs) / 1000 << "s";
+            auto acc = m_accounts.find(it->accountId);
+            if (acc != m_accounts.end())
+                acc->view.inUse = std::max(0, acc->view.inUse - 1);
+            it = m_leases.erase(it);
+        } else {
+            ++it;
+        }
+    }
+
+    dispatch();
+
+    // Queue timeouts, after dispatch so a slot that just freed is used first.
+    std::vector<Waiter> expired;
+    for (auto it = m_queue.begin(); it != m_queue.end();) {
+        if (it->deadlineMs <= now) {
+            expired.push_back(std::move(*it));
+            it = m_queue.erase(it);
+        } else {
+            ++it;
+        }
+    }
+    if (!expired.empty())
+        Q_EMIT statusChanged();
+    for (Waiter &w : expired) {
+        ProviderError e = anyUsableCandidate(w.exclude)
+            ? ProviderError{ProviderErrorKind::PoolBusy,
+                            QStringLiteral("No upstream slot became free within %1 s (limits.queue_timeout_s).").arg(m_options.queueTimeoutS),
+                            1}
+            : noUpstreamError(w.exclude);
+        w.callback(SlotLease(), e);
+    }
+    scheduleTimer();
+}
+
+void AccountPool::scheduleTimer()
+{
+    const qint64 now = m_clock.nowMs();
+    std::optional<qint64> next;
+    auto consider = [&](qint64 t) {
+        if (t > 0 && (!next || t < *next))
+            next = t;
+    };
+    for (const Account &a : m_accounts) {
+        if (a.view.status != AccountStatus::Active && accountStatusRecovers(a.view.status))
+            consider(a.view.cooldownUntilMs);
+        if (a.reducedUntilMs > now)
+            consider(a.reducedUntilMs);
+    }
+    for (const Waiter &w : m_queue)
+        consider(w.deadlineMs);
+    if (!m_leases.isEmpty())
+        consider(now + 30'000); // watchdog sweep
+    if (!next) {
+        m_timer.stop();
+        return;
+    }
+    const qint64 delay = std::clamp<qint64>(*next - now, 0, 60'000);
+    if (!m_timer.isActive() || m_timer.remainingTime() > delay)
+        m_timer.start(std::chrono::milliseconds(delay));
+}
+
+void AccountPool::setState(Account &a, AccountStatus status, qint64 untilMs, const QString &message)
+{
+    const bool changed = a.view.status != status || a.view.cooldownUntilMs != untilMs || a.view.lastError != message;
+    a.view.status = status;
+    a.view.cooldownUntilMs = untilMs;
+    a.view.lastError = message;
+    a.view.effectiveSlots = effectiveSlots(a);
+    if (changed) {
+        Q_EMIT accountChanged(a.view.id);
+        Q_EMIT statusChanged();
+    }
+    scheduleTimer();
+}
+
+void AccountPool::markSuccess(const QString &id)
+{
+    auto it = m_accounts.find(id);
+    if (it == m_accounts.end())
+        return;
+    it->throttleStreak = 0;
+    it->transientStreak = 0;
+}
+
+void AccountPool::markThrottled(const QString &id, bool suspicious, const QString &message)
+{
+    auto it = m_accounts.find(id);
+    if (it == m_accounts.end())
+        return;
+    ++it->throttleStreak;
+    const qint64 now = m_clock.nowMs();
+    const qint64 cool = suspicious ? backoff(suspiciousBaseMs, suspiciousCapMs, it->throttleStreak)
+                                   : backoff(throttleBaseMs, throttleCapMs, it->throttleStreak);
+    if (suspicious)
+        it->reducedUntilMs = now + reducedConcurrencyMs;
+    qCWarning(lcPool) << "account" << id << (suspicious ? "throttled for suspicious activity" : "throttled")
+                      << "; cooling down for" << cool / 1000 << "s";
+    setState(*it, AccountStatus::CoolingDown, now + cool, message);
+}
+
+void AccountPool::markQuotaExhausted(const QString &id, qint64 untilMs, const QString &message)
+{
+    auto it = m_accounts.find(id);
+    if (it == m_accounts.end())
+        return;
+    setState(*it, AccountStatus::QuotaExhausted, untilMs, message);
+}
+
+void AccountPool::markNeedsLogin(const QString &id, const QString &message)
+{
+    auto it = m_accounts.find(id);
+    if (it == m_accounts.end())
+        return;
+    setState(*it, AccountStatus::NeedsLogin, 0, message);
+}
+
+void AccountPool::markSuspended(const QString &id, const QString &message)
+{
+    auto it = m_accounts.find(id);
+    if (it == m_accounts.end())
+        return;
+    setState(*it, AccountStatus::Suspended, 0, message);
+}
+
+void AccountPool::markTransientFailure(const QString &id, const QString &message)
+{
+    auto it = m_accounts.find(id);
+    if (it == m_accounts.end())
+        return;
+    ++it->transientStreak;
+    if (it->transientStreak < transientThreshold) {
+        it->view.lastError = message;
+        Q_EMIT accountChanged(id);
+        return;
+    }
+    const qint64 cool = backoff(transientBaseMs, transientCapMs, it->transientStreak - transientThreshold + 1);
+    setState(*it, AccountStatus::CoolingDown, m_clock.nowMs() + cool, message);
+}
+
+void AccountPool::markError(const QString &id, const QString &message, qint64 retryAtMs)
+{
+    auto it = m_accounts.find(id);
+    if (it == m_accounts.end())
+        return;
+    setState(*it, AccountStatus::Error, retryAtMs, message);
+}
+
+void AccountPool::markActive(const QString &id)
+{
+    auto it = m_accounts.find(id);
+    if (it == m_accounts.end())
+        return;
+    it->throttleStreak = 0;
+    it->transientStreak = 0;
+    setState(*it, AccountStatus::Active, 0, {});
+    dispatch();
+}
+
+PoolStatus AccountPool::status() const
+{
+    PoolStatus s;
+    for (const Account &a : m_accounts) {
+        if (!a.view.enabled)
+            continue;
+        ++s.enabledAccounts;
+        if (!usable(a))
+            continue;
+        ++s.usableAccounts;
+        const int eff = effectiveSlots(a);
+        s.totalSlots += eff;
+        s.availableSlots += std::max(0, eff - a.view.inUse);
+    }
+    s.inFlight = int(m_leases.size());
+    s.queued = int(m_queue.size());
+    return s;
+}
+
+std::optional<AccountPool::AccountView> AccountPool::account(const QString &id) const
+{
+    auto it = m_accounts.constFind(id);
+    if (it == m_accounts.constEnd())
+        return std::nullopt;
+    AccountView v = it->view;
+    v.effectiveSlots = effectiveSlots(*it);
+    return v;
+}
+
+std::vector<AccountPool::AccountView> AccountPool::accounts() const
+{
+    std::vector<AccountView> out;
+    for (const Account &a : m_accounts) {
+        AccountView v = a.view;
+        v.effectiveSlots = effectiveSlots(a);
+        out.push_back(v);
+    }
+    std::sort(out.begin(), out.end(), [](const AccountView &a, const AccountView &b) { return a.id < b.id; });
+    return out;
+}
+
+} // namespace Drawbridge

@@ -1,0 +1,196 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include <QHash>
+#include <QObject>
+#include <QPointer>
+#include <QSet>
+#include <QString>
+#include <QTimer>
+
+#include <functional>
+#include <list>
+#include <memory>
+#include <optional>
+#include <vector>
+
+#include "accountstatus.h"
+#include "poolstatus.h"
+#include "provider.h"
+
+namespace Drawbridge {
+
+class AccountPool;
+class Clock;
+
+/**
+ * @brief One concurrency slot of one upstream account, held for the duration of a request.
+ *
+ * Move-only; the slot goes back to the pool when the lease is destroyed or release() is called, whichever comes
+ * first, on every path. A lease outliving its pool is harmless.
+ */
+class SlotLease final
+{
+public:
+    SlotLease() = default;
+    SlotLease(SlotLease &&other) noexcept;
+    SlotLease &operator=(SlotLease &&other) noexcept;
+    SlotLease(const SlotLease &) = delete;
+    SlotLease &operator=(const SlotLease &) = delete;
+    ~SlotLease();
+
+    explicit operator bool() const { return m_id != 0; }
+    const QString &accountId() const { return m_accountId; }
+    void release();
+
+private:
+    friend class AccountPool;
+    SlotLease(AccountPool *pool, quint64 id, QString accountId);
+
+    QPointer<AccountPool> m_pool;
+    quint64 m_id = 0;
+    QString m_accountId;
+};
+
+/** A request waiting in the pool's queue; destroying it leaves the queue. */
+class PoolTicket final
+{
+public:
+    ~PoolTicket();
+    PoolTicket(const PoolTicket &) = delete;
+    PoolTicket &operator=(const PoolTicket &) = delete;
+
+private:
+    friend class AccountPool;
+    PoolTicket(AccountPool *pool, quint64 id);
+    QPointer<AccountPool> m_pool;
+    quint64 m_id;
+};
+
+/**
+ * @brief Upstream accounts, their concurrency slots, states, cooldowns and the wait queue.
+ *
+ * Pure scheduling: knows nothing about Kiro. Time comes from the injected Clock; poll() applies everything that
+ * is due (cooldown ends, queue timeouts, the lease watchdog) and is called by an internal timer, or by tests
+ * after moving a fake clock.
+ */
+class AccountPool final : public QObject
+{
+    Q_OBJECT
+    Q_DISABLE_COPY_MOVE(AccountPool)
+
+public:
+    struct Options
+    {
+        int queueTimeoutS = 30;
+        int maxQueue = 256;
+        qint64 leaseMaxAgeMs = 11 * 60 * 1000; ///< watchdog: leases older than this are reclaimed
+    };
+
+    struct AccountView
+    {
+        QString id;
+        bool enabled = true;
+        AccountStatus status = AccountStatus::Active;
+        int slots = 0;          ///< configured
+        int effectiveSlots = 0; ///< after a throttling cut
+        int inUse = 0;
+        int priority = 0;
+        qint64 cooldownUntilMs = 0; ///< 0 = none
+        QString lastError;
+        qint64 requests = 0; ///< leases granted since start
+    };
+
+    AccountPool(const Clock &clock, Options options, QObject *parent = nullptr);
+    ~AccountPool() override;
+
+    void upsertAccount(const QString &id, int slots, int priority, bool enabled);
+    void removeAccount(const QString &id);
+    void setEnabled(const QString &id, bool enabled);
+
+    using Granted = std::function<void(SlotLease lease, std::optional<ProviderError> error)>;
+    struct Acquisition
+    {
+        SlotLease lease;                      ///< granted at once
+        std::optional<ProviderError> error;   ///< refused at once
+        std::unique_ptr<PoolTicket> ticket;   ///< queued: @p later is called exactly once unless the ticket dies
+    };
+    /** A slot on an account not in @p exclude: now, later (queued, FIFO), or an error. */
+    Acquisition acquire(const QSet<QString> &exclude, Granted later);
+
+    // State reports from the provider.
+    void markSuccess(const QString &id);
+    /** 429: cools down exponentially; the suspicious-activity kind longer and with fewer slots for a while. */
+    void markThrottled(const QString &id, bool suspicious, const QString &message);
+    void markQuotaExhausted(const QString &id, qint64 untilMs, const QString &message);
+    void markNeedsLogin(const QString &id, const QString &message);
+    void markSuspended(const QString &id, const QString &message);
+    /** Network errors and 5xx: after a few in a row, a short cooldown. */
+    void markTransientFailure(const QString &id, const QString &message);
+    /** Not usable until @p retryAtMs (e.g. the auth service was unreachable). */
+    void markError(const QString &id, const QString &message, qint64 retryAtMs);
+    void markActive(const QString &id);
+
+    PoolStatus status() const;
+    std::optional<AccountView> account(const QString &id) const;
+    std::vector<AccountView> accounts() const;
+    int queued() const { return int(m_queue.size()); }
+
+    /** Applies what is due now; see the class comment. */
+    void poll();
+
+Q_SIGNALS:
+    void accountChanged(const QString &id);
+    void statusChanged();
+
+private:
+    friend class SlotLease;
+    friend class PoolTicket;
+
+    struct Account
+    {
+        AccountView view;
+        qint64 lastAcquiredMs = 0;
+        int throttleStreak = 0;
+        int transientStreak = 0;
+        qint64 reducedUntilMs = 0;
+    };
+    struct Lease
+    {
+        QString accountId;
+        qint64 acquiredMs;
+    };
+    struct Waiter
+    {
+        quint64 id;
+        QSet<QString> exclude;
+        qint64 deadlineMs;
+        Granted callback;
+    };
+
+    bool usable(const Account &a) const;
+    int effectiveSlots(const Account &a) const;
+    Account *pick(const QSet<QString> &exclude);
+    SlotLease grant(Account &a);
+    void releaseLease(quint64 leaseId);
+    void cancelWaiter(quint64 waiterId);
+    /** Earliest time a candidate account recovers by itself, or nullopt. */
+    std::optional<qint64> earliestRecovery(const QSet<QString> &exclude) const;
+    bool anyUsableCandidate(const QSet<QString> &exclude) const;
+    ProviderError noUpstreamError(const QSet<QString> &exclude) const;
+    void setState(Account &a, AccountStatus status, qint64 untilMs, const QString &message);
+    void dispatch();
+    void scheduleTimer();
+
+    const Clock &m_clock;
+    Options m_options;
+    QHash<QString, Account> m_accounts;
+    QHash<quint64, Lease> m_leases;
+    std::list<Waiter> m_queue;
+    quint64 m_nextId = 1;
+    QTimer m_timer;
+    bool m_dispatching = false;
+    bool m_redispatch = false;
+};
+
+} // namespace Drawbridge

@@ -1,0 +1,15 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include <QString>
+
+namespace Drawbridge {
+
+/** Account states of contract §4 (`status` in /admin/accounts). */
+enum class AccountStatus { Active, CoolingDown, NeedsLogin, QuotaExhausted, Suspended, Error, Disabled };
+
+QString accountStatusName(AccountStatus status);
+/** Whether the state passes by itself (cooldown, quota reset, transient error) or needs the user. */
+bool accountStatusRecovers(AccountStatus status);
+
+} // namespace Drawbridge
