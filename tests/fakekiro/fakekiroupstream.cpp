@@ -1,0 +1,581 @@
+// SPDX-License-Identifier: MIT
+#include "fakekiroupstream.h"
+
+#include <QDateTime>
+#include <QHttpServer>
+#include <QHttpServerRequest>
+#include <QHttpServerResponder>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QPointer>
+#include <QRandomGenerator>
+#include <QTcpSocket>
+#include <QTimer>
+#include <QUrlQuery>
+#include <QUuid>
+
+#include "tests/fakekiro/kirorequestvalidator.h"
+
+namespace Drawbridge::Test {
+
+using namespace Qt::StringLiterals;
+
+namespace {
+
+const QByteArray improperlyFormedBody
+    = QByteArrayLiteral("{\"message\":\"Improperly formed request.\",\"reason\":null}");
+const QByteArray bearerInvalidBody = QByteArrayLiteral(
+    "{\"message\":\"The bearer token included in the request is invalid.\",\"reason\":null}");
+const QByteArray invalidGrantBody = QByteArrayLiteral(
+    "{\"error\":\"invalid_grant\",\"error_description\":\"Invalid refresh token provided\"}");
+
+QByteArray toJson(const QJsonObject &object)
+{
+    return QJsonDocument(object).toJson(QJsonDocument::Compact);
+}
+
+qint64 firstOfNextMonthS(qint64 nowMs)
+{
+    const QDate today = QDateTime::fromMSecsSinceEpoch(nowMs, Qt::UTC).date();
+    const QDate first = QDate(today.year(), today.month(), 1).addMonths(1);
+    return QDateTime(first, QTime(0, 0), Qt::UTC).toSecsSinceEpoch();
+}
+
+} // namespace
+
+struct FakeKiroUpstream::Stream
+{
+    explicit Stream(QHttpServerResponder &&r) : responder(std::move(r)), socket(responder.socket()) { }
+    QHttpServerResponder responder; // kept alive for the whole stream; Qt 6.4 streams through it raw
+    QPointer<QTcpSocket> socket; // the server deletes the socket when the client goes away
+    FakeKiroResponse response;
+    size_t step = 0;
+    QString key;
+    QRandomGenerator rng;
+    bool ended = false;
+};
+
+QByteArray FakeKiroUpstream::RecordedRequest::header(QByteArrayView name) const
+{
+    for (const auto &[key, value] : headers) {
+        if (key.compare(name, Qt::CaseInsensitive) == 0)
+            return value;
+    }
+    return {};
+}
+
+FakeKiroUpstream::FakeKiroUpstream(QObject *parent)
+    : QObject(parent)
+    , m_server(std::make_unique<QHttpServer>())
+    , m_default(FakeKiroResponse::ok(u"Hello from the fake Kiro upstream."_s))
+{
+    using Method = QHttpServerRequest::Method;
+    m_server->route(u"/generateAssistantResponse"_s, Method::Post,
+                    [this](const QHttpServerRequest &request, QHttpServerResponder &&responder) {
+                        handleChat(request, std::move(responder));
+                    });
+    m_server->route(u"/getUsageLimits"_s, Method::Get,
+                    [this](const QHttpServerRequest &request, QHttpServerResponder &&responder) {
+                        handleUsageLimits(request, std::move(responder));
+                    });
+    m_server->route(u"/refreshToken"_s, Method::Post,
+                    [this](const QHttpServerRequest &request, QHttpServerResponder &&responder) {
+                        handleSocialRefresh(request, std::move(responder));
+                    });
+    m_server->route(u"/token"_s, Method::Post,
+                    [this](const QHttpServerRequest &request, QHttpServerResponder &&responder) {
+                        handleIdcRefresh(request, std::move(responder));
+                    });
+}
+
+FakeKiroUpstream::~FakeKiroUpstream() = default;
+
+bool FakeKiroUpstream::listen(quint16 port, const QHostAddress &address)
+{
+    m_port = m_server->listen(address, port);
+    return m_port != 0;
+}
+
+QUrl FakeKiroUpstream::baseUrl() const
+{
+    QUrl url;
+    url.setScheme(u"http"_s);
+    url.setHost(u"127.0.0.1"_s);
+    url.setPort(m_port);
+    return url;
+}
+
+qint64 FakeKiroUpstream::nowMs() const
+{
+    return m_clock->nowMs();
+}
+
+void FakeKiroUpstream::enqueue(FakeKiroResponse response)
+{
+    m_queue.push_back(std::move(response));
+}
+
+void FakeKiroUpstream::enqueueFor(const QString &account, FakeKiroResponse response)
+{
+    m_accountQueues[account].push_back(std::move(response));
+}
+
+void FakeKiroUpstream::setDefaultResponse(FakeKiroResponse response)
+{
+    m_default = std::move(response);
+}
+
+int FakeKiroUpstream::pendingResponses() const
+{
+    int n = int(m_queue.size());
+    for (const auto &queue : m_accountQueues)
+        n += int(queue.size());
+    return n;
+}
+
+QString FakeKiroUpstream::addAccount(const Account &account)
+{
+    m_accounts.insert(account.name, account);
+    m_revoked.remove(account.name);
+    return issueAccessToken(account.name);
+}
+
+QString FakeKiroUpstream::issueAccessToken(const QString &account)
+{
+    const QString token = u"aoa-%1-%2"_s.arg(account).arg(++m_tokenCounter);
+    m_tokens.insert(token, Token { account, nowMs() + qint64(m_tokenLifetimeS) * 1000 });
+    return token;
+}
+
+void FakeKiroUpstream::expireAccessTokens(const QString &account)
+{
+    for (auto it = m_tokens.begin(); it != m_tokens.end(); ++it) {
+        if (account.isEmpty() || it->account == account)
+            it->expiresAtMs = 0;
+    }
+}
+
+void FakeKiroUpstream::revokeRefreshToken(const QString &account)
+{
+    m_revoked.insert(account);
+}
+
+QString FakeKiroUpstream::refreshTokenOf(const QString &account) const
+{
+    return m_accounts.value(account).refreshToken;
+}
+
+void FakeKiroUpstream::enqueueRefreshFailure(int status, const QByteArray &body)
+{
+    m_refreshFailures.emplace_back(status, body);
+}
+
+QList<FakeKiroUpstream::RecordedRequest> FakeKiroUpstream::requests(const QString &path) const
+{
+    QList<RecordedRequest> out;
+    for (const auto &r : m_records) {
+        if (r.path == path)
+            out.append(r);
+    }
+    return out;
+}
+
+int FakeKiroUpstream::requestCount(const QString &path) const
+{
+    if (path.isEmpty())
+        return int(m_records.size());
+    return int(
+        std::count_if(m_records.cbegin(), m_records.cend(), [&](const auto &r) { return r.path == path; }));
+}
+
+int FakeKiroUpstream::inFlight(const QString &key) const
+{
+    return key.isEmpty() ? m_totalInFlight : m_inFlight.value(key);
+}
+
+int FakeKiroUpstream::maxInFlight(const QString &key) const
+{
+    return key.isEmpty() ? m_totalMaxInFlight : m_maxInFlight.value(key);
+}
+
+int FakeKiroUpstream::refreshCount(const QString &account) const
+{
+    if (!account.isEmpty())
+        return m_refreshes.value(account);
+    int n = 0;
+    for (int v : m_refreshes)
+        n += v;
+    return n;
+}
+
+FakeKiroUpstream::RecordedRequest &FakeKiroUpstream::record(const QHttpServerRequest &request,
+                                                            const QString &path)
+{
+    RecordedRequest rec;
+    rec.path = path;
+    rec.query = request.url().query();
+    switch (request.method()) {
+    case QHttpServerRequest::Method::Get:
+        rec.method = "GET";
+        break;
+    case QHttpServerRequest::Method::Post:
+        rec.method = "POST";
+        break;
+    default:
+        rec.method = "OTHER";
+        break;
+    }
+    for (const auto &[name, value] : request.headers())
+        rec.headers.append({ name.toLower(), value });
+    rec.body = request.body();
+    const QByteArray auth = rec.header("authorization");
+    if (auth.startsWith("Bearer "))
+        rec.bearer = QString::fromUtf8(auth.mid(7)).trimmed();
+    m_records.append(std::move(rec));
+    Q_EMIT requestReceived(path);
+    return m_records.last();
+}
+
+void FakeKiroUpstream::sendError(QHttpServerResponder &responder, RecordedRequest &rec, int status,
+                                 const QByteArray &body, const QByteArray &errorType)
+{
+    rec.status = status;
+    const auto code = QHttpServerResponder::StatusCode(status);
+    if (errorType.isEmpty()) {
+        responder.write(
+            body, { { "content-type", "application/json" }, { "x-amzn-requestid", "fake-request" } }, code);
+    } else {
+        responder.write(body,
+                        { { "content-type", "application/json" },
+                          { "x-amzn-requestid", "fake-request" },
+                          { "x-amzn-errortype",
+                            errorType + ":http://internal.amazon.com/coral/com.amazon.aws.codewhisperer/" } },
+                        code);
+    }
+}
+
+bool FakeKiroUpstream::authorize(RecordedRequest &rec, QHttpServerResponder &responder)
+{
+    const auto token = m_tokens.constFind(rec.bearer);
+    if (token != m_tokens.constEnd())
+        rec.account = token->account;
+    if (!m_requireAuth)
+        return true;
+    if (token == m_tokens.constEnd() || token->expiresAtMs <= nowMs()) {
+        rec.rejection = rec.bearer.isEmpty() ? u"no bearer token"_s : u"unknown or expired access token"_s;
+        sendError(responder, rec, 403, bearerInvalidBody, "AccessDeniedException");
+        return false;
+    }
+    return true;
+}
+
+FakeKiroResponse FakeKiroUpstream::takeResponse(const QString &account)
+{
+    if (auto it = m_accountQueues.find(account); it != m_accountQueues.end() && !it->empty()) {
+        FakeKiroResponse r = std::move(it->front());
+        it->pop_front();
+        return r;
+    }
+    if (!m_queue.empty()) {
+        FakeKiroResponse r = std::move(m_queue.front());
+        m_queue.pop_front();
+        return r;
+    }
+    return m_default;
+}
+
+void FakeKiroUpstream::handleChat(const QHttpServerRequest &request, QHttpServerResponder &&responder)
+{
+    RecordedRequest &rec = record(request, u"/generateAssistantResponse"_s);
+    if (!authorize(rec, responder))
+        return;
+
+    if (m_validate) {
+        // Kiro rejects an oversized body with the same misleading message as a malformed one (§2.8).
+        if (const Status valid = KiroRequestValidator::validate(rec.body); !valid) {
+            rec.rejection = valid.error();
+            sendError(responder, rec, 400, improperlyFormedBody, "ValidationException");
+            return;
+        }
+        if (!m_knownModels.isEmpty()) {
+            const QString model = QJsonDocument::fromJson(rec.body)
+                                      .object()
+                                      .value(u"conversationState"_s)
+                                      .toObject()
+                                      .value(u"currentMessage"_s)
+                                      .toObject()
+                                      .value(u"userInputMessage"_s)
+                                      .toObject()
+                                      .value(u"modelId"_s)
+                                      .toString();
+            if (!m_knownModels.contains(model)) {
+                rec.rejection = u"unknown model %1"_s.arg(model);
+                const FakeKiroResponse invalid = FakeKiroResponse::invalidModel();
+                sendError(responder, rec, 400, invalid.errorBody, invalid.errorType);
+                return;
+            }
+        }
+    }
+
+    const QString key = rec.account.isEmpty() ? rec.bearer : rec.account;
+    FakeKiroResponse response = takeResponse(rec.account);
+    if (response.status != 200) {
+        rec.rejection = u"scripted HTTP %1"_s.arg(response.status);
+        sendError(responder, rec, response.status, response.errorBody, response.errorType);
+        return;
+    }
+    rec.status = 200;
+
+    auto stream = std::make_shared<Stream>(std::move(responder));
+    stream->response = std::move(response);
+    stream->key = key;
+    stream->rng.seed(stream->response.splitSeed);
+
+    m_inFlight[key] += 1;
+    m_maxInFlight[key] = qMax(m_maxInFlight.value(key), m_inFlight.value(key));
+    ++m_totalInFlight;
+    m_totalMaxInFlight = qMax(m_totalMaxInFlight, m_totalInFlight);
+
+    QHttpServerResponder &r = stream->responder;
+    r.writeStatusLine(QHttpServerResponder::StatusCode::Ok);
+    r.writeHeader("content-type", "application/vnd.amazon.eventstream");
+    r.writeHeader("x-amzn-requestid", QUuid::createUuid().toByteArray(QUuid::WithoutBraces));
+    r.writeHeader("x-amzn-codewhisperer-conversation-id",
+                  QJsonDocument::fromJson(rec.body)
+                      .object()
+                      .value(u"conversationState"_s)
+                      .toObject()
+                      .value(u"conversationId"_s)
+                      .toString()
+                      .toUtf8());
+    if (stream->response.contentLength) {
+        qsizetype total = 0;
+        for (const auto &step : stream->response.steps) {
+            if (step.kind == FakeKiroResponse::Step::Kind::Bytes)
+                total += step.bytes.size();
+        }
+        r.writeHeader("content-length", QByteArray::number(total));
+    } else {
+        // Qt 6.4's responder has no chunked encoding of its own; writePiece() frames every chunk.
+        r.writeHeader("transfer-encoding", "chunked");
+    }
+    pump(stream);
+}
+
+void FakeKiroUpstream::writePiece(Stream &stream, const QByteArray &bytes)
+{
+    if (bytes.isEmpty())
+        return;
+    if (stream.response.contentLength) {
+        stream.responder.writeBody(bytes);
+        return;
+    }
+    stream.responder.writeBody(QByteArray::number(bytes.size(), 16) + "\r\n" + bytes + "\r\n");
+}
+
+void FakeKiroUpstream::pump(const std::shared_ptr<Stream> &stream)
+{
+    using Kind = FakeKiroResponse::Step::Kind;
+    auto &steps = stream->response.steps;
+    while (stream->step < steps.size()) {
+        if (!stream->socket || stream->socket->state() != QAbstractSocket::ConnectedState) {
+            endStream(*stream); // the client went away
+            return;
+        }
+        const FakeKiroResponse::Step &step = steps[stream->step++];
+        switch (step.kind) {
+        case Kind::Delay:
+            QTimer::singleShot(step.delayMs, this, [this, stream] { pump(stream); });
+            return;
+        case Kind::Drop:
+            stream->socket->abort();
+            endStream(*stream);
+            return;
+        case Kind::Bytes: {
+            const int chunk = stream->response.chunkSize;
+            if (chunk <= 0 && stream->response.splitSeed == 0) {
+                writePiece(*stream, step.bytes);
+            } else {
+                const int maxChunk = chunk > 0 ? chunk : 64;
+                for (qsizetype pos = 0; pos < step.bytes.size();) {
+                    const qsizetype n
+                        = stream->response.splitSeed != 0 ? 1 + stream->rng.bounded(maxChunk) : maxChunk;
+                    const qsizetype take = qMin(n, step.bytes.size() - pos);
+                    writePiece(*stream, step.bytes.mid(pos, take));
+                    pos += take;
+                    // Separate TCP writes: flushing forces the split to reach the client as separate reads.
+                    if (stream->response.splitSeed != 0)
+                        stream->socket->flush();
+                }
+            }
+            if (step.credits > 0) {
+                m_totalCredits += step.credits;
+                m_creditsByKey[stream->key] += step.credits;
+                if (auto it = m_accounts.find(stream->key); it != m_accounts.end())
+                    it->currentUsage += step.credits;
+            }
+            break;
+        }
+        }
+    }
+    if (stream->socket && stream->socket->state() == QAbstractSocket::ConnectedState
+        && !stream->response.contentLength)
+        stream->responder.writeBody(QByteArrayLiteral("0\r\n\r\n"));
+    endStream(*stream);
+}
+
+void FakeKiroUpstream::endStream(Stream &stream)
+{
+    if (stream.ended)
+        return;
+    stream.ended = true;
+    m_inFlight[stream.key] -= 1;
+    --m_totalInFlight;
+    Q_EMIT streamFinished(stream.key);
+}
+
+void FakeKiroUpstream::handleUsageLimits(const QHttpServerRequest &request, QHttpServerResponder &&responder)
+{
+    RecordedRequest &rec = record(request, u"/getUsageLimits"_s);
+    if (!authorize(rec, responder))
+        return;
+    const Account account = m_accounts.value(rec.account);
+    const qint64 resetS = account.nextResetS > 0 ? account.nextResetS : firstOfNextMonthS(nowMs());
+    const QJsonObject breakdown {
+        { u"resourceType"_s, u"CREDIT"_s },
+        { u"displayName"_s, u"Credit"_s },
+        { u"displayNamePlural"_s, u"Credits"_s },
+        { u"unit"_s, u"INVOCATIONS"_s },
+        { u"currency"_s, u"USD"_s },
+        { u"currentUsage"_s, qint64(account.currentUsage) },
+        { u"currentUsageWithPrecision"_s, account.currentUsage },
+        { u"usageLimit"_s, qint64(account.usageLimit) },
+        { u"usageLimitWithPrecision"_s, account.usageLimit },
+        { u"currentOverages"_s, 0 },
+        { u"overageCap"_s, 0 },
+        { u"nextDateReset"_s, double(resetS) },
+    };
+    const QJsonObject body {
+        { u"subscriptionInfo"_s,
+          QJsonObject { { u"subscriptionTitle"_s, account.subscriptionTitle },
+                        { u"type"_s, u"Q_DEVELOPER_STANDALONE_FREE"_s },
+                        { u"overageCapability"_s, u"OVERAGE_INCAPABLE"_s } } },
+        { u"overageConfiguration"_s, QJsonObject { { u"overageStatus"_s, u"DISABLED"_s } } },
+        { u"usageBreakdownList"_s, QJsonArray { breakdown } },
+        { u"nextDateReset"_s, double(resetS) },
+        { u"daysUntilReset"_s, int(qMax<qint64>(0, (resetS * 1000 - nowMs()) / 86'400'000)) },
+        { u"userInfo"_s,
+          QJsonObject { { u"email"_s, account.email },
+                        { u"userId"_s, QString(u"user-"_s + account.name) } } },
+    };
+    rec.status = 200;
+    responder.write(toJson(body), { { "content-type", "application/json" } },
+                    QHttpServerResponder::StatusCode::Ok);
+}
+
+FakeKiroUpstream::Account *FakeKiroUpstream::accountByRefreshToken(const QString &refreshToken)
+{
+    for (auto it = m_accounts.begin(); it != m_accounts.end(); ++it) {
+        if (!refreshToken.isEmpty() && it->refreshToken == refreshToken)
+            return &*it;
+    }
+    return nullptr;
+}
+
+void FakeKiroUpstream::handleSocialRefresh(const QHttpServerRequest &request,
+                                           QHttpServerResponder &&responder)
+{
+    RecordedRequest &rec = record(request, u"/refreshToken"_s);
+    const QString refreshToken
+        = QJsonDocument::fromJson(rec.body).object().value(u"refreshToken"_s).toString();
+    Account *account = accountByRefreshToken(refreshToken);
+    if (account && !account->clientId.isEmpty())
+        account = nullptr; // an IdC refresh token is not valid at the social endpoint
+    refresh(account, refreshToken, rec.path, std::move(responder));
+}
+
+void FakeKiroUpstream::handleIdcRefresh(const QHttpServerRequest &request, QHttpServerResponder &&responder)
+{
+    RecordedRequest &rec = record(request, u"/token"_s);
+    QString clientId;
+    QString clientSecret;
+    QString refreshToken;
+    QString grantType;
+    const QJsonDocument doc = QJsonDocument::fromJson(rec.body);
+    if (doc.isObject()) {
+        const QJsonObject o = doc.object();
+        clientId = o.value(u"clientId"_s).toString();
+        clientSecret = o.value(u"clientSecret"_s).toString();
+        refreshToken = o.value(u"refreshToken"_s).toString();
+        grantType = o.value(u"grantType"_s).toString();
+    } else {
+        // The form-encoded OAuth variant (jwadow) works too.
+        const QUrlQuery form(QString::fromUtf8(rec.body));
+        clientId = form.queryItemValue(u"client_id"_s, QUrl::FullyDecoded);
+        clientSecret = form.queryItemValue(u"client_secret"_s, QUrl::FullyDecoded);
+        refreshToken = form.queryItemValue(u"refresh_token"_s, QUrl::FullyDecoded);
+        grantType = form.queryItemValue(u"grant_type"_s, QUrl::FullyDecoded);
+    }
+    Account *account = accountByRefreshToken(refreshToken);
+    if (account
+        && (account->clientId.isEmpty() || account->clientId != clientId
+            || account->clientSecret != clientSecret)) {
+        m_records.last().status = 400;
+        m_records.last().rejection = u"client credentials do not match"_s;
+        responder.write(
+            QByteArrayLiteral("{\"error\":\"invalid_client\",\"error_description\":\"Invalid client\"}"),
+            { { "content-type", "application/json" } }, QHttpServerResponder::StatusCode::BadRequest);
+        return;
+    }
+    if (grantType != u"refresh_token"_s) {
+        m_records.last().status = 400;
+        m_records.last().rejection = u"grant type %1"_s.arg(grantType);
+        responder.write(QByteArrayLiteral("{\"error\":\"unsupported_grant_type\"}"),
+                        { { "content-type", "application/json" } },
+                        QHttpServerResponder::StatusCode::BadRequest);
+        return;
+    }
+    refresh(account, refreshToken, rec.path, std::move(responder));
+}
+
+void FakeKiroUpstream::refresh(Account *account, const QString &refreshToken, const QString &path,
+                               QHttpServerResponder &&responder)
+{
+    Q_UNUSED(refreshToken);
+    RecordedRequest &rec = m_records.last();
+    if (!m_refreshFailures.empty()) {
+        const auto [status, body] = m_refreshFailures.front();
+        m_refreshFailures.pop_front();
+        rec.rejection = u"scripted refresh failure"_s;
+        sendError(responder, rec, status, body);
+        return;
+    }
+    if (!account || m_revoked.contains(account->name)) {
+        rec.rejection = u"invalid refresh token"_s;
+        sendError(responder, rec, 400, invalidGrantBody);
+        return;
+    }
+    rec.account = account->name;
+    m_refreshes[account->name] += 1;
+    if (m_rotateRefreshTokens)
+        account->refreshToken
+            = u"%1~%2"_s.arg(account->refreshToken.section(u'~', 0, 0)).arg(++m_tokenCounter);
+    const QString accessToken = issueAccessToken(account->name);
+    QJsonObject body {
+        { u"accessToken"_s, accessToken },
+        { u"expiresIn"_s, m_tokenLifetimeS },
+    };
+    // Both services may leave the refresh token out when it did not rotate; clients must keep the old one.
+    if (m_rotateRefreshTokens)
+        body.insert(u"refreshToken"_s, account->refreshToken);
+    if (path == u"/refreshToken"_s)
+        body.insert(u"profileArn"_s, account->profileArn);
+    else
+        body.insert(u"tokenType"_s, u"Bearer"_s);
+    rec.status = 200;
+    responder.write(toJson(body), { { "content-type", "application/json" } },
+                    QHttpServerResponder::StatusCode::Ok);
+}
+
+} // namespace Drawbridge::Test

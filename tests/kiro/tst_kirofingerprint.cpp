@@ -1,0 +1,102 @@
+// SPDX-License-Identifier: MIT
+#include <QCryptographicHash>
+#include <QTest>
+
+#include "server/kiro/kirofingerprint.h"
+
+using namespace Drawbridge;
+using namespace Qt::StringLiterals;
+
+namespace {
+
+QByteArray headerValue(const KiroHeaderList &headers, const QByteArray &name)
+{
+    for (const auto &[key, value] : headers) {
+        if (key == name)
+            return value;
+    }
+    return {};
+}
+
+} // namespace
+
+class TstKiroFingerprint : public QObject
+{
+    Q_OBJECT
+
+private Q_SLOTS:
+    void machineIdFromRefreshToken();
+    void normalizeMachineId_data();
+    void normalizeMachineId();
+    void chatHeaders();
+    void otherHeaders();
+};
+
+void TstKiroFingerprint::machineIdFromRefreshToken()
+{
+    const QString id = KiroFingerprint::machineIdFromRefreshToken(u"aorAAAA-refresh"_s);
+    QCOMPARE(id.size(), 64);
+    QCOMPARE(
+        id,
+        QString::fromLatin1(
+            QCryptographicHash::hash("KotlinNativeAPI/aorAAAA-refresh", QCryptographicHash::Sha256).toHex()));
+    QCOMPARE(KiroFingerprint::machineIdFromRefreshToken(u"aorAAAA-refresh"_s), id); // stable
+    QVERIFY(KiroFingerprint::machineIdFromRefreshToken(u"other"_s) != id); // per account
+}
+
+void TstKiroFingerprint::normalizeMachineId_data()
+{
+    QTest::addColumn<QString>("input");
+    QTest::addColumn<QString>("expected");
+    const QString hex64 = QString(32, u'a') + QString(32, u'0');
+    QTest::newRow("hex64") << hex64 << hex64;
+    QTest::newRow("hex64-upper") << hex64.toUpper() << hex64;
+    QTest::newRow("uuid") << u"{12345678-9abc-def0-1234-56789abcdef0}"_s
+                          << u"123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef0"_s;
+    QTest::newRow("garbage") << u"not-an-id"_s << QString();
+    QTest::newRow("hex63") << QString(63, u'a') << QString();
+}
+
+void TstKiroFingerprint::normalizeMachineId()
+{
+    QFETCH(QString, input);
+    QFETCH(QString, expected);
+    QCOMPARE(KiroFingerprint::normalizeMachineId(input), expected);
+}
+
+void TstKiroFingerprint::chatHeaders()
+{
+    KiroFingerprint fp;
+    fp.machineId = QString(64, u'f');
+    const auto headers = fp.chatHeaders(u"inv-1"_s, 2, 3);
+    const QByteArray suffix = "KiroIDE-0.11.107-" + QByteArray(64, 'f');
+    QCOMPARE(headerValue(headers, "x-amz-user-agent"), "aws-sdk-js/1.0.34 " + suffix);
+    const QByteArray ua = headerValue(headers, "user-agent");
+    QVERIFY(ua.startsWith("aws-sdk-js/1.0.34 ua/2.1 os/darwin#24.6.0 lang/js md/nodejs#22.22.0 "
+                          "api/codewhispererstreaming#1.0.34"));
+    QVERIFY(ua.endsWith(suffix));
+    QCOMPARE(headerValue(headers, "amz-sdk-invocation-id"), QByteArray("inv-1"));
+    QCOMPARE(headerValue(headers, "amz-sdk-request"), QByteArray("attempt=2; max=3"));
+    QCOMPARE(headerValue(headers, "x-amzn-kiro-agent-mode"), QByteArray("vibe"));
+    QCOMPARE(headerValue(headers, "x-amzn-codewhisperer-optout"), QByteArray("true"));
+    QCOMPARE(headerValue(headers, "content-type"), QByteArray("application/json"));
+    QVERIFY(headerValue(headers, "x-amz-target").isEmpty()); // restJson1: no target header
+    QVERIFY(headerValue(headers, "authorization").isEmpty());
+
+    // A fresh invocation id per call when none is given.
+    QVERIFY(headerValue(fp.chatHeaders(), "amz-sdk-invocation-id")
+            != headerValue(fp.chatHeaders(), "amz-sdk-invocation-id"));
+}
+
+void TstKiroFingerprint::otherHeaders()
+{
+    KiroFingerprint fp;
+    fp.machineId = u"abc"_s;
+    fp.kiroVersion = u"0.9.2"_s;
+    QVERIFY(headerValue(fp.usageLimitsHeaders(), "user-agent")
+                .contains("api/codewhispererruntime#1.0.0 m/N,E KiroIDE-0.9.2-abc"));
+    QCOMPARE(headerValue(fp.socialRefreshHeaders(), "user-agent"), QByteArray("KiroIDE-0.9.2-abc"));
+}
+
+QTEST_GUILESS_MAIN(TstKiroFingerprint)
+#include "tst_kirofingerprint.moc"
