@@ -1,0 +1,187 @@
+// SPDX-License-Identifier: MIT
+#include "kiroaccountapi.h"
+
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QUrlQuery>
+#include <QUuid>
+
+#include "server/net/httpcall.h"
+#include "server/net/httpclient.h"
+
+namespace Drawbridge {
+
+namespace {
+
+HttpTimeouts smallCallTimeouts()
+{
+    // Refresh and usage answers are tiny; a service that needs longer is as good as down.
+    HttpTimeouts t;
+    t.connectMs = 10'000;
+    t.headersMs = 30'000;
+    t.idleReadMs = 30'000;
+    t.totalMs = 60'000;
+    return t;
+}
+
+QUrl endpoint(const QString &baseUrl, const QString &path)
+{
+    QString base = baseUrl;
+    while (base.endsWith(u'/'))
+        base.chop(1);
+    return QUrl(base + path);
+}
+
+/** The upstream's own words from an error body (`message`, `error_description` or `error`), bounded. */
+QString upstreamWords(const QByteArray &body)
+{
+    const QJsonObject o = QJsonDocument::fromJson(body).object();
+    for (const char *key : { "error_description", "message", "error" }) {
+        const QString s = o.value(QLatin1String(key)).toString();
+        if (!s.isEmpty())
+            return s.left(200);
+    }
+    return QString::fromUtf8(body.left(200)).simplified();
+}
+
+} // namespace
+
+KiroAccountApi::KiroAccountApi(HttpClient &http) : m_http(http) { }
+
+HttpRequest KiroAccountApi::refreshRequest(const RefreshInput &input)
+{
+    HttpRequest request;
+    request.method = QByteArrayLiteral("POST");
+    request.timeouts = smallCallTimeouts();
+    QJsonObject body;
+    if (input.authMethod == QStringLiteral("idc")) {
+        // The AWS SSO OIDC CreateToken call in the JSON form the IDE's SDK sends (§1.3).
+        request.url = endpoint(input.authBaseUrl, QStringLiteral("/token"));
+        body = QJsonObject { { QStringLiteral("clientId"), input.clientId },
+                             { QStringLiteral("clientSecret"), input.clientSecret },
+                             { QStringLiteral("refreshToken"), input.refreshToken },
+                             { QStringLiteral("grantType"), QStringLiteral("refresh_token") } };
+        const QByteArray invocation = QUuid::createUuid().toByteArray(QUuid::WithoutBraces);
+        const KiroFingerprint &f = input.fingerprint;
+        request.headers.append("content-type", "application/json");
+        request.headers.append("x-amz-user-agent", "aws-sdk-js/3.980.0 KiroIDE");
+        const QByteArray userAgent = "aws-sdk-js/3.980.0 ua/2.1 os/" + f.osName.toUtf8() + '#'
+            + f.osVersion.toUtf8() + " lang/js md/nodejs#" + f.nodeVersion.toUtf8()
+            + " api/sso-oidc#3.980.0 m/E KiroIDE";
+        request.headers.append("user-agent", userAgent);
+        request.headers.append("amz-sdk-invocation-id", invocation);
+        request.headers.append("amz-sdk-request", "attempt=1; max=4");
+    } else {
+        request.url = endpoint(input.authBaseUrl, QStringLiteral("/refreshToken"));
+        body = QJsonObject { { QStringLiteral("refreshToken"), input.refreshToken } };
+        for (const auto &[name, value] : input.fingerprint.socialRefreshHeaders())
+            request.headers.append(name, value);
+    }
+    request.body = QJsonDocument(body).toJson(QJsonDocument::Compact);
+    return request;
+}
+
+KiroAccountApi::RefreshResult KiroAccountApi::readRefreshResponse(const HttpResponse &response)
+{
+    RefreshResult r;
+    r.httpStatus = response.status;
+    if (!response.ok()) {
+        r.failure = Failure::Transient;
+        r.message = QStringLiteral("auth service unreachable (%1): %2")
+                        .arg(httpErrorKindName(response.error->kind), response.error->message);
+        return r;
+    }
+    if (response.status != 200) {
+        const KiroRefreshFailure kind = KiroErrorClassifier::classifyRefresh(response.status, response.body);
+        // An OIDC client the service does not know (or that lacks the refresh grant) is as final as a dead
+        // refresh token: retrying cannot help, only a new login can (§1.3 "client secret health").
+        const QByteArray lower = response.body.toLower();
+        const bool badClient = response.status == 400
+            && (lower.contains("invalid_client") || lower.contains("unauthorized_client"));
+        r.failure
+            = (kind == KiroRefreshFailure::NeedsLogin || badClient) ? Failure::Rejected : Failure::Transient;
+        r.message = QStringLiteral("auth service answered %1: %2")
+                        .arg(response.status)
+                        .arg(upstreamWords(response.body));
+        return r;
+    }
+    const QJsonObject o = QJsonDocument::fromJson(response.body).object();
+    r.tokens.accessToken = o.value(QStringLiteral("accessToken")).toString();
+    if (r.tokens.accessToken.isEmpty()) {
+        r.failure = Failure::Transient;
+        r.message = QStringLiteral("auth service answered 200 without an accessToken");
+        return r;
+    }
+    r.tokens.refreshToken = o.value(QStringLiteral("refreshToken")).toString();
+    r.tokens.profileArn = o.value(QStringLiteral("profileArn")).toString();
+    const int expiresIn = o.value(QStringLiteral("expiresIn")).toInt(0);
+    if (expiresIn > 0)
+        r.tokens.expiresInS = expiresIn;
+    return r;
+}
+
+HttpRequest KiroAccountApi::usageLimitsRequest(const UsageInput &input)
+{
+    HttpRequest request;
+    request.method = QByteArrayLiteral("GET");
+    request.timeouts = smallCallTimeouts();
+    QUrl url = endpoint(input.apiBaseUrl, QStringLiteral("/getUsageLimits"));
+    QUrlQuery query;
+    query.addQueryItem(QStringLiteral("origin"), QStringLiteral("AI_EDITOR"));
+    query.addQueryItem(QStringLiteral("resourceType"), QStringLiteral("AGENTIC_REQUEST"));
+    query.addQueryItem(QStringLiteral("isEmailRequired"), QStringLiteral("true"));
+    if (!input.profileArn.isEmpty()) {
+        // QUrlQuery leaves ':' and '/' alone; the ARN must arrive as one opaque, fully encoded value.
+        query.addQueryItem(QStringLiteral("profileArn"),
+                           QString::fromLatin1(QUrl::toPercentEncoding(input.profileArn)));
+    }
+    url.setQuery(query);
+    request.url = url;
+    const QByteArray authorization = "Bearer " + input.accessToken.toUtf8();
+    request.headers.append("authorization", authorization);
+    for (const auto &[name, value] : input.fingerprint.usageLimitsHeaders())
+        request.headers.append(name, value);
+    return request;
+}
+
+KiroAccountApi::UsageResult KiroAccountApi::readUsageLimitsResponse(const HttpResponse &response)
+{
+    UsageResult r;
+    if (!response.ok()) {
+        r.message = QStringLiteral("getUsageLimits failed (%1): %2")
+                        .arg(httpErrorKindName(response.error->kind), response.error->message);
+        return r;
+    }
+    if (response.status != 200) {
+        r.httpError = KiroErrorClassifier::classify(response.status, response.body,
+                                                    response.headers.value("x-amzn-errortype"));
+        r.message
+            = QStringLiteral("getUsageLimits answered %1: %2").arg(response.status).arg(r.httpError->message);
+        return r;
+    }
+    auto parsed = KiroUsageLimits::parse(response.body);
+    if (!parsed) {
+        r.message = parsed.error();
+        return r;
+    }
+    r.limits = *parsed;
+    return r;
+}
+
+std::unique_ptr<HttpCall> KiroAccountApi::refresh(const RefreshInput &input,
+                                                  std::function<void(RefreshResult)> done)
+{
+    return m_http.fetch(
+        refreshRequest(input), maxResponseBytes,
+        [done = std::move(done)](HttpResponse response) { done(readRefreshResponse(response)); });
+}
+
+std::unique_ptr<HttpCall> KiroAccountApi::usageLimits(const UsageInput &input,
+                                                      std::function<void(UsageResult)> done)
+{
+    return m_http.fetch(
+        usageLimitsRequest(input), maxResponseBytes,
+        [done = std::move(done)](HttpResponse response) { done(readUsageLimitsResponse(response)); });
+}
+
+} // namespace Drawbridge
