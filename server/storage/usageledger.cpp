@@ -1,0 +1,237 @@
+// SPDX-License-Identifier: MIT
+#include "usageledger.h"
+
+#include <QElapsedTimer>
+#include <QThread>
+
+#include <algorithm>
+#include <chrono>
+#include <vector>
+
+#include "server/core/clock.h"
+#include "server/core/logging.h"
+#include "server/core/settings.h"
+#include "server/storage/database.h"
+#include "server/storage/usagereport.h"
+#include "server/storage/usagewriter.h"
+
+namespace Drawbridge {
+
+UsageLedgerOptions UsageLedgerOptions::fromSettings(const StorageSettings &settings)
+{
+    UsageLedgerOptions options;
+    options.flushIntervalMs = std::max(settings.flushIntervalMs, 1);
+    options.retentionDays = settings.retentionDays;
+    return options;
+}
+
+UsageLedger::UsageLedger(const Database &database, const Clock &clock, UsageLedgerOptions options)
+    : m_database(database), m_clock(clock), m_options(options)
+{
+}
+
+UsageLedger::~UsageLedger()
+{
+    stop();
+}
+
+Status UsageLedger::start()
+{
+    {
+        std::lock_guard lock(m_mutex);
+        if (m_running)
+            return Ok {};
+        m_stopping = false;
+        m_running = true;
+    }
+    auto started = std::make_shared<std::promise<Status>>();
+    std::future<Status> result = started->get_future();
+    m_thread.reset(QThread::create([this, started] { run(started); }));
+    m_thread->setObjectName(QStringLiteral("drawbridge-usage-ledger"));
+    m_thread->start();
+    Status status = result.get();
+    if (!status) {
+        m_thread->wait();
+        m_thread.reset();
+        std::lock_guard lock(m_mutex);
+        m_running = false;
+    }
+    return status;
+}
+
+bool UsageLedger::isRunning() const
+{
+    std::lock_guard lock(m_mutex);
+    return m_running && !m_stopping;
+}
+
+void UsageLedger::stop()
+{
+    {
+        std::lock_guard lock(m_mutex);
+        if (!m_running)
+            return;
+        m_stopping = true;
+    }
+    m_wake.notify_all();
+    m_thread->wait();
+    m_thread.reset();
+    std::lock_guard lock(m_mutex);
+    m_running = false;
+    m_flushed.notify_all();
+    if (!m_queue.empty())
+        qCWarning(lcStorage) << "usage ledger stopped with" << m_queue.size()
+                             << "records unwritten:" << m_lastWriteError;
+}
+
+Status UsageLedger::flush()
+{
+    std::unique_lock lock(m_mutex);
+    if (!m_running || m_stopping) {
+        if (m_queue.empty())
+            return Ok {};
+        return Error {
+            QStringLiteral("the usage ledger is not running; %1 records are not written").arg(m_queue.size())
+        };
+    }
+    const quint64 ticket = ++m_flushRequested;
+    m_wake.notify_all();
+    m_flushed.wait(lock, [&] { return m_flushDone >= ticket || !m_running; });
+    if (m_flushDone < ticket)
+        return Error { QStringLiteral("the usage ledger stopped before the flush") };
+    if (!m_lastWriteError.isEmpty())
+        return Error { m_lastWriteError };
+    return Ok {};
+}
+
+void UsageLedger::requestFinished(const RequestRecord &record)
+{
+    std::lock_guard lock(m_mutex);
+    if (m_queue.size() >= m_options.maxQueued) {
+        // The writer is far behind (disk stalled?): losing the oldest records beats unbounded memory. The
+        // writer logs the count; logging here would slow the request path down further.
+        m_queue.pop_front();
+        ++m_dropped;
+    }
+    m_queue.push_back(record);
+    if (m_queue.size() == m_options.maxBatch)
+        m_wake.notify_all();
+}
+
+quint64 UsageLedger::committedRecords() const
+{
+    std::lock_guard lock(m_mutex);
+    return m_committed;
+}
+
+quint64 UsageLedger::droppedRecords() const
+{
+    std::lock_guard lock(m_mutex);
+    return m_dropped;
+}
+
+std::size_t UsageLedger::pendingRecords() const
+{
+    std::lock_guard lock(m_mutex);
+    return m_queue.size() + m_inFlight;
+}
+
+void UsageLedger::run(const std::shared_ptr<std::promise<Status>> &started)
+{
+    {
+        auto db = m_database.connection();
+        if (!db) {
+            started->set_value(Error { QStringLiteral("usage ledger: %1").arg(db.error()) });
+            return;
+        }
+        UsageWriter writer(*db);
+        started->set_value(Ok {});
+
+        using SteadyClock = std::chrono::steady_clock;
+        auto nextPrune = SteadyClock::now(); // look for expired records right away
+        std::unique_lock lock(m_mutex);
+        while (true) {
+            m_wake.wait_for(lock, std::chrono::milliseconds(m_options.flushIntervalMs), [this] {
+                return m_stopping || m_flushRequested > m_flushDone || m_queue.size() >= m_options.maxBatch;
+            });
+            const bool stopping = m_stopping;
+            const quint64 target = m_flushRequested;
+            writeQueued(writer, lock);
+            m_flushDone = std::max(m_flushDone, target);
+            m_flushed.notify_all();
+            if (m_dropped > m_droppedReported) {
+                qCWarning(lcStorage) << "usage ledger queue full: dropped" << m_dropped - m_droppedReported
+                                     << "of the oldest unwritten records (" << m_dropped << "in total)";
+                m_droppedReported = m_dropped;
+            }
+            if (stopping)
+                break;
+            if (m_options.retentionDays > 0 && SteadyClock::now() >= nextPrune) {
+                lock.unlock();
+                const bool more = pruneExpired(writer);
+                lock.lock();
+                nextPrune = SteadyClock::now()
+                    + std::chrono::milliseconds(more ? m_options.flushIntervalMs
+                                                     : m_options.pruneIdleIntervalMs);
+            }
+        }
+    }
+    // Every query and handle of the connection is gone now.
+    m_database.releaseConnection();
+}
+
+void UsageLedger::writeQueued(UsageWriter &writer, std::unique_lock<std::mutex> &lock)
+{
+    while (!m_queue.empty()) {
+        const std::size_t n = std::min(m_queue.size(), m_options.maxBatch);
+        std::vector<RequestRecord> batch(std::make_move_iterator(m_queue.begin()),
+                                         std::make_move_iterator(m_queue.begin() + std::ptrdiff_t(n)));
+        m_queue.erase(m_queue.begin(), m_queue.begin() + std::ptrdiff_t(n));
+        m_inFlight = n;
+        lock.unlock();
+        const Status written = writer.write(batch);
+        lock.lock();
+        m_inFlight = 0;
+        if (!written) {
+            // Keep the batch for the next cycle (in front: it is older), within the queue bound.
+            qCWarning(lcStorage) << "usage ledger: writing" << n
+                                 << "records failed, retrying:" << written.error();
+            m_lastWriteError = written.error();
+            const std::size_t room
+                = m_options.maxQueued > m_queue.size() ? m_options.maxQueued - m_queue.size() : 0;
+            const std::size_t keep = std::min(room, batch.size());
+            m_dropped += batch.size() - keep;
+            m_queue.insert(m_queue.begin(), std::make_move_iterator(batch.end() - std::ptrdiff_t(keep)),
+                           std::make_move_iterator(batch.end()));
+            return;
+        }
+        m_lastWriteError.clear();
+        m_committed += n;
+    }
+}
+
+bool UsageLedger::pruneExpired(UsageWriter &writer)
+{
+    const qint64 cutoff = m_clock.nowMs() - qint64(m_options.retentionDays) * usageDayMs;
+    QElapsedTimer elapsed;
+    elapsed.start();
+    int deleted = 0;
+    while (true) {
+        const Result<int> step = writer.pruneStep(cutoff, m_options.pruneRowsPerStep);
+        if (!step) {
+            qCWarning(lcStorage) << "usage ledger:" << step.error();
+            return false;
+        }
+        deleted += *step;
+        if (*step < m_options.pruneRowsPerStep) {
+            if (deleted > 0)
+                qCDebug(lcStorage) << "usage ledger pruned" << deleted << "raw records";
+            return false;
+        }
+        // More remain: continue in the next cycle, so queued records are written in between.
+        if (elapsed.elapsed() >= m_options.pruneBudgetMs)
+            return true;
+    }
+}
+
+} // namespace Drawbridge

@@ -1,0 +1,184 @@
+// SPDX-License-Identifier: MIT
+#include "usagewriter.h"
+
+#include <QHash>
+#include <QSqlError>
+#include <QVariant>
+
+#include <algorithm>
+#include <tuple>
+
+#include "server/storage/usagereport.h"
+
+namespace Drawbridge {
+
+namespace {
+
+Error sqlError(const QString &context, const QSqlError &error)
+{
+    return Error { context + QStringLiteral(": ") + error.text() };
+}
+
+// NULL for "none" in usage_records (its columns are nullable); usage_hourly uses '' instead (see migrations).
+QVariant nullableText(const QString &text)
+{
+    return text.isEmpty() ? QVariant() : QVariant(text);
+}
+
+struct HourlyKey
+{
+    qint64 hourStartMs;
+    QString keyId;
+    QString accountId;
+    QString model;
+
+    friend bool operator==(const HourlyKey &, const HourlyKey &) = default;
+};
+
+size_t qHash(const HourlyKey &k, size_t seed = 0)
+{
+    return qHashMulti(seed, k.hourStartMs, k.keyId, k.accountId, k.model);
+}
+
+} // namespace
+
+UsageWriter::UsageWriter(const QSqlDatabase &db)
+    : m_db(db), m_insertRecord(db), m_upsertHourly(db), m_markUsed(db), m_prune(db)
+{
+}
+
+Status UsageWriter::prepare()
+{
+    if (m_prepared)
+        return Ok {};
+    const std::tuple<QSqlQuery *, QString> statements[] = {
+        { &m_insertRecord,
+          QStringLiteral(
+              "INSERT INTO usage_records (ts_ms, key_id, account_id, model, status, http_status,"
+              " prompt_tokens, completion_tokens, tokens_estimated, credits, latency_ms, ttft_ms, stream,"
+              " endpoint) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)") },
+        { &m_upsertHourly,
+          QStringLiteral(
+              "INSERT INTO usage_hourly (hour_start_ms, key_id, account_id, model, requests, errors,"
+              " prompt_tokens, completion_tokens, credits) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+              " ON CONFLICT (hour_start_ms, key_id, account_id, model) DO UPDATE SET"
+              " requests = requests + excluded.requests, errors = errors + excluded.errors,"
+              " prompt_tokens = prompt_tokens + excluded.prompt_tokens,"
+              " completion_tokens = completion_tokens + excluded.completion_tokens,"
+              " credits = credits + excluded.credits") },
+        // Forward only (KeyRepository::markUsed semantics): batches may carry older times than a previous
+        // one.
+        { &m_markUsed,
+          QStringLiteral(
+              "UPDATE api_keys SET last_used_at = max(coalesce(last_used_at, ?), ?) WHERE id = ?") },
+        // Oldest first through the ts index, a bounded number per step, so no step holds the write lock long.
+        { &m_prune,
+          QStringLiteral("DELETE FROM usage_records WHERE id IN"
+                         " (SELECT id FROM usage_records WHERE ts_ms < ? ORDER BY ts_ms LIMIT ?)") },
+    };
+    for (const auto &[query, sql] : statements) {
+        if (!query->prepare(sql))
+            return sqlError(QStringLiteral("preparing usage statements"), query->lastError());
+    }
+    m_prepared = true;
+    return Ok {};
+}
+
+Status UsageWriter::write(const std::vector<RequestRecord> &records)
+{
+    if (records.empty())
+        return Ok {};
+    if (auto prepared = prepare(); !prepared)
+        return prepared;
+    QSqlQuery begin(m_db);
+    // IMMEDIATE takes the write lock up front, so busy_timeout applies instead of a mid-transaction BUSY.
+    if (!begin.exec(QStringLiteral("BEGIN IMMEDIATE")))
+        return sqlError(QStringLiteral("starting a usage batch"), begin.lastError());
+    Status written = writeRows(records);
+    QSqlQuery end(m_db);
+    if (written && end.exec(QStringLiteral("COMMIT")))
+        return Ok {};
+    if (written)
+        written = sqlError(QStringLiteral("committing a usage batch"), end.lastError());
+    QSqlQuery(m_db).exec(QStringLiteral("ROLLBACK"));
+    return written;
+}
+
+Status UsageWriter::writeRows(const std::vector<RequestRecord> &records)
+{
+    QHash<HourlyKey, UsageTotals> hourly;
+    QHash<QString, qint64> lastUsed;
+    for (const RequestRecord &r : records) {
+        m_insertRecord.addBindValue(r.startedMs);
+        m_insertRecord.addBindValue(nullableText(r.keyId));
+        m_insertRecord.addBindValue(nullableText(r.accountId));
+        m_insertRecord.addBindValue(r.model.isNull() ? QString(QLatin1String("")) : r.model);
+        m_insertRecord.addBindValue(r.status.isNull() ? QString(QLatin1String("")) : r.status);
+        m_insertRecord.addBindValue(r.httpStatus);
+        m_insertRecord.addBindValue(r.usage.promptTokens);
+        m_insertRecord.addBindValue(r.usage.completionTokens);
+        m_insertRecord.addBindValue(r.usage.tokensEstimated ? 1 : 0);
+        m_insertRecord.addBindValue(r.usage.hasCredits ? QVariant(r.usage.credits) : QVariant());
+        m_insertRecord.addBindValue(r.latencyMs);
+        m_insertRecord.addBindValue(r.ttftMs >= 0 ? QVariant(r.ttftMs) : QVariant());
+        m_insertRecord.addBindValue(r.stream ? 1 : 0);
+        m_insertRecord.addBindValue(r.endpoint.isNull() ? QString(QLatin1String("")) : r.endpoint);
+        if (!m_insertRecord.exec())
+            return sqlError(QStringLiteral("appending a usage record"), m_insertRecord.lastError());
+
+        UsageTotals &t
+            = hourly[HourlyKey { usageBucketStart(r.startedMs, usageHourMs), r.keyId, r.accountId, r.model }];
+        t.requests += 1;
+        t.errors += r.status == QLatin1String("success") ? 0 : 1;
+        t.promptTokens += r.usage.promptTokens;
+        t.completionTokens += r.usage.completionTokens;
+        t.credits += r.usage.hasCredits ? r.usage.credits : 0.0;
+
+        // Requests without a key (401s) are recorded, but there is no key row to touch.
+        if (!r.keyId.isEmpty()) {
+            auto it = lastUsed.find(r.keyId);
+            if (it == lastUsed.end())
+                lastUsed.insert(r.keyId, r.startedMs);
+            else
+                *it = std::max(*it, r.startedMs);
+        }
+    }
+
+    for (auto it = hourly.cbegin(); it != hourly.cend(); ++it) {
+        // QString() would bind NULL, which the NOT NULL key columns refuse; '' means "none" there.
+        const auto text = [](const QString &s) { return s.isNull() ? QString(QLatin1String("")) : s; };
+        m_upsertHourly.addBindValue(it.key().hourStartMs);
+        m_upsertHourly.addBindValue(text(it.key().keyId));
+        m_upsertHourly.addBindValue(text(it.key().accountId));
+        m_upsertHourly.addBindValue(text(it.key().model));
+        m_upsertHourly.addBindValue(it->requests);
+        m_upsertHourly.addBindValue(it->errors);
+        m_upsertHourly.addBindValue(it->promptTokens);
+        m_upsertHourly.addBindValue(it->completionTokens);
+        m_upsertHourly.addBindValue(it->credits);
+        if (!m_upsertHourly.exec())
+            return sqlError(QStringLiteral("updating the hourly usage rollup"), m_upsertHourly.lastError());
+    }
+
+    for (auto it = lastUsed.cbegin(); it != lastUsed.cend(); ++it) {
+        m_markUsed.addBindValue(it.value());
+        m_markUsed.addBindValue(it.value());
+        m_markUsed.addBindValue(it.key());
+        if (!m_markUsed.exec())
+            return sqlError(QStringLiteral("marking api key %1 used").arg(it.key()), m_markUsed.lastError());
+    }
+    return Ok {};
+}
+
+Result<int> UsageWriter::pruneStep(qint64 cutoffMs, int maxRows)
+{
+    if (auto prepared = prepare(); !prepared)
+        return Error { prepared.error() };
+    m_prune.addBindValue(cutoffMs);
+    m_prune.addBindValue(maxRows);
+    if (!m_prune.exec())
+        return sqlError(QStringLiteral("pruning old usage records"), m_prune.lastError());
+    return m_prune.numRowsAffected();
+}
+
+} // namespace Drawbridge

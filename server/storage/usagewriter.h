@@ -1,0 +1,48 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include <QSqlDatabase>
+#include <QSqlQuery>
+
+#include <vector>
+
+#include "server/core/requestrecord.h"
+#include "server/core/result.h"
+
+namespace Drawbridge {
+
+/**
+ * @brief The SQL side of the usage ledger: writes batches of request records and prunes old raw records.
+ *
+ * Works on one connection and must be used on that connection's thread only (UsageLedger's writer thread,
+ * or a test's). Statements are prepared once and reused for every batch.
+ */
+class UsageWriter final
+{
+public:
+    explicit UsageWriter(const QSqlDatabase &db);
+    Q_DISABLE_COPY_MOVE(UsageWriter)
+
+    /**
+     * In one transaction: appends every record to usage_records, adds them to the usage_hourly rollups and
+     * moves api_keys.last_used_at forward. Nothing is written when it fails.
+     */
+    Status write(const std::vector<RequestRecord> &records);
+
+    /** Deletes at most @p maxRows of the oldest raw records older than @p cutoffMs; returns how many it
+     * deleted. */
+    Result<int> pruneStep(qint64 cutoffMs, int maxRows);
+
+private:
+    Status prepare();
+    Status writeRows(const std::vector<RequestRecord> &records);
+
+    QSqlDatabase m_db;
+    QSqlQuery m_insertRecord;
+    QSqlQuery m_upsertHourly;
+    QSqlQuery m_markUsed;
+    QSqlQuery m_prune;
+    bool m_prepared = false;
+};
+
+} // namespace Drawbridge
