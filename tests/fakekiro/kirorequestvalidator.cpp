@@ -254,14 +254,19 @@ QJsonArray toolResultsOf(const Message &m)
 
 std::optional<Error> checkPairing(const std::vector<Message> &messages, const QSet<QString> &declared)
 {
-    bool anyToolContent = false;
+    // Checked first: without declared tools Kiro refuses any tool traffic, paired or not (§2.5 step 3).
+    const bool anyToolContent = std::any_of(messages.cbegin(), messages.cend(), [](const Message &m) {
+        return !toolResultsOf(m).isEmpty() || !m.body.value(u"toolUses"_s).toArray().isEmpty();
+    });
+    if (anyToolContent && declared.isEmpty())
+        return rule("tool-content-without-tools",
+                    u"tool uses or results need tools on the current message"_s);
     for (size_t i = 0; i < messages.size(); ++i) {
         const Message &m = messages[i];
         if (m.user) {
             const QJsonArray results = toolResultsOf(m);
             if (results.isEmpty())
                 continue;
-            anyToolContent = true;
             QSet<QString> offered;
             if (i > 0 && !messages[i - 1].user) {
                 for (const auto &use : messages[i - 1].body.value(u"toolUses"_s).toArray())
@@ -295,7 +300,6 @@ std::optional<Error> checkPairing(const std::vector<Message> &messages, const QS
             const QJsonArray uses = m.body.value(u"toolUses"_s).toArray();
             if (uses.isEmpty())
                 continue;
-            anyToolContent = true;
             QSet<QString> answered;
             if (i + 1 < messages.size()) {
                 for (const auto &r : toolResultsOf(messages[i + 1]))
@@ -316,9 +320,6 @@ std::optional<Error> checkPairing(const std::vector<Message> &messages, const QS
             }
         }
     }
-    if (anyToolContent && declared.isEmpty())
-        return rule("tool-content-without-tools",
-                    u"tool uses or results need tools on the current message"_s);
     return std::nullopt;
 }
 
