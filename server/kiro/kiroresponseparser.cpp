@@ -207,7 +207,7 @@ void KiroResponseParser::onException(const EventStreamFrame &frame)
         // The output hit its limit: a truncated answer, not a failed one (§3.8).
         m_contentLengthExceeded = true;
         m_streamError = c;
-        finish();
+        conclude();
         return;
     }
     endWithError(c);
@@ -266,16 +266,21 @@ void KiroResponseParser::finish()
 {
     if (m_done)
         return;
-    if (m_splitter) {
-        m_splitter->finish(m_pieces);
-        flushSplitter();
-    }
     if (m_decoder.bufferedBytes() > 0) {
         KiroErrorClassification c;
         c.kind = KiroErrorKind::Transient;
         c.message = QStringLiteral("Kiro's response stream ended inside an event frame");
         endWithError(c);
         return;
+    }
+    conclude();
+}
+
+void KiroResponseParser::conclude()
+{
+    if (m_splitter) {
+        m_splitter->finish(m_pieces);
+        flushSplitter();
     }
     // Without stop:true the call was cut off upstream (§3.5 rule 8): never present it as complete.
     const bool truncatedTool = m_openTool.has_value();

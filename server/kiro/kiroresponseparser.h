@@ -79,6 +79,8 @@ private:
     void onMetadata(const QJsonObject &payload);
     void onException(const EventStreamFrame &frame);
     void closeToolCall();
+    /** Decides the finish reason and ends the call; the stream itself ended cleanly. */
+    void conclude();
     void emitText(QStringView text);
     void emitReasoning(QStringView text);
     void flushSplitter();

@@ -323,10 +323,13 @@ void TstKiroResponseParser::contentLengthExceededIsLength()
 {
     RecordingSink sink;
     KiroResponseParser parser(&sink);
+    // More bytes (half a frame) behind the exception in the same chunk must not turn it into an error.
+    const QByteArray trailing = EventStreamEncoder::event("meteringEvent", R"({"usage":0.1})");
     run(parser,
         bytesOf(FakeKiroResponse()
                     .text(u"partial"_s)
-                    .exception("ContentLengthExceededException", R"({"message":"Response too long"})")),
+                    .exception("ContentLengthExceededException", R"({"message":"Response too long"})"))
+            + trailing.left(10),
         0, false);
     QCOMPARE(sink.events, QStringList({ u"text:partial"_s, u"usage"_s, finishLine(FinishReason::Length) }));
     QVERIFY(parser.isDone());
