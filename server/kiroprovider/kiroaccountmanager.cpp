@@ -554,6 +554,11 @@ void KiroAccountManager::onRefreshed(const QString &accountId, const KiroAccount
         resolveWaiters(*a, {});
         return;
     }
+    if (a->forceQueued) {
+        // The upstream has called the cached token invalid; it must not be handed out again.
+        a->accessToken.clear();
+        a->accessExpiresMs = 0;
+    }
     const QString message
         = QStringLiteral("Token refresh failed; retrying at %1 (%2).").arg(isoTime(a->retryAtMs), r.message);
     qCWarning(lcKiro) << "account" << accountId << ":" << message;

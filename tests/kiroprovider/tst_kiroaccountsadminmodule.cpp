@@ -1,0 +1,449 @@
+// SPDX-License-Identifier: MIT
+#include <QtTest>
+
+#include <QDir>
+#include <QFile>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QTemporaryDir>
+
+#include <memory>
+
+#include "server/kiroprovider/kiroaccountsadminmodule.h"
+#include "tests/kiroprovider/kiroaccountfixture.h"
+
+using namespace Drawbridge;
+using Test::KiroAccountFixture;
+
+namespace {
+
+const QStringList accountKeys = {
+    QStringLiteral("auth_method"),
+    QStringLiteral("cooldown_until"),
+    QStringLiteral("credits_remaining"),
+    QStringLiteral("credits_used"),
+    QStringLiteral("id"),
+    QStringLiteral("last_error"),
+    QStringLiteral("name"),
+    QStringLiteral("next_reset"),
+    QStringLiteral("queued"),
+    QStringLiteral("requests"),
+    QStringLiteral("slots_in_use"),
+    QStringLiteral("slots_total"),
+    QStringLiteral("status"),
+    QStringLiteral("type"),
+    QStringLiteral("usage_limit"),
+};
+
+QStringList sortedKeys(const QJsonObject &o)
+{
+    QStringList keys = o.keys();
+    keys.sort();
+    return keys;
+}
+
+} // namespace
+
+class TstKiroAccountsAdminModule : public QObject
+{
+    Q_OBJECT
+
+private Q_SLOTS:
+    void init();
+    void cleanup();
+
+    void allowedMethods_data();
+    void allowedMethods();
+    void emptyList();
+    void createReturns201WithoutSecrets();
+    void createIdcNeverEchoesClientSecret();
+    void createValidation_data();
+    void createValidation();
+    void createWithRejectedToken();
+    void createWithUnreachableAuth();
+    void importMissingFile();
+    void importDefaultFile();
+    void getPatchDelete();
+    void unknownIdIs404_data();
+    void unknownIdIs404();
+    void listShowsPoolAndQuota();
+
+private:
+    struct Reply
+    {
+        int status = 0;
+        QJsonObject json;
+        QByteArray raw;
+    };
+    Reply call(const QByteArray &method, const QString &path, const QByteArray &body = {});
+    QString addAccount(const QString &name);
+
+    std::unique_ptr<KiroAccountFixture> f;
+    std::unique_ptr<KiroAccountsAdminModule> m_module;
+    QTemporaryDir m_ide;
+};
+
+void TstKiroAccountsAdminModule::init()
+{
+    f = std::make_unique<KiroAccountFixture>();
+    QVERIFY2(f->isValid(), qPrintable(f->errorString()));
+    KiroAccountManager::Options options = KiroAccountFixture::defaultOptions();
+    options.ideTokenFilePath = m_ide.filePath(QStringLiteral("kiro-auth-token.json"));
+    f->startManager(options);
+    m_module = std::make_unique<KiroAccountsAdminModule>(*f->manager);
+}
+
+void TstKiroAccountsAdminModule::cleanup()
+{
+    m_module.reset();
+    f.reset();
+    QFile::remove(m_ide.filePath(QStringLiteral("kiro-auth-token.json")));
+}
+
+TstKiroAccountsAdminModule::Reply
+TstKiroAccountsAdminModule::call(const QByteArray &method, const QString &path, const QByteArray &body)
+{
+    AdminRequest request;
+    request.method = method;
+    request.segments = path.split(u'/', Qt::SkipEmptyParts);
+    request.body = body;
+    std::optional<AdminReply> reply;
+    int replies = 0;
+    m_module->handle(request, [&](AdminReply r) {
+        reply = r;
+        ++replies;
+    });
+    Reply out;
+    if (!QTest::qWaitFor([&] { return reply.has_value(); }, 5000))
+        return out;
+    QTest::qWait(0);
+    if (replies != 1)
+        return out; // exactly one reply is the contract; status 0 fails every check
+    out.status = reply->status;
+    out.raw = reply->json;
+    out.json = QJsonDocument::fromJson(reply->json).object();
+    return out;
+}
+
+QString TstKiroAccountsAdminModule::addAccount(const QString &name)
+{
+    const auto params = f->socialAccount(name);
+    const Reply r
+        = call("POST", QStringLiteral("accounts"),
+               QJsonDocument(QJsonObject { { QStringLiteral("type"), QStringLiteral("kiro") },
+                                           { QStringLiteral("name"), name },
+                                           { QStringLiteral("auth_method"), QStringLiteral("social") },
+                                           { QStringLiteral("refresh_token"), params.refreshToken } })
+                   .toJson());
+    return r.status == 201 ? r.json.value(QStringLiteral("id")).toString() : QString();
+}
+
+void TstKiroAccountsAdminModule::allowedMethods_data()
+{
+    QTest::addColumn<QString>("path");
+    QTest::addColumn<QStringList>("methods");
+    QTest::newRow("collection") << QStringLiteral("accounts")
+                                << QStringList { QStringLiteral("GET"), QStringLiteral("POST") };
+    QTest::newRow("import") << QStringLiteral("accounts/import") << QStringList { QStringLiteral("POST") };
+    QTest::newRow("one") << QStringLiteral("accounts/abcd2345")
+                         << QStringList { QStringLiteral("GET"), QStringLiteral("PATCH"),
+                                          QStringLiteral("DELETE") };
+    QTest::newRow("too-deep") << QStringLiteral("accounts/abcd2345/x") << QStringList();
+    QTest::newRow("other-collection") << QStringLiteral("keys") << QStringList();
+}
+
+void TstKiroAccountsAdminModule::allowedMethods()
+{
+    QFETCH(QString, path);
+    QFETCH(QStringList, methods);
+    QCOMPARE(m_module->collection(), QStringLiteral("accounts"));
+    QCOMPARE(m_module->allowedMethods(path.split(u'/')), methods);
+}
+
+void TstKiroAccountsAdminModule::emptyList()
+{
+    const Reply r = call("GET", QStringLiteral("accounts"));
+    QCOMPARE(r.status, 200);
+    QCOMPARE(sortedKeys(r.json), QStringList({ QStringLiteral("data"), QStringLiteral("pool") }));
+    QVERIFY(r.json.value(QStringLiteral("data")).toArray().isEmpty());
+    const QJsonObject pool = r.json.value(QStringLiteral("pool")).toObject();
+    QCOMPARE(sortedKeys(pool),
+             QStringList({ QStringLiteral("available_slots"), QStringLiteral("in_flight"),
+                           QStringLiteral("queued"), QStringLiteral("total_slots") }));
+    QCOMPARE(pool.value(QStringLiteral("total_slots")).toInt(-1), 0);
+}
+
+void TstKiroAccountsAdminModule::createReturns201WithoutSecrets()
+{
+    f->socialAccount(QStringLiteral("alice"));
+    const Reply r = call(
+        "POST", QStringLiteral("accounts"),
+        R"({"type":"kiro","name":"Alice","auth_method":"social","refresh_token":"rt-social-alice","slots":3})");
+    QCOMPARE(r.status, 201);
+    QCOMPARE(sortedKeys(r.json), accountKeys);
+    QCOMPARE(r.json.value(QStringLiteral("name")).toString(), QStringLiteral("Alice"));
+    QCOMPARE(r.json.value(QStringLiteral("type")).toString(), QStringLiteral("kiro"));
+    QCOMPARE(r.json.value(QStringLiteral("auth_method")).toString(), QStringLiteral("social"));
+    QCOMPARE(r.json.value(QStringLiteral("status")).toString(), QStringLiteral("active"));
+    QCOMPARE(r.json.value(QStringLiteral("slots_total")).toInt(), 3);
+    QCOMPARE(r.json.value(QStringLiteral("slots_in_use")).toInt(-1), 0);
+    QVERIFY(r.json.value(QStringLiteral("cooldown_until")).isNull());
+    QVERIFY(r.json.value(QStringLiteral("last_error")).isNull());
+    QCOMPARE(r.json.value(QStringLiteral("credits_used")).toDouble(-1), 0.0);
+    QVERIFY(!r.raw.contains("rt-social-alice"));
+    QVERIFY(!r.raw.contains("aoa-"));
+
+    const QString id = r.json.value(QStringLiteral("id")).toString();
+    const Reply list = call("GET", QStringLiteral("accounts"));
+    QCOMPARE(list.status, 200);
+    const QJsonArray data = list.json.value(QStringLiteral("data")).toArray();
+    QCOMPARE(data.size(), 1);
+    QCOMPARE(data.first().toObject().value(QStringLiteral("id")).toString(), id);
+    QCOMPARE(list.json.value(QStringLiteral("pool")).toObject().value(QStringLiteral("total_slots")).toInt(),
+             3);
+    QVERIFY(!list.raw.contains("rt-social-alice"));
+    QVERIFY(!list.raw.contains("aoa-"));
+}
+
+void TstKiroAccountsAdminModule::createIdcNeverEchoesClientSecret()
+{
+    const auto params = f->idcAccount(QStringLiteral("bob"));
+    const QJsonObject body { { QStringLiteral("name"), QStringLiteral("Bob") },
+                             { QStringLiteral("auth_method"), QStringLiteral("idc") },
+                             { QStringLiteral("refresh_token"), params.refreshToken },
+                             { QStringLiteral("client_id"), params.clientId },
+                             { QStringLiteral("client_secret"), params.clientSecret },
+                             { QStringLiteral("region"), QStringLiteral("eu-central-1") } };
+    const Reply r = call("POST", QStringLiteral("accounts"), QJsonDocument(body).toJson());
+    QCOMPARE(r.status, 201);
+    QCOMPARE(r.json.value(QStringLiteral("auth_method")).toString(), QStringLiteral("idc"));
+    QVERIFY(!r.raw.contains(params.clientSecret.toUtf8()));
+    QVERIFY(!r.raw.contains(params.refreshToken.toUtf8()));
+    const Reply one
+        = call("GET", QStringLiteral("accounts/") + r.json.value(QStringLiteral("id")).toString());
+    QCOMPARE(one.status, 200);
+    QVERIFY(!one.raw.contains(params.clientSecret.toUtf8()));
+}
+
+void TstKiroAccountsAdminModule::createValidation_data()
+{
+    QTest::addColumn<QByteArray>("body");
+    QTest::addColumn<QString>("code");
+    QTest::addColumn<QString>("param");
+    QTest::newRow("not-json") << QByteArray("{nope") << QStringLiteral("invalid_json") << QString();
+    QTest::newRow("array") << QByteArray("[]") << QStringLiteral("invalid_json") << QString();
+    QTest::newRow("empty-body") << QByteArray() << QStringLiteral("invalid_json") << QString();
+    QTest::newRow("missing-token") << QByteArray(R"({"name":"x"})") << QString()
+                                   << QStringLiteral("refresh_token");
+    QTest::newRow("missing-name") << QByteArray(R"({"refresh_token":"r"})") << QString()
+                                  << QStringLiteral("name");
+    QTest::newRow("wrong-type") << QByteArray(R"({"type":"openai","name":"x","refresh_token":"r"})")
+                                << QString() << QStringLiteral("type");
+    QTest::newRow("token-not-a-string")
+        << QByteArray(R"({"name":"x","refresh_token":42})") << QString() << QStringLiteral("refresh_token");
+    QTest::newRow("idc-without-secret")
+        << QByteArray(R"({"name":"x","auth_method":"idc","refresh_token":"r","client_id":"c"})") << QString()
+        << QStringLiteral("client_secret");
+    QTest::newRow("bad-auth-method") << QByteArray(
+        R"({"name":"x","auth_method":"magic","refresh_token":"r"})")
+                                     << QString() << QStringLiteral("auth_method");
+    QTest::newRow("slots-zero") << QByteArray(R"({"name":"x","refresh_token":"r","slots":0})") << QString()
+                                << QStringLiteral("slots");
+    QTest::newRow("slots-fraction") << QByteArray(R"({"name":"x","refresh_token":"r","slots":1.5})")
+                                    << QString() << QStringLiteral("slots");
+    QTest::newRow("bad-region") << QByteArray(R"({"name":"x","refresh_token":"r","region":"127.0.0.1:80"})")
+                                << QString() << QStringLiteral("region");
+}
+
+void TstKiroAccountsAdminModule::createValidation()
+{
+    QFETCH(QByteArray, body);
+    QFETCH(QString, code);
+    QFETCH(QString, param);
+    const Reply r = call("POST", QStringLiteral("accounts"), body);
+    QCOMPARE(r.status, 400);
+    const QJsonObject error = r.json.value(QStringLiteral("error")).toObject();
+    QCOMPARE(sortedKeys(error),
+             QStringList({ QStringLiteral("code"), QStringLiteral("message"), QStringLiteral("param"),
+                           QStringLiteral("type") }));
+    QCOMPARE(error.value(QStringLiteral("type")).toString(), QStringLiteral("invalid_request_error"));
+    if (!code.isEmpty())
+        QCOMPARE(error.value(QStringLiteral("code")).toString(), code);
+    if (param.isEmpty())
+        QVERIFY(error.value(QStringLiteral("param")).isNull());
+    else
+        QCOMPARE(error.value(QStringLiteral("param")).toString(), param);
+    QCOMPARE(f->fake.requestCount(), 0);
+    QVERIFY(f->manager->accounts().empty());
+}
+
+void TstKiroAccountsAdminModule::createWithRejectedToken()
+{
+    const Reply r
+        = call("POST", QStringLiteral("accounts"), R"({"name":"x","refresh_token":"rt-nobody-knows"})");
+    QCOMPARE(r.status, 400);
+    const QJsonObject error = r.json.value(QStringLiteral("error")).toObject();
+    QCOMPARE(error.value(QStringLiteral("code")).toString(), QStringLiteral("invalid_refresh_token"));
+    QCOMPARE(error.value(QStringLiteral("type")).toString(), QStringLiteral("invalid_request_error"));
+    QVERIFY(!r.raw.contains("rt-nobody-knows"));
+    QCOMPARE(f->fake.requestCount(QStringLiteral("/refreshToken")), 1);
+    QVERIFY(f->manager->accounts().empty());
+    QVERIFY(f->secrets.keys().isEmpty());
+    QCOMPARE(call("GET", QStringLiteral("accounts")).json.value(QStringLiteral("data")).toArray().size(), 0);
+}
+
+void TstKiroAccountsAdminModule::createWithUnreachableAuth()
+{
+    f->settings.socialAuthBaseUrl = KiroAccountFixture::localUrl(KiroAccountFixture::closedPort());
+    const Reply r = call("POST", QStringLiteral("accounts"), R"({"name":"x","refresh_token":"rt-offline"})");
+    QCOMPARE(r.status, 201);
+    QCOMPARE(r.json.value(QStringLiteral("status")).toString(), QStringLiteral("error"));
+    QVERIFY(r.json.value(QStringLiteral("last_error")).toString().contains(QStringLiteral("unreachable")));
+    QVERIFY(r.json.value(QStringLiteral("cooldown_until")).isString());
+    QVERIFY(!r.raw.contains("rt-offline"));
+}
+
+void TstKiroAccountsAdminModule::importMissingFile()
+{
+    const QString path = m_ide.filePath(QStringLiteral("absent.json"));
+    const Reply r = call("POST", QStringLiteral("accounts/import"),
+                         QJsonDocument(QJsonObject { { QStringLiteral("path"), path } }).toJson());
+    QCOMPARE(r.status, 400);
+    const QJsonObject error = r.json.value(QStringLiteral("error")).toObject();
+    QCOMPARE(error.value(QStringLiteral("code")).toString(), QStringLiteral("import_failed"));
+    QVERIFY2(error.value(QStringLiteral("message")).toString().contains(QDir::toNativeSeparators(path)),
+             r.raw.constData());
+
+    // Without a path, the default file is meant, and its path is named.
+    const Reply d = call("POST", QStringLiteral("accounts/import"));
+    QCOMPARE(d.status, 400);
+    QVERIFY(d.json.value(QStringLiteral("error"))
+                .toObject()
+                .value(QStringLiteral("message"))
+                .toString()
+                .contains(QStringLiteral("kiro-auth-token.json")));
+}
+
+void TstKiroAccountsAdminModule::importDefaultFile()
+{
+    f->socialAccount(QStringLiteral("ida"));
+    QFile file(m_ide.filePath(QStringLiteral("kiro-auth-token.json")));
+    QVERIFY(file.open(QIODevice::WriteOnly));
+    file.write(
+        R"({"refreshToken":"rt-social-ida","accessToken":"aoa-ide","authMethod":"social","provider":"Google"})");
+    file.close();
+    const Reply r = call("POST", QStringLiteral("accounts/import"), "{}");
+    QCOMPARE(r.status, 201);
+    QCOMPARE(sortedKeys(r.json), accountKeys);
+    QCOMPARE(r.json.value(QStringLiteral("name")).toString(), QStringLiteral("Kiro IDE (Google)"));
+    QVERIFY(!r.raw.contains("rt-social-ida"));
+}
+
+void TstKiroAccountsAdminModule::getPatchDelete()
+{
+    const QString id = addAccount(QStringLiteral("carl"));
+    QVERIFY(!id.isEmpty());
+    const QString path = QStringLiteral("accounts/") + id;
+
+    Reply r = call("GET", path);
+    QCOMPARE(r.status, 200);
+    QCOMPARE(sortedKeys(r.json), accountKeys);
+    QCOMPARE(r.json.value(QStringLiteral("slots_total")).toInt(), 2);
+
+    r = call("PATCH", path, R"({"name":"Carl B","slots":4})");
+    QCOMPARE(r.status, 200);
+    QCOMPARE(r.json.value(QStringLiteral("name")).toString(), QStringLiteral("Carl B"));
+    QCOMPARE(r.json.value(QStringLiteral("slots_total")).toInt(), 4);
+    QCOMPARE(r.json.value(QStringLiteral("status")).toString(), QStringLiteral("active"));
+
+    r = call("PATCH", path, R"({"enabled":false})");
+    QCOMPARE(r.status, 200);
+    QCOMPARE(r.json.value(QStringLiteral("status")).toString(), QStringLiteral("disabled"));
+    QCOMPARE(call("GET", QStringLiteral("accounts"))
+                 .json.value(QStringLiteral("pool"))
+                 .toObject()
+                 .value(QStringLiteral("total_slots"))
+                 .toInt(-1),
+             0);
+
+    r = call("PATCH", path, R"({"slots":null,"enabled":true})");
+    QCOMPARE(r.status, 200);
+    QCOMPARE(r.json.value(QStringLiteral("slots_total")).toInt(), 2);
+    QCOMPARE(r.json.value(QStringLiteral("status")).toString(), QStringLiteral("active"));
+
+    for (const QByteArray &bad : { QByteArray(R"({"slots":0})"), QByteArray(R"({"enabled":"yes"})"),
+                                   QByteArray(R"({"name":""})"), QByteArray(R"({"name":null})") }) {
+        r = call("PATCH", path, bad);
+        QCOMPARE(r.status, 400);
+        QVERIFY(!r.json.value(QStringLiteral("error")).toObject().value(QStringLiteral("param")).isNull());
+    }
+    QCOMPARE(call("PATCH", path, "nope").status, 400);
+
+    r = call("DELETE", path);
+    QCOMPARE(r.status, 200);
+    QCOMPARE(r.json.value(QStringLiteral("id")).toString(), id);
+    QCOMPARE(r.json.value(QStringLiteral("deleted")).toBool(), true);
+    QCOMPARE(call("GET", path).status, 404);
+    QTRY_VERIFY(f->secrets.keys().isEmpty());
+}
+
+void TstKiroAccountsAdminModule::unknownIdIs404_data()
+{
+    QTest::addColumn<QByteArray>("method");
+    QTest::newRow("get") << QByteArray("GET");
+    QTest::newRow("patch") << QByteArray("PATCH");
+    QTest::newRow("delete") << QByteArray("DELETE");
+}
+
+void TstKiroAccountsAdminModule::unknownIdIs404()
+{
+    QFETCH(QByteArray, method);
+    const Reply r = call(method, QStringLiteral("accounts/zzzz2222"), R"({"name":"x"})");
+    QCOMPARE(r.status, 404);
+    const QJsonObject error = r.json.value(QStringLiteral("error")).toObject();
+    QCOMPARE(error.value(QStringLiteral("type")).toString(), QStringLiteral("not_found_error"));
+    QVERIFY(error.value(QStringLiteral("message")).toString().contains(QStringLiteral("zzzz2222")));
+}
+
+void TstKiroAccountsAdminModule::listShowsPoolAndQuota()
+{
+    const QString id = addAccount(QStringLiteral("dora"));
+    QVERIFY(!id.isEmpty());
+    QTRY_VERIFY(f->stored(id)->usageLimit.has_value());
+    f->manager->creditsUsed(id, 1.25);
+
+    SlotLease lease;
+    auto acquisition = f->pool->acquire({}, [](SlotLease, std::optional<ProviderError>) {});
+    QVERIFY(acquisition.lease);
+    lease = std::move(acquisition.lease);
+
+    Reply r = call("GET", QStringLiteral("accounts"));
+    QCOMPARE(r.status, 200);
+    QJsonObject account = r.json.value(QStringLiteral("data")).toArray().first().toObject();
+    QCOMPARE(account.value(QStringLiteral("slots_in_use")).toInt(), 1);
+    QCOMPARE(account.value(QStringLiteral("requests")).toInt(), 1);
+    QCOMPARE(account.value(QStringLiteral("credits_used")).toDouble(), 1.25);
+    QCOMPARE(account.value(QStringLiteral("usage_limit")).toDouble(), 50.0);
+    QCOMPARE(account.value(QStringLiteral("credits_remaining")).toDouble(), 50.0 - 1.25);
+    QVERIFY(account.value(QStringLiteral("next_reset")).toString().endsWith(u'Z'));
+    const QJsonObject pool = r.json.value(QStringLiteral("pool")).toObject();
+    QCOMPARE(pool.value(QStringLiteral("total_slots")).toInt(), 2);
+    QCOMPARE(pool.value(QStringLiteral("available_slots")).toInt(), 1);
+    QCOMPARE(pool.value(QStringLiteral("in_flight")).toInt(), 1);
+    QCOMPARE(pool.value(QStringLiteral("queued")).toInt(), 0);
+
+    lease.release();
+    f->manager->quotaExhausted(id, QStringLiteral("You have reached the limit."));
+    r = call("GET", QStringLiteral("accounts/") + id);
+    QCOMPARE(r.json.value(QStringLiteral("status")).toString(), QStringLiteral("quota_exhausted"));
+    const QDateTime until
+        = QDateTime::fromString(r.json.value(QStringLiteral("cooldown_until")).toString(), Qt::ISODateWithMs);
+    QVERIFY(until.isValid());
+    QVERIFY(until.toMSecsSinceEpoch() > f->clock.nowMs());
+    QCOMPARE(r.json.value(QStringLiteral("last_error")).toString(),
+             QStringLiteral("You have reached the limit."));
+}
+
+QTEST_GUILESS_MAIN(TstKiroAccountsAdminModule)
+#include "tst_kiroaccountsadminmodule.moc"
