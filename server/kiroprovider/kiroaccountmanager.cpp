@@ -395,6 +395,14 @@ void KiroAccountManager::onSecretsLoaded(const QString &accountId,
         return;
     }
     const auto view = m_pool.account(accountId);
+    if (view && view->status == AccountStatus::NeedsLogin) {
+        // Whatever token the keychain still holds belongs to a login the service has already refused.
+        resolveWaiters(*a,
+                       view->lastError.isEmpty()
+                           ? QStringLiteral("Account %1 needs a new login.").arg(accountId)
+                           : view->lastError);
+        return;
+    }
     if (view && view->status == AccountStatus::Error && a->retryAtMs == 0) {
         // In error only because the keychain failed earlier: prove the credentials again now.
         a->retryAtMs = m_clock.nowMs();

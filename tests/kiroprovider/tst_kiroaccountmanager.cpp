@@ -830,6 +830,15 @@ void TstKiroAccountManager::statesSurviveARestart()
     QTRY_COMPARE(f->poolView(parkedId)->cooldownUntilMs, q.nextResetS * 1000);
     f->manager->creditsUsed(activeId, 2.0);
     const QString cachedToken = f->token(activeId);
+    // Even if a usable-looking token for the dead login were left in the keychain, it must not be served.
+    bool written = false;
+    f->secrets.write(
+        KiroAccountManager::secretKey(deadId, QStringLiteral("access_token")),
+        QJsonDocument(QJsonObject { { QStringLiteral("accessToken"), cachedToken },
+                                    { QStringLiteral("expiresAtMs"), double(f->clock.nowMs() + 3'600'000) } })
+            .toJson(),
+        f->manager.get(), [&](const SecretResult &r) { written = r.ok(); });
+    QTRY_VERIFY(written);
     QTest::qWait(50);
 
     // The process ends; the database file is closed and opened again.
@@ -850,6 +859,9 @@ void TstKiroAccountManager::statesSurviveARestart()
     QCOMPARE(m.account(activeId)->record.machineId, active.account->record.machineId);
 
     // The cached access token comes back from the keychain: no refresh needed.
+    QString deadError;
+    QVERIFY(f->token(deadId, false, &deadError).isEmpty()); // asked while its secrets are still loading
+    QVERIFY(!deadError.isEmpty());
     QTRY_COMPARE(f->token(activeId), cachedToken);
     QCOMPARE(f->fake.requestCount(QStringLiteral("/refreshToken")), refreshesBefore);
     QVERIFY(f->token(deadId, false, &error).isEmpty());
