@@ -1,0 +1,1034 @@
+// SPDX-License-Identifier: MIT
+#include <QElapsedTimer>
+#include <QPointer>
+#include <QSslSocket>
+#include <QTcpServer>
+#include <QTcpSocket>
+#include <QTest>
+#include <QTimer>
+
+#include <functional>
+#include <memory>
+#include <vector>
+
+#include "server/net/httpclient.h"
+
+using namespace Drawbridge;
+
+namespace {
+
+/** A loopback HTTP server whose every response byte is scripted by the test. */
+class ScriptedServer final : public QObject
+{
+public:
+    struct Peer
+    {
+        int id = 0;
+        QPointer<QTcpSocket> socket;
+        QByteArray inbox;
+        int requests = 0;
+        bool closedByServer = false;
+        bool closedByClient = false;
+    };
+    using Handler = std::function<void(Peer *peer, const QByteArray &head, const QByteArray &body)>;
+
+    explicit ScriptedServer(Handler handler) : m_handler(std::move(handler))
+    {
+        connect(&m_server, &QTcpServer::newConnection, this, &ScriptedServer::onPendingConnection);
+        m_server.listen(QHostAddress::LocalHost, 0);
+    }
+
+    ~ScriptedServer() override
+    {
+        // Sockets are children of m_server and die after m_peers; their last signals must not reach a peer.
+        for (const auto &p : m_peers)
+            delete p->socket.data();
+    }
+    Q_DISABLE_COPY_MOVE(ScriptedServer)
+
+    QUrl url(const QString &path = QStringLiteral("/"), const QString &scheme = QStringLiteral("http")) const
+    {
+        QUrl u;
+        u.setScheme(scheme);
+        u.setHost(QStringLiteral("127.0.0.1"));
+        u.setPort(m_server.serverPort());
+        u.setPath(path);
+        return u;
+    }
+    bool isListening() const { return m_server.isListening(); }
+    int connectionCount() const { return int(m_peers.size()); }
+    int closedByClientCount() const
+    {
+        int n = 0;
+        for (const auto &p : m_peers)
+            n += p->closedByClient ? 1 : 0;
+        return n;
+    }
+    int requestCount() const { return int(m_heads.size()); }
+    const QList<QByteArray> &heads() const { return m_heads; }
+    const QList<QByteArray> &bodies() const { return m_bodies; }
+    Peer *peer(int index) const { return m_peers.at(size_t(index)).get(); }
+
+    static void send(Peer *peer, const QByteArray &bytes)
+    {
+        if (!peer->socket)
+            return;
+        peer->socket->write(bytes);
+        peer->socket->flush();
+    }
+    /** Sends @p pieces one by one, @p gapMs apart, so the client sees them in separate reads. */
+    static void sendPieces(Peer *peer, QList<QByteArray> pieces, int gapMs)
+    {
+        if (pieces.isEmpty() || !peer->socket)
+            return;
+        send(peer, pieces.takeFirst());
+        if (!pieces.isEmpty())
+            QTimer::singleShot(gapMs, peer->socket,
+                               [peer, pieces, gapMs] { sendPieces(peer, pieces, gapMs); });
+    }
+    static void close(Peer *peer)
+    {
+        peer->closedByServer = true;
+        if (peer->socket)
+            peer->socket->disconnectFromHost();
+    }
+    static void abort(Peer *peer)
+    {
+        peer->closedByServer = true;
+        if (peer->socket)
+            peer->socket->abort();
+    }
+
+private:
+    void onPendingConnection()
+    {
+        while (QTcpSocket *socket = m_server.nextPendingConnection()) {
+            auto peer = std::make_unique<Peer>();
+            peer->id = int(m_peers.size());
+            peer->socket = socket;
+            Peer *p = peer.get();
+            m_peers.push_back(std::move(peer));
+            socket->setSocketOption(QAbstractSocket::LowDelayOption, 1);
+            connect(socket, &QTcpSocket::readyRead, this, [this, p] { onReadyRead(p); });
+            connect(socket, &QTcpSocket::disconnected, this, [p] {
+                if (!p->closedByServer)
+                    p->closedByClient = true;
+            });
+        }
+    }
+    void onReadyRead(Peer *p)
+    {
+        p->inbox += p->socket->readAll();
+        for (;;) {
+            const qsizetype end = p->inbox.indexOf("\r\n\r\n");
+            if (end < 0)
+                return;
+            const QByteArray head = p->inbox.first(end + 4);
+            qsizetype length = 0;
+            for (const QByteArray &line : head.split('\n')) {
+                if (line.toLower().startsWith("content-length:"))
+                    length = line.mid(15).trimmed().toLongLong();
+            }
+            if (p->inbox.size() < end + 4 + length)
+                return;
+            const QByteArray body = p->inbox.mid(end + 4, length);
+            p->inbox.remove(0, end + 4 + length);
+            ++p->requests;
+            m_heads.append(head);
+            m_bodies.append(body);
+            m_handler(p, head, body);
+            if (!p->socket || p->socket->state() != QAbstractSocket::ConnectedState)
+                return;
+        }
+    }
+
+    QTcpServer m_server;
+    Handler m_handler;
+    std::vector<std::unique_ptr<Peer>> m_peers;
+    QList<QByteArray> m_heads;
+    QList<QByteArray> m_bodies;
+};
+
+/** Records every callback and flags any that breaks the documented order. */
+class RecordingSink final : public HttpResponseSink
+{
+public:
+    int status = 0;
+    HttpHeaders headers;
+    QByteArray body;
+    int headerCalls = 0;
+    int dataCalls = 0;
+    int finished = 0;
+    int failed = 0;
+    HttpError error;
+    bool orderViolated = false;
+    std::function<void(const char *event)> hook;
+
+    bool done() const { return finished + failed > 0; }
+
+    void onHeaders(int s, const HttpHeaders &h) override
+    {
+        orderViolated |= headerCalls > 0 || done();
+        ++headerCalls;
+        status = s;
+        headers = h;
+        if (hook)
+            hook("headers");
+    }
+    void onData(const char *data, qsizetype size) override
+    {
+        orderViolated |= headerCalls == 0 || done() || size <= 0;
+        ++dataCalls;
+        body.append(data, size);
+        if (hook)
+            hook("data");
+    }
+    void onFinished() override
+    {
+        orderViolated |= headerCalls == 0 || done();
+        ++finished;
+        if (hook)
+            hook("finished");
+    }
+    void onFailed(const HttpError &e) override
+    {
+        orderViolated |= done();
+        ++failed;
+        error = e;
+        if (hook)
+            hook("failed");
+    }
+};
+
+HttpRequest get(const QUrl &url, HttpTimeouts timeouts = {})
+{
+    HttpRequest r;
+    r.url = url;
+    r.timeouts = timeouts;
+    return r;
+}
+
+QByteArray okResponse(const QByteArray &body, const QByteArray &extraHeaders = {})
+{
+    return "HTTP/1.1 200 OK\r\nContent-Length: " + QByteArray::number(body.size()) + "\r\n" + extraHeaders
+        + "\r\n" + body;
+}
+
+QByteArray chunkedResponse(const QList<QByteArray> &chunks)
+{
+    QByteArray r = "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n";
+    for (const QByteArray &c : chunks)
+        r += QByteArray::number(c.size(), 16) + ";ext=1\r\n" + c + "\r\n";
+    return r + "0\r\nX-Trailer: t\r\n\r\n";
+}
+
+// The request path of a scripted request head ("GET /path HTTP/1.1").
+QByteArray pathOf(const QByteArray &head)
+{
+    return head.split(' ').value(1);
+}
+
+#define VERIFY_ONE_TERMINAL(sink)                                                                            \
+    do {                                                                                                     \
+        QTest::qWait(20);                                                                                    \
+        QCOMPARE((sink).finished + (sink).failed, 1);                                                        \
+        QVERIFY(!(sink).orderViolated);                                                                      \
+    } while (false)
+
+} // namespace
+
+class TstHttpClient : public QObject
+{
+    Q_OBJECT
+
+private Q_SLOTS:
+    void splitResponses_data();
+    void splitResponses();
+    void byteByByte_data();
+    void byteByByte();
+    void keepAliveReuse();
+    void requestHeadAndBody();
+    void serverClosesIdleConnection();
+    void staleConnectionRetriedOnce();
+    void noRetryAfterResponseBytes();
+    void noRetryOnFreshConnection();
+    void connectionCloseNotReused();
+    void http10ReadUntilClose();
+    void headAnd204HaveNoBody();
+    void interimResponsesSkipped();
+    void oversizedHeadersRejected();
+    void malformedResponses_data();
+    void malformedResponses();
+    void timeouts_data();
+    void timeouts();
+    void abortFromCallback_data();
+    void abortFromCallback();
+    void destroyHandleMidStream();
+    void destroyHandleWhileConnecting();
+    void poolCapAndWaitList();
+    void waitListTimeout();
+    void idleConnectionsExpire();
+    void manyConcurrentRequests();
+    void failuresAreNeverSynchronous_data();
+    void failuresAreNeverSynchronous();
+    void connectionRefused();
+    void fetchCollectsBody();
+    void fetchRejectsOversizedBody();
+    void abortAll();
+    void clientDestroyedWithRunningCalls();
+};
+
+void TstHttpClient::splitResponses_data()
+{
+    QTest::addColumn<QByteArray>("response");
+    QTest::addColumn<QByteArray>("body");
+    QTest::newRow("content-length") << okResponse("hello world") << QByteArray("hello world");
+    QTest::newRow("chunked") << chunkedResponse({ "hello", " ", "world" }) << QByteArray("hello world");
+}
+
+void TstHttpClient::splitResponses()
+{
+    QFETCH(QByteArray, response);
+    QFETCH(QByteArray, body);
+    // Request n is answered in two writes split at byte n, over one keep-alive connection.
+    ScriptedServer server([&](ScriptedServer::Peer *peer, const QByteArray &head, const QByteArray &) {
+        const qsizetype at = pathOf(head).mid(1).toLongLong();
+        ScriptedServer::sendPieces(peer, { response.first(at), response.sliced(at) }, 2);
+    });
+    HttpClient client;
+    for (qsizetype at = 1; at < response.size(); ++at) {
+        RecordingSink sink;
+        auto call = client.send(get(server.url(QLatin1Char('/') + QString::number(at))), &sink);
+        QTRY_VERIFY_WITH_TIMEOUT(sink.done(), 5000);
+        QVERIFY2(sink.finished == 1,
+                 qPrintable(QStringLiteral("split at %1: %2").arg(at).arg(sink.error.message)));
+        QCOMPARE(sink.status, 200);
+        QCOMPARE(sink.body, body);
+        QVERIFY(!sink.orderViolated);
+    }
+    QCOMPARE(server.connectionCount(), 1);
+    QCOMPARE(server.requestCount(), int(response.size() - 1));
+}
+
+void TstHttpClient::byteByByte_data()
+{
+    splitResponses_data();
+}
+
+void TstHttpClient::byteByByte()
+{
+    QFETCH(QByteArray, response);
+    QFETCH(QByteArray, body);
+    ScriptedServer server([&](ScriptedServer::Peer *peer, const QByteArray &, const QByteArray &) {
+        QList<QByteArray> bytes;
+        for (const char c : response)
+            bytes.append(QByteArray(1, c));
+        ScriptedServer::sendPieces(peer, bytes, 1);
+    });
+    HttpClient client;
+    RecordingSink sink;
+    auto call = client.send(get(server.url()), &sink);
+    QTRY_VERIFY_WITH_TIMEOUT(sink.done(), 5000);
+    QCOMPARE(sink.finished, 1);
+    QCOMPARE(sink.body, body);
+    QVERIFY(sink.dataCalls >= 3); // the body really arrived in pieces
+    VERIFY_ONE_TERMINAL(sink);
+}
+
+void TstHttpClient::keepAliveReuse()
+{
+    ScriptedServer server([](ScriptedServer::Peer *peer, const QByteArray &head, const QByteArray &) {
+        ScriptedServer::send(peer, okResponse(pathOf(head)));
+    });
+    HttpClient client;
+    for (int i = 0; i < 20; ++i) {
+        RecordingSink sink;
+        auto call = client.send(get(server.url(QStringLiteral("/r%1").arg(i))), &sink);
+        QTRY_VERIFY(sink.done());
+        QCOMPARE(sink.finished, 1);
+        QCOMPARE(sink.body, "/r" + QByteArray::number(i));
+    }
+    QCOMPARE(server.connectionCount(), 1);
+    QCOMPARE(server.requestCount(), 20);
+    QCOMPARE(client.openConnectionCount(), 1);
+    QCOMPARE(client.idleConnectionCount(), 1);
+}
+
+void TstHttpClient::requestHeadAndBody()
+{
+    ScriptedServer server([](ScriptedServer::Peer *peer, const QByteArray &, const QByteArray &body) {
+        ScriptedServer::send(peer, okResponse(QByteArray::number(body.size())));
+    });
+    HttpClient client;
+    QByteArray big(1024 * 1024, Qt::Uninitialized);
+    for (qsizetype i = 0; i < big.size(); ++i)
+        big[i] = char('a' + i % 26);
+    for (const QByteArray &payload : { QByteArray("{\"small\":true}"), big }) {
+        HttpRequest request = get(server.url(QStringLiteral("/v1/x y"), QStringLiteral("http")));
+        request.url.setQuery(QStringLiteral("a=1&b=%C3%A4"));
+        request.method = "POST";
+        request.headers.append("Content-Type", "application/json");
+        request.headers.append("X-Trace", "abc");
+        request.body = payload;
+        RecordingSink sink;
+        auto call = client.send(std::move(request), &sink);
+        QTRY_VERIFY_WITH_TIMEOUT(sink.done(), 10000);
+        QCOMPARE(sink.finished, 1);
+        QCOMPARE(sink.body, QByteArray::number(payload.size()));
+        QCOMPARE(server.bodies().last(), payload);
+        const QByteArray head = server.heads().last();
+        QVERIFY2(head.startsWith("POST /v1/x%20y?a=1&b=%C3%A4 HTTP/1.1\r\n"), head.constData());
+        QVERIFY(head.contains(
+            QByteArray("\r\nHost: 127.0.0.1:" + QByteArray::number(server.url().port()) + "\r\n")));
+        QVERIFY(head.contains("\r\nContent-Type: application/json\r\nX-Trace: abc\r\n"));
+        QVERIFY(
+            head.contains(QByteArray("\r\nContent-Length: " + QByteArray::number(payload.size()) + "\r\n")));
+    }
+    QCOMPARE(server.connectionCount(), 1);
+}
+
+void TstHttpClient::serverClosesIdleConnection()
+{
+    ScriptedServer server([](ScriptedServer::Peer *peer, const QByteArray &, const QByteArray &) {
+        ScriptedServer::send(peer, okResponse("x"));
+        QTimer::singleShot(10, peer->socket, [peer] { ScriptedServer::close(peer); });
+    });
+    HttpClient client;
+    for (int i = 0; i < 3; ++i) {
+        RecordingSink sink;
+        auto call = client.send(get(server.url()), &sink);
+        QTRY_VERIFY(sink.done());
+        QCOMPARE(sink.finished, 1);
+        // The client notices the close of its idle connection and drops it from the pool.
+        QTRY_COMPARE(client.openConnectionCount(), 0);
+    }
+    QCOMPARE(server.connectionCount(), 3);
+    QCOMPARE(server.requestCount(), 3);
+}
+
+void TstHttpClient::staleConnectionRetriedOnce()
+{
+    // The first connection serves one request, then dies as the second arrives: the race between a
+    // server's keep-alive timeout and a new request. The client must resend it on a fresh connection.
+    ScriptedServer server([](ScriptedServer::Peer *peer, const QByteArray &, const QByteArray &body) {
+        if (peer->id == 0 && peer->requests == 2)
+            ScriptedServer::abort(peer);
+        else
+            ScriptedServer::send(peer, okResponse("echo:" + body));
+    });
+    HttpClient client;
+    RecordingSink first;
+    auto call1 = client.send(get(server.url()), &first);
+    QTRY_VERIFY(first.done());
+
+    HttpRequest request = get(server.url());
+    request.method = "POST";
+    request.body = QByteArray(100 * 1024, 'p');
+    RecordingSink second;
+    auto call2 = client.send(std::move(request), &second);
+    QTRY_VERIFY(second.done());
+    QVERIFY2(second.finished == 1, qPrintable(second.error.message));
+    QCOMPARE(second.body, "echo:" + QByteArray(100 * 1024, 'p'));
+    QCOMPARE(server.connectionCount(), 2);
+    QCOMPARE(server.requestCount(), 3);
+    QCOMPARE(server.bodies().at(2), QByteArray(100 * 1024, 'p'));
+    VERIFY_ONE_TERMINAL(second);
+}
+
+void TstHttpClient::noRetryAfterResponseBytes()
+{
+    ScriptedServer server([](ScriptedServer::Peer *peer, const QByteArray &, const QByteArray &) {
+        if (peer->requests == 1) {
+            ScriptedServer::send(peer, okResponse("x"));
+        } else {
+            ScriptedServer::send(peer, "HTTP/1.1 200 OK\r\nContent-Le");
+            ScriptedServer::close(peer);
+        }
+    });
+    HttpClient client;
+    RecordingSink first;
+    auto call1 = client.send(get(server.url()), &first);
+    QTRY_VERIFY(first.done());
+    RecordingSink second;
+    auto call2 = client.send(get(server.url()), &second);
+    QTRY_VERIFY(second.done());
+    QCOMPARE(second.failed, 1);
+    QCOMPARE(second.error.kind, HttpErrorKind::ConnectionClosed);
+    QCOMPARE(server.requestCount(), 2);
+    QCOMPARE(server.connectionCount(), 1);
+    VERIFY_ONE_TERMINAL(second);
+}
+
+void TstHttpClient::noRetryOnFreshConnection()
+{
+    ScriptedServer server([](ScriptedServer::Peer *peer, const QByteArray &, const QByteArray &) {
+        ScriptedServer::close(peer);
+    });
+    HttpClient client;
+    RecordingSink sink;
+    auto call = client.send(get(server.url()), &sink);
+    QTRY_VERIFY(sink.done());
+    QCOMPARE(sink.failed, 1);
+    QCOMPARE(sink.error.kind, HttpErrorKind::ConnectionClosed);
+    QCOMPARE(server.connectionCount(), 1);
+    QCOMPARE(server.requestCount(), 1);
+}
+
+void TstHttpClient::connectionCloseNotReused()
+{
+    ScriptedServer server([](ScriptedServer::Peer *peer, const QByteArray &, const QByteArray &) {
+        ScriptedServer::send(peer, okResponse("bye", "Connection: close\r\n"));
+    });
+    HttpClient client;
+    for (int i = 0; i < 2; ++i) {
+        RecordingSink sink;
+        auto call = client.send(get(server.url()), &sink);
+        QTRY_VERIFY(sink.done());
+        QCOMPARE(sink.finished, 1);
+        QCOMPARE(sink.body, QByteArray("bye"));
+        QCOMPARE(client.openConnectionCount(), 0);
+    }
+    QCOMPARE(server.connectionCount(), 2);
+    QTRY_COMPARE(server.closedByClientCount(), 2);
+}
+
+void TstHttpClient::http10ReadUntilClose()
+{
+    ScriptedServer server([](ScriptedServer::Peer *peer, const QByteArray &, const QByteArray &) {
+        ScriptedServer::sendPieces(
+            peer, { "HTTP/1.0 200 OK\r\nContent-Type: text/plain\r\n\r\nuntil ", "the end" }, 5);
+        QTimer::singleShot(30, peer->socket, [peer] { ScriptedServer::close(peer); });
+    });
+    HttpClient client;
+    RecordingSink sink;
+    auto call = client.send(get(server.url()), &sink);
+    QTRY_VERIFY(sink.done());
+    QVERIFY2(sink.finished == 1, qPrintable(sink.error.message));
+    QCOMPARE(sink.body, QByteArray("until the end"));
+    QCOMPARE(client.openConnectionCount(), 0);
+    VERIFY_ONE_TERMINAL(sink);
+}
+
+void TstHttpClient::headAnd204HaveNoBody()
+{
+    ScriptedServer server([](ScriptedServer::Peer *peer, const QByteArray &head, const QByteArray &) {
+        if (head.startsWith("HEAD"))
+            ScriptedServer::send(peer, "HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n");
+        else
+            ScriptedServer::send(peer, "HTTP/1.1 204 No Content\r\n\r\n");
+    });
+    HttpClient client;
+    for (const QByteArray method : { "HEAD", "DELETE", "HEAD" }) {
+        HttpRequest request = get(server.url());
+        request.method = method;
+        RecordingSink sink;
+        auto call = client.send(std::move(request), &sink);
+        QTRY_VERIFY(sink.done());
+        QCOMPARE(sink.finished, 1);
+        QCOMPARE(sink.status, method == "HEAD" ? 200 : 204);
+        QCOMPARE(sink.dataCalls, 0);
+        QCOMPARE(sink.headers.value("content-length"),
+                 method == "HEAD" ? QByteArrayView("100") : QByteArrayView());
+    }
+    QCOMPARE(server.connectionCount(), 1);
+}
+
+void TstHttpClient::interimResponsesSkipped()
+{
+    ScriptedServer server([](ScriptedServer::Peer *peer, const QByteArray &, const QByteArray &) {
+        ScriptedServer::sendPieces(peer,
+                                   { "HTTP/1.1 100 Continue\r\n\r\n",
+                                     "HTTP/1.1 103 Early Hints\r\nLink: </s>\r\n\r\n",
+                                     okResponse("final", "X-Final: yes\r\n") },
+                                   5);
+    });
+    HttpClient client;
+    RecordingSink sink;
+    auto call = client.send(get(server.url()), &sink);
+    QTRY_VERIFY(sink.done());
+    QCOMPARE(sink.finished, 1);
+    QCOMPARE(sink.headerCalls, 1);
+    QCOMPARE(sink.status, 200);
+    QCOMPARE(sink.headers.value("X-FINAL"), QByteArrayView("yes"));
+    QCOMPARE(sink.body, QByteArray("final"));
+}
+
+void TstHttpClient::oversizedHeadersRejected()
+{
+    ScriptedServer server([](ScriptedServer::Peer *peer, const QByteArray &, const QByteArray &) {
+        QByteArray r = "HTTP/1.1 200 OK\r\n";
+        for (int i = 0; i < 100; ++i)
+            r += "X-Big-" + QByteArray::number(i) + ": " + QByteArray(1000, 'b') + "\r\n";
+        ScriptedServer::send(peer, r + "Content-Length: 0\r\n\r\n");
+    });
+    HttpClientOptions options;
+    options.maxHeaderBytes = 64 * 1024;
+    HttpClient client(options);
+    RecordingSink sink;
+    auto call = client.send(get(server.url()), &sink);
+    QTRY_VERIFY(sink.done());
+    QCOMPARE(sink.failed, 1);
+    QCOMPARE(sink.error.kind, HttpErrorKind::Protocol);
+    QCOMPARE(sink.headerCalls, 0);
+    QTRY_COMPARE(server.closedByClientCount(), 1);
+    QCOMPARE(client.openConnectionCount(), 0);
+}
+
+void TstHttpClient::malformedResponses_data()
+{
+    QTest::addColumn<QByteArray>("response");
+    QTest::newRow("garbage") << QByteArray("SMTP ready\r\n\r\n");
+    QTest::newRow("http2-preface") << QByteArray("HTTP/2 200\r\n\r\n");
+    QTest::newRow("bad-content-length") << QByteArray("HTTP/1.1 200 OK\r\nContent-Length: 12x\r\n\r\n");
+    QTest::newRow("conflicting-content-length")
+        << QByteArray("HTTP/1.1 200 OK\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\nab");
+    QTest::newRow("bad-chunk") << QByteArray("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nnope\r\n");
+    QTest::newRow("header-folding") << QByteArray(
+        "HTTP/1.1 200 OK\r\nX: a\r\n b\r\nContent-Length: 0\r\n\r\n");
+}
+
+void TstHttpClient::malformedResponses()
+{
+    QFETCH(QByteArray, response);
+    ScriptedServer server([&](ScriptedServer::Peer *peer, const QByteArray &, const QByteArray &) {
+        ScriptedServer::send(peer, response);
+    });
+    HttpClient client;
+    RecordingSink sink;
+    auto call = client.send(get(server.url()), &sink);
+    QTRY_VERIFY(sink.done());
+    QCOMPARE(sink.failed, 1);
+    QCOMPARE(sink.error.kind, HttpErrorKind::Protocol);
+    QTRY_COMPARE(server.closedByClientCount(), 1);
+    VERIFY_ONE_TERMINAL(sink);
+}
+
+void TstHttpClient::timeouts_data()
+{
+    QTest::addColumn<QString>("scheme");
+    QTest::addColumn<QList<QByteArray>>("pieces");
+    QTest::addColumn<int>("gapMs");
+    QTest::addColumn<int>("connectMs");
+    QTest::addColumn<int>("headersMs");
+    QTest::addColumn<int>("idleReadMs");
+    QTest::addColumn<int>("totalMs");
+    QTest::addColumn<int>("expectedMs");
+    QTest::addColumn<bool>("gotHeaders");
+
+    // A plain TCP server never answers a TLS ClientHello, so the handshake stalls inside the connect phase.
+    QTest::newRow("connect") << QStringLiteral("https") << QList<QByteArray> {} << 0 << 60 << 0 << 0 << 0
+                             << 60 << false;
+    QTest::newRow("headers") << QStringLiteral("http") << QList<QByteArray> { "HTTP/1.1 200 OK\r\n" } << 0
+                             << 0 << 60 << 0 << 0 << 60 << false;
+    QTest::newRow("idle-read") << QStringLiteral("http")
+                               << QList<QByteArray> { "HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nab" } << 0
+                               << 0 << 0 << 60 << 0 << 60 << true;
+    // Bytes every 10 ms keep the idle-read deadline away; only the total bound can end this call.
+    QList<QByteArray> trickle { "HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\n" };
+    for (int i = 0; i < 100; ++i)
+        trickle.append("z");
+    QTest::newRow("total") << QStringLiteral("http") << trickle << 10 << 0 << 0 << 60 << 150 << 150 << true;
+}
+
+void TstHttpClient::timeouts()
+{
+    QFETCH(QString, scheme);
+    QFETCH(QList<QByteArray>, pieces);
+    QFETCH(int, gapMs);
+    QFETCH(int, connectMs);
+    QFETCH(int, headersMs);
+    QFETCH(int, idleReadMs);
+    QFETCH(int, totalMs);
+    QFETCH(int, expectedMs);
+    QFETCH(bool, gotHeaders);
+    if (scheme == u"https" && !QSslSocket::supportsSsl())
+        QSKIP("no TLS backend");
+
+    ScriptedServer server([&](ScriptedServer::Peer *peer, const QByteArray &, const QByteArray &) {
+        ScriptedServer::sendPieces(peer, pieces, gapMs);
+    });
+    HttpClient client;
+    RecordingSink sink;
+    QElapsedTimer elapsed;
+    elapsed.start();
+    auto call = client.send(get(server.url(QStringLiteral("/"), scheme),
+                                HttpTimeouts { connectMs, headersMs, idleReadMs, totalMs }),
+                            &sink);
+    QTRY_VERIFY_WITH_TIMEOUT(sink.done(), 5000);
+    const qint64 tookMs = elapsed.elapsed();
+    QCOMPARE(sink.failed, 1);
+    QVERIFY2(sink.error.kind == HttpErrorKind::Timeout, qPrintable(sink.error.message));
+    QVERIFY2(tookMs >= expectedMs - 1 && tookMs < expectedMs + 1000, qPrintable(QString::number(tookMs)));
+    QCOMPARE(sink.headerCalls, gotHeaders ? 1 : 0);
+    QTRY_COMPARE(server.closedByClientCount(), 1);
+    QCOMPARE(client.openConnectionCount(), 0);
+    VERIFY_ONE_TERMINAL(sink);
+}
+
+void TstHttpClient::abortFromCallback_data()
+{
+    QTest::addColumn<QByteArray>("event");
+    QTest::addColumn<bool>("connectionSurvives");
+    QTest::newRow("headers") << QByteArray("headers") << false;
+    QTest::newRow("data") << QByteArray("data") << false;
+    QTest::newRow("finished") << QByteArray("finished") << true;
+}
+
+void TstHttpClient::abortFromCallback()
+{
+    QFETCH(QByteArray, event);
+    QFETCH(bool, connectionSurvives);
+    ScriptedServer server([](ScriptedServer::Peer *peer, const QByteArray &, const QByteArray &) {
+        // Everything in one write, so the callbacks run back to back from one read.
+        ScriptedServer::send(peer, chunkedResponse({ "one", "two", "three" }));
+    });
+    HttpClient client;
+    RecordingSink sink;
+    std::unique_ptr<HttpCall> call;
+    int callbacksAfterAbort = 0;
+    bool aborted = false;
+    sink.hook = [&](const char *what) {
+        if (aborted)
+            ++callbacksAfterAbort;
+        if (!aborted && event == what) {
+            aborted = true;
+            call.reset();
+        }
+    };
+    call = client.send(get(server.url()), &sink);
+    QTRY_VERIFY(aborted);
+    QTest::qWait(30);
+    QCOMPARE(callbacksAfterAbort, 0);
+    QVERIFY(!sink.orderViolated);
+    if (event != "finished")
+        QCOMPARE(sink.finished + sink.failed, 0);
+    QCOMPARE(client.openConnectionCount(), connectionSurvives ? 1 : 0);
+    if (!connectionSurvives)
+        QTRY_COMPARE(server.closedByClientCount(), 1);
+
+    // The client stays usable.
+    RecordingSink next;
+    auto call2 = client.send(get(server.url()), &next);
+    QTRY_VERIFY(next.done());
+    QCOMPARE(next.finished, 1);
+    QCOMPARE(next.body, QByteArray("onetwothree"));
+    QCOMPARE(server.connectionCount(), connectionSurvives ? 1 : 2);
+}
+
+void TstHttpClient::destroyHandleMidStream()
+{
+    ScriptedServer server([](ScriptedServer::Peer *peer, const QByteArray &, const QByteArray &) {
+        ScriptedServer::send(peer, "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nfirst\r\n");
+    });
+    HttpClient client;
+    RecordingSink sink;
+    auto call = client.send(get(server.url()), &sink);
+    QTRY_COMPARE(sink.body, QByteArray("first"));
+    call.reset();
+    QTRY_COMPARE(server.closedByClientCount(), 1);
+    ScriptedServer::send(server.peer(0), "6\r\nsecond\r\n0\r\n\r\n");
+    QTest::qWait(30);
+    QCOMPARE(sink.body, QByteArray("first"));
+    QCOMPARE(sink.finished + sink.failed, 0);
+    QCOMPARE(client.openConnectionCount(), 0);
+}
+
+void TstHttpClient::destroyHandleWhileConnecting()
+{
+    // The connection outlives its cancelled call and serves the next request instead of being wasted.
+    ScriptedServer server([](ScriptedServer::Peer *peer, const QByteArray &, const QByteArray &) {
+        ScriptedServer::send(peer, okResponse("ok"));
+    });
+    HttpClient client;
+    RecordingSink cancelled;
+    auto call = client.send(get(server.url()), &cancelled);
+    call.reset();
+    QTRY_COMPARE(client.idleConnectionCount(), 1);
+    QCOMPARE(server.requestCount(), 0);
+    RecordingSink sink;
+    auto call2 = client.send(get(server.url()), &sink);
+    QTRY_VERIFY(sink.done());
+    QCOMPARE(sink.finished, 1);
+    QCOMPARE(cancelled.finished + cancelled.failed + cancelled.headerCalls, 0);
+    QCOMPARE(server.connectionCount(), 1);
+}
+
+void TstHttpClient::poolCapAndWaitList()
+{
+    QList<ScriptedServer::Peer *> held;
+    ScriptedServer server(
+        [&](ScriptedServer::Peer *peer, const QByteArray &, const QByteArray &) { held.append(peer); });
+    HttpClientOptions options;
+    options.maxConnectionsPerHost = 2;
+    options.maxWaitingPerHost = 3;
+    HttpClient client(options);
+    std::vector<std::unique_ptr<RecordingSink>> sinks;
+    std::vector<std::unique_ptr<HttpCall>> calls;
+    for (int i = 0; i < 6; ++i) {
+        sinks.push_back(std::make_unique<RecordingSink>());
+        calls.push_back(client.send(get(server.url(QStringLiteral("/%1").arg(i))), sinks.back().get()));
+    }
+    QCOMPARE(client.openConnectionCount(), 2);
+    QCOMPARE(client.waitingCallCount(), 3);
+    QCOMPARE(sinks[5]->failed, 0); // not from inside send()
+    QTRY_COMPARE(sinks[5]->failed, 1);
+    QCOMPARE(sinks[5]->error.kind, HttpErrorKind::QueueFull);
+    QTRY_COMPARE(held.size(), 2);
+    QTest::qWait(20);
+    QCOMPARE(server.connectionCount(), 2);
+
+    // A cancelled waiter leaves the list and is never served.
+    calls[3].reset();
+    QCOMPARE(client.waitingCallCount(), 2);
+
+    // Answering one request hands its connection straight to the oldest waiter.
+    int answered = 0;
+    while (answered < 4) {
+        QTRY_VERIFY(!held.isEmpty());
+        ScriptedServer::Peer *peer = held.takeFirst();
+        ScriptedServer::send(peer, okResponse("done"));
+        ++answered;
+    }
+    for (int i : { 0, 1, 2, 4 }) {
+        QTRY_VERIFY(sinks[size_t(i)]->done());
+        QCOMPARE(sinks[size_t(i)]->finished, 1);
+    }
+    QCOMPARE(sinks[3]->headerCalls + sinks[3]->finished + sinks[3]->failed, 0);
+    QCOMPARE(server.connectionCount(), 2);
+    QCOMPARE(server.requestCount(), 4);
+    QCOMPARE(client.idleConnectionCount(), 2);
+}
+
+void TstHttpClient::waitListTimeout()
+{
+    ScriptedServer server([](ScriptedServer::Peer *, const QByteArray &, const QByteArray &) {});
+    HttpClientOptions options;
+    options.maxConnectionsPerHost = 1;
+    HttpClient client(options);
+    RecordingSink busy;
+    auto call1 = client.send(get(server.url()), &busy);
+    RecordingSink waiting;
+    QElapsedTimer elapsed;
+    elapsed.start();
+    auto call2 = client.send(get(server.url(), HttpTimeouts { 50, 0, 0, 0 }), &waiting);
+    QCOMPARE(client.waitingCallCount(), 1);
+    QTRY_VERIFY(waiting.done());
+    QCOMPARE(waiting.error.kind, HttpErrorKind::Timeout);
+    QVERIFY(elapsed.elapsed() >= 49);
+    QCOMPARE(client.waitingCallCount(), 0);
+    QCOMPARE(busy.finished + busy.failed, 0);
+    QCOMPARE(server.connectionCount(), 1);
+}
+
+void TstHttpClient::idleConnectionsExpire()
+{
+    ScriptedServer server([](ScriptedServer::Peer *peer, const QByteArray &, const QByteArray &) {
+        ScriptedServer::send(peer, okResponse("x"));
+    });
+    HttpClientOptions options;
+    options.idleTimeoutMs = 50;
+    HttpClient client(options);
+    RecordingSink sink;
+    auto call = client.send(get(server.url()), &sink);
+    QTRY_VERIFY(sink.done());
+    QCOMPARE(client.idleConnectionCount(), 1);
+    QTest::qWait(20);
+    QCOMPARE(server.closedByClientCount(), 0);
+    QTRY_COMPARE(server.closedByClientCount(), 1);
+    QCOMPARE(client.openConnectionCount(), 0);
+}
+
+void TstHttpClient::manyConcurrentRequests()
+{
+    ScriptedServer server([](ScriptedServer::Peer *peer, const QByteArray &head, const QByteArray &) {
+        // Answer asynchronously so requests overlap and the pool has to open many connections.
+        const QByteArray path = pathOf(head);
+        QTimer::singleShot(1, peer->socket, [peer, path] {
+            ScriptedServer::send(peer, chunkedResponse({ path, QByteArray(3000, 'x') }));
+        });
+    });
+    HttpClient client;
+    constexpr int count = 300;
+    std::vector<std::unique_ptr<RecordingSink>> sinks;
+    std::vector<std::unique_ptr<HttpCall>> calls;
+    for (int i = 0; i < count; ++i) {
+        sinks.push_back(std::make_unique<RecordingSink>());
+        calls.push_back(client.send(get(server.url(QStringLiteral("/%1").arg(i))), sinks.back().get()));
+    }
+    QCOMPARE(client.openConnectionCount(), 64);
+    QCOMPARE(client.waitingCallCount(), count - 64);
+    for (int i = 0; i < count; ++i) {
+        QTRY_VERIFY_WITH_TIMEOUT(sinks[size_t(i)]->done(), 10000);
+        QVERIFY2(sinks[size_t(i)]->finished == 1, qPrintable(sinks[size_t(i)]->error.message));
+        QCOMPARE(sinks[size_t(i)]->body, "/" + QByteArray::number(i) + QByteArray(3000, 'x'));
+        QVERIFY(!sinks[size_t(i)]->orderViolated);
+    }
+    QCOMPARE(server.connectionCount(), 64);
+    QCOMPARE(server.requestCount(), count);
+    QCOMPARE(client.idleConnectionCount(), 64);
+}
+
+void TstHttpClient::failuresAreNeverSynchronous_data()
+{
+    QTest::addColumn<QUrl>("url");
+    QTest::addColumn<QByteArray>("headerName");
+    QTest::addColumn<QByteArray>("headerValue");
+    QTest::newRow("scheme") << QUrl(QStringLiteral("ftp://127.0.0.1/")) << QByteArray("X") << QByteArray("1");
+    QTest::newRow("no-host") << QUrl(QStringLiteral("http:///path")) << QByteArray("X") << QByteArray("1");
+    QTest::newRow("header-injection")
+        << QUrl(QStringLiteral("http://127.0.0.1:1/")) << QByteArray("X") << QByteArray("a\r\nEvil: 1");
+    QTest::newRow("bad-header-name") << QUrl(QStringLiteral("http://127.0.0.1:1/")) << QByteArray("Bad Name")
+                                     << QByteArray("1");
+    QTest::newRow("framing-header") << QUrl(QStringLiteral("http://127.0.0.1:1/"))
+                                    << QByteArray("content-length") << QByteArray("5");
+}
+
+void TstHttpClient::failuresAreNeverSynchronous()
+{
+    QFETCH(QUrl, url);
+    QFETCH(QByteArray, headerName);
+    QFETCH(QByteArray, headerValue);
+    HttpClient client;
+    RecordingSink sink;
+    HttpRequest request = get(url);
+    request.headers.append(headerName, headerValue);
+    auto call = client.send(std::move(request), &sink);
+    QCOMPARE(sink.failed, 0);
+    QTRY_COMPARE(sink.failed, 1);
+    QCOMPARE(sink.error.kind, HttpErrorKind::InvalidRequest);
+    QCOMPARE(client.openConnectionCount(), 0);
+
+    // Destroying the handle before the deferred failure is delivered cancels it.
+    RecordingSink silent;
+    auto call2 = client.send(get(url), &silent);
+    call2.reset();
+    QTest::qWait(20);
+    QCOMPARE(silent.failed, 0);
+}
+
+void TstHttpClient::connectionRefused()
+{
+    quint16 port = 0;
+    {
+        QTcpServer probe;
+        QVERIFY(probe.listen(QHostAddress::LocalHost, 0));
+        port = probe.serverPort();
+    }
+    HttpClient client;
+    RecordingSink sink;
+    auto call = client.send(get(QUrl(QStringLiteral("http://127.0.0.1:%1/").arg(port))), &sink);
+    QCOMPARE(sink.failed, 0);
+    QTRY_VERIFY(sink.done());
+    QCOMPARE(sink.failed, 1);
+    QVERIFY2(sink.error.kind == HttpErrorKind::ConnectFailed, qPrintable(sink.error.message));
+    QCOMPARE(client.openConnectionCount(), 0);
+    VERIFY_ONE_TERMINAL(sink);
+}
+
+void TstHttpClient::fetchCollectsBody()
+{
+    ScriptedServer server([](ScriptedServer::Peer *peer, const QByteArray &, const QByteArray &) {
+        ScriptedServer::sendPieces(
+            peer, { "HTTP/1.1 201 Created\r\nContent-Length: 11\r\nX-Id: 7\r\n\r\nhello", " world" }, 5);
+    });
+    HttpClient client;
+    std::optional<HttpResponse> result;
+    int calls = 0;
+    auto call = client.fetch(get(server.url()), 1024, [&](HttpResponse response) {
+        ++calls;
+        result = std::move(response);
+    });
+    QTRY_VERIFY(result.has_value());
+    QVERIFY(result->ok());
+    QCOMPARE(result->status, 201);
+    QCOMPARE(result->body, QByteArray("hello world"));
+    QCOMPARE(result->headers.value("x-id"), QByteArrayView("7"));
+
+    // The callback may drop the handle, which owns the collector running it.
+    std::unique_ptr<HttpCall> call2;
+    call2 = client.fetch(get(server.url()), 1024, [&](HttpResponse response) {
+        ++calls;
+        call2.reset();
+        QCOMPARE(response.body, QByteArray("hello world"));
+    });
+    QTRY_VERIFY(!call2);
+    QTest::qWait(20);
+    QCOMPARE(calls, 2);
+    QCOMPARE(server.connectionCount(), 1);
+}
+
+void TstHttpClient::fetchRejectsOversizedBody()
+{
+    ScriptedServer server([](ScriptedServer::Peer *peer, const QByteArray &, const QByteArray &) {
+        ScriptedServer::sendPieces(
+            peer, { chunkedResponse({ QByteArray(600, 'a') }), chunkedResponse({ "ok" }) }, 5);
+    });
+    HttpClient client;
+    std::optional<HttpResponse> result;
+    std::unique_ptr<HttpCall> call;
+    call = client.fetch(get(server.url()), 500, [&](HttpResponse response) {
+        call.reset();
+        result = std::move(response);
+    });
+    QTRY_VERIFY(result.has_value());
+    QVERIFY(!result->ok());
+    QCOMPARE(result->error->kind, HttpErrorKind::ResponseTooLarge);
+    QCOMPARE(result->status, 200);
+    QTRY_COMPARE(server.closedByClientCount(), 1);
+    QCOMPARE(client.openConnectionCount(), 0);
+}
+
+void TstHttpClient::abortAll()
+{
+    QList<ScriptedServer::Peer *> held;
+    ScriptedServer server([&](ScriptedServer::Peer *peer, const QByteArray &, const QByteArray &) {
+        held.append(peer);
+        ScriptedServer::send(peer, "HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\npart");
+    });
+    HttpClientOptions options;
+    options.maxConnectionsPerHost = 2;
+    HttpClient client(options);
+    std::vector<std::unique_ptr<RecordingSink>> sinks;
+    std::vector<std::unique_ptr<HttpCall>> calls;
+    for (int i = 0; i < 4; ++i) {
+        sinks.push_back(std::make_unique<RecordingSink>());
+        calls.push_back(client.send(get(server.url()), sinks.back().get()));
+    }
+    // A sink that drops another call's handle from inside its failure callback must not break the loop.
+    sinks[0]->hook = [&](const char *what) {
+        if (QByteArrayView(what) == "failed")
+            calls[1].reset();
+    };
+    QTRY_COMPARE(sinks[0]->body, QByteArray("part"));
+    QTRY_COMPARE(sinks[1]->body, QByteArray("part"));
+    client.abortAll();
+    QCOMPARE(sinks[0]->error.kind, HttpErrorKind::Aborted);
+    QCOMPARE(sinks[1]->failed + sinks[1]->finished, 0);
+    for (int i : { 2, 3 }) {
+        QCOMPARE(sinks[size_t(i)]->failed, 1);
+        QCOMPARE(sinks[size_t(i)]->error.kind, HttpErrorKind::Aborted);
+    }
+    QTRY_COMPARE(server.closedByClientCount(), 2);
+    QCOMPARE(client.waitingCallCount(), 0);
+}
+
+void TstHttpClient::clientDestroyedWithRunningCalls()
+{
+    ScriptedServer server([](ScriptedServer::Peer *, const QByteArray &, const QByteArray &) {});
+    HttpClientOptions options;
+    options.maxConnectionsPerHost = 1;
+    auto client = std::make_unique<HttpClient>(options);
+    RecordingSink running;
+    RecordingSink waiting;
+    auto call1 = client->send(get(server.url()), &running);
+    auto call2 = client->send(get(server.url()), &waiting);
+    QTRY_COMPARE(server.requestCount(), 1);
+    client.reset();
+    call1.reset();
+    call2.reset();
+    QTRY_COMPARE(server.closedByClientCount(), 1);
+    QCOMPARE(running.finished + running.failed + waiting.finished + waiting.failed, 0);
+}
+
+QTEST_GUILESS_MAIN(TstHttpClient)
+#include "tst_httpclient.moc"
