@@ -8,6 +8,7 @@
 #include <cmath>
 #include <optional>
 
+#include "server/core/accountpool.h"
 #include "server/core/apierror.h"
 
 namespace Drawbridge {
@@ -112,8 +113,9 @@ std::optional<int> optionalInt(const QJsonObject &o, const char *name, bool &pre
 
 } // namespace
 
-KiroAccountsAdminModule::KiroAccountsAdminModule(KiroAccountManager &manager, QObject *parent)
-    : QObject(parent), m_manager(manager)
+KiroAccountsAdminModule::KiroAccountsAdminModule(KiroAccountManager &manager, const AccountPool &pool,
+                                                 QObject *parent)
+    : QObject(parent), m_manager(manager), m_pool(pool)
 {
 }
 
@@ -191,7 +193,7 @@ QJsonObject KiroAccountsAdminModule::accountJson(const KiroAccountManager::Accou
 AdminReply KiroAccountsAdminModule::accountReply(int status,
                                                  const KiroAccountManager::AccountInfo &account) const
 {
-    return AdminReply { status, compact(accountJson(account, m_manager.queuedRequests())) };
+    return AdminReply { status, compact(accountJson(account, m_pool.queued())) };
 }
 
 AdminReply KiroAccountsAdminModule::failureReply(const KiroAccountManager::Failure &f)
@@ -216,11 +218,11 @@ AdminReply KiroAccountsAdminModule::failureReply(const KiroAccountManager::Failu
 
 AdminReply KiroAccountsAdminModule::list() const
 {
-    const int queued = m_manager.queuedRequests();
+    const int queued = m_pool.queued();
     QJsonArray data;
     for (const auto &account : m_manager.accounts())
         data.append(accountJson(account, queued));
-    const PoolStatus pool = m_manager.poolStatus();
+    const PoolStatus pool = m_pool.status();
     const QJsonObject poolJson { { QStringLiteral("total_slots"), pool.totalSlots },
                                  { QStringLiteral("available_slots"), pool.availableSlots },
                                  { QStringLiteral("in_flight"), pool.inFlight },

@@ -10,6 +10,8 @@
 
 namespace Drawbridge {
 
+class AccountPool;
+
 /**
  * @brief `/admin/accounts` (contract §4): list, add, import from the Kiro IDE, get, patch and delete Kiro
  * accounts.
@@ -21,7 +23,8 @@ namespace Drawbridge {
 class KiroAccountsAdminModule final : public QObject, public AdminModule
 {
 public:
-    explicit KiroAccountsAdminModule(KiroAccountManager &manager, QObject *parent = nullptr);
+    /** @p pool supplies the `pool` figures and the queue length; both must outlive the module. */
+    KiroAccountsAdminModule(KiroAccountManager &manager, const AccountPool &pool, QObject *parent = nullptr);
     ~KiroAccountsAdminModule() override;
     Q_DISABLE_COPY_MOVE(KiroAccountsAdminModule)
 
@@ -43,6 +46,7 @@ private:
     static AdminReply failureReply(const KiroAccountManager::Failure &failure);
 
     KiroAccountManager &m_manager;
+    const AccountPool &m_pool;
 };
 
 } // namespace Drawbridge

@@ -91,7 +91,7 @@ void TstKiroAccountsAdminModule::init()
     KiroAccountManager::Options options = KiroAccountFixture::defaultOptions();
     options.ideTokenFilePath = m_ide.filePath(QStringLiteral("kiro-auth-token.json"));
     f->startManager(options);
-    m_module = std::make_unique<KiroAccountsAdminModule>(*f->manager);
+    m_module = std::make_unique<KiroAccountsAdminModule>(*f->manager, *f->pool);
 }
 
 void TstKiroAccountsAdminModule::cleanup()
