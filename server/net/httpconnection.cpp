@@ -216,8 +216,10 @@ void HttpConnection::onReadyRead()
     }
     if (!m_call) {
         // Bytes on a connection nobody is using: the server is closing it or misbehaving. Never reuse.
-        if (m_phase == Phase::Idle)
+        if (m_phase == Phase::Idle) {
+            qCDebug(lcNet) << "unsolicited" << m_socket->bytesAvailable() << "bytes from idle" << peerName();
             m_client->dropConnection(this);
+        }
         return;
     }
     if (m_phase == Phase::AwaitingHeaders || m_phase == Phase::ReadingBody)

@@ -1,6 +1,10 @@
 // SPDX-License-Identifier: MIT
 #include <QElapsedTimer>
+#include <QFile>
 #include <QPointer>
+#include <QSslCertificate>
+#include <QSslKey>
+#include <QSslServer>
 #include <QSslSocket>
 #include <QTcpServer>
 #include <QTcpSocket>
@@ -9,6 +13,7 @@
 
 #include <functional>
 #include <memory>
+#include <optional>
 #include <vector>
 
 #include "server/net/httpclient.h"
@@ -32,30 +37,42 @@ public:
     };
     using Handler = std::function<void(Peer *peer, const QByteArray &head, const QByteArray &body)>;
 
-    explicit ScriptedServer(Handler handler) : m_handler(std::move(handler))
+    explicit ScriptedServer(Handler handler, std::optional<QSslConfiguration> tls = std::nullopt)
+        : m_handler(std::move(handler))
     {
-        connect(&m_server, &QTcpServer::newConnection, this, &ScriptedServer::onPendingConnection);
-        m_server.listen(QHostAddress::LocalHost, 0);
+        if (tls) {
+            auto *server = new QSslServer(this);
+            server->setSslConfiguration(*tls);
+            m_server = server;
+        } else {
+            m_server = new QTcpServer(this);
+        }
+        // Not newConnection: QSslServer queues a socket only once its handshake is done.
+        connect(m_server, &QTcpServer::pendingConnectionAvailable, this,
+                &ScriptedServer::onPendingConnection);
+        m_server->listen(QHostAddress::LocalHost, 0);
     }
 
     ~ScriptedServer() override
     {
-        // Sockets are children of m_server and die after m_peers; their last signals must not reach a peer.
+        // Sockets are children of m_server and would die after m_peers; their last signals must not reach a
+        // peer.
         for (const auto &p : m_peers)
             delete p->socket.data();
     }
     Q_DISABLE_COPY_MOVE(ScriptedServer)
 
-    QUrl url(const QString &path = QStringLiteral("/"), const QString &scheme = QStringLiteral("http")) const
+    QUrl url(const QString &path = QStringLiteral("/"), const QString &scheme = QStringLiteral("http"),
+             const QString &host = QStringLiteral("127.0.0.1")) const
     {
         QUrl u;
         u.setScheme(scheme);
-        u.setHost(QStringLiteral("127.0.0.1"));
-        u.setPort(m_server.serverPort());
+        u.setHost(host);
+        u.setPort(m_server->serverPort());
         u.setPath(path);
         return u;
     }
-    bool isListening() const { return m_server.isListening(); }
+    bool isListening() const { return m_server->isListening(); }
     int connectionCount() const { return int(m_peers.size()); }
     int closedByClientCount() const
     {
@@ -102,7 +119,7 @@ public:
 private:
     void onPendingConnection()
     {
-        while (QTcpSocket *socket = m_server.nextPendingConnection()) {
+        while (QTcpSocket *socket = m_server->nextPendingConnection()) {
             auto peer = std::make_unique<Peer>();
             peer->id = int(m_peers.size());
             peer->socket = socket;
@@ -142,7 +159,7 @@ private:
         }
     }
 
-    QTcpServer m_server;
+    QTcpServer *m_server = nullptr;
     Handler m_handler;
     std::vector<std::unique_ptr<Peer>> m_peers;
     QList<QByteArray> m_heads;
@@ -217,9 +234,28 @@ QByteArray okResponse(const QByteArray &body, const QByteArray &extraHeaders = {
 QByteArray chunkedResponse(const QList<QByteArray> &chunks)
 {
     QByteArray r = "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n";
-    for (const QByteArray &c : chunks)
+    for (const QByteArray &c : chunks) {
+        if (c.isEmpty())
+            continue; // an empty chunk would end the body
         r += QByteArray::number(c.size(), 16) + ";ext=1\r\n" + c + "\r\n";
+    }
     return r + "0\r\nX-Trailer: t\r\n\r\n";
+}
+
+QSslCertificate testCertificate()
+{
+    QFile file(QFINDTESTDATA("data/localhost.crt"));
+    return file.open(QIODevice::ReadOnly) ? QSslCertificate(file.readAll()) : QSslCertificate();
+}
+
+QSslConfiguration serverTlsConfiguration()
+{
+    QSslConfiguration config = QSslConfiguration::defaultConfiguration();
+    QFile keyFile(QFINDTESTDATA("data/localhost.key"));
+    if (keyFile.open(QIODevice::ReadOnly))
+        config.setPrivateKey(QSslKey(keyFile.readAll(), QSsl::Rsa));
+    config.setLocalCertificate(testCertificate());
+    return config;
 }
 
 // The request path of a scripted request head ("GET /path HTTP/1.1").
@@ -276,6 +312,8 @@ private Q_SLOTS:
     void fetchRejectsOversizedBody();
     void abortAll();
     void clientDestroyedWithRunningCalls();
+    void tlsKeepAlive();
+    void tlsUntrustedCertificate();
 };
 
 void TstHttpClient::splitResponses_data()
@@ -1028,6 +1066,57 @@ void TstHttpClient::clientDestroyedWithRunningCalls()
     call2.reset();
     QTRY_COMPARE(server.closedByClientCount(), 1);
     QCOMPARE(running.finished + running.failed + waiting.finished + waiting.failed, 0);
+}
+
+void TstHttpClient::tlsKeepAlive()
+{
+    if (!QSslSocket::supportsSsl())
+        QSKIP("no TLS backend");
+    const QSslCertificate certificate = testCertificate();
+    QVERIFY(!certificate.isNull());
+    ScriptedServer server(
+        [](ScriptedServer::Peer *peer, const QByteArray &head, const QByteArray &body) {
+            ScriptedServer::send(peer, chunkedResponse({ pathOf(head), body }));
+        },
+        serverTlsConfiguration());
+    HttpClientOptions options;
+    QSslConfiguration trust = QSslConfiguration::defaultConfiguration();
+    trust.setCaCertificates({ certificate });
+    options.sslConfiguration = trust;
+    HttpClient client(options);
+    for (int i = 0; i < 3; ++i) {
+        // By name, so the certificate is checked against the name the client also sends as SNI.
+        HttpRequest request = get(server.url(QStringLiteral("/tls%1").arg(i), QStringLiteral("https"),
+                                             QStringLiteral("localhost")));
+        request.method = "POST";
+        request.body = QByteArray(i * 40'000, 'b');
+        RecordingSink sink;
+        auto call = client.send(std::move(request), &sink);
+        QTRY_VERIFY_WITH_TIMEOUT(sink.done(), 10000);
+        QVERIFY2(sink.finished == 1, qPrintable(sink.error.message));
+        QCOMPARE(sink.body, "/tls" + QByteArray::number(i) + QByteArray(i * 40'000, 'b'));
+    }
+    QCOMPARE(server.connectionCount(), 1);
+    QCOMPARE(client.idleConnectionCount(), 1);
+}
+
+void TstHttpClient::tlsUntrustedCertificate()
+{
+    if (!QSslSocket::supportsSsl())
+        QSKIP("no TLS backend");
+    ScriptedServer server([](ScriptedServer::Peer *peer, const QByteArray &,
+                             const QByteArray &) { ScriptedServer::send(peer, okResponse("secret")); },
+                          serverTlsConfiguration());
+    HttpClient client; // system CAs only: the test certificate is self-signed
+    RecordingSink sink;
+    auto call = client.send(
+        get(server.url(QStringLiteral("/"), QStringLiteral("https"), QStringLiteral("localhost"))), &sink);
+    QTRY_VERIFY_WITH_TIMEOUT(sink.done(), 10000);
+    QCOMPARE(sink.failed, 1);
+    QVERIFY2(sink.error.kind == HttpErrorKind::Ssl, qPrintable(sink.error.message));
+    QCOMPARE(server.requestCount(), 0);
+    QCOMPARE(client.openConnectionCount(), 0);
+    VERIFY_ONE_TERMINAL(sink);
 }
 
 QTEST_GUILESS_MAIN(TstHttpClient)
