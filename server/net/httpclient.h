@@ -27,6 +27,17 @@ namespace Drawbridge {
  * reused connection before any response byte arrived (the server closed an idle keep-alive connection as
  * the request went out) is retried once on a fresh connection.
  *
+ * Typical use, from a class that implements HttpResponseSink and keeps the handle:
+ * @code
+ * HttpRequest request;
+ * request.method = "POST";
+ * request.url = QUrl(QStringLiteral("https://q.us-east-1.amazonaws.com/generateAssistantResponse"));
+ * request.headers.append("Content-Type", "application/json");
+ * request.body = std::move(json);              // moved, never copied
+ * request.timeouts.idleReadMs = 120'000;
+ * m_call = m_client.send(std::move(request), this); // m_call.reset() aborts
+ * @endcode
+ *
  * Everything happens in the thread that owns the client; no thread is started. The client must not be
  * destroyed from inside one of its callbacks (use deleteLater()). Destroying it ends every call silently.
  */

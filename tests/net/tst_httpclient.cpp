@@ -390,6 +390,9 @@ void TstHttpClient::keepAliveReuse()
     QCOMPARE(server.requestCount(), 20);
     QCOMPARE(client.openConnectionCount(), 1);
     QCOMPARE(client.idleConnectionCount(), 1);
+    client.closeIdleConnections();
+    QCOMPARE(client.openConnectionCount(), 0);
+    QTRY_COMPARE(server.closedByClientCount(), 1);
 }
 
 void TstHttpClient::requestHeadAndBody()
