@@ -178,7 +178,7 @@ bool GatewayServer::handleRequest(const QHttpServerRequest &request, QTcpSocket 
         return true;
     }
 
-    HttpHeaders cors;
+    ResponseHeaders cors;
     if (const auto refused = m_guard.check(r.header("host"), r.header("origin"), cors)) {
         qCInfo(lcGateway) << "refused" << r.method << r.path << refused->message;
         sendError(r, *refused);
@@ -232,7 +232,7 @@ void GatewayServer::missingHandler(const QHttpServerRequest &request, QTcpSocket
 
 void GatewayServer::sendError(RouteRequest &request, const ApiError &error)
 {
-    HttpHeaders h;
+    ResponseHeaders h;
     if (error.retryAfterS > 0)
         h.append({QByteArrayLiteral("Retry-After"), QByteArray::number(error.retryAfterS)});
     request.responder->sendJson(apiErrorInfo(error.kind).status, openAiErrorBody(error), h);

@@ -2,6 +2,7 @@
 #include "guardedtcpserver.h"
 
 #include <QTcpSocket>
+#include <QTimer>
 
 #include "server/core/apierror.h"
 
@@ -47,7 +48,9 @@ private:
                                     "Connection: close\r\nContent-Length: "
             + QByteArray::number(body.size()) + "\r\n\r\n" + body;
         QTcpSocket::writeData(response.constData(), response.size());
-        disconnectFromHost();
+        // Closing while the client is still sending makes the kernel reset the connection, and the client
+        // never reads the 413. Discard its input for a short while, then close for good.
+        QTimer::singleShot(2000, this, [this] { disconnectFromHost(); });
     }
 
     qint64 m_limit;

@@ -62,7 +62,7 @@ QByteArray HttpResponder::reasonPhrase(int status)
 }
 
 void HttpResponder::appendHead(QByteArray &out, int status, const QByteArray &contentType,
-                               const HttpHeaders &headers) const
+                               const ResponseHeaders &headers) const
 {
     out += "HTTP/1.1 ";
     out += QByteArray::number(status);
@@ -90,7 +90,7 @@ void HttpResponder::appendHead(QByteArray &out, int status, const QByteArray &co
         out += "Connection: close\r\n";
 }
 
-void HttpResponder::send(int status, const QByteArray &contentType, const QByteArray &body, const HttpHeaders &headers)
+void HttpResponder::send(int status, const QByteArray &contentType, const QByteArray &body, const ResponseHeaders &headers)
 {
     if (m_state != State::Idle)
         return;
@@ -109,12 +109,12 @@ void HttpResponder::send(int status, const QByteArray &contentType, const QByteA
     finishConnection();
 }
 
-void HttpResponder::sendJson(int status, const QByteArray &json, const HttpHeaders &headers)
+void HttpResponder::sendJson(int status, const QByteArray &json, const ResponseHeaders &headers)
 {
     send(status, QByteArrayLiteral("application/json"), json, headers);
 }
 
-void HttpResponder::beginStream(int status, const QByteArray &contentType, const HttpHeaders &headers)
+void HttpResponder::beginStream(int status, const QByteArray &contentType, const ResponseHeaders &headers)
 {
     if (m_state != State::Idle)
         return;

@@ -10,7 +10,7 @@
 
 namespace Drawbridge {
 
-using HttpHeaders = QList<std::pair<QByteArray, QByteArray>>;
+using ResponseHeaders = QList<std::pair<QByteArray, QByteArray>>;
 
 /**
  * @brief Writes one HTTP/1.1 response straight to the client socket.
@@ -29,11 +29,11 @@ public:
     /** Headers added to whatever is sent later (CORS, rate-limit headers). */
     void addHeader(const QByteArray &name, const QByteArray &value);
 
-    void send(int status, const QByteArray &contentType, const QByteArray &body, const HttpHeaders &headers = {});
-    void sendJson(int status, const QByteArray &json, const HttpHeaders &headers = {});
+    void send(int status, const QByteArray &contentType, const QByteArray &body, const ResponseHeaders &headers = {});
+    void sendJson(int status, const QByteArray &json, const ResponseHeaders &headers = {});
 
     /** Starts a chunked response. */
-    void beginStream(int status, const QByteArray &contentType, const HttpHeaders &headers = {});
+    void beginStream(int status, const QByteArray &contentType, const ResponseHeaders &headers = {});
     /** Writes one chunk; false when the client is gone or hopelessly behind (then the stream is aborted). */
     bool writeChunk(const QByteArray &data);
     void endStream();
@@ -48,14 +48,14 @@ public:
 
 private:
     enum class State { Idle, Streaming, Done };
-    void appendHead(QByteArray &out, int status, const QByteArray &contentType, const HttpHeaders &headers) const;
+    void appendHead(QByteArray &out, int status, const QByteArray &contentType, const ResponseHeaders &headers) const;
     void finishConnection();
 
     QPointer<QTcpSocket> m_socket;
     bool m_keepAlive;
     State m_state = State::Idle;
     int m_status = 0;
-    HttpHeaders m_extraHeaders;
+    ResponseHeaders m_extraHeaders;
 };
 
 } // namespace Drawbridge

@@ -198,7 +198,7 @@ void OpenAiChatRenderer::finish(FinishReason reason, const Usage &usage)
 void OpenAiChatRenderer::fail(const ApiError &error, bool begun)
 {
     if (!begun || !m_responder->isStreaming()) {
-        HttpHeaders h;
+        ResponseHeaders h;
         if (error.retryAfterS > 0)
             h.append({QByteArrayLiteral("Retry-After"), QByteArray::number(error.retryAfterS)});
         m_responder->sendJson(apiErrorInfo(error.kind).status, openAiErrorBody(error), h);

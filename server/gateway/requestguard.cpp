@@ -63,7 +63,7 @@ bool RequestGuard::originAllowed(const QByteArray &origin) const
     return false;
 }
 
-std::optional<ApiError> RequestGuard::check(const QByteArray &host, const QByteArray &origin, HttpHeaders &corsHeaders) const
+std::optional<ApiError> RequestGuard::check(const QByteArray &host, const QByteArray &origin, ResponseHeaders &corsHeaders) const
 {
     if (!hostAllowed(host))
         return ApiError{ApiErrorKind::HostNotAllowed,
@@ -85,7 +85,7 @@ RequestGuard::Preflight RequestGuard::preflight(const QByteArray &host, const QB
 {
     if (!hostAllowed(host) || origin.isEmpty() || !originAllowed(origin))
         return {403, {}};
-    HttpHeaders h;
+    ResponseHeaders h;
     h.append({QByteArrayLiteral("Access-Control-Allow-Origin"), origin});
     h.append({QByteArrayLiteral("Vary"), QByteArrayLiteral("Origin")});
     h.append({QByteArrayLiteral("Access-Control-Allow-Methods"), QByteArrayLiteral("GET, POST, PATCH, DELETE, OPTIONS")});

@@ -29,13 +29,13 @@ public:
     void setPort(int port) { m_port = port; }
 
     /** An error when the request must be refused; otherwise the CORS headers to add (possibly none). */
-    std::optional<ApiError> check(const QByteArray &host, const QByteArray &origin, HttpHeaders &corsHeaders) const;
+    std::optional<ApiError> check(const QByteArray &host, const QByteArray &origin, ResponseHeaders &corsHeaders) const;
 
     /** Answers a CORS preflight; the status and headers to send. */
     struct Preflight
     {
         int status;
-        HttpHeaders headers;
+        ResponseHeaders headers;
     };
     Preflight preflight(const QByteArray &host, const QByteArray &origin, const QByteArray &requestHeaders) const;
 

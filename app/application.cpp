@@ -1,0 +1,228 @@
+// SPDX-License-Identifier: MIT
+#include "application.h"
+
+#include <QCoreApplication>
+#include <QDir>
+#include <QStandardPaths>
+#include <QTimer>
+
+#include <cstdio>
+
+#include "server/core/accountpool.h"
+#include "server/core/apikeycodec.h"
+#include "server/core/clock.h"
+#include "server/core/logging.h"
+#include "server/core/metrics.h"
+#include "server/core/modelcatalog.h"
+#include "server/core/ratelimiter.h"
+#include "server/gateway/gatewayserver.h"
+#include "server/gateway/keyservice.h"
+#include "server/kiroprovider/kiroaccountmanager.h"
+#include "server/kiroprovider/kiroaccountsadminmodule.h"
+#include "server/kiroprovider/kiroprovider.h"
+#include "server/net/httpclient.h"
+#include "server/secrets/keychainsecretstore.h"
+#include "server/secrets/memorysecretstore.h"
+#include "server/storage/accountrepository.h"
+#include "server/storage/database.h"
+#include "server/storage/keyrepository.h"
+#include "server/storage/migrations.h"
+
+namespace Drawbridge {
+
+namespace {
+
+const QString adminTokenKey = QStringLiteral("admin/token");
+
+} // namespace
+
+Application::Application(CommandLine commandLine, ResolvedSettings settings, QObject *parent)
+    : QObject(parent)
+    , m_commandLine(std::move(commandLine))
+    , m_settings(std::move(settings))
+    , m_clock(std::make_unique<SystemClock>())
+{
+}
+
+Application::~Application()
+{
+    // Requests first (they hold slots and sinks), then the services they used, storage last.
+    m_gateway.reset();
+    m_provider.reset();
+    m_accountsAdmin.reset();
+    m_accounts.reset();
+    m_http.reset();
+    m_pool.reset();
+    m_metrics.reset();
+    m_keys.reset();
+    m_keyRepository.reset();
+    m_accountRepository.reset();
+    m_secrets.reset();
+    m_database.reset();
+}
+
+Status Application::openStorage()
+{
+    if (m_commandLine.ephemeral) {
+        auto db = Database::openInMemory();
+        if (!db)
+            return Error{db.error()};
+        m_database = std::move(*db);
+    } else {
+        QString dir = settings().storage.dataDir;
+        if (dir.isEmpty())
+            dir = QStandardPaths::writableLocation(QStandardPaths::AppDataLocation);
+        if (!QDir().mkpath(dir))
+            return Error{QStringLiteral("cannot create the data directory %1").arg(dir)};
+        auto db = Database::open(QDir(dir).filePath(QStringLiteral("drawbridge.sqlite")));
+        if (!db)
+            return Error{db.error()};
+        m_database = std::move(*db);
+    }
+    auto conn = m_database->connection();
+    if (!conn)
+        return Error{conn.error()};
+    const Status migrated = Migrations::migrate(*conn);
+    if (!migrated)
+        return migrated;
+    return Ok{};
+}
+
+Status Application::buildServices()
+{
+    const Settings &s = settings();
+    m_keyRepository = std::make_unique<KeyRepository>(*m_database, *m_clock);
+    m_accountRepository = std::make_unique<AccountRepository>(*m_database, *m_clock);
+    m_keys = std::make_unique<KeyService>(*m_keyRepository, *m_clock);
+    if (const Status loaded = m_keys->load(); !loaded)
+        return loaded;
+    m_limiter = std::make_unique<RateLimiter>(*m_clock);
+    m_models = std::make_unique<ModelCatalog>(s.kiro);
+
+    AccountPool::Options poolOptions;
+    poolOptions.queueTimeoutS = s.limits.queueTimeoutS;
+    poolOptions.maxQueue = s.limits.maxQueue;
+    poolOptions.leaseMaxAgeMs = qint64(s.server.requestTimeoutS + 60) * 1000;
+    m_pool = std::make_unique<AccountPool>(*m_clock, poolOptions);
+    m_http = std::make_unique<HttpClient>();
+
+    m_accounts = std::make_unique<KiroAccountManager>(s.kiro, *m_accountRepository, *m_secrets, *m_pool, *m_http, *m_clock,
+                                                      KiroAccountManager::Options{});
+    if (const Status started = m_accounts->start(); !started)
+        return started;
+
+    KiroProvider::Options providerOptions;
+    providerOptions.requestTimeoutS = s.server.requestTimeoutS;
+    m_provider = std::make_unique<KiroProvider>(*m_pool, *m_accounts, *m_http, *m_clock, s.kiro, providerOptions);
+
+    AccountPool *pool = m_pool.get();
+    m_metrics = std::make_unique<Metrics>(
+        *m_clock, [pool] { return pool->status(); },
+        [pool] {
+            Metrics::AccountStates states;
+            for (const auto &a : pool->accounts())
+                states.emplace_back(a.id, a.enabled ? accountStatusName(a.status) : QStringLiteral("disabled"));
+            return states;
+        });
+    connect(m_provider.get(), &KiroProvider::upstreamError, this,
+            [this](const QString &account, const QString &kind) { m_metrics->upstreamError(account, kind); });
+
+    m_accountsAdmin = std::make_unique<KiroAccountsAdminModule>(*m_accounts, *m_pool);
+
+    GatewayServices services{s, *m_clock, *m_keys, *m_limiter, *m_provider, *m_models};
+    services.metrics = m_metrics.get();
+    services.observers.push_back(m_metrics.get());
+    services.adminModules.push_back(m_accountsAdmin.get());
+    m_gateway = std::make_unique<GatewayServer>(std::move(services));
+    connect(m_gateway.get(), &GatewayServer::drained, this, [this] {
+        if (m_shuttingDown)
+            Q_EMIT stopped();
+    });
+    return Ok{};
+}
+
+void Application::resolveAdminToken(std::function<void()> next)
+{
+    if (!settings().admin.authToken.isEmpty()) {
+        m_adminToken = settings().admin.authToken;
+        next();
+        return;
+    }
+    m_secrets->read(adminTokenKey, this, [this, next](const SecretResult &r) {
+        if (r.ok() && !r.data.isEmpty()) {
+            m_adminToken = QString::fromUtf8(r.data);
+            next();
+            return;
+        }
+        m_adminToken = ApiKeyCodec::generateAdminToken();
+        if (r.error != SecretError::NotFound) {
+            // Without a keychain the token cannot be kept; it lives for this run only.
+            next();
+            return;
+        }
+        m_secrets->write(adminTokenKey, m_adminToken.toUtf8(), this, [this, next](const SecretResult &w) {
+            if (!w.ok())
+                qCWarning(lcApp) << "could not store the admin token in the keychain:" << w.message;
+            next();
+        });
+    });
+}
+
+void Application::start(std::function<void(Status)> done)
+{
+    if (const Status opened = openStorage(); !opened) {
+        done(opened);
+        return;
+    }
+    if (m_commandLine.ephemeral)
+        m_secrets = std::make_unique<MemorySecretStore>();
+    else
+        m_secrets = std::make_unique<KeychainSecretStore>();
+
+    m_secrets->checkAvailable(this, [this, done](const SecretResult &available) {
+        m_keychainAvailable = available.ok();
+        if (!m_keychainAvailable) {
+            m_keychainProblem = available.message;
+            Q_EMIT keychainUnavailable(available.message);
+        }
+        resolveAdminToken([this, done] {
+            if (const Status built = buildServices(); !built) {
+                done(built);
+                return;
+            }
+            m_gateway->setAdminToken(m_adminToken);
+            if (m_commandLine.action == CommandLine::Action::PrintAdminToken) {
+                done(Ok{});
+                return;
+            }
+            const Result<quint16> port = m_gateway->start();
+            if (!port) {
+                done(Error{port.error()});
+                return;
+            }
+            qCInfo(lcApp) << "listening on" << m_gateway->baseUrl();
+            done(Ok{});
+        });
+    });
+}
+
+void Application::shutdown()
+{
+    if (m_shuttingDown)
+        return;
+    m_shuttingDown = true;
+    if (!m_gateway) {
+        Q_EMIT stopped();
+        return;
+    }
+    // Keep listening: /health must say "draining" and new requests get a clear 503 until we exit.
+    m_gateway->startDrain();
+    if (m_gateway->inFlight() == 0)
+        return; // drained() already fired
+    QTimer::singleShot(std::chrono::seconds(settings().server.drainTimeoutS), this, [this] {
+        qCWarning(lcApp) << "drain timeout:" << m_gateway->inFlight() << "request(s) cut off";
+        Q_EMIT stopped();
+    });
+}
+
+} // namespace Drawbridge

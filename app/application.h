@@ -1,0 +1,100 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include <QObject>
+#include <QString>
+
+#include <functional>
+#include <memory>
+
+#include "commandline.h"
+#include "server/core/result.h"
+#include "server/core/settingsresolver.h"
+
+namespace Drawbridge {
+
+class AccountPool;
+class AccountRepository;
+class Database;
+class GatewayServer;
+class HttpClient;
+class KeyRepository;
+class KeyService;
+class KiroAccountManager;
+class KiroAccountsAdminModule;
+class KiroProvider;
+class Metrics;
+class ModelCatalog;
+class RateLimiter;
+class SecretStore;
+class SystemClock;
+
+/**
+ * @brief Composition root: constructs every service, wires them and owns their lifetimes.
+ *
+ * The only place that names concrete service types. The desktop shell (gui/) receives a reference and uses
+ * the accessors; the headless mode runs just this.
+ */
+class Application final : public QObject
+{
+    Q_OBJECT
+    Q_DISABLE_COPY_MOVE(Application)
+
+public:
+    Application(CommandLine commandLine, ResolvedSettings settings, QObject *parent = nullptr);
+    ~Application() override;
+
+    /** Opens storage and secrets, resolves the admin token, starts listening; @p done reports the outcome. */
+    void start(std::function<void(Status)> done);
+    /** Drain (bounded by server.drain_timeout_s), flush, then stopped(). */
+    void shutdown();
+
+    const Settings &settings() const { return m_settings.settings; }
+    const CommandLine &commandLine() const { return m_commandLine; }
+    QString adminToken() const { return m_adminToken; }
+    bool keychainAvailable() const { return m_keychainAvailable; }
+    QString keychainProblem() const { return m_keychainProblem; }
+
+    GatewayServer &gateway() { return *m_gateway; }
+    KeyService &keys() { return *m_keys; }
+    AccountPool &pool() { return *m_pool; }
+    KiroAccountManager &accounts() { return *m_accounts; }
+    Metrics &metrics() { return *m_metrics; }
+    RateLimiter &limiter() { return *m_limiter; }
+    const ModelCatalog &models() const { return *m_models; }
+    Database &database() { return *m_database; }
+    SystemClock &clock() { return *m_clock; }
+
+Q_SIGNALS:
+    void keychainUnavailable(const QString &reason);
+    void stopped();
+
+private:
+    Status openStorage();
+    void resolveAdminToken(std::function<void()> next);
+    Status buildServices();
+
+    CommandLine m_commandLine;
+    ResolvedSettings m_settings;
+    std::unique_ptr<SystemClock> m_clock;
+    std::unique_ptr<Database> m_database;
+    std::unique_ptr<SecretStore> m_secrets;
+    std::unique_ptr<KeyRepository> m_keyRepository;
+    std::unique_ptr<AccountRepository> m_accountRepository;
+    std::unique_ptr<KeyService> m_keys;
+    std::unique_ptr<RateLimiter> m_limiter;
+    std::unique_ptr<ModelCatalog> m_models;
+    std::unique_ptr<AccountPool> m_pool;
+    std::unique_ptr<HttpClient> m_http;
+    std::unique_ptr<KiroAccountManager> m_accounts;
+    std::unique_ptr<KiroProvider> m_provider;
+    std::unique_ptr<Metrics> m_metrics;
+    std::unique_ptr<KiroAccountsAdminModule> m_accountsAdmin;
+    std::unique_ptr<GatewayServer> m_gateway;
+    QString m_adminToken;
+    bool m_keychainAvailable = false;
+    QString m_keychainProblem;
+    bool m_shuttingDown = false;
+};
+
+} // namespace Drawbridge

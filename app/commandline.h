@@ -1,0 +1,31 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include <QString>
+#include <QStringList>
+
+#include <variant>
+
+#include "server/core/settingsresolver.h"
+
+namespace Drawbridge {
+
+/** What the command line asked for (contract §1). */
+struct CommandLine
+{
+    enum class Action { Run, PrintVersion, PrintHelp, PrintAdminToken };
+    Action action = Action::Run;
+    bool headless = false;
+    bool ephemeral = false;
+    SettingsOverrides overrides;
+    QString helpText;
+};
+
+class CommandLineParser final
+{
+public:
+    /** The parsed command line, or a one-line error for stderr. */
+    static std::variant<CommandLine, QString> parse(const QStringList &arguments);
+};
+
+} // namespace Drawbridge

@@ -1,0 +1,127 @@
+// SPDX-License-Identifier: MIT
+#include <QCoreApplication>
+#include <QStandardPaths>
+
+#include <cstdio>
+#include <memory>
+
+#include "application.h"
+#include "commandline.h"
+#include "signalwatcher.h"
+#include "server/core/settingsresolver.h"
+#include "server/gateway/gatewayserver.h"
+
+#ifdef DRAWBRIDGE_WITH_GUI
+#include <QApplication>
+
+#include "gui/widgets/desktopshell.h"
+#endif
+
+using namespace Drawbridge;
+
+namespace {
+
+int fail(const QString &message)
+{
+    std::fprintf(stderr, "drawbridge: %s\n", qPrintable(message));
+    return 2;
+}
+
+[[maybe_unused]] bool wantsGui(int argc, char **argv)
+{
+#ifdef DRAWBRIDGE_WITH_GUI
+    for (int i = 1; i < argc; ++i) {
+        const QByteArray a(argv[i]);
+        if (a == "--headless" || a == "--version" || a == "-v" || a == "--help" || a == "-h" || a == "--print-admin-token")
+            return false;
+    }
+    return true;
+#else
+    Q_UNUSED(argc);
+    Q_UNUSED(argv);
+    return false;
+#endif
+}
+
+} // namespace
+
+int main(int argc, char **argv)
+{
+    std::unique_ptr<QCoreApplication> qapp;
+#ifdef DRAWBRIDGE_WITH_GUI
+    if (wantsGui(argc, argv))
+        qapp = std::make_unique<QApplication>(argc, argv);
+#endif
+    if (!qapp)
+        qapp = std::make_unique<QCoreApplication>(argc, argv);
+    QCoreApplication::setApplicationName(QStringLiteral("drawbridge"));
+    QCoreApplication::setApplicationVersion(QStringLiteral(DRAWBRIDGE_VERSION));
+
+    const auto parsed = CommandLineParser::parse(QCoreApplication::arguments());
+    if (const QString *error = std::get_if<QString>(&parsed))
+        return fail(*error);
+    CommandLine cl = std::get<CommandLine>(parsed);
+#ifndef DRAWBRIDGE_WITH_GUI
+    cl.headless = true;
+#endif
+    if (cl.action == CommandLine::Action::PrintHelp) {
+        std::printf("%s", qPrintable(cl.helpText));
+        return 0;
+    }
+    if (cl.action == CommandLine::Action::PrintVersion) {
+        std::printf("drawbridge %s\n", DRAWBRIDGE_VERSION);
+        return 0;
+    }
+
+    const QString defaultConfig = cl.ephemeral
+        ? QString()
+        : QStandardPaths::writableLocation(QStandardPaths::AppConfigLocation) + QStringLiteral("/drawbridge.toml");
+    auto resolved = SettingsResolver::resolve(cl.overrides, QProcessEnvironment::systemEnvironment(), defaultConfig);
+    if (!resolved)
+        return fail(resolved.error());
+    for (const QString &w : resolved->warnings)
+        std::fprintf(stderr, "drawbridge: warning: %s\n", qPrintable(w));
+
+    Application app(cl, std::move(*resolved));
+    SignalWatcher signals;
+    int exitCode = 0;
+    QObject::connect(&signals, &SignalWatcher::terminationRequested, &app, [&app](int) { app.shutdown(); });
+    QObject::connect(&app, &Application::stopped, qapp.get(), [] { QCoreApplication::exit(0); });
+    QObject::connect(&app, &Application::keychainUnavailable, &app, [](const QString &reason) {
+        std::fprintf(stderr,
+                     "drawbridge: warning: no OS keychain is available (%s); account secrets cannot be stored "
+                     "and the admin token lasts for this run only. Set DRAWBRIDGE_ADMIN_TOKEN to fix it.\n",
+                     qPrintable(reason));
+    });
+
+#ifdef DRAWBRIDGE_WITH_GUI
+    std::unique_ptr<DesktopShell> shell;
+#endif
+    app.start([&](const Status &status) {
+        if (!status) {
+            std::fprintf(stderr, "drawbridge: %s\n", qPrintable(status.error()));
+            exitCode = 2;
+            QCoreApplication::exit(2);
+            return;
+        }
+        if (app.commandLine().action == CommandLine::Action::PrintAdminToken) {
+            std::printf("%s\n", qPrintable(app.adminToken()));
+            std::fflush(stdout);
+            QCoreApplication::exit(0);
+            return;
+        }
+        std::printf("drawbridge listening on %s\n", qPrintable(app.gateway().baseUrl()));
+        std::fflush(stdout);
+#ifdef DRAWBRIDGE_WITH_GUI
+        if (!app.commandLine().headless) {
+            shell = std::make_unique<DesktopShell>(app);
+            shell->show();
+        }
+#endif
+    });
+    const int rc = QCoreApplication::exec();
+#ifdef DRAWBRIDGE_WITH_GUI
+    shell.reset();
+#endif
+    return exitCode != 0 ? exitCode : rc;
+}

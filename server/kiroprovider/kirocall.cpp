@@ -1,0 +1,376 @@
+// SPDX-License-Identifier: MIT
+#include "kirocall.h"
+
+#include <QDateTime>
+#include <QUrl>
+
+#include "kirocredentialsource.h"
+#include "kiroprovider.h"
+#include "server/core/clock.h"
+#include "server/core/logging.h"
+#include "server/kiro/kirofingerprint.h"
+#include "server/kiro/kiromodels.h"
+#include "server/net/httpclient.h"
+#include "server/net/httprequest.h"
+
+namespace Drawbridge {
+
+namespace {
+
+// An error body is for reading the reason; anything longer is noise.
+constexpr qsizetype maxErrorBodyBytes = 64 * 1024;
+// A quota hit parks the account at once; the credential source replaces this with the real reset time.
+constexpr qint64 provisionalQuotaParkMs = 5 * 60'000;
+
+} // namespace
+
+KiroCall::KiroCall(KiroProvider &provider, ChatRequest request, ProviderSink *sink)
+    : m_provider(provider)
+    , m_sink(sink)
+    , m_request(std::move(request))
+{
+    m_keepAlive.setInterval(provider.m_options.keepAliveIntervalMs);
+    connect(&m_keepAlive, &QTimer::timeout, this, [this] {
+        if (!m_done && m_started)
+            m_sink->onKeepAlive();
+    });
+    m_retryTimer.setSingleShot(true);
+    connect(&m_retryTimer, &QTimer::timeout, this, &KiroCall::nextAttempt);
+}
+
+KiroCall::~KiroCall()
+{
+    // Order matters: nothing may call back into a half-destroyed call.
+    m_done = true;
+    m_http.reset();
+    m_ticket.reset();
+    m_parser.reset();
+    m_lease.release();
+}
+
+void KiroCall::begin()
+{
+    KiroRequestOptions opts;
+    ProviderErrorKind kind = ProviderErrorKind::InvalidRequest;
+    Result<KiroRequest> built = KiroRequestBuilder::build(m_request, opts, &kind);
+    if (!built) {
+        failLater(ProviderError{kind, built.error(), 0});
+        return;
+    }
+    m_kiro = std::move(*built);
+    nextAttempt();
+}
+
+void KiroCall::failLater(const ProviderError &error)
+{
+    m_done = true;
+    m_lease.release();
+    // The sink must never hear from us inside Provider::start(); a queued call also survives our deletion safely.
+    QMetaObject::invokeMethod(
+        this, [this, error] { m_sink->onError(error); }, Qt::QueuedConnection);
+}
+
+void KiroCall::nextAttempt()
+{
+    if (m_done)
+        return;
+    if (m_attempts >= m_provider.m_options.maxAttempts) {
+        failLater(m_lastError.value_or(ProviderError{ProviderErrorKind::UpstreamError,
+                                                     QStringLiteral("Kiro upstream failed."), 0}));
+        return;
+    }
+    ++m_attempts;
+    AccountPool::Acquisition a = m_provider.m_pool.acquire(
+        m_excluded, [this](SlotLease lease, std::optional<ProviderError> error) { onLease(std::move(lease), std::move(error)); });
+    if (a.lease || a.error)
+        onLease(std::move(a.lease), std::move(a.error));
+    else
+        m_ticket = std::move(a.ticket);
+}
+
+void KiroCall::onLease(SlotLease lease, std::optional<ProviderError> error)
+{
+    m_ticket.reset();
+    if (error) {
+        // After failed attempts, what the upstream said explains more than "no account left".
+        failLater(m_lastError && error->kind == ProviderErrorKind::NoUpstream ? *m_lastError : *error);
+        return;
+    }
+    m_lease = std::move(lease);
+    m_accountId = m_lease.accountId();
+    m_forcedRefresh = false;
+    requestToken(false);
+}
+
+void KiroCall::requestToken(bool forceRefresh)
+{
+    m_provider.m_credentials.accessToken(
+        m_accountId, forceRefresh, this, [this](const KiroAccountContext *context, const QString &error) {
+            if (m_done)
+                return;
+            if (!context) {
+                Q_EMIT m_provider.upstreamError(m_accountId, QStringLiteral("auth"));
+                m_lastError = ProviderError{ProviderErrorKind::UpstreamError,
+                                            QStringLiteral("Account %1 has no valid token: %2").arg(m_accountId, error), 0};
+                failOver(true);
+                return;
+            }
+            send(*context);
+        });
+}
+
+void KiroCall::send(const KiroAccountContext &context)
+{
+    KiroFingerprint fp;
+    fp.machineId = context.machineId;
+    HttpRequest r;
+    r.method = QByteArrayLiteral("POST");
+    r.url = QUrl(context.apiBaseUrl + QStringLiteral("/generateAssistantResponse"));
+    for (const auto &h : fp.chatHeaders({}, m_attempts, m_provider.m_options.maxAttempts))
+        r.headers.append(h.first, h.second);
+    r.headers.append("authorization", QByteArray("Bearer " + context.accessToken.toUtf8()));
+    r.body = m_kiro->body; // implicitly shared: no copy of a long history per attempt
+    r.timeouts.connectMs = 10'000;
+    r.timeouts.headersMs = m_provider.m_options.firstByteTimeoutS * 1000;
+    r.timeouts.idleReadMs = m_provider.m_options.idleReadTimeoutS * 1000;
+    r.timeouts.totalMs = m_provider.m_options.requestTimeoutS * 1000;
+
+    KiroResponseParserConfig cfg;
+    cfg.toolNameReverseMap = m_kiro->toolNameReverseMap;
+    cfg.estimatedPromptTokens = m_kiro->estimatedPromptTokens;
+    cfg.splitThinking = m_kiro->thinkingEmulated;
+    cfg.contextWindowTokens = KiroModels::contextWindow(m_kiro->modelId, KiroModels::requestsLargeContext(m_request.requestedModel));
+    m_parser = std::make_unique<KiroResponseParser>(this, cfg);
+    m_parser->setFirstOutputHandler([this] { onFirstOutput(); });
+    m_parser->setEarlyErrorHandler([this](const KiroErrorClassification &c) {
+        if (!c.mayFailOver())
+            return false;
+        const QString label = applyToAccount(c);
+        Q_EMIT m_provider.upstreamError(m_accountId, label);
+        m_lastError = c.toProviderError();
+        m_failOverPending = true;
+        m_pendingExclude = c.kind != KiroErrorKind::Transient;
+        m_pendingDelayMs = c.kind == KiroErrorKind::Transient ? m_provider.m_options.transientRetryDelayMs : 0;
+        return true;
+    });
+    m_httpStatus = 0;
+    m_errorBody.clear();
+    m_errorType.clear();
+    m_http = m_provider.m_http.send(std::move(r), this);
+}
+
+void KiroCall::onFirstOutput()
+{
+    m_started = true;
+    m_sink->onStart(ProviderStartInfo{m_accountId});
+    m_keepAlive.start();
+}
+
+void KiroCall::touchKeepAlive()
+{
+    if (m_started)
+        m_keepAlive.start();
+}
+
+// --- HTTP --------------------------------------------------------------------------------------------------------
+
+void KiroCall::onHeaders(int status, const HttpHeaders &headers)
+{
+    m_httpStatus = status;
+    if (status != 200)
+        m_errorType = headers.value("x-amzn-errortype").toByteArray();
+}
+
+void KiroCall::onData(const char *data, qsizetype size)
+{
+    if (m_done)
+        return;
+    if (m_httpStatus != 200) {
+        if (m_errorBody.size() < maxErrorBodyBytes)
+            m_errorBody.append(data, std::min(size, maxErrorBodyBytes - m_errorBody.size()));
+        return;
+    }
+    // The bytes live only during this call; the parser copies what it keeps.
+    m_parser->feed(QByteArray::fromRawData(data, size));
+    if (m_failOverPending)
+        failOver(m_pendingExclude, m_pendingDelayMs);
+}
+
+void KiroCall::onFinished()
+{
+    if (m_done)
+        return;
+    if (m_httpStatus != 200) {
+        handleHttpError();
+        return;
+    }
+    m_parser->finish();
+    if (m_failOverPending)
+        failOver(m_pendingExclude, m_pendingDelayMs);
+}
+
+void KiroCall::onFailed(const HttpError &error)
+{
+    if (m_done)
+        return;
+    const bool timeout = error.kind == HttpErrorKind::Timeout;
+    const ProviderError pe{timeout ? ProviderErrorKind::UpstreamTimeout : ProviderErrorKind::UpstreamError,
+                           QStringLiteral("Kiro connection failed: %1").arg(error.message), 0};
+    Q_EMIT m_provider.upstreamError(m_accountId, timeout ? QStringLiteral("timeout") : QStringLiteral("network"));
+    if (m_parser && m_parser->hasOutput()) {
+        m_parser->fail(pe); // mid-stream: too late to move elsewhere
+        return;
+    }
+    m_provider.m_pool.markTransientFailure(m_accountId, pe.message);
+    m_lastError = pe;
+    failOver(false, m_provider.m_options.transientRetryDelayMs);
+}
+
+void KiroCall::handleHttpError()
+{
+    const KiroErrorClassification c = KiroErrorClassifier::classify(m_httpStatus, m_errorBody, m_errorType);
+    qCInfo(lcKiro) << "account" << m_accountId << "answered HTTP" << m_httpStatus << c.errorType << c.reason;
+    if (c.kind == KiroErrorKind::TokenInvalid && !m_forcedRefresh) {
+        // The cached token was rejected: refresh once and retry the same account with the same slot.
+        m_forcedRefresh = true;
+        m_http.reset();
+        m_parser.reset();
+        requestToken(true);
+        return;
+    }
+    const QString label = applyToAccount(c);
+    Q_EMIT m_provider.upstreamError(m_accountId, label);
+    if (!c.mayFailOver()) {
+        endAttempt();
+        failLater(c.toProviderError());
+        return;
+    }
+    m_lastError = c.toProviderError();
+    const bool transient = c.kind == KiroErrorKind::Transient || c.kind == KiroErrorKind::Unknown;
+    failOver(!transient, transient ? m_provider.m_options.transientRetryDelayMs * m_attempts : 0);
+}
+
+QString KiroCall::applyToAccount(const KiroErrorClassification &c)
+{
+    AccountPool &pool = m_provider.m_pool;
+    switch (c.kind) {
+    case KiroErrorKind::QuotaExhausted:
+        pool.markQuotaExhausted(m_accountId, m_provider.m_clock.nowMs() + provisionalQuotaParkMs, c.message);
+        m_provider.m_credentials.quotaExhausted(m_accountId, c.message);
+        return QStringLiteral("quota");
+    case KiroErrorKind::Suspended:
+        pool.markSuspended(m_accountId, c.message);
+        return QStringLiteral("suspended");
+    case KiroErrorKind::Throttled:
+        pool.markThrottled(m_accountId, false, c.message);
+        return QStringLiteral("throttled");
+    case KiroErrorKind::ThrottledSuspicious:
+        pool.markThrottled(m_accountId, true, c.message);
+        return QStringLiteral("throttled_suspicious");
+    case KiroErrorKind::TokenInvalid:
+        pool.markTransientFailure(m_accountId, c.message);
+        return QStringLiteral("auth");
+    case KiroErrorKind::ModelUnavailable:
+        return QStringLiteral("model_unavailable");
+    case KiroErrorKind::ClientError:
+        return QStringLiteral("client");
+    case KiroErrorKind::Transient:
+    case KiroErrorKind::Unknown:
+        pool.markTransientFailure(m_accountId, c.message.isEmpty() ? QStringLiteral("HTTP %1").arg(c.httpStatus) : c.message);
+        return QStringLiteral("transient");
+    }
+    return QStringLiteral("unknown");
+}
+
+void KiroCall::endAttempt()
+{
+    m_http.reset();
+    m_lease.release();
+}
+
+void KiroCall::failOver(bool excludeAccount, int delayMs)
+{
+    m_failOverPending = false;
+    m_http.reset();
+    m_lease.release();
+    if (excludeAccount)
+        m_excluded.insert(m_accountId);
+    qCInfo(lcKiro) << "attempt" << m_attempts << "on account" << m_accountId << "failed; trying again"
+                   << (excludeAccount ? "elsewhere" : "after a pause");
+    if (delayMs > 0)
+        m_retryTimer.start(delayMs);
+    else
+        QMetaObject::invokeMethod(this, &KiroCall::nextAttempt, Qt::QueuedConnection);
+}
+
+// --- Parser events ---------------------------------------------------------------------------------------------
+
+void KiroCall::onStart(const ProviderStartInfo &)
+{
+    // The parser never starts a call; onFirstOutput() does.
+}
+
+void KiroCall::onTextDelta(const QString &text)
+{
+    touchKeepAlive();
+    m_sink->onTextDelta(text);
+}
+
+void KiroCall::onReasoningDelta(const QString &text)
+{
+    touchKeepAlive();
+    m_sink->onReasoningDelta(text);
+}
+
+void KiroCall::onToolCallStart(int index, const QString &id, const QString &name)
+{
+    touchKeepAlive();
+    m_sink->onToolCallStart(index, id, name);
+}
+
+void KiroCall::onToolCallArgumentsDelta(int index, const QString &fragment)
+{
+    touchKeepAlive();
+    m_sink->onToolCallArgumentsDelta(index, fragment);
+}
+
+void KiroCall::onUsage(const Usage &usage)
+{
+    m_usage = usage;
+    m_sink->onUsage(usage);
+}
+
+void KiroCall::onKeepAlive()
+{
+    m_sink->onKeepAlive();
+}
+
+void KiroCall::onFinish(FinishReason reason)
+{
+    if (m_done)
+        return;
+    m_done = true;
+    m_keepAlive.stop();
+    m_provider.m_pool.markSuccess(m_accountId);
+    if (m_usage.hasCredits)
+        m_provider.m_credentials.creditsUsed(m_accountId, m_usage.credits);
+    // Release before telling the client: the slot is free the moment the answer is complete.
+    m_lease.release();
+    if (!m_started)
+        onFirstOutput(); // an empty answer still starts (and ends) a response
+    m_sink->onFinish(reason);
+}
+
+void KiroCall::onError(const ProviderError &error)
+{
+    if (m_done)
+        return;
+    m_done = true;
+    m_keepAlive.stop();
+    if (m_usage.hasCredits)
+        m_provider.m_credentials.creditsUsed(m_accountId, m_usage.credits);
+    m_lease.release();
+    m_sink->onError(error);
+}
+
+} // namespace Drawbridge

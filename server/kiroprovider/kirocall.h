@@ -1,0 +1,104 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include <QByteArray>
+#include <QObject>
+#include <QSet>
+#include <QTimer>
+
+#include <memory>
+#include <optional>
+
+#include "server/core/accountpool.h"
+#include "server/core/provider.h"
+#include "server/kiro/kiroerrorclassifier.h"
+#include "server/kiro/kirorequestbuilder.h"
+#include "server/kiro/kiroresponseparser.h"
+#include "server/net/httpcall.h"
+#include "server/net/httpresponsesink.h"
+
+namespace Drawbridge {
+
+class KiroProvider;
+struct KiroAccountContext;
+
+/**
+ * @brief One chat request against the Kiro pool: lease → token → POST → parse, with failover.
+ *
+ * Sits between the KiroResponseParser and the front end's sink so it can keep the books (slot, credits,
+ * account health) before passing each event on. Destroying it cancels whatever is in progress: the queue
+ * ticket, the token wait, the HTTP call, and releases the slot.
+ */
+class KiroCall final : public QObject, public ProviderCall, public ProviderSink, public HttpResponseSink
+{
+    Q_OBJECT
+    Q_DISABLE_COPY_MOVE(KiroCall)
+
+public:
+    KiroCall(KiroProvider &provider, ChatRequest request, ProviderSink *sink);
+    ~KiroCall() override;
+
+    /** Runs the first attempt; never calls the sink before returning. */
+    void begin();
+
+    // ProviderSink: events from the parser.
+    void onStart(const ProviderStartInfo &info) override;
+    void onTextDelta(const QString &text) override;
+    void onReasoningDelta(const QString &text) override;
+    void onToolCallStart(int index, const QString &id, const QString &name) override;
+    void onToolCallArgumentsDelta(int index, const QString &fragment) override;
+    void onUsage(const Usage &usage) override;
+    void onKeepAlive() override;
+    void onFinish(FinishReason reason) override;
+    void onError(const ProviderError &error) override;
+
+    // HttpResponseSink: the upstream response.
+    void onHeaders(int status, const HttpHeaders &headers) override;
+    void onData(const char *data, qsizetype size) override;
+    void onFinished() override;
+    void onFailed(const HttpError &error) override;
+
+private:
+    void nextAttempt();
+    void onLease(SlotLease lease, std::optional<ProviderError> error);
+    void requestToken(bool forceRefresh);
+    void send(const KiroAccountContext &context);
+    void handleHttpError();
+    /** Records what the failure says about the account; returns the metrics label. */
+    QString applyToAccount(const KiroErrorClassification &c);
+    void failOver(bool excludeAccount, int delayMs = 0);
+    void failLater(const ProviderError &error);
+    void endAttempt();
+    void onFirstOutput();
+    void touchKeepAlive();
+
+    KiroProvider &m_provider;
+    ProviderSink *m_sink;
+    ChatRequest m_request;
+    std::optional<KiroRequest> m_kiro;
+    std::optional<ProviderError> m_buildError;
+
+    std::unique_ptr<PoolTicket> m_ticket;
+    SlotLease m_lease;
+    QString m_accountId;
+    std::unique_ptr<KiroResponseParser> m_parser;
+    std::unique_ptr<HttpCall> m_http;
+    QSet<QString> m_excluded;
+    std::optional<ProviderError> m_lastError;
+    QTimer m_keepAlive;
+    QTimer m_retryTimer;
+
+    int m_attempts = 0;
+    int m_httpStatus = 0;
+    QByteArray m_errorBody;
+    QByteArray m_errorType;
+    bool m_forcedRefresh = false;
+    bool m_failOverPending = false;
+    bool m_pendingExclude = true;
+    int m_pendingDelayMs = 0;
+    bool m_started = false;
+    bool m_done = false;
+    Usage m_usage;
+};
+
+} // namespace Drawbridge

@@ -1,0 +1,35 @@
+// SPDX-License-Identifier: MIT
+#include "kiroprovider.h"
+
+#include "kirocall.h"
+#include "server/core/accountpool.h"
+
+namespace Drawbridge {
+
+KiroProvider::KiroProvider(AccountPool &pool, KiroCredentialSource &credentials, HttpClient &http, const Clock &clock,
+                           const KiroSettings &settings, Options options, QObject *parent)
+    : QObject(parent)
+    , m_pool(pool)
+    , m_credentials(credentials)
+    , m_http(http)
+    , m_clock(clock)
+    , m_settings(settings)
+    , m_options(options)
+{
+}
+
+KiroProvider::~KiroProvider() = default;
+
+std::unique_ptr<ProviderCall> KiroProvider::start(ChatRequest request, ProviderSink *sink)
+{
+    auto call = std::make_unique<KiroCall>(*this, std::move(request), sink);
+    call->begin();
+    return call;
+}
+
+PoolStatus KiroProvider::poolStatus() const
+{
+    return m_pool.status();
+}
+
+} // namespace Drawbridge

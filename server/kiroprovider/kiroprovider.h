@@ -1,0 +1,63 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include <QObject>
+
+#include <memory>
+
+#include "server/core/provider.h"
+#include "server/core/settings.h"
+
+namespace Drawbridge {
+
+class AccountPool;
+class Clock;
+class HttpClient;
+class KiroCredentialSource;
+
+/**
+ * @brief Serves chat requests from the pool of Kiro accounts.
+ *
+ * Each call takes a slot lease on one account, gets its access token, posts generateAssistantResponse and
+ * feeds the event stream to a KiroResponseParser. Until the first output reaches the client, a failure moves
+ * the request to another account (throttling, quota, suspension, network trouble), within a budget of
+ * attempts; 400-class request errors are the client's and never fail over.
+ */
+class KiroProvider final : public QObject, public Provider
+{
+    Q_OBJECT
+    Q_DISABLE_COPY_MOVE(KiroProvider)
+
+public:
+    struct Options
+    {
+        int maxAttempts = 3;           ///< accounts tried per request
+        int keepAliveIntervalMs = 15'000;
+        int requestTimeoutS = 600;     ///< whole upstream call
+        int firstByteTimeoutS = 120;   ///< until the response headers
+        int idleReadTimeoutS = 300;    ///< longest silence inside a stream (long thinking)
+        int transientRetryDelayMs = 400;
+    };
+
+    KiroProvider(AccountPool &pool, KiroCredentialSource &credentials, HttpClient &http, const Clock &clock,
+                 const KiroSettings &settings, Options options, QObject *parent = nullptr);
+    ~KiroProvider() override;
+
+    std::unique_ptr<ProviderCall> start(ChatRequest request, ProviderSink *sink) override;
+    PoolStatus poolStatus() const override;
+
+Q_SIGNALS:
+    /** An attempt failed; @p kind is a short label (throttled, quota, suspended, transient, auth, client, …). */
+    void upstreamError(const QString &accountId, const QString &kind);
+
+private:
+    friend class KiroCall;
+    AccountPool &m_pool;
+    KiroCredentialSource &m_credentials;
+    HttpClient &m_http;
+    const Clock &m_clock;
+    KiroSettings m_settings;
+    Options m_options;
+};
+
+} // namespace Drawbridge
