@@ -27,6 +27,9 @@
 #include "server/storage/database.h"
 #include "server/storage/keyrepository.h"
 #include "server/storage/migrations.h"
+#include "server/storage/usageadminmodule.h"
+#include "server/storage/usageledger.h"
+#include "server/storage/usagequery.h"
 
 namespace Drawbridge {
 
@@ -54,6 +57,11 @@ Application::~Application()
     m_http.reset();
     m_pool.reset();
     m_metrics.reset();
+    m_usageAdmin.reset();
+    m_usage.reset();
+    if (m_ledger)
+        m_ledger->stop(); // writes every queued record before the database goes
+    m_ledger.reset();
     m_keys.reset();
     m_keyRepository.reset();
     m_accountRepository.reset();
@@ -96,6 +104,17 @@ Status Application::buildServices()
     m_keys = std::make_unique<KeyService>(*m_keyRepository, *m_clock);
     if (const Status loaded = m_keys->load(); !loaded)
         return loaded;
+    m_ledger = std::make_unique<UsageLedger>(*m_database, *m_clock, UsageLedgerOptions::fromSettings(s.storage));
+    if (const Status started = m_ledger->start(); !started)
+        return started;
+    m_usage = std::make_unique<UsageQuery>(*m_database, *m_clock, s.storage.retentionDays);
+    m_usageAdmin = std::make_unique<UsageAdminModule>(*m_usage, m_ledger.get());
+    if (auto totals = m_usage->keyTotals(); totals.ok()) {
+        QHash<QString, qint64> counts;
+        for (const auto &t : *totals)
+            counts.insert(t.keyId, t.totals.requests);
+        m_keys->setRequestCounts(counts);
+    }
     m_limiter = std::make_unique<RateLimiter>(*m_clock);
     m_models = std::make_unique<ModelCatalog>(s.kiro);
 
@@ -110,6 +129,10 @@ Status Application::buildServices()
                                                       KiroAccountManager::Options{});
     if (const Status started = m_accounts->start(); !started)
         return started;
+    if (auto totals = m_usage->accountTotals(); totals.ok()) {
+        for (const auto &t : *totals)
+            m_accounts->setCreditsUsedTotal(t.accountId, t.totals.credits);
+    }
 
     KiroProvider::Options providerOptions;
     providerOptions.requestTimeoutS = s.server.requestTimeoutS;
@@ -131,12 +154,17 @@ Status Application::buildServices()
 
     GatewayServices services{s, *m_clock, *m_keys, *m_limiter, *m_provider, *m_models};
     services.metrics = m_metrics.get();
+    services.observers.push_back(m_ledger.get());
     services.observers.push_back(m_metrics.get());
     services.adminModules.push_back(m_accountsAdmin.get());
+    services.adminModules.push_back(m_usageAdmin.get());
     m_gateway = std::make_unique<GatewayServer>(std::move(services));
     connect(m_gateway.get(), &GatewayServer::drained, this, [this] {
-        if (m_shuttingDown)
+        if (m_shuttingDown) {
+            if (const Status flushed = m_ledger->flush(); !flushed)
+                qCWarning(lcApp) << "could not write the last usage records:" << flushed.error();
             Q_EMIT stopped();
+        }
     });
     return Ok{};
 }

@@ -28,6 +28,9 @@ class ModelCatalog;
 class RateLimiter;
 class SecretStore;
 class SystemClock;
+class UsageAdminModule;
+class UsageLedger;
+class UsageQuery;
 
 /**
  * @brief Composition root: constructs every service, wires them and owns their lifetimes.
@@ -60,6 +63,8 @@ public:
     AccountPool &pool() { return *m_pool; }
     KiroAccountManager &accounts() { return *m_accounts; }
     Metrics &metrics() { return *m_metrics; }
+    UsageLedger &ledger() { return *m_ledger; }
+    UsageQuery &usage() { return *m_usage; }
     RateLimiter &limiter() { return *m_limiter; }
     const ModelCatalog &models() const { return *m_models; }
     Database &database() { return *m_database; }
@@ -89,6 +94,9 @@ private:
     std::unique_ptr<KiroAccountManager> m_accounts;
     std::unique_ptr<KiroProvider> m_provider;
     std::unique_ptr<Metrics> m_metrics;
+    std::unique_ptr<UsageLedger> m_ledger;
+    std::unique_ptr<UsageQuery> m_usage;
+    std::unique_ptr<UsageAdminModule> m_usageAdmin;
     std::unique_ptr<KiroAccountsAdminModule> m_accountsAdmin;
     std::unique_ptr<GatewayServer> m_gateway;
     QString m_adminToken;
