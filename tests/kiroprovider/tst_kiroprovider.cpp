@@ -1,0 +1,358 @@
+// SPDX-License-Identifier: MIT
+#include <QTest>
+
+#include <memory>
+#include <vector>
+
+#include "kiroaccountfixture.h"
+#include "server/kiroprovider/kiroprovider.h"
+#include "tests/support/resulttext.h"
+
+using namespace Drawbridge;
+using namespace Drawbridge::Test;
+
+namespace {
+
+/** Records what a front end would see. */
+struct RecordingSink final : ProviderSink
+{
+    void onStart(const ProviderStartInfo &info) override
+    {
+        ++starts;
+        accountId = info.accountId;
+    }
+    void onTextDelta(const QString &t) override { text += t; }
+    void onReasoningDelta(const QString &t) override { reasoning += t; }
+    void onToolCallStart(int index, const QString &id, const QString &name) override
+    {
+        tools.append(QStringLiteral("%1:%2:%3").arg(index).arg(id, name));
+    }
+    void onToolCallArgumentsDelta(int, const QString &fragment) override { arguments += fragment; }
+    void onUsage(const Usage &u) override { usage = u; }
+    void onKeepAlive() override { }
+    void onFinish(FinishReason r) override
+    {
+        ++terminals;
+        finish = r;
+    }
+    void onError(const ProviderError &e) override
+    {
+        ++terminals;
+        error = e;
+    }
+    bool done() const { return terminals > 0; }
+
+    int starts = 0;
+    int terminals = 0;
+    QString accountId;
+    QString text;
+    QString reasoning;
+    QStringList tools;
+    QString arguments;
+    Usage usage;
+    std::optional<FinishReason> finish;
+    std::optional<ProviderError> error;
+};
+
+ChatRequest chat(const QString &text = QStringLiteral("hello"))
+{
+    ChatRequest r;
+    r.requestedModel = QStringLiteral("kiro");
+    r.upstreamModel = QStringLiteral("claude-sonnet-4.5");
+    ChatMessage m;
+    m.role = Role::User;
+    m.text = text;
+    r.messages.push_back(m);
+    return r;
+}
+
+} // namespace
+
+class TstKiroProvider : public QObject
+{
+    Q_OBJECT
+
+private Q_SLOTS:
+    void init();
+    void cleanup();
+    void streamsTextUsageAndCredits();
+    void toolCallsPassThrough();
+    void throttledAccountFailsOver();
+    void quotaExhaustedAccountIsParkedAndFailsOver();
+    void suspendedAccountIsParked();
+    void badRequestNeverFailsOver();
+    void contextTooLongIsTheClients();
+    void invalidTokenRefreshesOnceAndRetries();
+    void transientErrorRetries();
+    void dropAfterOutputIsAMidStreamError();
+    void cancelReleasesSlotAndClosesUpstream();
+    void concurrencyNeverExceedsSlots();
+    void allAccountsFailingEndsWithUpstreamError();
+    void noAccountsIsNoUpstream();
+
+private:
+    /** Adds @p n social accounts named a0, a1, … */
+    void addAccounts(int n);
+    std::unique_ptr<KiroAccountFixture> m_f;
+    std::unique_ptr<KiroProvider> m_provider;
+};
+
+void TstKiroProvider::init()
+{
+    m_f = std::make_unique<KiroAccountFixture>();
+    QVERIFY2(m_f->isValid(), qPrintable(m_f->errorString()));
+    m_f->startManager();
+    KiroProvider::Options o;
+    o.transientRetryDelayMs = 10;
+    m_provider = std::make_unique<KiroProvider>(*m_f->pool, *m_f->manager, m_f->http, m_f->clock, m_f->settings, o);
+}
+
+void TstKiroProvider::cleanup()
+{
+    m_provider.reset();
+    m_f.reset();
+}
+
+void TstKiroProvider::addAccounts(int n)
+{
+    for (int i = 0; i < n; ++i) {
+        const auto outcome = m_f->add(m_f->socialAccount(QStringLiteral("a%1").arg(i)));
+        QVERIFY2(outcome.ok(), qPrintable(outcome.failure.message));
+    }
+}
+
+void TstKiroProvider::streamsTextUsageAndCredits()
+{
+    addAccounts(1);
+    m_f->fake.enqueue(FakeKiroResponse::ok(QStringLiteral("Hello from Kiro"), 0.42, 2.0).randomSplits(7));
+    RecordingSink sink;
+    auto call = m_provider->start(chat(), &sink);
+    QCOMPARE(sink.starts, 0); // never synchronously
+    QTRY_VERIFY(sink.done());
+    QVERIFY(!sink.error);
+    QCOMPARE(sink.starts, 1);
+    QCOMPARE(sink.text, QStringLiteral("Hello from Kiro"));
+    QCOMPARE(*sink.finish, FinishReason::Stop);
+    QVERIFY(sink.usage.hasCredits);
+    QCOMPARE(sink.usage.credits, 0.42);
+    QCOMPARE(m_f->fake.totalCredits(), 0.42);
+    QVERIFY(sink.usage.promptTokens > 0);
+    QCOMPARE(m_f->pool->status().inFlight, 0);
+    const auto info = m_f->manager->account(sink.accountId);
+    QVERIFY(info.has_value());
+    QCOMPARE(info->creditsUsed, 0.42);
+}
+
+void TstKiroProvider::toolCallsPassThrough()
+{
+    addAccounts(1);
+    FakeKiroResponse r;
+    r.toolUse(QStringLiteral("tu_1"), QStringLiteral("get_weather"), {QStringLiteral("{\"city\":"), QStringLiteral("\"Oslo\"}")});
+    r.closing(0.1);
+    m_f->fake.enqueue(r);
+    ChatRequest req = chat();
+    req.tools.push_back(ToolDefinition{QStringLiteral("get_weather"), QStringLiteral("Weather"), {}});
+    RecordingSink sink;
+    auto call = m_provider->start(std::move(req), &sink);
+    QTRY_VERIFY(sink.done());
+    QVERIFY(!sink.error);
+    QCOMPARE(sink.tools, QStringList{QStringLiteral("0:tu_1:get_weather")});
+    QCOMPARE(sink.arguments, QStringLiteral("{\"city\":\"Oslo\"}"));
+    QCOMPARE(*sink.finish, FinishReason::ToolCalls);
+}
+
+void TstKiroProvider::throttledAccountFailsOver()
+{
+    addAccounts(2);
+    m_f->fake.enqueue(FakeKiroResponse::throttled());
+    m_f->fake.enqueue(FakeKiroResponse::ok(QStringLiteral("second try")));
+    RecordingSink sink;
+    auto call = m_provider->start(chat(), &sink);
+    QTRY_VERIFY(sink.done());
+    QVERIFY2(!sink.error, sink.error ? qPrintable(sink.error->message) : "");
+    QCOMPARE(sink.text, QStringLiteral("second try"));
+    QCOMPARE(m_f->fake.requestCount(QStringLiteral("/generateAssistantResponse")), 2);
+    int cooling = 0;
+    for (const auto &a : m_f->pool->accounts())
+        cooling += a.status == AccountStatus::CoolingDown ? 1 : 0;
+    QCOMPARE(cooling, 1);
+    QCOMPARE(m_f->pool->status().inFlight, 0);
+}
+
+void TstKiroProvider::quotaExhaustedAccountIsParkedAndFailsOver()
+{
+    addAccounts(2);
+    m_f->fake.enqueue(FakeKiroResponse::monthlyLimit());
+    m_f->fake.enqueue(FakeKiroResponse::ok(QStringLiteral("ok")));
+    RecordingSink sink;
+    auto call = m_provider->start(chat(), &sink);
+    QTRY_VERIFY(sink.done());
+    QVERIFY(!sink.error);
+    int parked = 0;
+    for (const auto &a : m_f->pool->accounts())
+        parked += a.status == AccountStatus::QuotaExhausted ? 1 : 0;
+    QCOMPARE(parked, 1);
+}
+
+void TstKiroProvider::suspendedAccountIsParked()
+{
+    addAccounts(2);
+    m_f->fake.enqueue(FakeKiroResponse::suspended());
+    m_f->fake.enqueue(FakeKiroResponse::ok(QStringLiteral("ok")));
+    RecordingSink sink;
+    auto call = m_provider->start(chat(), &sink);
+    QTRY_VERIFY(sink.done());
+    QVERIFY(!sink.error);
+    int suspended = 0;
+    for (const auto &a : m_f->pool->accounts())
+        suspended += a.status == AccountStatus::Suspended ? 1 : 0;
+    QCOMPARE(suspended, 1);
+}
+
+void TstKiroProvider::badRequestNeverFailsOver()
+{
+    addAccounts(2);
+    m_f->fake.enqueue(FakeKiroResponse::improperlyFormed());
+    m_f->fake.enqueue(FakeKiroResponse::ok(QStringLiteral("must not be used")));
+    RecordingSink sink;
+    auto call = m_provider->start(chat(), &sink);
+    QTRY_VERIFY(sink.done());
+    QVERIFY(sink.error);
+    QCOMPARE(sink.error->kind, ProviderErrorKind::InvalidRequest);
+    QVERIFY(sink.error->message.contains(QStringLiteral("Improperly formed request")));
+    QCOMPARE(sink.starts, 0);
+    QCOMPARE(m_f->fake.requestCount(QStringLiteral("/generateAssistantResponse")), 1);
+    for (const auto &a : m_f->pool->accounts())
+        QCOMPARE(a.status, AccountStatus::Active);
+}
+
+void TstKiroProvider::contextTooLongIsTheClients()
+{
+    addAccounts(2);
+    m_f->fake.enqueue(FakeKiroResponse::inputTooLong());
+    RecordingSink sink;
+    auto call = m_provider->start(chat(), &sink);
+    QTRY_VERIFY(sink.done());
+    QVERIFY(sink.error);
+    QCOMPARE(sink.error->kind, ProviderErrorKind::ContextTooLong);
+    QCOMPARE(m_f->fake.requestCount(QStringLiteral("/generateAssistantResponse")), 1);
+}
+
+void TstKiroProvider::invalidTokenRefreshesOnceAndRetries()
+{
+    addAccounts(1);
+    const int refreshesBefore = m_f->fake.refreshCount();
+    m_f->fake.enqueue(FakeKiroResponse::bearerTokenInvalid());
+    m_f->fake.enqueue(FakeKiroResponse::ok(QStringLiteral("after refresh")));
+    RecordingSink sink;
+    auto call = m_provider->start(chat(), &sink);
+    QTRY_VERIFY(sink.done());
+    QVERIFY2(!sink.error, sink.error ? qPrintable(sink.error->message) : "");
+    QCOMPARE(sink.text, QStringLiteral("after refresh"));
+    QCOMPARE(m_f->fake.refreshCount(), refreshesBefore + 1);
+}
+
+void TstKiroProvider::transientErrorRetries()
+{
+    addAccounts(1);
+    m_f->fake.enqueue(FakeKiroResponse::internalError());
+    m_f->fake.enqueue(FakeKiroResponse::ok(QStringLiteral("recovered")));
+    RecordingSink sink;
+    auto call = m_provider->start(chat(), &sink);
+    QTRY_VERIFY(sink.done());
+    QVERIFY2(!sink.error, sink.error ? qPrintable(sink.error->message) : "");
+    QCOMPARE(sink.text, QStringLiteral("recovered"));
+}
+
+void TstKiroProvider::dropAfterOutputIsAMidStreamError()
+{
+    addAccounts(2);
+    FakeKiroResponse r;
+    r.text(QStringLiteral("partial")).delay(20).dropConnection();
+    m_f->fake.enqueue(r);
+    m_f->fake.enqueue(FakeKiroResponse::ok(QStringLiteral("must not be used")));
+    RecordingSink sink;
+    auto call = m_provider->start(chat(), &sink);
+    QTRY_VERIFY(sink.done());
+    QCOMPARE(sink.starts, 1);
+    QCOMPARE(sink.text, QStringLiteral("partial"));
+    QVERIFY(sink.error.has_value() || sink.finish == FinishReason::Length);
+    QCOMPARE(m_f->fake.requestCount(QStringLiteral("/generateAssistantResponse")), 1);
+    QCOMPARE(m_f->pool->status().inFlight, 0);
+}
+
+void TstKiroProvider::cancelReleasesSlotAndClosesUpstream()
+{
+    addAccounts(1);
+    FakeKiroResponse r;
+    r.text(QStringLiteral("first")).delay(5000).text(QStringLiteral("never")).closing();
+    m_f->fake.enqueue(r);
+    RecordingSink sink;
+    auto call = m_provider->start(chat(), &sink);
+    QTRY_COMPARE(sink.text, QStringLiteral("first"));
+    QCOMPARE(m_f->pool->status().inFlight, 1);
+    QCOMPARE(m_f->fake.inFlight(), 1);
+    const int openBefore = m_f->http.openConnectionCount();
+    const int idleBefore = m_f->http.idleConnectionCount();
+    call.reset();
+    QCOMPARE(m_f->pool->status().inFlight, 0);
+    QCOMPARE(m_f->pool->status().availableSlots, m_f->pool->status().totalSlots);
+    // The upstream connection is closed, not pooled: its state mid-stream is unknown. (The fake itself only
+    // notices at its next write, seconds later.)
+    QCOMPARE(m_f->http.idleConnectionCount(), idleBefore);
+    QCOMPARE(m_f->http.openConnectionCount(), openBefore - 1);
+    QCOMPARE(sink.terminals, 0);
+}
+
+void TstKiroProvider::concurrencyNeverExceedsSlots()
+{
+    addAccounts(2); // 2 slots each (fixture default)
+    for (int i = 0; i < 12; ++i) {
+        FakeKiroResponse r;
+        r.delay(30).text(QStringLiteral("r%1").arg(i)).closing(0.01);
+        m_f->fake.enqueue(r);
+    }
+    std::vector<std::unique_ptr<RecordingSink>> sinks;
+    std::vector<std::unique_ptr<ProviderCall>> calls;
+    for (int i = 0; i < 12; ++i) {
+        sinks.push_back(std::make_unique<RecordingSink>());
+        calls.push_back(m_provider->start(chat(), sinks.back().get()));
+    }
+    QTRY_VERIFY_WITH_TIMEOUT(std::all_of(sinks.begin(), sinks.end(), [](const auto &s) { return s->done(); }), 15000);
+    for (const auto &s : sinks)
+        QVERIFY2(!s->error, s->error ? qPrintable(s->error->message) : "");
+    QVERIFY(m_f->fake.maxInFlight(QStringLiteral("a0")) <= 2);
+    QVERIFY(m_f->fake.maxInFlight(QStringLiteral("a1")) <= 2);
+    QCOMPARE(m_f->fake.maxInFlight(), 4);
+    const PoolStatus st = m_f->pool->status();
+    QCOMPARE(st.inFlight, 0);
+    QCOMPARE(st.queued, 0);
+    QCOMPARE(st.availableSlots, st.totalSlots);
+}
+
+void TstKiroProvider::allAccountsFailingEndsWithUpstreamError()
+{
+    addAccounts(2);
+    m_f->fake.enqueue(FakeKiroResponse::throttled());
+    m_f->fake.enqueue(FakeKiroResponse::throttled());
+    RecordingSink sink;
+    auto call = m_provider->start(chat(), &sink);
+    QTRY_VERIFY(sink.done());
+    QVERIFY(sink.error);
+    QCOMPARE(sink.starts, 0);
+    QVERIFY(sink.error->message.contains(QStringLiteral("429")) || sink.error->kind == ProviderErrorKind::NoUpstream);
+    QCOMPARE(m_f->pool->status().inFlight, 0);
+    QCOMPARE(m_f->pool->status().queued, 0);
+}
+
+void TstKiroProvider::noAccountsIsNoUpstream()
+{
+    RecordingSink sink;
+    auto call = m_provider->start(chat(), &sink);
+    QCOMPARE(sink.terminals, 0);
+    QTRY_VERIFY(sink.done());
+    QCOMPARE(sink.error->kind, ProviderErrorKind::NoUpstream);
+}
+
+QTEST_GUILESS_MAIN(TstKiroProvider)
+#include "tst_kiroprovider.moc"
