@@ -4,6 +4,8 @@
 #include <QJsonDocument>
 #include <QJsonObject>
 
+#include "jsonescape.h"
+
 namespace Drawbridge {
 
 ApiErrorInfo apiErrorInfo(ApiErrorKind kind)
@@ -66,6 +68,57 @@ QByteArray openAiErrorBody(const ApiError &error)
     e.insert(QLatin1String("param"), error.param.isEmpty() ? QJsonValue(QJsonValue::Null) : QJsonValue(error.param));
     e.insert(QLatin1String("code"), info.code ? QJsonValue(QLatin1String(info.code)) : QJsonValue(QJsonValue::Null));
     return QJsonDocument(QJsonObject{{QLatin1String("error"), e}}).toJson(QJsonDocument::Compact);
+}
+
+AnthropicErrorInfo anthropicErrorInfo(ApiErrorKind kind)
+{
+    switch (kind) {
+    case ApiErrorKind::InvalidApiKey:
+    case ApiErrorKind::KeyRevoked:
+    case ApiErrorKind::KeyExpired:
+    case ApiErrorKind::InvalidAdminToken:
+        return {401, "authentication_error"};
+    case ApiErrorKind::ModelNotAllowed:
+    case ApiErrorKind::OriginNotAllowed:
+    case ApiErrorKind::HostNotAllowed:
+        return {403, "permission_error"};
+    case ApiErrorKind::RouteNotFound:
+    case ApiErrorKind::ModelNotFound:
+    case ApiErrorKind::ResourceNotFound:
+        return {404, "not_found_error"};
+    case ApiErrorKind::MethodNotAllowed:
+        return {405, "invalid_request_error"};
+    case ApiErrorKind::PayloadTooLarge:
+        return {413, "request_too_large"};
+    case ApiErrorKind::InvalidJson:
+    case ApiErrorKind::InvalidRequest:
+    case ApiErrorKind::ContextTooLong:
+        return {400, "invalid_request_error"};
+    case ApiErrorKind::RateLimited:
+        return {429, "rate_limit_error"};
+    case ApiErrorKind::PoolBusy:
+    case ApiErrorKind::Draining:
+    case ApiErrorKind::NoUpstream:
+        return {529, "overloaded_error"};
+    case ApiErrorKind::UpstreamError:
+        return {502, "api_error"};
+    case ApiErrorKind::UpstreamTimeout:
+        return {504, "api_error"};
+    case ApiErrorKind::Internal:
+        break;
+    }
+    return {500, "api_error"};
+}
+
+QByteArray anthropicErrorBody(const ApiError &error)
+{
+    // Built by hand to keep Anthropic's key order (type first); also sent in-band as a stream's error event.
+    QByteArray out("{\"type\":\"error\",\"error\":{\"type\":\"");
+    out += anthropicErrorInfo(error.kind).type;
+    out += "\",\"message\":";
+    appendJsonString(out, QStringView(error.message));
+    out += "}}";
+    return out;
 }
 
 } // namespace Drawbridge

@@ -53,4 +53,17 @@ ApiErrorInfo apiErrorInfo(ApiErrorKind kind);
 /** `{"error":{"message","type","param","code"}}` */
 QByteArray openAiErrorBody(const ApiError &error);
 
+/** Status and `error.type` of an error kind in the Anthropic Messages API (contract §3). */
+struct AnthropicErrorInfo
+{
+    int status;
+    const char *type;
+};
+
+/** As apiErrorInfo(), but a busy or unusable pool and draining are 529 `overloaded_error`. */
+AnthropicErrorInfo anthropicErrorInfo(ApiErrorKind kind);
+
+/** `{"type":"error","error":{"type","message"}}` */
+QByteArray anthropicErrorBody(const ApiError &error);
+
 } // namespace Drawbridge

@@ -188,7 +188,11 @@ void ChatExchange::onError(const ProviderError &error)
         status = QStringLiteral("upstream_error");
     else if (error.kind == ProviderErrorKind::NoUpstream || error.kind == ProviderErrorKind::Draining)
         status = QStringLiteral("unavailable");
-    complete(status, m_begun ? 200 : apiErrorInfo(api.kind).status, error.message);
+    // The renderer picked the status of its front end's error shape (OpenAI and Anthropic differ, e.g. 429 vs 529).
+    int httpStatus = 200;
+    if (!m_begun)
+        httpStatus = m_responder->hasResponded() ? m_responder->status() : apiErrorInfo(api.kind).status;
+    complete(status, httpStatus, error.message);
 }
 
 void ChatExchange::onClientGone()

@@ -9,6 +9,7 @@
 #include <QTcpSocket>
 
 #include "adminkeysroute.h"
+#include "anthropicmessagesroute.h"
 #include "chatcompletionsroute.h"
 #include "guardedtcpserver.h"
 #include "keyservice.h"
@@ -81,6 +82,8 @@ void GatewayServer::registerRoutes()
     m_router.add("GET", QStringLiteral("/v1/models"), [](GatewayServer &s, RouteRequest &r) { s.handleModels(r); });
     m_router.add("GET", QStringLiteral("/v1/models/{id}"), [](GatewayServer &s, RouteRequest &r) { s.handleModel(r); });
     m_router.add("POST", QStringLiteral("/v1/chat/completions"), &handleChatCompletions);
+    m_router.add("POST", QStringLiteral("/v1/messages"), &handleAnthropicMessages);
+    m_router.add("POST", QStringLiteral("/v1/messages/count_tokens"), &handleAnthropicCountTokens);
     m_router.add("POST", QStringLiteral("/admin/keys"), &handleCreateKey);
     m_router.add("GET", QStringLiteral("/admin/keys"), &handleListKeys);
     m_router.add("GET", QStringLiteral("/admin/keys/{id}"), &handleGetKey);
@@ -230,11 +233,20 @@ void GatewayServer::missingHandler(const QHttpServerRequest &request, QTcpSocket
                                                      QStringLiteral("Unknown request URL: %1.").arg(request.url().path())}));
 }
 
+bool GatewayServer::isAnthropicPath(const QString &path)
+{
+    return path == QLatin1String("/v1/messages") || path.startsWith(QLatin1String("/v1/messages/"));
+}
+
 void GatewayServer::sendError(RouteRequest &request, const ApiError &error)
 {
     ResponseHeaders h;
     if (error.retryAfterS > 0)
         h.append({QByteArrayLiteral("Retry-After"), QByteArray::number(error.retryAfterS)});
+    if (isAnthropicPath(request.path)) {
+        request.responder->sendJson(anthropicErrorInfo(error.kind).status, anthropicErrorBody(error), h);
+        return;
+    }
     request.responder->sendJson(apiErrorInfo(error.kind).status, openAiErrorBody(error), h);
 }
 
@@ -250,7 +262,7 @@ void GatewayServer::recordRejected(RouteRequest &request, const QString &keyId, 
     RequestRecord rec;
     rec.startedMs = request.startedMs;
     rec.keyId = keyId;
-    rec.endpoint = request.path.endsWith(QLatin1String("/messages")) ? QStringLiteral("messages") : QStringLiteral("chat");
+    rec.endpoint = isAnthropicPath(request.path) ? QStringLiteral("messages") : QStringLiteral("chat");
     rec.httpStatus = status;
     rec.status = statusLabel;
     rec.latencyMs = (m_services.clock.monotonicNs() - request.startedNs) / 1'000'000;

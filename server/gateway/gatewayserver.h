@@ -52,7 +52,9 @@ public:
     const ApiKeyRecord *admitClient(RouteRequest &request);
     /** Admin-token check; false when a 401 was sent. */
     bool admitAdmin(RouteRequest &request);
+    /** Anthropic error shape and statuses on /v1/messages paths, the OpenAI shape elsewhere. */
     void sendError(RouteRequest &request, const ApiError &error);
+    static bool isAnthropicPath(const QString &path);
     void reportFinished(const RequestRecord &record);
     void exchangeStarted();
     void exchangeEnded();

@@ -1,0 +1,69 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include <QByteArray>
+#include <QString>
+
+#include <memory>
+#include <vector>
+
+#include "chatrenderer.h"
+
+namespace Drawbridge {
+
+/**
+ * @brief Anthropic Messages rendering: an SSE event stream or one aggregated `message` object.
+ *
+ * Provider events become content blocks in order of appearance: text, thinking (from reasoning deltas) and
+ * one tool_use block per tool call. Only one block is open at a time; a block of another kind (or another
+ * tool call) closes the open one first, so block indexes never overlap. Errors use the Anthropic shape:
+ * an HTTP error before output, an `event: error` afterwards.
+ */
+class AnthropicMessagesRenderer final : public ChatRenderer
+{
+public:
+    AnthropicMessagesRenderer(std::shared_ptr<HttpResponder> responder, const QString &model, bool stream,
+                              int inputTokensEstimate);
+
+    void begin() override;
+    void text(const QString &delta) override;
+    void reasoning(const QString &delta) override;
+    void toolCallStart(int index, const QString &id, const QString &name) override;
+    void toolCallArguments(int index, const QString &fragment) override;
+    void keepAlive() override;
+    void finish(FinishReason reason, const Usage &usage) override;
+    void fail(const ApiError &error, bool begun) override;
+
+    /** end_turn | max_tokens | tool_use | refusal; a plain stop after tool calls is tool_use. */
+    static QByteArray stopReasonName(FinishReason reason, bool sawToolUse);
+
+private:
+    enum class BlockType { Text, Thinking, ToolUse };
+
+    struct Block
+    {
+        BlockType type;
+        QString content; ///< text, thinking, or the tool input JSON as received
+        QString id;
+        QString name;
+    };
+
+    /** Index of an open block of @p type, opening one (and closing the open one) when needed. */
+    int ensureOpen(BlockType type);
+    int openBlock(Block block);
+    void closeOpenBlock();
+    void writeEvent(const char *type, const QByteArray &json);
+    void writeDelta(int index, const char *deltaType, const char *field, const QString &value);
+
+    std::shared_ptr<HttpResponder> m_responder;
+    bool m_stream;
+    QByteArray m_id;
+    QByteArray m_model; ///< JSON-quoted
+    int m_inputTokens;
+    std::vector<Block> m_blocks; ///< every block so far; contents are kept only when aggregating
+    std::vector<int> m_toolBlocks; ///< provider tool-call index → block index, -1 when unknown
+    int m_openIndex = -1;
+    bool m_sawToolUse = false;
+};
+
+} // namespace Drawbridge
