@@ -15,6 +15,7 @@
 #include <QApplication>
 
 #include "gui/widgets/desktopshell.h"
+#include "gui/widgets/singleinstance.h"
 #endif
 
 using namespace Drawbridge;
@@ -81,6 +82,15 @@ int main(int argc, char **argv)
         return fail(resolved.error());
     for (const QString &w : resolved->warnings)
         std::fprintf(stderr, "drawbridge: warning: %s\n", qPrintable(w));
+
+#ifdef DRAWBRIDGE_WITH_GUI
+    // A second desktop launch for the same profile raises the running instance (it holds the port).
+    if (!cl.headless && cl.action == CommandLine::Action::Run
+        && SingleInstance::raiseRunning(SingleInstance::serverNameFor(resolved->settings, cl.ephemeral))) {
+        std::printf("drawbridge is already running; raised its window\n");
+        return 0;
+    }
+#endif
 
     Application app(cl, std::move(*resolved));
     SignalWatcher signals;

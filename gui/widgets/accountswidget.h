@@ -1,0 +1,57 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include <QWidget>
+
+class QLabel;
+class QPushButton;
+class QSortFilterProxyModel;
+class QTableView;
+class QTimer;
+
+namespace Drawbridge {
+
+class AccountTableModel;
+class KiroAccountManager;
+class Prompter;
+
+/** The Accounts tab: upstream accounts with status, slot bars, cooldowns and credits; add/enable/remove. */
+class AccountsWidget final : public QWidget
+{
+    Q_OBJECT
+    Q_DISABLE_COPY_MOVE(AccountsWidget)
+
+public:
+    AccountsWidget(KiroAccountManager &accounts, int defaultSlots, Prompter &prompter,
+                   QWidget *parent = nullptr);
+
+    AccountTableModel *model() const { return m_model; }
+    QTableView *view() const { return m_view; }
+
+public Q_SLOTS:
+    void importFromIde();
+    void addWithToken();
+    void toggleEnabled();
+    void removeSelected();
+
+private:
+    QString selectedId() const;
+    void updateSelection();
+    void setBusy(bool busy, const QString &message = {});
+
+    KiroAccountManager &m_accounts;
+    int m_defaultSlots;
+    Prompter &m_prompter;
+    AccountTableModel *m_model;
+    QSortFilterProxyModel *m_proxy;
+    QTableView *m_view;
+    QLabel *m_explanation;
+    QLabel *m_progress;
+    QPushButton *m_import;
+    QPushButton *m_add;
+    QPushButton *m_toggle;
+    QPushButton *m_remove;
+    QTimer *m_tick;
+};
+
+} // namespace Drawbridge

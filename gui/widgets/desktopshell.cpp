@@ -1,0 +1,70 @@
+// SPDX-License-Identifier: MIT
+#include "desktopshell.h"
+
+#include <QApplication>
+#include <QIcon>
+#include <QLocale>
+#include <QTranslator>
+
+#include "app/application.h"
+#include "dialogprompter.h"
+#include "mainwindow.h"
+#include "singleinstance.h"
+#include "trayicon.h"
+
+namespace Drawbridge {
+
+DesktopShell::DesktopShell(Application &app, QObject *parent)
+    : QObject(parent)
+    , m_app(app)
+    , m_translator(std::make_unique<QTranslator>())
+    , m_prompter(std::make_unique<DialogPrompter>())
+    , m_tray(nullptr)
+    , m_instance(nullptr)
+{
+    // The .qm files are embedded under :/i18n by qt_add_translations.
+    if (m_translator->load(QLocale(), QStringLiteral("drawbridge"), QStringLiteral("_"),
+                           QStringLiteral(":/i18n")))
+        QCoreApplication::installTranslator(m_translator.get());
+    QApplication::setWindowIcon(QIcon(QStringLiteral(":/icons/app/drawbridge.svg")));
+    QApplication::setQuitOnLastWindowClosed(false);
+
+    m_window = std::make_unique<MainWindow>(app, *m_prompter);
+    m_tray = new TrayIcon(app, this);
+    connect(m_tray, &TrayIcon::openWindowRequested, m_window.get(), &MainWindow::bringToFront);
+    connect(m_tray, &TrayIcon::quitRequested, this, &DesktopShell::quit);
+    connect(m_window.get(), &MainWindow::quitRequested, this, &DesktopShell::quit);
+    connect(m_window.get(), &MainWindow::closed, this, [this] {
+        // Without a tray there is no way back to a hidden window: closing it quits.
+        if (!QSystemTrayIcon::isSystemTrayAvailable())
+            quit();
+    });
+
+    const QString name = SingleInstance::serverNameFor(app.settings(), app.commandLine().ephemeral);
+    if (!name.isEmpty()) {
+        m_instance = new SingleInstance(name, this);
+        m_instance->listen();
+        connect(m_instance, &SingleInstance::raiseRequested, m_window.get(), &MainWindow::bringToFront);
+    }
+}
+
+DesktopShell::~DesktopShell()
+{
+    if (m_translator)
+        QCoreApplication::removeTranslator(m_translator.get());
+}
+
+void DesktopShell::show()
+{
+    if (QSystemTrayIcon::isSystemTrayAvailable())
+        m_tray->show();
+    m_window->show();
+}
+
+void DesktopShell::quit()
+{
+    m_window->hide();
+    m_app.shutdown();
+}
+
+} // namespace Drawbridge

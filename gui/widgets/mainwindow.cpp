@@ -1,0 +1,117 @@
+// SPDX-License-Identifier: MIT
+#include "mainwindow.h"
+
+#include <QAction>
+#include <QCloseEvent>
+#include <QIcon>
+#include <QLabel>
+#include <QStatusBar>
+#include <QTabWidget>
+#include <QTimer>
+
+#include "accountswidget.h"
+#include "app/application.h"
+#include "gui/models/apikeytablemodel.h"
+#include "gui/models/requestlogmodel.h"
+#include "keyswidget.h"
+#include "limitswidget.h"
+#include "logwidget.h"
+#include "server/core/accountpool.h"
+#include "server/gateway/gatewayserver.h"
+#include "server/gateway/keyservice.h"
+#include "settingswidget.h"
+#include "usagewidget.h"
+
+namespace Drawbridge {
+
+MainWindow::MainWindow(Application &app, Prompter &prompter, QWidget *parent)
+    : QMainWindow(parent)
+    , m_app(app)
+    , m_requestLog(new RequestLogModel(1000, this))
+    , m_tabs(new QTabWidget(this))
+    , m_keys(new KeysWidget(app.keys(), app.settings().limits.defaultRpm, app.gateway().baseUrl(), prompter,
+                            this))
+    , m_accounts(new AccountsWidget(app.accounts(), app.settings().kiro.slotsPerAccount, prompter, this))
+    , m_usage(new UsageWidget(app.usage(), prompter, {}, this))
+    , m_limits(new LimitsWidget(app.keys(), app.limiter(), app.settings().limits.defaultRpm, this))
+    , m_log(new LogWidget(*m_requestLog, this))
+    , m_settings(new SettingsWidget(app, this))
+    , m_status(new QLabel(this))
+{
+    setWindowTitle(tr("Drawbridge"));
+    setWindowIcon(QIcon(QStringLiteral(":/icons/app/drawbridge.svg")));
+    resize(960, 600);
+    m_tabs->addTab(m_keys, tr("&Keys"));
+    m_tabs->addTab(m_accounts, tr("&Accounts"));
+    m_tabs->addTab(m_usage, tr("&Usage"));
+    m_tabs->addTab(m_limits, tr("&Limits"));
+    m_tabs->addTab(m_log, tr("L&og"));
+    m_tabs->addTab(m_settings, tr("&Settings"));
+    m_tabs->setAccessibleName(tr("Drawbridge sections"));
+    m_tabs->setDocumentMode(true);
+    setCentralWidget(m_tabs);
+    statusBar()->addWidget(m_status, 1);
+    m_status->setAccessibleName(tr("Gateway status"));
+
+    for (int i = 0; i < m_tabs->count(); ++i) {
+        auto *go = new QAction(this);
+        go->setShortcut(QKeySequence(Qt::CTRL | Qt::Key(Qt::Key_1 + i)));
+        connect(go, &QAction::triggered, this, [this, i] { m_tabs->setCurrentIndex(i); });
+        addAction(go);
+    }
+    auto *closeAction = new QAction(this);
+    closeAction->setShortcut(QKeySequence::Close);
+    connect(closeAction, &QAction::triggered, this, &QWidget::close);
+    addAction(closeAction);
+    auto *quitAction = new QAction(this);
+    quitAction->setShortcut(QKeySequence::Quit);
+    connect(quitAction, &QAction::triggered, this, &MainWindow::quitRequested);
+    addAction(quitAction);
+
+    GatewayServer &gateway = app.gateway();
+    connect(&gateway, &GatewayServer::requestFinished, m_requestLog, &RequestLogModel::append);
+    connect(&gateway, &GatewayServer::requestFinished, m_keys->model(),
+            [model = m_keys->model()](const RequestRecord &r) {
+                if (!r.keyId.isEmpty())
+                    model->refreshKey(r.keyId);
+            });
+    connect(&gateway, &GatewayServer::drainingChanged, this, &MainWindow::updateStatus);
+    connect(&app.pool(), &AccountPool::statusChanged, this, &MainWindow::updateStatus);
+    auto *timer = new QTimer(this);
+    connect(timer, &QTimer::timeout, this, &MainWindow::updateStatus);
+    timer->start(2000);
+    updateStatus();
+}
+
+void MainWindow::bringToFront()
+{
+    if (isMinimized())
+        setWindowState(windowState() & ~Qt::WindowMinimized);
+    show();
+    raise();
+    activateWindow();
+}
+
+void MainWindow::closeEvent(QCloseEvent *event)
+{
+    hide();
+    event->ignore();
+    Q_EMIT closed();
+}
+
+void MainWindow::updateStatus()
+{
+    const GatewayServer &gateway = m_app.gateway();
+    const PoolStatus pool = m_app.pool().status();
+    QString state = gateway.isDraining() ? tr("draining") : tr("listening");
+    m_status->setText(tr("%1 on %2 · %3 of %4 accounts usable · %5/%6 slots free · %7 in flight · %8 queued")
+                          .arg(state, gateway.baseUrl())
+                          .arg(pool.usableAccounts)
+                          .arg(pool.enabledAccounts)
+                          .arg(pool.availableSlots)
+                          .arg(pool.totalSlots)
+                          .arg(gateway.inFlight())
+                          .arg(pool.queued));
+}
+
+} // namespace Drawbridge

@@ -1,0 +1,68 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include <QMainWindow>
+
+class QLabel;
+class QTabWidget;
+
+namespace Drawbridge {
+
+class AccountsWidget;
+class Application;
+class KeysWidget;
+class LimitsWidget;
+class LogWidget;
+class Prompter;
+class RequestLogModel;
+class SettingsWidget;
+class UsageWidget;
+
+/** The main window: one tab per area (keys, accounts, usage, limits, log, settings). Closing it only hides
+ * it. */
+class MainWindow final : public QMainWindow
+{
+    Q_OBJECT
+    Q_DISABLE_COPY_MOVE(MainWindow)
+
+public:
+    enum Tab { KeysTab, AccountsTab, UsageTab, LimitsTab, LogTab, SettingsTab };
+
+    MainWindow(Application &app, Prompter &prompter, QWidget *parent = nullptr);
+
+    QTabWidget *tabs() const { return m_tabs; }
+    KeysWidget *keysWidget() const { return m_keys; }
+    AccountsWidget *accountsWidget() const { return m_accounts; }
+    UsageWidget *usageWidget() const { return m_usage; }
+    LimitsWidget *limitsWidget() const { return m_limits; }
+    LogWidget *logWidget() const { return m_log; }
+    SettingsWidget *settingsWidget() const { return m_settings; }
+    RequestLogModel *requestLog() const { return m_requestLog; }
+
+    /** Shows, un-minimizes and raises the window. */
+    void bringToFront();
+
+Q_SIGNALS:
+    /** The user closed the window (it is hidden, not destroyed). */
+    void closed();
+    void quitRequested();
+
+protected:
+    void closeEvent(QCloseEvent *event) override;
+
+private:
+    void updateStatus();
+
+    Application &m_app;
+    RequestLogModel *m_requestLog;
+    QTabWidget *m_tabs;
+    KeysWidget *m_keys;
+    AccountsWidget *m_accounts;
+    UsageWidget *m_usage;
+    LimitsWidget *m_limits;
+    LogWidget *m_log;
+    SettingsWidget *m_settings;
+    QLabel *m_status;
+};
+
+} // namespace Drawbridge

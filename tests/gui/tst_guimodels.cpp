@@ -1,0 +1,190 @@
+// SPDX-License-Identifier: MIT
+#include <QAbstractItemModelTester>
+#include <QFile>
+#include <QGuiApplication>
+#include <QTest>
+
+#include "gui/models/apikeytablemodel.h"
+#include "gui/models/keylimitstablemodel.h"
+#include "gui/models/requestlogmodel.h"
+#include "gui/models/traystate.h"
+#include "gui/models/usageseriesmodel.h"
+#include "guiapplication.h"
+#include "server/core/ratelimiter.h"
+#include "server/gateway/keyservice.h"
+#include "tests/support/fakeclock.h"
+
+using namespace Drawbridge;
+using namespace Drawbridge::Test;
+
+class TestGuiModels : public QObject
+{
+    Q_OBJECT
+
+private Q_SLOTS:
+    void apiKeyModelFollowsKeyService()
+    {
+        auto app = startEphemeralApplication();
+        QVERIFY(app);
+        KeyService &keys = app->keys();
+        ApiKeyTableModel model(keys, 60);
+        QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+        QCOMPARE(model.rowCount(), 0);
+
+        KeyService::NewKey a;
+        a.name = QStringLiteral("alpha");
+        const auto created = keys.create(a);
+        QVERIFY(created.ok());
+        KeyService::NewKey b;
+        b.name = QStringLiteral("beta");
+        b.rateLimitRpm = 5;
+        b.models = { QStringLiteral("claude-sonnet-4.5") };
+        QVERIFY(keys.create(b).ok());
+        QCOMPARE(model.rowCount(), 2);
+
+        const int row = model.rowOf(created->record.id);
+        QVERIFY(row >= 0);
+        QCOMPARE(model.index(row, ApiKeyTableModel::Name).data().toString(), QStringLiteral("alpha"));
+        QCOMPARE(model.index(row, ApiKeyTableModel::Rpm).data().toString(), QStringLiteral("60 (default)"));
+        QCOMPARE(model.index(row, ApiKeyTableModel::Models).data().toString(), QStringLiteral("all"));
+        QCOMPARE(model.index(row, ApiKeyTableModel::State).data().toString(), QStringLiteral("active"));
+        const int other = model.rowOf(model.keyId(1 - row));
+        QCOMPARE(model.index(other, ApiKeyTableModel::Rpm).data().toString(), QStringLiteral("5"));
+        QCOMPARE(model.index(other, ApiKeyTableModel::Models).data().toString(),
+                 QStringLiteral("claude-sonnet-4.5"));
+
+        KeyService::Patch patch;
+        patch.name = QStringLiteral("alpha2");
+        QVERIFY(keys.update(created->record.id, patch).ok());
+        QCOMPARE(model.index(row, ApiKeyTableModel::Name).data().toString(), QStringLiteral("alpha2"));
+
+        QVERIFY(keys.revoke(created->record.id).ok());
+        QCOMPARE(model.index(row, ApiKeyTableModel::State).data().toString(), QStringLiteral("revoked"));
+        QVERIFY(model.index(row, 0).data(ApiKeyTableModel::RevokedRole).toBool());
+        model.reload();
+        QCOMPARE(model.rowCount(), 2);
+    }
+
+    void keyLimitsModelEditsAndPeeks()
+    {
+        auto app = startEphemeralApplication();
+        QVERIFY(app);
+        FakeClock clock;
+        RateLimiter limiter(clock);
+        KeyLimitsTableModel model(app->keys(), limiter, 60, [&clock] { return clock.nowMs(); });
+        QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+        KeyService::NewKey k;
+        k.name = QStringLiteral("limited");
+        const auto created = app->keys().create(k);
+        QVERIFY(created.ok());
+        QCOMPARE(model.rowCount(), 1);
+        QVERIFY(model.flags(model.index(0, KeyLimitsTableModel::Rpm)) & Qt::ItemIsEditable);
+        QVERIFY(!(model.flags(model.index(0, KeyLimitsTableModel::Used)) & Qt::ItemIsEditable));
+
+        QVERIFY(model.setData(model.index(0, KeyLimitsTableModel::Rpm), 3));
+        QCOMPARE(app->keys().find(created->record.id)->rateLimitRpm, std::optional<int>(3));
+        QCOMPARE(model.index(0, KeyLimitsTableModel::Rpm).data().toString(), QStringLiteral("3"));
+        QVERIFY(!model.setData(model.index(0, KeyLimitsTableModel::Rpm), -1));
+
+        QVERIFY(limiter.acquire(created->record.id, 3).admitted);
+        QVERIFY(limiter.acquire(created->record.id, 3).admitted);
+        model.refreshWindows();
+        QCOMPARE(model.index(0, KeyLimitsTableModel::Used).data().toString(), QStringLiteral("2 / 3"));
+        QCOMPARE(model.index(0, KeyLimitsTableModel::Remaining).data().toInt(), 1);
+        QVERIFY(limiter.acquire(created->record.id, 3).admitted);
+        QCOMPARE(model.index(0, KeyLimitsTableModel::Reset).data().toString(), QStringLiteral("in 60 s"));
+
+        QVERIFY(model.setData(model.index(0, KeyLimitsTableModel::Rpm), 0));
+        QCOMPARE(app->keys().find(created->record.id)->rateLimitRpm, std::nullopt);
+        QCOMPARE(model.index(0, KeyLimitsTableModel::Rpm).data().toString(), QStringLiteral("60 (default)"));
+
+        QVERIFY(app->keys().revoke(created->record.id).ok());
+        QCOMPARE(model.rowCount(), 0);
+    }
+
+    void requestLogIsABoundedRing()
+    {
+        RequestLogModel model(3);
+        QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+        for (int i = 0; i < 5; ++i) {
+            RequestRecord r;
+            r.keyId = QStringLiteral("key%1").arg(i);
+            r.status = i % 2 ? QStringLiteral("error") : QStringLiteral("success");
+            r.httpStatus = i % 2 ? 502 : 200;
+            r.latencyMs = 10 * i;
+            model.append(r);
+        }
+        QCOMPARE(model.rowCount(), 3);
+        QCOMPARE(model.index(0, RequestLogModel::Key).data().toString(), QStringLiteral("key4"));
+        QCOMPARE(model.index(2, RequestLogModel::Key).data().toString(), QStringLiteral("key2"));
+        QCOMPARE(model.index(1, RequestLogModel::Status).data(RequestLogModel::StatusRole).toString(),
+                 QStringLiteral("error"));
+        QCOMPARE(model.index(0, RequestLogModel::Latency).data().toString(), QStringLiteral("40 ms"));
+        model.clear();
+        QCOMPARE(model.rowCount(), 0);
+    }
+
+    void usageSeriesMergesBucketsAndExportsCsv()
+    {
+        UsageSeriesModel model;
+        QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+        const qint64 h = 1'780'000'000'000 / usageHourMs * usageHourMs;
+        std::vector<UsageSeriesPoint> points;
+        points.push_back({ h, QStringLiteral("a"), UsageTotals { 2, 1, 100, 50, 0.5 } });
+        points.push_back({ h, QStringLiteral("b"), UsageTotals { 3, 0, 10, 5, 0.25 } });
+        points.push_back({ h + usageHourMs, QString(), UsageTotals { 1, 0, 1, 1, 0.125 } });
+        model.setPoints(points, UsageBucket::Hour);
+        QCOMPARE(model.rowCount(), 2);
+        QCOMPARE(model.index(0, UsageSeriesModel::Requests).data().toLongLong(), 5);
+        QCOMPARE(model.index(0, UsageSeriesModel::Credits).data(UsageSeriesModel::ValueRole).toDouble(),
+                 0.75);
+        QCOMPARE(model.totals().requests, 6);
+        const QStringList lines = model.toCsv().split(QStringLiteral("\r\n"), Qt::SkipEmptyParts);
+        QCOMPARE(lines.size(), 3);
+        QCOMPARE(lines[0],
+                 QStringLiteral("bucket_start_utc,requests,errors,prompt_tokens,completion_tokens,credits"));
+        QCOMPARE(lines[1], QStringLiteral("2026-05-28T20:00:00Z,5,1,110,55,0.7500"));
+        model.setPoints({}, UsageBucket::Day);
+        QCOMPARE(model.rowCount(), 0);
+    }
+
+    void trayStates()
+    {
+        TrayInputs in;
+        in.pool.enabledAccounts = 1;
+        in.pool.usableAccounts = 1;
+        in.pool.totalSlots = 3;
+        in.pool.availableSlots = 3;
+        in.accountStatuses = { AccountStatus::Active };
+        QCOMPARE(trayStateFor(in), TrayState::Idle);
+        in.inFlight = 1;
+        QCOMPARE(trayStateFor(in), TrayState::Serving);
+        in.inFlight = 0;
+        in.pool.usableAccounts = 0;
+        in.accountStatuses = { AccountStatus::CoolingDown };
+        QCOMPARE(trayStateFor(in), TrayState::Limited);
+        in.accountStatuses = { AccountStatus::NeedsLogin };
+        QCOMPARE(trayStateFor(in), TrayState::Error);
+        in.pool.usableAccounts = 1;
+        in.keychainAvailable = false;
+        QCOMPARE(trayStateFor(in), TrayState::Error);
+        in.draining = true;
+        QCOMPARE(trayStateFor(in), TrayState::Draining);
+        in.stopped = true;
+        QCOMPARE(trayStateFor(in), TrayState::Stopped);
+        TrayInputs none;
+        QCOMPARE(trayStateFor(none), TrayState::Error);
+    }
+
+    void iconsAreEmbedded()
+    {
+        QVERIFY(QFile::exists(QStringLiteral(":/icons/app/drawbridge.svg")));
+        for (TrayState s : { TrayState::Idle, TrayState::Serving, TrayState::Limited, TrayState::Error,
+                             TrayState::Draining, TrayState::Stopped })
+            QVERIFY2(QFile::exists(trayIconPath(s)), qPrintable(trayIconPath(s)));
+        QVERIFY(QFile::exists(QStringLiteral(":/i18n/drawbridge_de.qm")));
+    }
+};
+
+QTEST_MAIN(TestGuiModels)
+#include "tst_guimodels.moc"
