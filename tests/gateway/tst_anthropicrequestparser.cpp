@@ -1,0 +1,226 @@
+// SPDX-License-Identifier: MIT
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QTest>
+
+#include "anthropicfixtures.h"
+#include "anthropicparsercases.h"
+#include "server/gateway/anthropicrequestparser.h"
+
+using namespace Drawbridge;
+using namespace Drawbridge::Test;
+
+namespace {
+
+ChatRequest parseOk(const QByteArray &body,
+                    AnthropicRequestParser::Mode mode = AnthropicRequestParser::Mode::Messages)
+{
+    auto parsed = AnthropicRequestParser::parse(body, mode);
+    if (const ApiError *e = std::get_if<ApiError>(&parsed))
+        qWarning("unexpected error: %s", qPrintable(e->message));
+    return std::get<ChatRequest>(parsed);
+}
+
+} // namespace
+
+class TstAnthropicRequestParser : public QObject
+{
+    Q_OBJECT
+
+private Q_SLOTS:
+    void rejects_data();
+    void rejects();
+    void minimal();
+    void optionalFieldsAccepted();
+    void thinking_data();
+    void thinking();
+    void toolChoice_data();
+    void toolChoice();
+    void multiTurnToolConversation();
+    void imageAndTextInOneMessage();
+    void onlyToolResultsAddNoUserMessage();
+    void emptySystemAddsNoMessage();
+    void countTokensNeedsNoMaxTokens();
+};
+
+void TstAnthropicRequestParser::rejects_data()
+{
+    QTest::addColumn<QByteArray>("body");
+    QTest::addColumn<QString>("param");
+    QTest::addColumn<QString>("message");
+    for (const auto &c : AnthropicParserCases::invalidCases)
+        QTest::newRow(c.name) << QByteArray(c.body) << QString::fromUtf8(c.param) << QString::fromUtf8(c.message);
+}
+
+void TstAnthropicRequestParser::rejects()
+{
+    QFETCH(QByteArray, body);
+    QFETCH(QString, param);
+    QFETCH(QString, message);
+    const auto parsed = AnthropicRequestParser::parse(body);
+    QVERIFY(std::holds_alternative<ApiError>(parsed));
+    const ApiError &e = std::get<ApiError>(parsed);
+    QCOMPARE(e.param, param);
+    QVERIFY2(e.message.contains(message), qPrintable(e.message));
+    if (param.isEmpty()) {
+        QCOMPARE(e.kind, ApiErrorKind::InvalidJson);
+    } else {
+        QCOMPARE(e.kind, ApiErrorKind::InvalidRequest);
+        QVERIFY2(e.message.startsWith(param + QLatin1String(": ")), qPrintable(e.message));
+    }
+    // The Anthropic shape and status of the same error.
+    const QJsonObject o = QJsonDocument::fromJson(anthropicErrorBody(e)).object();
+    QCOMPARE(o.value(QLatin1String("type")).toString(), QStringLiteral("error"));
+    const QJsonObject err = o.value(QLatin1String("error")).toObject();
+    QCOMPARE(err.value(QLatin1String("type")).toString(), QStringLiteral("invalid_request_error"));
+    QCOMPARE(err.value(QLatin1String("message")).toString(), e.message);
+    QCOMPARE(anthropicErrorInfo(e.kind).status, 400);
+}
+
+void TstAnthropicRequestParser::minimal()
+{
+    const ChatRequest r = parseOk(AnthropicFixtures::simpleMessage);
+    QCOMPARE(r.requestedModel, QStringLiteral("claude-sonnet-4-5-20250929"));
+    QVERIFY(r.upstreamModel.isEmpty());
+    QCOMPARE(r.maxTokens, std::optional<int>(256));
+    QCOMPARE(r.messages.size(), size_t(1));
+    QCOMPARE(r.messages[0].role, Role::User);
+    QCOMPARE(r.messages[0].text, QStringLiteral("hi"));
+    QVERIFY(!r.stream);
+    QVERIFY(!r.thinking);
+    QVERIFY(r.tools.empty());
+    QCOMPARE(r.toolChoice, ToolChoice::Auto);
+    QVERIFY(!r.temperature);
+    QVERIFY(r.stop.isEmpty());
+}
+
+void TstAnthropicRequestParser::optionalFieldsAccepted()
+{
+    const ChatRequest r = parseOk(AnthropicParserCases::optionalFields);
+    QCOMPARE(r.temperature, std::optional<double>(0.2));
+    QCOMPARE(r.topP, std::optional<double>(0.9));
+    QCOMPARE(r.stop, QStringList({QStringLiteral("END"), QStringLiteral("STOP")}));
+    QVERIFY(r.stream);
+    QCOMPARE(r.maxTokens, std::optional<int>(5));
+}
+
+void TstAnthropicRequestParser::thinking_data()
+{
+    QTest::addColumn<QByteArray>("body");
+    QTest::addColumn<bool>("thinking");
+    QTest::addColumn<int>("budget");
+    for (const auto &c : AnthropicParserCases::thinkingCases)
+        QTest::newRow(c.name) << QByteArray(c.body) << c.thinking << c.budget;
+}
+
+void TstAnthropicRequestParser::thinking()
+{
+    QFETCH(QByteArray, body);
+    QFETCH(bool, thinking);
+    QFETCH(int, budget);
+    const auto parsed = AnthropicRequestParser::parse(body);
+    QVERIFY(std::holds_alternative<ChatRequest>(parsed)); // never a 400
+    QCOMPARE(std::get<ChatRequest>(parsed).thinking, thinking);
+    QCOMPARE(std::get<ChatRequest>(parsed).thinkingBudgetTokens, budget);
+}
+
+void TstAnthropicRequestParser::toolChoice_data()
+{
+    QTest::addColumn<QByteArray>("body");
+    QTest::addColumn<int>("expected");
+    QTest::addColumn<QString>("toolName");
+    for (const auto &c : AnthropicParserCases::toolChoiceCases) {
+        QByteArray body(AnthropicParserCases::toolChoicePrefix);
+        if (*c.choice)
+            body += QByteArray(",\"tool_choice\":") + c.choice;
+        body += '}';
+        QTest::newRow(c.name) << body << c.expected << QString::fromUtf8(c.toolName);
+    }
+}
+
+void TstAnthropicRequestParser::toolChoice()
+{
+    QFETCH(QByteArray, body);
+    QFETCH(int, expected);
+    QFETCH(QString, toolName);
+    const ChatRequest r = parseOk(body);
+    QCOMPARE(int(r.toolChoice), expected);
+    QCOMPARE(r.toolChoiceName, toolName);
+    QCOMPARE(r.tools.size(), size_t(1));
+    QCOMPARE(r.tools[0].parameters.value(QLatin1String("type")).toString(), QStringLiteral("object"));
+}
+
+void TstAnthropicRequestParser::multiTurnToolConversation()
+{
+    const ChatRequest r = parseOk(AnthropicFixtures::multiTurnToolRequest);
+    QVERIFY(r.stream);
+    QCOMPARE(r.maxTokens, std::optional<int>(8192));
+    QCOMPARE(r.messages.size(), size_t(6));
+    QCOMPARE(r.messages[0].role, Role::System);
+    QCOMPARE(r.messages[0].text, QStringLiteral("You are a coding agent.\nBe brief."));
+    QCOMPARE(r.messages[1].role, Role::User);
+    QCOMPARE(r.messages[1].text, QStringLiteral("Read a.txt and run ls"));
+    const ChatMessage &a = r.messages[2];
+    QCOMPARE(a.role, Role::Assistant);
+    QCOMPARE(a.text, QStringLiteral("Sure.")); // the thinking block is dropped
+    QCOMPARE(a.toolCalls.size(), size_t(2));
+    QCOMPARE(a.toolCalls[0].id, QStringLiteral("toolu_01"));
+    QCOMPARE(a.toolCalls[0].name, QStringLiteral("read_file"));
+    QCOMPARE(a.toolCalls[0].arguments, QStringLiteral("{\"path\":\"a.txt\"}"));
+    QCOMPARE(a.toolCalls[1].arguments, QStringLiteral("{\"cmd\":\"ls\"}"));
+    QCOMPARE(r.messages[3].role, Role::Tool);
+    QCOMPARE(r.messages[3].toolCallId, QStringLiteral("toolu_01"));
+    QCOMPARE(r.messages[3].text, QStringLiteral("alpha"));
+    QVERIFY(!r.messages[3].toolError);
+    QCOMPARE(r.messages[4].role, Role::Tool);
+    QCOMPARE(r.messages[4].toolCallId, QStringLiteral("toolu_02"));
+    QCOMPARE(r.messages[4].text, QStringLiteral("ls: denied\nexit 2"));
+    QVERIFY(r.messages[4].toolError);
+    QCOMPARE(r.messages[5].role, Role::User);
+    QCOMPARE(r.messages[5].text, QStringLiteral("Now summarize."));
+    QCOMPARE(r.tools.size(), size_t(2));
+    QCOMPARE(r.tools[1].name, QStringLiteral("run"));
+    QCOMPARE(r.tools[1].description, QStringLiteral("Runs a command"));
+    QVERIFY(r.tools[1].parameters.value(QLatin1String("properties")).toObject().contains(QLatin1String("cmd")));
+}
+
+void TstAnthropicRequestParser::imageAndTextInOneMessage()
+{
+    const ChatRequest r = parseOk(AnthropicParserCases::userImageAndText);
+    QCOMPARE(r.messages.size(), size_t(1));
+    QCOMPARE(r.messages[0].text, QStringLiteral("what is this?"));
+    QCOMPARE(r.messages[0].images.size(), size_t(1));
+    QCOMPARE(r.messages[0].images[0].mediaType, QStringLiteral("image/webp"));
+    QCOMPARE(r.messages[0].images[0].base64Data, QByteArray("aGVsbG8="));
+}
+
+void TstAnthropicRequestParser::onlyToolResultsAddNoUserMessage()
+{
+    const ChatRequest r = parseOk(AnthropicParserCases::onlyToolResults);
+    QCOMPARE(r.messages.size(), size_t(3));
+    QCOMPARE(r.messages[1].toolCalls[0].arguments, QStringLiteral("{}"));
+    QCOMPARE(r.messages[2].role, Role::Tool);
+    QCOMPARE(r.messages[2].toolCallId, QStringLiteral("t1"));
+    QVERIFY(r.messages[2].text.isEmpty());
+}
+
+void TstAnthropicRequestParser::emptySystemAddsNoMessage()
+{
+    const ChatRequest r = parseOk(AnthropicParserCases::emptySystem);
+    QCOMPARE(r.messages.size(), size_t(1));
+    QCOMPARE(r.messages[0].role, Role::User);
+}
+
+void TstAnthropicRequestParser::countTokensNeedsNoMaxTokens()
+{
+    const QByteArray body(AnthropicParserCases::countTokensBody);
+    const auto messages = AnthropicRequestParser::parse(body, AnthropicRequestParser::Mode::Messages);
+    QVERIFY(std::holds_alternative<ApiError>(messages));
+    QCOMPARE(std::get<ApiError>(messages).param, QStringLiteral("max_tokens"));
+    const ChatRequest r = parseOk(body, AnthropicRequestParser::Mode::CountTokens);
+    QVERIFY(!r.maxTokens);
+    QCOMPARE(r.messages.size(), size_t(1));
+}
+
+QTEST_GUILESS_MAIN(TstAnthropicRequestParser)
+#include "tst_anthropicrequestparser.moc"
