@@ -17,6 +17,11 @@
 
 #include "tests/fakekiro/kirorequestvalidator.h"
 
+#ifdef Q_OS_UNIX
+#include <sys/socket.h>
+#include <cerrno>
+#endif
+
 namespace Drawbridge::Test {
 
 using namespace Qt::StringLiterals;
@@ -87,6 +92,10 @@ FakeKiroUpstream::FakeKiroUpstream(QObject *parent)
                     [this](const QHttpServerRequest &request, QHttpServerResponder &&responder) {
                         handleIdcRefresh(request, std::move(responder));
                     });
+    m_server->route(u"/__stats"_s, Method::Get, [this](const QHttpServerRequest &, QHttpServerResponder &&responder) {
+        responder.write(toJson(stats()), { { "content-type", "application/json" } },
+                        QHttpServerResponder::StatusCode::Ok);
+    });
 }
 
 FakeKiroUpstream::~FakeKiroUpstream() = default;
@@ -209,6 +218,40 @@ int FakeKiroUpstream::refreshCount(const QString &account) const
     return n;
 }
 
+QJsonObject FakeKiroUpstream::stats() const
+{
+    QJsonObject requests;
+    QJsonObject statuses;
+    for (const auto &r : m_records) {
+        requests[r.path] = requests.value(r.path).toInt() + 1;
+        const QString key = u"%1 %2"_s.arg(r.path).arg(r.status);
+        statuses[key] = statuses.value(key).toInt() + 1;
+    }
+    QJsonObject inFlight;
+    for (auto it = m_inFlight.cbegin(); it != m_inFlight.cend(); ++it)
+        inFlight[it.key()] = it.value();
+    QJsonObject maxInFlight;
+    for (auto it = m_maxInFlight.cbegin(); it != m_maxInFlight.cend(); ++it)
+        maxInFlight[it.key()] = it.value();
+    QJsonObject credits;
+    for (auto it = m_creditsByKey.cbegin(); it != m_creditsByKey.cend(); ++it)
+        credits[it.key()] = it.value();
+    QJsonObject refreshes;
+    for (auto it = m_refreshes.cbegin(); it != m_refreshes.cend(); ++it)
+        refreshes[it.key()] = it.value();
+    return QJsonObject {
+        { u"requests"_s, requests },
+        { u"statuses"_s, statuses },
+        { u"in_flight"_s, m_totalInFlight },
+        { u"max_in_flight"_s, m_totalMaxInFlight },
+        { u"in_flight_by_account"_s, inFlight },
+        { u"max_in_flight_by_account"_s, maxInFlight },
+        { u"total_credits"_s, m_totalCredits },
+        { u"credits_by_account"_s, credits },
+        { u"refreshes"_s, refreshes },
+    };
+}
+
 FakeKiroUpstream::RecordedRequest &FakeKiroUpstream::record(const QHttpServerRequest &request,
                                                             const QString &path)
 {
@@ -319,7 +362,10 @@ void FakeKiroUpstream::handleChat(const QHttpServerRequest &request, QHttpServer
     }
 
     const QString key = rec.account.isEmpty() ? rec.bearer : rec.account;
-    FakeKiroResponse response = takeResponse(rec.account);
+    std::optional<FakeKiroResponse> hooked;
+    if (m_responseHook)
+        hooked = m_responseHook(rec);
+    FakeKiroResponse response = hooked ? std::move(*hooked) : takeResponse(rec.account);
     if (response.status != 200) {
         rec.rejection = u"scripted HTTP %1"_s.arg(response.status);
         sendError(responder, rec, response.status, response.errorBody, response.errorType);
@@ -332,6 +378,16 @@ void FakeKiroUpstream::handleChat(const QHttpServerRequest &request, QHttpServer
     stream->key = key;
     stream->rng.seed(stream->response.splitSeed);
 
+    reapClosedStreams(key);
+    auto &live = m_liveStreams[key];
+    live.push_back(stream);
+    if (stream->socket) {
+        std::weak_ptr<Stream> weak = stream;
+        connect(stream->socket, &QAbstractSocket::disconnected, this, [this, weak] {
+            if (auto s = weak.lock())
+                endStream(*s);
+        });
+    }
     m_inFlight[key] += 1;
     m_maxInFlight[key] = qMax(m_maxInFlight.value(key), m_inFlight.value(key));
     ++m_totalInFlight;
@@ -433,6 +489,34 @@ void FakeKiroUpstream::endStream(Stream &stream)
     m_inFlight[stream.key] -= 1;
     --m_totalInFlight;
     Q_EMIT streamFinished(stream.key);
+}
+
+void FakeKiroUpstream::reapClosedStreams(const QString &key)
+{
+    auto it = m_liveStreams.find(key);
+    if (it == m_liveStreams.end())
+        return;
+    std::vector<std::weak_ptr<Stream>> kept;
+    for (const auto &weak : *it) {
+        const auto s = weak.lock();
+        if (!s || s->ended)
+            continue;
+        bool closed = !s->socket || s->socket->state() != QAbstractSocket::ConnectedState;
+#ifdef Q_OS_UNIX
+        if (!closed) {
+            // The peer's FIN or RST may be waiting in the kernel before Qt has read it: peek without blocking.
+            char byte = 0;
+            const auto fd = int(s->socket->socketDescriptor());
+            const auto n = fd >= 0 ? ::recv(fd, &byte, 1, MSG_PEEK | MSG_DONTWAIT) : -1;
+            closed = n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR);
+        }
+#endif
+        if (closed)
+            endStream(*s);
+        else
+            kept.push_back(weak);
+    }
+    *it = std::move(kept);
 }
 
 void FakeKiroUpstream::handleUsageLimits(const QHttpServerRequest &request, QHttpServerResponder &&responder)

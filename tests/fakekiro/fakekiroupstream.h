@@ -12,13 +12,16 @@
 #include <QUrl>
 
 #include <deque>
+#include <functional>
 #include <memory>
+#include <optional>
 #include <utility>
 
 #include "server/core/clock.h"
 #include "tests/fakekiro/fakekiroresponse.h"
 
 class QHttpServer;
+class QJsonObject;
 class QHttpServerRequest;
 class QHttpServerResponder;
 
@@ -82,6 +85,13 @@ public:
     void setDefaultResponse(FakeKiroResponse response);
     int pendingResponses() const;
     void setValidateRequests(bool validate) { m_validate = validate; }
+    /**
+     * Consulted for every chat request that passed auth and validation, before the scripted queues: an answer
+     * overrides them, std::nullopt falls through to the queues and the default (used by fake-kiro-upstream's
+     * --tool and --fail-rate options).
+     */
+    using ResponseHook = std::function<std::optional<FakeKiroResponse>(const RecordedRequest &)>;
+    void setResponseHook(ResponseHook hook) { m_responseHook = std::move(hook); }
     /** Model ids the fake accepts; others get 400 INVALID_MODEL_ID. Empty = accept any. */
     void setKnownModels(const QStringList &models) { m_knownModels = models; }
 
@@ -114,6 +124,11 @@ public:
     double totalCredits() const { return m_totalCredits; }
     double creditsFor(const QString &account) const { return m_creditsByKey.value(account); }
     int refreshCount(const QString &account = {}) const;
+    /**
+     * Counters as JSON, also served (unrecorded) at GET /__stats for end-to-end scripts: requests per path
+     * and status, in_flight / max_in_flight (total and per account), credits, refreshes.
+     */
+    QJsonObject stats() const;
 
 Q_SIGNALS:
     void requestReceived(const QString &path);
@@ -144,6 +159,9 @@ private:
     void pump(const std::shared_ptr<Stream> &stream);
     void writePiece(Stream &stream, const QByteArray &bytes);
     void endStream(Stream &stream);
+    /** Ends the counted streams of @p key whose client already closed the connection (even if Qt has not
+     * noticed yet), so a client that closes one stream and opens the next is not counted twice. */
+    void reapClosedStreams(const QString &key);
     qint64 nowMs() const;
 
     std::unique_ptr<QHttpServer> m_server;
@@ -157,6 +175,7 @@ private:
     int m_tokenCounter = 0;
     QStringList m_knownModels;
 
+    ResponseHook m_responseHook;
     std::deque<FakeKiroResponse> m_queue;
     QHash<QString, std::deque<FakeKiroResponse>> m_accountQueues;
     FakeKiroResponse m_default;
@@ -167,6 +186,7 @@ private:
     QSet<QString> m_revoked; ///< accounts whose refresh token was revoked
 
     QList<RecordedRequest> m_records;
+    QHash<QString, std::vector<std::weak_ptr<Stream>>> m_liveStreams;
     QHash<QString, int> m_inFlight;
     QHash<QString, int> m_maxInFlight;
     int m_totalInFlight = 0;

@@ -2,12 +2,48 @@
 // fake-kiro-upstream: the test fake as a standalone server, for manual runs and end-to-end scripts.
 #include <QCommandLineParser>
 #include <QCoreApplication>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QRandomGenerator>
 #include <QTextStream>
+
+#include <algorithm>
+#include <memory>
+#include <optional>
 
 #include "tests/fakekiro/fakekiroupstream.h"
 
 using namespace Drawbridge::Test;
 using namespace Qt::StringLiterals;
+
+namespace {
+
+QJsonObject userInputMessage(const QByteArray &body)
+{
+    return QJsonDocument::fromJson(body)
+        .object()
+        .value(u"conversationState"_s)
+        .toObject()
+        .value(u"currentMessage"_s)
+        .toObject()
+        .value(u"userInputMessage"_s)
+        .toObject();
+}
+
+/** True when the request declares a tool named @p name and does not already carry tool results. */
+bool wantsTool(const QByteArray &body, const QString &name)
+{
+    const QJsonObject context = userInputMessage(body).value(u"userInputMessageContext"_s).toObject();
+    if (!context.value(u"toolResults"_s).toArray().isEmpty())
+        return false;
+    const QJsonArray tools = context.value(u"tools"_s).toArray();
+    return std::any_of(tools.begin(), tools.end(), [&](const QJsonValue &tool) {
+        return tool.toObject().value(u"toolSpecification"_s).toObject().value(u"name"_s).toString() == name;
+    });
+}
+
+} // namespace
 
 int main(int argc, char **argv)
 {
@@ -28,7 +64,23 @@ int main(int argc, char **argv)
         u"name:token"_s);
     const QCommandLineOption noValidateOption(u"no-validate"_s, u"Do not reject malformed request bodies."_s);
     const QCommandLineOption delayOption(u"delay-ms"_s, u"Pause between streamed frames."_s, u"ms"_s, u"0"_s);
-    parser.addOptions({ portOption, textOption, accountOption, noValidateOption, delayOption });
+    const QCommandLineOption toolOption(
+        u"tool"_s,
+        u"Answer a chat request that declares tool NAME (and carries no tool results yet) with a call of it "
+        u"with the JSON arguments ARGS, streamed in a few fragments. Repeatable."_s,
+        u"name:args"_s);
+    const QCommandLineOption failRateOption(
+        u"fail-rate"_s,
+        u"Fail this fraction (0..1) of chat requests with one of --fail-kinds, chosen at random."_s,
+        u"p"_s, u"0"_s);
+    const QCommandLineOption failKindsOption(
+        u"fail-kinds"_s,
+        u"Comma-separated failures for --fail-rate: 429 (throttled), 500, 503, drop (connection dropped "
+        u"mid-stream)."_s,
+        u"kinds"_s, u"429,500,503,drop"_s);
+    const QCommandLineOption seedOption(u"seed"_s, u"Seed of --fail-rate's random choices."_s, u"n"_s, u"1"_s);
+    parser.addOptions({ portOption, textOption, accountOption, noValidateOption, delayOption, toolOption,
+                        failRateOption, failKindsOption, seedOption });
     parser.process(app);
 
     bool portOk = false;
@@ -64,6 +116,79 @@ int main(int argc, char **argv)
     }
     response.closing();
     upstream.setDefaultResponse(response);
+
+    std::vector<std::pair<QString, QString>> tools;
+    for (const QString &spec : parser.values(toolOption)) {
+        const QString name = spec.section(u':', 0, 0);
+        const QString args = spec.section(u':', 1);
+        if (name.isEmpty() || !QJsonDocument::fromJson(args.toUtf8()).isObject()) {
+            QTextStream(stderr) << "fake-kiro: --tool wants NAME:JSON_OBJECT, got " << spec << Qt::endl;
+            return 2;
+        }
+        tools.emplace_back(name, args);
+    }
+    bool rateOk = false;
+    const double failRate = parser.value(failRateOption).toDouble(&rateOk);
+    bool seedOk = false;
+    const quint32 seed = parser.value(seedOption).toUInt(&seedOk);
+    if (!rateOk || failRate < 0 || failRate > 1 || !seedOk) {
+        QTextStream(stderr) << "fake-kiro: --fail-rate wants 0..1 and --seed an unsigned integer" << Qt::endl;
+        return 2;
+    }
+    const QStringList failKinds = parser.value(failKindsOption).split(u',', Qt::SkipEmptyParts);
+    for (const QString &kind : failKinds) {
+        if (!QStringList { u"429"_s, u"500"_s, u"503"_s, u"drop"_s }.contains(kind)) {
+            QTextStream(stderr) << "fake-kiro: unknown --fail-kinds entry " << kind << Qt::endl;
+            return 2;
+        }
+    }
+    if (failRate > 0 && failKinds.isEmpty()) {
+        QTextStream(stderr) << "fake-kiro: --fail-rate needs at least one --fail-kinds entry" << Qt::endl;
+        return 2;
+    }
+    if (!tools.empty() || failRate > 0) {
+        auto rng = std::make_shared<QRandomGenerator>(seed);
+        int toolCalls = 0;
+        upstream.setResponseHook([tools, failRate, failKinds, rng, delayMs, response,
+                                  toolCalls](const FakeKiroUpstream::RecordedRequest &rec) mutable
+                                 -> std::optional<FakeKiroResponse> {
+            if (failRate > 0 && rng->generateDouble() < failRate) {
+                const QString &kind = failKinds.at(int(rng->bounded(quint32(failKinds.size()))));
+                if (kind == u"429"_s)
+                    return FakeKiroResponse::throttled();
+                if (kind == u"500"_s)
+                    return FakeKiroResponse::internalError();
+                if (kind == u"503"_s)
+                    return FakeKiroResponse::serviceUnavailable();
+                // drop: part of the answer, then the connection goes away.
+                FakeKiroResponse dropped;
+                for (const auto &step : response.steps) {
+                    if (step.kind == FakeKiroResponse::Step::Kind::Bytes && step.credits == 0)
+                        dropped.steps.push_back(step);
+                    if (dropped.steps.size() >= 2)
+                        break;
+                }
+                if (delayMs > 0)
+                    dropped.delay(delayMs);
+                return std::move(dropped.dropConnection());
+            }
+            for (const auto &[name, args] : tools) {
+                if (!wantsTool(rec.body, name))
+                    continue;
+                const QString id = u"tooluse_fake%1"_s.arg(++toolCalls);
+                const qsizetype third = qMax<qsizetype>(1, args.size() / 3);
+                QStringList fragments;
+                for (qsizetype i = 0; i < args.size(); i += third)
+                    fragments.append(args.mid(i, third));
+                FakeKiroResponse call;
+                call.toolUse(id, name, fragments);
+                call.contextUsage(1.0);
+                call.metering(0.01);
+                return call;
+            }
+            return std::nullopt;
+        });
+    }
 
     if (!upstream.listen(quint16(port))) {
         QTextStream(stderr) << "fake-kiro: cannot listen on 127.0.0.1:" << port << Qt::endl;
