@@ -1,0 +1,604 @@
+// SPDX-License-Identifier: MIT
+#include <QJsonArray>
+#include <QTest>
+
+#include "anthropicfixtures.h"
+#include "gatewayfixture.h"
+
+using namespace Drawbridge;
+using namespace Drawbridge::Test;
+
+namespace {
+
+using Headers = QList<QPair<QByteArray, QByteArray>>;
+using Script = ScriptedProvider::Script;
+
+/** Headers as Anthropic SDKs send them. */
+Headers anthropicHeaders(const QString &key)
+{
+    return {{"x-api-key", key.toUtf8()}, {"anthropic-version", "2023-06-01"}, {"Content-Type", "application/json"}};
+}
+
+Usage usage(int prompt, int completion)
+{
+    Usage u;
+    u.promptTokens = prompt;
+    u.completionTokens = completion;
+    return u;
+}
+
+Script scriptNamed(const QString &name)
+{
+    using SP = ScriptedProvider;
+    if (name == QLatin1String("text")) {
+        return {{0, SP::Start{}},          {0, SP::Text{QStringLiteral("Hello")}},
+                {5, SP::KeepAlive{}},      {5, SP::Text{QStringLiteral(" \"world\"\n")}},
+                {0, usage(12, 3)},         {0, FinishReason::Stop}};
+    }
+    if (name == QLatin1String("tools") || name == QLatin1String("tools-plain-stop")) {
+        return {{0, SP::Start{}},
+                {0, SP::Text{QStringLiteral("Checking.")}},
+                {5, SP::ToolStart{0, QStringLiteral("toolu_1"), QStringLiteral("get_weather")}},
+                {5, SP::ToolArgs{0, QStringLiteral("{\"city\":")}},
+                {5, SP::ToolArgs{0, QStringLiteral("\"Paris\"}")}},
+                {5, SP::ToolStart{1, QStringLiteral("toolu_2"), QStringLiteral("get_time")}},
+                {5, SP::ToolArgs{1, QStringLiteral("{}")}},
+                {0, usage(100, 20)},
+                {0, name == QLatin1String("tools") ? FinishReason::ToolCalls : FinishReason::Stop}};
+    }
+    if (name == QLatin1String("thinking")) {
+        return {{0, SP::Start{}},
+                {0, SP::Reasoning{QStringLiteral("Rayleigh")}},
+                {5, SP::Reasoning{QStringLiteral(" scattering")}},
+                {5, SP::Text{QStringLiteral("Because of Rayleigh scattering.")}},
+                {0, usage(30, 9)},
+                {0, FinishReason::Stop}};
+    }
+    if (name == QLatin1String("length"))
+        return {{0, SP::Start{}}, {0, SP::Text{QStringLiteral("abc")}}, {0, usage(5, 1)}, {0, FinishReason::Length}};
+    if (name == QLatin1String("error-after-text")) {
+        return {{0, SP::Start{}},
+                {0, SP::Text{QStringLiteral("partial")}},
+                {5, ProviderError{ProviderErrorKind::UpstreamError, QStringLiteral("connection reset"), 0}}};
+    }
+    if (name == QLatin1String("error-in-tool")) {
+        return {{0, SP::Start{}},
+                {0, SP::ToolStart{0, QStringLiteral("toolu_9"), QStringLiteral("run")}},
+                {5, SP::ToolArgs{0, QStringLiteral("{\"cmd\":\"l")}},
+                {5, ProviderError{ProviderErrorKind::PoolBusy, QStringLiteral("slots gone"), 2}}};
+    }
+    qFatal("unknown script");
+}
+
+/**
+ * One line per SSE event, e.g. "delta 1 json {\"city\":". Frames that are not exactly
+ * `event: <type>\ndata: <json>` or whose JSON type disagrees with the event name show up as MALFORMED.
+ */
+QStringList trace(const QByteArray &body)
+{
+    QStringList out;
+    const QList<QByteArray> frames = body.split('\n');
+    // Re-split on blank lines, keeping frames exact.
+    QList<QByteArray> events;
+    QByteArray current;
+    for (const QByteArray &line : frames) {
+        if (line.isEmpty()) {
+            if (!current.isEmpty())
+                events.append(current);
+            current.clear();
+        } else {
+            current += line + '\n';
+        }
+    }
+    if (!current.isEmpty())
+        out.append(QStringLiteral("MALFORMED unterminated"));
+    for (const QByteArray &e : events) {
+        const QList<QByteArray> lines = e.trimmed().split('\n');
+        if (lines.size() != 2 || !lines[0].startsWith("event: ") || !lines[1].startsWith("data: ")) {
+            out.append(QStringLiteral("MALFORMED ") + QString::fromUtf8(e));
+            continue;
+        }
+        const QString event = QString::fromUtf8(lines[0].mid(7));
+        const QJsonObject d = QJsonDocument::fromJson(lines[1].mid(6)).object();
+        if (d.value(QLatin1String("type")).toString() != event) {
+            out.append(QStringLiteral("MALFORMED type ") + event);
+            continue;
+        }
+        const QString index = QString::number(d.value(QLatin1String("index")).toInt(-1));
+        if (event == QLatin1String("message_start")) {
+            out.append(event + u' ' + d.value(QLatin1String("message")).toObject().value(QLatin1String("model")).toString());
+        } else if (event == QLatin1String("content_block_start")) {
+            const QJsonObject b = d.value(QLatin1String("content_block")).toObject();
+            QString line = QStringLiteral("start ") + index + u' ' + b.value(QLatin1String("type")).toString();
+            if (b.value(QLatin1String("type")).toString() == QLatin1String("tool_use"))
+                line += u' ' + b.value(QLatin1String("id")).toString() + u' ' + b.value(QLatin1String("name")).toString();
+            out.append(line);
+        } else if (event == QLatin1String("content_block_delta")) {
+            const QJsonObject delta = d.value(QLatin1String("delta")).toObject();
+            const QString type = delta.value(QLatin1String("type")).toString();
+            if (type == QLatin1String("text_delta"))
+                out.append(QStringLiteral("delta ") + index + QStringLiteral(" text ") + delta.value(QLatin1String("text")).toString());
+            else if (type == QLatin1String("thinking_delta"))
+                out.append(QStringLiteral("delta ") + index + QStringLiteral(" thinking ")
+                           + delta.value(QLatin1String("thinking")).toString());
+            else if (type == QLatin1String("input_json_delta"))
+                out.append(QStringLiteral("delta ") + index + QStringLiteral(" json ")
+                           + delta.value(QLatin1String("partial_json")).toString());
+            else
+                out.append(QStringLiteral("delta ") + index + u' ' + type);
+        } else if (event == QLatin1String("content_block_stop")) {
+            out.append(QStringLiteral("stop ") + index);
+        } else if (event == QLatin1String("message_delta")) {
+            out.append(event + u' ' + d.value(QLatin1String("delta")).toObject().value(QLatin1String("stop_reason")).toString()
+                       + QStringLiteral(" out=")
+                       + QString::number(d.value(QLatin1String("usage")).toObject().value(QLatin1String("output_tokens")).toInt(-1)));
+        } else if (event == QLatin1String("error")) {
+            const QJsonObject err = d.value(QLatin1String("error")).toObject();
+            out.append(QStringLiteral("error ") + err.value(QLatin1String("type")).toString() + u' '
+                       + err.value(QLatin1String("message")).toString());
+        } else {
+            out.append(event);
+        }
+    }
+    return out;
+}
+
+QJsonObject errorObject(const RawResponse &r)
+{
+    return GatewayFixture::json(r).value(QLatin1String("error")).toObject();
+}
+
+QByteArray messageBody(const QString &model)
+{
+    return "{\"model\":\"" + model.toUtf8() + "\",\"max_tokens\":16,\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}";
+}
+
+} // namespace
+
+class TstAnthropicMessages : public QObject
+{
+    Q_OBJECT
+
+private Q_SLOTS:
+    void goldenStreams_data();
+    void goldenStreams();
+    void streamFraming();
+    void nonStreamingText();
+    void nonStreamingToolsAndThinking();
+    void multiTurnToolConversation();
+    void providerErrorsUseAnthropicShape_data();
+    void providerErrorsUseAnthropicShape();
+    void frontDoorErrorsUseAnthropicShape_data();
+    void frontDoorErrorsUseAnthropicShape();
+    void modelNames_data();
+    void modelNames();
+    void countTokens_data();
+    void countTokens();
+    void requestRecordedAsMessages();
+    void clientDisconnectCancelsCall();
+};
+
+void TstAnthropicMessages::goldenStreams_data()
+{
+    QTest::addColumn<QString>("script");
+    QTest::addColumn<QByteArray>("request");
+    QTest::addColumn<QStringList>("expected");
+    const QString sonnet = QStringLiteral("message_start claude-sonnet-4-5-20250929");
+    QTest::newRow("text") << QStringLiteral("text") << AnthropicFixtures::streamingMessage
+                          << QStringList{sonnet,
+                                         QStringLiteral("ping"),
+                                         QStringLiteral("start 0 text"),
+                                         QStringLiteral("delta 0 text Hello"),
+                                         QStringLiteral("ping"),
+                                         QStringLiteral("delta 0 text  \"world\"\n"),
+                                         QStringLiteral("stop 0"),
+                                         QStringLiteral("message_delta end_turn out=3"),
+                                         QStringLiteral("message_stop")};
+    const QStringList tools{QStringLiteral("message_start claude-opus-4-7"),
+                            QStringLiteral("ping"),
+                            QStringLiteral("start 0 text"),
+                            QStringLiteral("delta 0 text Checking."),
+                            QStringLiteral("stop 0"),
+                            QStringLiteral("start 1 tool_use toolu_1 get_weather"),
+                            QStringLiteral("delta 1 json {\"city\":"),
+                            QStringLiteral("delta 1 json \"Paris\"}"),
+                            QStringLiteral("stop 1"),
+                            QStringLiteral("start 2 tool_use toolu_2 get_time"),
+                            QStringLiteral("delta 2 json {}"),
+                            QStringLiteral("stop 2"),
+                            QStringLiteral("message_delta tool_use out=20"),
+                            QStringLiteral("message_stop")};
+    QTest::newRow("tools") << QStringLiteral("tools") << AnthropicFixtures::toolsRequestStreaming << tools;
+    QTest::newRow("tools-plain-stop") << QStringLiteral("tools-plain-stop") << AnthropicFixtures::toolsRequestStreaming
+                                      << tools;
+    QTest::newRow("thinking") << QStringLiteral("thinking") << AnthropicFixtures::thinkingRequest
+                              << QStringList{QStringLiteral("message_start claude-sonnet-4-5"),
+                                             QStringLiteral("ping"),
+                                             QStringLiteral("start 0 thinking"),
+                                             QStringLiteral("delta 0 thinking Rayleigh"),
+                                             QStringLiteral("delta 0 thinking  scattering"),
+                                             QStringLiteral("stop 0"),
+                                             QStringLiteral("start 1 text"),
+                                             QStringLiteral("delta 1 text Because of Rayleigh scattering."),
+                                             QStringLiteral("stop 1"),
+                                             QStringLiteral("message_delta end_turn out=9"),
+                                             QStringLiteral("message_stop")};
+    QTest::newRow("max-tokens") << QStringLiteral("length") << AnthropicFixtures::streamingMessage
+                                << QStringList{sonnet,
+                                               QStringLiteral("ping"),
+                                               QStringLiteral("start 0 text"),
+                                               QStringLiteral("delta 0 text abc"),
+                                               QStringLiteral("stop 0"),
+                                               QStringLiteral("message_delta max_tokens out=1"),
+                                               QStringLiteral("message_stop")};
+    QTest::newRow("error-after-text") << QStringLiteral("error-after-text") << AnthropicFixtures::streamingMessage
+                                      << QStringList{sonnet, QStringLiteral("ping"), QStringLiteral("start 0 text"),
+                                                     QStringLiteral("delta 0 text partial"),
+                                                     QStringLiteral("error api_error connection reset")};
+    QTest::newRow("error-in-tool") << QStringLiteral("error-in-tool") << AnthropicFixtures::toolsRequestStreaming
+                                   << QStringList{QStringLiteral("message_start claude-opus-4-7"), QStringLiteral("ping"),
+                                                  QStringLiteral("start 0 tool_use toolu_9 run"),
+                                                  QStringLiteral("delta 0 json {\"cmd\":\"l"),
+                                                  QStringLiteral("error overloaded_error slots gone")};
+}
+
+void TstAnthropicMessages::goldenStreams()
+{
+    QFETCH(QString, script);
+    QFETCH(QByteArray, request);
+    QFETCH(QStringList, expected);
+    GatewayFixture f;
+    f.provider.enqueue(scriptNamed(script));
+    const auto [id, key] = f.createKey();
+    RawHttpClient c(f.port);
+    const RawResponse r = c.request("POST", "/v1/messages", request, anthropicHeaders(key));
+    QCOMPARE(r.status, 200);
+    QVERIFY(r.complete);
+    QVERIFY(r.chunked);
+    QVERIFY(r.header("content-type").startsWith("text/event-stream"));
+    QCOMPARE(trace(r.body), expected);
+}
+
+void TstAnthropicMessages::streamFraming()
+{
+    GatewayFixture f;
+    f.provider.enqueue(scriptNamed(QStringLiteral("text")));
+    const auto [id, key] = f.createKey();
+    RawHttpClient c(f.port);
+    const RawResponse r = c.request("POST", "/v1/messages", AnthropicFixtures::streamingMessage, anthropicHeaders(key));
+    QCOMPARE(r.status, 200);
+    QVERIFY(r.body.startsWith("event: message_start\ndata: {\"type\":\"message_start\",\"message\":{\"id\":\"msg_"));
+    QVERIFY(r.body.contains("\n\nevent: ping\ndata: {\"type\":\"ping\"}\n\n"));
+    QVERIFY(r.body.endsWith("event: message_stop\ndata: {\"type\":\"message_stop\"}\n\n"));
+    QVERIFY(r.header("x-ratelimit-limit").toInt() > 0);
+    const QByteArray first = r.body.split('\n').at(1).mid(6);
+    const QJsonObject message = QJsonDocument::fromJson(first).object().value(QLatin1String("message")).toObject();
+    QCOMPARE(message.value(QLatin1String("type")).toString(), QStringLiteral("message"));
+    QCOMPARE(message.value(QLatin1String("role")).toString(), QStringLiteral("assistant"));
+    QCOMPARE(message.value(QLatin1String("content")).toArray().size(), 0);
+    QVERIFY(message.value(QLatin1String("stop_reason")).isNull());
+    const QJsonObject u = message.value(QLatin1String("usage")).toObject();
+    QVERIFY(u.value(QLatin1String("input_tokens")).toInt() > 0); // local estimate until the upstream reports
+    QCOMPARE(u.value(QLatin1String("output_tokens")).toInt(-1), 0);
+    // The final usage carries the provider's counts.
+    QVERIFY(r.body.contains("\"usage\":{\"input_tokens\":12,\"output_tokens\":3}}"));
+}
+
+void TstAnthropicMessages::nonStreamingText()
+{
+    GatewayFixture f;
+    const auto [id, key] = f.createKey();
+    RawHttpClient c(f.port);
+    const RawResponse r = c.request("POST", "/v1/messages", AnthropicFixtures::simpleMessage, anthropicHeaders(key));
+    QCOMPARE(r.status, 200);
+    QVERIFY(!r.chunked);
+    QCOMPARE(r.header("content-type"), QByteArray("application/json"));
+    const QJsonObject o = GatewayFixture::json(r);
+    QVERIFY(o.value(QLatin1String("id")).toString().startsWith(QLatin1String("msg_")));
+    QCOMPARE(o.value(QLatin1String("type")).toString(), QStringLiteral("message"));
+    QCOMPARE(o.value(QLatin1String("role")).toString(), QStringLiteral("assistant"));
+    QCOMPARE(o.value(QLatin1String("model")).toString(), QStringLiteral("claude-sonnet-4-5-20250929"));
+    QCOMPARE(o.value(QLatin1String("stop_reason")).toString(), QStringLiteral("end_turn"));
+    QVERIFY(o.value(QLatin1String("stop_sequence")).isNull());
+    const QJsonArray content = o.value(QLatin1String("content")).toArray();
+    QCOMPARE(content.size(), 1);
+    QCOMPARE(content[0].toObject().value(QLatin1String("type")).toString(), QStringLiteral("text"));
+    QCOMPARE(content[0].toObject().value(QLatin1String("text")).toString(), QStringLiteral("Hello world"));
+    QCOMPARE(o.value(QLatin1String("usage")).toObject().value(QLatin1String("input_tokens")).toInt(), 12);
+    QCOMPARE(o.value(QLatin1String("usage")).toObject().value(QLatin1String("output_tokens")).toInt(), 3);
+    QCOMPARE(f.provider.lastRequest().maxTokens, std::optional<int>(256));
+}
+
+void TstAnthropicMessages::nonStreamingToolsAndThinking()
+{
+    GatewayFixture f;
+    f.provider.enqueue(scriptNamed(QStringLiteral("tools")));
+    f.provider.enqueue(scriptNamed(QStringLiteral("thinking")));
+    const auto [id, key] = f.createKey();
+    RawHttpClient c(f.port);
+    const RawResponse r = c.request("POST", "/v1/messages", AnthropicFixtures::toolsRequest, anthropicHeaders(key));
+    QCOMPARE(r.status, 200);
+    const QJsonObject o = GatewayFixture::json(r);
+    QCOMPARE(o.value(QLatin1String("model")).toString(), QStringLiteral("claude-opus-4-7"));
+    QCOMPARE(o.value(QLatin1String("stop_reason")).toString(), QStringLiteral("tool_use"));
+    const QJsonArray content = o.value(QLatin1String("content")).toArray();
+    QCOMPARE(content.size(), 3);
+    QCOMPARE(content[0].toObject().value(QLatin1String("text")).toString(), QStringLiteral("Checking."));
+    const QJsonObject weather = content[1].toObject();
+    QCOMPARE(weather.value(QLatin1String("type")).toString(), QStringLiteral("tool_use"));
+    QCOMPARE(weather.value(QLatin1String("id")).toString(), QStringLiteral("toolu_1"));
+    QCOMPARE(weather.value(QLatin1String("name")).toString(), QStringLiteral("get_weather"));
+    QCOMPARE(weather.value(QLatin1String("input")).toObject(),
+             QJsonObject({{QLatin1String("city"), QLatin1String("Paris")}}));
+    QVERIFY(content[2].toObject().value(QLatin1String("input")).isObject());
+    QCOMPARE(content[2].toObject().value(QLatin1String("input")).toObject().size(), 0);
+    QCOMPARE(f.provider.lastRequest().upstreamModel, QStringLiteral("claude-opus-4.7"));
+    QCOMPARE(f.provider.lastRequest().tools.size(), size_t(2));
+
+    const RawResponse t = c.request("POST", "/v1/messages", AnthropicFixtures::thinkingRequestAggregated,
+                                    anthropicHeaders(key));
+    QCOMPARE(t.status, 200);
+    const QJsonArray blocks = GatewayFixture::json(t).value(QLatin1String("content")).toArray();
+    QCOMPARE(blocks.size(), 2);
+    QCOMPARE(blocks[0].toObject().value(QLatin1String("type")).toString(), QStringLiteral("thinking"));
+    QCOMPARE(blocks[0].toObject().value(QLatin1String("thinking")).toString(), QStringLiteral("Rayleigh scattering"));
+    QCOMPARE(blocks[1].toObject().value(QLatin1String("text")).toString(), QStringLiteral("Because of Rayleigh scattering."));
+    QVERIFY(f.provider.lastRequest().thinking);
+    QCOMPARE(f.provider.lastRequest().thinkingBudgetTokens, 2048);
+}
+
+void TstAnthropicMessages::multiTurnToolConversation()
+{
+    GatewayFixture f;
+    const auto [id, key] = f.createKey();
+    RawHttpClient c(f.port);
+    const RawResponse r = c.request("POST", "/v1/messages", AnthropicFixtures::multiTurnToolRequest, anthropicHeaders(key));
+    QCOMPARE(r.status, 200);
+    QVERIFY(trace(r.body).contains(QStringLiteral("message_delta end_turn out=3")));
+    const ChatRequest &req = f.provider.lastRequest();
+    QCOMPARE(req.upstreamModel, QStringLiteral("claude-sonnet-4.5"));
+    QCOMPARE(req.keyId, id);
+    QCOMPARE(req.messages.size(), size_t(6));
+    const Role roles[] = {Role::System, Role::User, Role::Assistant, Role::Tool, Role::Tool, Role::User};
+    for (size_t i = 0; i < req.messages.size(); ++i)
+        QCOMPARE(req.messages[i].role, roles[i]);
+    QCOMPARE(req.messages[2].toolCalls.size(), size_t(2));
+    QCOMPARE(req.messages[3].toolCallId, req.messages[2].toolCalls[0].id);
+    QCOMPARE(req.messages[4].toolCallId, req.messages[2].toolCalls[1].id);
+    QVERIFY(req.messages[4].toolError);
+    QCOMPARE(req.messages[5].text, QStringLiteral("Now summarize."));
+}
+
+void TstAnthropicMessages::providerErrorsUseAnthropicShape_data()
+{
+    QTest::addColumn<int>("kind");
+    QTest::addColumn<int>("status");
+    QTest::addColumn<QString>("type");
+    QTest::addColumn<int>("retryAfter");
+    QTest::newRow("pool-busy") << int(ProviderErrorKind::PoolBusy) << 529 << QStringLiteral("overloaded_error") << 3;
+    QTest::newRow("no-upstream") << int(ProviderErrorKind::NoUpstream) << 529 << QStringLiteral("overloaded_error") << 40;
+    QTest::newRow("draining") << int(ProviderErrorKind::Draining) << 529 << QStringLiteral("overloaded_error") << 0;
+    QTest::newRow("upstream") << int(ProviderErrorKind::UpstreamError) << 502 << QStringLiteral("api_error") << 0;
+    QTest::newRow("timeout") << int(ProviderErrorKind::UpstreamTimeout) << 504 << QStringLiteral("api_error") << 0;
+    QTest::newRow("internal") << int(ProviderErrorKind::Internal) << 500 << QStringLiteral("api_error") << 0;
+    QTest::newRow("invalid") << int(ProviderErrorKind::InvalidRequest) << 400 << QStringLiteral("invalid_request_error") << 0;
+    QTest::newRow("context") << int(ProviderErrorKind::ContextTooLong) << 400 << QStringLiteral("invalid_request_error") << 0;
+    QTest::newRow("model") << int(ProviderErrorKind::ModelUnavailable) << 404 << QStringLiteral("not_found_error") << 0;
+}
+
+void TstAnthropicMessages::providerErrorsUseAnthropicShape()
+{
+    QFETCH(int, kind);
+    QFETCH(int, status);
+    QFETCH(QString, type);
+    QFETCH(int, retryAfter);
+    GatewayFixture f;
+    f.provider.enqueue({{0, ProviderError{ProviderErrorKind(kind), QStringLiteral("upstream said no"), retryAfter}}});
+    QList<RequestRecord> records;
+    QObject::connect(f.server.get(), &GatewayServer::requestFinished,
+                     [&records](const RequestRecord &rec) { records.append(rec); });
+    const auto [id, key] = f.createKey();
+    RawHttpClient c(f.port);
+    const RawResponse r = c.request("POST", "/v1/messages", AnthropicFixtures::streamingMessage, anthropicHeaders(key));
+    QCOMPARE(r.status, status);
+    QVERIFY(!r.chunked);
+    QCOMPARE(GatewayFixture::json(r).value(QLatin1String("type")).toString(), QStringLiteral("error"));
+    QCOMPARE(errorObject(r).value(QLatin1String("type")).toString(), type);
+    QCOMPARE(errorObject(r).value(QLatin1String("message")).toString(), QStringLiteral("upstream said no"));
+    QCOMPARE(r.header("retry-after"), retryAfter > 0 ? QByteArray::number(retryAfter) : QByteArray());
+    QTRY_COMPARE(records.size(), 1);
+    QCOMPARE(records[0].httpStatus, status);
+    QCOMPARE(records[0].endpoint, QStringLiteral("messages"));
+}
+
+void TstAnthropicMessages::frontDoorErrorsUseAnthropicShape_data()
+{
+    QTest::addColumn<QString>("scenario");
+    QTest::addColumn<int>("status");
+    QTest::addColumn<QString>("type");
+    QTest::addColumn<QByteArray>("retryAfter");
+    QTest::newRow("no-key") << QStringLiteral("no-key") << 401 << QStringLiteral("authentication_error") << QByteArray();
+    QTest::newRow("unknown-key") << QStringLiteral("unknown-key") << 401 << QStringLiteral("authentication_error")
+                                 << QByteArray();
+    QTest::newRow("unknown-model") << QStringLiteral("unknown-model") << 404 << QStringLiteral("not_found_error")
+                                   << QByteArray();
+    QTest::newRow("model-not-allowed") << QStringLiteral("model-not-allowed") << 403 << QStringLiteral("permission_error")
+                                       << QByteArray();
+    QTest::newRow("invalid-body") << QStringLiteral("invalid-body") << 400 << QStringLiteral("invalid_request_error")
+                                  << QByteArray();
+    QTest::newRow("unknown-subroute") << QStringLiteral("unknown-subroute") << 404 << QStringLiteral("not_found_error")
+                                      << QByteArray();
+    QTest::newRow("wrong-method") << QStringLiteral("wrong-method") << 405 << QStringLiteral("invalid_request_error")
+                                  << QByteArray();
+    QTest::newRow("host") << QStringLiteral("host") << 403 << QStringLiteral("permission_error") << QByteArray();
+    QTest::newRow("too-large") << QStringLiteral("too-large") << 413 << QStringLiteral("request_too_large") << QByteArray();
+    QTest::newRow("rate-limited") << QStringLiteral("rate-limited") << 429 << QStringLiteral("rate_limit_error")
+                                  << QByteArray("60");
+    QTest::newRow("draining") << QStringLiteral("draining") << 529 << QStringLiteral("overloaded_error") << QByteArray("5");
+}
+
+void TstAnthropicMessages::frontDoorErrorsUseAnthropicShape()
+{
+    QFETCH(QString, scenario);
+    QFETCH(int, status);
+    QFETCH(QString, type);
+    QFETCH(QByteArray, retryAfter);
+    Settings s;
+    s.server.maxBodyMb = 1;
+    GatewayFixture f(s);
+    const bool limited = scenario == QLatin1String("rate-limited");
+    const bool restricted = scenario == QLatin1String("model-not-allowed");
+    const auto [id, key] = f.createKey(limited      ? QByteArray("{\"name\":\"t\",\"rate_limit_rpm\":1}")
+                                           : restricted ? QByteArray("{\"name\":\"t\",\"models\":[\"kiro\"]}")
+                                                        : QByteArray("{\"name\":\"t\"}"));
+    RawHttpClient c(f.port);
+    Headers h = anthropicHeaders(key);
+    QByteArray method("POST");
+    QByteArray path("/v1/messages");
+    QByteArray body = AnthropicFixtures::simpleMessage;
+    if (scenario == QLatin1String("no-key")) {
+        h.removeFirst();
+    } else if (scenario == QLatin1String("unknown-key")) {
+        h[0].second = "db-abcdefgh-0123456789abcdefghijABCDEFGHIJ0123456789";
+    } else if (scenario == QLatin1String("unknown-model")) {
+        body = messageBody(QStringLiteral("gpt-9"));
+    } else if (scenario == QLatin1String("invalid-body")) {
+        body = "{}";
+    } else if (scenario == QLatin1String("unknown-subroute")) {
+        path = "/v1/messages/batches";
+    } else if (scenario == QLatin1String("wrong-method")) {
+        method = "GET";
+        body.clear();
+    } else if (scenario == QLatin1String("host")) {
+        h.append(qMakePair(QByteArray("Host"), QByteArray("attacker.example")));
+    } else if (scenario == QLatin1String("too-large")) {
+        body = QByteArray(1024 * 1024 + 10, 'x');
+    } else if (scenario == QLatin1String("rate-limited")) {
+        // The window is the key's, whatever the front end: a chat request uses it up.
+        QCOMPARE(c.request("POST", "/v1/chat/completions",
+                           "{\"model\":\"kiro\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}", h)
+                     .status,
+                 200);
+    } else if (scenario == QLatin1String("draining")) {
+        f.server->startDrain();
+    }
+    const RawResponse r = c.request(method, path, body, h);
+    QCOMPARE(r.status, status);
+    QCOMPARE(GatewayFixture::json(r).value(QLatin1String("type")).toString(), QStringLiteral("error"));
+    QCOMPARE(errorObject(r).value(QLatin1String("type")).toString(), type);
+    QVERIFY(!errorObject(r).value(QLatin1String("message")).toString().isEmpty());
+    QVERIFY(!errorObject(r).contains(QLatin1String("code"))); // not the OpenAI shape
+    QCOMPARE(r.header("retry-after"), retryAfter);
+    QCOMPARE(f.provider.started(), limited ? 1 : 0);
+}
+
+void TstAnthropicMessages::modelNames_data()
+{
+    QTest::addColumn<QString>("model");
+    QTest::addColumn<QString>("upstream");
+    QTest::addColumn<bool>("thinking");
+    QTest::newRow("opus-4-7") << QStringLiteral("claude-opus-4-7") << QStringLiteral("claude-opus-4.7") << false;
+    QTest::newRow("haiku-4-5") << QStringLiteral("claude-haiku-4-5") << QStringLiteral("claude-haiku-4.5") << false;
+    QTest::newRow("haiku-dated") << QStringLiteral("claude-haiku-4-5-20251001") << QStringLiteral("claude-haiku-4.5") << false;
+    QTest::newRow("sonnet-dated") << QStringLiteral("claude-sonnet-4-5-20250929") << QStringLiteral("claude-sonnet-4.5")
+                                  << false;
+    QTest::newRow("sonnet-1m") << QStringLiteral("claude-sonnet-4-5-20250929[1m]") << QStringLiteral("claude-sonnet-4.5")
+                               << false;
+    QTest::newRow("opus-thinking") << QStringLiteral("claude-opus-4-5-thinking") << QStringLiteral("claude-opus-4.5")
+                                   << true;
+    QTest::newRow("kiro-id") << QStringLiteral("claude-sonnet-4.6") << QStringLiteral("claude-sonnet-4.6") << false;
+    QTest::newRow("kiro") << QStringLiteral("kiro") << QString() << false;
+}
+
+void TstAnthropicMessages::modelNames()
+{
+    QFETCH(QString, model);
+    QFETCH(QString, upstream);
+    QFETCH(bool, thinking);
+    GatewayFixture f;
+    const auto [id, key] = f.createKey();
+    RawHttpClient c(f.port);
+    const RawResponse r = c.request("POST", "/v1/messages", messageBody(model), anthropicHeaders(key));
+    QCOMPARE(r.status, 200);
+    QCOMPARE(GatewayFixture::json(r).value(QLatin1String("model")).toString(), model); // echoed as sent
+    QCOMPARE(f.provider.lastRequest().upstreamModel, upstream.isEmpty() ? f.settings.kiro.defaultModel : upstream);
+    QCOMPARE(f.provider.lastRequest().thinking, thinking);
+}
+
+void TstAnthropicMessages::countTokens_data()
+{
+    QTest::addColumn<QByteArray>("body");
+    QTest::addColumn<int>("tokens");
+    // 4 per message; Latin text 4 characters a token, CJK one a character; a flat 1600 per image.
+    QTest::newRow("latin-with-system") << AnthropicFixtures::countTokensLatin << (4 + 1) + (4 + 2);
+    QTest::newRow("cjk") << AnthropicFixtures::countTokensCjk << 4 + 4;
+    QTest::newRow("image") << AnthropicFixtures::countTokensWithImage << 4 + 1600;
+}
+
+void TstAnthropicMessages::countTokens()
+{
+    QFETCH(QByteArray, body);
+    QFETCH(int, tokens);
+    GatewayFixture f;
+    QList<RequestRecord> records;
+    QObject::connect(f.server.get(), &GatewayServer::requestFinished,
+                     [&records](const RequestRecord &rec) { records.append(rec); });
+    const auto [id, key] = f.createKey(R"({"name":"t","rate_limit_rpm":5})");
+    RawHttpClient c(f.port);
+    const RawResponse r = c.request("POST", "/v1/messages/count_tokens", body, anthropicHeaders(key));
+    QCOMPARE(r.status, 200);
+    QCOMPARE(GatewayFixture::json(r), QJsonObject({{QLatin1String("input_tokens"), tokens}}));
+    QCOMPARE(r.header("x-ratelimit-remaining"), QByteArray("4")); // counted by the key's window
+    QCOMPARE(f.provider.started(), 0);
+    QVERIFY(records.isEmpty()); // no model call, nothing for the ledger
+
+    const RawResponse bad = c.request("POST", "/v1/messages/count_tokens", messageBody(QStringLiteral("gpt-9")),
+                                      anthropicHeaders(key));
+    QCOMPARE(bad.status, 404);
+    QCOMPARE(errorObject(bad).value(QLatin1String("type")).toString(), QStringLiteral("not_found_error"));
+}
+
+void TstAnthropicMessages::requestRecordedAsMessages()
+{
+    GatewayFixture f;
+    QList<RequestRecord> records;
+    QObject::connect(f.server.get(), &GatewayServer::requestFinished,
+                     [&records](const RequestRecord &rec) { records.append(rec); });
+    const auto [id, key] = f.createKey();
+    RawHttpClient c(f.port);
+    QCOMPARE(c.request("POST", "/v1/messages", AnthropicFixtures::streamingMessage, anthropicHeaders(key)).status, 200);
+    QCOMPARE(c.request("POST", "/v1/messages", "{}", anthropicHeaders(key)).status, 400);
+    QTRY_COMPARE(records.size(), 2);
+    QCOMPARE(records[0].endpoint, QStringLiteral("messages"));
+    QCOMPARE(records[0].keyId, id);
+    QCOMPARE(records[0].model, QStringLiteral("claude-sonnet-4-5-20250929"));
+    QCOMPARE(records[0].status, QStringLiteral("success"));
+    QCOMPARE(records[0].httpStatus, 200);
+    QVERIFY(records[0].stream);
+    QCOMPARE(records[0].accountId, QStringLiteral("acct-1"));
+    QCOMPARE(records[0].usage.promptTokens, 12);
+    QCOMPARE(records[0].usage.completionTokens, 3);
+    QCOMPARE(records[1].endpoint, QStringLiteral("messages"));
+    QCOMPARE(records[1].httpStatus, 400);
+}
+
+void TstAnthropicMessages::clientDisconnectCancelsCall()
+{
+    GatewayFixture f;
+    f.provider.enqueue({{0, ScriptedProvider::Start{}},
+                        {0, ScriptedProvider::Text{QStringLiteral("first")}},
+                        {5000, ScriptedProvider::Text{QStringLiteral("never")}},
+                        {0, FinishReason::Stop}});
+    const auto [id, key] = f.createKey();
+    RawHttpClient c(f.port);
+    c.startAndWait(RawHttpClient::build("POST", "/v1/messages", f.port, AnthropicFixtures::streamingMessage,
+                                        anthropicHeaders(key)),
+                   [](const RawResponse &r) { return r.body.contains("first"); });
+    QCOMPARE(f.provider.alive(), 1);
+    c.close();
+    QTRY_COMPARE(f.provider.alive(), 0);
+    QCOMPARE(f.provider.cancelled(), 1);
+}
+
+QTEST_GUILESS_MAIN(TstAnthropicMessages)
+#include "tst_anthropicmessages.moc"
