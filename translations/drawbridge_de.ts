@@ -5,578 +5,578 @@
     <name>Drawbridge::AccountTableModel</name>
     <message>
         <source>Active</source>
-        <translation type="unfinished"></translation>
+        <translation>Aktiv</translation>
     </message>
     <message>
         <source>Cooling down</source>
-        <translation type="unfinished"></translation>
+        <translation>Abkühlphase</translation>
     </message>
     <message>
         <source>Needs login</source>
-        <translation type="unfinished"></translation>
+        <translation>Anmeldung nötig</translation>
     </message>
     <message>
         <source>Quota exhausted</source>
-        <translation type="unfinished"></translation>
+        <translation>Kontingent aufgebraucht</translation>
     </message>
     <message>
         <source>Suspended</source>
-        <translation type="unfinished"></translation>
+        <translation>Gesperrt</translation>
     </message>
     <message>
         <source>Error</source>
-        <translation type="unfinished"></translation>
+        <translation>Fehler</translation>
     </message>
     <message>
         <source>Disabled</source>
-        <translation type="unfinished"></translation>
+        <translation>Deaktiviert</translation>
     </message>
     <message>
         <source>The upstream throttled this account. Drawbridge rests it until the cooldown ends and serves from other accounts meanwhile.</source>
-        <translation type="unfinished"></translation>
+        <translation>Der Anbieter hat dieses Konto gedrosselt. Drawbridge pausiert es bis zum Ende der Abkühlphase und bedient Anfragen solange über andere Konten.</translation>
     </message>
     <message>
         <source>The refresh token was rejected (expired or signed out). Log in to Kiro again, then remove this account and import it again.</source>
-        <translation type="unfinished"></translation>
+        <translation>Das Refresh-Token wurde abgelehnt (abgelaufen oder abgemeldet). Melden Sie sich erneut bei Kiro an, entfernen Sie dann dieses Konto und importieren Sie es neu.</translation>
     </message>
     <message>
         <source>The account has used up its monthly credits. It is used again after the quota resets.</source>
-        <translation type="unfinished"></translation>
+        <translation>Das Konto hat seine monatlichen Credits aufgebraucht. Es wird nach dem Zurücksetzen des Kontingents wieder verwendet.</translation>
     </message>
     <message>
         <source>The provider suspended this account, often after unusual traffic such as heavy pooling or high concurrency. Contact the provider; Drawbridge will not use it.</source>
-        <translation type="unfinished"></translation>
+        <translation>Der Anbieter hat dieses Konto gesperrt, oft nach ungewöhnlichem Verkehr wie starkem Pooling oder hoher Parallelität. Wenden Sie sich an den Anbieter; Drawbridge verwendet es nicht.</translation>
     </message>
     <message>
         <source>The auth service or the keychain could not be reached. Drawbridge retries by itself.</source>
-        <translation type="unfinished"></translation>
+        <translation>Der Anmeldedienst oder der Schlüsselbund war nicht erreichbar. Drawbridge versucht es selbstständig erneut.</translation>
     </message>
     <message>
         <source>You disabled this account; enable it to serve requests again.</source>
-        <translation type="unfinished"></translation>
+        <translation>Sie haben dieses Konto deaktiviert; aktivieren Sie es, damit es wieder Anfragen bedient.</translation>
     </message>
     <message>
         <source>%1 / %2</source>
-        <translation type="unfinished"></translation>
+        <translation>%1 / %2</translation>
     </message>
     <message>
         <source>%1:%2</source>
-        <translation type="unfinished"></translation>
+        <translation>%1:%2</translation>
     </message>
     <message>
         <source>unknown</source>
-        <translation type="unfinished"></translation>
+        <translation>unbekannt</translation>
     </message>
     <message>
         <source>%1 (resets %2)</source>
-        <translation type="unfinished"></translation>
+        <translation>%1 (zurückgesetzt am %2)</translation>
     </message>
     <message>
         <source>Account</source>
-        <translation type="unfinished"></translation>
+        <translation>Konto</translation>
     </message>
     <message>
         <source>Status</source>
-        <translation type="unfinished"></translation>
+        <translation>Status</translation>
     </message>
     <message>
         <source>Slots in use</source>
-        <translation type="unfinished"></translation>
+        <translation>Belegte Slots</translation>
     </message>
     <message>
         <source>Cooldown</source>
-        <translation type="unfinished"></translation>
+        <translation>Abkühlung</translation>
     </message>
     <message>
         <source>Credits used</source>
-        <translation type="unfinished"></translation>
+        <translation>Verbrauchte Credits</translation>
     </message>
     <message>
         <source>Credits left</source>
-        <translation type="unfinished"></translation>
+        <translation>Verbleibende Credits</translation>
     </message>
     <message>
         <source>Requests</source>
-        <translation type="unfinished"></translation>
+        <translation>Anfragen</translation>
     </message>
     <message>
         <source>Last error</source>
-        <translation type="unfinished"></translation>
+        <translation>Letzter Fehler</translation>
     </message>
 </context>
 <context>
     <name>Drawbridge::AccountsWidget</name>
     <message>
         <source>&amp;Import from Kiro IDE</source>
-        <translation type="unfinished"></translation>
+        <translation>Aus Kiro-IDE &amp;importieren</translation>
     </message>
     <message>
         <source>&amp;Paste credentials…</source>
-        <translation type="unfinished"></translation>
+        <translation>Zugangsdaten ein&amp;fügen…</translation>
     </message>
     <message>
         <source>&amp;Disable</source>
-        <translation type="unfinished"></translation>
+        <translation>&amp;Deaktivieren</translation>
     </message>
     <message>
         <source>Re&amp;move…</source>
-        <translation type="unfinished"></translation>
+        <translation>Ent&amp;fernen…</translation>
     </message>
     <message>
         <source>&lt;b&gt;Careful:&lt;/b&gt; pooling several accounts and running many requests at once is unusual traffic for the provider. It can get accounts throttled or suspended. Keep concurrency low and use accounts you are allowed to pool.</source>
-        <translation type="unfinished"></translation>
+        <translation>&lt;b&gt;Vorsicht:&lt;/b&gt; Mehrere Konten zu bündeln und viele Anfragen gleichzeitig zu senden, ist für den Anbieter ungewöhnlicher Verkehr. Konten können dadurch gedrosselt oder gesperrt werden. Halten Sie die Parallelität niedrig und bündeln Sie nur Konten, bei denen das erlaubt ist.</translation>
     </message>
     <message>
         <source>Pooling warning</source>
-        <translation type="unfinished"></translation>
+        <translation>Warnung zum Pooling</translation>
     </message>
     <message>
         <source>Upstream accounts</source>
-        <translation type="unfinished"></translation>
+        <translation>Anbieterkonten</translation>
     </message>
     <message>
         <source>Status explanation</source>
-        <translation type="unfinished"></translation>
+        <translation>Erklärung des Status</translation>
     </message>
     <message>
         <source>Adds the account the Kiro IDE on this computer is logged in with</source>
-        <translation type="unfinished"></translation>
+        <translation>Fügt das Konto hinzu, mit dem die Kiro-IDE auf diesem Rechner angemeldet ist</translation>
     </message>
     <message>
         <source>No account yet. Import the account the Kiro IDE is logged in with, or paste a refresh token.</source>
-        <translation type="unfinished"></translation>
+        <translation>Noch kein Konto. Importieren Sie das Konto, mit dem die Kiro-IDE angemeldet ist, oder fügen Sie ein Refresh-Token ein.</translation>
     </message>
     <message>
         <source>&amp;Enable</source>
-        <translation type="unfinished"></translation>
+        <translation>&amp;Aktivieren</translation>
     </message>
     <message>
         <source>Importing…</source>
-        <translation type="unfinished"></translation>
+        <translation>Importiere…</translation>
     </message>
     <message>
         <source>Import from Kiro IDE</source>
-        <translation type="unfinished"></translation>
+        <translation>Aus Kiro-IDE importieren</translation>
     </message>
     <message>
         <source>The Kiro IDE login could not be imported: %1</source>
-        <translation type="unfinished"></translation>
+        <translation>Die Anmeldung der Kiro-IDE konnte nicht importiert werden: %1</translation>
     </message>
     <message>
         <source>Checking the credentials…</source>
-        <translation type="unfinished"></translation>
+        <translation>Prüfe die Zugangsdaten…</translation>
     </message>
     <message>
         <source>Add account</source>
-        <translation type="unfinished"></translation>
+        <translation>Konto hinzufügen</translation>
     </message>
     <message>
         <source>The account was not added: %1</source>
-        <translation type="unfinished"></translation>
+        <translation>Das Konto wurde nicht hinzugefügt: %1</translation>
     </message>
     <message>
         <source>Account</source>
-        <translation type="unfinished"></translation>
+        <translation>Konto</translation>
     </message>
     <message>
         <source>Remove account</source>
-        <translation type="unfinished"></translation>
+        <translation>Konto entfernen</translation>
     </message>
     <message>
         <source>Remove the account &quot;%1&quot; and delete its credentials from the keychain?</source>
-        <translation type="unfinished"></translation>
+        <translation>Das Konto „%1“ entfernen und seine Zugangsdaten aus dem Schlüsselbund löschen?</translation>
     </message>
 </context>
 <context>
     <name>Drawbridge::AddAccountDialog</name>
     <message>
         <source>Add Kiro account</source>
-        <translation type="unfinished"></translation>
+        <translation>Kiro-Konto hinzufügen</translation>
     </message>
     <message>
         <source>Paste the credentials of a Kiro login. They are checked once with the auth service and then kept in the system keychain, never in the database.</source>
-        <translation type="unfinished"></translation>
+        <translation>Fügen Sie die Zugangsdaten einer Kiro-Anmeldung ein. Sie werden einmal beim Anmeldedienst geprüft und dann im Schlüsselbund des Systems gespeichert, nie in der Datenbank.</translation>
     </message>
     <message>
         <source>Account name</source>
-        <translation type="unfinished"></translation>
+        <translation>Kontoname</translation>
     </message>
     <message>
         <source>&amp;Name:</source>
-        <translation type="unfinished"></translation>
+        <translation>&amp;Name:</translation>
     </message>
     <message>
         <source>Social login (Google, GitHub)</source>
-        <translation type="unfinished"></translation>
+        <translation>Social Login (Google, GitHub)</translation>
     </message>
     <message>
         <source>AWS IAM Identity Center / Builder ID</source>
-        <translation type="unfinished"></translation>
+        <translation>AWS IAM Identity Center / Builder ID</translation>
     </message>
     <message>
         <source>Login method</source>
-        <translation type="unfinished"></translation>
+        <translation>Anmeldeverfahren</translation>
     </message>
     <message>
         <source>&amp;Login method:</source>
-        <translation type="unfinished"></translation>
+        <translation>An&amp;meldeverfahren:</translation>
     </message>
     <message>
         <source>Refresh token</source>
-        <translation type="unfinished"></translation>
+        <translation>Refresh-Token</translation>
     </message>
     <message>
         <source>&amp;Refresh token:</source>
-        <translation type="unfinished"></translation>
+        <translation>&amp;Refresh-Token:</translation>
     </message>
     <message>
         <source>Client id</source>
-        <translation type="unfinished"></translation>
+        <translation>Client-ID</translation>
     </message>
     <message>
         <source>Client &amp;id:</source>
-        <translation type="unfinished"></translation>
+        <translation>Client-&amp;ID:</translation>
     </message>
     <message>
         <source>Client secret</source>
-        <translation type="unfinished"></translation>
+        <translation>Client-Geheimnis</translation>
     </message>
     <message>
         <source>Client &amp;secret:</source>
-        <translation type="unfinished"></translation>
+        <translation>Client-&amp;Geheimnis:</translation>
     </message>
     <message>
         <source>Concurrent requests</source>
-        <translation type="unfinished"></translation>
+        <translation>Gleichzeitige Anfragen</translation>
     </message>
     <message>
         <source>How many requests this account serves at once. Keep it low: high concurrency can get an account throttled or suspended.</source>
-        <translation type="unfinished"></translation>
+        <translation>Wie viele Anfragen dieses Konto gleichzeitig bedient. Niedrig halten: Hohe Parallelität kann zur Drosselung oder Sperrung führen.</translation>
     </message>
     <message>
         <source>Concurrent &amp;requests:</source>
-        <translation type="unfinished"></translation>
+        <translation>Gleichzeitige An&amp;fragen:</translation>
     </message>
     <message>
         <source>&amp;Add</source>
-        <translation type="unfinished"></translation>
+        <translation>&amp;Hinzufügen</translation>
     </message>
 </context>
 <context>
     <name>Drawbridge::ApiKeyTableModel</name>
     <message numerus="yes">
         <source>Uses the default limit of %n request(s) per minute</source>
-        <translation type="unfinished">
-            <numerusform></numerusform>
-            <numerusform></numerusform>
+        <translation>
+            <numerusform>Verwendet das Standardlimit von %n Anfrage pro Minute</numerusform>
+            <numerusform>Verwendet das Standardlimit von %n Anfragen pro Minute</numerusform>
         </translation>
     </message>
     <message>
         <source>%1 (default)</source>
-        <translation type="unfinished"></translation>
+        <translation>%1 (Standard)</translation>
     </message>
     <message>
         <source>all</source>
-        <translation type="unfinished"></translation>
+        <translation>alle</translation>
     </message>
     <message>
         <source>never</source>
-        <translation type="unfinished"></translation>
+        <translation>nie</translation>
     </message>
     <message>
         <source>revoked</source>
-        <translation type="unfinished"></translation>
+        <translation>widerrufen</translation>
     </message>
     <message>
         <source>expired</source>
-        <translation type="unfinished"></translation>
+        <translation>abgelaufen</translation>
     </message>
     <message>
         <source>active</source>
-        <translation type="unfinished"></translation>
+        <translation>aktiv</translation>
     </message>
     <message>
         <source>Name</source>
-        <translation type="unfinished"></translation>
+        <translation>Name</translation>
     </message>
     <message>
         <source>Key id</source>
-        <translation type="unfinished"></translation>
+        <translation>Schlüssel-ID</translation>
     </message>
     <message>
         <source>Requests/min</source>
-        <translation type="unfinished"></translation>
+        <translation>Anfragen/min</translation>
     </message>
     <message>
         <source>Models</source>
-        <translation type="unfinished"></translation>
+        <translation>Modelle</translation>
     </message>
     <message>
         <source>Created</source>
-        <translation type="unfinished"></translation>
+        <translation>Erstellt</translation>
     </message>
     <message>
         <source>Last used</source>
-        <translation type="unfinished"></translation>
+        <translation>Zuletzt benutzt</translation>
     </message>
     <message>
         <source>Requests</source>
-        <translation type="unfinished"></translation>
+        <translation>Anfragen</translation>
     </message>
     <message>
         <source>State</source>
-        <translation type="unfinished"></translation>
+        <translation>Zustand</translation>
     </message>
 </context>
 <context>
     <name>Drawbridge::CreateKeyDialog</name>
     <message>
         <source>Expires after</source>
-        <translation type="unfinished"></translation>
+        <translation>Läuft ab nach</translation>
     </message>
     <message>
         <source>&amp;Create key</source>
-        <translation type="unfinished"></translation>
+        <translation>Schlüssel &amp;erstellen</translation>
     </message>
     <message>
         <source>New client key</source>
-        <translation type="unfinished"></translation>
+        <translation>Neuer Client-Schlüssel</translation>
     </message>
     <message>
         <source>e.g. laptop-vscode</source>
-        <translation type="unfinished"></translation>
+        <translation>z. B. laptop-vscode</translation>
     </message>
     <message>
         <source>Key name</source>
-        <translation type="unfinished"></translation>
+        <translation>Schlüsselname</translation>
     </message>
     <message>
         <source>&amp;Name:</source>
-        <translation type="unfinished"></translation>
+        <translation>&amp;Name:</translation>
     </message>
     <message>
         <source>Default</source>
-        <translation type="unfinished"></translation>
+        <translation>Standard</translation>
     </message>
     <message>
         <source> per minute</source>
-        <translation type="unfinished"></translation>
+        <translation> pro Minute</translation>
     </message>
     <message>
         <source>Requests per minute</source>
-        <translation type="unfinished"></translation>
+        <translation>Anfragen pro Minute</translation>
     </message>
     <message>
         <source>&amp;Rate limit:</source>
-        <translation type="unfinished"></translation>
+        <translation>&amp;Ratenlimit:</translation>
     </message>
     <message>
         <source>All models (or a comma-separated list)</source>
-        <translation type="unfinished"></translation>
+        <translation>Alle Modelle (oder eine kommagetrennte Liste)</translation>
     </message>
     <message>
         <source>Allowed models</source>
-        <translation type="unfinished"></translation>
+        <translation>Erlaubte Modelle</translation>
     </message>
     <message>
         <source>&amp;Models:</source>
-        <translation type="unfinished"></translation>
+        <translation>&amp;Modelle:</translation>
     </message>
     <message>
         <source> days</source>
-        <translation type="unfinished"></translation>
+        <translation> Tage</translation>
     </message>
     <message>
         <source>Expiry in days</source>
-        <translation type="unfinished"></translation>
+        <translation>Ablauf in Tagen</translation>
     </message>
     <message>
         <source>Expiry:</source>
-        <translation type="unfinished"></translation>
+        <translation>Ablauf:</translation>
     </message>
     <message>
         <source>&lt;b&gt;Copy this key now.&lt;/b&gt; It is shown only once; Drawbridge keeps just a hash.</source>
-        <translation type="unfinished"></translation>
+        <translation>&lt;b&gt;Kopieren Sie diesen Schlüssel jetzt.&lt;/b&gt; Er wird nur einmal angezeigt; Drawbridge speichert nur einen Hash.</translation>
     </message>
     <message>
         <source>New key</source>
-        <translation type="unfinished"></translation>
+        <translation>Neuer Schlüssel</translation>
     </message>
     <message>
         <source>Cop&amp;y key</source>
-        <translation type="unfinished"></translation>
+        <translation>Schlüssel &amp;kopieren</translation>
     </message>
     <message>
         <source>For OpenAI clients (shell):</source>
-        <translation type="unfinished"></translation>
+        <translation>Für OpenAI-Clients (Shell):</translation>
     </message>
     <message>
         <source>Environment snippet</source>
-        <translation type="unfinished"></translation>
+        <translation>Umgebungsvariablen</translation>
     </message>
     <message>
         <source>Copy &amp;snippet</source>
-        <translation type="unfinished"></translation>
+        <translation>&amp;Ausschnitt kopieren</translation>
     </message>
     <message>
         <source>Give the key a name so you can tell it apart later.</source>
-        <translation type="unfinished"></translation>
+        <translation>Geben Sie dem Schlüssel einen Namen, damit Sie ihn später unterscheiden können.</translation>
     </message>
     <message>
         <source>The key could not be created: %1</source>
-        <translation type="unfinished"></translation>
+        <translation>Der Schlüssel konnte nicht erstellt werden: %1</translation>
     </message>
 </context>
 <context>
     <name>Drawbridge::KeyLimitsTableModel</name>
     <message>
         <source>Double-click to edit; 0 uses the default (%1 per minute)</source>
-        <translation type="unfinished"></translation>
+        <translation>Doppelklick zum Bearbeiten; 0 verwendet den Standard (%1 pro Minute)</translation>
     </message>
     <message>
         <source>%1 (default)</source>
-        <translation type="unfinished"></translation>
+        <translation>%1 (Standard)</translation>
     </message>
     <message>
         <source>%1 / %2</source>
-        <translation type="unfinished"></translation>
+        <translation>%1 / %2</translation>
     </message>
     <message numerus="yes">
         <source>in %n s</source>
-        <translation type="unfinished">
-            <numerusform></numerusform>
-            <numerusform></numerusform>
+        <translation>
+            <numerusform>in %n s</numerusform>
+            <numerusform>in %n s</numerusform>
         </translation>
     </message>
     <message>
         <source>now</source>
-        <translation type="unfinished"></translation>
+        <translation>jetzt</translation>
     </message>
     <message>
         <source>Key</source>
-        <translation type="unfinished"></translation>
+        <translation>Schlüssel</translation>
     </message>
     <message>
         <source>Key id</source>
-        <translation type="unfinished"></translation>
+        <translation>Schlüssel-ID</translation>
     </message>
     <message>
         <source>Limit (requests/min)</source>
-        <translation type="unfinished"></translation>
+        <translation>Limit (Anfragen/min)</translation>
     </message>
     <message>
         <source>Used in window</source>
-        <translation type="unfinished"></translation>
+        <translation>Im Fenster benutzt</translation>
     </message>
     <message>
         <source>Remaining</source>
-        <translation type="unfinished"></translation>
+        <translation>Verbleibend</translation>
     </message>
     <message>
         <source>Next slot</source>
-        <translation type="unfinished"></translation>
+        <translation>Nächster Platz</translation>
     </message>
 </context>
 <context>
     <name>Drawbridge::KeysWidget</name>
     <message>
         <source>&amp;New key…</source>
-        <translation type="unfinished"></translation>
+        <translation>&amp;Neuer Schlüssel…</translation>
     </message>
     <message>
         <source>&amp;Revoke…</source>
-        <translation type="unfinished"></translation>
+        <translation>&amp;Widerrufen…</translation>
     </message>
     <message>
         <source>Client keys</source>
-        <translation type="unfinished"></translation>
+        <translation>Client-Schlüssel</translation>
     </message>
     <message>
         <source>Create a new client key</source>
-        <translation type="unfinished"></translation>
+        <translation>Einen neuen Client-Schlüssel erstellen</translation>
     </message>
     <message>
         <source>Revoke the selected key</source>
-        <translation type="unfinished"></translation>
+        <translation>Den ausgewählten Schlüssel widerrufen</translation>
     </message>
     <message>
         <source>Client keys let IDE tools and scripts use the gateway. Each key has its own rate limit and may be limited to some models.</source>
-        <translation type="unfinished"></translation>
+        <translation>Mit Client-Schlüsseln nutzen IDE-Werkzeuge und Skripte das Gateway. Jeder Schlüssel hat ein eigenes Ratenlimit und kann auf einige Modelle beschränkt sein.</translation>
     </message>
     <message>
         <source>Revoke key</source>
-        <translation type="unfinished"></translation>
+        <translation>Schlüssel widerrufen</translation>
     </message>
     <message>
         <source>Revoke the key &quot;%1&quot; (%2)? Clients using it are refused from the next request on. This cannot be undone.</source>
-        <translation type="unfinished"></translation>
+        <translation>Den Schlüssel „%1“ (%2) widerrufen? Clients, die ihn verwenden, werden ab der nächsten Anfrage abgewiesen. Das kann nicht rückgängig gemacht werden.</translation>
     </message>
     <message>
         <source>The key could not be revoked: %1</source>
-        <translation type="unfinished"></translation>
+        <translation>Der Schlüssel konnte nicht widerrufen werden: %1</translation>
     </message>
 </context>
 <context>
     <name>Drawbridge::LimitsWidget</name>
     <message numerus="yes">
         <source>Every key may send at most its limit of requests in any 60-second window. The default is &lt;b&gt;%n request(s) per minute&lt;/b&gt; (&lt;tt&gt;limits.default_rpm&lt;/tt&gt; in drawbridge.toml). Double-click a limit to change it; 0 means the default.</source>
-        <translation type="unfinished">
-            <numerusform></numerusform>
-            <numerusform></numerusform>
+        <translation>
+            <numerusform>Jeder Schlüssel darf in jedem 60-Sekunden-Fenster höchstens sein Limit an Anfragen senden. Standard ist &lt;b&gt;%n Anfrage pro Minute&lt;/b&gt; (&lt;tt&gt;limits.default_rpm&lt;/tt&gt; in drawbridge.toml). Doppelklicken Sie auf ein Limit, um es zu ändern; 0 bedeutet Standard.</numerusform>
+            <numerusform>Jeder Schlüssel darf in jedem 60-Sekunden-Fenster höchstens sein Limit an Anfragen senden. Standard sind &lt;b&gt;%n Anfragen pro Minute&lt;/b&gt; (&lt;tt&gt;limits.default_rpm&lt;/tt&gt; in drawbridge.toml). Doppelklicken Sie auf ein Limit, um es zu ändern; 0 bedeutet Standard.</numerusform>
         </translation>
     </message>
     <message>
         <source>Rate limits per key</source>
-        <translation type="unfinished"></translation>
+        <translation>Ratenlimits pro Schlüssel</translation>
     </message>
 </context>
 <context>
     <name>Drawbridge::LogWidget</name>
     <message>
         <source>All requests</source>
-        <translation type="unfinished"></translation>
+        <translation>Alle Anfragen</translation>
     </message>
     <message>
         <source>Successful</source>
-        <translation type="unfinished"></translation>
+        <translation>Erfolgreich</translation>
     </message>
     <message>
         <source>Failed</source>
-        <translation type="unfinished"></translation>
+        <translation>Fehlgeschlagen</translation>
     </message>
     <message>
         <source>Rate limited</source>
-        <translation type="unfinished"></translation>
+        <translation>Ratenbegrenzt</translation>
     </message>
     <message>
         <source>Upstream errors</source>
-        <translation type="unfinished"></translation>
+        <translation>Anbieterfehler</translation>
     </message>
     <message>
         <source>Status filter</source>
-        <translation type="unfinished"></translation>
+        <translation>Statusfilter</translation>
     </message>
     <message>
         <source>&amp;Show:</source>
-        <translation type="unfinished"></translation>
+        <translation>&amp;Anzeigen:</translation>
     </message>
     <message>
         <source>&amp;Clear</source>
-        <translation type="unfinished"></translation>
+        <translation>&amp;Leeren</translation>
     </message>
     <message>
         <source>Clear the log</source>
-        <translation type="unfinished"></translation>
+        <translation>Das Protokoll leeren</translation>
     </message>
     <message>
         <source>Recent requests</source>
-        <translation type="unfinished"></translation>
+        <translation>Letzte Anfragen</translation>
     </message>
     <message numerus="yes">
         <source>Last %n request(s), newest first</source>
-        <translation type="unfinished">
-            <numerusform></numerusform>
-            <numerusform></numerusform>
+        <translation>
+            <numerusform>Letzte %n Anfrage, neueste zuerst</numerusform>
+            <numerusform>Letzte %n Anfragen, neueste zuerst</numerusform>
         </translation>
     </message>
 </context>
@@ -584,432 +584,437 @@
     <name>Drawbridge::MainWindow</name>
     <message>
         <source>Drawbridge</source>
-        <translation type="unfinished"></translation>
+        <translation>Drawbridge</translation>
     </message>
     <message>
         <source>&amp;Keys</source>
-        <translation type="unfinished"></translation>
+        <translation>&amp;Schlüssel</translation>
     </message>
     <message>
         <source>&amp;Accounts</source>
-        <translation type="unfinished"></translation>
+        <translation>&amp;Konten</translation>
     </message>
     <message>
         <source>&amp;Usage</source>
-        <translation type="unfinished"></translation>
+        <translation>&amp;Nutzung</translation>
     </message>
     <message>
         <source>&amp;Limits</source>
-        <translation type="unfinished"></translation>
+        <translation>&amp;Limits</translation>
     </message>
     <message>
         <source>L&amp;og</source>
-        <translation type="unfinished"></translation>
+        <translation>&amp;Protokoll</translation>
     </message>
     <message>
         <source>&amp;Settings</source>
-        <translation type="unfinished"></translation>
+        <translation>&amp;Einstellungen</translation>
     </message>
     <message>
         <source>Drawbridge sections</source>
-        <translation type="unfinished"></translation>
+        <translation>Drawbridge-Bereiche</translation>
     </message>
     <message>
         <source>Gateway status</source>
-        <translation type="unfinished"></translation>
+        <translation>Gateway-Status</translation>
     </message>
     <message>
         <source>draining</source>
-        <translation type="unfinished"></translation>
+        <translation>leert sich</translation>
     </message>
     <message>
         <source>listening</source>
-        <translation type="unfinished"></translation>
+        <translation>lauscht</translation>
     </message>
     <message>
         <source>%1 on %2 · %3 of %4 accounts usable · %5/%6 slots free · %7 in flight · %8 queued</source>
-        <translation type="unfinished"></translation>
+        <translation>%1 auf %2 · %3 von %4 Konten nutzbar · %5/%6 Slots frei · %7 laufend · %8 wartend</translation>
     </message>
 </context>
 <context>
     <name>Drawbridge::RequestLogModel</name>
     <message>
         <source>%1 ms</source>
-        <translation type="unfinished"></translation>
+        <translation>%1 ms</translation>
     </message>
     <message>
         <source>%1 / %2</source>
-        <translation type="unfinished"></translation>
+        <translation>%1 / %2</translation>
     </message>
     <message>
         <source>Time</source>
-        <translation type="unfinished"></translation>
+        <translation>Zeit</translation>
     </message>
     <message>
         <source>Key</source>
-        <translation type="unfinished"></translation>
+        <translation>Schlüssel</translation>
     </message>
     <message>
         <source>Model</source>
-        <translation type="unfinished"></translation>
+        <translation>Modell</translation>
     </message>
     <message>
         <source>Account</source>
-        <translation type="unfinished"></translation>
+        <translation>Konto</translation>
     </message>
     <message>
         <source>Status</source>
-        <translation type="unfinished"></translation>
+        <translation>Status</translation>
     </message>
     <message>
         <source>HTTP</source>
-        <translation type="unfinished"></translation>
+        <translation>HTTP</translation>
     </message>
     <message>
         <source>Latency</source>
-        <translation type="unfinished"></translation>
+        <translation>Latenz</translation>
     </message>
     <message>
         <source>Tokens in / out</source>
-        <translation type="unfinished"></translation>
+        <translation>Tokens ein / aus</translation>
     </message>
     <message>
         <source>Credits</source>
-        <translation type="unfinished"></translation>
+        <translation>Credits</translation>
     </message>
 </context>
 <context>
     <name>Drawbridge::SettingsWidget</name>
     <message>
         <source>Re&amp;veal</source>
-        <translation type="unfinished"></translation>
+        <translation>An&amp;zeigen</translation>
     </message>
     <message>
         <source>Server</source>
-        <translation type="unfinished"></translation>
+        <translation>Server</translation>
     </message>
     <message>
         <source>Address:</source>
-        <translation type="unfinished"></translation>
+        <translation>Adresse:</translation>
     </message>
     <message>
         <source>Host / port:</source>
-        <translation type="unfinished"></translation>
+        <translation>Host / Port:</translation>
     </message>
     <message>
         <source>%1 : %2</source>
-        <translation type="unfinished"></translation>
+        <translation>%1 : %2</translation>
     </message>
     <message>
         <source>CORS origins:</source>
-        <translation type="unfinished"></translation>
+        <translation>CORS-Ursprünge:</translation>
     </message>
     <message>
         <source>none (browsers are refused)</source>
-        <translation type="unfinished"></translation>
+        <translation>keine (Browser werden abgewiesen)</translation>
     </message>
     <message>
         <source>Request timeout:</source>
-        <translation type="unfinished"></translation>
+        <translation>Zeitlimit pro Anfrage:</translation>
     </message>
     <message numerus="yes">
         <source>%n second(s)</source>
-        <translation type="unfinished">
-            <numerusform></numerusform>
-            <numerusform></numerusform>
+        <translation>
+            <numerusform>%n Sekunde</numerusform>
+            <numerusform>%n Sekunden</numerusform>
         </translation>
     </message>
     <message>
         <source>Accounts and limits</source>
-        <translation type="unfinished"></translation>
+        <translation>Konten und Limits</translation>
     </message>
     <message>
         <source>Default model:</source>
-        <translation type="unfinished"></translation>
+        <translation>Standardmodell:</translation>
     </message>
     <message>
         <source>Slots per account:</source>
-        <translation type="unfinished"></translation>
+        <translation>Slots pro Konto:</translation>
     </message>
     <message>
         <source>Default rate limit:</source>
-        <translation type="unfinished"></translation>
+        <translation>Standard-Ratenlimit:</translation>
     </message>
     <message numerus="yes">
         <source>%n request(s) per minute</source>
-        <translation type="unfinished">
-            <numerusform></numerusform>
-            <numerusform></numerusform>
+        <translation>
+            <numerusform>%n Anfrage pro Minute</numerusform>
+            <numerusform>%n Anfragen pro Minute</numerusform>
         </translation>
     </message>
     <message>
         <source>Queue:</source>
-        <translation type="unfinished"></translation>
+        <translation>Warteschlange:</translation>
     </message>
     <message>
         <source>up to %1 requests, %2 s timeout</source>
-        <translation type="unfinished"></translation>
+        <translation>bis zu %1 Anfragen, %2 s Zeitlimit</translation>
     </message>
     <message>
         <source>Storage</source>
-        <translation type="unfinished"></translation>
+        <translation>Speicher</translation>
     </message>
     <message>
         <source>in memory (--ephemeral: nothing is kept)</source>
-        <translation type="unfinished"></translation>
+        <translation>im Arbeitsspeicher (--ephemeral: nichts bleibt erhalten)</translation>
     </message>
     <message>
         <source>Data directory:</source>
-        <translation type="unfinished"></translation>
+        <translation>Datenverzeichnis:</translation>
     </message>
     <message>
         <source>Usage retention:</source>
-        <translation type="unfinished"></translation>
+        <translation>Aufbewahrung der Nutzung:</translation>
     </message>
     <message numerus="yes">
         <source>%n day(s)</source>
-        <translation type="unfinished">
-            <numerusform></numerusform>
-            <numerusform></numerusform>
+        <translation>
+            <numerusform>%n Tag</numerusform>
+            <numerusform>%n Tage</numerusform>
         </translation>
     </message>
     <message>
         <source>Keychain:</source>
-        <translation type="unfinished"></translation>
+        <translation>Schlüsselbund:</translation>
     </message>
     <message>
         <source>available</source>
-        <translation type="unfinished"></translation>
+        <translation>verfügbar</translation>
     </message>
     <message>
         <source>unavailable: %1</source>
-        <translation type="unfinished"></translation>
+        <translation>nicht verfügbar: %1</translation>
     </message>
     <message>
         <source>Admin API</source>
-        <translation type="unfinished"></translation>
+        <translation>Admin-API</translation>
     </message>
     <message>
         <source>Admin token</source>
-        <translation type="unfinished"></translation>
+        <translation>Admin-Token</translation>
     </message>
     <message>
         <source>&amp;Copy</source>
-        <translation type="unfinished"></translation>
+        <translation>&amp;Kopieren</translation>
     </message>
     <message>
         <source>Copy the admin token</source>
-        <translation type="unfinished"></translation>
+        <translation>Das Admin-Token kopieren</translation>
     </message>
     <message>
         <source>Reveal the admin token</source>
-        <translation type="unfinished"></translation>
+        <translation>Das Admin-Token anzeigen</translation>
     </message>
     <message>
         <source>&amp;Hide</source>
-        <translation type="unfinished"></translation>
+        <translation>&amp;Verbergen</translation>
     </message>
     <message>
         <source>Admin token:</source>
-        <translation type="unfinished"></translation>
+        <translation>Admin-Token:</translation>
     </message>
     <message>
         <source>These settings come from the config file, the environment and the command line. Change them in %1 and restart Drawbridge.</source>
-        <translation type="unfinished"></translation>
+        <translation>Diese Einstellungen stammen aus der Konfigurationsdatei, der Umgebung und der Befehlszeile. Ändern Sie sie in %1 und starten Sie Drawbridge neu.</translation>
     </message>
     <message>
         <source>the environment</source>
-        <translation type="unfinished"></translation>
+        <translation>der Umgebung</translation>
     </message>
     <message>
         <source>drawbridge.toml</source>
-        <translation type="unfinished"></translation>
+        <translation>drawbridge.toml</translation>
+    </message>
+    <message>
+        <source>%1, any free port</source>
+        <translation>%1, beliebiger freier Port</translation>
     </message>
 </context>
 <context>
     <name>Drawbridge::TrayIcon</name>
     <message>
         <source>&amp;Open Drawbridge</source>
-        <translation type="unfinished"></translation>
+        <translation>Drawbridge &amp;öffnen</translation>
     </message>
     <message>
         <source>Copy &amp;base URL</source>
-        <translation type="unfinished"></translation>
+        <translation>&amp;Basis-URL kopieren</translation>
     </message>
     <message>
         <source>Copy a &amp;new client key</source>
-        <translation type="unfinished"></translation>
+        <translation>&amp;Neuen Client-Schlüssel kopieren</translation>
     </message>
     <message>
         <source>&amp;Drain server</source>
-        <translation type="unfinished"></translation>
+        <translation>Server &amp;leeren</translation>
     </message>
     <message>
         <source>Finish the requests in flight and refuse new ones</source>
-        <translation type="unfinished"></translation>
+        <translation>Laufende Anfragen beenden und neue abweisen</translation>
     </message>
     <message>
         <source>&amp;Quit</source>
-        <translation type="unfinished"></translation>
+        <translation>&amp;Beenden</translation>
     </message>
     <message>
         <source>Idle</source>
-        <translation type="unfinished"></translation>
+        <translation>Bereit</translation>
     </message>
     <message>
         <source>Serving requests</source>
-        <translation type="unfinished"></translation>
+        <translation>Bedient Anfragen</translation>
     </message>
     <message>
         <source>Rate limited: every account is cooling down or busy</source>
-        <translation type="unfinished"></translation>
+        <translation>Begrenzt: Jedes Konto kühlt ab oder ist ausgelastet</translation>
     </message>
     <message>
         <source>Error: the system keychain is unavailable</source>
-        <translation type="unfinished"></translation>
+        <translation>Fehler: Der Schlüsselbund des Systems ist nicht verfügbar</translation>
     </message>
     <message>
         <source>Error: no usable account</source>
-        <translation type="unfinished"></translation>
+        <translation>Fehler: kein nutzbares Konto</translation>
     </message>
     <message>
         <source>Draining: finishing requests in flight</source>
-        <translation type="unfinished"></translation>
+        <translation>Leert sich: laufende Anfragen werden beendet</translation>
     </message>
     <message>
         <source>Stopped</source>
-        <translation type="unfinished"></translation>
+        <translation>Angehalten</translation>
     </message>
     <message>
         <source>Drawbridge — %1
 %2</source>
-        <translation type="unfinished"></translation>
+        <translation>Drawbridge — %1
+%2</translation>
     </message>
     <message>
         <source>Drawbridge</source>
-        <translation type="unfinished"></translation>
+        <translation>Drawbridge</translation>
     </message>
     <message>
         <source>Base URL copied</source>
-        <translation type="unfinished"></translation>
+        <translation>Basis-URL kopiert</translation>
     </message>
     <message>
         <source>tray key %1</source>
-        <translation type="unfinished"></translation>
+        <translation>Tray-Schlüssel %1</translation>
     </message>
     <message>
         <source>No key was created: %1</source>
-        <translation type="unfinished"></translation>
+        <translation>Es wurde kein Schlüssel erstellt: %1</translation>
     </message>
     <message>
         <source>New client key &quot;%1&quot; copied. It is shown only this once.</source>
-        <translation type="unfinished"></translation>
+        <translation>Neuer Client-Schlüssel „%1“ kopiert. Er wird nur dieses eine Mal angezeigt.</translation>
     </message>
 </context>
 <context>
     <name>Drawbridge::UsageSeriesModel</name>
     <message>
         <source>Day</source>
-        <translation type="unfinished"></translation>
+        <translation>Tag</translation>
     </message>
     <message>
         <source>Hour</source>
-        <translation type="unfinished"></translation>
+        <translation>Stunde</translation>
     </message>
     <message>
         <source>Requests</source>
-        <translation type="unfinished"></translation>
+        <translation>Anfragen</translation>
     </message>
     <message>
         <source>Errors</source>
-        <translation type="unfinished"></translation>
+        <translation>Fehler</translation>
     </message>
     <message>
         <source>Prompt tokens</source>
-        <translation type="unfinished"></translation>
+        <translation>Prompt-Tokens</translation>
     </message>
     <message>
         <source>Completion tokens</source>
-        <translation type="unfinished"></translation>
+        <translation>Antwort-Tokens</translation>
     </message>
     <message>
         <source>Credits</source>
-        <translation type="unfinished"></translation>
+        <translation>Credits</translation>
     </message>
 </context>
 <context>
     <name>Drawbridge::UsageWidget</name>
     <message>
         <source>E&amp;xport CSV…</source>
-        <translation type="unfinished"></translation>
+        <translation>CSV e&amp;xportieren…</translation>
     </message>
     <message>
         <source>Last 24 hours (hourly)</source>
-        <translation type="unfinished"></translation>
+        <translation>Letzte 24 Stunden (stündlich)</translation>
     </message>
     <message>
         <source>Last 7 days (hourly)</source>
-        <translation type="unfinished"></translation>
+        <translation>Letzte 7 Tage (stündlich)</translation>
     </message>
     <message>
         <source>Last 30 days (daily)</source>
-        <translation type="unfinished"></translation>
+        <translation>Letzte 30 Tage (täglich)</translation>
     </message>
     <message>
         <source>Last 90 days (daily)</source>
-        <translation type="unfinished"></translation>
+        <translation>Letzte 90 Tage (täglich)</translation>
     </message>
     <message>
         <source>Time range</source>
-        <translation type="unfinished"></translation>
+        <translation>Zeitraum</translation>
     </message>
     <message>
         <source>&amp;Range:</source>
-        <translation type="unfinished"></translation>
+        <translation>&amp;Zeitraum:</translation>
     </message>
     <message>
         <source>Export usage as CSV</source>
-        <translation type="unfinished"></translation>
+        <translation>Nutzung als CSV exportieren</translation>
     </message>
     <message>
         <source>Usage totals</source>
-        <translation type="unfinished"></translation>
+        <translation>Nutzung gesamt</translation>
     </message>
     <message>
         <source>Requests</source>
-        <translation type="unfinished"></translation>
+        <translation>Anfragen</translation>
     </message>
     <message>
         <source>Credits</source>
-        <translation type="unfinished"></translation>
+        <translation>Credits</translation>
     </message>
     <message>
         <source>Usage chart</source>
-        <translation type="unfinished"></translation>
+        <translation>Nutzungsdiagramm</translation>
     </message>
     <message>
         <source>Usage per period</source>
-        <translation type="unfinished"></translation>
+        <translation>Nutzung pro Zeitraum</translation>
     </message>
     <message>
         <source>Usage could not be read: %1</source>
-        <translation type="unfinished"></translation>
+        <translation>Die Nutzung konnte nicht gelesen werden: %1</translation>
     </message>
     <message>
         <source>%1 requests, %2 errors, %3 prompt / %4 completion tokens, %5 credits</source>
-        <translation type="unfinished"></translation>
+        <translation>%1 Anfragen, %2 Fehler, %3 Prompt- / %4 Antwort-Tokens, %5 Credits</translation>
     </message>
     <message>
         <source>Export usage</source>
-        <translation type="unfinished"></translation>
+        <translation>Nutzung exportieren</translation>
     </message>
     <message>
         <source>CSV files (*.csv)</source>
-        <translation type="unfinished"></translation>
+        <translation>CSV-Dateien (*.csv)</translation>
     </message>
     <message>
         <source>Could not write %1: %2</source>
-        <translation type="unfinished"></translation>
+        <translation>%1 konnte nicht geschrieben werden: %2</translation>
     </message>
 </context>
 </TS>

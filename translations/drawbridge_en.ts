@@ -266,9 +266,9 @@
     <name>Drawbridge::ApiKeyTableModel</name>
     <message numerus="yes">
         <source>Uses the default limit of %n request(s) per minute</source>
-        <translation type="unfinished">
-            <numerusform></numerusform>
-            <numerusform></numerusform>
+        <translation>
+            <numerusform>Uses the default limit of %n request per minute</numerusform>
+            <numerusform>Uses the default limit of %n requests per minute</numerusform>
         </translation>
     </message>
     <message>
@@ -443,9 +443,9 @@
     </message>
     <message numerus="yes">
         <source>in %n s</source>
-        <translation type="unfinished">
-            <numerusform></numerusform>
-            <numerusform></numerusform>
+        <translation>
+            <numerusform>in %n s</numerusform>
+            <numerusform>in %n s</numerusform>
         </translation>
     </message>
     <message>
@@ -520,9 +520,9 @@
     <name>Drawbridge::LimitsWidget</name>
     <message numerus="yes">
         <source>Every key may send at most its limit of requests in any 60-second window. The default is &lt;b&gt;%n request(s) per minute&lt;/b&gt; (&lt;tt&gt;limits.default_rpm&lt;/tt&gt; in drawbridge.toml). Double-click a limit to change it; 0 means the default.</source>
-        <translation type="unfinished">
-            <numerusform></numerusform>
-            <numerusform></numerusform>
+        <translation>
+            <numerusform>Every key may send at most its limit of requests in any 60-second window. The default is &lt;b&gt;%n request per minute&lt;/b&gt; (&lt;tt&gt;limits.default_rpm&lt;/tt&gt; in drawbridge.toml). Double-click a limit to change it; 0 means the default.</numerusform>
+            <numerusform>Every key may send at most its limit of requests in any 60-second window. The default is &lt;b&gt;%n requests per minute&lt;/b&gt; (&lt;tt&gt;limits.default_rpm&lt;/tt&gt; in drawbridge.toml). Double-click a limit to change it; 0 means the default.</numerusform>
         </translation>
     </message>
     <message>
@@ -574,9 +574,9 @@
     </message>
     <message numerus="yes">
         <source>Last %n request(s), newest first</source>
-        <translation type="unfinished">
-            <numerusform></numerusform>
-            <numerusform></numerusform>
+        <translation>
+            <numerusform>Last %n request, newest first</numerusform>
+            <numerusform>Last %n requests, newest first</numerusform>
         </translation>
     </message>
 </context>
@@ -714,9 +714,9 @@
     </message>
     <message numerus="yes">
         <source>%n second(s)</source>
-        <translation type="unfinished">
-            <numerusform></numerusform>
-            <numerusform></numerusform>
+        <translation>
+            <numerusform>%n second</numerusform>
+            <numerusform>%n seconds</numerusform>
         </translation>
     </message>
     <message>
@@ -737,9 +737,9 @@
     </message>
     <message numerus="yes">
         <source>%n request(s) per minute</source>
-        <translation type="unfinished">
-            <numerusform></numerusform>
-            <numerusform></numerusform>
+        <translation>
+            <numerusform>%n request per minute</numerusform>
+            <numerusform>%n requests per minute</numerusform>
         </translation>
     </message>
     <message>
@@ -768,9 +768,9 @@
     </message>
     <message numerus="yes">
         <source>%n day(s)</source>
-        <translation type="unfinished">
-            <numerusform></numerusform>
-            <numerusform></numerusform>
+        <translation>
+            <numerusform>%n day</numerusform>
+            <numerusform>%n days</numerusform>
         </translation>
     </message>
     <message>
@@ -823,6 +823,10 @@
     </message>
     <message>
         <source>drawbridge.toml</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%1, any free port</source>
         <translation type="unfinished"></translation>
     </message>
 </context>

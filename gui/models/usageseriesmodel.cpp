@@ -24,6 +24,8 @@ QVariant UsageSeriesModel::data(const QModelIndex &index, int role) const
 {
     if (!checkIndex(index, CheckIndexOption::IndexIsValid | CheckIndexOption::ParentIsInvalid))
         return {};
+    if (role == Qt::TextAlignmentRole && index.column() != Bucket)
+        return QVariant::fromValue(Qt::AlignRight | Qt::AlignVCenter);
     if (role != Qt::DisplayRole && role != ValueRole)
         return {};
     const UsageSeriesPoint &p = m_points[size_t(index.row())];

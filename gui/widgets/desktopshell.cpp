@@ -22,9 +22,11 @@ DesktopShell::DesktopShell(Application &app, QObject *parent)
     , m_tray(nullptr)
     , m_instance(nullptr)
 {
-    // The .qm files are embedded under :/i18n by qt_add_translations.
+    // The .qm files are embedded under :/i18n by qt_add_translations. English is the fallback: its file holds
+    // the plural forms ("1 request" / "2 requests").
     if (m_translator->load(QLocale(), QStringLiteral("drawbridge"), QStringLiteral("_"),
-                           QStringLiteral(":/i18n")))
+                           QStringLiteral(":/i18n"))
+        || m_translator->load(QStringLiteral("drawbridge_en"), QStringLiteral(":/i18n")))
         QCoreApplication::installTranslator(m_translator.get());
     QApplication::setWindowIcon(QIcon(QStringLiteral(":/icons/app/drawbridge.svg")));
     QApplication::setQuitOnLastWindowClosed(false);

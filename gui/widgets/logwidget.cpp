@@ -40,7 +40,7 @@ LogWidget::LogWidget(RequestLogModel &model, QWidget *parent)
     m_view->setAlternatingRowColors(true);
     m_view->verticalHeader()->hide();
     m_view->horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
-    m_view->horizontalHeader()->setStretchLastSection(true);
+    m_view->horizontalHeader()->setSectionResizeMode(RequestLogModel::Model, QHeaderView::Stretch);
     m_view->setAccessibleName(tr("Recent requests"));
 
     auto *top = new QHBoxLayout;

@@ -40,7 +40,9 @@ SettingsWidget::SettingsWidget(Application &app, QWidget *parent)
     auto *serverForm = new QFormLayout(server);
     serverForm->addRow(tr("Address:"), value(app.gateway().baseUrl(), server));
     serverForm->addRow(tr("Host / port:"),
-                       value(tr("%1 : %2").arg(s.server.host).arg(s.server.port), server));
+                       value(s.server.port == 0 ? tr("%1, any free port").arg(s.server.host)
+                                                : tr("%1 : %2").arg(s.server.host).arg(s.server.port),
+                             server));
     serverForm->addRow(tr("CORS origins:"),
                        value(s.server.corsOrigins.isEmpty() ? tr("none (browsers are refused)")
                                                             : s.server.corsOrigins.join(QStringLiteral(", ")),

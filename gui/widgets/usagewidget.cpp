@@ -190,7 +190,9 @@ void UsageWidget::rebuildChart()
     m_requests->replace(requests);
     m_credits->replace(credits);
     m_requestsAxis->setRange(0, niceCeiling(maxRequests));
-    m_creditsAxis->setRange(0, maxCredits > 0 ? maxCredits * 1.2 : 1.0);
+    m_requestsAxis->applyNiceNumbers();
+    m_creditsAxis->setRange(0, maxCredits > 0 ? maxCredits : 1.0);
+    m_creditsAxis->applyNiceNumbers();
 }
 
 void UsageWidget::exportCsv()

@@ -68,6 +68,9 @@ private Q_SLOTS:
         QVERIFY(app);
         QSignalSpy stopped(app.get(), &Application::stopped);
         DesktopShell shell(*app);
+        // The shell installs a translator; in an English (or C) locale it supplies the plural forms.
+        QCOMPARE(QCoreApplication::translate("Drawbridge::SettingsWidget", "%n day(s)", nullptr, 30),
+                 QStringLiteral("30 days"));
         // No account yet: the tray says so.
         QCOMPARE(shell.tray().state(), TrayState::Error);
         QVERIFY(shell.tray().toolTip().contains(app->gateway().baseUrl()));

@@ -3,6 +3,7 @@
 #include <QFile>
 #include <QGuiApplication>
 #include <QTest>
+#include <QTranslator>
 
 #include "gui/models/apikeytablemodel.h"
 #include "gui/models/keylimitstablemodel.h"
@@ -183,6 +184,21 @@ private Q_SLOTS:
                              TrayState::Draining, TrayState::Stopped })
             QVERIFY2(QFile::exists(trayIconPath(s)), qPrintable(trayIconPath(s)));
         QVERIFY(QFile::exists(QStringLiteral(":/i18n/drawbridge_de.qm")));
+    }
+
+    void translationsAreEmbeddedAndComplete()
+    {
+        QTranslator de;
+        QVERIFY(de.load(QStringLiteral("drawbridge_de"), QStringLiteral(":/i18n")));
+        QCOMPARE(de.translate("Drawbridge::MainWindow", "&Keys"), QStringLiteral("&Schl\u00fcssel"));
+        QCOMPARE(de.translate("Drawbridge::SettingsWidget", "%n day(s)", nullptr, 2),
+                 QStringLiteral("%n Tage"));
+        QTranslator en;
+        QVERIFY(en.load(QStringLiteral("drawbridge_en"), QStringLiteral(":/i18n")));
+        QCOMPARE(en.translate("Drawbridge::SettingsWidget", "%n day(s)", nullptr, 1),
+                 QStringLiteral("%n day"));
+        QCOMPARE(en.translate("Drawbridge::SettingsWidget", "%n day(s)", nullptr, 30),
+                 QStringLiteral("%n days"));
     }
 };
 
