@@ -65,6 +65,14 @@ def cpu_seconds(pid):
     return (int(fields[11]) + int(fields[12])) / CLK_TCK
 
 
+def listen_drops():
+    """TcpExt ListenOverflows + ListenDrops: SYNs refused because an accept queue was full (machine-wide)."""
+    with open("/proc/net/netstat") as f:
+        lines = [l.split() for l in f if l.startswith("TcpExt:")]
+    d = dict(zip(lines[0][1:], map(int, lines[1][1:])))
+    return {"overflows": d.get("ListenOverflows", 0), "drops": d.get("ListenDrops", 0)}
+
+
 def mem_kb(pid):
     out = {}
     with open(f"/proc/{pid}/status") as f:
@@ -165,6 +173,10 @@ oidc_base_url = "{self.fake}"
     def cleanup(self):
         for p in list(self.procs):
             self.stop(p, 5)
+        log_path = os.path.join(self.tmp, "gateway.log")
+        if os.path.exists(log_path):
+            os.makedirs(os.path.dirname(self.args.out) or ".", exist_ok=True)
+            shutil.copy(log_path, os.path.join(os.path.dirname(self.args.out) or ".", "gateway.log"))
         shutil.rmtree(self.tmp, ignore_errors=True)
 
     # ---- gateway setup ---------------------------------------------------------------------------------------
@@ -288,11 +300,18 @@ oidc_base_url = "{self.fake}"
         # 4. 1,024 concurrent slow streams: 64 chunks, --slow-gap-ms apart.
         log(f"{a.slow_streams} concurrent slow streams")
         self.fake_mode(chunks=64, gap=a.slow_gap_ms)
-        sargs = ["--mode", "stream", "--streams", str(a.slow_streams), "--expect", "64", "--timeout-s", "90"]
+        sargs = ["--mode", "stream", "--streams", str(a.slow_streams), "--expect", "64", "--timeout-s", "60"]
+        d0 = listen_drops()
         direct = self.client(self.fake_port, "/generateAssistantResponse", "kiro", None, sargs)
+        d1 = listen_drops()
+        direct["listen_overflows"] = d1["overflows"] - d0["overflows"]
         c0 = cpu_seconds(self.gw.pid)
         gw = self.client(port, "/v1/chat/completions", "sse", key, sargs)
+        d2 = listen_drops()
+        gw["listen_overflows"] = d2["overflows"] - d1["overflows"]
         gw["gateway_cpu_s"] = cpu_seconds(self.gw.pid) - c0
+        # How many upstream connections the gateway held open at once during the run (the fake's peak).
+        gw["upstream_peak_connections"] = http("GET", f"{self.fake}/_bench/stats")[1]["peak_open"]
         R["slow_streams"] = {"direct": direct, "gateway": gw, "completed": gw["completed"],
                              "stalled": gw["streams"] - gw["completed"]}
 
@@ -346,8 +365,10 @@ oidc_base_url = "{self.fake}"
         with open(budget_file) as f:
             budget = json.load(f)
         limit = budget["instructions_per_request"] * (1 + budget.get("tolerance", 0.10))
+        # A budget of 0 means "not set yet": record the figure without failing.
         return {"requests": r["completed"], "instructions": total, "per_request": round(per),
-                "budget": budget["instructions_per_request"], "limit": round(limit), "ok": per <= limit}
+                "budget": budget["instructions_per_request"], "limit": round(limit),
+                "ok": budget["instructions_per_request"] == 0 or per <= limit}
 
 
 def machine():
@@ -426,7 +447,10 @@ def table(R):
     L.append(f"Slow streams: {ss['gateway']['completed']}/{ss['gateway']['streams']} complete via gateway "
              f"({ss['direct']['completed']}/{ss['direct']['streams']} direct), first-delta p99 "
              f"{ss['gateway']['ttfb_us']['p99'] / 1000:.1f} ms (direct {ss['direct']['ttfb_us']['p99'] / 1000:.1f} ms), "
-             f"gap p99 {ss['gateway']['gap_us']['p99'] / 1000:.1f} ms")
+             f"gap p99 {ss['gateway']['gap_us']['p99'] / 1000:.1f} ms, "
+             f"upstream connections at peak {ss['gateway'].get('upstream_peak_connections')}, "
+             f"statuses {ss['gateway'].get('statuses')}, accept-queue overflows {ss['gateway'].get('listen_overflows')} "
+             f"(direct {ss['direct'].get('listen_overflows')})")
     r = R["rss_kb"]
     L.append(f"RSS: idle {r['idle'] / 1024:.1f} MB, peak {r['peak'] / 1024:.1f} MB, after {r['after'] / 1024:.1f} MB "
              f"({r['after_vs_idle'] * 100:+.1f} % vs idle)")
@@ -450,7 +474,7 @@ def main():
     ap.add_argument("--accounts", type=int, default=17, help="64 slots each; 17 leave room above 1,024 streams")
     ap.add_argument("--streams", type=int, default=8)
     ap.add_argument("--slow-streams", type=int, default=1024)
-    ap.add_argument("--slow-gap-ms", type=int, default=100)
+    ap.add_argument("--slow-gap-ms", type=int, default=20)
     ap.add_argument("--settle-s", type=float, default=3.0)
     ap.add_argument("--cold-runs", type=int, default=5)
     ap.add_argument("--check-requests", type=int, default=300)

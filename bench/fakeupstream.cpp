@@ -431,6 +431,7 @@ private:
                 m.gapMs = value;
         }
         m_mode = m;
+        m_peakOpen = m_open; // each phase of scripts/bench reads its own peak
         m_bodies = std::make_shared<Bodies>(buildBodies(m));
         return jsonResponse(200,
                             "{\"delay\":" + std::to_string(m.delayMs) + ",\"chunks\":" + std::to_string(m.chunks)

@@ -153,11 +153,11 @@ public:
                 continue;
             }
             c.request = request;
-            startRequest(c);
             epoll_event ev {};
             ev.events = EPOLLIN | EPOLLOUT;
             ev.data.u64 = uint64_t(i);
             ::epoll_ctl(m_epoll, EPOLL_CTL_ADD, c.fd, &ev);
+            startRequest(c);
         }
         const auto deadline = start + std::chrono::seconds(m_o.timeoutS);
         std::vector<epoll_event> events(1024);
@@ -197,7 +197,24 @@ public:
             else if (!c.done || c.status == 200)
                 ++stalled;
         }
-        std::printf("{\"mode\":\"%s\",\"format\":\"%s\",\"connections\":%d,\"wall_s\":%.3f,\"connect_errors\":%d,"
+        std::string statuses;
+        {
+            std::vector<std::pair<int, int>> counts;
+            for (const Conn &c : m_conns) {
+                auto it = std::find_if(counts.begin(), counts.end(), [&](auto &p) { return p.first == c.status; });
+                if (it == counts.end())
+                    counts.push_back({ c.status, 1 });
+                else
+                    ++it->second;
+            }
+            for (auto &[code, count] : counts) {
+                char item[48];
+                std::snprintf(item, sizeof item, "%s\"%d\":%d", statuses.empty() ? "" : ",", code, count);
+                statuses.append(item);
+            }
+        }
+        std::printf("{\"statuses\":{%s},", statuses.c_str());
+        std::printf("\"mode\":\"%s\",\"format\":\"%s\",\"connections\":%d,\"wall_s\":%.3f,\"connect_errors\":%d,"
                     "\"bad_status\":%d,\"incomplete\":%d,",
                     m_o.mode.c_str(), m_o.format.c_str(), n, wallS, connectErrors, badStatus, stalled);
         if (stream) {
@@ -236,13 +253,23 @@ private:
             const ssize_t w
                 = ::send(c.fd, c.request.data() + c.requestOff, c.request.size() - c.requestOff, MSG_NOSIGNAL);
             if (w < 0) {
-                if (errno == EAGAIN || errno == EWOULDBLOCK || errno == ENOTCONN)
+                if (errno == EAGAIN || errno == EWOULDBLOCK || errno == ENOTCONN) {
+                    epoll_event ev {};
+                    ev.events = EPOLLIN | EPOLLOUT;
+                    ev.data.u64 = uint64_t(&c - m_conns.data());
+                    ::epoll_ctl(m_epoll, EPOLL_CTL_MOD, c.fd, &ev);
                     return;
+                }
                 finish(c, false);
                 return;
             }
             c.requestOff += size_t(w);
         }
+        // Written: wait for the answer only (a level-triggered EPOLLOUT would spin).
+        epoll_event ev {};
+        ev.events = EPOLLIN;
+        ev.data.u64 = uint64_t(&c - m_conns.data());
+        ::epoll_ctl(m_epoll, EPOLL_CTL_MOD, c.fd, &ev);
     }
 
     void finish(Conn &c, bool ok)
