@@ -275,7 +275,9 @@ oidc_base_url = "{self.fake}"
         for conns in (32, 128):
             log(f"throughput at c={conns}, 20 ms upstream")
             direct = self.direct_wrk(conns, a.seconds)
+            self.fake_mode(delay=20)  # resets the fake's peak-connections counter
             gw = self.gw_wrk(key, conns, a.seconds)
+            gw["upstream_peak_connections"] = http("GET", f"{self.fake}/_bench/stats")[1]["peak_open"]
             R[f"throughput_c{conns}"] = {"direct": direct, "gateway": gw,
                                          "ratio": round(gw["rps"] / direct["rps"], 4),
                                          "added_p99_us": round(gw["latency_us"]["p99"] - direct["latency_us"]["p99"], 1)}
@@ -305,6 +307,7 @@ oidc_base_url = "{self.fake}"
         direct = self.client(self.fake_port, "/generateAssistantResponse", "kiro", None, sargs)
         d1 = listen_drops()
         direct["listen_overflows"] = d1["overflows"] - d0["overflows"]
+        self.fake_mode(chunks=64, gap=a.slow_gap_ms)  # resets the fake's peak-connections counter
         c0 = cpu_seconds(self.gw.pid)
         gw = self.client(port, "/v1/chat/completions", "sse", key, sargs)
         d2 = listen_drops()
@@ -436,7 +439,8 @@ def table(R):
         t = R[f"throughput_c{c}"]
         L.append(f"  c={c:<33}{t['direct']['rps']:>12.0f}{t['gateway']['rps']:>15.0f}{t['ratio'] * 100:>7.1f}%"
                  f"{t['direct']['latency_us']['p99'] / 1000:>10.1f}ms{t['gateway']['latency_us']['p99'] / 1000:>6.1f}ms"
-                 f"{t['gateway']['error_total']:>8}")
+                 f"{t['gateway']['error_total']:>8}  (gateway→upstream connections at peak "
+                 f"{t['gateway'].get('upstream_peak_connections')})")
     s = R["streaming"]
     L.append(f"Streaming, 64 chunks 5 ms apart, {s['gateway']['streams']} streams (µs)   TTFB p50  TTFB p99   gap p50   gap p99  complete")
     for name in ("direct", "gateway"):
