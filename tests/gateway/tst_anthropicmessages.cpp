@@ -16,7 +16,9 @@ using Script = ScriptedProvider::Script;
 /** Headers as Anthropic SDKs send them. */
 Headers anthropicHeaders(const QString &key)
 {
-    return {{"x-api-key", key.toUtf8()}, {"anthropic-version", "2023-06-01"}, {"Content-Type", "application/json"}};
+    return { { "x-api-key", key.toUtf8() },
+             { "anthropic-version", "2023-06-01" },
+             { "Content-Type", "application/json" } };
 }
 
 Usage usage(int prompt, int completion)
@@ -31,41 +33,46 @@ Script scriptNamed(const QString &name)
 {
     using SP = ScriptedProvider;
     if (name == QLatin1String("text")) {
-        return {{0, SP::Start{}},          {0, SP::Text{QStringLiteral("Hello")}},
-                {5, SP::KeepAlive{}},      {5, SP::Text{QStringLiteral(" \"world\"\n")}},
-                {0, usage(12, 3)},         {0, FinishReason::Stop}};
+        return { { 0, SP::Start {} },     { 0, SP::Text { QStringLiteral("Hello") } },
+                 { 5, SP::KeepAlive {} }, { 5, SP::Text { QStringLiteral(" \"world\"\n") } },
+                 { 0, usage(12, 3) },     { 0, FinishReason::Stop } };
     }
     if (name == QLatin1String("tools") || name == QLatin1String("tools-plain-stop")) {
-        return {{0, SP::Start{}},
-                {0, SP::Text{QStringLiteral("Checking.")}},
-                {5, SP::ToolStart{0, QStringLiteral("toolu_1"), QStringLiteral("get_weather")}},
-                {5, SP::ToolArgs{0, QStringLiteral("{\"city\":")}},
-                {5, SP::ToolArgs{0, QStringLiteral("\"Paris\"}")}},
-                {5, SP::ToolStart{1, QStringLiteral("toolu_2"), QStringLiteral("get_time")}},
-                {5, SP::ToolArgs{1, QStringLiteral("{}")}},
-                {0, usage(100, 20)},
-                {0, name == QLatin1String("tools") ? FinishReason::ToolCalls : FinishReason::Stop}};
+        return { { 0, SP::Start {} },
+                 { 0, SP::Text { QStringLiteral("Checking.") } },
+                 { 5, SP::ToolStart { 0, QStringLiteral("toolu_1"), QStringLiteral("get_weather") } },
+                 { 5, SP::ToolArgs { 0, QStringLiteral("{\"city\":") } },
+                 { 5, SP::ToolArgs { 0, QStringLiteral("\"Paris\"}") } },
+                 { 5, SP::ToolStart { 1, QStringLiteral("toolu_2"), QStringLiteral("get_time") } },
+                 { 5, SP::ToolArgs { 1, QStringLiteral("{}") } },
+                 { 0, usage(100, 20) },
+                 { 0, name == QLatin1String("tools") ? FinishReason::ToolCalls : FinishReason::Stop } };
     }
     if (name == QLatin1String("thinking")) {
-        return {{0, SP::Start{}},
-                {0, SP::Reasoning{QStringLiteral("Rayleigh")}},
-                {5, SP::Reasoning{QStringLiteral(" scattering")}},
-                {5, SP::Text{QStringLiteral("Because of Rayleigh scattering.")}},
-                {0, usage(30, 9)},
-                {0, FinishReason::Stop}};
+        return { { 0, SP::Start {} },
+                 { 0, SP::Reasoning { QStringLiteral("Rayleigh") } },
+                 { 5, SP::Reasoning { QStringLiteral(" scattering") } },
+                 { 5, SP::Text { QStringLiteral("Because of Rayleigh scattering.") } },
+                 { 0, usage(30, 9) },
+                 { 0, FinishReason::Stop } };
     }
     if (name == QLatin1String("length"))
-        return {{0, SP::Start{}}, {0, SP::Text{QStringLiteral("abc")}}, {0, usage(5, 1)}, {0, FinishReason::Length}};
+        return { { 0, SP::Start {} },
+                 { 0, SP::Text { QStringLiteral("abc") } },
+                 { 0, usage(5, 1) },
+                 { 0, FinishReason::Length } };
     if (name == QLatin1String("error-after-text")) {
-        return {{0, SP::Start{}},
-                {0, SP::Text{QStringLiteral("partial")}},
-                {5, ProviderError{ProviderErrorKind::UpstreamError, QStringLiteral("connection reset"), 0}}};
+        return {
+            { 0, SP::Start {} },
+            { 0, SP::Text { QStringLiteral("partial") } },
+            { 5, ProviderError { ProviderErrorKind::UpstreamError, QStringLiteral("connection reset"), 0 } }
+        };
     }
     if (name == QLatin1String("error-in-tool")) {
-        return {{0, SP::Start{}},
-                {0, SP::ToolStart{0, QStringLiteral("toolu_9"), QStringLiteral("run")}},
-                {5, SP::ToolArgs{0, QStringLiteral("{\"cmd\":\"l")}},
-                {5, ProviderError{ProviderErrorKind::PoolBusy, QStringLiteral("slots gone"), 2}}};
+        return { { 0, SP::Start {} },
+                 { 0, SP::ToolStart { 0, QStringLiteral("toolu_9"), QStringLiteral("run") } },
+                 { 5, SP::ToolArgs { 0, QStringLiteral("{\"cmd\":\"l") } },
+                 { 5, ProviderError { ProviderErrorKind::PoolBusy, QStringLiteral("slots gone"), 2 } } };
     }
     qFatal("unknown script");
 }
@@ -106,18 +113,23 @@ QStringList trace(const QByteArray &body)
         }
         const QString index = QString::number(d.value(QLatin1String("index")).toInt(-1));
         if (event == QLatin1String("message_start")) {
-            out.append(event + u' ' + d.value(QLatin1String("message")).toObject().value(QLatin1String("model")).toString());
+            out.append(
+                event + u' '
+                + d.value(QLatin1String("message")).toObject().value(QLatin1String("model")).toString());
         } else if (event == QLatin1String("content_block_start")) {
             const QJsonObject b = d.value(QLatin1String("content_block")).toObject();
-            QString line = QStringLiteral("start ") + index + u' ' + b.value(QLatin1String("type")).toString();
+            QString line
+                = QStringLiteral("start ") + index + u' ' + b.value(QLatin1String("type")).toString();
             if (b.value(QLatin1String("type")).toString() == QLatin1String("tool_use"))
-                line += u' ' + b.value(QLatin1String("id")).toString() + u' ' + b.value(QLatin1String("name")).toString();
+                line += u' ' + b.value(QLatin1String("id")).toString() + u' '
+                    + b.value(QLatin1String("name")).toString();
             out.append(line);
         } else if (event == QLatin1String("content_block_delta")) {
             const QJsonObject delta = d.value(QLatin1String("delta")).toObject();
             const QString type = delta.value(QLatin1String("type")).toString();
             if (type == QLatin1String("text_delta"))
-                out.append(QStringLiteral("delta ") + index + QStringLiteral(" text ") + delta.value(QLatin1String("text")).toString());
+                out.append(QStringLiteral("delta ") + index + QStringLiteral(" text ")
+                           + delta.value(QLatin1String("text")).toString());
             else if (type == QLatin1String("thinking_delta"))
                 out.append(QStringLiteral("delta ") + index + QStringLiteral(" thinking ")
                            + delta.value(QLatin1String("thinking")).toString());
@@ -129,9 +141,14 @@ QStringList trace(const QByteArray &body)
         } else if (event == QLatin1String("content_block_stop")) {
             out.append(QStringLiteral("stop ") + index);
         } else if (event == QLatin1String("message_delta")) {
-            out.append(event + u' ' + d.value(QLatin1String("delta")).toObject().value(QLatin1String("stop_reason")).toString()
-                       + QStringLiteral(" out=")
-                       + QString::number(d.value(QLatin1String("usage")).toObject().value(QLatin1String("output_tokens")).toInt(-1)));
+            out.append(
+                event + u' '
+                + d.value(QLatin1String("delta")).toObject().value(QLatin1String("stop_reason")).toString()
+                + QStringLiteral(" out=")
+                + QString::number(d.value(QLatin1String("usage"))
+                                      .toObject()
+                                      .value(QLatin1String("output_tokens"))
+                                      .toInt(-1)));
         } else if (event == QLatin1String("error")) {
             const QJsonObject err = d.value(QLatin1String("error")).toObject();
             out.append(QStringLiteral("error ") + err.value(QLatin1String("type")).toString() + u' '
@@ -150,7 +167,8 @@ QJsonObject errorObject(const RawResponse &r)
 
 QByteArray messageBody(const QString &model)
 {
-    return "{\"model\":\"" + model.toUtf8() + "\",\"max_tokens\":16,\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}";
+    return "{\"model\":\"" + model.toUtf8()
+        + "\",\"max_tokens\":16,\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}";
 }
 
 } // namespace
@@ -185,61 +203,64 @@ void TstAnthropicMessages::goldenStreams_data()
     QTest::addColumn<QStringList>("expected");
     const QString sonnet = QStringLiteral("message_start claude-sonnet-4-5-20250929");
     QTest::newRow("text") << QStringLiteral("text") << AnthropicFixtures::streamingMessage
-                          << QStringList{sonnet,
-                                         QStringLiteral("ping"),
-                                         QStringLiteral("start 0 text"),
-                                         QStringLiteral("delta 0 text Hello"),
-                                         QStringLiteral("ping"),
-                                         QStringLiteral("delta 0 text  \"world\"\n"),
-                                         QStringLiteral("stop 0"),
-                                         QStringLiteral("message_delta end_turn out=3"),
-                                         QStringLiteral("message_stop")};
-    const QStringList tools{QStringLiteral("message_start claude-opus-4-7"),
-                            QStringLiteral("ping"),
-                            QStringLiteral("start 0 text"),
-                            QStringLiteral("delta 0 text Checking."),
-                            QStringLiteral("stop 0"),
-                            QStringLiteral("start 1 tool_use toolu_1 get_weather"),
-                            QStringLiteral("delta 1 json {\"city\":"),
-                            QStringLiteral("delta 1 json \"Paris\"}"),
-                            QStringLiteral("stop 1"),
-                            QStringLiteral("start 2 tool_use toolu_2 get_time"),
-                            QStringLiteral("delta 2 json {}"),
-                            QStringLiteral("stop 2"),
-                            QStringLiteral("message_delta tool_use out=20"),
-                            QStringLiteral("message_stop")};
+                          << QStringList { sonnet,
+                                           QStringLiteral("ping"),
+                                           QStringLiteral("start 0 text"),
+                                           QStringLiteral("delta 0 text Hello"),
+                                           QStringLiteral("ping"),
+                                           QStringLiteral("delta 0 text  \"world\"\n"),
+                                           QStringLiteral("stop 0"),
+                                           QStringLiteral("message_delta end_turn out=3"),
+                                           QStringLiteral("message_stop") };
+    const QStringList tools { QStringLiteral("message_start claude-opus-4-7"),
+                              QStringLiteral("ping"),
+                              QStringLiteral("start 0 text"),
+                              QStringLiteral("delta 0 text Checking."),
+                              QStringLiteral("stop 0"),
+                              QStringLiteral("start 1 tool_use toolu_1 get_weather"),
+                              QStringLiteral("delta 1 json {\"city\":"),
+                              QStringLiteral("delta 1 json \"Paris\"}"),
+                              QStringLiteral("stop 1"),
+                              QStringLiteral("start 2 tool_use toolu_2 get_time"),
+                              QStringLiteral("delta 2 json {}"),
+                              QStringLiteral("stop 2"),
+                              QStringLiteral("message_delta tool_use out=20"),
+                              QStringLiteral("message_stop") };
     QTest::newRow("tools") << QStringLiteral("tools") << AnthropicFixtures::toolsRequestStreaming << tools;
-    QTest::newRow("tools-plain-stop") << QStringLiteral("tools-plain-stop") << AnthropicFixtures::toolsRequestStreaming
-                                      << tools;
+    QTest::newRow("tools-plain-stop")
+        << QStringLiteral("tools-plain-stop") << AnthropicFixtures::toolsRequestStreaming << tools;
     QTest::newRow("thinking") << QStringLiteral("thinking") << AnthropicFixtures::thinkingRequest
-                              << QStringList{QStringLiteral("message_start claude-sonnet-4-5"),
-                                             QStringLiteral("ping"),
-                                             QStringLiteral("start 0 thinking"),
-                                             QStringLiteral("delta 0 thinking Rayleigh"),
-                                             QStringLiteral("delta 0 thinking  scattering"),
-                                             QStringLiteral("stop 0"),
-                                             QStringLiteral("start 1 text"),
-                                             QStringLiteral("delta 1 text Because of Rayleigh scattering."),
-                                             QStringLiteral("stop 1"),
-                                             QStringLiteral("message_delta end_turn out=9"),
-                                             QStringLiteral("message_stop")};
-    QTest::newRow("max-tokens") << QStringLiteral("length") << AnthropicFixtures::streamingMessage
-                                << QStringList{sonnet,
+                              << QStringList { QStringLiteral("message_start claude-sonnet-4-5"),
                                                QStringLiteral("ping"),
-                                               QStringLiteral("start 0 text"),
-                                               QStringLiteral("delta 0 text abc"),
+                                               QStringLiteral("start 0 thinking"),
+                                               QStringLiteral("delta 0 thinking Rayleigh"),
+                                               QStringLiteral("delta 0 thinking  scattering"),
                                                QStringLiteral("stop 0"),
-                                               QStringLiteral("message_delta max_tokens out=1"),
-                                               QStringLiteral("message_stop")};
-    QTest::newRow("error-after-text") << QStringLiteral("error-after-text") << AnthropicFixtures::streamingMessage
-                                      << QStringList{sonnet, QStringLiteral("ping"), QStringLiteral("start 0 text"),
-                                                     QStringLiteral("delta 0 text partial"),
-                                                     QStringLiteral("error api_error connection reset")};
-    QTest::newRow("error-in-tool") << QStringLiteral("error-in-tool") << AnthropicFixtures::toolsRequestStreaming
-                                   << QStringList{QStringLiteral("message_start claude-opus-4-7"), QStringLiteral("ping"),
-                                                  QStringLiteral("start 0 tool_use toolu_9 run"),
-                                                  QStringLiteral("delta 0 json {\"cmd\":\"l"),
-                                                  QStringLiteral("error overloaded_error slots gone")};
+                                               QStringLiteral("start 1 text"),
+                                               QStringLiteral("delta 1 text Because of Rayleigh scattering."),
+                                               QStringLiteral("stop 1"),
+                                               QStringLiteral("message_delta end_turn out=9"),
+                                               QStringLiteral("message_stop") };
+    QTest::newRow("max-tokens") << QStringLiteral("length") << AnthropicFixtures::streamingMessage
+                                << QStringList { sonnet,
+                                                 QStringLiteral("ping"),
+                                                 QStringLiteral("start 0 text"),
+                                                 QStringLiteral("delta 0 text abc"),
+                                                 QStringLiteral("stop 0"),
+                                                 QStringLiteral("message_delta max_tokens out=1"),
+                                                 QStringLiteral("message_stop") };
+    QTest::newRow("error-after-text")
+        << QStringLiteral("error-after-text") << AnthropicFixtures::streamingMessage
+        << QStringList { sonnet, QStringLiteral("ping"), QStringLiteral("start 0 text"),
+                         QStringLiteral("delta 0 text partial"),
+                         QStringLiteral("error api_error connection reset") };
+    QTest::newRow("error-in-tool") << QStringLiteral("error-in-tool")
+                                   << AnthropicFixtures::toolsRequestStreaming
+                                   << QStringList { QStringLiteral("message_start claude-opus-4-7"),
+                                                    QStringLiteral("ping"),
+                                                    QStringLiteral("start 0 tool_use toolu_9 run"),
+                                                    QStringLiteral("delta 0 json {\"cmd\":\"l"),
+                                                    QStringLiteral("error overloaded_error slots gone") };
 }
 
 void TstAnthropicMessages::goldenStreams()
@@ -265,14 +286,17 @@ void TstAnthropicMessages::streamFraming()
     f.provider.enqueue(scriptNamed(QStringLiteral("text")));
     const auto [id, key] = f.createKey();
     RawHttpClient c(f.port);
-    const RawResponse r = c.request("POST", "/v1/messages", AnthropicFixtures::streamingMessage, anthropicHeaders(key));
+    const RawResponse r
+        = c.request("POST", "/v1/messages", AnthropicFixtures::streamingMessage, anthropicHeaders(key));
     QCOMPARE(r.status, 200);
-    QVERIFY(r.body.startsWith("event: message_start\ndata: {\"type\":\"message_start\",\"message\":{\"id\":\"msg_"));
+    QVERIFY(r.body.startsWith(
+        "event: message_start\ndata: {\"type\":\"message_start\",\"message\":{\"id\":\"msg_"));
     QVERIFY(r.body.contains("\n\nevent: ping\ndata: {\"type\":\"ping\"}\n\n"));
     QVERIFY(r.body.endsWith("event: message_stop\ndata: {\"type\":\"message_stop\"}\n\n"));
     QVERIFY(r.header("x-ratelimit-limit").toInt() > 0);
     const QByteArray first = r.body.split('\n').at(1).mid(6);
-    const QJsonObject message = QJsonDocument::fromJson(first).object().value(QLatin1String("message")).toObject();
+    const QJsonObject message
+        = QJsonDocument::fromJson(first).object().value(QLatin1String("message")).toObject();
     QCOMPARE(message.value(QLatin1String("type")).toString(), QStringLiteral("message"));
     QCOMPARE(message.value(QLatin1String("role")).toString(), QStringLiteral("assistant"));
     QCOMPARE(message.value(QLatin1String("content")).toArray().size(), 0);
@@ -289,7 +313,8 @@ void TstAnthropicMessages::nonStreamingText()
     GatewayFixture f;
     const auto [id, key] = f.createKey();
     RawHttpClient c(f.port);
-    const RawResponse r = c.request("POST", "/v1/messages", AnthropicFixtures::simpleMessage, anthropicHeaders(key));
+    const RawResponse r
+        = c.request("POST", "/v1/messages", AnthropicFixtures::simpleMessage, anthropicHeaders(key));
     QCOMPARE(r.status, 200);
     QVERIFY(!r.chunked);
     QCOMPARE(r.header("content-type"), QByteArray("application/json"));
@@ -316,7 +341,8 @@ void TstAnthropicMessages::nonStreamingToolsAndThinking()
     f.provider.enqueue(scriptNamed(QStringLiteral("thinking")));
     const auto [id, key] = f.createKey();
     RawHttpClient c(f.port);
-    const RawResponse r = c.request("POST", "/v1/messages", AnthropicFixtures::toolsRequest, anthropicHeaders(key));
+    const RawResponse r
+        = c.request("POST", "/v1/messages", AnthropicFixtures::toolsRequest, anthropicHeaders(key));
     QCOMPARE(r.status, 200);
     const QJsonObject o = GatewayFixture::json(r);
     QCOMPARE(o.value(QLatin1String("model")).toString(), QStringLiteral("claude-opus-4-7"));
@@ -329,7 +355,7 @@ void TstAnthropicMessages::nonStreamingToolsAndThinking()
     QCOMPARE(weather.value(QLatin1String("id")).toString(), QStringLiteral("toolu_1"));
     QCOMPARE(weather.value(QLatin1String("name")).toString(), QStringLiteral("get_weather"));
     QCOMPARE(weather.value(QLatin1String("input")).toObject(),
-             QJsonObject({{QLatin1String("city"), QLatin1String("Paris")}}));
+             QJsonObject({ { QLatin1String("city"), QLatin1String("Paris") } }));
     QVERIFY(content[2].toObject().value(QLatin1String("input")).isObject());
     QCOMPARE(content[2].toObject().value(QLatin1String("input")).toObject().size(), 0);
     QCOMPARE(f.provider.lastRequest().upstreamModel, QStringLiteral("claude-opus-4.7"));
@@ -341,8 +367,10 @@ void TstAnthropicMessages::nonStreamingToolsAndThinking()
     const QJsonArray blocks = GatewayFixture::json(t).value(QLatin1String("content")).toArray();
     QCOMPARE(blocks.size(), 2);
     QCOMPARE(blocks[0].toObject().value(QLatin1String("type")).toString(), QStringLiteral("thinking"));
-    QCOMPARE(blocks[0].toObject().value(QLatin1String("thinking")).toString(), QStringLiteral("Rayleigh scattering"));
-    QCOMPARE(blocks[1].toObject().value(QLatin1String("text")).toString(), QStringLiteral("Because of Rayleigh scattering."));
+    QCOMPARE(blocks[0].toObject().value(QLatin1String("thinking")).toString(),
+             QStringLiteral("Rayleigh scattering"));
+    QCOMPARE(blocks[1].toObject().value(QLatin1String("text")).toString(),
+             QStringLiteral("Because of Rayleigh scattering."));
     QVERIFY(f.provider.lastRequest().thinking);
     QCOMPARE(f.provider.lastRequest().thinkingBudgetTokens, 2048);
 }
@@ -352,14 +380,15 @@ void TstAnthropicMessages::multiTurnToolConversation()
     GatewayFixture f;
     const auto [id, key] = f.createKey();
     RawHttpClient c(f.port);
-    const RawResponse r = c.request("POST", "/v1/messages", AnthropicFixtures::multiTurnToolRequest, anthropicHeaders(key));
+    const RawResponse r
+        = c.request("POST", "/v1/messages", AnthropicFixtures::multiTurnToolRequest, anthropicHeaders(key));
     QCOMPARE(r.status, 200);
     QVERIFY(trace(r.body).contains(QStringLiteral("message_delta end_turn out=3")));
     const ChatRequest &req = f.provider.lastRequest();
     QCOMPARE(req.upstreamModel, QStringLiteral("claude-sonnet-4.5"));
     QCOMPARE(req.keyId, id);
     QCOMPARE(req.messages.size(), size_t(6));
-    const Role roles[] = {Role::System, Role::User, Role::Assistant, Role::Tool, Role::Tool, Role::User};
+    const Role roles[] = { Role::System, Role::User, Role::Assistant, Role::Tool, Role::Tool, Role::User };
     for (size_t i = 0; i < req.messages.size(); ++i)
         QCOMPARE(req.messages[i].role, roles[i]);
     QCOMPARE(req.messages[2].toolCalls.size(), size_t(2));
@@ -375,15 +404,23 @@ void TstAnthropicMessages::providerErrorsUseAnthropicShape_data()
     QTest::addColumn<int>("status");
     QTest::addColumn<QString>("type");
     QTest::addColumn<int>("retryAfter");
-    QTest::newRow("pool-busy") << int(ProviderErrorKind::PoolBusy) << 529 << QStringLiteral("overloaded_error") << 3;
-    QTest::newRow("no-upstream") << int(ProviderErrorKind::NoUpstream) << 529 << QStringLiteral("overloaded_error") << 40;
-    QTest::newRow("draining") << int(ProviderErrorKind::Draining) << 529 << QStringLiteral("overloaded_error") << 0;
-    QTest::newRow("upstream") << int(ProviderErrorKind::UpstreamError) << 502 << QStringLiteral("api_error") << 0;
-    QTest::newRow("timeout") << int(ProviderErrorKind::UpstreamTimeout) << 504 << QStringLiteral("api_error") << 0;
+    QTest::newRow("pool-busy") << int(ProviderErrorKind::PoolBusy) << 529
+                               << QStringLiteral("overloaded_error") << 3;
+    QTest::newRow("no-upstream") << int(ProviderErrorKind::NoUpstream) << 529
+                                 << QStringLiteral("overloaded_error") << 40;
+    QTest::newRow("draining") << int(ProviderErrorKind::Draining) << 529 << QStringLiteral("overloaded_error")
+                              << 0;
+    QTest::newRow("upstream") << int(ProviderErrorKind::UpstreamError) << 502 << QStringLiteral("api_error")
+                              << 0;
+    QTest::newRow("timeout") << int(ProviderErrorKind::UpstreamTimeout) << 504 << QStringLiteral("api_error")
+                             << 0;
     QTest::newRow("internal") << int(ProviderErrorKind::Internal) << 500 << QStringLiteral("api_error") << 0;
-    QTest::newRow("invalid") << int(ProviderErrorKind::InvalidRequest) << 400 << QStringLiteral("invalid_request_error") << 0;
-    QTest::newRow("context") << int(ProviderErrorKind::ContextTooLong) << 400 << QStringLiteral("invalid_request_error") << 0;
-    QTest::newRow("model") << int(ProviderErrorKind::ModelUnavailable) << 404 << QStringLiteral("not_found_error") << 0;
+    QTest::newRow("invalid") << int(ProviderErrorKind::InvalidRequest) << 400
+                             << QStringLiteral("invalid_request_error") << 0;
+    QTest::newRow("context") << int(ProviderErrorKind::ContextTooLong) << 400
+                             << QStringLiteral("invalid_request_error") << 0;
+    QTest::newRow("model") << int(ProviderErrorKind::ModelUnavailable) << 404
+                           << QStringLiteral("not_found_error") << 0;
 }
 
 void TstAnthropicMessages::providerErrorsUseAnthropicShape()
@@ -393,13 +430,15 @@ void TstAnthropicMessages::providerErrorsUseAnthropicShape()
     QFETCH(QString, type);
     QFETCH(int, retryAfter);
     GatewayFixture f;
-    f.provider.enqueue({{0, ProviderError{ProviderErrorKind(kind), QStringLiteral("upstream said no"), retryAfter}}});
+    f.provider.enqueue(
+        { { 0, ProviderError { ProviderErrorKind(kind), QStringLiteral("upstream said no"), retryAfter } } });
     QList<RequestRecord> records;
     QObject::connect(f.server.get(), &GatewayServer::requestFinished,
                      [&records](const RequestRecord &rec) { records.append(rec); });
     const auto [id, key] = f.createKey();
     RawHttpClient c(f.port);
-    const RawResponse r = c.request("POST", "/v1/messages", AnthropicFixtures::streamingMessage, anthropicHeaders(key));
+    const RawResponse r
+        = c.request("POST", "/v1/messages", AnthropicFixtures::streamingMessage, anthropicHeaders(key));
     QCOMPARE(r.status, status);
     QVERIFY(!r.chunked);
     QCOMPARE(GatewayFixture::json(r).value(QLatin1String("type")).toString(), QStringLiteral("error"));
@@ -417,24 +456,28 @@ void TstAnthropicMessages::frontDoorErrorsUseAnthropicShape_data()
     QTest::addColumn<int>("status");
     QTest::addColumn<QString>("type");
     QTest::addColumn<QByteArray>("retryAfter");
-    QTest::newRow("no-key") << QStringLiteral("no-key") << 401 << QStringLiteral("authentication_error") << QByteArray();
-    QTest::newRow("unknown-key") << QStringLiteral("unknown-key") << 401 << QStringLiteral("authentication_error")
-                                 << QByteArray();
-    QTest::newRow("unknown-model") << QStringLiteral("unknown-model") << 404 << QStringLiteral("not_found_error")
-                                   << QByteArray();
-    QTest::newRow("model-not-allowed") << QStringLiteral("model-not-allowed") << 403 << QStringLiteral("permission_error")
-                                       << QByteArray();
-    QTest::newRow("invalid-body") << QStringLiteral("invalid-body") << 400 << QStringLiteral("invalid_request_error")
-                                  << QByteArray();
-    QTest::newRow("unknown-subroute") << QStringLiteral("unknown-subroute") << 404 << QStringLiteral("not_found_error")
-                                      << QByteArray();
-    QTest::newRow("wrong-method") << QStringLiteral("wrong-method") << 405 << QStringLiteral("invalid_request_error")
-                                  << QByteArray();
-    QTest::newRow("host") << QStringLiteral("host") << 403 << QStringLiteral("permission_error") << QByteArray();
-    QTest::newRow("too-large") << QStringLiteral("too-large") << 413 << QStringLiteral("request_too_large") << QByteArray();
-    QTest::newRow("rate-limited") << QStringLiteral("rate-limited") << 429 << QStringLiteral("rate_limit_error")
-                                  << QByteArray("60");
-    QTest::newRow("draining") << QStringLiteral("draining") << 529 << QStringLiteral("overloaded_error") << QByteArray("5");
+    QTest::newRow("no-key") << QStringLiteral("no-key") << 401 << QStringLiteral("authentication_error")
+                            << QByteArray();
+    QTest::newRow("unknown-key") << QStringLiteral("unknown-key") << 401
+                                 << QStringLiteral("authentication_error") << QByteArray();
+    QTest::newRow("unknown-model") << QStringLiteral("unknown-model") << 404
+                                   << QStringLiteral("not_found_error") << QByteArray();
+    QTest::newRow("model-not-allowed")
+        << QStringLiteral("model-not-allowed") << 403 << QStringLiteral("permission_error") << QByteArray();
+    QTest::newRow("invalid-body") << QStringLiteral("invalid-body") << 400
+                                  << QStringLiteral("invalid_request_error") << QByteArray();
+    QTest::newRow("unknown-subroute")
+        << QStringLiteral("unknown-subroute") << 404 << QStringLiteral("not_found_error") << QByteArray();
+    QTest::newRow("wrong-method") << QStringLiteral("wrong-method") << 405
+                                  << QStringLiteral("invalid_request_error") << QByteArray();
+    QTest::newRow("host") << QStringLiteral("host") << 403 << QStringLiteral("permission_error")
+                          << QByteArray();
+    QTest::newRow("too-large") << QStringLiteral("too-large") << 413 << QStringLiteral("request_too_large")
+                               << QByteArray();
+    QTest::newRow("rate-limited") << QStringLiteral("rate-limited") << 429
+                                  << QStringLiteral("rate_limit_error") << QByteArray("60");
+    QTest::newRow("draining") << QStringLiteral("draining") << 529 << QStringLiteral("overloaded_error")
+                              << QByteArray("5");
 }
 
 void TstAnthropicMessages::frontDoorErrorsUseAnthropicShape()
@@ -448,7 +491,7 @@ void TstAnthropicMessages::frontDoorErrorsUseAnthropicShape()
     GatewayFixture f(s);
     const bool limited = scenario == QLatin1String("rate-limited");
     const bool restricted = scenario == QLatin1String("model-not-allowed");
-    const auto [id, key] = f.createKey(limited      ? QByteArray("{\"name\":\"t\",\"rate_limit_rpm\":1}")
+    const auto [id, key] = f.createKey(limited          ? QByteArray("{\"name\":\"t\",\"rate_limit_rpm\":1}")
                                            : restricted ? QByteArray("{\"name\":\"t\",\"models\":[\"kiro\"]}")
                                                         : QByteArray("{\"name\":\"t\"}"));
     RawHttpClient c(f.port);
@@ -497,16 +540,20 @@ void TstAnthropicMessages::modelNames_data()
     QTest::addColumn<QString>("model");
     QTest::addColumn<QString>("upstream");
     QTest::addColumn<bool>("thinking");
-    QTest::newRow("opus-4-7") << QStringLiteral("claude-opus-4-7") << QStringLiteral("claude-opus-4.7") << false;
-    QTest::newRow("haiku-4-5") << QStringLiteral("claude-haiku-4-5") << QStringLiteral("claude-haiku-4.5") << false;
-    QTest::newRow("haiku-dated") << QStringLiteral("claude-haiku-4-5-20251001") << QStringLiteral("claude-haiku-4.5") << false;
-    QTest::newRow("sonnet-dated") << QStringLiteral("claude-sonnet-4-5-20250929") << QStringLiteral("claude-sonnet-4.5")
-                                  << false;
-    QTest::newRow("sonnet-1m") << QStringLiteral("claude-sonnet-4-5-20250929[1m]") << QStringLiteral("claude-sonnet-4.5")
+    QTest::newRow("opus-4-7") << QStringLiteral("claude-opus-4-7") << QStringLiteral("claude-opus-4.7")
+                              << false;
+    QTest::newRow("haiku-4-5") << QStringLiteral("claude-haiku-4-5") << QStringLiteral("claude-haiku-4.5")
                                << false;
-    QTest::newRow("opus-thinking") << QStringLiteral("claude-opus-4-5-thinking") << QStringLiteral("claude-opus-4.5")
-                                   << true;
-    QTest::newRow("kiro-id") << QStringLiteral("claude-sonnet-4.6") << QStringLiteral("claude-sonnet-4.6") << false;
+    QTest::newRow("haiku-dated") << QStringLiteral("claude-haiku-4-5-20251001")
+                                 << QStringLiteral("claude-haiku-4.5") << false;
+    QTest::newRow("sonnet-dated") << QStringLiteral("claude-sonnet-4-5-20250929")
+                                  << QStringLiteral("claude-sonnet-4.5") << false;
+    QTest::newRow("sonnet-1m") << QStringLiteral("claude-sonnet-4-5-20250929[1m]")
+                               << QStringLiteral("claude-sonnet-4.5") << false;
+    QTest::newRow("opus-thinking") << QStringLiteral("claude-opus-4-5-thinking")
+                                   << QStringLiteral("claude-opus-4.5") << true;
+    QTest::newRow("kiro-id") << QStringLiteral("claude-sonnet-4.6") << QStringLiteral("claude-sonnet-4.6")
+                             << false;
     QTest::newRow("kiro") << QStringLiteral("kiro") << QString() << false;
 }
 
@@ -521,7 +568,8 @@ void TstAnthropicMessages::modelNames()
     const RawResponse r = c.request("POST", "/v1/messages", messageBody(model), anthropicHeaders(key));
     QCOMPARE(r.status, 200);
     QCOMPARE(GatewayFixture::json(r).value(QLatin1String("model")).toString(), model); // echoed as sent
-    QCOMPARE(f.provider.lastRequest().upstreamModel, upstream.isEmpty() ? f.settings.kiro.defaultModel : upstream);
+    QCOMPARE(f.provider.lastRequest().upstreamModel,
+             upstream.isEmpty() ? f.settings.kiro.defaultModel : upstream);
     QCOMPARE(f.provider.lastRequest().thinking, thinking);
 }
 
@@ -547,13 +595,13 @@ void TstAnthropicMessages::countTokens()
     RawHttpClient c(f.port);
     const RawResponse r = c.request("POST", "/v1/messages/count_tokens", body, anthropicHeaders(key));
     QCOMPARE(r.status, 200);
-    QCOMPARE(GatewayFixture::json(r), QJsonObject({{QLatin1String("input_tokens"), tokens}}));
+    QCOMPARE(GatewayFixture::json(r), QJsonObject({ { QLatin1String("input_tokens"), tokens } }));
     QCOMPARE(r.header("x-ratelimit-remaining"), QByteArray("4")); // counted by the key's window
     QCOMPARE(f.provider.started(), 0);
     QVERIFY(records.isEmpty()); // no model call, nothing for the ledger
 
-    const RawResponse bad = c.request("POST", "/v1/messages/count_tokens", messageBody(QStringLiteral("gpt-9")),
-                                      anthropicHeaders(key));
+    const RawResponse bad = c.request("POST", "/v1/messages/count_tokens",
+                                      messageBody(QStringLiteral("gpt-9")), anthropicHeaders(key));
     QCOMPARE(bad.status, 404);
     QCOMPARE(errorObject(bad).value(QLatin1String("type")).toString(), QStringLiteral("not_found_error"));
 }
@@ -566,7 +614,9 @@ void TstAnthropicMessages::requestRecordedAsMessages()
                      [&records](const RequestRecord &rec) { records.append(rec); });
     const auto [id, key] = f.createKey();
     RawHttpClient c(f.port);
-    QCOMPARE(c.request("POST", "/v1/messages", AnthropicFixtures::streamingMessage, anthropicHeaders(key)).status, 200);
+    QCOMPARE(
+        c.request("POST", "/v1/messages", AnthropicFixtures::streamingMessage, anthropicHeaders(key)).status,
+        200);
     QCOMPARE(c.request("POST", "/v1/messages", "{}", anthropicHeaders(key)).status, 400);
     QTRY_COMPARE(records.size(), 2);
     QCOMPARE(records[0].endpoint, QStringLiteral("messages"));
@@ -585,10 +635,10 @@ void TstAnthropicMessages::requestRecordedAsMessages()
 void TstAnthropicMessages::clientDisconnectCancelsCall()
 {
     GatewayFixture f;
-    f.provider.enqueue({{0, ScriptedProvider::Start{}},
-                        {0, ScriptedProvider::Text{QStringLiteral("first")}},
-                        {5000, ScriptedProvider::Text{QStringLiteral("never")}},
-                        {0, FinishReason::Stop}});
+    f.provider.enqueue({ { 0, ScriptedProvider::Start {} },
+                         { 0, ScriptedProvider::Text { QStringLiteral("first") } },
+                         { 5000, ScriptedProvider::Text { QStringLiteral("never") } },
+                         { 0, FinishReason::Stop } });
     const auto [id, key] = f.createKey();
     RawHttpClient c(f.port);
     c.startAndWait(RawHttpClient::build("POST", "/v1/messages", f.port, AnthropicFixtures::streamingMessage,

@@ -49,7 +49,8 @@ void TstAnthropicRequestParser::rejects_data()
     QTest::addColumn<QString>("param");
     QTest::addColumn<QString>("message");
     for (const auto &c : AnthropicParserCases::invalidCases)
-        QTest::newRow(c.name) << QByteArray(c.body) << QString::fromUtf8(c.param) << QString::fromUtf8(c.message);
+        QTest::newRow(c.name) << QByteArray(c.body) << QString::fromUtf8(c.param)
+                              << QString::fromUtf8(c.message);
 }
 
 void TstAnthropicRequestParser::rejects()
@@ -99,7 +100,7 @@ void TstAnthropicRequestParser::optionalFieldsAccepted()
     const ChatRequest r = parseOk(AnthropicParserCases::optionalFields);
     QCOMPARE(r.temperature, std::optional<double>(0.2));
     QCOMPARE(r.topP, std::optional<double>(0.9));
-    QCOMPARE(r.stop, QStringList({QStringLiteral("END"), QStringLiteral("STOP")}));
+    QCOMPARE(r.stop, QStringList({ QStringLiteral("END"), QStringLiteral("STOP") }));
     QVERIFY(r.stream);
     QCOMPARE(r.maxTokens, std::optional<int>(5));
 }
@@ -181,7 +182,8 @@ void TstAnthropicRequestParser::multiTurnToolConversation()
     QCOMPARE(r.tools.size(), size_t(2));
     QCOMPARE(r.tools[1].name, QStringLiteral("run"));
     QCOMPARE(r.tools[1].description, QStringLiteral("Runs a command"));
-    QVERIFY(r.tools[1].parameters.value(QLatin1String("properties")).toObject().contains(QLatin1String("cmd")));
+    QVERIFY(
+        r.tools[1].parameters.value(QLatin1String("properties")).toObject().contains(QLatin1String("cmd")));
 }
 
 void TstAnthropicRequestParser::imageAndTextInOneMessage()
