@@ -500,10 +500,6 @@
         <translation>Den ausgewählten Schlüssel widerrufen</translation>
     </message>
     <message>
-        <source>Client keys let IDE tools and scripts use the gateway. Each key has its own rate limit and may be limited to some models.</source>
-        <translation>Mit Client-Schlüsseln nutzen IDE-Werkzeuge und Skripte das Gateway. Jeder Schlüssel hat ein eigenes Ratenlimit und kann auf einige Modelle beschränkt sein.</translation>
-    </message>
-    <message>
         <source>Revoke key</source>
         <translation>Schlüssel widerrufen</translation>
     </message>
@@ -514,6 +510,10 @@
     <message>
         <source>The key could not be revoked: %1</source>
         <translation>Der Schlüssel konnte nicht widerrufen werden: %1</translation>
+    </message>
+    <message>
+        <source>Client keys let IDE tools and scripts use the gateway. Each key has its own rate limit and may be limited to some models. Double-click a name, limit or model list to edit it.</source>
+        <translation>Mit Client-Schlüsseln nutzen IDE-Werkzeuge und Skripte das Gateway. Jeder Schlüssel hat ein eigenes Ratenlimit und kann auf einige Modelle beschränkt sein. Doppelklicken Sie auf einen Namen, ein Limit oder eine Modellliste, um sie zu bearbeiten.</translation>
     </message>
 </context>
 <context>

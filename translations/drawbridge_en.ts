@@ -500,10 +500,6 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <source>Client keys let IDE tools and scripts use the gateway. Each key has its own rate limit and may be limited to some models.</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
         <source>Revoke key</source>
         <translation type="unfinished"></translation>
     </message>
@@ -513,6 +509,10 @@
     </message>
     <message>
         <source>The key could not be revoked: %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Client keys let IDE tools and scripts use the gateway. Each key has its own rate limit and may be limited to some models. Double-click a name, limit or model list to edit it.</source>
         <translation type="unfinished"></translation>
     </message>
 </context>

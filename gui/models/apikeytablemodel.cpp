@@ -61,6 +61,18 @@ QVariant ApiKeyTableModel::data(const QModelIndex &index, int role) const
         return tr("Uses the default limit of %n request(s) per minute", nullptr, m_defaultRpm);
     if (role == Qt::TextAlignmentRole && (index.column() == Rpm || index.column() == Requests))
         return QVariant::fromValue(Qt::AlignRight | Qt::AlignVCenter);
+    if (role == Qt::EditRole) {
+        switch (index.column()) {
+        case Name:
+            return k.name;
+        case Rpm:
+            return k.rateLimitRpm.value_or(0);
+        case Models:
+            return k.models.join(QStringLiteral(", "));
+        default:
+            return {};
+        }
+    }
     const bool sort = role == Qt::UserRole;
     if (role != Qt::DisplayRole && !sort)
         return {};
@@ -120,6 +132,53 @@ QVariant ApiKeyTableModel::headerData(int section, Qt::Orientation orientation, 
         break;
     }
     return {};
+}
+
+Qt::ItemFlags ApiKeyTableModel::flags(const QModelIndex &index) const
+{
+    Qt::ItemFlags f = QAbstractTableModel::flags(index);
+    if (!index.isValid() || m_rows[size_t(index.row())].revokedAtMs)
+        return f;
+    if (index.column() == Name || index.column() == Rpm || index.column() == Models)
+        f |= Qt::ItemIsEditable;
+    return f;
+}
+
+bool ApiKeyTableModel::setData(const QModelIndex &index, const QVariant &value, int role)
+{
+    if (role != Qt::EditRole || !(flags(index) & Qt::ItemIsEditable))
+        return false;
+    KeyService::Patch patch;
+    switch (index.column()) {
+    case Name: {
+        const QString name = value.toString().trimmed();
+        if (name.isEmpty())
+            return false;
+        patch.name = name;
+        break;
+    }
+    case Rpm: {
+        bool ok = false;
+        const int rpm = value.toInt(&ok);
+        if (!ok || rpm < 0)
+            return false;
+        patch.rateLimitRpm = rpm == 0 ? std::optional<int>() : std::optional<int>(rpm);
+        break;
+    }
+    case Models: {
+        QStringList models;
+        for (const QString &m : value.toString().split(QLatin1Char(','), Qt::SkipEmptyParts)) {
+            if (!m.trimmed().isEmpty())
+                models.append(m.trimmed());
+        }
+        patch.models = models;
+        break;
+    }
+    default:
+        return false;
+    }
+    const auto updated = m_keys.update(m_rows[size_t(index.row())].id, patch);
+    return updated.ok() && updated->has_value(); // keyChanged has refreshed the row
 }
 
 int ApiKeyTableModel::rowOf(const QString &id) const

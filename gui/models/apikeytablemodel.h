@@ -31,6 +31,12 @@ public:
     int columnCount(const QModelIndex &parent = {}) const override;
     QVariant data(const QModelIndex &index, int role = Qt::DisplayRole) const override;
     QVariant headerData(int section, Qt::Orientation orientation, int role = Qt::DisplayRole) const override;
+    Qt::ItemFlags flags(const QModelIndex &index) const override;
+    /**
+     * Edits an active key in place: Name (non-empty), Rpm (a number; 0 = the default) or Models (a
+     * comma-separated list; empty = every model). The change goes through KeyService.
+     */
+    bool setData(const QModelIndex &index, const QVariant &value, int role = Qt::EditRole) override;
 
     /** The row of key @p id, or -1. */
     int rowOf(const QString &id) const;

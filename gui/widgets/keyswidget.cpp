@@ -39,12 +39,14 @@ KeysWidget::KeysWidget(KeyService &keys, int defaultRpm, QString baseUrl, Prompt
     m_view->verticalHeader()->hide();
     m_view->horizontalHeader()->setStretchLastSection(true);
     m_view->horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
+    m_view->setEditTriggers(QAbstractItemView::DoubleClicked | QAbstractItemView::EditKeyPressed);
     m_view->setAccessibleName(tr("Client keys"));
     m_createButton->setAccessibleName(tr("Create a new client key"));
     m_revokeButton->setAccessibleName(tr("Revoke the selected key"));
 
     auto *hint = new QLabel(tr("Client keys let IDE tools and scripts use the gateway. Each key has its own "
-                               "rate limit and may be limited to some models."),
+                               "rate limit and may be limited to some models. Double-click a name, limit or "
+                               "model list to edit it."),
                             this);
     hint->setWordWrap(true);
     auto *buttons = new QHBoxLayout;

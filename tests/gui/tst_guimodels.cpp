@@ -59,8 +59,23 @@ private Q_SLOTS:
         QVERIFY(keys.update(created->record.id, patch).ok());
         QCOMPARE(model.index(row, ApiKeyTableModel::Name).data().toString(), QStringLiteral("alpha2"));
 
+        // Edited in place through KeyService.
+        QVERIFY(model.flags(model.index(row, ApiKeyTableModel::Models)) & Qt::ItemIsEditable);
+        QVERIFY(!(model.flags(model.index(row, ApiKeyTableModel::Created)) & Qt::ItemIsEditable));
+        QVERIFY(model.setData(model.index(row, ApiKeyTableModel::Models),
+                              QStringLiteral(" claude-haiku-4.5, claude-opus-4.5 ,")));
+        QCOMPARE(keys.find(created->record.id)->models,
+                 QStringList({ QStringLiteral("claude-haiku-4.5"), QStringLiteral("claude-opus-4.5") }));
+        QCOMPARE(model.index(row, ApiKeyTableModel::Models).data().toString(),
+                 QStringLiteral("claude-haiku-4.5, claude-opus-4.5"));
+        QVERIFY(model.setData(model.index(row, ApiKeyTableModel::Rpm), 12));
+        QCOMPARE(model.index(row, ApiKeyTableModel::Rpm).data().toString(), QStringLiteral("12"));
+        QVERIFY(!model.setData(model.index(row, ApiKeyTableModel::Name), QStringLiteral("  ")));
+        QVERIFY(!model.setData(model.index(row, ApiKeyTableModel::Rpm), QStringLiteral("many")));
+
         QVERIFY(keys.revoke(created->record.id).ok());
         QCOMPARE(model.index(row, ApiKeyTableModel::State).data().toString(), QStringLiteral("revoked"));
+        QVERIFY(!(model.flags(model.index(row, ApiKeyTableModel::Models)) & Qt::ItemIsEditable));
         QVERIFY(model.index(row, 0).data(ApiKeyTableModel::RevokedRole).toBool());
         model.reload();
         QCOMPARE(model.rowCount(), 2);
