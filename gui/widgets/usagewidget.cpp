@@ -19,7 +19,9 @@
 #include <QVBoxLayout>
 #include <QValueAxis>
 
+#include <algorithm>
 #include <cmath>
+#include <map>
 
 #include "gui/models/usageseriesmodel.h"
 #include "prompter.h"
@@ -70,6 +72,7 @@ UsageWidget::UsageWidget(UsageQuery &usage, Prompter &prompter, Now now, QWidget
     , m_now(now ? std::move(now) : Now([] { return QDateTime::currentMSecsSinceEpoch(); }))
     , m_model(new UsageSeriesModel(this))
     , m_range(new QComboBox(this))
+    , m_split(new QComboBox(this))
     , m_totals(new QLabel(this))
     , m_error(new QLabel(this))
     , m_export(new QPushButton(tr("E&xport CSV…"), this))
@@ -88,6 +91,13 @@ UsageWidget::UsageWidget(UsageQuery &usage, Prompter &prompter, Now now, QWidget
     m_range->addItem(tr("Last 30 days (daily)"));
     m_range->addItem(tr("Last 90 days (daily)"));
     m_range->setAccessibleName(tr("Time range"));
+    m_split->addItem(tr("Nothing"), int(UsageSplit::None));
+    m_split->addItem(tr("Key"), int(UsageSplit::Key));
+    m_split->addItem(tr("Model"), int(UsageSplit::Model));
+    m_split->addItem(tr("Account"), int(UsageSplit::Account));
+    m_split->setAccessibleName(tr("Split the requests by"));
+    auto *splitLabel = new QLabel(tr("S&plit by:"), this);
+    splitLabel->setBuddy(m_split);
     auto *rangeLabel = new QLabel(tr("&Range:"), this);
     rangeLabel->setBuddy(m_range);
     m_export->setAccessibleName(tr("Export usage as CSV"));
@@ -127,6 +137,8 @@ UsageWidget::UsageWidget(UsageQuery &usage, Prompter &prompter, Now now, QWidget
     auto *top = new QHBoxLayout;
     top->addWidget(rangeLabel);
     top->addWidget(m_range);
+    top->addWidget(splitLabel);
+    top->addWidget(m_split);
     top->addSpacing(12);
     top->addWidget(m_totals, 1);
     top->addWidget(m_export);
@@ -141,6 +153,7 @@ UsageWidget::UsageWidget(UsageQuery &usage, Prompter &prompter, Now now, QWidget
     layout->addWidget(splitter, 1);
 
     connect(m_range, &QComboBox::currentIndexChanged, this, &UsageWidget::reload);
+    connect(m_split, &QComboBox::currentIndexChanged, this, &UsageWidget::reload);
     connect(m_export, &QPushButton::clicked, this, &UsageWidget::exportCsv);
     connect(m_timer, &QTimer::timeout, this, &UsageWidget::reload);
     m_timer->start(30'000);
@@ -153,7 +166,8 @@ void UsageWidget::reload()
     const qint64 unit = range.bucket == UsageBucket::Day ? usageDayMs : usageHourMs;
     const qint64 to = usageBucketStart(m_now(), unit) + unit;
     const qint64 from = to - range.spanMs;
-    const auto series = m_usage.series(from, to, range.bucket, UsageSplit::None);
+    const auto split = UsageSplit(m_split->currentData().toInt());
+    const auto series = m_usage.series(from, to, range.bucket, split);
     if (!series.ok()) {
         m_error->setText(tr("Usage could not be read: %1").arg(series.error()));
         m_error->show();
@@ -172,11 +186,47 @@ void UsageWidget::reload()
                               : range.spanMs <= usageDayMs ? QStringLiteral("HH:mm")
                                                            : QStringLiteral("MMM d HH:mm"));
     m_timeAxis->setTickCount(7);
-    rebuildChart();
+    rebuildChart(*series);
 }
 
-void UsageWidget::rebuildChart()
+void UsageWidget::rebuildChart(const std::vector<UsageSeriesPoint> &points)
 {
+    for (QLineSeries *line : m_splitSeries) {
+        m_chart->removeSeries(line);
+        delete line;
+    }
+    m_splitSeries.clear();
+    const bool split = UsageSplit(m_split->currentData().toInt()) != UsageSplit::None;
+    m_credits->setVisible(!split);
+    m_requests->setName(split ? tr("All requests") : tr("Requests"));
+    if (split) {
+        // The busiest few get a line each; the "all" line keeps the total honest.
+        constexpr int maxLines = 6;
+        std::map<QString, qint64> volume;
+        for (const UsageSeriesPoint &p : points)
+            volume[p.series] += p.totals.requests;
+        std::vector<std::pair<QString, qint64>> ranked(volume.begin(), volume.end());
+        std::stable_sort(ranked.begin(), ranked.end(),
+                         [](const auto &a, const auto &b) { return a.second > b.second; });
+        if (ranked.size() > size_t(maxLines))
+            ranked.resize(size_t(maxLines));
+        for (const auto &[name, total] : ranked) {
+            Q_UNUSED(total);
+            auto *line = new QLineSeries;
+            line->setName(name.isEmpty() ? tr("(none)") : name);
+            line->setPointsVisible(true);
+            QList<QPointF> values;
+            for (const UsageSeriesPoint &p : points) {
+                if (p.series == name)
+                    values.append(QPointF(double(p.bucketStartMs), double(p.totals.requests)));
+            }
+            line->replace(values);
+            m_chart->addSeries(line);
+            line->attachAxis(m_timeAxis);
+            line->attachAxis(m_requestsAxis);
+            m_splitSeries.push_back(line);
+        }
+    }
     QList<QPointF> requests;
     QList<QPointF> credits;
     double maxRequests = 0;

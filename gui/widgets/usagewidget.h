@@ -4,6 +4,9 @@
 #include <QWidget>
 
 #include <functional>
+#include <vector>
+
+#include "server/storage/usagereport.h"
 
 class QChart;
 class QChartView;
@@ -39,6 +42,9 @@ public:
     QLineSeries *requestsSeries() const { return m_requests; }
     QLineSeries *creditsSeries() const { return m_credits; }
     QComboBox *rangePicker() const { return m_range; }
+    QComboBox *splitPicker() const { return m_split; }
+    /** One requests line per key/model/account when split (the busiest few), else empty. */
+    const std::vector<QLineSeries *> &splitSeries() const { return m_splitSeries; }
     QLabel *totalsLabel() const { return m_totals; }
 
 public Q_SLOTS:
@@ -46,13 +52,15 @@ public Q_SLOTS:
     void exportCsv();
 
 private:
-    void rebuildChart();
+    void rebuildChart(const std::vector<UsageSeriesPoint> &points);
 
     UsageQuery &m_usage;
     Prompter &m_prompter;
     Now m_now;
     UsageSeriesModel *m_model;
     QComboBox *m_range;
+    QComboBox *m_split;
+    std::vector<QLineSeries *> m_splitSeries;
     QLabel *m_totals;
     QLabel *m_error;
     QPushButton *m_export;

@@ -33,7 +33,7 @@ private Q_SLOTS:
             r.startedMs = i < 3 ? thisHour + 1000 * i : thisHour - 3 * usageHourMs + 1000 * i;
             r.keyId = QStringLiteral("abcd1234");
             r.accountId = QStringLiteral("acct");
-            r.model = QStringLiteral("claude-sonnet-4.5");
+            r.model = i == 2 ? QStringLiteral("claude-opus-4.5") : QStringLiteral("claude-sonnet-4.5");
             r.endpoint = QStringLiteral("chat");
             r.status = i == 4 ? QStringLiteral("upstream_error") : QStringLiteral("success");
             r.httpStatus = i == 4 ? 502 : 200;
@@ -60,6 +60,20 @@ private Q_SLOTS:
         QCOMPARE(widget.model()->totals().requests, 5);
         QCOMPARE(widget.model()->totals().errors, 1);
         QVERIFY(widget.totalsLabel()->text().startsWith(QStringLiteral("5 requests, 1 errors")));
+
+        // Split by model: one line per model beside the total.
+        widget.splitPicker()->setCurrentIndex(widget.splitPicker()->findText(QStringLiteral("Model")));
+        QCOMPARE(int(widget.splitSeries().size()), 2);
+        QCOMPARE(widget.splitSeries()[0]->name(), QStringLiteral("claude-sonnet-4.5"));
+        QCOMPARE(widget.splitSeries()[0]->count(), 2);
+        QCOMPARE(widget.splitSeries()[1]->name(), QStringLiteral("claude-opus-4.5"));
+        QCOMPARE(widget.splitSeries()[1]->at(0), QPointF(double(thisHour), 1.0));
+        QCOMPARE(requests->count(), 2);
+        QCOMPARE(widget.model()->totals().requests, 5);
+        QVERIFY(!widget.creditsSeries()->isVisible());
+        widget.splitPicker()->setCurrentIndex(0);
+        QVERIFY(widget.splitSeries().empty());
+        QVERIFY(widget.creditsSeries()->isVisible());
 
         // Daily buckets put everything of today into one point (both hours are today unless just after 03:00
         // UTC).
