@@ -2,6 +2,7 @@
 #include <QCoreApplication>
 #include <QProcess>
 #include <QRegularExpression>
+#include <QTemporaryDir>
 #include <QTest>
 
 #include <csignal>
@@ -40,6 +41,41 @@ private Q_SLOTS:
         const QByteArray err = process.readAllStandardError();
         QCOMPARE(process.exitStatus(), QProcess::NormalExit);
         QVERIFY2(process.exitCode() == 0, err.constData());
+    }
+
+    void secondLaunchRaisesTheFirstAndExits()
+    {
+        // A real profile (not --ephemeral) in a scratch home: the single-instance guard is per profile.
+        QTemporaryDir home;
+        QVERIFY(home.isValid());
+        const QString binary
+            = qEnvironmentVariable("DRAWBRIDGE_BINARY_DIR") + QStringLiteral("/app/drawbridge");
+        QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+        env.insert(QStringLiteral("QT_QPA_PLATFORM"), QStringLiteral("offscreen"));
+        env.insert(QStringLiteral("DRAWBRIDGE_ADMIN_TOKEN"),
+                   QStringLiteral("smoke-admin-token-0123456789abcdef"));
+        env.insert(QStringLiteral("XDG_CONFIG_HOME"), home.filePath(QStringLiteral("config")));
+        env.insert(QStringLiteral("XDG_DATA_HOME"), home.filePath(QStringLiteral("data")));
+        env.insert(QStringLiteral("XDG_RUNTIME_DIR"), home.path());
+        QProcess first;
+        first.setProcessEnvironment(env);
+        first.start(binary, { QStringLiteral("--port"), QStringLiteral("0") });
+        QVERIFY(first.waitForStarted());
+        QByteArray out;
+        QTRY_VERIFY_WITH_TIMEOUT((out += first.readAllStandardOutput()).contains("listening on"), 20'000);
+
+        QProcess second;
+        second.setProcessEnvironment(env);
+        second.start(binary, { QStringLiteral("--port"), QStringLiteral("0") });
+        QVERIFY(second.waitForFinished(20'000));
+        QCOMPARE(second.exitCode(), 0);
+        QVERIFY2(second.readAllStandardOutput().contains("already running"),
+                 second.readAllStandardError().constData());
+        QCOMPARE(first.state(), QProcess::Running);
+
+        ::kill(pid_t(first.processId()), SIGTERM);
+        QVERIFY(first.waitForFinished(20'000));
+        QCOMPARE(first.exitCode(), 0);
     }
 };
 
