@@ -98,7 +98,17 @@ FakeKiroUpstream::FakeKiroUpstream(QObject *parent)
     });
 }
 
-FakeKiroUpstream::~FakeKiroUpstream() = default;
+FakeKiroUpstream::~FakeKiroUpstream()
+{
+    // The server (destroyed last) closes its sockets: their disconnected() must not reach the counters, which
+    // are destroyed first.
+    for (const auto &streams : std::as_const(m_liveStreams)) {
+        for (const auto &weak : streams) {
+            if (const auto s = weak.lock(); s && s->socket)
+                s->socket->disconnect(this);
+        }
+    }
+}
 
 bool FakeKiroUpstream::listen(quint16 port, const QHostAddress &address)
 {
@@ -368,6 +378,20 @@ void FakeKiroUpstream::handleChat(const QHttpServerRequest &request, QHttpServer
     FakeKiroResponse response = hooked ? std::move(*hooked) : takeResponse(rec.account);
     if (response.status != 200) {
         rec.rejection = u"scripted HTTP %1"_s.arg(response.status);
+        // A leading delay step holds the error answer back (a slow failure).
+        const int delayMs = !response.steps.empty() && response.steps.front().kind == FakeKiroResponse::Step::Kind::Delay
+            ? response.steps.front().delayMs
+            : 0;
+        if (delayMs > 0) {
+            const qsizetype index = m_records.size() - 1; // rec is the last record
+            auto held = std::make_shared<QHttpServerResponder>(std::move(responder));
+            QTimer::singleShot(delayMs, this, [this, held, index, response] {
+                RecordedRequest scratch;
+                RecordedRequest &target = index < m_records.size() ? m_records[index] : scratch;
+                sendError(*held, target, response.status, response.errorBody, response.errorType);
+            });
+            return;
+        }
         sendError(responder, rec, response.status, response.errorBody, response.errorType);
         return;
     }

@@ -76,7 +76,8 @@ int main(int argc, char **argv)
     const QCommandLineOption failKindsOption(
         u"fail-kinds"_s,
         u"Comma-separated failures for --fail-rate: 429 (throttled), 500, 503, drop (connection dropped "
-        u"mid-stream), stream-429 (a ThrottlingException event after the first text and a pause)."_s,
+        u"mid-stream), stream-429 (a ThrottlingException event after the first text and a pause), slow-429 "
+        u"(HTTP 429 after a pause)."_s,
         u"kinds"_s, u"429,500,503,drop"_s);
     const QCommandLineOption seedOption(u"seed"_s, u"Seed of --fail-rate's random choices."_s, u"n"_s, u"1"_s);
     parser.addOptions({ portOption, textOption, accountOption, noValidateOption, delayOption, toolOption,
@@ -137,7 +138,7 @@ int main(int argc, char **argv)
     }
     const QStringList failKinds = parser.value(failKindsOption).split(u',', Qt::SkipEmptyParts);
     for (const QString &kind : failKinds) {
-        if (!QStringList { u"429"_s, u"500"_s, u"503"_s, u"drop"_s, u"stream-429"_s }.contains(kind)) {
+        if (!QStringList { u"429"_s, u"500"_s, u"503"_s, u"drop"_s, u"stream-429"_s, u"slow-429"_s }.contains(kind)) {
             QTextStream(stderr) << "fake-kiro: unknown --fail-kinds entry " << kind << Qt::endl;
             return 2;
         }
@@ -160,6 +161,11 @@ int main(int argc, char **argv)
                     return FakeKiroResponse::internalError();
                 if (kind == u"503"_s)
                     return FakeKiroResponse::serviceUnavailable();
+                if (kind == u"slow-429"_s) {
+                    FakeKiroResponse slow = FakeKiroResponse::throttled();
+                    slow.delay(qMax(delayMs, 200));
+                    return slow;
+                }
                 if (kind == u"stream-429"_s) {
                     FakeKiroResponse late;
                     late.text(u"Partial"_s);
