@@ -192,6 +192,19 @@ else
   fail "valid config did not start: $(cat "$work/okcfg.err")"
 fi
 
+# --- 7. SIGINT drains and exits 0 as well ---------------------------------------------------------------
+start_server sigint --headless --ephemeral --port 0
+if wait_listening; then
+  kill -INT "$server_pid"
+  if wait_exit "$server_pid" 5; then
+    [[ $exit_code -eq 0 ]] && pass "SIGINT: exit 0" || fail "SIGINT: exit $exit_code, want 0"
+  else
+    fail "SIGINT: still running after 5 s"
+  fi
+else
+  fail "third start did not print the listening line: $(cat "$work/sigint.err")"
+fi
+
 if ((failures > 0)); then
   echo "headless smoke: $failures check(s) failed" >&2
   exit 1
