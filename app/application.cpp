@@ -123,7 +123,11 @@ Status Application::buildServices()
     poolOptions.maxQueue = s.limits.maxQueue;
     poolOptions.leaseMaxAgeMs = qint64(s.server.requestTimeoutS + 60) * 1000;
     m_pool = std::make_unique<AccountPool>(*m_clock, poolOptions);
-    m_http = std::make_unique<HttpClient>();
+    HttpClientOptions httpOptions;
+    // Every account talks to the same upstream host; the pool's slots, not the HTTP client, bound concurrency.
+    httpOptions.maxConnectionsPerHost = 4096;
+    httpOptions.maxWaitingPerHost = 8192;
+    m_http = std::make_unique<HttpClient>(httpOptions);
 
     m_accounts = std::make_unique<KiroAccountManager>(s.kiro, *m_accountRepository, *m_secrets, *m_pool, *m_http, *m_clock,
                                                       KiroAccountManager::Options{});

@@ -345,7 +345,14 @@ void AccountPool::poll()
     // Queue timeouts, after dispatch so a slot that just freed is used first.
     std::vector<Waiter> expired;
     for (auto it = m_queue.begin(); it != m_queue.end();) {
-        if (it->deadlineMs <= now) {
+        // A waiter whose every candidate is unusable and recovers only after its deadline (or never) cannot be
+        // served: tell it now rather than at the deadline.
+        bool hopeless = false;
+        if (!anyUsableCandidate(it->exclude)) {
+            const auto recovery = earliestRecovery(it->exclude);
+            hopeless = !recovery || *recovery > it->deadlineMs;
+        }
+        if (it->deadlineMs <= now || hopeless) {
             expired.push_back(std::move(*it));
             it = m_queue.erase(it);
         } else {
@@ -403,6 +410,8 @@ void AccountPool::setState(Account &a, AccountStatus status, qint64 untilMs, con
         Q_EMIT accountChanged(a.view.id);
         Q_EMIT statusChanged();
     }
+    if (status != AccountStatus::Active && !m_queue.empty())
+        QTimer::singleShot(0, this, &AccountPool::poll); // waiters may have just lost their last account
     scheduleTimer();
 }
 

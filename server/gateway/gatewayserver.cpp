@@ -104,6 +104,8 @@ Result<quint16> GatewayServer::start()
         return Error{QStringLiteral("server.host \"%1\" is not an IP address (use 127.0.0.1, ::1 or 0.0.0.0)").arg(host)};
 
     auto *tcp = new GuardedTcpServer(m_maxBodyBytes + headerSlackBytes, this);
+    // Bursts of IDE tools and agents open many connections at once; the default backlog of 50 drops them.
+    tcp->setListenBacklogSize(1024);
     if (!tcp->listen(address, quint16(m_services.settings.server.port))) {
         const QString reason = tcp->serverError() == QAbstractSocket::AddressInUseError
             ? QStringLiteral("port %1 is already in use (another Drawbridge?); choose another with --port")

@@ -369,6 +369,10 @@ void KiroCall::onError(const ProviderError &error)
     m_keepAlive.stop();
     if (m_usage.hasCredits)
         m_provider.m_credentials.creditsUsed(m_accountId, m_usage.credits);
+    // An exception after output can no longer fail over, but it still says something about the account
+    // (a throttle mid-stream must cool it down like an HTTP 429 would).
+    if (m_parser && m_parser->streamError())
+        Q_EMIT m_provider.upstreamError(m_accountId, applyToAccount(*m_parser->streamError()));
     m_lease.release();
     m_sink->onError(error);
 }

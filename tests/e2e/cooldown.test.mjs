@@ -62,7 +62,7 @@ test('a throttled upstream puts the account in cooldown and later requests get 5
   assert.ok(next.ms < 1_000, `a newcomer is refused at once (${next.ms} ms), not after the queue timeout`);
 });
 
-test('KNOWN BUG: a ThrottlingException after the first output cools the account down too', async () => {
+test('a ThrottlingException after the first output cools the account down too', async () => {
   // The ThrottlingException arrives as an event 300 ms into a 200 stream, after a first text delta.
   await throttledStack('stream-429');
   const first = await chat(10);
@@ -75,13 +75,13 @@ test('KNOWN BUG: a ThrottlingException after the first output cools the account 
   // Expected: throttled like an HTTP 429 (cooling_down, later requests 503 no_upstream_available).
   // Actual: KiroCall applies the account state only through the parser's early-error handler (before the first
   // output); a throttle after output leaves the account active, so the next request goes to it again.
-  assert.ok(account, `KNOWN BUG: after a mid-stream ThrottlingException the account is still ${now.status} `
+  assert.ok(account, `after a mid-stream ThrottlingException the account is still ${now.status} `
     + `(cooldown_until ${now.cooldown_until}); want cooling_down`);
   const next = await chat(11);
   assert.equal(next.status, 503, JSON.stringify(next));
 });
 
-test('KNOWN BUG: requests queued when the last account cools down past their deadline are refused at once',
+test('requests queued when the last account cools down past their deadline are refused at once',
   async () => {
     // HTTP 429 after 300 ms: the next two requests queue behind the first one for the only slot.
     await throttledStack('slow-429');
@@ -101,6 +101,6 @@ test('KNOWN BUG: requests queued when the last account cools down past their dea
     // deadline, so they sit the whole queue_timeout_s.
     const slowest = Math.max(...queued.map((r) => r.ms));
     assert.ok(slowest < 2_000,
-      `KNOWN BUG: queued requests waited ${slowest} ms (queue_timeout_s = ${QUEUE_TIMEOUT_S}) for a cooldown that `
+      `queued requests waited ${slowest} ms (queue_timeout_s = ${QUEUE_TIMEOUT_S}) for a cooldown that `
       + `ends in ${queued[0].retryAfter} s; they should get 503 no_upstream_available at once`);
   });
