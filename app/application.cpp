@@ -74,26 +74,26 @@ Status Application::openStorage()
     if (m_commandLine.ephemeral) {
         auto db = Database::openInMemory();
         if (!db)
-            return Error{db.error()};
+            return Error { db.error() };
         m_database = std::move(*db);
     } else {
         QString dir = settings().storage.dataDir;
         if (dir.isEmpty())
             dir = QStandardPaths::writableLocation(QStandardPaths::AppDataLocation);
         if (!QDir().mkpath(dir))
-            return Error{QStringLiteral("cannot create the data directory %1").arg(dir)};
+            return Error { QStringLiteral("cannot create the data directory %1").arg(dir) };
         auto db = Database::open(QDir(dir).filePath(QStringLiteral("drawbridge.sqlite")));
         if (!db)
-            return Error{db.error()};
+            return Error { db.error() };
         m_database = std::move(*db);
     }
     auto conn = m_database->connection();
     if (!conn)
-        return Error{conn.error()};
+        return Error { conn.error() };
     const Status migrated = Migrations::migrate(*conn);
     if (!migrated)
         return migrated;
-    return Ok{};
+    return Ok {};
 }
 
 Status Application::buildServices()
@@ -104,7 +104,8 @@ Status Application::buildServices()
     m_keys = std::make_unique<KeyService>(*m_keyRepository, *m_clock);
     if (const Status loaded = m_keys->load(); !loaded)
         return loaded;
-    m_ledger = std::make_unique<UsageLedger>(*m_database, *m_clock, UsageLedgerOptions::fromSettings(s.storage));
+    m_ledger
+        = std::make_unique<UsageLedger>(*m_database, *m_clock, UsageLedgerOptions::fromSettings(s.storage));
     if (const Status started = m_ledger->start(); !started)
         return started;
     m_usage = std::make_unique<UsageQuery>(*m_database, *m_clock, s.storage.retentionDays);
@@ -124,13 +125,14 @@ Status Application::buildServices()
     poolOptions.leaseMaxAgeMs = qint64(s.server.requestTimeoutS + 60) * 1000;
     m_pool = std::make_unique<AccountPool>(*m_clock, poolOptions);
     HttpClientOptions httpOptions;
-    // Every account talks to the same upstream host; the pool's slots, not the HTTP client, bound concurrency.
+    // Every account talks to the same upstream host; the pool's slots, not the HTTP client, bound
+    // concurrency.
     httpOptions.maxConnectionsPerHost = 4096;
     httpOptions.maxWaitingPerHost = 8192;
     m_http = std::make_unique<HttpClient>(httpOptions);
 
-    m_accounts = std::make_unique<KiroAccountManager>(s.kiro, *m_accountRepository, *m_secrets, *m_pool, *m_http, *m_clock,
-                                                      KiroAccountManager::Options{});
+    m_accounts = std::make_unique<KiroAccountManager>(s.kiro, *m_accountRepository, *m_secrets, *m_pool,
+                                                      *m_http, *m_clock, KiroAccountManager::Options {});
     if (const Status started = m_accounts->start(); !started)
         return started;
     if (auto totals = m_usage->accountTotals(); totals.ok()) {
@@ -140,7 +142,8 @@ Status Application::buildServices()
 
     KiroProvider::Options providerOptions;
     providerOptions.requestTimeoutS = s.server.requestTimeoutS;
-    m_provider = std::make_unique<KiroProvider>(*m_pool, *m_accounts, *m_http, *m_clock, s.kiro, providerOptions);
+    m_provider
+        = std::make_unique<KiroProvider>(*m_pool, *m_accounts, *m_http, *m_clock, s.kiro, providerOptions);
 
     AccountPool *pool = m_pool.get();
     m_metrics = std::make_unique<Metrics>(
@@ -148,7 +151,8 @@ Status Application::buildServices()
         [pool] {
             Metrics::AccountStates states;
             for (const auto &a : pool->accounts())
-                states.emplace_back(a.id, a.enabled ? accountStatusName(a.status) : QStringLiteral("disabled"));
+                states.emplace_back(a.id,
+                                    a.enabled ? accountStatusName(a.status) : QStringLiteral("disabled"));
             return states;
         });
     connect(m_provider.get(), &KiroProvider::upstreamError, this,
@@ -156,7 +160,7 @@ Status Application::buildServices()
 
     m_accountsAdmin = std::make_unique<KiroAccountsAdminModule>(*m_accounts, *m_pool);
 
-    GatewayServices services{s, *m_clock, *m_keys, *m_limiter, *m_provider, *m_models};
+    GatewayServices services { s, *m_clock, *m_keys, *m_limiter, *m_provider, *m_models };
     services.metrics = m_metrics.get();
     services.observers.push_back(m_ledger.get());
     services.observers.push_back(m_metrics.get());
@@ -170,7 +174,7 @@ Status Application::buildServices()
             Q_EMIT stopped();
         }
     });
-    return Ok{};
+    return Ok {};
 }
 
 void Application::resolveAdminToken(std::function<void()> next)
@@ -224,16 +228,16 @@ void Application::start(std::function<void(Status)> done)
             }
             m_gateway->setAdminToken(m_adminToken);
             if (m_commandLine.action == CommandLine::Action::PrintAdminToken) {
-                done(Ok{});
+                done(Ok {});
                 return;
             }
             const Result<quint16> port = m_gateway->start();
             if (!port) {
-                done(Error{port.error()});
+                done(Error { port.error() });
                 return;
             }
             qCInfo(lcApp) << "listening on" << m_gateway->baseUrl();
-            done(Ok{});
+            done(Ok {});
         });
     });
 }

@@ -8,20 +8,34 @@ namespace Drawbridge {
 std::variant<CommandLine, QString> CommandLineParser::parse(const QStringList &arguments)
 {
     QCommandLineParser p;
-    p.setApplicationDescription(QStringLiteral("Drawbridge: a local OpenAI- and Anthropic-compatible gateway that pools Kiro accounts."));
-    const QCommandLineOption help({QStringLiteral("h"), QStringLiteral("help")}, QStringLiteral("Show this help and exit."));
-    const QCommandLineOption version({QStringLiteral("v"), QStringLiteral("version")}, QStringLiteral("Show the version and exit."));
-    const QCommandLineOption headless(QStringLiteral("headless"), QStringLiteral("Run the server only, without the desktop app."));
-    const QCommandLineOption ephemeral(QStringLiteral("ephemeral"),
-                                       QStringLiteral("Keep everything in memory (database and secrets); touch nothing on disk."));
-    const QCommandLineOption config(QStringLiteral("config"), QStringLiteral("Config file (env DRAWBRIDGE_CONFIG)."), QStringLiteral("path"));
-    const QCommandLineOption dataDir(QStringLiteral("data-dir"), QStringLiteral("Data directory (env DRAWBRIDGE_DATA_DIR)."), QStringLiteral("path"));
-    const QCommandLineOption host(QStringLiteral("host"), QStringLiteral("Address to listen on (env DRAWBRIDGE_HOST; default 127.0.0.1)."),
-                                  QStringLiteral("addr"));
-    const QCommandLineOption port(QStringLiteral("port"), QStringLiteral("Port to listen on, 0 = any free port (env DRAWBRIDGE_PORT; default 8642)."),
-                                  QStringLiteral("n"));
-    const QCommandLineOption printToken(QStringLiteral("print-admin-token"), QStringLiteral("Print the admin API token and exit."));
-    p.addOptions({help, version, headless, ephemeral, config, dataDir, host, port, printToken});
+    p.setApplicationDescription(QStringLiteral(
+        "Drawbridge: a local OpenAI- and Anthropic-compatible gateway that pools Kiro accounts."));
+    const QCommandLineOption help({ QStringLiteral("h"), QStringLiteral("help") },
+                                  QStringLiteral("Show this help and exit."));
+    const QCommandLineOption version({ QStringLiteral("v"), QStringLiteral("version") },
+                                     QStringLiteral("Show the version and exit."));
+    const QCommandLineOption headless(QStringLiteral("headless"),
+                                      QStringLiteral("Run the server only, without the desktop app."));
+    const QCommandLineOption ephemeral(
+        QStringLiteral("ephemeral"),
+        QStringLiteral("Keep everything in memory (database and secrets); touch nothing on disk."));
+    const QCommandLineOption config(QStringLiteral("config"),
+                                    QStringLiteral("Config file (env DRAWBRIDGE_CONFIG)."),
+                                    QStringLiteral("path"));
+    const QCommandLineOption dataDir(QStringLiteral("data-dir"),
+                                     QStringLiteral("Data directory (env DRAWBRIDGE_DATA_DIR)."),
+                                     QStringLiteral("path"));
+    const QCommandLineOption host(
+        QStringLiteral("host"),
+        QStringLiteral("Address to listen on (env DRAWBRIDGE_HOST; default 127.0.0.1)."),
+        QStringLiteral("addr"));
+    const QCommandLineOption port(
+        QStringLiteral("port"),
+        QStringLiteral("Port to listen on, 0 = any free port (env DRAWBRIDGE_PORT; default 8642)."),
+        QStringLiteral("n"));
+    const QCommandLineOption printToken(QStringLiteral("print-admin-token"),
+                                        QStringLiteral("Print the admin API token and exit."));
+    p.addOptions({ help, version, headless, ephemeral, config, dataDir, host, port, printToken });
 
     if (!p.parse(arguments))
         return p.errorText();

@@ -7,9 +7,9 @@
 
 #include "application.h"
 #include "commandline.h"
-#include "signalwatcher.h"
 #include "server/core/settingsresolver.h"
 #include "server/gateway/gatewayserver.h"
+#include "signalwatcher.h"
 
 #ifdef DRAWBRIDGE_WITH_GUI
 #include <QApplication>
@@ -33,7 +33,8 @@ int fail(const QString &message)
 #ifdef DRAWBRIDGE_WITH_GUI
     for (int i = 1; i < argc; ++i) {
         const QByteArray a(argv[i]);
-        if (a == "--headless" || a == "--version" || a == "-v" || a == "--help" || a == "-h" || a == "--print-admin-token")
+        if (a == "--headless" || a == "--version" || a == "-v" || a == "--help" || a == "-h"
+            || a == "--print-admin-token")
             return false;
     }
     return true;
@@ -76,8 +77,10 @@ int main(int argc, char **argv)
 
     const QString defaultConfig = cl.ephemeral
         ? QString()
-        : QStandardPaths::writableLocation(QStandardPaths::AppConfigLocation) + QStringLiteral("/drawbridge.toml");
-    auto resolved = SettingsResolver::resolve(cl.overrides, QProcessEnvironment::systemEnvironment(), defaultConfig);
+        : QStandardPaths::writableLocation(QStandardPaths::AppConfigLocation)
+            + QStringLiteral("/drawbridge.toml");
+    auto resolved
+        = SettingsResolver::resolve(cl.overrides, QProcessEnvironment::systemEnvironment(), defaultConfig);
     if (!resolved)
         return fail(resolved.error());
     for (const QString &w : resolved->warnings)
@@ -98,10 +101,11 @@ int main(int argc, char **argv)
     QObject::connect(&signals, &SignalWatcher::terminationRequested, &app, [&app](int) { app.shutdown(); });
     QObject::connect(&app, &Application::stopped, qapp.get(), [] { QCoreApplication::exit(0); });
     QObject::connect(&app, &Application::keychainUnavailable, &app, [](const QString &reason) {
-        std::fprintf(stderr,
-                     "drawbridge: warning: no OS keychain is available (%s); account secrets cannot be stored "
-                     "and the admin token lasts for this run only. Set DRAWBRIDGE_ADMIN_TOKEN to fix it.\n",
-                     qPrintable(reason));
+        std::fprintf(
+            stderr,
+            "drawbridge: warning: no OS keychain is available (%s); account secrets cannot be stored "
+            "and the admin token lasts for this run only. Set DRAWBRIDGE_ADMIN_TOKEN to fix it.\n",
+            qPrintable(reason));
     });
 
 #ifdef DRAWBRIDGE_WITH_GUI

@@ -12,7 +12,7 @@ namespace Drawbridge {
 
 namespace {
 
-int s_fds[2] = {-1, -1};
+int s_fds[2] = { -1, -1 };
 
 extern "C" void onSignal(int sig)
 {
@@ -22,8 +22,7 @@ extern "C" void onSignal(int sig)
 
 } // namespace
 
-SignalWatcher::SignalWatcher(QObject *parent)
-    : QObject(parent)
+SignalWatcher::SignalWatcher(QObject *parent) : QObject(parent)
 {
     if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, s_fds) != 0)
         return;

@@ -1,10 +1,11 @@
 // SPDX-License-Identifier: MIT
 // drawbridge-bench-upstream: a lean fake Kiro upstream for scripts/bench.
 //
-// One thread, epoll, non-blocking sockets, HTTP/1.1 keep-alive. Every response body is precomputed, and delays
-// are timers (a min-heap whose earliest deadline becomes the epoll_wait timeout), never sleeps, so thousands of
-// connections cost almost nothing. Qt is used only at start-up (and on a mode change) to build the event-stream
-// frames with the gateway's own encoder; the request path has no Qt and no allocation beyond buffer growth.
+// One thread, epoll, non-blocking sockets, HTTP/1.1 keep-alive. Every response body is precomputed, and
+// delays are timers (a min-heap whose earliest deadline becomes the epoll_wait timeout), never sleeps, so
+// thousands of connections cost almost nothing. Qt is used only at start-up (and on a mode change) to build
+// the event-stream frames with the gateway's own encoder; the request path has no Qt and no allocation beyond
+// buffer growth.
 //
 //   POST /refreshToken                 -> {"accessToken","refreshToken","expiresIn":3600,"profileArn"}
 //   GET  /getUsageLimits               -> a small usage JSON
@@ -51,9 +52,10 @@ struct Mode
 
 struct Bodies
 {
-    std::string fullResponse;                 // headers + Content-Length body (chunks == 0)
-    std::string streamHeaders;                // headers for the chunked stream
-    std::vector<std::string> streamChunks;    // chunk i, HTTP-chunk framed; the last one carries the closing frames
+    std::string fullResponse; // headers + Content-Length body (chunks == 0)
+    std::string streamHeaders; // headers for the chunked stream
+    std::vector<std::string>
+        streamChunks; // chunk i, HTTP-chunk framed; the last one carries the closing frames
 };
 
 std::string toStd(const QByteArray &b)
@@ -71,8 +73,8 @@ std::string httpChunk(const std::string &payload)
 std::string closingFrames()
 {
     using Drawbridge::EventStreamEncoder;
-    return toStd(EventStreamEncoder::event(
-               "meteringEvent", R"({"unit":"credit","unitPlural":"credits","usage":0.0125})"))
+    return toStd(EventStreamEncoder::event("meteringEvent",
+                                           R"({"unit":"credit","unitPlural":"credits","usage":0.0125})"))
         + toStd(EventStreamEncoder::event("contextUsageEvent", R"({"contextUsagePercentage":1.5})"));
 }
 
@@ -82,7 +84,8 @@ Bodies buildBodies(const Mode &mode)
     Bodies b;
     // Non-streaming answer: about 1 KB of text in three deltas, like the real service.
     std::string body;
-    const std::string sentence = "The quick brown fox jumps over the lazy dog while the gateway measures itself. ";
+    const std::string sentence
+        = "The quick brown fox jumps over the lazy dog while the gateway measures itself. ";
     for (int part = 0; part < 3; ++part) {
         std::string text;
         for (int i = 0; i < 4; ++i)
@@ -99,7 +102,8 @@ Bodies buildBodies(const Mode &mode)
                       "x-amzn-RequestId: bench\r\nTransfer-Encoding: chunked\r\n\r\n";
     for (int i = 0; i < mode.chunks; ++i) {
         std::string frame = toStd(EventStreamEncoder::event(
-            "assistantResponseEvent", QByteArray::fromStdString("{\"content\":\"w" + std::to_string(i) + " \"}")));
+            "assistantResponseEvent",
+            QByteArray::fromStdString("{\"content\":\"w" + std::to_string(i) + " \"}")));
         if (i == mode.chunks - 1)
             b.streamChunks.push_back(httpChunk(frame + closingFrames()) + "0\r\n\r\n");
         else
@@ -109,10 +113,11 @@ Bodies buildBodies(const Mode &mode)
 }
 
 const std::string kRefresh = [] {
-    const std::string body = R"({"accessToken":"bench-access-token","refreshToken":"bench-refresh-token",)"
-                             R"("expiresIn":3600,"profileArn":"arn:aws:codewhisperer:us-east-1:000000000000:profile/BENCH"})";
-    return "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: " + std::to_string(body.size())
-        + "\r\n\r\n" + body;
+    const std::string body
+        = R"({"accessToken":"bench-access-token","refreshToken":"bench-refresh-token",)"
+          R"("expiresIn":3600,"profileArn":"arn:aws:codewhisperer:us-east-1:000000000000:profile/BENCH"})";
+    return "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: "
+        + std::to_string(body.size()) + "\r\n\r\n" + body;
 }();
 
 const std::string kUsage = [] {
@@ -121,8 +126,8 @@ const std::string kUsage = [] {
           R"("usageBreakdownList":[{"resourceType":"CREDIT","currentUsage":1,"currentUsageWithPrecision":1.0,)"
           R"("usageLimit":100000,"usageLimitWithPrecision":100000.0,"nextDateReset":4102444800}],)"
           R"("nextDateReset":4102444800,"userInfo":{"email":"bench@example.invalid","userId":"bench"}})";
-    return "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: " + std::to_string(body.size())
-        + "\r\n\r\n" + body;
+    return "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: "
+        + std::to_string(body.size()) + "\r\n\r\n" + body;
 }();
 
 std::string jsonResponse(int status, const std::string &body)
@@ -170,7 +175,8 @@ public:
         addr.sin_family = AF_INET;
         addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
         addr.sin_port = htons(uint16_t(port));
-        if (::bind(m_listen, reinterpret_cast<sockaddr *>(&addr), sizeof addr) != 0 || ::listen(m_listen, 4096) != 0) {
+        if (::bind(m_listen, reinterpret_cast<sockaddr *>(&addr), sizeof addr) != 0
+            || ::listen(m_listen, 4096) != 0) {
             std::perror("bind/listen");
             return -1;
         }
@@ -190,7 +196,8 @@ public:
         for (;;) {
             int timeout = -1;
             if (!m_timers.empty()) {
-                const auto wait = std::chrono::ceil<std::chrono::milliseconds>(m_timers.top().when - Clock::now());
+                const auto wait
+                    = std::chrono::ceil<std::chrono::milliseconds>(m_timers.top().when - Clock::now());
                 timeout = int(std::max<long long>(0, wait.count()));
             }
             const int n = ::epoll_wait(m_epoll, events.data(), int(events.size()), timeout);
@@ -331,7 +338,8 @@ private:
     static bool headerEquals(std::string_view headers, std::string_view name, std::string_view *value)
     {
         // Case-insensitive search for "\r\nName:" in the header block.
-        for (size_t pos = headers.find("\r\n"); pos != std::string_view::npos; pos = headers.find("\r\n", pos + 2)) {
+        for (size_t pos = headers.find("\r\n"); pos != std::string_view::npos;
+             pos = headers.find("\r\n", pos + 2)) {
             const std::string_view line = headers.substr(pos + 2);
             if (line.size() <= name.size() || line[name.size()] != ':')
                 continue;
@@ -385,7 +393,8 @@ private:
                 c.in.erase(0, total);
                 if (m_mode.delayMs > 0) {
                     c.state = State::Waiting;
-                    m_timers.push({ Clock::now() + std::chrono::milliseconds(m_mode.delayMs), c.fd, c.generation });
+                    m_timers.push(
+                        { Clock::now() + std::chrono::milliseconds(m_mode.delayMs), c.fd, c.generation });
                 } else {
                     startAnswer(c);
                 }
@@ -434,8 +443,8 @@ private:
         m_peakOpen = m_open; // each phase of scripts/bench reads its own peak
         m_bodies = std::make_shared<Bodies>(buildBodies(m));
         return jsonResponse(200,
-                            "{\"delay\":" + std::to_string(m.delayMs) + ",\"chunks\":" + std::to_string(m.chunks)
-                                + ",\"gap\":" + std::to_string(m.gapMs) + "}");
+                            "{\"delay\":" + std::to_string(m.delayMs) + ",\"chunks\":"
+                                + std::to_string(m.chunks) + ",\"gap\":" + std::to_string(m.gapMs) + "}");
     }
 
     void startAnswer(Conn &c)
@@ -521,8 +530,9 @@ int main(int argc, char **argv)
         else if (a == "--gap-ms")
             mode.gapMs = next();
         else {
-            std::fprintf(stderr,
-                         "usage: drawbridge-bench-upstream [--port N] [--delay-ms MS] [--chunks N] [--gap-ms MS]\n");
+            std::fprintf(
+                stderr,
+                "usage: drawbridge-bench-upstream [--port N] [--delay-ms MS] [--chunks N] [--gap-ms MS]\n");
             return 2;
         }
     }

@@ -65,8 +65,8 @@ struct Conn
     int deltas = 0;
     bool terminator = false;
     // HTTP parsing
-    std::string raw;       // bytes not yet parsed (head, or chunked framing)
-    std::string payload;   // de-chunked body not yet scanned for events
+    std::string raw; // bytes not yet parsed (head, or chunked framing)
+    std::string payload; // de-chunked body not yet scanned for events
     bool headDone = false;
     bool chunked = false;
     long long contentLength = -1;
@@ -91,8 +91,8 @@ std::string stats(const std::vector<double> &v)
 {
     char buf[256];
     std::snprintf(buf, sizeof buf,
-                  "{\"count\":%zu,\"p50\":%.1f,\"p90\":%.1f,\"p99\":%.1f,\"p999\":%.1f,\"max\":%.1f}", v.size(),
-                  percentile(v, 50), percentile(v, 90), percentile(v, 99), percentile(v, 99.9),
+                  "{\"count\":%zu,\"p50\":%.1f,\"p90\":%.1f,\"p99\":%.1f,\"p999\":%.1f,\"max\":%.1f}",
+                  v.size(), percentile(v, 50), percentile(v, 90), percentile(v, 99), percentile(v, 99.9),
                   v.empty() ? -1.0 : *std::max_element(v.begin(), v.end()));
     return buf;
 }
@@ -106,8 +106,9 @@ public:
     {
         std::string body;
         if (m_o.format == "kiro") {
-            body = R"({"conversationState":{"conversationId":"bench","chatTriggerType":"MANUAL","currentMessage":)"
-                   R"({"userInputMessage":{"content":"Say something.","modelId":"claude-sonnet-4.5","origin":"AI_EDITOR"}}}})";
+            body
+                = R"({"conversationState":{"conversationId":"bench","chatTriggerType":"MANUAL","currentMessage":)"
+                  R"({"userInputMessage":{"content":"Say something.","modelId":"claude-sonnet-4.5","origin":"AI_EDITOR"}}}})";
         } else {
             body = std::string(R"({"model":"kiro","stream":)") + (stream ? "true" : "false")
                 + R"(,"messages":[{"role":"user","content":"Say something."}]})";
@@ -201,7 +202,8 @@ public:
         {
             std::vector<std::pair<int, int>> counts;
             for (const Conn &c : m_conns) {
-                auto it = std::find_if(counts.begin(), counts.end(), [&](auto &p) { return p.first == c.status; });
+                auto it = std::find_if(counts.begin(), counts.end(),
+                                       [&](auto &p) { return p.first == c.status; });
                 if (it == counts.end())
                     counts.push_back({ c.status, 1 });
                 else
@@ -214,9 +216,10 @@ public:
             }
         }
         std::printf("{\"statuses\":{%s},", statuses.c_str());
-        std::printf("\"mode\":\"%s\",\"format\":\"%s\",\"connections\":%d,\"wall_s\":%.3f,\"connect_errors\":%d,"
-                    "\"bad_status\":%d,\"incomplete\":%d,",
-                    m_o.mode.c_str(), m_o.format.c_str(), n, wallS, connectErrors, badStatus, stalled);
+        std::printf(
+            "\"mode\":\"%s\",\"format\":\"%s\",\"connections\":%d,\"wall_s\":%.3f,\"connect_errors\":%d,"
+            "\"bad_status\":%d,\"incomplete\":%d,",
+            m_o.mode.c_str(), m_o.format.c_str(), n, wallS, connectErrors, badStatus, stalled);
         if (stream) {
             std::printf("\"streams\":%d,\"completed\":%d,\"expect_deltas\":%d,\"head_us\":%s,\"ttfb_us\":%s,"
                         "\"gap_us\":%s}\n",
@@ -250,8 +253,8 @@ private:
     void writeMore(Conn &c)
     {
         while (c.requestOff < c.request.size()) {
-            const ssize_t w
-                = ::send(c.fd, c.request.data() + c.requestOff, c.request.size() - c.requestOff, MSG_NOSIGNAL);
+            const ssize_t w = ::send(c.fd, c.request.data() + c.requestOff, c.request.size() - c.requestOff,
+                                     MSG_NOSIGNAL);
             if (w < 0) {
                 if (errno == EAGAIN || errno == EWOULDBLOCK || errno == ENOTCONN) {
                     epoll_event ev {};
@@ -393,7 +396,8 @@ private:
         if (m_o.format == "kiro") {
             while (c.payload.size() >= 4) {
                 const auto *p = reinterpret_cast<const unsigned char *>(c.payload.data());
-                const uint32_t total = (uint32_t(p[0]) << 24) | (uint32_t(p[1]) << 16) | (uint32_t(p[2]) << 8) | p[3];
+                const uint32_t total
+                    = (uint32_t(p[0]) << 24) | (uint32_t(p[1]) << 16) | (uint32_t(p[2]) << 8) | p[3];
                 if (total < 16 || c.payload.size() < total)
                     break;
                 const std::string_view frame(c.payload.data(), total);
@@ -472,10 +476,11 @@ int main(int argc, char **argv)
         else
             used = false;
         if (!used || i + 1 >= argc) {
-            std::fprintf(stderr,
-                         "usage: drawbridge-bench-streamclient --port N [--host H] [--path P] [--key K] "
-                         "[--mode stream|fixed] [--format sse|kiro] [--streams N] [--expect N] [--requests N] "
-                         "[--concurrency N] [--timeout-s S]\n");
+            std::fprintf(
+                stderr,
+                "usage: drawbridge-bench-streamclient --port N [--host H] [--path P] [--key K] "
+                "[--mode stream|fixed] [--format sse|kiro] [--streams N] [--expect N] [--requests N] "
+                "[--concurrency N] [--timeout-s S]\n");
             return 2;
         }
         ++i;

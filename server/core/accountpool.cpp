@@ -29,12 +29,11 @@ qint64 backoff(qint64 base, qint64 cap, int streak)
 
 } // namespace
 
-// --- SlotLease ---------------------------------------------------------------------------------------------------
+// --- SlotLease
+// ---------------------------------------------------------------------------------------------------
 
 SlotLease::SlotLease(AccountPool *pool, quint64 id, QString accountId)
-    : m_pool(pool)
-    , m_id(id)
-    , m_accountId(std::move(accountId))
+    : m_pool(pool), m_id(id), m_accountId(std::move(accountId))
 {
 }
 
@@ -68,13 +67,10 @@ void SlotLease::release()
         m_pool->releaseLease(id);
 }
 
-// --- PoolTicket --------------------------------------------------------------------------------------------------
+// --- PoolTicket
+// --------------------------------------------------------------------------------------------------
 
-PoolTicket::PoolTicket(AccountPool *pool, quint64 id)
-    : m_pool(pool)
-    , m_id(id)
-{
-}
+PoolTicket::PoolTicket(AccountPool *pool, quint64 id) : m_pool(pool), m_id(id) { }
 
 PoolTicket::~PoolTicket()
 {
@@ -82,12 +78,11 @@ PoolTicket::~PoolTicket()
         m_pool->cancelWaiter(m_id);
 }
 
-// --- AccountPool -------------------------------------------------------------------------------------------------
+// --- AccountPool
+// -------------------------------------------------------------------------------------------------
 
 AccountPool::AccountPool(const Clock &clock, Options options, QObject *parent)
-    : QObject(parent)
-    , m_clock(clock)
-    , m_options(options)
+    : QObject(parent), m_clock(clock), m_options(options)
 {
     m_timer.setSingleShot(true);
     connect(&m_timer, &QTimer::timeout, this, &AccountPool::poll);
@@ -181,7 +176,7 @@ SlotLease AccountPool::grant(Account &a)
     ++a.view.inUse;
     ++a.view.requests;
     a.lastAcquiredMs = m_clock.nowMs();
-    m_leases.insert(id, Lease{a.view.id, a.lastAcquiredMs});
+    m_leases.insert(id, Lease { a.view.id, a.lastAcquiredMs });
     scheduleTimer();
     Q_EMIT accountChanged(a.view.id);
     Q_EMIT statusChanged();
@@ -226,18 +221,22 @@ std::optional<qint64> AccountPool::earliestRecovery(const QSet<QString> &exclude
 
 ProviderError AccountPool::noUpstreamError(const QSet<QString> &exclude) const
 {
-    ProviderError e{ProviderErrorKind::NoUpstream, {}, 0};
-    const bool anyEnabled = std::any_of(m_accounts.cbegin(), m_accounts.cend(), [](const Account &a) { return a.view.enabled; });
+    ProviderError e { ProviderErrorKind::NoUpstream, {}, 0 };
+    const bool anyEnabled = std::any_of(m_accounts.cbegin(), m_accounts.cend(),
+                                        [](const Account &a) { return a.view.enabled; });
     if (!anyEnabled) {
-        e.message = QStringLiteral("No upstream account is configured or enabled; add a Kiro account in Drawbridge.");
+        e.message = QStringLiteral(
+            "No upstream account is configured or enabled; add a Kiro account in Drawbridge.");
         return e;
     }
     if (const auto until = earliestRecovery(exclude)) {
         e.retryAfterS = int(std::max<qint64>(1, (*until - m_clock.nowMs() + 999) / 1000));
-        e.message = QStringLiteral("Every upstream account is cooling down or out of quota; the first is back in %1 s.")
+        e.message = QStringLiteral(
+                        "Every upstream account is cooling down or out of quota; the first is back in %1 s.")
                         .arg(e.retryAfterS);
     } else {
-        e.message = QStringLiteral("No upstream account is usable (they need a new login, are suspended or failing).");
+        e.message = QStringLiteral(
+            "No upstream account is usable (they need a new login, are suspended or failing).");
     }
     return e;
 }
@@ -263,12 +262,14 @@ AccountPool::Acquisition AccountPool::acquire(const QSet<QString> &exclude, Gran
         }
     }
     if (int(m_queue.size()) >= m_options.maxQueue || m_options.queueTimeoutS <= 0) {
-        out.error = ProviderError{ProviderErrorKind::PoolBusy,
-                                  QStringLiteral("Every upstream slot is busy and the wait queue is full; retry shortly."), 1};
+        out.error = ProviderError {
+            ProviderErrorKind::PoolBusy,
+            QStringLiteral("Every upstream slot is busy and the wait queue is full; retry shortly."), 1
+        };
         return out;
     }
     const quint64 id = m_nextId++;
-    m_queue.push_back(Waiter{id, exclude, deadline, std::move(later)});
+    m_queue.push_back(Waiter { id, exclude, deadline, std::move(later) });
     out.ticket.reset(new PoolTicket(this, id));
     Q_EMIT statusChanged();
     scheduleTimer();
@@ -314,8 +315,8 @@ void AccountPool::poll()
 {
     const qint64 now = m_clock.nowMs();
     for (Account &a : m_accounts) {
-        if (a.view.cooldownUntilMs > 0 && a.view.cooldownUntilMs <= now && accountStatusRecovers(a.view.status)
-            && a.view.status != AccountStatus::Active) {
+        if (a.view.cooldownUntilMs > 0 && a.view.cooldownUntilMs <= now
+            && accountStatusRecovers(a.view.status) && a.view.status != AccountStatus::Active) {
             qCInfo(lcPool) << "account" << a.view.id << "recovered from" << accountStatusName(a.view.status);
             setState(a, AccountStatus::Active, 0, a.view.lastError);
         }
@@ -345,8 +346,8 @@ void AccountPool::poll()
     // Queue timeouts, after dispatch so a slot that just freed is used first.
     std::vector<Waiter> expired;
     for (auto it = m_queue.begin(); it != m_queue.end();) {
-        // A waiter whose every candidate is unusable and recovers only after its deadline (or never) cannot be
-        // served: tell it now rather than at the deadline.
+        // A waiter whose every candidate is unusable and recovers only after its deadline (or never) cannot
+        // be served: tell it now rather than at the deadline.
         bool hopeless = false;
         if (!anyUsableCandidate(it->exclude)) {
             const auto recovery = earliestRecovery(it->exclude);
@@ -363,9 +364,11 @@ void AccountPool::poll()
         Q_EMIT statusChanged();
     for (Waiter &w : expired) {
         ProviderError e = anyUsableCandidate(w.exclude)
-            ? ProviderError{ProviderErrorKind::PoolBusy,
-                            QStringLiteral("No upstream slot became free within %1 s (limits.queue_timeout_s).").arg(m_options.queueTimeoutS),
-                            1}
+            ? ProviderError { ProviderErrorKind::PoolBusy,
+                              QStringLiteral(
+                                  "No upstream slot became free within %1 s (limits.queue_timeout_s).")
+                                  .arg(m_options.queueTimeoutS),
+                              1 }
             : noUpstreamError(w.exclude);
         w.callback(SlotLease(), e);
     }
@@ -401,7 +404,8 @@ void AccountPool::scheduleTimer()
 
 void AccountPool::setState(Account &a, AccountStatus status, qint64 untilMs, const QString &message)
 {
-    const bool changed = a.view.status != status || a.view.cooldownUntilMs != untilMs || a.view.lastError != message;
+    const bool changed
+        = a.view.status != status || a.view.cooldownUntilMs != untilMs || a.view.lastError != message;
     a.view.status = status;
     a.view.cooldownUntilMs = untilMs;
     a.view.lastError = message;
@@ -475,7 +479,8 @@ void AccountPool::markTransientFailure(const QString &id, const QString &message
         Q_EMIT accountChanged(id);
         return;
     }
-    const qint64 cool = backoff(transientBaseMs, transientCapMs, it->transientStreak - transientThreshold + 1);
+    const qint64 cool
+        = backoff(transientBaseMs, transientCapMs, it->transientStreak - transientThreshold + 1);
     setState(*it, AccountStatus::CoolingDown, m_clock.nowMs() + cool, message);
 }
 

@@ -26,8 +26,8 @@ class Clock;
 /**
  * @brief One concurrency slot of one upstream account, held for the duration of a request.
  *
- * Move-only; the slot goes back to the pool when the lease is destroyed or release() is called, whichever comes
- * first, on every path. A lease outliving its pool is harmless.
+ * Move-only; the slot goes back to the pool when the lease is destroyed or release() is called, whichever
+ * comes first, on every path. A lease outliving its pool is harmless.
  */
 class SlotLease final
 {
@@ -70,9 +70,9 @@ private:
 /**
  * @brief Upstream accounts, their concurrency slots, states, cooldowns and the wait queue.
  *
- * Pure scheduling: knows nothing about Kiro. Time comes from the injected Clock; poll() applies everything that
- * is due (cooldown ends, queue timeouts, the lease watchdog) and is called by an internal timer, or by tests
- * after moving a fake clock.
+ * Pure scheduling: knows nothing about Kiro. Time comes from the injected Clock; poll() applies everything
+ * that is due (cooldown ends, queue timeouts, the lease watchdog) and is called by an internal timer, or by
+ * tests after moving a fake clock.
  */
 class AccountPool final : public QObject
 {
@@ -92,7 +92,7 @@ public:
         QString id;
         bool enabled = true;
         AccountStatus status = AccountStatus::Active;
-        int slots = 0;          ///< configured
+        int slots = 0; ///< configured
         int effectiveSlots = 0; ///< after a throttling cut
         int inUse = 0;
         int priority = 0;
@@ -111,16 +111,18 @@ public:
     using Granted = std::function<void(SlotLease lease, std::optional<ProviderError> error)>;
     struct Acquisition
     {
-        SlotLease lease;                      ///< granted at once
-        std::optional<ProviderError> error;   ///< refused at once
-        std::unique_ptr<PoolTicket> ticket;   ///< queued: @p later is called exactly once unless the ticket dies
+        SlotLease lease; ///< granted at once
+        std::optional<ProviderError> error; ///< refused at once
+        std::unique_ptr<PoolTicket>
+            ticket; ///< queued: @p later is called exactly once unless the ticket dies
     };
     /** A slot on an account not in @p exclude: now, later (queued, FIFO), or an error. */
     Acquisition acquire(const QSet<QString> &exclude, Granted later);
 
     // State reports from the provider.
     void markSuccess(const QString &id);
-    /** 429: cools down exponentially; the suspicious-activity kind longer and with fewer slots for a while. */
+    /** 429: cools down exponentially; the suspicious-activity kind longer and with fewer slots for a while.
+     */
     void markThrottled(const QString &id, bool suspicious, const QString &message);
     void markQuotaExhausted(const QString &id, qint64 untilMs, const QString &message);
     void markNeedsLogin(const QString &id, const QString &message);

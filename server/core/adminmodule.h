@@ -12,7 +12,7 @@ namespace Drawbridge {
 /** An authenticated admin API request, already past Host/Origin and admin-token checks. */
 struct AdminRequest
 {
-    QByteArray method;   ///< "GET", "POST", …
+    QByteArray method; ///< "GET", "POST", …
     QStringList segments; ///< path segments after "admin", e.g. {"accounts", "a1b2"}
     QUrlQuery query;
     QByteArray body;
@@ -27,8 +27,8 @@ struct AdminReply
 /**
  * @brief A part of the admin API served by a lower layer (accounts by the Kiro pool, usage by the ledger).
  *
- * The gateway routes `/admin/<collection>…` to the module that owns the collection. Replies may be asynchronous
- * (e.g. after a token refresh) but must come exactly once.
+ * The gateway routes `/admin/<collection>…` to the module that owns the collection. Replies may be
+ * asynchronous (e.g. after a token refresh) but must come exactly once.
  */
 class AdminModule
 {

@@ -6,7 +6,8 @@
 
 namespace Drawbridge {
 
-/** Every failure the gateway answers with; mapped to HTTP once (OpenAI shape here, Anthropic shape elsewhere). */
+/** Every failure the gateway answers with; mapped to HTTP once (OpenAI shape here, Anthropic shape
+ * elsewhere). */
 enum class ApiErrorKind {
     InvalidApiKey,
     KeyRevoked,
@@ -36,7 +37,7 @@ struct ApiError
 {
     ApiErrorKind kind = ApiErrorKind::Internal;
     QString message;
-    QString param;       ///< the offending request field, when there is one
+    QString param; ///< the offending request field, when there is one
     int retryAfterS = 0; ///< adds Retry-After when > 0
 };
 

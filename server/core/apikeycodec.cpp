@@ -53,7 +53,8 @@ ApiKeyCodec::Generated ApiKeyCodec::generate()
 std::optional<QString> ApiKeyCodec::parseId(QStringView key)
 {
     // db- + id + - + at least 32 secret characters
-    if (key.size() < 3 + idLength + 1 + 32 || key.size() > 256 || !key.startsWith(u"db-") || key[3 + idLength] != u'-')
+    if (key.size() < 3 + idLength + 1 + 32 || key.size() > 256 || !key.startsWith(u"db-")
+        || key[3 + idLength] != u'-')
         return std::nullopt;
     const QStringView id = key.mid(3, idLength);
     for (QChar c : id) {

@@ -12,7 +12,7 @@ namespace Drawbridge {
 class ApiKeyCodec final
 {
 public:
-    static constexpr int idLength = 8;      ///< lowercase base32
+    static constexpr int idLength = 8; ///< lowercase base32
     static constexpr int secretLength = 40; ///< base62
 
     struct Generated

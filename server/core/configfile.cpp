@@ -43,11 +43,7 @@ QString typeName(toml::node_type t)
 class Reader
 {
 public:
-    Reader(const toml::table &root, const QString &path)
-        : m_root(root)
-        , m_path(path)
-    {
-    }
+    Reader(const toml::table &root, const QString &path) : m_root(root), m_path(path) { }
 
     QString error;
 
@@ -62,7 +58,10 @@ public:
 
     bool outOfRange(const toml::node &n, const QString &key, const QString &range)
     {
-        error = QStringLiteral("%1:%2: \"%3\" must be %4").arg(m_path).arg(n.source().begin.line).arg(key, range);
+        error = QStringLiteral("%1:%2: \"%3\" must be %4")
+                    .arg(m_path)
+                    .arg(n.source().begin.line)
+                    .arg(key, range);
         return false;
     }
 
@@ -93,7 +92,8 @@ public:
         if (!i)
             return wrongType(*n, qualified(table, key), QStringLiteral("an integer"));
         if (i->get() < min || i->get() > max)
-            return outOfRange(*n, qualified(table, key), QStringLiteral("between %1 and %2").arg(min).arg(max));
+            return outOfRange(*n, qualified(table, key),
+                              QStringLiteral("between %1 and %2").arg(min).arg(max));
         out = int(i->get());
         return true;
     }
@@ -129,7 +129,8 @@ public:
         for (const auto &[k, v] : *t) {
             const auto *s = v.as_string();
             if (!s)
-                return wrongType(v, qualified(table, key) + u'.' + fromStd(k.str()), QStringLiteral("a string"));
+                return wrongType(v, qualified(table, key) + u'.' + fromStd(k.str()),
+                                 QStringLiteral("a string"));
             map.insert(fromStd(k.str()), fromStd(s->get()));
         }
         out = map;
@@ -150,18 +151,20 @@ private:
 const QMap<QString, QStringList> &knownKeys()
 {
     static const QMap<QString, QStringList> keys = {
-        {QStringLiteral("server"),
-         {QStringLiteral("host"), QStringLiteral("port"), QStringLiteral("max_body_mb"), QStringLiteral("cors_origins"),
-          QStringLiteral("request_timeout_s"), QStringLiteral("drain_timeout_s")}},
-        {QStringLiteral("admin"), {QStringLiteral("auth_token")}},
-        {QStringLiteral("limits"),
-         {QStringLiteral("default_rpm"), QStringLiteral("queue_timeout_s"), QStringLiteral("max_queue")}},
-        {QStringLiteral("kiro"),
-         {QStringLiteral("region"), QStringLiteral("default_model"), QStringLiteral("slots_per_account"),
-          QStringLiteral("api_base_url"), QStringLiteral("social_auth_base_url"), QStringLiteral("oidc_base_url"),
-          QStringLiteral("models"), QStringLiteral("model_aliases")}},
-        {QStringLiteral("storage"),
-         {QStringLiteral("data_dir"), QStringLiteral("retention_days"), QStringLiteral("flush_interval_ms")}},
+        { QStringLiteral("server"),
+          { QStringLiteral("host"), QStringLiteral("port"), QStringLiteral("max_body_mb"),
+            QStringLiteral("cors_origins"), QStringLiteral("request_timeout_s"),
+            QStringLiteral("drain_timeout_s") } },
+        { QStringLiteral("admin"), { QStringLiteral("auth_token") } },
+        { QStringLiteral("limits"),
+          { QStringLiteral("default_rpm"), QStringLiteral("queue_timeout_s"), QStringLiteral("max_queue") } },
+        { QStringLiteral("kiro"),
+          { QStringLiteral("region"), QStringLiteral("default_model"), QStringLiteral("slots_per_account"),
+            QStringLiteral("api_base_url"), QStringLiteral("social_auth_base_url"),
+            QStringLiteral("oidc_base_url"), QStringLiteral("models"), QStringLiteral("model_aliases") } },
+        { QStringLiteral("storage"),
+          { QStringLiteral("data_dir"), QStringLiteral("retention_days"),
+            QStringLiteral("flush_interval_ms") } },
     };
     return keys;
 }
@@ -174,25 +177,28 @@ Status ConfigFile::apply(const QByteArray &text, const QString &path, Settings &
     try {
         root = toml::parse(std::string_view(text.constData(), size_t(text.size())), path.toStdString());
     } catch (const toml::parse_error &e) {
-        return Error{QStringLiteral("%1:%2:%3: invalid TOML: %4")
-                         .arg(path)
-                         .arg(e.source().begin.line)
-                         .arg(e.source().begin.column)
-                         .arg(fromStd(e.description()))};
+        return Error { QStringLiteral("%1:%2:%3: invalid TOML: %4")
+                           .arg(path)
+                           .arg(e.source().begin.line)
+                           .arg(e.source().begin.column)
+                           .arg(fromStd(e.description())) };
     }
 
     for (const auto &[k, v] : root) {
         const QString table = fromStd(k.str());
         if (!knownKeys().contains(table)) {
-            warnings.append(QStringLiteral("%1:%2: unknown key \"%3\" ignored").arg(path).arg(v.source().begin.line).arg(table));
+            warnings.append(QStringLiteral("%1:%2: unknown key \"%3\" ignored")
+                                .arg(path)
+                                .arg(v.source().begin.line)
+                                .arg(table));
             continue;
         }
         const auto *t = v.as_table();
         if (!t) {
-            return Error{QStringLiteral("%1:%2: \"%3\" must be a table, not %4")
-                             .arg(path)
-                             .arg(v.source().begin.line)
-                             .arg(table, typeName(v.type()))};
+            return Error { QStringLiteral("%1:%2: \"%3\" must be a table, not %4")
+                               .arg(path)
+                               .arg(v.source().begin.line)
+                               .arg(table, typeName(v.type())) };
         }
         for (const auto &[kk, vv] : *t) {
             const QString key = fromStd(kk.str());
@@ -206,7 +212,8 @@ Status ConfigFile::apply(const QByteArray &text, const QString &path, Settings &
     }
 
     Reader r(root, path);
-    const bool ok = r.readString("server", "host", s.server.host) && r.readInt("server", "port", s.server.port, 0, 65535)
+    const bool ok = r.readString("server", "host", s.server.host)
+        && r.readInt("server", "port", s.server.port, 0, 65535)
         && r.readInt("server", "max_body_mb", s.server.maxBodyMb, 1, 1024)
         && r.readStringList("server", "cors_origins", s.server.corsOrigins)
         && r.readInt("server", "request_timeout_s", s.server.requestTimeoutS, 1, 86400)
@@ -215,7 +222,8 @@ Status ConfigFile::apply(const QByteArray &text, const QString &path, Settings &
         && r.readInt("limits", "default_rpm", s.limits.defaultRpm, 1, 1'000'000)
         && r.readInt("limits", "queue_timeout_s", s.limits.queueTimeoutS, 0, 3600)
         && r.readInt("limits", "max_queue", s.limits.maxQueue, 0, 1'000'000)
-        && r.readString("kiro", "region", s.kiro.region) && r.readString("kiro", "default_model", s.kiro.defaultModel)
+        && r.readString("kiro", "region", s.kiro.region)
+        && r.readString("kiro", "default_model", s.kiro.defaultModel)
         && r.readInt("kiro", "slots_per_account", s.kiro.slotsPerAccount, 1, 1000)
         && r.readString("kiro", "api_base_url", s.kiro.apiBaseUrl)
         && r.readString("kiro", "social_auth_base_url", s.kiro.socialAuthBaseUrl)
@@ -226,8 +234,8 @@ Status ConfigFile::apply(const QByteArray &text, const QString &path, Settings &
         && r.readInt("storage", "retention_days", s.storage.retentionDays, 1, 36500)
         && r.readInt("storage", "flush_interval_ms", s.storage.flushIntervalMs, 10, 60'000);
     if (!ok)
-        return Error{r.error};
-    return Ok{};
+        return Error { r.error };
+    return Ok {};
 }
 
 Status ConfigFile::load(const QString &path, bool createIfMissing, Settings &settings, QStringList &warnings)
@@ -235,22 +243,25 @@ Status ConfigFile::load(const QString &path, bool createIfMissing, Settings &set
     QFile file(path);
     if (!file.exists()) {
         if (!createIfMissing)
-            return Error{QStringLiteral("%1: config file not found").arg(path)};
+            return Error { QStringLiteral("%1: config file not found").arg(path) };
         if (!QDir().mkpath(QFileInfo(path).absolutePath()))
-            return Error{QStringLiteral("%1: cannot create the config directory").arg(path)};
+            return Error { QStringLiteral("%1: cannot create the config directory").arg(path) };
         QSaveFile out(path);
         if (!out.open(QIODevice::WriteOnly) || out.write(defaultText()) < 0 || !out.commit())
-            return Error{QStringLiteral("%1: cannot write the default config: %2").arg(path, out.errorString())};
-        return Ok{};
+            return Error {
+                QStringLiteral("%1: cannot write the default config: %2").arg(path, out.errorString())
+            };
+        return Ok {};
     }
     if (!file.open(QIODevice::ReadOnly))
-        return Error{QStringLiteral("%1: cannot read: %2").arg(path, file.errorString())};
+        return Error { QStringLiteral("%1: cannot read: %2").arg(path, file.errorString()) };
     return apply(file.readAll(), path, settings, warnings);
 }
 
 QByteArray ConfigFile::defaultText()
 {
-    return QByteArrayLiteral(R"(# Drawbridge configuration. Every key is optional; the values shown are the defaults.
+    return QByteArrayLiteral(
+        R"(# Drawbridge configuration. Every key is optional; the values shown are the defaults.
 # Precedence: command-line flag > environment variable > this file > default.
 
 [server]

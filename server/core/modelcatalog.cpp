@@ -6,9 +6,7 @@
 namespace Drawbridge {
 
 ModelCatalog::ModelCatalog(const KiroSettings &settings)
-    : m_defaultModel(settings.defaultModel)
-    , m_models(settings.models)
-    , m_aliases(settings.modelAliases)
+    : m_defaultModel(settings.defaultModel), m_models(settings.models), m_aliases(settings.modelAliases)
 {
 }
 
@@ -50,7 +48,7 @@ std::optional<QString> ModelCatalog::resolve(const QString &requested) const
 
 QStringList ModelCatalog::listed() const
 {
-    QStringList out{QLatin1String(publicModelId)};
+    QStringList out { QLatin1String(publicModelId) };
     for (const QString &m : m_models) {
         if (!out.contains(m))
             out.append(m);

@@ -5,10 +5,7 @@
 
 namespace Drawbridge {
 
-RateLimiter::RateLimiter(const Clock &clock)
-    : m_clock(clock)
-{
-}
+RateLimiter::RateLimiter(const Clock &clock) : m_clock(clock) { }
 
 RateLimiter::Decision RateLimiter::evaluate(std::deque<qint64> &log, int limit, qint64 now) const
 {

@@ -13,8 +13,8 @@ class Clock;
 /**
  * @brief Per-key sliding-log rate limiter: at most N requests admitted in any 60 s span.
  *
- * A log (not fixed buckets, not a token bucket) so the guarantee holds for every window, not just aligned ones.
- * Memory per key is bounded by its limit. Single-threaded: used from the gateway thread.
+ * A log (not fixed buckets, not a token bucket) so the guarantee holds for every window, not just aligned
+ * ones. Memory per key is bounded by its limit. Single-threaded: used from the gateway thread.
  */
 class RateLimiter final
 {
@@ -25,8 +25,8 @@ public:
     {
         bool admitted = false;
         int limit = 0;
-        int remaining = 0;   ///< after this decision
-        qint64 resetMs = 0;  ///< when one more request will be admitted (now, when there is room)
+        int remaining = 0; ///< after this decision
+        qint64 resetMs = 0; ///< when one more request will be admitted (now, when there is room)
         int retryAfterS = 0; ///< when refused: whole seconds until resetMs, at least 1
         /** Unix seconds for X-RateLimit-Reset, rounded up so waiting until then always succeeds. */
         qint64 resetUnixS() const { return (resetMs + 999) / 1000; }

@@ -13,7 +13,7 @@ struct RequestRecord
     qint64 startedMs = 0; ///< wall clock, ms since epoch
     QString keyId;
     QString accountId;
-    QString model;    ///< as the client sent it
+    QString model; ///< as the client sent it
     QString endpoint; ///< "chat" or "messages"
     int httpStatus = 0;
     /** success | error | rate_limited | client_closed | upstream_error | … (the metrics `status` label) */
@@ -27,7 +27,8 @@ struct RequestRecord
     double upstreamSeconds = 0;
 };
 
-/** Receives every finished request (ledger, metrics, GUI log). Called on the gateway thread; must not block. */
+/** Receives every finished request (ledger, metrics, GUI log). Called on the gateway thread; must not block.
+ */
 class RequestObserver
 {
 public:

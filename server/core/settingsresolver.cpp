@@ -12,13 +12,14 @@ Result<int> parsePort(const QString &text, const QString &origin)
     bool ok = false;
     const int port = text.trimmed().toInt(&ok);
     if (!ok || port < 0 || port > 65535)
-        return Error{QStringLiteral("%1: \"%2\" is not a port number (0-65535)").arg(origin, text)};
+        return Error { QStringLiteral("%1: \"%2\" is not a port number (0-65535)").arg(origin, text) };
     return port;
 }
 
 } // namespace
 
-Result<ResolvedSettings> SettingsResolver::resolve(const SettingsOverrides &flags, const QProcessEnvironment &env,
+Result<ResolvedSettings> SettingsResolver::resolve(const SettingsOverrides &flags,
+                                                   const QProcessEnvironment &env,
                                                    const QString &defaultConfigPath)
 {
     ResolvedSettings out;
@@ -36,7 +37,7 @@ Result<ResolvedSettings> SettingsResolver::resolve(const SettingsOverrides &flag
         // A file the user named must exist; the default one is created with commented defaults.
         const Status loaded = ConfigFile::load(out.configPath, !explicitPath, out.settings, out.warnings);
         if (!loaded)
-            return Error{loaded.error()};
+            return Error { loaded.error() };
     }
 
     Settings &s = out.settings;
@@ -45,9 +46,10 @@ Result<ResolvedSettings> SettingsResolver::resolve(const SettingsOverrides &flag
     if (env.contains(QStringLiteral("DRAWBRIDGE_HOST")))
         s.server.host = env.value(QStringLiteral("DRAWBRIDGE_HOST"));
     if (env.contains(QStringLiteral("DRAWBRIDGE_PORT"))) {
-        const Result<int> port = parsePort(env.value(QStringLiteral("DRAWBRIDGE_PORT")), QStringLiteral("DRAWBRIDGE_PORT"));
+        const Result<int> port
+            = parsePort(env.value(QStringLiteral("DRAWBRIDGE_PORT")), QStringLiteral("DRAWBRIDGE_PORT"));
         if (!port)
-            return Error{port.error()};
+            return Error { port.error() };
         s.server.port = *port;
     }
     if (env.contains(QStringLiteral("DRAWBRIDGE_ADMIN_TOKEN")))
@@ -61,7 +63,7 @@ Result<ResolvedSettings> SettingsResolver::resolve(const SettingsOverrides &flag
         s.server.port = *flags.port;
 
     if (s.server.host.trimmed().isEmpty())
-        return Error{QStringLiteral("server.host must not be empty")};
+        return Error { QStringLiteral("server.host must not be empty") };
     return out;
 }
 

@@ -24,7 +24,7 @@ struct SettingsOverrides
 struct ResolvedSettings
 {
     Settings settings;
-    QString configPath;   ///< the file that was read (or created), empty for none
+    QString configPath; ///< the file that was read (or created), empty for none
     QStringList warnings; ///< unknown keys and the like; shown, never fatal
 };
 
@@ -32,7 +32,8 @@ struct ResolvedSettings
 class SettingsResolver final
 {
 public:
-    /** @p defaultConfigPath is used when neither flag nor environment name a file; it is created if missing. */
+    /** @p defaultConfigPath is used when neither flag nor environment name a file; it is created if missing.
+     */
     static Result<ResolvedSettings> resolve(const SettingsOverrides &flags, const QProcessEnvironment &env,
                                             const QString &defaultConfigPath);
 };

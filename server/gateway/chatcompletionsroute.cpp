@@ -45,16 +45,18 @@ void handleChatCompletions(GatewayServer &server, RouteRequest &request)
 
     const std::optional<QString> upstream = svc.models.resolve(chat.request.requestedModel);
     if (!upstream) {
-        fail(ApiError{ApiErrorKind::ModelNotFound,
-                      QStringLiteral("The model '%1' does not exist. GET /v1/models lists the available ones.")
-                          .arg(chat.request.requestedModel),
-                      QStringLiteral("model")});
+        fail(ApiError {
+            ApiErrorKind::ModelNotFound,
+            QStringLiteral("The model '%1' does not exist. GET /v1/models lists the available ones.")
+                .arg(chat.request.requestedModel),
+            QStringLiteral("model") });
         return;
     }
     if (!KeyService::modelAllowed(*key, chat.request.requestedModel)) {
-        fail(ApiError{ApiErrorKind::ModelNotAllowed,
-                      QStringLiteral("Key %1 may not use model '%2'.").arg(key->id, chat.request.requestedModel),
-                      QStringLiteral("model")});
+        fail(ApiError {
+            ApiErrorKind::ModelNotAllowed,
+            QStringLiteral("Key %1 may not use model '%2'.").arg(key->id, chat.request.requestedModel),
+            QStringLiteral("model") });
         return;
     }
     chat.request.upstreamModel = *upstream;
@@ -63,14 +65,15 @@ void handleChatCompletions(GatewayServer &server, RouteRequest &request)
         chat.request.thinking = true;
 
     auto renderer = std::make_unique<OpenAiChatRenderer>(request.responder, chat.request.requestedModel,
-                                                         chat.request.stream, chat.includeUsage, request.startedMs / 1000);
+                                                         chat.request.stream, chat.includeUsage,
+                                                         request.startedMs / 1000);
     server.exchangeStarted();
-    auto *exchange = new ChatExchange(svc.clock, request.responder, std::move(renderer), record, request.startedNs,
-                                      svc.settings.server.requestTimeoutS + 30,
-                                      [&server](const RequestRecord &r) {
-                                          server.reportFinished(r);
-                                          server.exchangeEnded();
-                                      });
+    auto *exchange
+        = new ChatExchange(svc.clock, request.responder, std::move(renderer), record, request.startedNs,
+                           svc.settings.server.requestTimeoutS + 30, [&server](const RequestRecord &r) {
+                               server.reportFinished(r);
+                               server.exchangeEnded();
+                           });
     exchange->setParent(&server);
     exchange->start(svc.provider, std::move(chat.request), svc.clock.monotonicNs() - request.startedNs);
 }

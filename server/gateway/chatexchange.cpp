@@ -13,11 +13,7 @@ namespace Drawbridge {
 class ChatExchange::OverheadScope
 {
 public:
-    explicit OverheadScope(ChatExchange &e)
-        : m_e(e)
-        , m_start(e.m_clock.monotonicNs())
-    {
-    }
+    explicit OverheadScope(ChatExchange &e) : m_e(e), m_start(e.m_clock.monotonicNs()) { }
     ~OverheadScope() { m_e.m_overheadNs += m_e.m_clock.monotonicNs() - m_start; }
     OverheadScope(const OverheadScope &) = delete;
     OverheadScope &operator=(const OverheadScope &) = delete;
@@ -28,8 +24,8 @@ private:
 };
 
 ChatExchange::ChatExchange(const Clock &clock, std::shared_ptr<HttpResponder> responder,
-                           std::unique_ptr<ChatRenderer> renderer, RequestRecord record, qint64 startedNs, int timeoutS,
-                           FinishedCallback finished)
+                           std::unique_ptr<ChatRenderer> renderer, RequestRecord record, qint64 startedNs,
+                           int timeoutS, FinishedCallback finished)
     : m_clock(clock)
     , m_responder(std::move(responder))
     , m_renderer(std::move(renderer))
@@ -169,7 +165,7 @@ ApiError ChatExchange::toApiError(const ProviderError &error)
         kind = ApiErrorKind::Internal;
         break;
     }
-    return ApiError{kind, error.message, {}, error.retryAfterS};
+    return ApiError { kind, error.message, {}, error.retryAfterS };
 }
 
 void ChatExchange::onError(const ProviderError &error)
@@ -184,11 +180,13 @@ void ChatExchange::onError(const ProviderError &error)
     QString status = QStringLiteral("error");
     if (error.kind == ProviderErrorKind::PoolBusy)
         status = QStringLiteral("pool_busy");
-    else if (error.kind == ProviderErrorKind::UpstreamError || error.kind == ProviderErrorKind::UpstreamTimeout)
+    else if (error.kind == ProviderErrorKind::UpstreamError
+             || error.kind == ProviderErrorKind::UpstreamTimeout)
         status = QStringLiteral("upstream_error");
     else if (error.kind == ProviderErrorKind::NoUpstream || error.kind == ProviderErrorKind::Draining)
         status = QStringLiteral("unavailable");
-    // The renderer picked the status of its front end's error shape (OpenAI and Anthropic differ, e.g. 429 vs 529).
+    // The renderer picked the status of its front end's error shape (OpenAI and Anthropic differ, e.g. 429 vs
+    // 529).
     int httpStatus = 200;
     if (!m_begun)
         httpStatus = m_responder->hasResponded() ? m_responder->status() : apiErrorInfo(api.kind).status;
@@ -209,7 +207,8 @@ void ChatExchange::onTimeout()
     if (m_done)
         return;
     m_call.reset();
-    const ApiError err{ApiErrorKind::UpstreamTimeout, QStringLiteral("The upstream did not finish within the request timeout.")};
+    const ApiError err { ApiErrorKind::UpstreamTimeout,
+                         QStringLiteral("The upstream did not finish within the request timeout.") };
     m_renderer->fail(err, m_begun);
     complete(QStringLiteral("upstream_error"), m_begun ? 200 : 504, err.message);
 }

@@ -31,8 +31,9 @@ class ChatExchange final : public QObject, public ProviderSink
 public:
     using FinishedCallback = std::function<void(const RequestRecord &)>;
 
-    ChatExchange(const Clock &clock, std::shared_ptr<HttpResponder> responder, std::unique_ptr<ChatRenderer> renderer,
-                 RequestRecord record, qint64 startedNs, int timeoutS, FinishedCallback finished);
+    ChatExchange(const Clock &clock, std::shared_ptr<HttpResponder> responder,
+                 std::unique_ptr<ChatRenderer> renderer, RequestRecord record, qint64 startedNs, int timeoutS,
+                 FinishedCallback finished);
     ~ChatExchange() override;
 
     /** Starts the provider call; @p overheadNs is the gateway time spent before this point. */

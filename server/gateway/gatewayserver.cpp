@@ -77,10 +77,14 @@ GatewayServer::~GatewayServer() = default;
 
 void GatewayServer::registerRoutes()
 {
-    m_router.add("GET", QStringLiteral("/health"), [](GatewayServer &s, RouteRequest &r) { s.handleHealth(r); });
-    m_router.add("GET", QStringLiteral("/metrics"), [](GatewayServer &s, RouteRequest &r) { s.handleMetrics(r); });
-    m_router.add("GET", QStringLiteral("/v1/models"), [](GatewayServer &s, RouteRequest &r) { s.handleModels(r); });
-    m_router.add("GET", QStringLiteral("/v1/models/{id}"), [](GatewayServer &s, RouteRequest &r) { s.handleModel(r); });
+    m_router.add("GET", QStringLiteral("/health"),
+                 [](GatewayServer &s, RouteRequest &r) { s.handleHealth(r); });
+    m_router.add("GET", QStringLiteral("/metrics"),
+                 [](GatewayServer &s, RouteRequest &r) { s.handleMetrics(r); });
+    m_router.add("GET", QStringLiteral("/v1/models"),
+                 [](GatewayServer &s, RouteRequest &r) { s.handleModels(r); });
+    m_router.add("GET", QStringLiteral("/v1/models/{id}"),
+                 [](GatewayServer &s, RouteRequest &r) { s.handleModel(r); });
     m_router.add("POST", QStringLiteral("/v1/chat/completions"), &handleChatCompletions);
     m_router.add("POST", QStringLiteral("/v1/messages"), &handleAnthropicMessages);
     m_router.add("POST", QStringLiteral("/v1/messages/count_tokens"), &handleAnthropicCountTokens);
@@ -89,7 +93,8 @@ void GatewayServer::registerRoutes()
     m_router.add("GET", QStringLiteral("/admin/keys/{id}"), &handleGetKey);
     m_router.add("PATCH", QStringLiteral("/admin/keys/{id}"), &handlePatchKey);
     m_router.add("DELETE", QStringLiteral("/admin/keys/{id}"), &handleRevokeKey);
-    m_router.add("POST", QStringLiteral("/admin/drain"), [](GatewayServer &s, RouteRequest &r) { s.handleDrain(r); });
+    m_router.add("POST", QStringLiteral("/admin/drain"),
+                 [](GatewayServer &s, RouteRequest &r) { s.handleDrain(r); });
     m_router.add("GET", QStringLiteral("/admin/metrics"),
                  [](GatewayServer &s, RouteRequest &r) { s.handleAdminMetrics(r); });
 }
@@ -101,7 +106,9 @@ Result<quint16> GatewayServer::start()
     if (host.compare(QLatin1String("localhost"), Qt::CaseInsensitive) == 0)
         address = QHostAddress(QHostAddress::LocalHost);
     else if (!address.setAddress(host))
-        return Error{QStringLiteral("server.host \"%1\" is not an IP address (use 127.0.0.1, ::1 or 0.0.0.0)").arg(host)};
+        return Error { QStringLiteral(
+                           "server.host \"%1\" is not an IP address (use 127.0.0.1, ::1 or 0.0.0.0)")
+                           .arg(host) };
 
     auto *tcp = new GuardedTcpServer(m_maxBodyBytes + headerSlackBytes, this);
     // Bursts of IDE tools and agents open many connections at once; the default backlog of 50 drops them.
@@ -112,7 +119,10 @@ Result<quint16> GatewayServer::start()
                   .arg(m_services.settings.server.port)
             : tcp->errorString();
         delete tcp;
-        return Error{QStringLiteral("cannot listen on %1:%2: %3").arg(host).arg(m_services.settings.server.port).arg(reason)};
+        return Error { QStringLiteral("cannot listen on %1:%2: %3")
+                           .arg(host)
+                           .arg(m_services.settings.server.port)
+                           .arg(reason) };
     }
     m_tcp = tcp;
     bind(tcp);
@@ -168,15 +178,23 @@ void GatewayServer::exchangeEnded()
 bool GatewayServer::handleRequest(const QHttpServerRequest &request, QTcpSocket *socket)
 {
     const bool keepAlive = request.value("connection").toLower() != "close";
-    RouteRequest r{request, {}, request.url().path(), {}, std::make_shared<HttpResponder>(socket, keepAlive),
-                   m_services.clock.monotonicNs(), m_services.clock.nowMs()};
+    RouteRequest r { request,
+                     {},
+                     request.url().path(),
+                     {},
+                     std::make_shared<HttpResponder>(socket, keepAlive),
+                     m_services.clock.monotonicNs(),
+                     m_services.clock.nowMs() };
     r.method = methodName(request.method());
 
     if (r.method == "OPTIONS") {
-        const auto pf = m_guard.preflight(r.header("host"), r.header("origin"), r.header("access-control-request-headers"));
+        const auto pf = m_guard.preflight(r.header("host"), r.header("origin"),
+                                          r.header("access-control-request-headers"));
         if (pf.status != 204) {
-            sendError(r, ApiError{ApiErrorKind::OriginNotAllowed,
-                                  QStringLiteral("Origin not allowed; add it to server.cors_origins to let a web page call Drawbridge")});
+            sendError(r,
+                      ApiError { ApiErrorKind::OriginNotAllowed,
+                                 QStringLiteral("Origin not allowed; add it to server.cors_origins to let a "
+                                                "web page call Drawbridge") });
         } else {
             r.responder->send(204, {}, {}, pf.headers);
         }
@@ -193,10 +211,12 @@ bool GatewayServer::handleRequest(const QHttpServerRequest &request, QTcpSocket 
         r.responder->addHeader(h.first, h.second);
 
     if (request.body().size() > m_maxBodyBytes) {
-        sendError(r, ApiError{ApiErrorKind::PayloadTooLarge,
-                              QStringLiteral("Request body of %1 bytes exceeds the limit of %2 MB (server.max_body_mb).")
-                                  .arg(request.body().size())
-                                  .arg(m_services.settings.server.maxBodyMb)});
+        sendError(r,
+                  ApiError { ApiErrorKind::PayloadTooLarge,
+                             QStringLiteral(
+                                 "Request body of %1 bytes exceeds the limit of %2 MB (server.max_body_mb).")
+                                 .arg(request.body().size())
+                                 .arg(m_services.settings.server.maxBodyMb) });
         return true;
     }
 
@@ -215,11 +235,15 @@ bool GatewayServer::handleRequest(const QHttpServerRequest &request, QTcpSocket 
     if (!match.handler) {
         if (!match.allowed.isEmpty()) {
             r.responder->addHeader("Allow", match.allowed.join(", "));
-            sendError(r, ApiError{ApiErrorKind::MethodNotAllowed,
-                                  QStringLiteral("Method %1 is not allowed on %2.").arg(QString::fromLatin1(r.method), r.path)});
+            sendError(r,
+                      ApiError { ApiErrorKind::MethodNotAllowed,
+                                 QStringLiteral("Method %1 is not allowed on %2.")
+                                     .arg(QString::fromLatin1(r.method), r.path) });
         } else {
-            sendError(r, ApiError{ApiErrorKind::RouteNotFound,
-                                  QStringLiteral("Unknown request URL: %1 %2.").arg(QString::fromLatin1(r.method), r.path)});
+            sendError(r,
+                      ApiError { ApiErrorKind::RouteNotFound,
+                                 QStringLiteral("Unknown request URL: %1 %2.")
+                                     .arg(QString::fromLatin1(r.method), r.path) });
         }
         return true;
     }
@@ -231,8 +255,10 @@ bool GatewayServer::handleRequest(const QHttpServerRequest &request, QTcpSocket 
 void GatewayServer::missingHandler(const QHttpServerRequest &request, QTcpSocket *socket)
 {
     HttpResponder responder(socket, true);
-    responder.sendJson(404, openAiErrorBody(ApiError{ApiErrorKind::RouteNotFound,
-                                                     QStringLiteral("Unknown request URL: %1.").arg(request.url().path())}));
+    responder.sendJson(
+        404,
+        openAiErrorBody(ApiError { ApiErrorKind::RouteNotFound,
+                                   QStringLiteral("Unknown request URL: %1.").arg(request.url().path()) }));
 }
 
 bool GatewayServer::isAnthropicPath(const QString &path)
@@ -244,7 +270,7 @@ void GatewayServer::sendError(RouteRequest &request, const ApiError &error)
 {
     ResponseHeaders h;
     if (error.retryAfterS > 0)
-        h.append({QByteArrayLiteral("Retry-After"), QByteArray::number(error.retryAfterS)});
+        h.append({ QByteArrayLiteral("Retry-After"), QByteArray::number(error.retryAfterS) });
     if (isAnthropicPath(request.path)) {
         request.responder->sendJson(anthropicErrorInfo(error.kind).status, anthropicErrorBody(error), h);
         return;
@@ -259,7 +285,8 @@ void GatewayServer::reportFinished(const RequestRecord &record)
     Q_EMIT requestFinished(record);
 }
 
-void GatewayServer::recordRejected(RouteRequest &request, const QString &keyId, int status, const QString &statusLabel)
+void GatewayServer::recordRejected(RouteRequest &request, const QString &keyId, int status,
+                                   const QString &statusLabel)
 {
     RequestRecord rec;
     rec.startedMs = request.startedMs;
@@ -275,13 +302,19 @@ void GatewayServer::recordRejected(RouteRequest &request, const QString &keyId, 
 const ApiKeyRecord *GatewayServer::admitClient(RouteRequest &request)
 {
     if (m_draining) {
-        sendError(request, ApiError{ApiErrorKind::Draining, QStringLiteral("Drawbridge is shutting down; retry shortly."), {}, 5});
+        sendError(request,
+                  ApiError { ApiErrorKind::Draining,
+                             QStringLiteral("Drawbridge is shutting down; retry shortly."),
+                             {},
+                             5 });
         return nullptr;
     }
     const QByteArray token = bearerToken(request);
     if (token.isEmpty()) {
-        sendError(request, ApiError{ApiErrorKind::InvalidApiKey,
-                                    QStringLiteral("You didn't provide an API key. Send a Drawbridge key (db-…) as 'Authorization: Bearer <key>'.")});
+        sendError(request,
+                  ApiError { ApiErrorKind::InvalidApiKey,
+                             QStringLiteral("You didn't provide an API key. Send a Drawbridge key (db-…) as "
+                                            "'Authorization: Bearer <key>'.") });
         recordRejected(request, {}, 401, QStringLiteral("unauthorized"));
         return nullptr;
     }
@@ -298,12 +331,15 @@ const ApiKeyRecord *GatewayServer::admitClient(RouteRequest &request)
     request.responder->addHeader("X-RateLimit-Remaining", QByteArray::number(d.remaining));
     request.responder->addHeader("X-RateLimit-Reset", QByteArray::number(d.resetUnixS()));
     if (!d.admitted) {
-        sendError(request, ApiError{ApiErrorKind::RateLimited,
-                                    QStringLiteral("Rate limit reached for key %1: %2 requests per minute. Retry after %3 s.")
-                                        .arg(key->id)
-                                        .arg(d.limit)
-                                        .arg(d.retryAfterS),
-                                    {}, d.retryAfterS});
+        sendError(request,
+                  ApiError { ApiErrorKind::RateLimited,
+                             QStringLiteral(
+                                 "Rate limit reached for key %1: %2 requests per minute. Retry after %3 s.")
+                                 .arg(key->id)
+                                 .arg(d.limit)
+                                 .arg(d.retryAfterS),
+                             {},
+                             d.retryAfterS });
         recordRejected(request, key->id, 429, QStringLiteral("rate_limited"));
         return nullptr;
     }
@@ -315,9 +351,12 @@ bool GatewayServer::admitAdmin(RouteRequest &request)
 {
     const QByteArray token = bearerToken(request);
     const QByteArray presented = QCryptographicHash::hash(token, QCryptographicHash::Sha256);
-    if (token.isEmpty() || m_adminTokenHash.isEmpty() || !ApiKeyCodec::constantTimeEquals(presented, m_adminTokenHash)) {
-        sendError(request, ApiError{ApiErrorKind::InvalidAdminToken,
-                                    QStringLiteral("Admin routes need the admin token (drawbridge --print-admin-token); client keys are not accepted.")});
+    if (token.isEmpty() || m_adminTokenHash.isEmpty()
+        || !ApiKeyCodec::constantTimeEquals(presented, m_adminTokenHash)) {
+        sendError(request,
+                  ApiError { ApiErrorKind::InvalidAdminToken,
+                             QStringLiteral("Admin routes need the admin token (drawbridge "
+                                            "--print-admin-token); client keys are not accepted.") });
         return false;
     }
     return true;
@@ -339,12 +378,12 @@ void GatewayServer::handleHealth(RouteRequest &request)
     } else {
         status = QStringLiteral("healthy");
     }
-    const QJsonObject o{{QLatin1String("status"), status},
-                        {QLatin1String("accounts"), pool.enabledAccounts},
-                        {QLatin1String("total_slots"), pool.totalSlots},
-                        {QLatin1String("available_slots"), pool.availableSlots},
-                        {QLatin1String("in_flight"), pool.inFlight},
-                        {QLatin1String("queued"), pool.queued}};
+    const QJsonObject o { { QLatin1String("status"), status },
+                          { QLatin1String("accounts"), pool.enabledAccounts },
+                          { QLatin1String("total_slots"), pool.totalSlots },
+                          { QLatin1String("available_slots"), pool.availableSlots },
+                          { QLatin1String("in_flight"), pool.inFlight },
+                          { QLatin1String("queued"), pool.queued } };
     request.responder->sendJson(http, QJsonDocument(o).toJson(QJsonDocument::Compact));
 }
 
@@ -354,14 +393,16 @@ void GatewayServer::handleModels(RouteRequest &request)
         return;
     QJsonArray data;
     for (const QString &id : m_services.models.listed()) {
-        data.append(QJsonObject{{QLatin1String("id"), id},
-                                {QLatin1String("object"), QLatin1String("model")},
-                                {QLatin1String("created"), 1735689600},
-                                {QLatin1String("owned_by"), QLatin1String("drawbridge")}});
+        data.append(QJsonObject { { QLatin1String("id"), id },
+                                  { QLatin1String("object"), QLatin1String("model") },
+                                  { QLatin1String("created"), 1735689600 },
+                                  { QLatin1String("owned_by"), QLatin1String("drawbridge") } });
     }
     request.responder->sendJson(
-        200, QJsonDocument(QJsonObject{{QLatin1String("object"), QLatin1String("list")}, {QLatin1String("data"), data}})
-                 .toJson(QJsonDocument::Compact));
+        200,
+        QJsonDocument(QJsonObject { { QLatin1String("object"), QLatin1String("list") },
+                                    { QLatin1String("data"), data } })
+            .toJson(QJsonDocument::Compact));
 }
 
 void GatewayServer::handleModel(RouteRequest &request)
@@ -370,14 +411,19 @@ void GatewayServer::handleModel(RouteRequest &request)
         return;
     const QString id = request.params.value(0);
     if (!m_services.models.resolve(id)) {
-        sendError(request, ApiError{ApiErrorKind::ModelNotFound, QStringLiteral("The model '%1' does not exist.").arg(id), QStringLiteral("model")});
+        sendError(request,
+                  ApiError { ApiErrorKind::ModelNotFound,
+                             QStringLiteral("The model '%1' does not exist.").arg(id),
+                             QStringLiteral("model") });
         return;
     }
-    request.responder->sendJson(200, QJsonDocument(QJsonObject{{QLatin1String("id"), id},
-                                                               {QLatin1String("object"), QLatin1String("model")},
-                                                               {QLatin1String("created"), 1735689600},
-                                                               {QLatin1String("owned_by"), QLatin1String("drawbridge")}})
-                                         .toJson(QJsonDocument::Compact));
+    request.responder->sendJson(
+        200,
+        QJsonDocument(QJsonObject { { QLatin1String("id"), id },
+                                    { QLatin1String("object"), QLatin1String("model") },
+                                    { QLatin1String("created"), 1735689600 },
+                                    { QLatin1String("owned_by"), QLatin1String("drawbridge") } })
+            .toJson(QJsonDocument::Compact));
 }
 
 void GatewayServer::handleMetrics(RouteRequest &request)
@@ -390,7 +436,8 @@ void GatewayServer::handleAdminMetrics(RouteRequest &request)
 {
     if (!admitAdmin(request))
         return;
-    request.responder->sendJson(200, m_services.metrics ? m_services.metrics->json() : QByteArrayLiteral("{}"));
+    request.responder->sendJson(200,
+                                m_services.metrics ? m_services.metrics->json() : QByteArrayLiteral("{}"));
 }
 
 void GatewayServer::handleDrain(RouteRequest &request)
@@ -414,16 +461,20 @@ void GatewayServer::handleAdminModule(RouteRequest &request)
     }
     const QStringList allowed = module->allowedMethods(segs);
     if (allowed.isEmpty()) {
-        sendError(request, ApiError{ApiErrorKind::RouteNotFound, QStringLiteral("Unknown request URL: %1.").arg(request.path)});
+        sendError(request,
+                  ApiError { ApiErrorKind::RouteNotFound,
+                             QStringLiteral("Unknown request URL: %1.").arg(request.path) });
         return;
     }
     if (!allowed.contains(QString::fromLatin1(request.method))) {
         request.responder->addHeader("Allow", allowed.join(QStringLiteral(", ")).toLatin1());
-        sendError(request, ApiError{ApiErrorKind::MethodNotAllowed,
-                                    QStringLiteral("Method %1 is not allowed on %2.").arg(QString::fromLatin1(request.method), request.path)});
+        sendError(request,
+                  ApiError { ApiErrorKind::MethodNotAllowed,
+                             QStringLiteral("Method %1 is not allowed on %2.")
+                                 .arg(QString::fromLatin1(request.method), request.path) });
         return;
     }
-    AdminRequest ar{request.method, segs, QUrlQuery(request.http.url()), request.http.body()};
+    AdminRequest ar { request.method, segs, QUrlQuery(request.http.url()), request.http.body() };
     std::shared_ptr<HttpResponder> responder = request.responder;
     module->handle(ar, [responder](AdminReply reply) { responder->sendJson(reply.status, reply.json); });
 }

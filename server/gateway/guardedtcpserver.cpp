@@ -13,9 +13,7 @@ namespace {
 class GuardedSocket final : public QTcpSocket
 {
 public:
-    GuardedSocket(qint64 limit, QObject *parent)
-        : QTcpSocket(parent)
-        , m_limit(limit)
+    GuardedSocket(qint64 limit, QObject *parent) : QTcpSocket(parent), m_limit(limit)
     {
         // Connected before the HTTP server connects its own handler, so this sees new data first.
         connect(this, &QIODevice::readyRead, this, &GuardedSocket::onReadyRead);
@@ -42,8 +40,8 @@ private:
             return;
         m_rejected = true;
         readAll();
-        const QByteArray body = openAiErrorBody(
-            ApiError{ApiErrorKind::PayloadTooLarge, QStringLiteral("Request body too large (server.max_body_mb).")});
+        const QByteArray body = openAiErrorBody(ApiError {
+            ApiErrorKind::PayloadTooLarge, QStringLiteral("Request body too large (server.max_body_mb).") });
         const QByteArray response = "HTTP/1.1 413 Payload Too Large\r\nContent-Type: application/json\r\n"
                                     "Connection: close\r\nContent-Length: "
             + QByteArray::number(body.size()) + "\r\n\r\n" + body;
@@ -61,8 +59,7 @@ private:
 } // namespace
 
 GuardedTcpServer::GuardedTcpServer(qint64 maxRequestBytes, QObject *parent)
-    : QTcpServer(parent)
-    , m_maxRequestBytes(maxRequestBytes)
+    : QTcpServer(parent), m_maxRequestBytes(maxRequestBytes)
 {
 }
 

@@ -11,14 +11,11 @@ constexpr qint64 maxPendingBytes = 8 * 1024 * 1024;
 } // namespace
 
 HttpResponder::HttpResponder(QTcpSocket *socket, bool keepAlive)
-    : m_socket(socket)
-    , m_keepAlive(keepAlive)
-{
-}
+    : m_socket(socket), m_keepAlive(keepAlive) { }
 
 void HttpResponder::addHeader(const QByteArray &name, const QByteArray &value)
 {
-    m_extraHeaders.append({name, value});
+    m_extraHeaders.append({ name, value });
 }
 
 QByteArray HttpResponder::reasonPhrase(int status)
@@ -90,7 +87,8 @@ void HttpResponder::appendHead(QByteArray &out, int status, const QByteArray &co
         out += "Connection: close\r\n";
 }
 
-void HttpResponder::send(int status, const QByteArray &contentType, const QByteArray &body, const ResponseHeaders &headers)
+void HttpResponder::send(int status, const QByteArray &contentType, const QByteArray &body,
+                         const ResponseHeaders &headers)
 {
     if (m_state != State::Idle)
         return;

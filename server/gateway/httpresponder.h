@@ -29,7 +29,8 @@ public:
     /** Headers added to whatever is sent later (CORS, rate-limit headers). */
     void addHeader(const QByteArray &name, const QByteArray &value);
 
-    void send(int status, const QByteArray &contentType, const QByteArray &body, const ResponseHeaders &headers = {});
+    void send(int status, const QByteArray &contentType, const QByteArray &body,
+              const ResponseHeaders &headers = {});
     void sendJson(int status, const QByteArray &json, const ResponseHeaders &headers = {});
 
     /** Starts a chunked response. */
@@ -48,7 +49,8 @@ public:
 
 private:
     enum class State { Idle, Streaming, Done };
-    void appendHead(QByteArray &out, int status, const QByteArray &contentType, const ResponseHeaders &headers) const;
+    void appendHead(QByteArray &out, int status, const QByteArray &contentType,
+                    const ResponseHeaders &headers) const;
     void finishConnection();
 
     QPointer<QTcpSocket> m_socket;

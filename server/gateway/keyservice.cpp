@@ -11,9 +11,7 @@
 namespace Drawbridge {
 
 KeyService::KeyService(KeyRepository &repository, const Clock &clock, QObject *parent)
-    : QObject(parent)
-    , m_repository(repository)
-    , m_clock(clock)
+    : QObject(parent), m_repository(repository), m_clock(clock)
 {
 }
 
@@ -21,11 +19,11 @@ Status KeyService::load()
 {
     auto all = m_repository.list();
     if (!all)
-        return Error{all.error()};
+        return Error { all.error() };
     m_keys.clear();
     for (ApiKeyRecord &r : *all)
         m_keys.insert(r.id, std::move(r));
-    return Ok{};
+    return Ok {};
 }
 
 Result<KeyService::Created> KeyService::create(const NewKey &request)
@@ -43,15 +41,15 @@ Result<KeyService::Created> KeyService::create(const NewKey &request)
         r.expiresAtMs = request.expiresAtMs;
         const Result<bool> inserted = m_repository.insert(r);
         if (!inserted)
-            return Error{inserted.error()};
+            return Error { inserted.error() };
         if (!*inserted)
             continue;
         m_keys.insert(r.id, r);
         qCInfo(lcGateway) << "created client key" << r.id;
         Q_EMIT keyAdded(r.id);
-        return Created{r, g.key};
+        return Created { r, g.key };
     }
-    return Error{QStringLiteral("could not allocate a unique key id")};
+    return Error { QStringLiteral("could not allocate a unique key id") };
 }
 
 Result<std::optional<ApiKeyRecord>> KeyService::update(const QString &id, const Patch &patch)
@@ -70,7 +68,7 @@ Result<std::optional<ApiKeyRecord>> KeyService::update(const QString &id, const 
         r.expiresAtMs = *patch.expiresAtMs;
     const Result<bool> updated = m_repository.update(r);
     if (!updated)
-        return Error{updated.error()};
+        return Error { updated.error() };
     *it = r;
     Q_EMIT keyChanged(id);
     return std::optional<ApiKeyRecord>(r);
@@ -83,7 +81,7 @@ Result<bool> KeyService::revoke(const QString &id)
         return false;
     const Result<bool> revoked = m_repository.revoke(id);
     if (!revoked)
-        return Error{revoked.error()};
+        return Error { revoked.error() };
     if (!it->revokedAtMs)
         it->revokedAtMs = m_clock.nowMs();
     qCInfo(lcGateway) << "revoked client key" << id;
@@ -94,8 +92,11 @@ Result<bool> KeyService::revoke(const QString &id)
 std::variant<const ApiKeyRecord *, ApiError> KeyService::authenticate(QStringView presentedKey) const
 {
     const std::optional<QString> id = ApiKeyCodec::parseId(presentedKey);
-    const auto unknown = ApiError{ApiErrorKind::InvalidApiKey,
-                                  QStringLiteral("Incorrect API key provided. Create a key in Drawbridge (db-…) and send it as a Bearer token.")};
+    const auto unknown = ApiError {
+        ApiErrorKind::InvalidApiKey,
+        QStringLiteral(
+            "Incorrect API key provided. Create a key in Drawbridge (db-…) and send it as a Bearer token.")
+    };
     if (!id)
         return unknown;
     auto it = m_keys.constFind(*id);
@@ -104,9 +105,9 @@ std::variant<const ApiKeyRecord *, ApiError> KeyService::authenticate(QStringVie
     if (it == m_keys.constEnd() || !ApiKeyCodec::constantTimeEquals(presentedHash, it->keyHash.toLatin1()))
         return unknown;
     if (it->revokedAtMs)
-        return ApiError{ApiErrorKind::KeyRevoked, QStringLiteral("This API key has been revoked.")};
+        return ApiError { ApiErrorKind::KeyRevoked, QStringLiteral("This API key has been revoked.") };
     if (it->expiresAtMs && *it->expiresAtMs <= m_clock.nowMs())
-        return ApiError{ApiErrorKind::KeyExpired, QStringLiteral("This API key has expired.")};
+        return ApiError { ApiErrorKind::KeyExpired, QStringLiteral("This API key has expired.") };
     return &it.value();
 }
 

@@ -22,8 +22,8 @@ QByteArray randomId(const char *prefix)
 
 } // namespace
 
-OpenAiChatRenderer::OpenAiChatRenderer(std::shared_ptr<HttpResponder> responder, const QString &model, bool stream,
-                                       bool includeUsage, qint64 createdS)
+OpenAiChatRenderer::OpenAiChatRenderer(std::shared_ptr<HttpResponder> responder, const QString &model,
+                                       bool stream, bool includeUsage, qint64 createdS)
     : m_responder(std::move(responder))
     , m_stream(stream)
     , m_includeUsage(includeUsage)
@@ -31,9 +31,9 @@ OpenAiChatRenderer::OpenAiChatRenderer(std::shared_ptr<HttpResponder> responder,
     , m_created(createdS)
 {
     appendJsonString(m_model, QStringView(model));
-    m_chunkPrefix = "data: {\"id\":\"" + m_id + "\",\"object\":\"chat.completion.chunk\",\"created\":"
-        + QByteArray::number(m_created) + ",\"model\":" + m_model
-        + ",\"system_fingerprint\":null,\"choices\":[{\"index\":0,\"delta\":";
+    m_chunkPrefix = "data: {\"id\":\"" + m_id
+        + "\",\"object\":\"chat.completion.chunk\",\"created\":" + QByteArray::number(m_created)
+        + ",\"model\":" + m_model + ",\"system_fingerprint\":null,\"choices\":[{\"index\":0,\"delta\":";
 }
 
 QByteArray OpenAiChatRenderer::finishReasonName(FinishReason reason)
@@ -102,7 +102,7 @@ void OpenAiChatRenderer::toolCallStart(int index, const QString &id, const QStri
         if (index >= 0 && size_t(index) >= m_toolCalls.size())
             m_toolCalls.resize(size_t(index) + 1);
         if (index >= 0)
-            m_toolCalls[size_t(index)] = PendingToolCall{id, name, {}};
+            m_toolCalls[size_t(index)] = PendingToolCall { id, name, {} };
         return;
     }
     QByteArray d("{\"tool_calls\":[{\"index\":");
@@ -146,7 +146,8 @@ QByteArray OpenAiChatRenderer::usageJson(const Usage &usage) const
 void OpenAiChatRenderer::finish(FinishReason reason, const Usage &usage)
 {
     if (m_stream) {
-        QByteArray chunk = m_chunkPrefix + "{},\"logprobs\":null,\"finish_reason\":\"" + finishReasonName(reason) + "\"}]";
+        QByteArray chunk
+            = m_chunkPrefix + "{},\"logprobs\":null,\"finish_reason\":\"" + finishReasonName(reason) + "\"}]";
         if (m_includeUsage)
             chunk += ",\"usage\":null";
         chunk += "}\n\n";
@@ -163,8 +164,10 @@ void OpenAiChatRenderer::finish(FinishReason reason, const Usage &usage)
 
     QByteArray body;
     body.reserve(256 + m_text.size() * 2);
-    body += "{\"id\":\"" + m_id + "\",\"object\":\"chat.completion\",\"created\":" + QByteArray::number(m_created)
-        + ",\"model\":" + m_model + ",\"system_fingerprint\":null,\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\",\"content\":";
+    body += "{\"id\":\"" + m_id + "\",\"object\":\"chat.completion\",\"created\":"
+        + QByteArray::number(m_created) + ",\"model\":" + m_model
+        + ",\"system_fingerprint\":null,\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\","
+          "\"content\":";
     if (m_text.isEmpty() && !m_toolCalls.empty())
         body += "null";
     else
@@ -190,8 +193,8 @@ void OpenAiChatRenderer::finish(FinishReason reason, const Usage &usage)
         }
         body += ']';
     }
-    body += ",\"refusal\":null},\"logprobs\":null,\"finish_reason\":\"" + finishReasonName(reason) + "\"}],\"usage\":"
-        + usageJson(usage) + '}';
+    body += ",\"refusal\":null},\"logprobs\":null,\"finish_reason\":\"" + finishReasonName(reason)
+        + "\"}],\"usage\":" + usageJson(usage) + '}';
     m_responder->sendJson(200, body);
 }
 
@@ -200,7 +203,7 @@ void OpenAiChatRenderer::fail(const ApiError &error, bool begun)
     if (!begun || !m_responder->isStreaming()) {
         ResponseHeaders h;
         if (error.retryAfterS > 0)
-            h.append({QByteArrayLiteral("Retry-After"), QByteArray::number(error.retryAfterS)});
+            h.append({ QByteArrayLiteral("Retry-After"), QByteArray::number(error.retryAfterS) });
         m_responder->sendJson(apiErrorInfo(error.kind).status, openAiErrorBody(error), h);
         return;
     }

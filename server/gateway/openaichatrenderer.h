@@ -15,8 +15,8 @@ namespace Drawbridge {
 class OpenAiChatRenderer final : public ChatRenderer
 {
 public:
-    OpenAiChatRenderer(std::shared_ptr<HttpResponder> responder, const QString &model, bool stream, bool includeUsage,
-                       qint64 createdS);
+    OpenAiChatRenderer(std::shared_ptr<HttpResponder> responder, const QString &model, bool stream,
+                       bool includeUsage, qint64 createdS);
 
     void begin() override;
     void text(const QString &delta) override;

@@ -19,7 +19,7 @@ struct Invalid
 
 [[noreturn]] void fail(const QString &param, const QString &message)
 {
-    throw Invalid{ApiError{ApiErrorKind::InvalidRequest, message, param}};
+    throw Invalid { ApiError { ApiErrorKind::InvalidRequest, message, param } };
 }
 
 QString typeOf(const QJsonValue &v)
@@ -45,7 +45,9 @@ QString typeOf(const QJsonValue &v)
 void expectType(const QJsonValue &v, QJsonValue::Type t, const QString &param, const char *what)
 {
     if (v.type() != t)
-        fail(param, QStringLiteral("Invalid type for '%1': expected %2, but got %3.").arg(param, QLatin1String(what), typeOf(v)));
+        fail(param,
+             QStringLiteral("Invalid type for '%1': expected %2, but got %3.")
+                 .arg(param, QLatin1String(what), typeOf(v)));
 }
 
 std::optional<double> optionalNumber(const QJsonObject &o, const char *key, double min, double max)
@@ -57,7 +59,8 @@ std::optional<double> optionalNumber(const QJsonObject &o, const char *key, doub
     expectType(v, QJsonValue::Double, param, "a number");
     const double d = v.toDouble();
     if (!std::isfinite(d) || d < min || d > max)
-        fail(param, QStringLiteral("'%1' must be between %2 and %3, got %4.").arg(param).arg(min).arg(max).arg(d));
+        fail(param,
+             QStringLiteral("'%1' must be between %2 and %3, got %4.").arg(param).arg(min).arg(max).arg(d));
     return d;
 }
 
@@ -89,26 +92,32 @@ void parseDataUrl(const QString &url, const QString &param, ChatMessage &msg)
     static const QRegularExpression re(QStringLiteral("^data:(image/[a-zA-Z0-9.+-]+);base64,"));
     const QRegularExpressionMatch m = re.match(url);
     if (!m.hasMatch()) {
-        fail(param, url.startsWith(QLatin1String("http"))
-                        ? QStringLiteral("Image URLs are not supported by this gateway; send the image as a data: URL (base64).")
-                        : QStringLiteral("'%1' must be a data:image/...;base64, URL.").arg(param));
+        fail(param,
+             url.startsWith(QLatin1String("http"))
+                 ? QStringLiteral(
+                     "Image URLs are not supported by this gateway; send the image as a data: URL (base64).")
+                 : QStringLiteral("'%1' must be a data:image/...;base64, URL.").arg(param));
     }
     const QString mediaType = m.captured(1).toLower();
-    static const QStringList supported = {QStringLiteral("image/png"), QStringLiteral("image/jpeg"),
-                                          QStringLiteral("image/jpg"), QStringLiteral("image/gif"),
-                                          QStringLiteral("image/webp")};
+    static const QStringList supported
+        = { QStringLiteral("image/png"), QStringLiteral("image/jpeg"), QStringLiteral("image/jpg"),
+            QStringLiteral("image/gif"), QStringLiteral("image/webp") };
     if (!supported.contains(mediaType))
-        fail(param, QStringLiteral("Unsupported image type '%1'; use png, jpeg, gif or webp.").arg(mediaType));
+        fail(param,
+             QStringLiteral("Unsupported image type '%1'; use png, jpeg, gif or webp.").arg(mediaType));
     QByteArray data = url.mid(m.capturedLength()).toLatin1();
-    if (data.isEmpty() || QByteArray::fromBase64Encoding(data, QByteArray::AbortOnBase64DecodingErrors).decodingStatus
-                              != QByteArray::Base64DecodingStatus::Ok)
+    if (data.isEmpty()
+        || QByteArray::fromBase64Encoding(data, QByteArray::AbortOnBase64DecodingErrors).decodingStatus
+            != QByteArray::Base64DecodingStatus::Ok)
         fail(param, QStringLiteral("'%1' holds invalid base64 data.").arg(param));
-    msg.images.push_back(ImagePart{mediaType == QLatin1String("image/jpg") ? QStringLiteral("image/jpeg") : mediaType,
-                                   std::move(data)});
+    msg.images.push_back(
+        ImagePart { mediaType == QLatin1String("image/jpg") ? QStringLiteral("image/jpeg") : mediaType,
+                    std::move(data) });
 }
 
 /** Text (and images, when allowed) of a `content` field. */
-void parseContent(const QJsonValue &content, const QString &param, bool allowImages, bool allowNull, ChatMessage &msg)
+void parseContent(const QJsonValue &content, const QString &param, bool allowImages, bool allowNull,
+                  ChatMessage &msg)
 {
     if (content.isString()) {
         msg.text = content.toString();
@@ -148,7 +157,8 @@ void parseContent(const QJsonValue &content, const QString &param, bool allowIma
             }
             parseDataUrl(url, pp + QLatin1String(".image_url.url"), msg);
         } else {
-            fail(pp + QLatin1String(".type"), QStringLiteral("Unsupported content part type '%1' here.").arg(t));
+            fail(pp + QLatin1String(".type"),
+                 QStringLiteral("Unsupported content part type '%1' here.").arg(t));
         }
     }
     msg.text = text;
@@ -197,25 +207,30 @@ ChatMessage parseMessage(const QJsonValue &value, qsizetype index)
                 if (args.isString())
                     argsText = args.toString();
                 else if (args.isObject()) // some clients send an object; accept it
-                    argsText = QString::fromUtf8(QJsonDocument(args.toObject()).toJson(QJsonDocument::Compact));
+                    argsText
+                        = QString::fromUtf8(QJsonDocument(args.toObject()).toJson(QJsonDocument::Compact));
                 else if (args.isUndefined() || args.isNull())
                     argsText = QStringLiteral("{}");
                 else
-                    expectType(args, QJsonValue::String, cpp + QLatin1String(".function.arguments"), "a string");
-                msg.toolCalls.push_back(ToolCall{id.toString(), name.toString(), argsText});
+                    expectType(args, QJsonValue::String, cpp + QLatin1String(".function.arguments"),
+                               "a string");
+                msg.toolCalls.push_back(ToolCall { id.toString(), name.toString(), argsText });
             }
         }
     } else if (role == QLatin1String("tool")) {
         msg.role = Role::Tool;
         const QJsonValue id = m.value(QLatin1String("tool_call_id"));
         if (id.isUndefined())
-            fail(p + QLatin1String(".tool_call_id"), QStringLiteral("Missing required parameter: '%1.tool_call_id'.").arg(p));
+            fail(p + QLatin1String(".tool_call_id"),
+                 QStringLiteral("Missing required parameter: '%1.tool_call_id'.").arg(p));
         expectType(id, QJsonValue::String, p + QLatin1String(".tool_call_id"), "a string");
         msg.toolCallId = id.toString();
         parseContent(content, cp, false, false, msg);
     } else {
         fail(p + QLatin1String(".role"),
-             QStringLiteral("Invalid value: '%1'. Supported values are: 'system', 'developer', 'user', 'assistant' and 'tool'.").arg(role));
+             QStringLiteral("Invalid value: '%1'. Supported values are: 'system', 'developer', 'user', "
+                            "'assistant' and 'tool'.")
+                 .arg(role));
     }
     return msg;
 }
@@ -235,8 +250,10 @@ ToolDefinition parseTool(const QJsonValue &value, qsizetype index)
     const QJsonValue name = fn.value(QLatin1String("name"));
     expectType(name, QJsonValue::String, p + QLatin1String(".function.name"), "a string");
     if (!namePattern.match(name.toString()).hasMatch())
-        fail(p + QLatin1String(".function.name"),
-             QStringLiteral("Invalid tool name '%1': use letters, digits, '_', '-', '.' or ':' (at most 128).").arg(name.toString()));
+        fail(
+            p + QLatin1String(".function.name"),
+            QStringLiteral("Invalid tool name '%1': use letters, digits, '_', '-', '.' or ':' (at most 128).")
+                .arg(name.toString()));
     ToolDefinition def;
     def.name = name.toString();
     const QJsonValue desc = fn.value(QLatin1String("description"));
@@ -250,7 +267,8 @@ ToolDefinition parseTool(const QJsonValue &value, qsizetype index)
         def.parameters = params.toObject();
         const QJsonValue schemaType = def.parameters.value(QLatin1String("type"));
         if (!schemaType.isUndefined() && schemaType.toString() != QLatin1String("object"))
-            fail(p + QLatin1String(".function.parameters.type"), QStringLiteral("Tool parameters must be a JSON schema of type 'object'."));
+            fail(p + QLatin1String(".function.parameters.type"),
+                 QStringLiteral("Tool parameters must be a JSON schema of type 'object'."));
     }
     return def;
 }
@@ -268,16 +286,20 @@ void parseToolChoice(const QJsonValue &v, ChatRequest &req)
         else if (s == QLatin1String("required"))
             req.toolChoice = ToolChoice::Required;
         else
-            fail(QStringLiteral("tool_choice"), QStringLiteral("Invalid value: '%1'. Supported values are: 'none', 'auto' and 'required'.").arg(s));
+            fail(QStringLiteral("tool_choice"),
+                 QStringLiteral("Invalid value: '%1'. Supported values are: 'none', 'auto' and 'required'.")
+                     .arg(s));
         return;
     }
     expectType(v, QJsonValue::Object, QStringLiteral("tool_choice"), "a string or an object");
-    const QJsonValue name = v.toObject().value(QLatin1String("function")).toObject().value(QLatin1String("name"));
+    const QJsonValue name
+        = v.toObject().value(QLatin1String("function")).toObject().value(QLatin1String("name"));
     expectType(name, QJsonValue::String, QStringLiteral("tool_choice.function.name"), "a string");
     const bool known = std::any_of(req.tools.begin(), req.tools.end(),
                                    [&](const ToolDefinition &t) { return t.name == name.toString(); });
     if (!known)
-        fail(QStringLiteral("tool_choice.function.name"), QStringLiteral("Tool '%1' is not in 'tools'.").arg(name.toString()));
+        fail(QStringLiteral("tool_choice.function.name"),
+             QStringLiteral("Tool '%1' is not in 'tools'.").arg(name.toString()));
     req.toolChoice = ToolChoice::Named;
     req.toolChoiceName = name.toString();
 }
@@ -353,7 +375,9 @@ OpenAiChatRequest parseObject(const QJsonObject &o)
     if (effort.isString()) {
         const QString e = effort.toString();
         req.thinking = e != QLatin1String("none") && e != QLatin1String("minimal");
-        req.thinkingBudgetTokens = e == QLatin1String("high") ? 24000 : e == QLatin1String("low") ? 4000 : 10000;
+        req.thinkingBudgetTokens = e == QLatin1String("high") ? 24000
+            : e == QLatin1String("low")                       ? 4000
+                                                              : 10000;
     } else if (!effort.isUndefined() && !effort.isNull()) {
         expectType(effort, QJsonValue::String, QStringLiteral("reasoning_effort"), "a string");
     }
@@ -367,13 +391,15 @@ std::variant<OpenAiChatRequest, ApiError> OpenAiRequestParser::parse(const QByte
     QJsonParseError pe;
     const QJsonDocument doc = QJsonDocument::fromJson(body, &pe);
     if (pe.error != QJsonParseError::NoError) {
-        return ApiError{ApiErrorKind::InvalidJson,
-                        QStringLiteral("We could not parse the JSON body of your request (%1 at offset %2).")
-                            .arg(pe.errorString())
-                            .arg(pe.offset)};
+        return ApiError { ApiErrorKind::InvalidJson,
+                          QStringLiteral(
+                              "We could not parse the JSON body of your request (%1 at offset %2).")
+                              .arg(pe.errorString())
+                              .arg(pe.offset) };
     }
     if (!doc.isObject())
-        return ApiError{ApiErrorKind::InvalidJson, QStringLiteral("The request body must be a JSON object.")};
+        return ApiError { ApiErrorKind::InvalidJson,
+                          QStringLiteral("The request body must be a JSON object.") };
     try {
         return parseObject(doc.object());
     } catch (const Invalid &invalid) {

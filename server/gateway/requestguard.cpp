@@ -30,9 +30,7 @@ QString hostPart(const QByteArray &hostHeader)
 } // namespace
 
 RequestGuard::RequestGuard(const QString &boundHost, const QStringList &corsOrigins)
-    : m_boundHost(boundHost)
-    , m_loopbackOnly(isLoopbackName(boundHost))
-    , m_corsOrigins(corsOrigins)
+    : m_boundHost(boundHost), m_loopbackOnly(isLoopbackName(boundHost)), m_corsOrigins(corsOrigins)
 {
 }
 
@@ -54,8 +52,9 @@ bool RequestGuard::originAllowed(const QByteArray &origin) const
         return true;
     // The gateway's own origin (e.g. a page it served itself) is same-origin, not cross-site.
     if (m_port > 0) {
-        for (const QString &self : {QStringLiteral("http://127.0.0.1:%1"), QStringLiteral("http://localhost:%1"),
-                                    QStringLiteral("http://[::1]:%1")}) {
+        for (const QString &self :
+             { QStringLiteral("http://127.0.0.1:%1"), QStringLiteral("http://localhost:%1"),
+               QStringLiteral("http://[::1]:%1") }) {
             if (o == self.arg(m_port))
                 return true;
         }
@@ -63,20 +62,29 @@ bool RequestGuard::originAllowed(const QByteArray &origin) const
     return false;
 }
 
-std::optional<ApiError> RequestGuard::check(const QByteArray &host, const QByteArray &origin, ResponseHeaders &corsHeaders) const
+std::optional<ApiError> RequestGuard::check(const QByteArray &host, const QByteArray &origin,
+                                            ResponseHeaders &corsHeaders) const
 {
     if (!hostAllowed(host))
-        return ApiError{ApiErrorKind::HostNotAllowed,
-                        QStringLiteral("Host header not allowed; Drawbridge only answers requests addressed to localhost")};
+        return ApiError {
+            ApiErrorKind::HostNotAllowed,
+            QStringLiteral(
+                "Host header not allowed; Drawbridge only answers requests addressed to localhost")
+        };
     if (origin.isEmpty())
         return std::nullopt;
     if (!originAllowed(origin))
-        return ApiError{ApiErrorKind::OriginNotAllowed,
-                        QStringLiteral("Origin not allowed; add it to server.cors_origins to let a web page call Drawbridge")};
-    corsHeaders.append({QByteArrayLiteral("Access-Control-Allow-Origin"), origin});
-    corsHeaders.append({QByteArrayLiteral("Vary"), QByteArrayLiteral("Origin")});
-    corsHeaders.append({QByteArrayLiteral("Access-Control-Expose-Headers"),
-                        QByteArrayLiteral("X-RateLimit-Limit, X-RateLimit-Remaining, X-RateLimit-Reset, Retry-After, X-Request-Id")});
+        return ApiError {
+            ApiErrorKind::OriginNotAllowed,
+            QStringLiteral(
+                "Origin not allowed; add it to server.cors_origins to let a web page call Drawbridge")
+        };
+    corsHeaders.append({ QByteArrayLiteral("Access-Control-Allow-Origin"), origin });
+    corsHeaders.append({ QByteArrayLiteral("Vary"), QByteArrayLiteral("Origin") });
+    corsHeaders.append(
+        { QByteArrayLiteral("Access-Control-Expose-Headers"),
+          QByteArrayLiteral(
+              "X-RateLimit-Limit, X-RateLimit-Remaining, X-RateLimit-Reset, Retry-After, X-Request-Id") });
     return std::nullopt;
 }
 
@@ -84,16 +92,18 @@ RequestGuard::Preflight RequestGuard::preflight(const QByteArray &host, const QB
                                                 const QByteArray &requestHeaders) const
 {
     if (!hostAllowed(host) || origin.isEmpty() || !originAllowed(origin))
-        return {403, {}};
+        return { 403, {} };
     ResponseHeaders h;
-    h.append({QByteArrayLiteral("Access-Control-Allow-Origin"), origin});
-    h.append({QByteArrayLiteral("Vary"), QByteArrayLiteral("Origin")});
-    h.append({QByteArrayLiteral("Access-Control-Allow-Methods"), QByteArrayLiteral("GET, POST, PATCH, DELETE, OPTIONS")});
+    h.append({ QByteArrayLiteral("Access-Control-Allow-Origin"), origin });
+    h.append({ QByteArrayLiteral("Vary"), QByteArrayLiteral("Origin") });
+    h.append({ QByteArrayLiteral("Access-Control-Allow-Methods"),
+               QByteArrayLiteral("GET, POST, PATCH, DELETE, OPTIONS") });
     // SDKs send many custom headers (x-stainless-*, anthropic-version); allow what the browser asks for.
-    h.append({QByteArrayLiteral("Access-Control-Allow-Headers"),
-              requestHeaders.isEmpty() ? QByteArrayLiteral("authorization, content-type, x-api-key") : requestHeaders});
-    h.append({QByteArrayLiteral("Access-Control-Max-Age"), QByteArrayLiteral("600")});
-    return {204, h};
+    h.append({ QByteArrayLiteral("Access-Control-Allow-Headers"),
+               requestHeaders.isEmpty() ? QByteArrayLiteral("authorization, content-type, x-api-key")
+                                        : requestHeaders });
+    h.append({ QByteArrayLiteral("Access-Control-Max-Age"), QByteArrayLiteral("600") });
+    return { 204, h };
 }
 
 } // namespace Drawbridge

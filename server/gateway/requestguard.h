@@ -7,18 +7,18 @@
 
 #include <optional>
 
-#include "server/core/apierror.h"
 #include "httpresponder.h"
+#include "server/core/apierror.h"
 
 namespace Drawbridge {
 
 /**
  * @brief Local-server hardening: Host (DNS rebinding) and Origin (cross-site browser requests) checks, CORS.
  *
- * When bound to loopback, the Host header must name loopback (127.0.0.1, localhost, [::1]) or the bound address:
- * a rebinding page's requests carry its own host name. Binding elsewhere is the user's explicit choice, so any
- * Host is accepted then. A browser request (one with an Origin) is refused unless the origin is listed in
- * server.cors_origins or is the gateway's own origin.
+ * When bound to loopback, the Host header must name loopback (127.0.0.1, localhost, [::1]) or the bound
+ * address: a rebinding page's requests carry its own host name. Binding elsewhere is the user's explicit
+ * choice, so any Host is accepted then. A browser request (one with an Origin) is refused unless the origin
+ * is listed in server.cors_origins or is the gateway's own origin.
  */
 class RequestGuard final
 {
@@ -29,7 +29,8 @@ public:
     void setPort(int port) { m_port = port; }
 
     /** An error when the request must be refused; otherwise the CORS headers to add (possibly none). */
-    std::optional<ApiError> check(const QByteArray &host, const QByteArray &origin, ResponseHeaders &corsHeaders) const;
+    std::optional<ApiError> check(const QByteArray &host, const QByteArray &origin,
+                                  ResponseHeaders &corsHeaders) const;
 
     /** Answers a CORS preflight; the status and headers to send. */
     struct Preflight
@@ -37,7 +38,8 @@ public:
         int status;
         ResponseHeaders headers;
     };
-    Preflight preflight(const QByteArray &host, const QByteArray &origin, const QByteArray &requestHeaders) const;
+    Preflight preflight(const QByteArray &host, const QByteArray &origin,
+                        const QByteArray &requestHeaders) const;
 
     bool hostAllowed(const QByteArray &host) const;
     bool originAllowed(const QByteArray &origin) const;

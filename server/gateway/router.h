@@ -11,13 +11,12 @@
 namespace Drawbridge {
 
 /** Method + path-pattern table; patterns are literal segments or `{name}` wildcards. */
-template<typename Handler>
-class Router
+template<typename Handler> class Router
 {
 public:
     void add(const QByteArray &method, const QString &pattern, Handler handler)
     {
-        m_routes.push_back(Route{method, pattern.split(u'/', Qt::SkipEmptyParts), std::move(handler)});
+        m_routes.push_back(Route { method, pattern.split(u'/', Qt::SkipEmptyParts), std::move(handler) });
     }
 
     struct Match

@@ -25,9 +25,7 @@ constexpr qint64 provisionalQuotaParkMs = 5 * 60'000;
 } // namespace
 
 KiroCall::KiroCall(KiroProvider &provider, ChatRequest request, ProviderSink *sink)
-    : m_provider(provider)
-    , m_sink(sink)
-    , m_request(std::move(request))
+    : m_provider(provider), m_sink(sink), m_request(std::move(request))
 {
     m_keepAlive.setInterval(provider.m_options.keepAliveIntervalMs);
     connect(&m_keepAlive, &QTimer::timeout, this, [this] {
@@ -54,7 +52,7 @@ void KiroCall::begin()
     ProviderErrorKind kind = ProviderErrorKind::InvalidRequest;
     Result<KiroRequest> built = KiroRequestBuilder::build(m_request, opts, &kind);
     if (!built) {
-        failLater(ProviderError{kind, built.error(), 0});
+        failLater(ProviderError { kind, built.error(), 0 });
         return;
     }
     m_kiro = std::move(*built);
@@ -65,7 +63,8 @@ void KiroCall::failLater(const ProviderError &error)
 {
     m_done = true;
     m_lease.release();
-    // The sink must never hear from us inside Provider::start(); a queued call also survives our deletion safely.
+    // The sink must never hear from us inside Provider::start(); a queued call also survives our deletion
+    // safely.
     QMetaObject::invokeMethod(
         this, [this, error] { m_sink->onError(error); }, Qt::QueuedConnection);
 }
@@ -75,13 +74,15 @@ void KiroCall::nextAttempt()
     if (m_done)
         return;
     if (m_attempts >= m_provider.m_options.maxAttempts) {
-        failLater(m_lastError.value_or(ProviderError{ProviderErrorKind::UpstreamError,
-                                                     QStringLiteral("Kiro upstream failed."), 0}));
+        failLater(m_lastError.value_or(
+            ProviderError { ProviderErrorKind::UpstreamError, QStringLiteral("Kiro upstream failed."), 0 }));
         return;
     }
     ++m_attempts;
-    AccountPool::Acquisition a = m_provider.m_pool.acquire(
-        m_excluded, [this](SlotLease lease, std::optional<ProviderError> error) { onLease(std::move(lease), std::move(error)); });
+    AccountPool::Acquisition a
+        = m_provider.m_pool.acquire(m_excluded, [this](SlotLease lease, std::optional<ProviderError> error) {
+              onLease(std::move(lease), std::move(error));
+          });
     if (a.lease || a.error)
         onLease(std::move(a.lease), std::move(a.error));
     else
@@ -110,8 +111,10 @@ void KiroCall::requestToken(bool forceRefresh)
                 return;
             if (!context) {
                 Q_EMIT m_provider.upstreamError(m_accountId, QStringLiteral("auth"));
-                m_lastError = ProviderError{ProviderErrorKind::UpstreamError,
-                                            QStringLiteral("Account %1 has no valid token: %2").arg(m_accountId, error), 0};
+                m_lastError = ProviderError {
+                    ProviderErrorKind::UpstreamError,
+                    QStringLiteral("Account %1 has no valid token: %2").arg(m_accountId, error), 0
+                };
                 failOver(true);
                 return;
             }
@@ -139,7 +142,8 @@ void KiroCall::send(const KiroAccountContext &context)
     cfg.toolNameReverseMap = m_kiro->toolNameReverseMap;
     cfg.estimatedPromptTokens = m_kiro->estimatedPromptTokens;
     cfg.splitThinking = m_kiro->thinkingEmulated;
-    cfg.contextWindowTokens = KiroModels::contextWindow(m_kiro->modelId, KiroModels::requestsLargeContext(m_request.requestedModel));
+    cfg.contextWindowTokens = KiroModels::contextWindow(
+        m_kiro->modelId, KiroModels::requestsLargeContext(m_request.requestedModel));
     m_parser = std::make_unique<KiroResponseParser>(this, cfg);
     m_parser->setFirstOutputHandler([this] { onFirstOutput(); });
     m_parser->setEarlyErrorHandler([this](const KiroErrorClassification &c) {
@@ -150,7 +154,8 @@ void KiroCall::send(const KiroAccountContext &context)
         m_lastError = c.toProviderError();
         m_failOverPending = true;
         m_pendingExclude = c.kind != KiroErrorKind::Transient;
-        m_pendingDelayMs = c.kind == KiroErrorKind::Transient ? m_provider.m_options.transientRetryDelayMs : 0;
+        m_pendingDelayMs
+            = c.kind == KiroErrorKind::Transient ? m_provider.m_options.transientRetryDelayMs : 0;
         return true;
     });
     m_httpStatus = 0;
@@ -162,7 +167,7 @@ void KiroCall::send(const KiroAccountContext &context)
 void KiroCall::onFirstOutput()
 {
     m_started = true;
-    m_sink->onStart(ProviderStartInfo{m_accountId});
+    m_sink->onStart(ProviderStartInfo { m_accountId });
     m_keepAlive.start();
 }
 
@@ -172,7 +177,8 @@ void KiroCall::touchKeepAlive()
         m_keepAlive.start();
 }
 
-// --- HTTP --------------------------------------------------------------------------------------------------------
+// --- HTTP
+// --------------------------------------------------------------------------------------------------------
 
 void KiroCall::onHeaders(int status, const HttpHeaders &headers)
 {
@@ -214,9 +220,10 @@ void KiroCall::onFailed(const HttpError &error)
     if (m_done)
         return;
     const bool timeout = error.kind == HttpErrorKind::Timeout;
-    const ProviderError pe{timeout ? ProviderErrorKind::UpstreamTimeout : ProviderErrorKind::UpstreamError,
-                           QStringLiteral("Kiro connection failed: %1").arg(error.message), 0};
-    Q_EMIT m_provider.upstreamError(m_accountId, timeout ? QStringLiteral("timeout") : QStringLiteral("network"));
+    const ProviderError pe { timeout ? ProviderErrorKind::UpstreamTimeout : ProviderErrorKind::UpstreamError,
+                             QStringLiteral("Kiro connection failed: %1").arg(error.message), 0 };
+    Q_EMIT m_provider.upstreamError(m_accountId,
+                                    timeout ? QStringLiteral("timeout") : QStringLiteral("network"));
     if (m_parser && m_parser->hasOutput()) {
         m_parser->fail(pe); // mid-stream: too late to move elsewhere
         return;
@@ -276,7 +283,8 @@ QString KiroCall::applyToAccount(const KiroErrorClassification &c)
         return QStringLiteral("client");
     case KiroErrorKind::Transient:
     case KiroErrorKind::Unknown:
-        pool.markTransientFailure(m_accountId, c.message.isEmpty() ? QStringLiteral("HTTP %1").arg(c.httpStatus) : c.message);
+        pool.markTransientFailure(
+            m_accountId, c.message.isEmpty() ? QStringLiteral("HTTP %1").arg(c.httpStatus) : c.message);
         return QStringLiteral("transient");
     }
     return QStringLiteral("unknown");
@@ -303,7 +311,8 @@ void KiroCall::failOver(bool excludeAccount, int delayMs)
         QMetaObject::invokeMethod(this, &KiroCall::nextAttempt, Qt::QueuedConnection);
 }
 
-// --- Parser events ---------------------------------------------------------------------------------------------
+// --- Parser events
+// ---------------------------------------------------------------------------------------------
 
 void KiroCall::onStart(const ProviderStartInfo &)
 {

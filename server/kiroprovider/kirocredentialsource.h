@@ -16,7 +16,7 @@ struct KiroAccountContext
     QString accessToken;
     QString profileArn; ///< empty for IdC accounts that have none
     QString region;
-    QString machineId;  ///< stable per account, for the fingerprint headers
+    QString machineId; ///< stable per account, for the fingerprint headers
     QString apiBaseUrl; ///< effective generateAssistantResponse base URL for this account
 };
 
@@ -38,9 +38,11 @@ public:
      * token is still fresh (the hot path), later after a refresh. With @p forceRefresh the cached token is
      * not trusted (the upstream just called it invalid). @p done is dropped if @p guard is destroyed first.
      */
-    virtual void accessToken(const QString &accountId, bool forceRefresh, QObject *guard, TokenCallback done) = 0;
+    virtual void accessToken(const QString &accountId, bool forceRefresh, QObject *guard, TokenCallback done)
+        = 0;
 
-    /** The upstream said the account's quota is used up: confirm via getUsageLimits and park it until reset. */
+    /** The upstream said the account's quota is used up: confirm via getUsageLimits and park it until reset.
+     */
     virtual void quotaExhausted(const QString &accountId, const QString &message) = 0;
 
     /** Credits metered for one request served by the account (exact, from meteringEvent). */

@@ -6,8 +6,8 @@
 
 namespace Drawbridge {
 
-KiroProvider::KiroProvider(AccountPool &pool, KiroCredentialSource &credentials, HttpClient &http, const Clock &clock,
-                           const KiroSettings &settings, Options options, QObject *parent)
+KiroProvider::KiroProvider(AccountPool &pool, KiroCredentialSource &credentials, HttpClient &http,
+                           const Clock &clock, const KiroSettings &settings, Options options, QObject *parent)
     : QObject(parent)
     , m_pool(pool)
     , m_credentials(credentials)

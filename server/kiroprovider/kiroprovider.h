@@ -31,11 +31,11 @@ class KiroProvider final : public QObject, public Provider
 public:
     struct Options
     {
-        int maxAttempts = 3;           ///< accounts tried per request
+        int maxAttempts = 3; ///< accounts tried per request
         int keepAliveIntervalMs = 15'000;
-        int requestTimeoutS = 600;     ///< whole upstream call
-        int firstByteTimeoutS = 120;   ///< until the response headers
-        int idleReadTimeoutS = 300;    ///< longest silence inside a stream (long thinking)
+        int requestTimeoutS = 600; ///< whole upstream call
+        int firstByteTimeoutS = 120; ///< until the response headers
+        int idleReadTimeoutS = 300; ///< longest silence inside a stream (long thinking)
         int transientRetryDelayMs = 400;
     };
 
@@ -47,7 +47,8 @@ public:
     PoolStatus poolStatus() const override;
 
 Q_SIGNALS:
-    /** An attempt failed; @p kind is a short label (throttled, quota, suspended, transient, auth, client, …). */
+    /** An attempt failed; @p kind is a short label (throttled, quota, suspended, transient, auth, client, …).
+     */
     void upstreamError(const QString &accountId, const QString &kind);
 
 private:

@@ -132,7 +132,7 @@ void TstAccountPool::priorityWins()
 void TstAccountPool::queueTimeoutGivesPoolBusy()
 {
     Test::FakeClock clock;
-    AccountPool pool(clock, {5, 10, 600'000});
+    AccountPool pool(clock, { 5, 10, 600'000 });
     pool.upsertAccount(QStringLiteral("a"), 1, 0, true);
     Waiting held, waiting;
     acquireInto(pool, held);
@@ -153,7 +153,7 @@ void TstAccountPool::queueTimeoutGivesPoolBusy()
 void TstAccountPool::fullQueueRefusesAtOnce()
 {
     Test::FakeClock clock;
-    AccountPool pool(clock, {30, 2, 600'000});
+    AccountPool pool(clock, { 30, 2, 600'000 });
     pool.upsertAccount(QStringLiteral("a"), 1, 0, true);
     Waiting held, q1, q2, q3;
     acquireInto(pool, held);
@@ -239,7 +239,7 @@ void TstAccountPool::suspiciousThrottleCutsConcurrency()
 void TstAccountPool::waitsForCooldownEndingWithinQueueTimeout()
 {
     Test::FakeClock clock;
-    AccountPool pool(clock, {60, 10, 600'000});
+    AccountPool pool(clock, { 60, 10, 600'000 });
     pool.upsertAccount(QStringLiteral("a"), 1, 0, true);
     pool.markThrottled(QStringLiteral("a"), false, {}); // 30 s
     Waiting w;
@@ -254,7 +254,7 @@ void TstAccountPool::waitsForCooldownEndingWithinQueueTimeout()
 void TstAccountPool::cooldownBeyondQueueTimeoutFailsAtOnceWithRetryAfter()
 {
     Test::FakeClock clock;
-    AccountPool pool(clock, {10, 10, 600'000});
+    AccountPool pool(clock, { 10, 10, 600'000 });
     pool.upsertAccount(QStringLiteral("a"), 1, 0, true);
     pool.markThrottled(QStringLiteral("a"), false, {}); // 30 s > 10 s
     Waiting w;
@@ -320,10 +320,10 @@ void TstAccountPool::excludedAccountsAreSkipped()
     pool.upsertAccount(QStringLiteral("a"), 1, 0, true);
     pool.upsertAccount(QStringLiteral("b"), 1, 0, true);
     Waiting w;
-    acquireInto(pool, w, {QStringLiteral("a")});
+    acquireInto(pool, w, { QStringLiteral("a") });
     QCOMPARE(w.lease.accountId(), QStringLiteral("b"));
     Waiting w2;
-    acquireInto(pool, w2, {QStringLiteral("a"), QStringLiteral("b")});
+    acquireInto(pool, w2, { QStringLiteral("a"), QStringLiteral("b") });
     QCOMPARE(w2.error->kind, ProviderErrorKind::NoUpstream);
 }
 
@@ -347,7 +347,7 @@ void TstAccountPool::cancelledTicketLeavesQueue()
 void TstAccountPool::watchdogReclaimsStaleLeases()
 {
     Test::FakeClock clock;
-    AccountPool pool(clock, {30, 10, 60'000});
+    AccountPool pool(clock, { 30, 10, 60'000 });
     pool.upsertAccount(QStringLiteral("a"), 1, 0, true);
     Waiting stuck;
     acquireInto(pool, stuck);
@@ -383,9 +383,11 @@ void TstAccountPool::leaseOutlivingPoolIsHarmless()
     {
         AccountPool pool(clock, {});
         pool.upsertAccount(QStringLiteral("a"), 1, 0, true);
-        auto a = pool.acquire({}, [](SlotLease, std::optional<ProviderError>) { QFAIL("must not be called"); });
+        auto a
+            = pool.acquire({}, [](SlotLease, std::optional<ProviderError>) { QFAIL("must not be called"); });
         lease = std::move(a.lease);
-        auto b = pool.acquire({}, [](SlotLease, std::optional<ProviderError>) { QFAIL("must not be called"); });
+        auto b
+            = pool.acquire({}, [](SlotLease, std::optional<ProviderError>) { QFAIL("must not be called"); });
         ticket = std::move(b.ticket);
         QVERIFY(ticket);
     }
@@ -407,7 +409,7 @@ void TstAccountPool::randomStressNeverLeaks()
     QFETCH(quint32, seed);
     QRandomGenerator rng(seed);
     Test::FakeClock clock;
-    AccountPool pool(clock, {20, 64, std::numeric_limits<qint64>::max() / 2});
+    AccountPool pool(clock, { 20, 64, std::numeric_limits<qint64>::max() / 2 });
     const int accounts = 4;
     for (int i = 0; i < accounts; ++i)
         pool.upsertAccount(QStringLiteral("acc%1").arg(i), 1 + int(rng.bounded(3)), 0, true);

@@ -23,10 +23,14 @@ void TstModelCatalog::resolve_data()
     QTest::newRow("kiro-id") << QStringLiteral("claude-opus-4.7") << QStringLiteral("claude-opus-4.7");
     QTest::newRow("auto") << QStringLiteral("auto") << QStringLiteral("auto");
     QTest::newRow("alias") << QStringLiteral("gpt-4o") << QStringLiteral("claude-haiku-4.5");
-    QTest::newRow("anthropic-dated") << QStringLiteral("claude-sonnet-4-5-20250929") << QStringLiteral("claude-sonnet-4.5");
-    QTest::newRow("anthropic-short") << QStringLiteral("claude-opus-4-7") << QStringLiteral("claude-opus-4.7");
-    QTest::newRow("1m-suffix") << QStringLiteral("claude-sonnet-4-6[1m]") << QStringLiteral("claude-sonnet-4.6");
-    QTest::newRow("thinking") << QStringLiteral("claude-haiku-4-5-thinking") << QStringLiteral("claude-haiku-4.5");
+    QTest::newRow("anthropic-dated") << QStringLiteral("claude-sonnet-4-5-20250929")
+                                     << QStringLiteral("claude-sonnet-4.5");
+    QTest::newRow("anthropic-short") << QStringLiteral("claude-opus-4-7")
+                                     << QStringLiteral("claude-opus-4.7");
+    QTest::newRow("1m-suffix") << QStringLiteral("claude-sonnet-4-6[1m]")
+                               << QStringLiteral("claude-sonnet-4.6");
+    QTest::newRow("thinking") << QStringLiteral("claude-haiku-4-5-thinking")
+                              << QStringLiteral("claude-haiku-4.5");
     QTest::newRow("latest") << QStringLiteral("claude-sonnet-4-latest") << QStringLiteral("claude-sonnet-4");
     QTest::newRow("unknown") << QStringLiteral("gpt-5") << QString();
     QTest::newRow("empty") << QString() << QString();

@@ -42,7 +42,8 @@ QString TstSettingsResolver::writeFile(const QByteArray &text)
 
 void TstSettingsResolver::defaultsWithoutFile()
 {
-    const auto r = SettingsResolver::resolve({}, QProcessEnvironment(), m_dir.filePath(QStringLiteral("new/dir/d.toml")));
+    const auto r = SettingsResolver::resolve({}, QProcessEnvironment(),
+                                             m_dir.filePath(QStringLiteral("new/dir/d.toml")));
     QVERIFY2(r.ok(), qPrintable(r.ok() ? QString() : r.error()));
     QCOMPARE(r->settings.server.host, QStringLiteral("127.0.0.1"));
     QCOMPARE(r->settings.server.port, 8642);
@@ -95,8 +96,9 @@ void TstSettingsResolver::precedence()
     QFETCH(int, expectedPort);
     QFETCH(QString, expectedHost);
 
-    const QString path = writeFile(inFile ? QByteArray("[server]\nport = 1111\nhost = \"127.0.0.2\"\n[storage]\ndata_dir = \"/f\"\n")
-                                          : QByteArray());
+    const QString path = writeFile(
+        inFile ? QByteArray("[server]\nport = 1111\nhost = \"127.0.0.2\"\n[storage]\ndata_dir = \"/f\"\n")
+               : QByteArray());
     QProcessEnvironment env;
     if (inEnv) {
         env.insert(QStringLiteral("DRAWBRIDGE_PORT"), QStringLiteral("2222"));
@@ -114,7 +116,10 @@ void TstSettingsResolver::precedence()
     QVERIFY(r.ok());
     QCOMPARE(r->settings.server.port, expectedPort);
     QCOMPARE(r->settings.server.host, expectedHost);
-    const QString dataDir = inFlag ? QStringLiteral("/l") : inEnv ? QStringLiteral("/e") : inFile ? QStringLiteral("/f") : QString();
+    const QString dataDir = inFlag ? QStringLiteral("/l")
+        : inEnv                    ? QStringLiteral("/e")
+        : inFile                   ? QStringLiteral("/f")
+                                   : QString();
     QCOMPARE(r->settings.storage.dataDir, dataDir);
 }
 
@@ -126,17 +131,28 @@ void TstSettingsResolver::fileErrors_data()
     QTest::newRow("unterminated-string") << QByteArray("[kiro]\n\nregion = \"us\n") << QStringLiteral(":3:");
     QTest::newRow("port-type") << QByteArray("[server]\nport = \"8642\"\n")
                                << QStringLiteral("\"server.port\" must be an integer, not a string");
-    QTest::newRow("port-range") << QByteArray("[server]\nport = 70000\n") << QStringLiteral("\"server.port\" must be between 0 and 65535");
-    QTest::newRow("host-type") << QByteArray("[server]\nhost = 1\n") << QStringLiteral("\"server.host\" must be a string");
-    QTest::newRow("cors-type") << QByteArray("[server]\ncors_origins = \"x\"\n") << QStringLiteral("\"server.cors_origins\" must be an array of strings");
-    QTest::newRow("cors-elem") << QByteArray("[server]\ncors_origins = [1]\n") << QStringLiteral("\"server.cors_origins\" must be an array of strings");
-    QTest::newRow("rpm-type") << QByteArray("[limits]\ndefault_rpm = 1.5\n") << QStringLiteral("\"limits.default_rpm\" must be an integer, not a number");
-    QTest::newRow("rpm-zero") << QByteArray("[limits]\ndefault_rpm = 0\n") << QStringLiteral("\"limits.default_rpm\" must be between");
-    QTest::newRow("slots-type") << QByteArray("[kiro]\nslots_per_account = true\n") << QStringLiteral("\"kiro.slots_per_account\" must be an integer, not a boolean");
-    QTest::newRow("alias-type") << QByteArray("[kiro.model_aliases]\nx = 1\n") << QStringLiteral("\"kiro.model_aliases.x\" must be a string");
+    QTest::newRow("port-range") << QByteArray("[server]\nport = 70000\n")
+                                << QStringLiteral("\"server.port\" must be between 0 and 65535");
+    QTest::newRow("host-type") << QByteArray("[server]\nhost = 1\n")
+                               << QStringLiteral("\"server.host\" must be a string");
+    QTest::newRow("cors-type") << QByteArray("[server]\ncors_origins = \"x\"\n")
+                               << QStringLiteral("\"server.cors_origins\" must be an array of strings");
+    QTest::newRow("cors-elem") << QByteArray("[server]\ncors_origins = [1]\n")
+                               << QStringLiteral("\"server.cors_origins\" must be an array of strings");
+    QTest::newRow("rpm-type") << QByteArray("[limits]\ndefault_rpm = 1.5\n")
+                              << QStringLiteral("\"limits.default_rpm\" must be an integer, not a number");
+    QTest::newRow("rpm-zero") << QByteArray("[limits]\ndefault_rpm = 0\n")
+                              << QStringLiteral("\"limits.default_rpm\" must be between");
+    QTest::newRow("slots-type") << QByteArray("[kiro]\nslots_per_account = true\n")
+                                << QStringLiteral(
+                                       "\"kiro.slots_per_account\" must be an integer, not a boolean");
+    QTest::newRow("alias-type") << QByteArray("[kiro.model_aliases]\nx = 1\n")
+                                << QStringLiteral("\"kiro.model_aliases.x\" must be a string");
     QTest::newRow("table-type") << QByteArray("server = 1\n") << QStringLiteral("\"server\" must be a table");
-    QTest::newRow("token-type") << QByteArray("[admin]\nauth_token = 5\n") << QStringLiteral("\"admin.auth_token\" must be a string");
-    QTest::newRow("body-type") << QByteArray("[server]\nmax_body_mb = []\n") << QStringLiteral("\"server.max_body_mb\" must be an integer, not an array");
+    QTest::newRow("token-type") << QByteArray("[admin]\nauth_token = 5\n")
+                                << QStringLiteral("\"admin.auth_token\" must be a string");
+    QTest::newRow("body-type") << QByteArray("[server]\nmax_body_mb = []\n")
+                               << QStringLiteral("\"server.max_body_mb\" must be an integer, not an array");
 }
 
 void TstSettingsResolver::fileErrors()
@@ -216,7 +232,7 @@ retention_days = 7
     QCOMPARE(s.server.host, QStringLiteral("0.0.0.0"));
     QCOMPARE(s.server.port, 0);
     QCOMPARE(s.server.maxBodyMb, 2);
-    QCOMPARE(s.server.corsOrigins, QStringList{QStringLiteral("http://localhost:3000")});
+    QCOMPARE(s.server.corsOrigins, QStringList { QStringLiteral("http://localhost:3000") });
     QCOMPARE(s.admin.authToken, QStringLiteral("secret"));
     QCOMPARE(s.limits.defaultRpm, 5);
     QCOMPARE(s.limits.queueTimeoutS, 3);
@@ -224,7 +240,7 @@ retention_days = 7
     QCOMPARE(s.kiro.effectiveOidcBaseUrl(), QStringLiteral("https://oidc.eu-central-1.amazonaws.com"));
     QCOMPARE(s.kiro.effectiveApiBaseUrl(), QStringLiteral("http://127.0.0.1:1"));
     QCOMPARE(s.kiro.slotsPerAccount, 7);
-    QCOMPARE(s.kiro.models, (QStringList{QStringLiteral("auto"), QStringLiteral("x")}));
+    QCOMPARE(s.kiro.models, (QStringList { QStringLiteral("auto"), QStringLiteral("x") }));
     QCOMPARE(s.kiro.modelAliases.value(QStringLiteral("gpt-4o")), QStringLiteral("auto"));
     QCOMPARE(s.storage.retentionDays, 7);
 }

@@ -18,8 +18,8 @@
 #include "tests/fakekiro/kirorequestvalidator.h"
 
 #ifdef Q_OS_UNIX
-#include <sys/socket.h>
 #include <cerrno>
+#include <sys/socket.h>
 #endif
 
 namespace Drawbridge::Test {
@@ -92,10 +92,11 @@ FakeKiroUpstream::FakeKiroUpstream(QObject *parent)
                     [this](const QHttpServerRequest &request, QHttpServerResponder &&responder) {
                         handleIdcRefresh(request, std::move(responder));
                     });
-    m_server->route(u"/__stats"_s, Method::Get, [this](const QHttpServerRequest &, QHttpServerResponder &&responder) {
-        responder.write(toJson(stats()), { { "content-type", "application/json" } },
-                        QHttpServerResponder::StatusCode::Ok);
-    });
+    m_server->route(u"/__stats"_s, Method::Get,
+                    [this](const QHttpServerRequest &, QHttpServerResponder &&responder) {
+                        responder.write(toJson(stats()), { { "content-type", "application/json" } },
+                                        QHttpServerResponder::StatusCode::Ok);
+                    });
 }
 
 FakeKiroUpstream::~FakeKiroUpstream()
@@ -379,7 +380,8 @@ void FakeKiroUpstream::handleChat(const QHttpServerRequest &request, QHttpServer
     if (response.status != 200) {
         rec.rejection = u"scripted HTTP %1"_s.arg(response.status);
         // A leading delay step holds the error answer back (a slow failure).
-        const int delayMs = !response.steps.empty() && response.steps.front().kind == FakeKiroResponse::Step::Kind::Delay
+        const int delayMs
+            = !response.steps.empty() && response.steps.front().kind == FakeKiroResponse::Step::Kind::Delay
             ? response.steps.front().delayMs
             : 0;
         if (delayMs > 0) {
@@ -528,7 +530,8 @@ void FakeKiroUpstream::reapClosedStreams(const QString &key)
         bool closed = !s->socket || s->socket->state() != QAbstractSocket::ConnectedState;
 #ifdef Q_OS_UNIX
         if (!closed) {
-            // The peer's FIN or RST may be waiting in the kernel before Qt has read it: peek without blocking.
+            // The peer's FIN or RST may be waiting in the kernel before Qt has read it: peek without
+            // blocking.
             char byte = 0;
             const auto fd = int(s->socket->socketDescriptor());
             const auto n = fd >= 0 ? ::recv(fd, &byte, 1, MSG_PEEK | MSG_DONTWAIT) : -1;

@@ -71,15 +71,16 @@ int main(int argc, char **argv)
         u"name:args"_s);
     const QCommandLineOption failRateOption(
         u"fail-rate"_s,
-        u"Fail this fraction (0..1) of chat requests with one of --fail-kinds, chosen at random."_s,
-        u"p"_s, u"0"_s);
+        u"Fail this fraction (0..1) of chat requests with one of --fail-kinds, chosen at random."_s, u"p"_s,
+        u"0"_s);
     const QCommandLineOption failKindsOption(
         u"fail-kinds"_s,
         u"Comma-separated failures for --fail-rate: 429 (throttled), 500, 503, drop (connection dropped "
         u"mid-stream), stream-429 (a ThrottlingException event after the first text and a pause), slow-429 "
         u"(HTTP 429 after a pause)."_s,
         u"kinds"_s, u"429,500,503,drop"_s);
-    const QCommandLineOption seedOption(u"seed"_s, u"Seed of --fail-rate's random choices."_s, u"n"_s, u"1"_s);
+    const QCommandLineOption seedOption(u"seed"_s, u"Seed of --fail-rate's random choices."_s, u"n"_s,
+                                        u"1"_s);
     parser.addOptions({ portOption, textOption, accountOption, noValidateOption, delayOption, toolOption,
                         failRateOption, failKindsOption, seedOption });
     parser.process(app);
@@ -138,7 +139,8 @@ int main(int argc, char **argv)
     }
     const QStringList failKinds = parser.value(failKindsOption).split(u',', Qt::SkipEmptyParts);
     for (const QString &kind : failKinds) {
-        if (!QStringList { u"429"_s, u"500"_s, u"503"_s, u"drop"_s, u"stream-429"_s, u"slow-429"_s }.contains(kind)) {
+        if (!QStringList { u"429"_s, u"500"_s, u"503"_s, u"drop"_s, u"stream-429"_s, u"slow-429"_s }.contains(
+                kind)) {
             QTextStream(stderr) << "fake-kiro: unknown --fail-kinds entry " << kind << Qt::endl;
             return 2;
         }

@@ -33,7 +33,8 @@ inline const QByteArray thinkingRequestAggregated = R"({"model":"claude-sonnet-4
 "messages":[{"role":"user","content":"Why is the sky blue?"}]})";
 
 /** The second turn of a tool conversation as Claude Code sends it. */
-inline const QByteArray multiTurnToolRequest = R"({"model":"claude-sonnet-4-5-20250929","max_tokens":8192,"stream":true,
+inline const QByteArray multiTurnToolRequest
+    = R"({"model":"claude-sonnet-4-5-20250929","max_tokens":8192,"stream":true,
 "system":[{"type":"text","text":"You are a coding agent."},{"type":"text","text":"Be brief.","cache_control":{"type":"ephemeral"}}],
 "tools":[{"name":"read_file","input_schema":{"type":"object","properties":{"path":{"type":"string"}}}},
 {"name":"run","description":"Runs a command","input_schema":{"type":"object","properties":{"cmd":{"type":"string"}}}}],

@@ -32,7 +32,7 @@ struct GatewayFixture
         settings.server.port = 0;
         if (!keys.load().ok())
             qFatal("cannot load keys");
-        GatewayServices services{settings, clock, keys, limiter, provider, models};
+        GatewayServices services { settings, clock, keys, limiter, provider, models };
         server = std::make_unique<GatewayServer>(std::move(services));
         server->setAdminToken(QStringLiteral("admin-secret"));
         const auto p = server->start();
@@ -43,9 +43,10 @@ struct GatewayFixture
     QPair<QString, QString> createKey(const QByteArray &body = "{\"name\":\"test\"}")
     {
         RawHttpClient c(port);
-        const RawResponse r = c.request("POST", "/admin/keys", body, {{"Authorization", "Bearer admin-secret"}});
+        const RawResponse r
+            = c.request("POST", "/admin/keys", body, { { "Authorization", "Bearer admin-secret" } });
         const QJsonObject o = QJsonDocument::fromJson(r.body).object();
-        return {o.value(QLatin1String("id")).toString(), o.value(QLatin1String("key")).toString()};
+        return { o.value(QLatin1String("id")).toString(), o.value(QLatin1String("key")).toString() };
     }
 
     static QJsonObject json(const RawResponse &r) { return QJsonDocument::fromJson(r.body).object(); }

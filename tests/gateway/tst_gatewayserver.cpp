@@ -14,7 +14,7 @@ using Headers = QList<QPair<QByteArray, QByteArray>>;
 
 Headers bearer(const QString &key)
 {
-    return {{"Authorization", "Bearer " + key.toUtf8()}, {"Content-Type", "application/json"}};
+    return { { "Authorization", "Bearer " + key.toUtf8() }, { "Content-Type", "application/json" } };
 }
 
 const QByteArray simpleChat = R"({"model":"kiro","messages":[{"role":"user","content":"hi"}]})";
@@ -66,7 +66,8 @@ void TstGatewayServer::unknownRouteIs404()
     const RawResponse r = c.request("GET", "/v2/nothing");
     QCOMPARE(r.status, 404);
     QCOMPARE(GatewayFixture::errorType(r), QStringLiteral("not_found_error"));
-    QVERIFY(GatewayFixture::json(r).value(QLatin1String("error")).toObject().contains(QLatin1String("message")));
+    QVERIFY(
+        GatewayFixture::json(r).value(QLatin1String("error")).toObject().contains(QLatin1String("message")));
 }
 
 void TstGatewayServer::wrongMethodIs405()
@@ -88,7 +89,8 @@ void TstGatewayServer::clientAuthErrors_data()
     QTest::newRow("missing") << QByteArray() << QStringLiteral("invalid_api_key");
     QTest::newRow("garbage") << QByteArray("Bearer nonsense") << QStringLiteral("invalid_api_key");
     QTest::newRow("openai-key") << QByteArray("Bearer sk-proj-abc") << QStringLiteral("invalid_api_key");
-    QTest::newRow("unknown-db-key") << QByteArray("Bearer db-abcdefgh-0123456789abcdefghijABCDEFGHIJ0123456789")
+    QTest::newRow("unknown-db-key") << QByteArray(
+        "Bearer db-abcdefgh-0123456789abcdefghijABCDEFGHIJ0123456789")
                                     << QStringLiteral("invalid_api_key");
     QTest::newRow("admin-token") << QByteArray("Bearer admin-secret") << QStringLiteral("invalid_api_key");
 }
@@ -101,7 +103,7 @@ void TstGatewayServer::clientAuthErrors()
     RawHttpClient c(f.port);
     Headers h;
     if (!authorization.isEmpty())
-        h.append({"Authorization", authorization});
+        h.append({ "Authorization", authorization });
     const RawResponse r = c.request("POST", "/v1/chat/completions", simpleChat, h);
     QCOMPARE(r.status, 401);
     QCOMPARE(GatewayFixture::errorCode(r), code);
@@ -115,7 +117,7 @@ void TstGatewayServer::xApiKeyAccepted()
     GatewayFixture f;
     const auto [id, key] = f.createKey();
     RawHttpClient c(f.port);
-    const RawResponse r = c.request("GET", "/v1/models", {}, {{"x-api-key", key.toUtf8()}});
+    const RawResponse r = c.request("GET", "/v1/models", {}, { { "x-api-key", key.toUtf8() } });
     QCOMPARE(r.status, 200);
 }
 
@@ -128,16 +130,17 @@ void TstGatewayServer::adminAndClientTokensDoNotMix()
     QCOMPARE(r.status, 401);
     QCOMPARE(GatewayFixture::errorCode(r), QStringLiteral("invalid_admin_token"));
     QCOMPARE(c.request("GET", "/admin/keys").status, 401);
-    QCOMPARE(c.request("GET", "/admin/keys", {}, {{"Authorization", "Bearer admin-secreT"}}).status, 401);
-    QCOMPARE(c.request("GET", "/admin/keys", {}, {{"Authorization", "Bearer admin-secret"}}).status, 200);
+    QCOMPARE(c.request("GET", "/admin/keys", {}, { { "Authorization", "Bearer admin-secreT" } }).status, 401);
+    QCOMPARE(c.request("GET", "/admin/keys", {}, { { "Authorization", "Bearer admin-secret" } }).status, 200);
 }
 
 void TstGatewayServer::keyLifecycle()
 {
     GatewayFixture f;
     RawHttpClient admin(f.port);
-    const Headers adminAuth{{"Authorization", "Bearer admin-secret"}};
-    RawResponse created = admin.request("POST", "/admin/keys", R"({"name":"ci","models":["kiro"]})", adminAuth);
+    const Headers adminAuth { { "Authorization", "Bearer admin-secret" } };
+    RawResponse created
+        = admin.request("POST", "/admin/keys", R"({"name":"ci","models":["kiro"]})", adminAuth);
     QCOMPARE(created.status, 201);
     QJsonObject o = GatewayFixture::json(created);
     const QString id = o.value(QLatin1String("id")).toString();
@@ -158,17 +161,21 @@ void TstGatewayServer::keyLifecycle()
     QCOMPARE(client.request("POST", "/v1/chat/completions", simpleChat, bearer(key)).status, 200);
     // Allow-list: another model is refused with 403.
     const RawResponse denied = client.request(
-        "POST", "/v1/chat/completions", R"({"model":"claude-opus-4.7","messages":[{"role":"user","content":"hi"}]})", bearer(key));
+        "POST", "/v1/chat/completions",
+        R"({"model":"claude-opus-4.7","messages":[{"role":"user","content":"hi"}]})", bearer(key));
     QCOMPARE(denied.status, 403);
     QCOMPARE(GatewayFixture::errorCode(denied), QStringLiteral("model_not_allowed"));
 
     // Patch takes effect on the next request.
-    const RawResponse patched = admin.request("PATCH", "/admin/keys/" + id.toUtf8(),
-                                              R"({"models":[],"rate_limit_rpm":5,"name":"renamed"})", adminAuth);
+    const RawResponse patched
+        = admin.request("PATCH", "/admin/keys/" + id.toUtf8(),
+                        R"({"models":[],"rate_limit_rpm":5,"name":"renamed"})", adminAuth);
     QCOMPARE(patched.status, 200);
-    QCOMPARE(GatewayFixture::json(patched).value(QLatin1String("name")).toString(), QStringLiteral("renamed"));
+    QCOMPARE(GatewayFixture::json(patched).value(QLatin1String("name")).toString(),
+             QStringLiteral("renamed"));
     const RawResponse allowed = client.request(
-        "POST", "/v1/chat/completions", R"({"model":"claude-opus-4.7","messages":[{"role":"user","content":"hi"}]})", bearer(key));
+        "POST", "/v1/chat/completions",
+        R"({"model":"claude-opus-4.7","messages":[{"role":"user","content":"hi"}]})", bearer(key));
     QCOMPARE(allowed.status, 200);
     QCOMPARE(allowed.header("x-ratelimit-limit"), QByteArray("5"));
 
@@ -190,7 +197,8 @@ void TstGatewayServer::expiredKeyRejected()
 {
     GatewayFixture f;
     const QDateTime expires = QDateTime::fromMSecsSinceEpoch(f.clock.nowMs() + 60'000, Qt::UTC);
-    const auto [id, key] = f.createKey("{\"name\":\"t\",\"expires_at\":\"" + expires.toString(Qt::ISODate).toUtf8() + "\"}");
+    const auto [id, key]
+        = f.createKey("{\"name\":\"t\",\"expires_at\":\"" + expires.toString(Qt::ISODate).toUtf8() + "\"}");
     QVERIFY(!key.isEmpty());
     RawHttpClient c(f.port);
     QCOMPARE(c.request("GET", "/v1/models", {}, bearer(key)).status, 200);
@@ -256,7 +264,7 @@ void TstGatewayServer::hostHeaderChecked()
     QFETCH(int, status);
     GatewayFixture f;
     RawHttpClient c(f.port);
-    const RawResponse r = c.request("GET", "/health", {}, {{"Host", host}});
+    const RawResponse r = c.request("GET", "/health", {}, { { "Host", host } });
     QCOMPARE(r.status, status);
     if (status == 403)
         QCOMPARE(GatewayFixture::errorCode(r), QStringLiteral("host_not_allowed"));
@@ -265,7 +273,7 @@ void TstGatewayServer::hostHeaderChecked()
 void TstGatewayServer::originAndCors()
 {
     Settings s;
-    s.server.corsOrigins = {QStringLiteral("http://localhost:3000")};
+    s.server.corsOrigins = { QStringLiteral("http://localhost:3000") };
     GatewayFixture f(s);
     const auto [id, key] = f.createKey();
     RawHttpClient c(f.port);
@@ -282,17 +290,19 @@ void TstGatewayServer::originAndCors()
     QCOMPARE(allowed.status, 200);
     QCOMPARE(allowed.header("access-control-allow-origin"), QByteArray("http://localhost:3000"));
 
-    const RawResponse preflight = c.request("OPTIONS", "/v1/chat/completions", {},
-                                            {{"Origin", "http://localhost:3000"},
-                                             {"Access-Control-Request-Method", "POST"},
-                                             {"Access-Control-Request-Headers", "authorization, content-type"}});
+    const RawResponse preflight
+        = c.request("OPTIONS", "/v1/chat/completions", {},
+                    { { "Origin", "http://localhost:3000" },
+                      { "Access-Control-Request-Method", "POST" },
+                      { "Access-Control-Request-Headers", "authorization, content-type" } });
     QCOMPARE(preflight.status, 204);
     QCOMPARE(preflight.header("access-control-allow-origin"), QByteArray("http://localhost:3000"));
     QVERIFY(preflight.header("access-control-allow-methods").contains("POST"));
     QCOMPARE(preflight.header("access-control-allow-headers"), QByteArray("authorization, content-type"));
 
-    const RawResponse badPreflight = c.request("OPTIONS", "/v1/chat/completions", {},
-                                               {{"Origin", "https://evil.example"}, {"Access-Control-Request-Method", "POST"}});
+    const RawResponse badPreflight
+        = c.request("OPTIONS", "/v1/chat/completions", {},
+                    { { "Origin", "https://evil.example" }, { "Access-Control-Request-Method", "POST" } });
     QCOMPARE(badPreflight.status, 403);
     QVERIFY(!badPreflight.headers.contains("access-control-allow-origin"));
 }
@@ -327,36 +337,53 @@ void TstGatewayServer::invalidRequests_data()
     QTest::addColumn<QString>("code");
     QTest::newRow("not-json") << QByteArray("{nope") << QString() << QStringLiteral("invalid_json");
     QTest::newRow("array") << QByteArray("[]") << QString() << QStringLiteral("invalid_json");
-    QTest::newRow("no-model") << QByteArray(R"({"messages":[{"role":"user","content":"x"}]})") << QStringLiteral("model") << QString();
-    QTest::newRow("model-type") << QByteArray(R"({"model":1,"messages":[]})") << QStringLiteral("model") << QString();
-    QTest::newRow("no-messages") << QByteArray(R"({"model":"kiro"})") << QStringLiteral("messages") << QString();
-    QTest::newRow("empty-messages") << QByteArray(R"({"model":"kiro","messages":[]})") << QStringLiteral("messages") << QString();
+    QTest::newRow("no-model") << QByteArray(R"({"messages":[{"role":"user","content":"x"}]})")
+                              << QStringLiteral("model") << QString();
+    QTest::newRow("model-type") << QByteArray(R"({"model":1,"messages":[]})") << QStringLiteral("model")
+                                << QString();
+    QTest::newRow("no-messages") << QByteArray(R"({"model":"kiro"})") << QStringLiteral("messages")
+                                 << QString();
+    QTest::newRow("empty-messages") << QByteArray(R"({"model":"kiro","messages":[]})")
+                                    << QStringLiteral("messages") << QString();
     QTest::newRow("bad-role") << QByteArray(R"({"model":"kiro","messages":[{"role":"robot","content":"x"}]})")
                               << QStringLiteral("messages[0].role") << QString();
-    QTest::newRow("content-type") << QByteArray(R"({"model":"kiro","messages":[{"role":"user","content":5}]})")
+    QTest::newRow("content-type") << QByteArray(
+        R"({"model":"kiro","messages":[{"role":"user","content":5}]})")
                                   << QStringLiteral("messages[0].content") << QString();
-    QTest::newRow("part-type") << QByteArray(R"({"model":"kiro","messages":[{"role":"user","content":[{"type":"audio"}]}]})")
+    QTest::newRow("part-type") << QByteArray(
+        R"({"model":"kiro","messages":[{"role":"user","content":[{"type":"audio"}]}]})")
                                << QStringLiteral("messages[0].content[0].type") << QString();
-    QTest::newRow("remote-image") << QByteArray(R"({"model":"kiro","messages":[{"role":"user","content":[{"type":"image_url","image_url":{"url":"https://x/y.png"}}]}]})")
+    QTest::newRow("remote-image") << QByteArray(
+        R"({"model":"kiro","messages":[{"role":"user","content":[{"type":"image_url","image_url":{"url":"https://x/y.png"}}]}]})")
                                   << QStringLiteral("messages[0].content[0].image_url.url") << QString();
-    QTest::newRow("tool-no-id") << QByteArray(R"({"model":"kiro","messages":[{"role":"tool","content":"x"}]})")
+    QTest::newRow("tool-no-id") << QByteArray(
+        R"({"model":"kiro","messages":[{"role":"tool","content":"x"}]})")
                                 << QStringLiteral("messages[0].tool_call_id") << QString();
-    QTest::newRow("temperature") << QByteArray(R"({"model":"kiro","temperature":3,"messages":[{"role":"user","content":"x"}]})")
+    QTest::newRow("temperature") << QByteArray(
+        R"({"model":"kiro","temperature":3,"messages":[{"role":"user","content":"x"}]})")
                                  << QStringLiteral("temperature") << QString();
-    QTest::newRow("max-tokens") << QByteArray(R"({"model":"kiro","max_tokens":0,"messages":[{"role":"user","content":"x"}]})")
+    QTest::newRow("max-tokens") << QByteArray(
+        R"({"model":"kiro","max_tokens":0,"messages":[{"role":"user","content":"x"}]})")
                                 << QStringLiteral("max_tokens") << QString();
-    QTest::newRow("n") << QByteArray(R"({"model":"kiro","n":2,"messages":[{"role":"user","content":"x"}]})") << QStringLiteral("n") << QString();
-    QTest::newRow("stream-type") << QByteArray(R"({"model":"kiro","stream":"yes","messages":[{"role":"user","content":"x"}]})")
+    QTest::newRow("n") << QByteArray(R"({"model":"kiro","n":2,"messages":[{"role":"user","content":"x"}]})")
+                       << QStringLiteral("n") << QString();
+    QTest::newRow("stream-type") << QByteArray(
+        R"({"model":"kiro","stream":"yes","messages":[{"role":"user","content":"x"}]})")
                                  << QStringLiteral("stream") << QString();
-    QTest::newRow("tools-shape") << QByteArray(R"({"model":"kiro","tools":[{"type":"function"}],"messages":[{"role":"user","content":"x"}]})")
+    QTest::newRow("tools-shape") << QByteArray(
+        R"({"model":"kiro","tools":[{"type":"function"}],"messages":[{"role":"user","content":"x"}]})")
                                  << QStringLiteral("tools[0].function") << QString();
-    QTest::newRow("tool-name") << QByteArray(R"({"model":"kiro","tools":[{"type":"function","function":{"name":"a b"}}],"messages":[{"role":"user","content":"x"}]})")
+    QTest::newRow("tool-name") << QByteArray(
+        R"({"model":"kiro","tools":[{"type":"function","function":{"name":"a b"}}],"messages":[{"role":"user","content":"x"}]})")
                                << QStringLiteral("tools[0].function.name") << QString();
-    QTest::newRow("tool-choice-unknown") << QByteArray(R"({"model":"kiro","tool_choice":{"type":"function","function":{"name":"nope"}},"messages":[{"role":"user","content":"x"}]})")
+    QTest::newRow("tool-choice-unknown") << QByteArray(
+        R"({"model":"kiro","tool_choice":{"type":"function","function":{"name":"nope"}},"messages":[{"role":"user","content":"x"}]})")
                                          << QStringLiteral("tool_choice.function.name") << QString();
-    QTest::newRow("stop-too-many") << QByteArray(R"({"model":"kiro","stop":["a","b","c","d","e"],"messages":[{"role":"user","content":"x"}]})")
+    QTest::newRow("stop-too-many") << QByteArray(
+        R"({"model":"kiro","stop":["a","b","c","d","e"],"messages":[{"role":"user","content":"x"}]})")
                                    << QStringLiteral("stop") << QString();
-    QTest::newRow("tool-call-shape") << QByteArray(R"({"model":"kiro","messages":[{"role":"assistant","tool_calls":[{"id":"c1"}]}]})")
+    QTest::newRow("tool-call-shape") << QByteArray(
+        R"({"model":"kiro","messages":[{"role":"assistant","tool_calls":[{"id":"c1"}]}]})")
                                      << QStringLiteral("messages[0].tool_calls[0].function") << QString();
 }
 
@@ -382,14 +409,16 @@ void TstGatewayServer::unknownModelIs404()
     GatewayFixture f;
     const auto [id, key] = f.createKey();
     RawHttpClient c(f.port);
-    const RawResponse r = c.request("POST", "/v1/chat/completions",
-                                    R"({"model":"gpt-9","messages":[{"role":"user","content":"x"}]})", bearer(key));
+    const RawResponse r
+        = c.request("POST", "/v1/chat/completions",
+                    R"({"model":"gpt-9","messages":[{"role":"user","content":"x"}]})", bearer(key));
     QCOMPARE(r.status, 404);
     QCOMPARE(GatewayFixture::errorCode(r), QStringLiteral("model_not_found"));
     QCOMPARE(c.request("GET", "/v1/models/gpt-9", {}, bearer(key)).status, 404);
     const RawResponse one = c.request("GET", "/v1/models/claude-sonnet-4-5-20250929", {}, bearer(key));
     QCOMPARE(one.status, 200);
-    QCOMPARE(GatewayFixture::json(one).value(QLatin1String("id")).toString(), QStringLiteral("claude-sonnet-4-5-20250929"));
+    QCOMPARE(GatewayFixture::json(one).value(QLatin1String("id")).toString(),
+             QStringLiteral("claude-sonnet-4-5-20250929"));
 }
 
 void TstGatewayServer::modelsList()
@@ -403,7 +432,8 @@ void TstGatewayServer::modelsList()
     QCOMPARE(o.value(QLatin1String("object")).toString(), QStringLiteral("list"));
     const QJsonArray data = o.value(QLatin1String("data")).toArray();
     QCOMPARE(data.first().toObject().value(QLatin1String("id")).toString(), QStringLiteral("kiro"));
-    QCOMPARE(data.first().toObject().value(QLatin1String("owned_by")).toString(), QStringLiteral("drawbridge"));
+    QCOMPARE(data.first().toObject().value(QLatin1String("owned_by")).toString(),
+             QStringLiteral("drawbridge"));
     QVERIFY(r.header("x-ratelimit-limit").toInt() > 0);
 }
 
@@ -412,9 +442,10 @@ void TstGatewayServer::chatNonStreaming()
     GatewayFixture f;
     const auto [id, key] = f.createKey();
     RawHttpClient c(f.port);
-    const RawResponse r = c.request("POST", "/v1/chat/completions",
-                                    R"({"model":"claude-sonnet-4-5-20250929","messages":[{"role":"system","content":"be brief"},{"role":"user","content":"hi"}]})",
-                                    bearer(key));
+    const RawResponse r = c.request(
+        "POST", "/v1/chat/completions",
+        R"({"model":"claude-sonnet-4-5-20250929","messages":[{"role":"system","content":"be brief"},{"role":"user","content":"hi"}]})",
+        bearer(key));
     QCOMPARE(r.status, 200);
     QCOMPARE(r.header("content-type"), QByteArray("application/json"));
     const QJsonObject o = GatewayFixture::json(r);
@@ -423,8 +454,10 @@ void TstGatewayServer::chatNonStreaming()
     QVERIFY(o.value(QLatin1String("id")).toString().startsWith(QLatin1String("chatcmpl-")));
     const QJsonObject choice = o.value(QLatin1String("choices")).toArray().first().toObject();
     QCOMPARE(choice.value(QLatin1String("finish_reason")).toString(), QStringLiteral("stop"));
-    QCOMPARE(choice.value(QLatin1String("message")).toObject().value(QLatin1String("content")).toString(), QStringLiteral("Hello world"));
-    QCOMPARE(choice.value(QLatin1String("message")).toObject().value(QLatin1String("role")).toString(), QStringLiteral("assistant"));
+    QCOMPARE(choice.value(QLatin1String("message")).toObject().value(QLatin1String("content")).toString(),
+             QStringLiteral("Hello world"));
+    QCOMPARE(choice.value(QLatin1String("message")).toObject().value(QLatin1String("role")).toString(),
+             QStringLiteral("assistant"));
     const QJsonObject usage = o.value(QLatin1String("usage")).toObject();
     QCOMPARE(usage.value(QLatin1String("prompt_tokens")).toInt(), 12);
     QCOMPARE(usage.value(QLatin1String("completion_tokens")).toInt(), 3);
@@ -439,11 +472,13 @@ void TstGatewayServer::chatNonStreaming()
 void TstGatewayServer::chatStreaming()
 {
     GatewayFixture f;
-    f.provider.enqueue(ScriptedProvider::textScript({QStringLiteral("He"), QStringLiteral("llo \"q\"\n")}, 20));
+    f.provider.enqueue(
+        ScriptedProvider::textScript({ QStringLiteral("He"), QStringLiteral("llo \"q\"\n") }, 20));
     const auto [id, key] = f.createKey();
     RawHttpClient c(f.port);
-    const RawResponse r = c.request("POST", "/v1/chat/completions",
-                                    R"({"model":"kiro","stream":true,"messages":[{"role":"user","content":"hi"}]})", bearer(key));
+    const RawResponse r = c.request(
+        "POST", "/v1/chat/completions",
+        R"({"model":"kiro","stream":true,"messages":[{"role":"user","content":"hi"}]})", bearer(key));
     QCOMPARE(r.status, 200);
     QVERIFY(r.chunked);
     QVERIFY(r.header("content-type").startsWith("text/event-stream"));
@@ -477,28 +512,33 @@ void TstGatewayServer::chatStreamingToolCallsAndUsage()
 {
     GatewayFixture f;
     ScriptedProvider::Script s;
-    s.push_back({0, ScriptedProvider::Start{}});
-    s.push_back({5, ScriptedProvider::ToolStart{0, QStringLiteral("call_1"), QStringLiteral("get_weather")}});
-    s.push_back({5, ScriptedProvider::ToolArgs{0, QStringLiteral("{\"city\":")}});
-    s.push_back({5, ScriptedProvider::ToolArgs{0, QStringLiteral("\"Paris\"}")}});
-    s.push_back({5, ScriptedProvider::ToolStart{1, QStringLiteral("call_2"), QStringLiteral("get_time")}});
-    s.push_back({5, ScriptedProvider::ToolArgs{1, QStringLiteral("{}")}});
+    s.push_back({ 0, ScriptedProvider::Start {} });
+    s.push_back(
+        { 5, ScriptedProvider::ToolStart { 0, QStringLiteral("call_1"), QStringLiteral("get_weather") } });
+    s.push_back({ 5, ScriptedProvider::ToolArgs { 0, QStringLiteral("{\"city\":") } });
+    s.push_back({ 5, ScriptedProvider::ToolArgs { 0, QStringLiteral("\"Paris\"}") } });
+    s.push_back(
+        { 5, ScriptedProvider::ToolStart { 1, QStringLiteral("call_2"), QStringLiteral("get_time") } });
+    s.push_back({ 5, ScriptedProvider::ToolArgs { 1, QStringLiteral("{}") } });
     Usage u;
     u.promptTokens = 100;
     u.completionTokens = 20;
-    s.push_back({0, u});
-    s.push_back({0, FinishReason::ToolCalls});
+    s.push_back({ 0, u });
+    s.push_back({ 0, FinishReason::ToolCalls });
     f.provider.enqueue(s);
     f.provider.enqueue(s);
     const auto [id, key] = f.createKey();
     RawHttpClient c(f.port);
-    const QByteArray req = R"({"model":"kiro","stream":true,"stream_options":{"include_usage":true},"tools":[{"type":"function","function":{"name":"get_weather","parameters":{"type":"object","properties":{"city":{"type":"string"}}}}},{"type":"function","function":{"name":"get_time"}}],"messages":[{"role":"user","content":"weather?"}]})";
+    const QByteArray req
+        = R"({"model":"kiro","stream":true,"stream_options":{"include_usage":true},"tools":[{"type":"function","function":{"name":"get_weather","parameters":{"type":"object","properties":{"city":{"type":"string"}}}}},{"type":"function","function":{"name":"get_time"}}],"messages":[{"role":"user","content":"weather?"}]})";
     const RawResponse r = c.request("POST", "/v1/chat/completions", req, bearer(key));
     QCOMPARE(r.status, 200);
-    QVERIFY(r.body.contains(R"("tool_calls":[{"index":0,"id":"call_1","type":"function","function":{"name":"get_weather","arguments":""}}])"));
+    QVERIFY(r.body.contains(
+        R"("tool_calls":[{"index":0,"id":"call_1","type":"function","function":{"name":"get_weather","arguments":""}}])"));
     QVERIFY(r.body.contains(R"("tool_calls":[{"index":0,"function":{"arguments":"{\"city\":"}}])"));
     QVERIFY(r.body.contains(R"("finish_reason":"tool_calls")"));
-    QVERIFY(r.body.contains(R"("choices":[],"usage":{"prompt_tokens":100,"completion_tokens":20,"total_tokens":120})"));
+    QVERIFY(r.body.contains(
+        R"("choices":[],"usage":{"prompt_tokens":100,"completion_tokens":20,"total_tokens":120})"));
     QCOMPARE(f.provider.lastRequest().tools.size(), size_t(2));
     QVERIFY(f.provider.lastRequest().tools[1].parameters.isEmpty());
 
@@ -506,11 +546,22 @@ void TstGatewayServer::chatStreamingToolCallsAndUsage()
     const QByteArray nonStream = QByteArray(req).replace("\"stream\":true", "\"stream\":false");
     const RawResponse agg = c.request("POST", "/v1/chat/completions", nonStream, bearer(key));
     QCOMPARE(agg.status, 200);
-    const QJsonObject msg = GatewayFixture::json(agg).value(QLatin1String("choices")).toArray().first().toObject().value(QLatin1String("message")).toObject();
+    const QJsonObject msg = GatewayFixture::json(agg)
+                                .value(QLatin1String("choices"))
+                                .toArray()
+                                .first()
+                                .toObject()
+                                .value(QLatin1String("message"))
+                                .toObject();
     QVERIFY(msg.value(QLatin1String("content")).isNull());
     const QJsonArray calls = msg.value(QLatin1String("tool_calls")).toArray();
     QCOMPARE(calls.size(), 2);
-    QCOMPARE(calls[0].toObject().value(QLatin1String("function")).toObject().value(QLatin1String("arguments")).toString(),
+    QCOMPARE(calls[0]
+                 .toObject()
+                 .value(QLatin1String("function"))
+                 .toObject()
+                 .value(QLatin1String("arguments"))
+                 .toString(),
              QStringLiteral("{\"city\":\"Paris\"}"));
     QCOMPARE(calls[1].toObject().value(QLatin1String("id")).toString(), QStringLiteral("call_2"));
 }
@@ -522,11 +573,15 @@ void TstGatewayServer::providerErrorsMapToStatus_data()
     QTest::addColumn<QString>("code");
     QTest::addColumn<int>("retryAfter");
     QTest::newRow("pool-busy") << int(ProviderErrorKind::PoolBusy) << 429 << QStringLiteral("pool_busy") << 3;
-    QTest::newRow("no-upstream") << int(ProviderErrorKind::NoUpstream) << 503 << QStringLiteral("no_upstream_available") << 40;
-    QTest::newRow("upstream") << int(ProviderErrorKind::UpstreamError) << 502 << QStringLiteral("upstream_error") << 0;
-    QTest::newRow("timeout") << int(ProviderErrorKind::UpstreamTimeout) << 504 << QStringLiteral("upstream_timeout") << 0;
+    QTest::newRow("no-upstream") << int(ProviderErrorKind::NoUpstream) << 503
+                                 << QStringLiteral("no_upstream_available") << 40;
+    QTest::newRow("upstream") << int(ProviderErrorKind::UpstreamError) << 502
+                              << QStringLiteral("upstream_error") << 0;
+    QTest::newRow("timeout") << int(ProviderErrorKind::UpstreamTimeout) << 504
+                             << QStringLiteral("upstream_timeout") << 0;
     QTest::newRow("invalid") << int(ProviderErrorKind::InvalidRequest) << 400 << QString() << 0;
-    QTest::newRow("context") << int(ProviderErrorKind::ContextTooLong) << 400 << QStringLiteral("context_length_exceeded") << 0;
+    QTest::newRow("context") << int(ProviderErrorKind::ContextTooLong) << 400
+                             << QStringLiteral("context_length_exceeded") << 0;
 }
 
 void TstGatewayServer::providerErrorsMapToStatus()
@@ -536,15 +591,21 @@ void TstGatewayServer::providerErrorsMapToStatus()
     QFETCH(QString, code);
     QFETCH(int, retryAfter);
     GatewayFixture f;
-    f.provider.enqueue({{0, ProviderError{ProviderErrorKind(kind), QStringLiteral("upstream said no"), retryAfter}}});
+    f.provider.enqueue(
+        { { 0, ProviderError { ProviderErrorKind(kind), QStringLiteral("upstream said no"), retryAfter } } });
     const auto [id, key] = f.createKey();
     RawHttpClient c(f.port);
-    const RawResponse r = c.request("POST", "/v1/chat/completions",
-                                    R"({"model":"kiro","stream":true,"messages":[{"role":"user","content":"hi"}]})", bearer(key));
+    const RawResponse r = c.request(
+        "POST", "/v1/chat/completions",
+        R"({"model":"kiro","stream":true,"messages":[{"role":"user","content":"hi"}]})", bearer(key));
     QCOMPARE(r.status, status);
     QVERIFY(!r.chunked);
     QCOMPARE(GatewayFixture::errorCode(r), code);
-    QCOMPARE(GatewayFixture::json(r).value(QLatin1String("error")).toObject().value(QLatin1String("message")).toString(),
+    QCOMPARE(GatewayFixture::json(r)
+                 .value(QLatin1String("error"))
+                 .toObject()
+                 .value(QLatin1String("message"))
+                 .toString(),
              QStringLiteral("upstream said no"));
     QCOMPARE(r.header("retry-after"), retryAfter > 0 ? QByteArray::number(retryAfter) : QByteArray());
 }
@@ -552,13 +613,15 @@ void TstGatewayServer::providerErrorsMapToStatus()
 void TstGatewayServer::midStreamErrorEndsStream()
 {
     GatewayFixture f;
-    f.provider.enqueue({{0, ScriptedProvider::Start{}},
-                        {0, ScriptedProvider::Text{QStringLiteral("partial")}},
-                        {5, ProviderError{ProviderErrorKind::UpstreamError, QStringLiteral("connection reset"), 0}}});
+    f.provider.enqueue(
+        { { 0, ScriptedProvider::Start {} },
+          { 0, ScriptedProvider::Text { QStringLiteral("partial") } },
+          { 5, ProviderError { ProviderErrorKind::UpstreamError, QStringLiteral("connection reset"), 0 } } });
     const auto [id, key] = f.createKey();
     RawHttpClient c(f.port);
-    const RawResponse r = c.request("POST", "/v1/chat/completions",
-                                    R"({"model":"kiro","stream":true,"messages":[{"role":"user","content":"hi"}]})", bearer(key));
+    const RawResponse r = c.request(
+        "POST", "/v1/chat/completions",
+        R"({"model":"kiro","stream":true,"messages":[{"role":"user","content":"hi"}]})", bearer(key));
     QCOMPARE(r.status, 200);
     QVERIFY(r.complete);
     QVERIFY(r.body.contains("partial"));
@@ -570,17 +633,19 @@ void TstGatewayServer::midStreamErrorEndsStream()
 void TstGatewayServer::clientDisconnectCancelsCall()
 {
     GatewayFixture f;
-    ScriptedProvider::Script slow{{0, ScriptedProvider::Start{}}, {0, ScriptedProvider::Text{QStringLiteral("first")}}};
+    ScriptedProvider::Script slow { { 0, ScriptedProvider::Start {} },
+                                    { 0, ScriptedProvider::Text { QStringLiteral("first") } } };
     for (int i = 0; i < 50; ++i)
-        slow.push_back({100, ScriptedProvider::Text{QStringLiteral("more")}});
-    slow.push_back({0, FinishReason::Stop});
+        slow.push_back({ 100, ScriptedProvider::Text { QStringLiteral("more") } });
+    slow.push_back({ 0, FinishReason::Stop });
     f.provider.enqueue(slow);
     QSignalSpy finished(f.server.get(), &GatewayServer::requestFinished);
     const auto [id, key] = f.createKey();
     RawHttpClient c(f.port);
     const RawResponse partial = c.startAndWait(
         RawHttpClient::build("POST", "/v1/chat/completions", f.port,
-                             R"({"model":"kiro","stream":true,"messages":[{"role":"user","content":"hi"}]})", bearer(key)),
+                             R"({"model":"kiro","stream":true,"messages":[{"role":"user","content":"hi"}]})",
+                             bearer(key)),
         [](const RawResponse &r) { return r.body.contains("first"); });
     QVERIFY(partial.body.contains("first"));
     QCOMPARE(f.provider.alive(), 1);
@@ -613,7 +678,7 @@ void TstGatewayServer::healthReflectsPool()
     QFETCH(int, status);
     QFETCH(QString, text);
     GatewayFixture f;
-    f.provider.setPoolStatus(PoolStatus{enabled, usable, usable * 3, usable * 2, usable, 0});
+    f.provider.setPoolStatus(PoolStatus { enabled, usable, usable * 3, usable * 2, usable, 0 });
     RawHttpClient c(f.port);
     const RawResponse r = c.request("GET", "/health");
     QCOMPARE(r.status, status);
@@ -627,18 +692,22 @@ void TstGatewayServer::healthReflectsPool()
 void TstGatewayServer::drainRefusesNewWorkAndLetsStreamsFinish()
 {
     GatewayFixture f;
-    ScriptedProvider::Script slow{{0, ScriptedProvider::Start{}}, {0, ScriptedProvider::Text{QStringLiteral("first")}},
-                                  {300, ScriptedProvider::Text{QStringLiteral(" last")}}, {0, FinishReason::Stop}};
+    ScriptedProvider::Script slow { { 0, ScriptedProvider::Start {} },
+                                    { 0, ScriptedProvider::Text { QStringLiteral("first") } },
+                                    { 300, ScriptedProvider::Text { QStringLiteral(" last") } },
+                                    { 0, FinishReason::Stop } };
     f.provider.enqueue(slow);
     const auto [id, key] = f.createKey();
     QSignalSpy drained(f.server.get(), &GatewayServer::drained);
     RawHttpClient streaming(f.port);
-    streaming.startAndWait(RawHttpClient::build("POST", "/v1/chat/completions", f.port,
-                                                R"({"model":"kiro","stream":true,"messages":[{"role":"user","content":"hi"}]})",
-                                                bearer(key)),
-                           [](const RawResponse &r) { return r.body.contains("first"); });
+    streaming.startAndWait(
+        RawHttpClient::build("POST", "/v1/chat/completions", f.port,
+                             R"({"model":"kiro","stream":true,"messages":[{"role":"user","content":"hi"}]})",
+                             bearer(key)),
+        [](const RawResponse &r) { return r.body.contains("first"); });
     RawHttpClient admin(f.port);
-    const RawResponse d = admin.request("POST", "/admin/drain", {}, {{"Authorization", "Bearer admin-secret"}});
+    const RawResponse d
+        = admin.request("POST", "/admin/drain", {}, { { "Authorization", "Bearer admin-secret" } });
     QCOMPARE(d.status, 202);
     QCOMPARE(GatewayFixture::json(d).value(QLatin1String("status")).toString(), QStringLiteral("draining"));
     const RawResponse h = admin.request("GET", "/health");
@@ -659,12 +728,17 @@ void TstGatewayServer::adminKeyValidation_data()
 {
     QTest::addColumn<QByteArray>("body");
     QTest::addColumn<QString>("param");
-    QTest::newRow("rpm-zero") << QByteArray(R"({"name":"x","rate_limit_rpm":0})") << QStringLiteral("rate_limit_rpm");
-    QTest::newRow("rpm-string") << QByteArray(R"({"name":"x","rate_limit_rpm":"5"})") << QStringLiteral("rate_limit_rpm");
+    QTest::newRow("rpm-zero") << QByteArray(R"({"name":"x","rate_limit_rpm":0})")
+                              << QStringLiteral("rate_limit_rpm");
+    QTest::newRow("rpm-string") << QByteArray(R"({"name":"x","rate_limit_rpm":"5"})")
+                                << QStringLiteral("rate_limit_rpm");
     QTest::newRow("models-type") << QByteArray(R"({"name":"x","models":"kiro"})") << QStringLiteral("models");
-    QTest::newRow("models-unknown") << QByteArray(R"({"name":"x","models":["gpt-9"]})") << QStringLiteral("models");
-    QTest::newRow("expiry-format") << QByteArray(R"({"name":"x","expires_at":"tomorrow"})") << QStringLiteral("expires_at");
-    QTest::newRow("expiry-past") << QByteArray(R"({"name":"x","expires_at":"2001-01-01T00:00:00Z"})") << QStringLiteral("expires_at");
+    QTest::newRow("models-unknown") << QByteArray(R"({"name":"x","models":["gpt-9"]})")
+                                    << QStringLiteral("models");
+    QTest::newRow("expiry-format") << QByteArray(R"({"name":"x","expires_at":"tomorrow"})")
+                                   << QStringLiteral("expires_at");
+    QTest::newRow("expiry-past") << QByteArray(R"({"name":"x","expires_at":"2001-01-01T00:00:00Z"})")
+                                 << QStringLiteral("expires_at");
     QTest::newRow("name-empty") << QByteArray(R"({"name":"  "})") << QStringLiteral("name");
     QTest::newRow("not-object") << QByteArray("[1]") << QString();
 }
@@ -675,7 +749,8 @@ void TstGatewayServer::adminKeyValidation()
     QFETCH(QString, param);
     GatewayFixture f;
     RawHttpClient c(f.port);
-    const RawResponse r = c.request("POST", "/admin/keys", body, {{"Authorization", "Bearer admin-secret"}});
+    const RawResponse r
+        = c.request("POST", "/admin/keys", body, { { "Authorization", "Bearer admin-secret" } });
     QCOMPARE(r.status, 400);
     QCOMPARE(GatewayFixture::errorParam(r), param);
     QCOMPARE(f.keys.list().size(), size_t(0));
@@ -689,7 +764,8 @@ void TstGatewayServer::keepAliveConnectionServesSeveralRequests()
     for (int i = 0; i < 5; ++i) {
         QCOMPARE(c.request("POST", "/v1/chat/completions", simpleChat, bearer(key)).status, 200);
         QCOMPARE(c.request("POST", "/v1/chat/completions",
-                           R"({"model":"kiro","stream":true,"messages":[{"role":"user","content":"hi"}]})", bearer(key))
+                           R"({"model":"kiro","stream":true,"messages":[{"role":"user","content":"hi"}]})",
+                           bearer(key))
                      .status,
                  200);
         QVERIFY(c.isConnected());

@@ -104,7 +104,8 @@ void TstKiroProvider::init()
     m_f->startManager();
     KiroProvider::Options o;
     o.transientRetryDelayMs = 10;
-    m_provider = std::make_unique<KiroProvider>(*m_f->pool, *m_f->manager, m_f->http, m_f->clock, m_f->settings, o);
+    m_provider
+        = std::make_unique<KiroProvider>(*m_f->pool, *m_f->manager, m_f->http, m_f->clock, m_f->settings, o);
 }
 
 void TstKiroProvider::cleanup()
@@ -147,16 +148,17 @@ void TstKiroProvider::toolCallsPassThrough()
 {
     addAccounts(1);
     FakeKiroResponse r;
-    r.toolUse(QStringLiteral("tu_1"), QStringLiteral("get_weather"), {QStringLiteral("{\"city\":"), QStringLiteral("\"Oslo\"}")});
+    r.toolUse(QStringLiteral("tu_1"), QStringLiteral("get_weather"),
+              { QStringLiteral("{\"city\":"), QStringLiteral("\"Oslo\"}") });
     r.closing(0.1);
     m_f->fake.enqueue(r);
     ChatRequest req = chat();
-    req.tools.push_back(ToolDefinition{QStringLiteral("get_weather"), QStringLiteral("Weather"), {}});
+    req.tools.push_back(ToolDefinition { QStringLiteral("get_weather"), QStringLiteral("Weather"), {} });
     RecordingSink sink;
     auto call = m_provider->start(std::move(req), &sink);
     QTRY_VERIFY(sink.done());
     QVERIFY(!sink.error);
-    QCOMPARE(sink.tools, QStringList{QStringLiteral("0:tu_1:get_weather")});
+    QCOMPARE(sink.tools, QStringList { QStringLiteral("0:tu_1:get_weather") });
     QCOMPARE(sink.arguments, QStringLiteral("{\"city\":\"Oslo\"}"));
     QCOMPARE(*sink.finish, FinishReason::ToolCalls);
 }
@@ -318,7 +320,8 @@ void TstKiroProvider::concurrencyNeverExceedsSlots()
         sinks.push_back(std::make_unique<RecordingSink>());
         calls.push_back(m_provider->start(chat(), sinks.back().get()));
     }
-    QTRY_VERIFY_WITH_TIMEOUT(std::all_of(sinks.begin(), sinks.end(), [](const auto &s) { return s->done(); }), 15000);
+    QTRY_VERIFY_WITH_TIMEOUT(std::all_of(sinks.begin(), sinks.end(), [](const auto &s) { return s->done(); }),
+                             15000);
     for (const auto &s : sinks)
         QVERIFY2(!s->error, s->error ? qPrintable(s->error->message) : "");
     QVERIFY(m_f->fake.maxInFlight(QStringLiteral("a0")) <= 2);
@@ -340,7 +343,8 @@ void TstKiroProvider::allAccountsFailingEndsWithUpstreamError()
     QTRY_VERIFY(sink.done());
     QVERIFY(sink.error);
     QCOMPARE(sink.starts, 0);
-    QVERIFY(sink.error->message.contains(QStringLiteral("429")) || sink.error->kind == ProviderErrorKind::NoUpstream);
+    QVERIFY(sink.error->message.contains(QStringLiteral("429"))
+            || sink.error->kind == ProviderErrorKind::NoUpstream);
     QCOMPARE(m_f->pool->status().inFlight, 0);
     QCOMPARE(m_f->pool->status().queued, 0);
 }

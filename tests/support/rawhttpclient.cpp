@@ -6,10 +6,7 @@
 
 namespace Drawbridge::Test {
 
-RawHttpClient::RawHttpClient(quint16 port)
-    : m_port(port)
-{
-}
+RawHttpClient::RawHttpClient(quint16 port) : m_port(port) { }
 
 bool RawHttpClient::ensureConnected()
 {
@@ -32,8 +29,8 @@ void RawHttpClient::close()
     m_buffer.clear();
 }
 
-QByteArray RawHttpClient::build(const QByteArray &method, const QByteArray &path, quint16 port, const QByteArray &body,
-                                const QList<QPair<QByteArray, QByteArray>> &headers)
+QByteArray RawHttpClient::build(const QByteArray &method, const QByteArray &path, quint16 port,
+                                const QByteArray &body, const QList<QPair<QByteArray, QByteArray>> &headers)
 {
     QByteArray raw = method + ' ' + path + " HTTP/1.1\r\n";
     bool hasHost = false;
@@ -97,11 +94,12 @@ bool RawHttpClient::parse(const QByteArray &data, RawResponse &out)
 
 RawResponse RawHttpClient::send(const QByteArray &raw, int timeoutMs)
 {
-    return startAndWait(raw, [](const RawResponse &r) { return r.complete; }, timeoutMs);
+    return startAndWait(
+        raw, [](const RawResponse &r) { return r.complete; }, timeoutMs);
 }
 
-RawResponse RawHttpClient::startAndWait(const QByteArray &raw, const std::function<bool(const RawResponse &)> &until,
-                                        int timeoutMs)
+RawResponse RawHttpClient::startAndWait(const QByteArray &raw,
+                                        const std::function<bool(const RawResponse &)> &until, int timeoutMs)
 {
     if (!ensureConnected())
         return {};
@@ -117,7 +115,8 @@ RawResponse RawHttpClient::waitFor(const std::function<bool(const RawResponse &)
         [&] {
             m_buffer += m_socket.readAll();
             parse(m_buffer, r);
-            return until(r) || (m_socket.state() != QAbstractSocket::ConnectedState && m_socket.bytesAvailable() == 0);
+            return until(r)
+                || (m_socket.state() != QAbstractSocket::ConnectedState && m_socket.bytesAvailable() == 0);
         },
         timeoutMs);
     m_buffer += m_socket.readAll();

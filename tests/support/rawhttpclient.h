@@ -16,7 +16,7 @@ struct RawResponse
 {
     int status = 0;
     QMap<QByteArray, QByteArray> headers; ///< lower-case names
-    QByteArray body;                      ///< de-chunked
+    QByteArray body; ///< de-chunked
     bool chunked = false;
     bool complete = false;
     QByteArray header(const char *name) const { return headers.value(QByteArray(name)); }
@@ -45,8 +45,8 @@ public:
     bool isConnected() const;
     QTcpSocket &socket() { return m_socket; }
 
-    static QByteArray build(const QByteArray &method, const QByteArray &path, quint16 port, const QByteArray &body,
-                            const QList<QPair<QByteArray, QByteArray>> &headers);
+    static QByteArray build(const QByteArray &method, const QByteArray &path, quint16 port,
+                            const QByteArray &body, const QList<QPair<QByteArray, QByteArray>> &headers);
     static bool parse(const QByteArray &data, RawResponse &out);
 
 private:

@@ -9,9 +9,7 @@ class ScriptedCall final : public QObject, public ProviderCall
 {
 public:
     ScriptedCall(ScriptedProvider &provider, ScriptedProvider::Script script, ProviderSink *sink)
-        : m_provider(provider)
-        , m_script(std::move(script))
-        , m_sink(sink)
+        : m_provider(provider), m_script(std::move(script)), m_sink(sink)
     {
         ++m_provider.m_alive;
         m_timer.setSingleShot(true);
@@ -38,7 +36,7 @@ private:
     {
         const ScriptedProvider::Event &e = m_script[m_next++].event;
         if (const auto *s = std::get_if<ScriptedProvider::Start>(&e))
-            m_sink->onStart(ProviderStartInfo{s->accountId});
+            m_sink->onStart(ProviderStartInfo { s->accountId });
         else if (const auto *t = std::get_if<ScriptedProvider::Text>(&e))
             m_sink->onTextDelta(t->text);
         else if (const auto *r = std::get_if<ScriptedProvider::Reasoning>(&e))
@@ -74,16 +72,16 @@ private:
 ScriptedProvider::Script ScriptedProvider::textScript(const QStringList &pieces, int delayMs)
 {
     Script s;
-    s.push_back({delayMs, Start{}});
+    s.push_back({ delayMs, Start {} });
     for (const QString &p : pieces)
-        s.push_back({delayMs, Text{p}});
+        s.push_back({ delayMs, Text { p } });
     Usage u;
     u.promptTokens = 12;
     u.completionTokens = 3;
     u.credits = 0.25;
     u.hasCredits = true;
-    s.push_back({0, u});
-    s.push_back({0, FinishReason::Stop});
+    s.push_back({ 0, u });
+    s.push_back({ 0, FinishReason::Stop });
     return s;
 }
 

@@ -16,8 +16,8 @@ namespace Drawbridge::Test {
  * @brief A Provider that plays scripted event sequences, for testing the front ends without an upstream.
  *
  * Each started call takes the next script (or the default one). Steps run on timers, so streaming, delays and
- * client disconnects behave as with a real upstream. It counts calls that are alive, so tests can prove that a
- * client disconnect cancels the call.
+ * client disconnects behave as with a real upstream. It counts calls that are alive, so tests can prove that
+ * a client disconnect cancels the call.
  */
 class ScriptedProvider final : public QObject, public Provider
 {
@@ -50,7 +50,8 @@ public:
     struct KeepAlive
     {
     };
-    using Event = std::variant<Start, Text, Reasoning, ToolStart, ToolArgs, Usage, KeepAlive, FinishReason, ProviderError>;
+    using Event = std::variant<Start, Text, Reasoning, ToolStart, ToolArgs, Usage, KeepAlive, FinishReason,
+                               ProviderError>;
     struct Step
     {
         int delayMs = 0;
@@ -59,7 +60,8 @@ public:
     using Script = std::vector<Step>;
 
     /** "Hello world" in two pieces, with usage, then stop. */
-    static Script textScript(const QStringList &pieces = {QStringLiteral("Hello"), QStringLiteral(" world")},
+    static Script textScript(const QStringList &pieces
+                             = { QStringLiteral("Hello"), QStringLiteral(" world") },
                              int delayMs = 0);
 
     void enqueue(Script script) { m_scripts.push_back(std::move(script)); }
@@ -78,7 +80,7 @@ private:
     friend class ScriptedCall;
     std::deque<Script> m_scripts;
     Script m_default = textScript();
-    PoolStatus m_pool{1, 1, 3, 3, 0, 0};
+    PoolStatus m_pool { 1, 1, 3, 3, 0, 0 };
     ChatRequest m_lastRequest;
     int m_started = 0;
     int m_alive = 0;
