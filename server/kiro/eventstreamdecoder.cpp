@@ -23,7 +23,21 @@ void EventStreamDecoder::reset()
     m_buffer.clear();
     m_pos = 0;
     m_preludeChecked = false;
+    m_borrowed = false;
     m_error.clear();
+}
+
+void EventStreamDecoder::adoptBorrowedTail()
+{
+    if (!m_borrowed)
+        return;
+    m_borrowed = false;
+    // A deep copy: the borrowed memory belongs to the network layer, which reuses it for the next read.
+    if (m_pos >= m_buffer.size())
+        m_buffer = QByteArray();
+    else
+        m_buffer = QByteArray(m_buffer.constData() + m_pos, m_buffer.size() - m_pos);
+    m_pos = 0;
 }
 
 void EventStreamDecoder::compact()
@@ -41,6 +55,7 @@ void EventStreamDecoder::feed(const char *data, qsizetype size)
 {
     if (hasError() || size <= 0)
         return;
+    adoptBorrowedTail();
     compact();
     m_buffer.append(data, size);
     // Reject an impossible length as soon as the prelude is in, instead of buffering up to it.
@@ -51,12 +66,15 @@ void EventStreamDecoder::feed(const QByteArray &chunk)
 {
     if (hasError() || chunk.isEmpty())
         return;
+    adoptBorrowedTail();
     if (m_pos >= m_buffer.size()) {
         m_buffer = chunk;
         m_pos = 0;
+        m_borrowed = true;
     } else {
+        // A frame is already split across reads: this chunk joins the owned copy of its beginning.
         compact();
-        m_buffer.append(chunk);
+        m_buffer.append(chunk.constData(), chunk.size());
     }
     checkPrelude();
 }
@@ -64,8 +82,9 @@ void EventStreamDecoder::feed(const QByteArray &chunk)
 void EventStreamDecoder::fail(const QString &message)
 {
     m_error = message;
-    m_buffer.clear();
+    m_buffer = QByteArray();
     m_pos = 0;
+    m_borrowed = false;
 }
 
 bool EventStreamDecoder::checkPrelude()
@@ -99,12 +118,16 @@ bool EventStreamDecoder::checkPrelude()
 
 std::optional<EventStreamFrame> EventStreamDecoder::next()
 {
-    if (!checkPrelude())
+    if (!checkPrelude()) {
+        adoptBorrowedTail();
         return std::nullopt;
+    }
     const char *p = m_buffer.constData() + m_pos;
     const qsizetype total = qsizetype(readU32(p));
-    if (bufferedBytes() < total)
+    if (bufferedBytes() < total) {
+        adoptBorrowedTail();
         return std::nullopt;
+    }
     const qsizetype headersLength = qsizetype(readU32(p + 4));
     if (Crc32::compute(p, total - 4) != readU32(p + total - 4)) {
         fail(QStringLiteral("event stream: message CRC mismatch"));
@@ -123,6 +146,7 @@ std::optional<EventStreamFrame> EventStreamDecoder::next()
         // Drop our reference at once so a shared network chunk can be freed or reused.
         m_buffer = QByteArray();
         m_pos = 0;
+        m_borrowed = false;
     }
     return frame;
 }

@@ -32,8 +32,15 @@ public:
     /** Also fill EventStreamFrame::headers with every header (tests, diagnostics); off by default. */
     void setKeepAllHeaders(bool keep) { m_keepAllHeaders = keep; }
 
+    /** Copies @p data; it may be freed or reused as soon as this returns. */
     void feed(const char *data, qsizetype size);
-    /** Shares @p chunk instead of copying it when nothing is buffered (the common case). */
+    /**
+     * Borrows @p chunk instead of copying it when nothing is buffered (the common case), so whole frames
+     * are decoded straight out of the network buffer. The chunk may be a QByteArray::fromRawData() view of
+     * memory its owner reuses: the caller must drain next() until it returns nothing before that memory
+     * changes. At that point the decoder copies the undecoded tail (a frame split across reads) into a
+     * buffer of its own, so only the partial frame is ever copied.
+     */
     void feed(const QByteArray &chunk);
 
     /** The next complete frame, or nothing when more bytes are needed or the stream is corrupt. */
@@ -50,12 +57,14 @@ private:
     bool parseHeaders(const char *p, qsizetype size, EventStreamFrame &frame);
     void fail(const QString &message);
     void compact();
+    void adoptBorrowedTail();
 
     QByteArray m_buffer;
     qsizetype m_pos = 0; ///< start of the first undecoded byte in m_buffer
     qsizetype m_maxFrameBytes;
     bool m_keepAllHeaders = false;
     bool m_preludeChecked = false; ///< the prelude at m_pos has been validated already
+    bool m_borrowed = false; ///< m_buffer refers to the caller's memory, valid only until next() runs dry
     QString m_error;
 };
 

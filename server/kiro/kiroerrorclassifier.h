@@ -31,6 +31,11 @@ struct KiroErrorClassification
     QString reason; ///< the upstream reason enum, e.g. "MONTHLY_REQUEST_COUNT"; empty when null
     QString message; ///< the upstream's own words, fit to show the client
     int retryAfterS = 0; ///< from a Retry-After header when the caller passed one
+    /**
+     * False for failures of the transport rather than of the account (a corrupt or cut event stream): they
+     * fail over, but never count against the account or cool it down.
+     */
+    bool accountFault = true;
 
     /** False when another account cannot help (ClientError). */
     bool mayFailOver() const { return kind != KiroErrorKind::ClientError; }

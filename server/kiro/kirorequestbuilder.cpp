@@ -9,6 +9,7 @@
 
 #include <vector>
 
+#include "server/core/jsonescape.h"
 #include "server/kiro/kirotokenestimator.h"
 #include "server/kiro/kirotoolsanitizer.h"
 
@@ -516,6 +517,21 @@ QString KiroRequestBuilder::imageFormat(const QString &mediaType)
     if (type == QLatin1String("image/webp"))
         return QStringLiteral("webp");
     return {};
+}
+
+QByteArray KiroRequestBuilder::withProfileArn(const QByteArray &body, QStringView profileArn)
+{
+    if (profileArn.isEmpty() || !body.endsWith('}'))
+        return body;
+    // The body is a compact JSON object: splice the member in before its closing brace instead of
+    // re-serialising a body that may be hundreds of KB.
+    QByteArray out;
+    out.reserve(body.size() + profileArn.size() + 24);
+    out.append(body.constData(), body.size() - 1);
+    out.append(",\"profileArn\":");
+    appendJsonString(out, profileArn);
+    out.append('}');
+    return out;
 }
 
 } // namespace Drawbridge

@@ -54,6 +54,12 @@ public:
                                      ProviderErrorKind *errorKind = nullptr);
 
     /** Placeholder for content that must not be empty (§2.5 step 10; jwadow #171 explains the wording). */
+    /**
+     * @p body (a built request without a profileArn) with top-level "profileArn" added (§1.7). The body is
+     * built once per call, before an account is chosen; each attempt adds its own account's ARN. An empty
+     * @p profileArn returns @p body unchanged (IdC accounts without a profile never get a placeholder).
+     */
+    static QByteArray withProfileArn(const QByteArray &body, QStringView profileArn);
     static QString emptyPlaceholder();
     /** Current-message text when the client ended with an assistant message it wants continued. */
     static QString prefillContinuation();

@@ -29,9 +29,15 @@ void KiroResponseParser::feed(const QByteArray &bytes)
             break;
         handleFrame(*frame);
     }
-    if (!m_done && m_decoder.hasError()) {
+    if (m_done) {
+        // The decoder may still borrow the caller's bytes; nothing more will be decoded.
+        m_decoder.reset();
+        return;
+    }
+    if (m_decoder.hasError()) {
         KiroErrorClassification c;
         c.kind = KiroErrorKind::Transient;
+        c.accountFault = false;
         c.message = QStringLiteral("corrupt response stream from Kiro: %1").arg(m_decoder.errorString());
         endWithError(c);
     }
@@ -129,24 +135,15 @@ void KiroResponseParser::onToolUse(const QJsonObject &payload)
         if (m_closedToolIds.contains(id))
             return; // stray fragment after stop:true
         const QString shortName = payload.value(QLatin1String("name")).toString();
-        const QString name = m_config.toolNameReverseMap.value(shortName, shortName);
-        beforeOutput();
-        m_openTool = OpenToolCall { m_toolCount++, id, {} };
-        m_outputUnits += KiroTokenEstimator::units(name);
-        m_sink->onToolCallStart(m_openTool->index, id, name);
+        m_openTool = OpenToolCall { id, m_config.toolNameReverseMap.value(shortName, shortName), {} };
     }
 
     const QJsonValue input = payload.value(QLatin1String("input"));
-    QString fragment;
     if (input.isString())
-        fragment = input.toString();
+        m_openTool->arguments += input.toString();
     else if (input.isObject())
-        fragment = QString::fromUtf8(QJsonDocument(input.toObject()).toJson(QJsonDocument::Compact));
-    if (!fragment.isEmpty()) {
-        m_openTool->arguments += fragment;
-        m_outputUnits += KiroTokenEstimator::units(fragment);
-        m_sink->onToolCallArgumentsDelta(m_openTool->index, fragment);
-    }
+        m_openTool->arguments
+            += QString::fromUtf8(QJsonDocument(input.toObject()).toJson(QJsonDocument::Compact));
     if (payload.value(QLatin1String("stop")).toBool())
         closeToolCall();
 }
@@ -158,20 +155,24 @@ void KiroResponseParser::closeToolCall()
     OpenToolCall call = std::move(*m_openTool);
     m_openTool.reset();
     m_closedToolIds.insert(call.id);
-    if (call.arguments.trimmed().isEmpty()) {
-        // A tool without parameters: clients expect a JSON object, never an empty string.
-        m_sink->onToolCallArgumentsDelta(call.index, QStringLiteral("{}"));
-        ++m_completeTools;
-        return;
+    // A tool without parameters: clients expect a JSON object, never an empty string.
+    const bool noArguments = call.arguments.trimmed().isEmpty();
+    if (!noArguments) {
+        QJsonParseError error;
+        const QJsonDocument doc = QJsonDocument::fromJson(call.arguments.toUtf8(), &error);
+        if (error.error != QJsonParseError::NoError || !doc.isObject()) {
+            // Kiro cuts large tool inputs off mid-JSON (§2.8); such a call is dropped, never shown as one.
+            qCWarning(lcKiro) << "tool call" << call.id
+                              << "has invalid JSON arguments:" << error.errorString();
+            m_malformedTool = true;
+            return;
+        }
     }
-    QJsonParseError error;
-    const QJsonDocument doc = QJsonDocument::fromJson(call.arguments.toUtf8(), &error);
-    if (error.error != QJsonParseError::NoError || !doc.isObject()) {
-        // Kiro cuts large tool inputs off mid-JSON (§2.8); such a call must not look complete.
-        qCWarning(lcKiro) << "tool call" << call.id << "has invalid JSON arguments:" << error.errorString();
-        m_malformedTool = true;
-        return;
-    }
+    beforeOutput();
+    const int index = m_toolCount++;
+    m_outputUnits += KiroTokenEstimator::units(call.name) + KiroTokenEstimator::units(call.arguments);
+    m_sink->onToolCallStart(index, call.id, call.name);
+    m_sink->onToolCallArgumentsDelta(index, noArguments ? QStringLiteral("{}") : call.arguments);
     ++m_completeTools;
 }
 
@@ -269,6 +270,7 @@ void KiroResponseParser::finish()
     if (m_decoder.bufferedBytes() > 0) {
         KiroErrorClassification c;
         c.kind = KiroErrorKind::Transient;
+        c.accountFault = false;
         c.message = QStringLiteral("Kiro's response stream ended inside an event frame");
         endWithError(c);
         return;
@@ -282,8 +284,11 @@ void KiroResponseParser::conclude()
         m_splitter->finish(m_pieces);
         flushSplitter();
     }
-    // Without stop:true the call was cut off upstream (§3.5 rule 8): never present it as complete.
+    // Without stop:true the call was cut off upstream (§3.5 rule 8): it is dropped, and the answer ends as
+    // truncated.
     const bool truncatedTool = m_openTool.has_value();
+    if (truncatedTool)
+        qCWarning(lcKiro) << "tool call" << m_openTool->id << "was cut off upstream before its end";
     m_openTool.reset();
     if (m_contentLengthExceeded || m_stopMaxTokens || truncatedTool || m_malformedTool
         || (m_contextPercent && *m_contextPercent >= 100.0)) {

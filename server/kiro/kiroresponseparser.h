@@ -66,10 +66,14 @@ public:
     const std::optional<KiroErrorClassification> &streamError() const { return m_streamError; }
 
 private:
+    /**
+     * A tool call is held back until Kiro closes it, then reaches the sink whole: a call cut off upstream
+     * or with broken JSON never reaches a client, and a stream that breaks inside one can still fail over.
+     */
     struct OpenToolCall
     {
-        int index = 0;
         QString id;
+        QString name;
         QString arguments;
     };
 

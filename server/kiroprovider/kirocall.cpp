@@ -17,6 +17,29 @@ namespace Drawbridge {
 
 namespace {
 
+QString clientFacingReason(HttpErrorKind kind)
+{
+    switch (kind) {
+    case HttpErrorKind::ConnectFailed:
+        return QStringLiteral("cannot connect");
+    case HttpErrorKind::Timeout:
+        return QStringLiteral("timed out");
+    case HttpErrorKind::ConnectionClosed:
+        return QStringLiteral("connection closed before the answer was complete");
+    case HttpErrorKind::Protocol:
+        return QStringLiteral("malformed HTTP response");
+    case HttpErrorKind::Ssl:
+        return QStringLiteral("TLS failure");
+    case HttpErrorKind::Aborted:
+        return QStringLiteral("aborted");
+    case HttpErrorKind::InvalidRequest:
+    case HttpErrorKind::QueueFull:
+    case HttpErrorKind::ResponseTooLarge:
+        break;
+    }
+    return QStringLiteral("request failed");
+}
+
 // An error body is for reading the reason; anything longer is noise.
 constexpr qsizetype maxErrorBodyBytes = 64 * 1024;
 // A quota hit parks the account at once; the credential source replaces this with the real reset time.
@@ -132,7 +155,9 @@ void KiroCall::send(const KiroAccountContext &context)
     for (const auto &h : fp.chatHeaders({}, m_attempts, m_provider.m_options.maxAttempts))
         r.headers.append(h.first, h.second);
     r.headers.append("authorization", QByteArray("Bearer " + context.accessToken.toUtf8()));
-    r.body = m_kiro->body; // implicitly shared: no copy of a long history per attempt
+    // Implicitly shared: no copy of a long history per attempt, except to add a social account's profileArn,
+    // which the service requires (it answers 403 without it).
+    r.body = KiroRequestBuilder::withProfileArn(m_kiro->body, context.profileArn);
     r.timeouts.connectMs = 10'000;
     r.timeouts.headersMs = m_provider.m_options.firstByteTimeoutS * 1000;
     r.timeouts.idleReadMs = m_provider.m_options.idleReadTimeoutS * 1000;
@@ -220,15 +245,23 @@ void KiroCall::onFailed(const HttpError &error)
     if (m_done)
         return;
     const bool timeout = error.kind == HttpErrorKind::Timeout;
-    const ProviderError pe { timeout ? ProviderErrorKind::UpstreamTimeout : ProviderErrorKind::UpstreamError,
-                             QStringLiteral("Kiro connection failed: %1").arg(error.message), 0 };
+    // The log gets the detail; the client gets the kind of failure, never the upstream's host and port.
+    qCInfo(lcKiro) << "account" << m_accountId << "upstream call failed:" << httpErrorKindName(error.kind)
+                   << error.message;
+    const ProviderError pe {
+        timeout ? ProviderErrorKind::UpstreamTimeout : ProviderErrorKind::UpstreamError,
+        QStringLiteral("Kiro connection failed (%1).").arg(clientFacingReason(error.kind)), 0
+    };
     Q_EMIT m_provider.upstreamError(m_accountId,
                                     timeout ? QStringLiteral("timeout") : QStringLiteral("network"));
     if (m_parser && m_parser->hasOutput()) {
         m_parser->fail(pe); // mid-stream: too late to move elsewhere
         return;
     }
-    m_provider.m_pool.markTransientFailure(m_accountId, pe.message);
+    // A cut or garbled response is the transport's failure, not the account's: fail over without counting
+    // it against the account, or one flaky link would take healthy accounts out of the pool.
+    if (error.kind != HttpErrorKind::ConnectionClosed && error.kind != HttpErrorKind::Protocol)
+        m_provider.m_pool.markTransientFailure(m_accountId, pe.message);
     m_lastError = pe;
     failOver(false, m_provider.m_options.transientRetryDelayMs);
 }
@@ -283,6 +316,8 @@ QString KiroCall::applyToAccount(const KiroErrorClassification &c)
         return QStringLiteral("client");
     case KiroErrorKind::Transient:
     case KiroErrorKind::Unknown:
+        if (!c.accountFault)
+            return QStringLiteral("stream");
         pool.markTransientFailure(
             m_accountId, c.message.isEmpty() ? QStringLiteral("HTTP %1").arg(c.httpStatus) : c.message);
         return QStringLiteral("transient");

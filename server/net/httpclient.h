@@ -71,6 +71,8 @@ public:
     int openConnectionCount() const;
     int idleConnectionCount() const;
     int waitingCallCount() const;
+    /** Socket reads that returned response bytes, over the client's life: a trickled answer takes many. */
+    quint64 responseReadCount() const { return m_responseReads; }
 
 protected:
     void timerEvent(QTimerEvent *event) override;
@@ -111,6 +113,7 @@ private:
     QBasicTimer m_waitTimer;
     qint64 m_waitTimerDeadlineNs = 0;
     quint64 m_sequence = 0;
+    quint64 m_responseReads = 0;
 };
 
 } // namespace Drawbridge

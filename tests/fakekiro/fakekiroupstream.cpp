@@ -15,6 +15,9 @@
 #include <QUrlQuery>
 #include <QUuid>
 
+#include <functional>
+#include <utility>
+
 #include "tests/fakekiro/kirorequestvalidator.h"
 
 #ifdef Q_OS_UNIX
@@ -59,6 +62,11 @@ struct FakeKiroUpstream::Stream
     QString key;
     QRandomGenerator rng;
     bool ended = false;
+    bool trickle = false;
+    int maxPiece = 0; ///< 0 = each pending block in one write
+    QByteArray pending; ///< wire bytes not yet written
+    qsizetype pendingPos = 0;
+    std::function<void()> afterDelivery; ///< what happens once pending is written (a pause, a drop, the end)
 };
 
 QByteArray FakeKiroUpstream::RecordedRequest::header(QByteArrayView name) const
@@ -260,6 +268,8 @@ QJsonObject FakeKiroUpstream::stats() const
         { u"total_credits"_s, m_totalCredits },
         { u"credits_by_account"_s, credits },
         { u"refreshes"_s, refreshes },
+        { u"pieces_written"_s, double(m_piecesWritten) },
+        { u"delivery"_s, m_delivery.trickle ? u"trickle"_s : u"coalesced"_s },
     };
 }
 
@@ -372,6 +382,20 @@ void FakeKiroUpstream::handleChat(const QHttpServerRequest &request, QHttpServer
         }
     }
 
+    // Like the service, a social account's chat call without its profile is refused (protocol §1.7).
+    if (const auto account = m_accounts.constFind(rec.account);
+        account != m_accounts.cend() && account->clientId.isEmpty() && !account->profileArn.isEmpty()) {
+        const QString sent = QJsonDocument::fromJson(rec.body).object().value(u"profileArn"_s).toString();
+        if (sent != account->profileArn) {
+            rec.rejection = sent.isEmpty() ? u"social request without profileArn"_s
+                                           : u"profileArn %1 is not the account's"_s.arg(sent);
+            sendError(responder, rec, 403,
+                      R"({"message":"User is not authorized to make this call.","reason":null})",
+                      "AccessDeniedException");
+            return;
+        }
+    }
+
     const QString key = rec.account.isEmpty() ? rec.bearer : rec.account;
     std::optional<FakeKiroResponse> hooked;
     if (m_responseHook)
@@ -402,7 +426,16 @@ void FakeKiroUpstream::handleChat(const QHttpServerRequest &request, QHttpServer
     auto stream = std::make_shared<Stream>(std::move(responder));
     stream->response = std::move(response);
     stream->key = key;
-    stream->rng.seed(stream->response.splitSeed);
+    // Scripted splits keep their own seed; otherwise each stream gets its own schedule from the fake's seed.
+    if (stream->response.splitSeed != 0 || stream->response.chunkSize > 0) {
+        stream->rng.seed(stream->response.splitSeed);
+        stream->trickle = stream->response.splitSeed != 0;
+        stream->maxPiece = stream->response.chunkSize > 0 ? stream->response.chunkSize : 64;
+    } else {
+        stream->rng.seed(m_delivery.seed * 7919u + ++m_streamCounter);
+        stream->trickle = m_delivery.trickle;
+        stream->maxPiece = m_delivery.trickle ? qMax(1, m_delivery.maxPieceBytes) : 0;
+    }
 
     reapClosedStreams(key);
     auto &live = m_liveStreams[key];
@@ -447,13 +480,47 @@ void FakeKiroUpstream::handleChat(const QHttpServerRequest &request, QHttpServer
 
 void FakeKiroUpstream::writePiece(Stream &stream, const QByteArray &bytes)
 {
+    // Queues the wire form of a body block; deliver() decides how it is cut into writes.
     if (bytes.isEmpty())
         return;
-    if (stream.response.contentLength) {
-        stream.responder.writeBody(bytes);
-        return;
+    if (stream.response.contentLength)
+        stream.pending.append(bytes);
+    else
+        stream.pending.append(QByteArray::number(bytes.size(), 16) + "\r\n" + bytes + "\r\n");
+}
+
+void FakeKiroUpstream::deliver(const std::shared_ptr<Stream> &stream)
+{
+    while (stream->pendingPos < stream->pending.size()) {
+        if (!stream->socket || stream->socket->state() != QAbstractSocket::ConnectedState) {
+            endStream(*stream); // the client went away
+            return;
+        }
+        const qsizetype left = stream->pending.size() - stream->pendingPos;
+        const qsizetype n = stream->maxPiece <= 0
+            ? left
+            : qMin<qsizetype>(left,
+                              stream->trickle ? 1 + stream->rng.bounded(stream->maxPiece) : stream->maxPiece);
+        stream->responder.writeBody(stream->pending.mid(stream->pendingPos, n));
+        stream->pendingPos += n;
+        ++m_piecesWritten;
+        if (!stream->trickle)
+            continue;
+        // A separate TCP segment, then a real pause: the reader gets this piece in a read of its own.
+        stream->socket->flush();
+        if (stream->pendingPos < stream->pending.size()) {
+            const int maxPause = qMax(0, m_delivery.maxPauseMs);
+            int pause = maxPause > 0 ? int(stream->rng.bounded(maxPause + 1)) : 0;
+            if (pause == 0 && maxPause > 0 && stream->rng.bounded(4) == 0)
+                pause = 1;
+            QTimer::singleShot(pause, this, [this, stream] { deliver(stream); });
+            return;
+        }
     }
-    stream.responder.writeBody(QByteArray::number(bytes.size(), 16) + "\r\n" + bytes + "\r\n");
+    stream->pending.clear();
+    stream->pendingPos = 0;
+    if (auto then = std::exchange(stream->afterDelivery, {}))
+        then();
 }
 
 void FakeKiroUpstream::pump(const std::shared_ptr<Stream> &stream)
@@ -467,30 +534,23 @@ void FakeKiroUpstream::pump(const std::shared_ptr<Stream> &stream)
         }
         const FakeKiroResponse::Step &step = steps[stream->step++];
         switch (step.kind) {
-        case Kind::Delay:
-            QTimer::singleShot(step.delayMs, this, [this, stream] { pump(stream); });
+        case Kind::Delay: {
+            const int ms = step.delayMs;
+            stream->afterDelivery
+                = [this, stream, ms] { QTimer::singleShot(ms, this, [this, stream] { pump(stream); }); };
+            deliver(stream);
             return;
+        }
         case Kind::Drop:
-            stream->socket->abort();
-            endStream(*stream);
+            stream->afterDelivery = [this, stream] {
+                if (stream->socket)
+                    stream->socket->abort();
+                endStream(*stream);
+            };
+            deliver(stream);
             return;
-        case Kind::Bytes: {
-            const int chunk = stream->response.chunkSize;
-            if (chunk <= 0 && stream->response.splitSeed == 0) {
-                writePiece(*stream, step.bytes);
-            } else {
-                const int maxChunk = chunk > 0 ? chunk : 64;
-                for (qsizetype pos = 0; pos < step.bytes.size();) {
-                    const qsizetype n
-                        = stream->response.splitSeed != 0 ? 1 + stream->rng.bounded(maxChunk) : maxChunk;
-                    const qsizetype take = qMin(n, step.bytes.size() - pos);
-                    writePiece(*stream, step.bytes.mid(pos, take));
-                    pos += take;
-                    // Separate TCP writes: flushing forces the split to reach the client as separate reads.
-                    if (stream->response.splitSeed != 0)
-                        stream->socket->flush();
-                }
-            }
+        case Kind::Bytes:
+            writePiece(*stream, step.bytes);
             if (step.credits > 0) {
                 m_totalCredits += step.credits;
                 m_creditsByKey[stream->key] += step.credits;
@@ -499,16 +559,18 @@ void FakeKiroUpstream::pump(const std::shared_ptr<Stream> &stream)
             }
             break;
         }
-        }
     }
-    if (stream->socket && stream->socket->state() == QAbstractSocket::ConnectedState
-        && !stream->response.contentLength)
-        stream->responder.writeBody(QByteArrayLiteral("0\r\n\r\n"));
-    endStream(*stream);
+    if (!stream->response.contentLength)
+        stream->pending.append(QByteArrayLiteral("0\r\n\r\n"));
+    stream->afterDelivery = [this, stream] { endStream(*stream); };
+    deliver(stream);
 }
 
 void FakeKiroUpstream::endStream(Stream &stream)
 {
+    // Breaks the cycle of a continuation that holds its own stream.
+    stream.afterDelivery = {};
+    stream.pending.clear();
     if (stream.ended)
         return;
     stream.ended = true;

@@ -92,6 +92,23 @@ public:
      */
     using ResponseHook = std::function<std::optional<FakeKiroResponse>(const RecordedRequest &)>;
     void setResponseHook(ResponseHook hook) { m_responseHook = std::move(hook); }
+    /**
+     * How response bytes reach the wire. By default they trickle as a real network delivers them: the wire
+     * bytes (HTTP chunk framing included) go out in pieces of random size, each its own write, with real
+     * pauses between them, so a reader meets splits inside the chunk-size line, the CRLF and every part of
+     * an event-stream frame. Coalesced writes each scripted step in one piece (the old behaviour).
+     */
+    struct Delivery
+    {
+        bool trickle = true;
+        quint32 seed = 1;
+        int maxPieceBytes = 48; ///< pieces are 1..maxPieceBytes bytes
+        int maxPauseMs = 2; ///< pauses are 0..maxPauseMs ms, at least one in four of them 1 ms or more
+    };
+    void setDelivery(const Delivery &delivery) { m_delivery = delivery; }
+    const Delivery &delivery() const { return m_delivery; }
+    /** Separate writes of response bytes so far: with trickling, many per response. */
+    qint64 piecesWritten() const { return m_piecesWritten; }
     /** Model ids the fake accepts; others get 400 INVALID_MODEL_ID. Empty = accept any. */
     void setKnownModels(const QStringList &models) { m_knownModels = models; }
 
@@ -157,6 +174,8 @@ private:
     void sendError(QHttpServerResponder &responder, RecordedRequest &rec, int status, const QByteArray &body,
                    const QByteArray &errorType = {});
     void pump(const std::shared_ptr<Stream> &stream);
+    /** Writes the stream's pending wire bytes, piece by piece with pauses when trickling, then pumps on. */
+    void deliver(const std::shared_ptr<Stream> &stream);
     void writePiece(Stream &stream, const QByteArray &bytes);
     void endStream(Stream &stream);
     /** Ends the counted streams of @p key whose client already closed the connection (even if Qt has not
@@ -169,6 +188,9 @@ private:
     const Clock *m_clock = &m_systemClock;
     quint16 m_port = 0;
     bool m_validate = true;
+    Delivery m_delivery;
+    quint32 m_streamCounter = 0;
+    qint64 m_piecesWritten = 0;
     bool m_requireAuth = true;
     bool m_rotateRefreshTokens = false;
     int m_tokenLifetimeS = 3600;

@@ -81,8 +81,17 @@ int main(int argc, char **argv)
         u"kinds"_s, u"429,500,503,drop"_s);
     const QCommandLineOption seedOption(u"seed"_s, u"Seed of --fail-rate's random choices."_s, u"n"_s,
                                         u"1"_s);
+    const QCommandLineOption deliveryOption(
+        u"delivery"_s,
+        u"How response bytes reach the wire: trickle (default: random pieces, each its own write, with real "
+        u"pauses, as a network delivers them) or coalesced (each frame in one write)."_s,
+        u"mode"_s, u"trickle"_s);
+    const QCommandLineOption pieceOption(u"piece-bytes"_s, u"Largest trickled piece."_s, u"n"_s, u"48"_s);
+    const QCommandLineOption pauseOption(u"pause-ms"_s, u"Longest pause between trickled pieces."_s, u"ms"_s,
+                                         u"2"_s);
     parser.addOptions({ portOption, textOption, accountOption, noValidateOption, delayOption, toolOption,
-                        failRateOption, failKindsOption, seedOption });
+                        failRateOption, failKindsOption, seedOption, deliveryOption, pieceOption,
+                        pauseOption });
     parser.process(app);
 
     bool portOk = false;
@@ -94,6 +103,25 @@ int main(int argc, char **argv)
 
     FakeKiroUpstream upstream;
     upstream.setValidateRequests(!parser.isSet(noValidateOption));
+    {
+        FakeKiroUpstream::Delivery delivery;
+        const QString mode = parser.value(deliveryOption);
+        bool pieceOk = false;
+        bool pauseOk = false;
+        bool seedOk = false;
+        delivery.trickle = mode == u"trickle"_s;
+        delivery.maxPieceBytes = parser.value(pieceOption).toInt(&pieceOk);
+        delivery.maxPauseMs = parser.value(pauseOption).toInt(&pauseOk);
+        delivery.seed = parser.value(seedOption).toUInt(&seedOk);
+        if ((mode != u"trickle"_s && mode != u"coalesced"_s) || !pieceOk || delivery.maxPieceBytes < 1
+            || !pauseOk || delivery.maxPauseMs < 0 || !seedOk) {
+            QTextStream(stderr) << "fake-kiro: --delivery wants trickle or coalesced, --piece-bytes >= 1, "
+                                   "--pause-ms >= 0"
+                                << Qt::endl;
+            return 2;
+        }
+        upstream.setDelivery(delivery);
+    }
     const QStringList accounts = parser.values(accountOption);
     upstream.setRequireAuth(!accounts.isEmpty());
     for (const QString &spec : accounts) {
@@ -211,5 +239,7 @@ int main(int argc, char **argv)
         return 1;
     }
     QTextStream(stdout) << "fake-kiro listening on http://127.0.0.1:" << upstream.port() << Qt::endl;
+    QTextStream(stderr) << "fake-kiro: delivery " << parser.value(deliveryOption) << ", seed "
+                        << upstream.delivery().seed << Qt::endl;
     return QCoreApplication::exec();
 }

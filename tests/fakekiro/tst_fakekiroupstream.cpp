@@ -34,12 +34,13 @@ struct Answer
     int readyReads = 0;
 };
 
-QByteArray chatBody(const QString &text = u"Hello"_s, const QString &model = u"claude-sonnet-4.5"_s)
+QByteArray chatBody(const QString &text = u"Hello"_s, const QString &model = u"claude-sonnet-4.5"_s,
+                    const QString &profileArn = FakeKiroUpstream::Account().profileArn)
 {
     ChatRequest request;
     request.upstreamModel = model;
     request.messages.push_back({ Role::User, text, {}, {}, {}, false });
-    return KiroRequestBuilder::build(request)->body;
+    return KiroRequestBuilder::withProfileArn(KiroRequestBuilder::build(request)->body, profileArn);
 }
 
 } // namespace
@@ -66,6 +67,8 @@ private Q_SLOTS:
     void perAccountScripts();
     void recordsRequests();
     void executable();
+    void socialChatWithoutProfileArnIsRefused();
+    void trickledDeliveryIsManyPieces();
 
 private:
     Answer send(const QByteArray &method, const QString &path, const QByteArray &body = {},
@@ -243,7 +246,10 @@ void TstFakeKiroUpstream::rejectsMalformedBodies()
     QVERIFY(m_fake->requests().last().rejection.startsWith(u"empty-content"_s));
 
     m_fake->setValidateRequests(false);
-    QCOMPARE(send("POST", u"/generateAssistantResponse"_s, bad, m_token).status, 200);
+    QCOMPARE(send("POST", u"/generateAssistantResponse"_s,
+                  KiroRequestBuilder::withProfileArn(bad, FakeKiroUpstream::Account().profileArn), m_token)
+                 .status,
+             200);
 }
 
 void TstFakeKiroUpstream::scriptedHttpErrors()
@@ -469,6 +475,44 @@ void TstFakeKiroUpstream::executable()
     QCOMPARE(sink.text, u"pong from the binary"_s);
     process.terminate();
     QVERIFY(process.waitForFinished(5000));
+}
+
+void TstFakeKiroUpstream::socialChatWithoutProfileArnIsRefused()
+{
+    // The service refuses a social account's call without its profile (protocol §1.7); so does the fake.
+    const Answer missing = send("POST", u"/generateAssistantResponse"_s,
+                                chatBody(u"Hi"_s, u"claude-sonnet-4.5"_s, {}), m_token);
+    QCOMPARE(missing.status, 403);
+    QCOMPARE(m_fake->requests().last().rejection, u"social request without profileArn"_s);
+    const Answer wrong = send(
+        "POST", u"/generateAssistantResponse"_s,
+        chatBody(u"Hi"_s, u"claude-sonnet-4.5"_s, u"arn:aws:codewhisperer:x:1:profile/OTHER"_s), m_token);
+    QCOMPARE(wrong.status, 403);
+    QCOMPARE(send("POST", u"/generateAssistantResponse"_s, chatBody(), m_token).status, 200);
+}
+
+void TstFakeKiroUpstream::trickledDeliveryIsManyPieces()
+{
+    // The default delivery cuts the wire bytes into many separate writes; coalesced writes one per frame.
+    const auto answerPieces = [&](bool trickle) {
+        FakeKiroUpstream::Delivery d;
+        d.trickle = trickle;
+        d.seed = 7;
+        m_fake->setDelivery(d);
+        m_fake->setDefaultResponse(FakeKiroResponse::ok(u"Some words to deliver in pieces."_s));
+        const qint64 before = m_fake->piecesWritten();
+        const Answer a = send("POST", u"/generateAssistantResponse"_s, chatBody(), m_token);
+        RecordingSink sink;
+        KiroResponseParser parser(&sink);
+        parser.feed(a.body);
+        parser.finish();
+        return std::pair(m_fake->piecesWritten() - before, sink.text);
+    };
+    const auto [trickled, trickledText] = answerPieces(true);
+    const auto [coalesced, coalescedText] = answerPieces(false);
+    QCOMPARE(trickledText, u"Some words to deliver in pieces."_s);
+    QCOMPARE(coalescedText, trickledText);
+    QVERIFY2(trickled > 10 * coalesced, qPrintable(u"%1 vs %2 pieces"_s.arg(trickled).arg(coalesced)));
 }
 
 QTEST_GUILESS_MAIN(TstFakeKiroUpstream)

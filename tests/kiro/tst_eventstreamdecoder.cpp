@@ -1,4 +1,6 @@
 // SPDX-License-Identifier: MIT
+#include <cstring>
+
 #include <QRandomGenerator>
 #include <QTest>
 #include <QtEndian>
@@ -90,6 +92,8 @@ private Q_SLOTS:
     void randomSplits();
     void byteByByte();
     void sharedChunks();
+    void borrowedBufferReusedBetweenReads_data();
+    void borrowedBufferReusedBetweenReads();
     void corruption_data();
     void corruption();
     void framesBeforeCorruptionSurvive();
@@ -261,6 +265,43 @@ void TstEventStreamDecoder::sharedChunks()
     QCOMPARE(frames.size(), size_t(2));
     QCOMPARE(frames[1].payload, QByteArray(R"({"content":"b"})"));
     QCOMPARE(a, aCopy);
+}
+
+void TstEventStreamDecoder::borrowedBufferReusedBetweenReads_data()
+{
+    QTest::addColumn<quint32>("seed");
+    QTest::addColumn<int>("maxChunk");
+    QTest::newRow("1-byte") << 11u << 1;
+    QTest::newRow("37-byte") << 12u << 37;
+    QTest::newRow("up-to-500") << 13u << 500;
+    QTest::newRow("up-to-16k") << 14u << 16384;
+}
+
+void TstEventStreamDecoder::borrowedBufferReusedBetweenReads()
+{
+    // What the HTTP client does: every read lands in one reused buffer, handed over as a fromRawData() view,
+    // and the buffer is overwritten by the next read. A frame split across reads must survive that.
+    QFETCH(quint32, seed);
+    QFETCH(int, maxChunk);
+    const auto events = sampleEvents();
+    const QByteArray stream = encodeAll(events);
+    QRandomGenerator rng(seed);
+    QByteArray readBuffer(maxChunk, '\0');
+    EventStreamDecoder decoder;
+    std::vector<EventStreamFrame> frames;
+    for (qsizetype pos = 0; pos < stream.size();) {
+        const qsizetype n = qMin<qsizetype>(stream.size() - pos, 1 + rng.bounded(maxChunk));
+        std::memcpy(readBuffer.data(), stream.constData() + pos, size_t(n));
+        pos += n;
+        decoder.feed(QByteArray::fromRawData(readBuffer.constData(), n));
+        for (auto &f : drain(decoder))
+            frames.push_back(std::move(f));
+        readBuffer.fill('\xA5'); // the next read scribbles over the same memory
+    }
+    QVERIFY2(!decoder.hasError(), qPrintable(u"seed %1: %2"_s.arg(seed).arg(decoder.errorString())));
+    QCOMPARE(frames.size(), events.size());
+    for (size_t i = 0; i < events.size(); ++i)
+        QCOMPARE(frames[i].payload, events[i].payload);
 }
 
 void TstEventStreamDecoder::corruption_data()

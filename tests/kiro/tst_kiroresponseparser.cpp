@@ -145,8 +145,9 @@ void TstKiroResponseParser::toolCallSplitAcrossFrames()
                     .closing()));
     QCOMPARE(
         sink.events,
-        QStringList({ u"text:Let me check."_s, u"tool:0:tooluse_abc123:get_weather"_s, u"args:0:{\"city\":"_s,
-                      u"args:0:\"Paris\"}"_s, u"usage"_s, finishLine(FinishReason::ToolCalls) }));
+        // The call reaches the sink whole, once Kiro closed it: never a fragment of unfinished JSON.
+        QStringList({ u"text:Let me check."_s, u"tool:0:tooluse_abc123:get_weather"_s,
+                      u"args:0:{\"city\":\"Paris\"}"_s, u"usage"_s, finishLine(FinishReason::ToolCalls) }));
     QCOMPARE(QJsonDocument::fromJson(sink.toolArguments[0].toUtf8()).object().value(u"city"_s).toString(),
              u"Paris"_s);
 }
@@ -214,6 +215,10 @@ void TstKiroResponseParser::truncatedToolCallIsLength()
                     .toolUse(u"t"_s, u"Write"_s, { u"{\"content\":\"line 1\\n"_s }, false)));
     QCOMPARE(sink.finishReason, std::optional(FinishReason::Length));
     QCOMPARE(sink.terminalCount(), 1);
+    // The cut-off call never reaches the client, not even its start: partial JSON is not an answer.
+    QCOMPARE(sink.text, u"Writing."_s);
+    QVERIFY(sink.toolNames.isEmpty());
+    QVERIFY(sink.toolArguments.isEmpty());
 }
 
 void TstKiroResponseParser::malformedToolJsonIsLength()
@@ -222,6 +227,8 @@ void TstKiroResponseParser::malformedToolJsonIsLength()
     KiroResponseParser parser(&sink);
     run(parser, bytesOf(FakeKiroResponse().toolUse(u"t"_s, u"Write"_s, { u"{\"content\":"_s }).closing()));
     QCOMPARE(sink.finishReason, std::optional(FinishReason::Length));
+    QVERIFY(sink.toolNames.isEmpty());
+    QVERIFY(sink.toolArguments.isEmpty());
 }
 
 void TstKiroResponseParser::inputAsObject()
