@@ -3,6 +3,7 @@
 
 #include <QCoreApplication>
 #include <QDir>
+#include <QProcessEnvironment>
 #include <QStandardPaths>
 #include <QTimer>
 
@@ -21,6 +22,8 @@
 #include "server/kiroprovider/kiroaccountsadminmodule.h"
 #include "server/kiroprovider/kiroprovider.h"
 #include "server/net/httpclient.h"
+#include "server/net/httpclientoptions.h"
+#include "server/net/httpupstreamconfig.h"
 #include "server/secrets/keychainsecretstore.h"
 #include "server/secrets/memorysecretstore.h"
 #include "server/storage/accountrepository.h"
@@ -129,6 +132,20 @@ Status Application::buildServices()
     // concurrency.
     httpOptions.maxConnectionsPerHost = 4096;
     httpOptions.maxWaitingPerHost = 8192;
+    if (!s.kiro.caFile.isEmpty()) {
+        if (const Status ca
+            = HttpUpstreamConfig::addCaFile(httpOptions, s.kiro.caFile, QStringLiteral("kiro.ca_file"));
+            !ca)
+            return ca;
+    }
+    if (const Status proxy
+        = HttpUpstreamConfig::setProxy(httpOptions, s.kiro.proxy, QProcessEnvironment::systemEnvironment(),
+                                       QStringLiteral("kiro.proxy"));
+        !proxy)
+        return proxy;
+    if (httpOptions.httpsProxy.type() != QNetworkProxy::NoProxy)
+        qCInfo(lcApp) << "upstream https calls go through the proxy" << httpOptions.httpsProxy.hostName()
+                      << httpOptions.httpsProxy.port();
     m_http = std::make_unique<HttpClient>(httpOptions);
 
     m_accounts = std::make_unique<KiroAccountManager>(s.kiro, *m_accountRepository, *m_secrets, *m_pool,

@@ -5,6 +5,7 @@
 #include <QFile>
 #include <QFileInfo>
 #include <QSaveFile>
+#include <QUrl>
 
 #include <toml++/toml.h>
 
@@ -137,6 +138,60 @@ public:
         return true;
     }
 
+    /** A readable file; a relative path is taken from the config file's folder. Stored absolute. */
+    bool readCaFile(const char *table, const char *key, QString &out)
+    {
+        QString value;
+        if (!readString(table, key, value))
+            return false;
+        const toml::node *n = find(table, key);
+        if (!n || value.isEmpty()) {
+            if (n)
+                out.clear();
+            return true;
+        }
+        const QFileInfo info(QFileInfo(m_path).absoluteDir(), value);
+        QFile file(info.absoluteFilePath());
+        if (!info.isFile() || !file.open(QIODevice::ReadOnly)) {
+            error = QStringLiteral("%1:%2: \"%3\": cannot read %4: %5")
+                        .arg(m_path)
+                        .arg(n->source().begin.line)
+                        .arg(qualified(table, key), info.absoluteFilePath(),
+                             info.exists() ? file.errorString() : QStringLiteral("no such file"));
+            return false;
+        }
+        if (!file.readAll().contains("-----BEGIN CERTIFICATE-----")) {
+            error = QStringLiteral("%1:%2: \"%3\": %4 holds no PEM certificate")
+                        .arg(m_path)
+                        .arg(n->source().begin.line)
+                        .arg(qualified(table, key), info.absoluteFilePath());
+            return false;
+        }
+        out = info.absoluteFilePath();
+        return true;
+    }
+
+    /** "" or http://host:port (optionally with user:password@). */
+    bool readProxy(const char *table, const char *key, QString &out)
+    {
+        QString value;
+        if (!readString(table, key, value))
+            return false;
+        const toml::node *n = find(table, key);
+        if (!n)
+            return true;
+        if (!value.isEmpty()) {
+            const QUrl url(value, QUrl::StrictMode);
+            if (!url.isValid() || url.scheme() != QStringLiteral("http") || url.host().isEmpty()
+                || url.port() <= 0 || (!url.path().isEmpty() && url.path() != QStringLiteral("/"))) {
+                // The value is not echoed: it may carry a password.
+                return outOfRange(*n, qualified(table, key), QStringLiteral("\"http://host:port\" or \"\""));
+            }
+        }
+        out = value;
+        return true;
+    }
+
     static QString qualified(const char *table, const char *key)
     {
         return QLatin1String(table) + u'.' + QLatin1String(key);
@@ -161,7 +216,8 @@ const QMap<QString, QStringList> &knownKeys()
         { QStringLiteral("kiro"),
           { QStringLiteral("region"), QStringLiteral("default_model"), QStringLiteral("slots_per_account"),
             QStringLiteral("api_base_url"), QStringLiteral("social_auth_base_url"),
-            QStringLiteral("oidc_base_url"), QStringLiteral("models"), QStringLiteral("model_aliases") } },
+            QStringLiteral("oidc_base_url"), QStringLiteral("ca_file"), QStringLiteral("proxy"),
+            QStringLiteral("models"), QStringLiteral("model_aliases") } },
         { QStringLiteral("storage"),
           { QStringLiteral("data_dir"), QStringLiteral("retention_days"),
             QStringLiteral("flush_interval_ms") } },
@@ -228,6 +284,7 @@ Status ConfigFile::apply(const QByteArray &text, const QString &path, Settings &
         && r.readString("kiro", "api_base_url", s.kiro.apiBaseUrl)
         && r.readString("kiro", "social_auth_base_url", s.kiro.socialAuthBaseUrl)
         && r.readString("kiro", "oidc_base_url", s.kiro.oidcBaseUrl)
+        && r.readCaFile("kiro", "ca_file", s.kiro.caFile) && r.readProxy("kiro", "proxy", s.kiro.proxy)
         && r.readStringList("kiro", "models", s.kiro.models)
         && r.readStringMap("kiro", "model_aliases", s.kiro.modelAliases)
         && r.readString("storage", "data_dir", s.storage.dataDir)
@@ -287,6 +344,8 @@ QByteArray ConfigFile::defaultText()
 # api_base_url = ""           # "" = https://q.{region}.amazonaws.com
 # social_auth_base_url = ""   # "" = https://prod.{region}.auth.desktop.kiro.dev
 # oidc_base_url = ""          # "" = https://oidc.{region}.amazonaws.com
+# ca_file = ""                # extra PEM CA bundle trusted for upstream calls (TLS-inspecting proxies); relative to this file
+# proxy = ""                  # "http://host:port" (CONNECT) for upstream calls; "" = HTTPS_PROXY / NO_PROXY from the environment
 # models = ["auto", "claude-sonnet-4", "claude-sonnet-4.5", "claude-sonnet-4.6", "claude-haiku-4.5", "claude-opus-4.5", "claude-opus-4.6", "claude-opus-4.7"]
 
 # [kiro.model_aliases]

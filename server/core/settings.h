@@ -38,6 +38,11 @@ struct KiroSettings
     QString apiBaseUrl;
     QString socialAuthBaseUrl;
     QString oidcBaseUrl;
+    /** Extra PEM CA bundle trusted for every upstream call, on top of the system CAs; "" = none. */
+    QString caFile;
+    /** "http://host:port" HTTP CONNECT proxy for upstream calls; "" = HTTPS_PROXY / NO_PROXY from the
+     * environment. */
+    QString proxy;
     QStringList models = {
         QStringLiteral("auto"),
         QStringLiteral("claude-sonnet-4"),

@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
+#include <QNetworkProxy>
 #include <QSslConfiguration>
+#include <QStringList>
 
 #include <optional>
 
@@ -20,6 +22,12 @@ struct HttpClientOptions
     qsizetype maxHeaderBytes = 64 * 1024;
     /** TLS settings for https; unset uses the system CA store and Qt's defaults. */
     std::optional<QSslConfiguration> sslConfiguration;
+    /** Proxy for https origins (HttpProxy tunnels with CONNECT); NoProxy connects directly. */
+    QNetworkProxy httpsProxy { QNetworkProxy::NoProxy };
+    /** Proxy for plain http origins. */
+    QNetworkProxy httpProxy { QNetworkProxy::NoProxy };
+    /** Hosts reached directly despite a proxy, in NO_PROXY syntax ("*", "host", ".domain", "host:port"). */
+    QStringList noProxy;
 };
 
 } // namespace Drawbridge

@@ -13,6 +13,7 @@
 #include "httpclientoptions.h"
 #include "httphostpool.h"
 #include "httpresponsesink.h"
+#include "httpupstreamconfig.h"
 #include "netlogging.h"
 
 namespace Drawbridge {
@@ -57,6 +58,8 @@ HttpConnection::HttpConnection(HttpClient *client, HttpHostPool *pool, const Htt
         m_socket = new QTcpSocket(this);
         connect(m_socket, &QAbstractSocket::connected, this, &HttpConnection::onConnected);
     }
+    // Explicit, so Qt's application-wide proxy never applies behind the configuration's back.
+    m_socket->setProxy(HttpUpstreamConfig::proxyFor(options, pool->key.host, pool->key.port, pool->key.tls));
     connect(m_socket, &QIODevice::readyRead, this, &HttpConnection::onReadyRead);
     connect(m_socket, &QAbstractSocket::errorOccurred, this, &HttpConnection::onSocketError);
     connect(m_socket, &QAbstractSocket::disconnected, this, &HttpConnection::onDisconnected);

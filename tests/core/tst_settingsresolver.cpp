@@ -1,5 +1,7 @@
 // SPDX-License-Identifier: MIT
+#include <QDir>
 #include <QFile>
+#include <QFileInfo>
 #include <QTemporaryDir>
 #include <QTest>
 
@@ -23,6 +25,7 @@ private Q_SLOTS:
     void explicitMissingFileIsAnError();
     void badEnvPort();
     void fullFileParses();
+    void caFileAndProxy();
 
 private:
     QString writeFile(const QByteArray &text);
@@ -153,6 +156,16 @@ void TstSettingsResolver::fileErrors_data()
                                 << QStringLiteral("\"admin.auth_token\" must be a string");
     QTest::newRow("body-type") << QByteArray("[server]\nmax_body_mb = []\n")
                                << QStringLiteral("\"server.max_body_mb\" must be an integer, not an array");
+    QTest::newRow("ca-missing") << QByteArray("[kiro]\nca_file = \"no-such-ca.pem\"\n")
+                                << QStringLiteral(":2: \"kiro.ca_file\": cannot read ");
+    QTest::newRow("ca-dir") << QByteArray("[kiro]\nca_file = \".\"\n")
+                            << QStringLiteral("\"kiro.ca_file\": cannot read ");
+    QTest::newRow("ca-type") << QByteArray("[kiro]\nca_file = 1\n")
+                             << QStringLiteral("\"kiro.ca_file\" must be a string");
+    QTest::newRow("proxy-scheme") << QByteArray("[kiro]\nproxy = \"https://proxy:3128\"\n")
+                                  << QStringLiteral("\"kiro.proxy\" must be \"http://host:port\"");
+    QTest::newRow("proxy-no-port") << QByteArray("[kiro]\nproxy = \"http://user:s3cret@proxy\"\n")
+                                   << QStringLiteral("\"kiro.proxy\" must be \"http://host:port\"");
 }
 
 void TstSettingsResolver::fileErrors()
@@ -166,6 +179,7 @@ void TstSettingsResolver::fileErrors()
     QVERIFY2(r.error().contains(expected), qPrintable(r.error()));
     QVERIFY2(r.error().startsWith(*flags.configPath), qPrintable(r.error()));
     QVERIFY(!r.error().contains(u'\n'));
+    QVERIFY(!r.error().contains(QStringLiteral("s3cret")));
 }
 
 void TstSettingsResolver::unknownKeysWarn()
@@ -243,6 +257,39 @@ retention_days = 7
     QCOMPARE(s.kiro.models, (QStringList { QStringLiteral("auto"), QStringLiteral("x") }));
     QCOMPARE(s.kiro.modelAliases.value(QStringLiteral("gpt-4o")), QStringLiteral("auto"));
     QCOMPARE(s.storage.retentionDays, 7);
+}
+
+void TstSettingsResolver::caFileAndProxy()
+{
+    QDir(m_dir.path()).mkpath(QStringLiteral("certs"));
+    QFile ca(m_dir.filePath(QStringLiteral("certs/corp.pem")));
+    QVERIFY(ca.open(QIODevice::WriteOnly));
+    ca.write("-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n");
+    ca.close();
+    SettingsOverrides flags;
+    // A relative ca_file is taken from the config file's folder and kept absolute.
+    flags.configPath
+        = writeFile("[kiro]\nca_file = \"certs/corp.pem\"\nproxy = \"http://proxy.corp:3128\"\n");
+    const auto r = SettingsResolver::resolve(flags, QProcessEnvironment(), QString());
+    QVERIFY2(r.ok(), qPrintable(r.ok() ? QString() : r.error()));
+    QCOMPARE(r->settings.kiro.caFile, QFileInfo(ca).absoluteFilePath());
+    QCOMPARE(r->settings.kiro.proxy, QStringLiteral("http://proxy.corp:3128"));
+
+    QFile notPem(m_dir.filePath(QStringLiteral("certs/notes.txt")));
+    QVERIFY(notPem.open(QIODevice::WriteOnly));
+    notPem.write("not a certificate\n");
+    notPem.close();
+    flags.configPath = writeFile("[kiro]\nca_file = \"certs/notes.txt\"\n");
+    const auto bad = SettingsResolver::resolve(flags, QProcessEnvironment(), QString());
+    QVERIFY(!bad.ok());
+    QVERIFY2(bad.error().contains(QStringLiteral(":2: \"kiro.ca_file\": "))
+                 && bad.error().contains(u"no PEM"),
+             qPrintable(bad.error()));
+
+    const auto defaults = SettingsResolver::resolve({}, QProcessEnvironment(), QString());
+    QVERIFY(defaults.ok());
+    QVERIFY(defaults->settings.kiro.caFile.isEmpty());
+    QVERIFY(defaults->settings.kiro.proxy.isEmpty());
 }
 
 QTEST_GUILESS_MAIN(TstSettingsResolver)
