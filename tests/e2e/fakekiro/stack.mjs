@@ -42,7 +42,7 @@ export function call(url, { method = 'GET', headers = {}, body, ca, timeoutMs = 
  * fakeArgs: extra fake-kiro.mjs options (e.g. ['--tls', cert, key]); fakeCa: PEM the test trusts for the
  * fake's control endpoints; config: extra TOML lines per table.
  */
-export async function startNodeStack({ fakeArgs = [], fakeCa, config = {}, drawbridgeArgs = [] } = {}) {
+export async function startNodeStack({ fakeArgs = [], fakeCa, config = {}, drawbridgeArgs = [], gatewayEnv = {} } = {}) {
   const drawbridgeBin = process.env.DRAWBRIDGE_BIN;
   if (!drawbridgeBin) throw new Error('set DRAWBRIDGE_BIN to the drawbridge executable');
   const dir = mkdtempSync(join(tmpdir(), 'drawbridge-nodefake-'));
@@ -73,7 +73,7 @@ export async function startNodeStack({ fakeArgs = [], fakeCa, config = {}, drawb
   try {
     gateway = await startProgram(drawbridgeBin,
       ['--headless', '--ephemeral', '--port', '0', '--config', configPath, ...drawbridgeArgs], {
-        env, ready: /^drawbridge listening on (http:\/\/127\.0\.0\.1:\d+)$/m, name: 'drawbridge',
+        env: { ...env, ...gatewayEnv }, ready: /^drawbridge listening on (http:\/\/127\.0\.0\.1:\d+)$/m, name: 'drawbridge',
       });
   } catch (e) {
     await stopProgram(fake.child);
