@@ -32,9 +32,9 @@ const CASES = [
   { name: 'openai chat, streaming', path: '/v1/chat/completions',
     body: { model: 'kiro', stream: true, stream_options: { include_usage: true }, messages: [{ role: 'user', content: 'Stream something.' }] } },
   { name: 'openai chat, non-streaming, long answer', path: '/v1/chat/completions', long: true,
-    body: { model: 'kiro', messages: [{ role: 'user', content: 'Talk at length. [fake:long=4000]' }] } },
+    body: { model: 'kiro', messages: [{ role: 'user', content: 'Talk at length. [fake:long=2500]' }] } },
   { name: 'openai chat, streaming, long answer', path: '/v1/chat/completions', long: true,
-    body: { model: 'kiro', stream: true, messages: [{ role: 'user', content: 'Stream at length. [fake:long=4000]' }] } },
+    body: { model: 'kiro', stream: true, messages: [{ role: 'user', content: 'Stream at length. [fake:long=2500]' }] } },
   { name: 'openai chat, tool call, non-streaming', path: '/v1/chat/completions',
     body: { model: 'kiro', tools: [weatherOpenAi], messages: [{ role: 'user', content: 'Weather in Paris?' }] } },
   { name: 'openai chat, tool call, streaming', path: '/v1/chat/completions',
@@ -85,7 +85,7 @@ describe('trickled delivery gives the coalesced output', () => {
   for (const [i, seed] of SEEDS.entries()) {
     const maxPiece = MAX_PIECES[i % MAX_PIECES.length];
     for (const c of CASES) {
-      if (c.long && maxPiece < 5) continue; // a 6 KB answer two bytes at a time takes too long for CI
+      if (c.long && maxPiece < 20) continue; // a ~35 KB answer in pieces of a few bytes takes minutes
       test(`${c.name} — seed ${seed}, pieces of 1..${maxPiece} bytes`, async (t) => {
         await stack.fakeConfig({ delivery: 'trickle', seed, maxPiece, maxChunk: 1 + (seed % 97) });
         const before = (await stack.fakeStats()).writes;
