@@ -103,3 +103,17 @@ describe('trickled delivery gives the coalesced output', () => {
     }
   }
 });
+
+describe('request bodies as the fake received them', () => {
+  test('social accounts send the profileArn from their refresh (issue 12 point 5)', async () => {
+    await stack.fakeConfig({ delivery: 'coalesced', requireProfileArn: true });
+    try {
+      const r = await ask(CASES[0]);
+      assert.equal(r.status, 200, r.lines.join('\n'));
+      const body = (await stack.fakeStats()).bodies.at(-1);
+      assert.equal(body.profileArn, 'arn:aws:codewhisperer:us-east-1:699475941385:profile/EHGA3GRVQMUK');
+    } finally {
+      await stack.fakeConfig({ requireProfileArn: false });
+    }
+  });
+});

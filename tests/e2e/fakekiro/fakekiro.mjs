@@ -37,8 +37,8 @@ export async function startFakeKiro(options = {}) {
   };
   const log = options.log ?? (() => {});
   const accounts = new Map(Object.entries(options.accounts ?? {}));
-  const tokens = new Map(); // access token -> account name
-  for (const t of options.staticTokens ?? []) tokens.set(t, 'static');
+  const tokens = new Map(); // access token -> { name, social }
+  for (const t of options.staticTokens ?? []) tokens.set(t, { name: 'static', social: false });
   let issued = 0;
   let responseIndex = 0; // responses since the seed was last set
   const stats = { requests: {}, statuses: {}, responses: 0, writes: 0, seeds: [], credits: 0, bodies: [] };
@@ -81,9 +81,9 @@ export async function startFakeKiro(options = {}) {
     }
   }
 
-  function issue(name) {
+  function issue(name, social) {
     const token = `aoa-node-${name}-${++issued}-${randomBytes(6).toString('hex')}`;
-    tokens.set(token, name);
+    tokens.set(token, { name, social });
     return token;
   }
 
@@ -110,7 +110,8 @@ export async function startFakeKiro(options = {}) {
     const userInput = body?.conversationState?.currentMessage?.userInputMessage;
     if (!userInput || typeof userInput.content !== 'string' || userInput.content === '')
       return errorOut(400, 'ValidationException', { message: 'Improperly formed request.', reason: null });
-    if (cfg.requireProfileArn && tokens.get(bearer) !== 'static' && !body.profileArn)
+    // The service refuses social-login requests without the profile ARN from the refresh (IdC ones need none).
+    if (cfg.requireProfileArn && tokens.get(bearer)?.social && !body.profileArn)
       return errorOut(403, 'AccessDeniedException', { message: 'User is not authorized: profileArn missing.', reason: null });
 
     const p = plan(body, { text: cfg.text, toolArgs: cfg.toolArgs });
@@ -142,7 +143,7 @@ export async function startFakeKiro(options = {}) {
       return sendJson(socket, 400, { error: 'unsupported_grant_type' });
     }
     count(req.path, 200);
-    const out = { accessToken: issue(name), expiresIn: 3600 };
+    const out = { accessToken: issue(name, !idc), expiresIn: 3600 };
     if (idc) out.tokenType = 'Bearer';
     else out.profileArn = SOCIAL_PROFILE_ARN;
     return sendJson(socket, 200, out);
