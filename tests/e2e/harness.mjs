@@ -104,7 +104,11 @@ export async function startStack({ accounts = [{ name: 'alice', token: 'rt-alice
   for (const k of ['DRAWBRIDGE_CONFIG', 'DRAWBRIDGE_DATA_DIR', 'DRAWBRIDGE_HOST', 'DRAWBRIDGE_PORT'])
     delete env[k];
 
-  const fakeArgv = ['--port', '0', ...accounts.flatMap((a) => ['--account', `${a.name}:${a.token}`]), ...fakeArgs];
+  // The fake trickles its answers by default, as a network delivers them; FAKE_KIRO_DELIVERY=coalesced runs the
+  // same suite with every frame in one write. A test's own --delivery wins.
+  const delivery = fakeArgs.includes('--delivery') ? [] : ['--delivery', process.env.FAKE_KIRO_DELIVERY || 'trickle'];
+  const fakeArgv = ['--port', '0', ...accounts.flatMap((a) => ['--account', `${a.name}:${a.token}`]), ...delivery,
+    ...fakeArgs];
   const fake = await startProgram(bins.fake, fakeArgv, {
     env, ready: /fake-kiro listening on (http:\/\/127\.0\.0\.1:\d+)/, name: 'fake-kiro-upstream',
   });

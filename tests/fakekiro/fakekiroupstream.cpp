@@ -437,6 +437,10 @@ void FakeKiroUpstream::handleChat(const QHttpServerRequest &request, QHttpServer
         stream->maxPiece = m_delivery.trickle ? qMax(1, m_delivery.maxPieceBytes) : 0;
     }
 
+    // Every piece goes out as its own segment at once (no Nagle delay waiting for an ACK), like a server
+    // that streams as it generates.
+    if (stream->trickle && stream->socket)
+        stream->socket->setSocketOption(QAbstractSocket::LowDelayOption, 1);
     reapClosedStreams(key);
     auto &live = m_liveStreams[key];
     live.push_back(stream);
@@ -509,10 +513,11 @@ void FakeKiroUpstream::deliver(const std::shared_ptr<Stream> &stream)
         // A separate TCP segment, then a real pause: the reader gets this piece in a read of its own.
         stream->socket->flush();
         if (stream->pendingPos < stream->pending.size()) {
+            // Mostly a bare yield to the event loop (the piece still leaves as a segment of its own); one
+            // piece in eight waits a real pause, so readers also meet gaps in time.
             const int maxPause = qMax(0, m_delivery.maxPauseMs);
-            int pause = maxPause > 0 ? int(stream->rng.bounded(maxPause + 1)) : 0;
-            if (pause == 0 && maxPause > 0 && stream->rng.bounded(4) == 0)
-                pause = 1;
+            const int pause
+                = maxPause > 0 && stream->rng.bounded(8) == 0 ? 1 + int(stream->rng.bounded(maxPause)) : 0;
             QTimer::singleShot(pause, this, [this, stream] { deliver(stream); });
             return;
         }

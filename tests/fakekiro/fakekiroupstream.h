@@ -103,7 +103,8 @@ public:
         bool trickle = true;
         quint32 seed = 1;
         int maxPieceBytes = 48; ///< pieces are 1..maxPieceBytes bytes
-        int maxPauseMs = 2; ///< pauses are 0..maxPauseMs ms, at least one in four of them 1 ms or more
+        int maxPauseMs
+            = 2; ///< one piece in eight is followed by a pause of 1..maxPauseMs ms, the rest by a yield
     };
     void setDelivery(const Delivery &delivery) { m_delivery = delivery; }
     const Delivery &delivery() const { return m_delivery; }

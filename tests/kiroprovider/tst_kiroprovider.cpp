@@ -1,4 +1,6 @@
 // SPDX-License-Identifier: MIT
+#include <QJsonDocument>
+#include <QJsonObject>
 #include <QTest>
 
 #include <memory>
@@ -89,6 +91,12 @@ private Q_SLOTS:
     void concurrencyNeverExceedsSlots();
     void allAccountsFailingEndsWithUpstreamError();
     void noAccountsIsNoUpstream();
+    void trickledAnswersArriveIntact_data();
+    void trickledAnswersArriveIntact();
+    void socialAccountSendsItsProfileArn();
+    void idcAccountWithoutProfileSendsNone();
+    void corruptStreamsDoNotCoolTheAccount();
+    void cutOffToolCallEndsAsLength();
 
 private:
     /** Adds @p n social accounts named a0, a1, … */
@@ -356,6 +364,130 @@ void TstKiroProvider::noAccountsIsNoUpstream()
     QCOMPARE(sink.terminals, 0);
     QTRY_VERIFY(sink.done());
     QCOMPARE(sink.error->kind, ProviderErrorKind::NoUpstream);
+}
+
+void TstKiroProvider::trickledAnswersArriveIntact_data()
+{
+    QTest::addColumn<quint32>("seed");
+    QTest::addColumn<int>("maxPiece");
+    QTest::newRow("1-byte pieces") << 1u << 1;
+    QTest::newRow("up to 7") << 2u << 7;
+    QTest::newRow("up to 37") << 3u << 37;
+    QTest::newRow("up to 300") << 4u << 300;
+    QTest::newRow("up to 1500") << 5u << 1500;
+}
+
+void TstKiroProvider::trickledAnswersArriveIntact()
+{
+    // A few KB of text in many frames, delivered in random pieces with real pauses: every frame split
+    // across reads, the chunk-size lines too. The answer must arrive whole and the account stay healthy.
+    QFETCH(quint32, seed);
+    QFETCH(int, maxPiece);
+    addAccounts(1);
+    FakeKiroUpstream::Delivery d;
+    d.seed = seed;
+    d.maxPieceBytes = maxPiece;
+    d.maxPauseMs = maxPiece <= 7 ? 0 : 1; // tiny pieces: yields only, or the row takes seconds
+    m_f->fake.setDelivery(d);
+    QString expected;
+    FakeKiroResponse r;
+    const int frames = maxPiece == 1 ? 40 : 120;
+    for (int i = 0; i < frames; ++i) {
+        const QString word = QStringLiteral("wörd%1 ").arg(i);
+        expected += word;
+        r.text(word);
+    }
+    r.closing(0.05, 3.0);
+    m_f->fake.enqueue(r);
+    const quint64 readsBefore = m_f->http.responseReadCount();
+    const qint64 piecesBefore = m_f->fake.piecesWritten();
+    RecordingSink sink;
+    auto call = m_provider->start(chat(), &sink);
+    QTRY_VERIFY_WITH_TIMEOUT(sink.done(), 30000);
+    QVERIFY2(!sink.error, qPrintable(QStringLiteral("seed %1: %2").arg(seed).arg(sink.error->message)));
+    QCOMPARE(sink.text, expected);
+    QCOMPARE(sink.usage.credits, 0.05);
+    // The gateway really met partial reads: most pieces arrived in reads of their own.
+    const quint64 reads = m_f->http.responseReadCount() - readsBefore;
+    const qint64 pieces = m_f->fake.piecesWritten() - piecesBefore;
+    QVERIFY2(reads > 10 && qint64(reads) * 4 >= pieces,
+             qPrintable(QStringLiteral("seed %1: %2 reads for %3 pieces").arg(seed).arg(reads).arg(pieces)));
+    QCOMPARE(m_f->pool->account(sink.accountId)->status, AccountStatus::Active);
+}
+
+void TstKiroProvider::socialAccountSendsItsProfileArn()
+{
+    addAccounts(1);
+    RecordingSink sink;
+    auto call = m_provider->start(chat(), &sink);
+    QTRY_VERIFY(sink.done());
+    QVERIFY2(!sink.error, qPrintable(sink.error ? sink.error->message : QString()));
+    const auto chats = m_f->fake.requests(QStringLiteral("/generateAssistantResponse"));
+    QCOMPARE(chats.size(), 1);
+    QCOMPARE(QJsonDocument::fromJson(chats[0].body).object().value(QStringLiteral("profileArn")).toString(),
+             FakeKiroUpstream::Account().profileArn);
+}
+
+void TstKiroProvider::idcAccountWithoutProfileSendsNone()
+{
+    FakeKiroUpstream::Account account;
+    account.name = QStringLiteral("idc");
+    account.refreshToken = QStringLiteral("rt-idc");
+    account.clientId = QStringLiteral("client-idc");
+    account.clientSecret = QStringLiteral("secret-idc");
+    account.profileArn.clear();
+    m_f->fake.addAccount(account);
+    KiroAccountManager::NewAccount n;
+    n.name = account.name;
+    n.authMethod = QStringLiteral("idc");
+    n.refreshToken = account.refreshToken;
+    n.clientId = account.clientId;
+    n.clientSecret = account.clientSecret;
+    QVERIFY(m_f->add(n).ok());
+    RecordingSink sink;
+    auto call = m_provider->start(chat(), &sink);
+    QTRY_VERIFY(sink.done());
+    QVERIFY(!sink.error);
+    const auto chats = m_f->fake.requests(QStringLiteral("/generateAssistantResponse"));
+    QCOMPARE(chats.size(), 1);
+    QVERIFY(!QJsonDocument::fromJson(chats[0].body).object().contains(QStringLiteral("profileArn")));
+}
+
+void TstKiroProvider::corruptStreamsDoNotCoolTheAccount()
+{
+    // A garbled stream is the transport's failure: the request is retried (here on the same, only account)
+    // and the account never cools down for it, however often it happens.
+    addAccounts(1);
+    for (int i = 0; i < 6; ++i) {
+        m_f->fake.enqueue(FakeKiroResponse().raw(QByteArray(40, char(0x5a))));
+        RecordingSink sink;
+        auto call = m_provider->start(chat(), &sink);
+        QTRY_VERIFY(sink.done());
+        QVERIFY2(!sink.error, qPrintable(sink.error ? sink.error->message : QString()));
+        QCOMPARE(sink.text, QStringLiteral("Hello from the fake Kiro upstream."));
+    }
+    QCOMPARE(m_f->fake.requestCount(QStringLiteral("/generateAssistantResponse")), 12);
+    const auto views = m_f->pool->accounts();
+    QCOMPARE(views.size(), size_t(1));
+    QCOMPARE(views.front().status, AccountStatus::Active);
+    QCOMPARE(views.front().cooldownUntilMs, 0);
+}
+
+void TstKiroProvider::cutOffToolCallEndsAsLength()
+{
+    addAccounts(1);
+    m_f->fake.enqueue(FakeKiroResponse()
+                          .text(QStringLiteral("Checking."))
+                          .toolUse(QStringLiteral("t1"), QStringLiteral("get_weather"),
+                                   { QStringLiteral("{\"city\"") }, false));
+    RecordingSink sink;
+    auto call = m_provider->start(chat(), &sink);
+    QTRY_VERIFY(sink.done());
+    QVERIFY(!sink.error);
+    QCOMPARE(*sink.finish, FinishReason::Length);
+    QCOMPARE(sink.text, QStringLiteral("Checking."));
+    QVERIFY(sink.tools.isEmpty());
+    QVERIFY(sink.arguments.isEmpty());
 }
 
 QTEST_GUILESS_MAIN(TstKiroProvider)
