@@ -56,6 +56,37 @@ async function run(body) {
   return { conversationId: out.conversationId, events };
 }
 
+/** Labels every byte of a raw chunked event-stream response with the part of the format it belongs to. */
+function labelWire(wire) {
+  const labels = new Array(wire.length);
+  const headEnd = wire.indexOf('\r\n\r\n') + 4;
+  labels.fill('http head', 0, headEnd);
+  const body = [];
+  const bodyOffsets = [];
+  for (let pos = headEnd; pos < wire.length;) {
+    const eol = wire.indexOf('\r\n', pos);
+    labels.fill('chunk-size line', pos, eol + 2);
+    const size = parseInt(wire.subarray(pos, eol).toString('latin1'), 16);
+    pos = eol + 2;
+    for (let i = 0; i < size; ++i) { body.push(wire[pos + i]); bodyOffsets.push(pos + i); }
+    pos += size;
+    labels.fill(size === 0 ? 'chunk-size line' : 'chunk CRLF', pos, pos + 2);
+    pos += 2;
+  }
+  const b = Buffer.from(body);
+  for (let f = 0; f < b.length;) {
+    const total = b.readUInt32BE(f);
+    const headersLength = b.readUInt32BE(f + 4);
+    const mark = (from, to, label) => { for (let i = from; i < to; ++i) labels[bodyOffsets[i]] = label; };
+    mark(f, f + 12, 'prelude');
+    mark(f + 12, f + 12 + headersLength, 'event headers');
+    mark(f + 12 + headersLength, f + total - 4, 'payload');
+    mark(f + total - 4, f + total, 'message CRC');
+    f += total;
+  }
+  return labels;
+}
+
 /** Drops undefined keys and sorts keys so the client's objects compare with the fake's JSON. */
 const canon = (v) => JSON.parse(JSON.stringify(v, (k, x) => (x && typeof x === 'object' && !Array.isArray(x)
   ? Object.fromEntries(Object.keys(x).sort().map((key) => [key, x[key]])) : x)));
@@ -120,12 +151,21 @@ describe('trickled delivery reaches a reader in pieces', () => {
           + `content-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`);
       });
       s.setTimeout(20_000, () => s.destroy(new Error('timeout')));
-      s.on('data', (d) => { times.push(Date.now()); total += d.length; });
-      s.on('end', () => resolve({ count: times.length, total, spanMs: times.at(-1) - times[0] }));
+      const cuts = [];
+      const parts = [];
+      s.on('data', (d) => { times.push(Date.now()); total += d.length; cuts.push(total); parts.push(d); });
+      s.on('end', () => resolve({ count: times.length, total, spanMs: times.at(-1) - times[0], cuts,
+        wire: Buffer.concat(parts) }));
       s.on('error', reject);
     });
     assert.ok(reads.count >= 50, `only ${reads.count} reads of ${reads.total} bytes`);
     assert.ok(reads.total / reads.count < 64, `average read ${reads.total / reads.count} bytes`);
     assert.ok(reads.spanMs >= 50, `spread over ${reads.spanMs} ms`);
+    // Where the reads ended: every part of the wire format must have been cut through at least once.
+    const labels = labelWire(reads.wire);
+    const hit = {};
+    for (const cut of reads.cuts.slice(0, -1)) hit[labels[cut - 1] === labels[cut] ? labels[cut] : 'boundary'] = true;
+    for (const part of ['http head', 'chunk-size line', 'chunk CRLF', 'prelude', 'event headers', 'payload', 'message CRC'])
+      assert.ok(hit[part], `no read ended inside the ${part}; seen: ${Object.keys(hit).join(', ')}`);
   });
 });
