@@ -8,6 +8,7 @@
 
 #include "gatewayserver.h"
 #include "keyservice.h"
+#include "server/core/clientstringbounds.h"
 #include "server/core/modelcatalog.h"
 #include "server/core/ratelimiter.h"
 
@@ -109,10 +110,12 @@ std::optional<qint64> parseExpiry(const QJsonValue &v, qint64 nowMs)
 
 QString parseName(const QJsonValue &v)
 {
-    if (!v.isString() || v.toString().trimmed().isEmpty() || v.toString().size() > 200)
-        throw Invalid { QStringLiteral("name"),
-                        QStringLiteral("'name' must be a non-empty string of at most 200 characters.") };
-    return v.toString().trimmed();
+    if (!v.isString())
+        throw Invalid { QStringLiteral("name"), QStringLiteral("'name' must be a string.") };
+    const QString name = v.toString().trimmed();
+    if (const auto problem = ClientStringBounds::nameProblem(name))
+        throw Invalid { QStringLiteral("name"), *problem };
+    return name;
 }
 
 void badRequest(GatewayServer &server, RouteRequest &request, const Invalid &e)

@@ -9,6 +9,8 @@
 
 #include <cmath>
 
+#include "server/core/clientstringbounds.h"
+
 namespace Drawbridge {
 
 namespace {
@@ -412,6 +414,8 @@ ChatRequest parseObject(const QJsonObject &o, AnthropicRequestParser::Mode mode)
     req.requestedModel = requiredString(o, QLatin1String("model"), {});
     if (req.requestedModel.isEmpty())
         fail(QStringLiteral("model"), QStringLiteral("String should have at least 1 character"));
+    if (const auto problem = ClientStringBounds::modelProblem(req.requestedModel))
+        fail(QStringLiteral("model"), *problem);
 
     const QJsonValue maxTokens = o.value(QLatin1String("max_tokens"));
     if (mode == AnthropicRequestParser::Mode::Messages)

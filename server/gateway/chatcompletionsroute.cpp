@@ -6,6 +6,7 @@
 #include "keyservice.h"
 #include "openaichatrenderer.h"
 #include "openairequestparser.h"
+#include "server/core/clientstringbounds.h"
 #include "server/core/clock.h"
 #include "server/core/modelcatalog.h"
 #include "server/core/provider.h"
@@ -45,6 +46,8 @@ void handleChatCompletions(GatewayServer &server, RouteRequest &request)
 
     const std::optional<QString> upstream = svc.models.resolve(chat.request.requestedModel);
     if (!upstream) {
+        // A refused name never reaches the ledger or a metric label: clients choose it freely.
+        record.model = ClientStringBounds::refusedModelLabel();
         fail(ApiError {
             ApiErrorKind::ModelNotFound,
             QStringLiteral("The model '%1' does not exist. GET /v1/models lists the available ones.")

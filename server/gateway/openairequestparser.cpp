@@ -8,6 +8,8 @@
 
 #include <cmath>
 
+#include "server/core/clientstringbounds.h"
+
 namespace Drawbridge {
 
 namespace {
@@ -314,6 +316,8 @@ OpenAiChatRequest parseObject(const QJsonObject &o)
         fail(QStringLiteral("model"), QStringLiteral("Missing required parameter: 'model'."));
     expectType(model, QJsonValue::String, QStringLiteral("model"), "a string");
     req.requestedModel = model.toString();
+    if (const auto problem = ClientStringBounds::modelProblem(req.requestedModel))
+        fail(QStringLiteral("model"), *problem);
 
     const QJsonValue messages = o.value(QLatin1String("messages"));
     if (messages.isUndefined())

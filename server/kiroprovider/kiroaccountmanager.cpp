@@ -10,6 +10,7 @@
 #include <algorithm>
 
 #include "server/core/accountpool.h"
+#include "server/core/clientstringbounds.h"
 #include "server/core/clock.h"
 #include "server/core/logging.h"
 #include "server/kiroprovider/kiroidetokenfile.h"
@@ -817,8 +818,8 @@ std::optional<KiroAccountManager::Failure> KiroAccountManager::validate(NewAccou
     n.profileArn = n.profileArn.trimmed();
     if (n.name.isEmpty())
         return invalid("name", QStringLiteral("'name' is required."));
-    if (n.name.size() > 200)
-        return invalid("name", QStringLiteral("'name' must be at most 200 characters."));
+    if (const auto problem = ClientStringBounds::nameProblem(n.name))
+        return invalid("name", *problem);
     if (n.authMethod.trimmed().isEmpty()) {
         n.authMethod = (!n.clientId.isEmpty() && !n.clientSecret.isEmpty()) ? idc() : social();
     } else {
