@@ -209,7 +209,8 @@ const QMap<QString, QStringList> &knownKeys()
         { QStringLiteral("server"),
           { QStringLiteral("host"), QStringLiteral("port"), QStringLiteral("max_body_mb"),
             QStringLiteral("cors_origins"), QStringLiteral("request_timeout_s"),
-            QStringLiteral("drain_timeout_s") } },
+            QStringLiteral("drain_timeout_s"), QStringLiteral("max_connections"),
+            QStringLiteral("idle_timeout_s") } },
         { QStringLiteral("admin"), { QStringLiteral("auth_token") } },
         { QStringLiteral("limits"),
           { QStringLiteral("default_rpm"), QStringLiteral("queue_timeout_s"), QStringLiteral("max_queue") } },
@@ -274,6 +275,8 @@ Status ConfigFile::apply(const QByteArray &text, const QString &path, Settings &
         && r.readStringList("server", "cors_origins", s.server.corsOrigins)
         && r.readInt("server", "request_timeout_s", s.server.requestTimeoutS, 1, 86400)
         && r.readInt("server", "drain_timeout_s", s.server.drainTimeoutS, 0, 3600)
+        && r.readInt("server", "max_connections", s.server.maxConnections, 1, 1'000'000)
+        && r.readInt("server", "idle_timeout_s", s.server.idleTimeoutS, 1, 86400)
         && r.readString("admin", "auth_token", s.admin.authToken)
         && r.readInt("limits", "default_rpm", s.limits.defaultRpm, 1, 1'000'000)
         && r.readInt("limits", "queue_timeout_s", s.limits.queueTimeoutS, 0, 3600)
@@ -328,6 +331,8 @@ QByteArray ConfigFile::defaultText()
 # cors_origins = []           # browser origins allowed, e.g. ["http://localhost:3000"]; empty = none
 # request_timeout_s = 600     # upper bound for one upstream request
 # drain_timeout_s = 30        # how long in-flight requests may finish after a drain
+# max_connections = 1024     # open client connections; past it new ones get 503 and are closed
+# idle_timeout_s = 60         # idle keep-alive connections (and stalled request bodies) are closed after this
 
 [admin]
 # auth_token = ""             # DRAWBRIDGE_ADMIN_TOKEN; empty = generated once and kept in the OS keychain

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "chatexchange.h"
 
+#include <QRegularExpression>
 #include <QTcpSocket>
 
 #include "httpresponder.h"
@@ -22,6 +23,26 @@ private:
     ChatExchange &m_e;
     qint64 m_start;
 };
+
+namespace {
+
+/**
+ * Upstream failures reach clients; where the gateway's upstream lives (a proxy, a test fake, an internal
+ * endpoint) is none of their business. The unredacted text stays in the log and the request record.
+ */
+QString clientSafeMessage(QString message)
+{
+    static const QRegularExpression url(QStringLiteral(R"([A-Za-z][A-Za-z0-9+.-]*://[^\s"'<>,;)]+)"));
+    static const QRegularExpression hostPort(
+        QStringLiteral(R"((\[[0-9A-Fa-f:.]+\]|localhost|[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+):[0-9]{1,5}\b)"));
+    static const QRegularExpression ipv4(QStringLiteral(R"(\b[0-9]{1,3}(\.[0-9]{1,3}){3}\b)"));
+    message.replace(url, QStringLiteral("the upstream"));
+    message.replace(hostPort, QStringLiteral("the upstream"));
+    message.replace(ipv4, QStringLiteral("the upstream"));
+    return message;
+}
+
+} // namespace
 
 ChatExchange::ChatExchange(const Clock &clock, std::shared_ptr<HttpResponder> responder,
                            std::unique_ptr<ChatRenderer> renderer, RequestRecord record, qint64 startedNs,
@@ -165,7 +186,7 @@ ApiError ChatExchange::toApiError(const ProviderError &error)
         kind = ApiErrorKind::Internal;
         break;
     }
-    return ApiError { kind, error.message, {}, error.retryAfterS };
+    return ApiError { kind, clientSafeMessage(error.message), {}, error.retryAfterS };
 }
 
 void ChatExchange::onError(const ProviderError &error)

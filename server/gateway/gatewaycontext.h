@@ -2,7 +2,6 @@
 #pragma once
 
 #include <QByteArray>
-#include <QHttpServerRequest>
 #include <QStringList>
 
 #include <functional>
@@ -10,6 +9,7 @@
 #include <vector>
 
 #include "httpresponder.h"
+#include "httpserverrequest.h"
 #include "server/core/apierror.h"
 #include "server/core/requestrecord.h"
 #include "server/core/settings.h"
@@ -42,7 +42,7 @@ struct GatewayServices
 /** One request being routed. */
 struct RouteRequest
 {
-    const QHttpServerRequest &http;
+    const HttpServerRequest &http;
     QByteArray method;
     QString path;
     QStringList params; ///< values of `{…}` segments, in order

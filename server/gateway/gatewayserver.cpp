@@ -8,10 +8,14 @@
 #include <QJsonObject>
 #include <QTcpSocket>
 
+#include <algorithm>
+#include <vector>
+
 #include "adminkeysroute.h"
 #include "anthropicmessagesroute.h"
 #include "chatcompletionsroute.h"
 #include "guardedtcpserver.h"
+#include "httpserverconnection.h"
 #include "keyservice.h"
 #include "server/core/adminmodule.h"
 #include "server/core/apikeycodec.h"
@@ -25,8 +29,6 @@ namespace Drawbridge {
 
 namespace {
 
-constexpr qint64 headerSlackBytes = 64 * 1024;
-
 QByteArray bearerToken(const RouteRequest &r)
 {
     const QByteArray auth = r.header("authorization").trimmed();
@@ -35,45 +37,29 @@ QByteArray bearerToken(const RouteRequest &r)
     return r.header("x-api-key").trimmed();
 }
 
-QByteArray methodName(QHttpServerRequest::Method m)
-{
-    using M = QHttpServerRequest::Method;
-    switch (m) {
-    case M::Get:
-        return QByteArrayLiteral("GET");
-    case M::Put:
-        return QByteArrayLiteral("PUT");
-    case M::Delete:
-        return QByteArrayLiteral("DELETE");
-    case M::Post:
-        return QByteArrayLiteral("POST");
-    case M::Head:
-        return QByteArrayLiteral("HEAD");
-    case M::Options:
-        return QByteArrayLiteral("OPTIONS");
-    case M::Patch:
-        return QByteArrayLiteral("PATCH");
-    case M::Connect:
-        return QByteArrayLiteral("CONNECT");
-    case M::Trace:
-        return QByteArrayLiteral("TRACE");
-    default:
-        return QByteArrayLiteral("UNKNOWN");
-    }
-}
-
 } // namespace
 
 GatewayServer::GatewayServer(GatewayServices services, QObject *parent)
-    : QAbstractHttpServer(parent)
+    : QObject(parent)
     , m_services(std::move(services))
     , m_guard(m_services.settings.server.host, m_services.settings.server.corsOrigins)
     , m_maxBodyBytes(qint64(m_services.settings.server.maxBodyMb) * 1024 * 1024)
 {
     registerRoutes();
+    m_sweep.setInterval(std::chrono::milliseconds(
+        std::clamp(qint64(m_services.settings.server.idleTimeoutS) * 1000 / 4, qint64(250), qint64(1000))));
+    connect(&m_sweep, &QTimer::timeout, this, &GatewayServer::sweepConnections);
 }
 
-GatewayServer::~GatewayServer() = default;
+GatewayServer::~GatewayServer()
+{
+    // Connections refer to this server as their handler: they go first.
+    for (HttpServerConnection *c : m_connections) {
+        disconnect(c, nullptr, this, nullptr);
+        delete c;
+    }
+    m_connections.clear();
+}
 
 void GatewayServer::registerRoutes()
 {
@@ -110,7 +96,7 @@ Result<quint16> GatewayServer::start()
                            "server.host \"%1\" is not an IP address (use 127.0.0.1, ::1 or 0.0.0.0)")
                            .arg(host) };
 
-    auto *tcp = new GuardedTcpServer(m_maxBodyBytes + headerSlackBytes, this);
+    auto *tcp = new GuardedTcpServer(m_services.settings.server.maxConnections, this);
     // Bursts of IDE tools and agents open many connections at once; the default backlog of 50 drops them.
     tcp->setListenBacklogSize(1024);
     if (!tcp->listen(address, quint16(m_services.settings.server.port))) {
@@ -125,7 +111,7 @@ Result<quint16> GatewayServer::start()
                            .arg(reason) };
     }
     m_tcp = tcp;
-    bind(tcp);
+    connect(tcp, &GuardedTcpServer::connectionAccepted, this, &GatewayServer::onConnectionAccepted);
     m_port = tcp->serverPort();
     m_guard.setPort(m_port);
     return m_port;
@@ -175,20 +161,73 @@ void GatewayServer::exchangeEnded()
         Q_EMIT drained();
 }
 
-bool GatewayServer::handleRequest(const QHttpServerRequest &request, QTcpSocket *socket)
+void GatewayServer::onConnectionAccepted(QTcpSocket *socket)
 {
-    const bool keepAlive = request.value("connection").toLower() != "close";
+    HttpServerConnection::Options options;
+    options.limits.maxBodyBytes = m_maxBodyBytes;
+    options.idleTimeoutMs = qint64(m_services.settings.server.idleTimeoutS) * 1000;
+    options.headerTimeoutMs = std::min<qint64>(options.idleTimeoutMs, 10'000);
+    auto *connection = new HttpServerConnection(socket, options, m_services.clock, *this, this);
+    m_connections.insert(connection);
+    connect(connection, &HttpServerConnection::responseFlushed, this, &GatewayServer::responseFlushed);
+    connect(connection, &HttpServerConnection::closed, this,
+            [this, connection] { onConnectionClosed(connection); });
+    if (!m_sweep.isActive())
+        m_sweep.start();
+    Q_EMIT connectionCountChanged(int(m_connections.size()));
+}
+
+void GatewayServer::onConnectionClosed(HttpServerConnection *connection)
+{
+    if (m_connections.erase(connection) == 0)
+        return;
+    if (m_tcp)
+        m_tcp->connectionClosed();
+    if (m_connections.empty())
+        m_sweep.stop();
+    Q_EMIT connectionCountChanged(int(m_connections.size()));
+}
+
+void GatewayServer::sweepConnections()
+{
+    const qint64 now = m_services.clock.monotonicNs();
+    // checkTimeouts() may close a connection, which changes the set.
+    const std::vector<HttpServerConnection *> all(m_connections.begin(), m_connections.end());
+    for (HttpServerConnection *c : all) {
+        if (m_connections.count(c))
+            c->checkTimeouts(now);
+    }
+}
+
+int GatewayServer::responsesInFlight() const
+{
+    int n = 0;
+    for (const HttpServerConnection *c : m_connections)
+        n += c->hasResponseInFlight() ? 1 : 0;
+    return n;
+}
+
+QByteArray GatewayServer::protocolErrorBody(const QString &path, int status, const QString &message) const
+{
+    ApiError error { status == 413 ? ApiErrorKind::PayloadTooLarge
+                                   : (status >= 500 ? ApiErrorKind::Internal : ApiErrorKind::InvalidRequest),
+                     message };
+    return isAnthropicPath(path) ? anthropicErrorBody(error) : openAiErrorBody(error);
+}
+
+void GatewayServer::handleRequest(const HttpServerRequest &request,
+                                  const std::shared_ptr<HttpResponder> &responder)
+{
     RouteRequest r { request,
+                     request.method,
+                     request.path,
                      {},
-                     request.url().path(),
-                     {},
-                     std::make_shared<HttpResponder>(socket, keepAlive),
+                     responder,
                      m_services.clock.monotonicNs(),
                      m_services.clock.nowMs() };
-    r.method = methodName(request.method());
 
     if (r.method == "OPTIONS") {
-        const auto pf = m_guard.preflight(r.header("host"), r.header("origin"),
+        const auto pf = m_guard.preflight(request.authority, r.header("origin"),
                                           r.header("access-control-request-headers"));
         if (pf.status != 204) {
             sendError(r,
@@ -198,27 +237,18 @@ bool GatewayServer::handleRequest(const QHttpServerRequest &request, QTcpSocket 
         } else {
             r.responder->send(204, {}, {}, pf.headers);
         }
-        return true;
+        return;
     }
 
     ResponseHeaders cors;
-    if (const auto refused = m_guard.check(r.header("host"), r.header("origin"), cors)) {
+    // The authority is the absolute-form target's when there is one, else Host (RFC 9112 §3.2.2).
+    if (const auto refused = m_guard.check(request.authority, r.header("origin"), cors)) {
         qCInfo(lcGateway) << "refused" << r.method << r.path << refused->message;
         sendError(r, *refused);
-        return true;
+        return;
     }
     for (const auto &h : cors)
         r.responder->addHeader(h.first, h.second);
-
-    if (request.body().size() > m_maxBodyBytes) {
-        sendError(r,
-                  ApiError { ApiErrorKind::PayloadTooLarge,
-                             QStringLiteral(
-                                 "Request body of %1 bytes exceeds the limit of %2 MB (server.max_body_mb).")
-                                 .arg(request.body().size())
-                                 .arg(m_services.settings.server.maxBodyMb) });
-        return true;
-    }
 
     // Admin collections served by lower layers.
     if (r.path.startsWith(QLatin1String("/admin/"))) {
@@ -226,15 +256,20 @@ bool GatewayServer::handleRequest(const QHttpServerRequest &request, QTcpSocket 
         for (AdminModule *m : m_services.adminModules) {
             if (segs.size() >= 2 && segs[1] == m->collection()) {
                 handleAdminModule(r);
-                return true;
+                return;
             }
         }
     }
 
-    const auto match = m_router.match(r.method, r.path);
+    // HEAD is GET without the body (HttpResponder leaves it out).
+    const QByteArray routeMethod = r.method == "HEAD" ? QByteArrayLiteral("GET") : r.method;
+    const auto match = m_router.match(routeMethod, r.path);
     if (!match.handler) {
         if (!match.allowed.isEmpty()) {
-            r.responder->addHeader("Allow", match.allowed.join(", "));
+            QByteArrayList allowed = match.allowed;
+            if (allowed.contains("GET"))
+                allowed.append("HEAD");
+            r.responder->addHeader("Allow", allowed.join(", "));
             sendError(r,
                       ApiError { ApiErrorKind::MethodNotAllowed,
                                  QStringLiteral("Method %1 is not allowed on %2.")
@@ -245,20 +280,10 @@ bool GatewayServer::handleRequest(const QHttpServerRequest &request, QTcpSocket 
                                  QStringLiteral("Unknown request URL: %1 %2.")
                                      .arg(QString::fromLatin1(r.method), r.path) });
         }
-        return true;
+        return;
     }
     r.params = match.params;
     (*match.handler)(*this, r);
-    return true;
-}
-
-void GatewayServer::missingHandler(const QHttpServerRequest &request, QTcpSocket *socket)
-{
-    HttpResponder responder(socket, true);
-    responder.sendJson(
-        404,
-        openAiErrorBody(ApiError { ApiErrorKind::RouteNotFound,
-                                   QStringLiteral("Unknown request URL: %1.").arg(request.url().path()) }));
 }
 
 bool GatewayServer::isAnthropicPath(const QString &path)

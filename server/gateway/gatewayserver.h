@@ -1,27 +1,34 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
-#include <QAbstractHttpServer>
 #include <QByteArray>
+#include <QObject>
 #include <QPointer>
+#include <QTimer>
 
 #include <functional>
+#include <set>
 
 #include "gatewaycontext.h"
+#include "httprequesthandler.h"
 #include "requestguard.h"
 #include "router.h"
 #include "server/core/result.h"
 
+class QTcpSocket;
+
 namespace Drawbridge {
 
 class GuardedTcpServer;
+class HttpServerConnection;
 
 /**
  * @brief The HTTP front door: routing, local-server hardening, client and admin authentication, drain.
  *
- * Built on QAbstractHttpServer for request parsing; responses are written by HttpResponder.
+ * Drawbridge's own HTTP/1.1 server (HttpServerConnection, HttpRequestParser; see docs/architecture.md for why
+ * not QHttpServer): bounded request parsing, in-order answers, connection cap and idle deadlines.
  */
-class GatewayServer final : public QAbstractHttpServer
+class GatewayServer final : public QObject, public HttpRequestHandler
 {
     Q_OBJECT
     Q_DISABLE_COPY_MOVE(GatewayServer)
@@ -43,6 +50,9 @@ public:
     void startDrain();
     bool isDraining() const { return m_draining; }
     int inFlight() const { return m_inFlight; }
+    /** Responses handed to a connection that are not complete and flushed yet (for a drain to wait on). */
+    int responsesInFlight() const;
+    int openConnections() const { return int(m_connections.size()); }
 
     using Handler = std::function<void(GatewayServer &, RouteRequest &)>;
 
@@ -59,16 +69,24 @@ public:
     void exchangeStarted();
     void exchangeEnded();
 
+    // HttpRequestHandler
+    void handleRequest(const HttpServerRequest &request,
+                       const std::shared_ptr<HttpResponder> &responder) override;
+    QByteArray protocolErrorBody(const QString &path, int status, const QString &message) const override;
+
 Q_SIGNALS:
     void drainingChanged(bool draining);
     void drained();
     void requestFinished(const Drawbridge::RequestRecord &record);
-
-protected:
-    bool handleRequest(const QHttpServerRequest &request, QTcpSocket *socket) override;
-    void missingHandler(const QHttpServerRequest &request, QTcpSocket *socket) override;
+    /** A connection finished writing a response (or went away with one unfinished). */
+    void responseFlushed();
+    /** A client connection was accepted or closed; @p open is how many are open now. */
+    void connectionCountChanged(int open);
 
 private:
+    void onConnectionAccepted(QTcpSocket *socket);
+    void onConnectionClosed(HttpServerConnection *connection);
+    void sweepConnections();
     void registerRoutes();
     void handleHealth(RouteRequest &request);
     void handleModels(RouteRequest &request);
@@ -88,6 +106,8 @@ private:
     bool m_draining = false;
     int m_inFlight = 0;
     qint64 m_maxBodyBytes;
+    std::set<HttpServerConnection *> m_connections;
+    QTimer m_sweep;
 };
 
 } // namespace Drawbridge

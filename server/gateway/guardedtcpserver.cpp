@@ -2,75 +2,87 @@
 #include "guardedtcpserver.h"
 
 #include <QTcpSocket>
-#include <QTimer>
 
-#include "server/core/apierror.h"
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "server/core/logging.h"
 
 namespace Drawbridge {
 
-namespace {
-
-class GuardedSocket final : public QTcpSocket
+GuardedTcpServer::GuardedTcpServer(int maxConnections, QObject *parent)
+    : QTcpServer(parent), m_maxConnections(maxConnections)
 {
-public:
-    GuardedSocket(qint64 limit, QObject *parent) : QTcpSocket(parent), m_limit(limit)
-    {
-        // Connected before the HTTP server connects its own handler, so this sees new data first.
-        connect(this, &QIODevice::readyRead, this, &GuardedSocket::onReadyRead);
-    }
-
-protected:
-    qint64 writeData(const char *data, qint64 len) override
-    {
-        // A response is going out: the request it answers is complete.
-        m_received = 0;
-        return QTcpSocket::writeData(data, len);
-    }
-
-private:
-    void onReadyRead()
-    {
-        if (m_rejected) {
-            readAll();
-            return;
-        }
-        // The HTTP parser drains the socket on every readyRead, so what is available now is new.
-        m_received += bytesAvailable();
-        if (m_received <= m_limit)
-            return;
-        m_rejected = true;
-        readAll();
-        const QByteArray body = openAiErrorBody(ApiError {
-            ApiErrorKind::PayloadTooLarge, QStringLiteral("Request body too large (server.max_body_mb).") });
-        const QByteArray response = "HTTP/1.1 413 Payload Too Large\r\nContent-Type: application/json\r\n"
-                                    "Connection: close\r\nContent-Length: "
-            + QByteArray::number(body.size()) + "\r\n\r\n" + body;
-        QTcpSocket::writeData(response.constData(), response.size());
-        // Closing while the client is still sending makes the kernel reset the connection, and the client
-        // never reads the 413. Discard its input for a short while, then close for good.
-        QTimer::singleShot(2000, this, [this] { disconnectFromHost(); });
-    }
-
-    qint64 m_limit;
-    qint64 m_received = 0;
-    bool m_rejected = false;
-};
-
-} // namespace
-
-GuardedTcpServer::GuardedTcpServer(qint64 maxRequestBytes, QObject *parent)
-    : QTcpServer(parent), m_maxRequestBytes(maxRequestBytes)
-{
+    m_resumeTimer.setSingleShot(true);
+    m_resumeTimer.setInterval(resumeDelayMs);
+    connect(&m_resumeTimer, &QTimer::timeout, this, &GuardedTcpServer::resume);
+    connect(this, &QTcpServer::acceptError, this, &GuardedTcpServer::onAcceptError);
 }
 
 void GuardedTcpServer::incomingConnection(qintptr socketDescriptor)
 {
-    auto *socket = new GuardedSocket(m_maxRequestBytes, this);
-    if (!socket->setSocketDescriptor(socketDescriptor)) {
-        delete socket;
+    if (m_paused) {
+        m_paused = false;
+        qCInfo(lcGateway) << "accepting connections again";
+    }
+    if (m_open >= m_maxConnections) {
+        ++m_refused;
+        if (!m_refusing) {
+            m_refusing = true;
+            qCWarning(lcGateway) << "server.max_connections (" << m_maxConnections
+                                 << ") reached; refusing new connections until some close";
+        }
+        static constexpr char body[]
+            = R"({"error":{"message":"Too many open connections (server.max_connections).",)"
+              R"("type":"server_error","param":null,"code":"too_many_connections"}})";
+        static const QByteArray refusal
+            = QByteArray("HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\n"
+                         "Connection: close\r\nRetry-After: 1\r\nContent-Length: ")
+            + QByteArray::number(qsizetype(sizeof(body) - 1)) + "\r\n\r\n" + QByteArray(body);
+        const int fd = int(socketDescriptor);
+        // Best effort: the socket is fresh, so the answer fits in its send buffer.
+        (void)::send(fd, refusal.constData(), size_t(refusal.size()), MSG_DONTWAIT | MSG_NOSIGNAL);
+        ::shutdown(fd, SHUT_WR);
+        ::close(fd);
         return;
     }
-    addPendingConnection(socket);
+    auto *socket = new QTcpSocket(this);
+    if (!socket->setSocketDescriptor(socketDescriptor)) {
+        delete socket;
+        ::close(int(socketDescriptor));
+        return;
+    }
+    ++m_open;
+    Q_EMIT connectionAccepted(socket);
+}
+
+void GuardedTcpServer::connectionClosed()
+{
+    --m_open;
+    if (m_refusing && m_open < m_maxConnections) {
+        m_refusing = false;
+        qCInfo(lcGateway) << "below server.max_connections again";
+    }
+    if (m_paused)
+        resume();
+}
+
+void GuardedTcpServer::onAcceptError(QAbstractSocket::SocketError error)
+{
+    // QTcpServer has already paused accepting. Log once per episode, retry a little later.
+    if (!m_paused) {
+        m_paused = true;
+        qCWarning(lcGateway).nospace() << "cannot accept connections (" << error << ": " << errorString()
+                                       << "); out of file descriptors? Pausing, will retry.";
+    }
+    m_resumeTimer.start();
+}
+
+void GuardedTcpServer::resume()
+{
+    m_resumeTimer.stop();
+    if (isListening())
+        resumeAccepting();
 }
 
 } // namespace Drawbridge

@@ -2,16 +2,19 @@
 #pragma once
 
 #include <QTcpServer>
+#include <QTimer>
+
+class QTcpSocket;
 
 namespace Drawbridge {
 
 /**
- * @brief TCP server whose sockets refuse oversized requests before they are buffered.
+ * @brief The listening socket: a cap on open connections and recovery from running out of file descriptors.
  *
- * Qt 6.4's HTTP server reads a whole request body into memory before any handler runs and has no size limit,
- * so a client could make the gateway buffer gigabytes. Each socket counts the bytes received since its last
- * response; past the limit it answers 413, discards further input and closes. The exact per-request check
- * (body size > limit) still happens in the handler for bodies just over the limit.
+ * Past maxConnections a new connection is accepted, told 503 and closed at once, so clients fail fast instead
+ * of hanging in the accept queue. When accept() fails (EMFILE/ENFILE and the like) QTcpServer stops listening
+ * for new connections; this logs once, and resumes after a short pause or as soon as a connection closes, so
+ * there is neither a busy loop nor a listener that stays paused for good.
  */
 class GuardedTcpServer final : public QTcpServer
 {
@@ -19,13 +22,33 @@ class GuardedTcpServer final : public QTcpServer
     Q_DISABLE_COPY_MOVE(GuardedTcpServer)
 
 public:
-    GuardedTcpServer(qint64 maxRequestBytes, QObject *parent = nullptr);
+    GuardedTcpServer(int maxConnections, QObject *parent = nullptr);
+
+    /** The owner reports each accepted connection's end. */
+    void connectionClosed();
+    int openConnections() const { return m_open; }
+    bool isPausedForResources() const { return m_paused; }
+    qint64 refusedConnections() const { return m_refused; }
+
+    static constexpr int resumeDelayMs = 250;
+
+Q_SIGNALS:
+    /** A new client; the receiver takes ownership of @p socket. */
+    void connectionAccepted(QTcpSocket *socket);
 
 protected:
     void incomingConnection(qintptr socketDescriptor) override;
 
 private:
-    qint64 m_maxRequestBytes;
+    void onAcceptError(QAbstractSocket::SocketError error);
+    void resume();
+
+    int m_maxConnections;
+    int m_open = 0;
+    qint64 m_refused = 0;
+    bool m_paused = false;
+    bool m_refusing = false;
+    QTimer m_resumeTimer;
 };
 
 } // namespace Drawbridge

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 #include "httpresponder.h"
 
+#include "httpserverconnection.h"
+
 namespace Drawbridge {
 
 namespace {
@@ -10,8 +12,18 @@ constexpr qint64 maxPendingBytes = 8 * 1024 * 1024;
 
 } // namespace
 
-HttpResponder::HttpResponder(QTcpSocket *socket, bool keepAlive)
-    : m_socket(socket), m_keepAlive(keepAlive) { }
+HttpResponder::HttpResponder(HttpServerConnection *connection, QTcpSocket *socket, Mode mode)
+    : m_connection(connection), m_socket(socket), m_mode(mode)
+{
+}
+
+HttpResponder::~HttpResponder()
+{
+    if (!m_connection || m_state == State::Done)
+        return;
+    // Nobody answered (or a stream was dropped half-way): the connection must not wait forever.
+    m_connection->responseAbandoned(m_state == State::Streaming);
+}
 
 void HttpResponder::addHeader(const QByteArray &name, const QByteArray &value)
 {
@@ -21,6 +33,8 @@ void HttpResponder::addHeader(const QByteArray &name, const QByteArray &value)
 QByteArray HttpResponder::reasonPhrase(int status)
 {
     switch (status) {
+    case 100:
+        return QByteArrayLiteral("Continue");
     case 200:
         return QByteArrayLiteral("OK");
     case 201:
@@ -39,18 +53,30 @@ QByteArray HttpResponder::reasonPhrase(int status)
         return QByteArrayLiteral("Not Found");
     case 405:
         return QByteArrayLiteral("Method Not Allowed");
+    case 408:
+        return QByteArrayLiteral("Request Timeout");
     case 413:
-        return QByteArrayLiteral("Payload Too Large");
+        return QByteArrayLiteral("Content Too Large");
+    case 414:
+        return QByteArrayLiteral("URI Too Long");
+    case 417:
+        return QByteArrayLiteral("Expectation Failed");
     case 429:
         return QByteArrayLiteral("Too Many Requests");
+    case 431:
+        return QByteArrayLiteral("Request Header Fields Too Large");
     case 500:
         return QByteArrayLiteral("Internal Server Error");
+    case 501:
+        return QByteArrayLiteral("Not Implemented");
     case 502:
         return QByteArrayLiteral("Bad Gateway");
     case 503:
         return QByteArrayLiteral("Service Unavailable");
     case 504:
         return QByteArrayLiteral("Gateway Timeout");
+    case 505:
+        return QByteArrayLiteral("HTTP Version Not Supported");
     case 529:
         return QByteArrayLiteral("Overloaded");
     default:
@@ -59,7 +85,7 @@ QByteArray HttpResponder::reasonPhrase(int status)
 }
 
 void HttpResponder::appendHead(QByteArray &out, int status, const QByteArray &contentType,
-                               const ResponseHeaders &headers) const
+                               const ResponseHeaders &headers, bool keepAlive) const
 {
     out += "HTTP/1.1 ";
     out += QByteArray::number(status);
@@ -83,8 +109,22 @@ void HttpResponder::appendHead(QByteArray &out, int status, const QByteArray &co
         out += h.second;
         out += "\r\n";
     }
-    if (!m_keepAlive)
+    if (!keepAlive)
         out += "Connection: close\r\n";
+    else if (m_mode.http10)
+        out += "Connection: keep-alive\r\n";
+}
+
+void HttpResponder::write(const QByteArray &bytes)
+{
+    if (m_connection)
+        m_connection->writeResponseBytes(bytes);
+}
+
+void HttpResponder::finish(bool keepAlive)
+{
+    if (m_connection)
+        m_connection->responseComplete(keepAlive);
 }
 
 void HttpResponder::send(int status, const QByteArray &contentType, const QByteArray &body,
@@ -94,17 +134,18 @@ void HttpResponder::send(int status, const QByteArray &contentType, const QByteA
         return;
     m_state = State::Done;
     m_status = status;
-    if (!m_socket)
+    if (!m_connection)
         return;
     QByteArray out;
-    out.reserve(256 + body.size());
-    appendHead(out, status, contentType, headers);
+    out.reserve(256 + (m_mode.headOnly ? 0 : body.size()));
+    appendHead(out, status, contentType, headers, m_mode.keepAlive);
     out += "Content-Length: ";
     out += QByteArray::number(body.size());
     out += "\r\n\r\n";
-    out += body;
-    m_socket->write(out);
-    finishConnection();
+    if (!m_mode.headOnly)
+        out += body;
+    write(out);
+    finish(m_mode.keepAlive);
 }
 
 void HttpResponder::sendJson(int status, const QByteArray &json, const ResponseHeaders &headers)
@@ -118,24 +159,33 @@ void HttpResponder::beginStream(int status, const QByteArray &contentType, const
         return;
     m_state = State::Streaming;
     m_status = status;
-    if (!m_socket)
+    // HTTP/1.0 has no chunked coding: the end of the body is the end of the connection.
+    m_streamKeepAlive = m_mode.keepAlive && !m_mode.http10;
+    if (!m_connection)
         return;
     QByteArray out;
     out.reserve(512);
-    appendHead(out, status, contentType, headers);
-    out += "Cache-Control: no-cache\r\nX-Accel-Buffering: no\r\nTransfer-Encoding: chunked\r\n\r\n";
-    m_socket->write(out);
+    appendHead(out, status, contentType, headers, m_streamKeepAlive);
+    out += "Cache-Control: no-cache\r\nX-Accel-Buffering: no\r\n";
+    if (!m_mode.http10)
+        out += "Transfer-Encoding: chunked\r\n";
+    out += "\r\n";
+    write(out);
 }
 
 bool HttpResponder::writeChunk(const QByteArray &data)
 {
-    if (m_state != State::Streaming || !m_socket)
+    if (m_state != State::Streaming || !m_connection || !m_socket)
         return false;
-    if (data.isEmpty())
+    if (data.isEmpty() || m_mode.headOnly)
         return true;
     if (m_socket->bytesToWrite() > maxPendingBytes) {
         m_socket->abort();
         return false;
+    }
+    if (m_mode.http10) {
+        write(data);
+        return true;
     }
     QByteArray out;
     out.reserve(data.size() + 12);
@@ -143,7 +193,7 @@ bool HttpResponder::writeChunk(const QByteArray &data)
     out += "\r\n";
     out += data;
     out += "\r\n";
-    m_socket->write(out);
+    write(out);
     return true;
 }
 
@@ -152,21 +202,16 @@ void HttpResponder::endStream()
     if (m_state != State::Streaming)
         return;
     m_state = State::Done;
-    if (!m_socket)
+    if (!m_connection)
         return;
-    m_socket->write("0\r\n\r\n", 5);
-    finishConnection();
+    if (!m_mode.http10 && !m_mode.headOnly)
+        write(QByteArrayLiteral("0\r\n\r\n"));
+    finish(m_streamKeepAlive);
 }
 
 bool HttpResponder::isConnected() const
 {
-    return m_socket && m_socket->state() == QAbstractSocket::ConnectedState;
-}
-
-void HttpResponder::finishConnection()
-{
-    if (!m_keepAlive && m_socket)
-        m_socket->disconnectFromHost();
+    return m_connection && m_socket && m_socket->state() == QAbstractSocket::ConnectedState;
 }
 
 } // namespace Drawbridge

@@ -10,19 +10,31 @@
 
 namespace Drawbridge {
 
+class HttpServerConnection;
+
 using ResponseHeaders = QList<std::pair<QByteArray, QByteArray>>;
 
 /**
- * @brief Writes one HTTP/1.1 response straight to the client socket.
+ * @brief Writes the one response to one request on an HttpServerConnection.
  *
- * Qt 6.4's QHttpServerResponder does no chunking and little else, so responses are serialized here: one write
- * for a complete response, or a chunked stream for SSE. The socket is held weakly: a client that went away
- * turns every later write into a no-op.
+ * A complete response goes out in one write; a stream is chunked for HTTP/1.1 and close-delimited for
+ * HTTP/1.0 (which has no chunked coding). A HEAD request gets the head only. The connection is held weakly: a
+ * client that went away turns every later write into a no-op. When the response is complete the connection
+ * moves on to the next pipelined request or closes; a responder dropped without answering makes it answer 500
+ * and close.
  */
 class HttpResponder final
 {
 public:
-    HttpResponder(QTcpSocket *socket, bool keepAlive);
+    struct Mode
+    {
+        bool keepAlive = true; ///< what the request allows
+        bool http10 = false;
+        bool headOnly = false;
+    };
+
+    HttpResponder(HttpServerConnection *connection, QTcpSocket *socket, Mode mode);
+    ~HttpResponder();
     HttpResponder(const HttpResponder &) = delete;
     HttpResponder &operator=(const HttpResponder &) = delete;
 
@@ -33,7 +45,7 @@ public:
               const ResponseHeaders &headers = {});
     void sendJson(int status, const QByteArray &json, const ResponseHeaders &headers = {});
 
-    /** Starts a chunked response. */
+    /** Starts a streamed response (chunked, or close-delimited for HTTP/1.0). */
     void beginStream(int status, const QByteArray &contentType, const ResponseHeaders &headers = {});
     /** Writes one chunk; false when the client is gone or hopelessly behind (then the stream is aborted). */
     bool writeChunk(const QByteArray &data);
@@ -50,11 +62,14 @@ public:
 private:
     enum class State { Idle, Streaming, Done };
     void appendHead(QByteArray &out, int status, const QByteArray &contentType,
-                    const ResponseHeaders &headers) const;
-    void finishConnection();
+                    const ResponseHeaders &headers, bool keepAlive) const;
+    void write(const QByteArray &bytes);
+    void finish(bool keepAlive);
 
+    QPointer<HttpServerConnection> m_connection;
     QPointer<QTcpSocket> m_socket;
-    bool m_keepAlive;
+    Mode m_mode;
+    bool m_streamKeepAlive = true;
     State m_state = State::Idle;
     int m_status = 0;
     ResponseHeaders m_extraHeaders;

@@ -15,16 +15,34 @@ bool isLoopbackName(const QString &host)
     return a.setAddress(host) && a.isLoopback();
 }
 
-/** Splits "host[:port]" / "[v6]:port" into the host part; empty on garbage. */
+bool isPort(const QString &p)
+{
+    if (p.isEmpty() || p.size() > 5)
+        return false;
+    for (const QChar c : p) {
+        if (c < u'0' || c > u'9')
+            return false;
+    }
+    return p.toInt() <= 65535;
+}
+
+/** Splits "host[:port]" / "[v6][:port]" into the host part; empty on anything else (e.g. "h:80.evil"). */
 QString hostPart(const QByteArray &hostHeader)
 {
     const QString h = QString::fromLatin1(hostHeader).trimmed();
     if (h.startsWith(u'[')) {
         const qsizetype end = h.indexOf(u']');
-        return end > 0 ? h.mid(1, end - 1) : QString();
+        if (end <= 1)
+            return {};
+        const QString rest = h.mid(end + 1);
+        if (!rest.isEmpty() && !(rest.startsWith(u':') && isPort(rest.mid(1))))
+            return {};
+        return h.mid(1, end - 1);
     }
-    const qsizetype colon = h.lastIndexOf(u':');
-    return colon >= 0 ? h.left(colon) : h;
+    const qsizetype colon = h.indexOf(u':');
+    if (colon < 0)
+        return h;
+    return isPort(h.mid(colon + 1)) ? h.left(colon) : QString();
 }
 
 } // namespace

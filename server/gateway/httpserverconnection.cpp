@@ -1,0 +1,253 @@
+// SPDX-License-Identifier: MIT
+#include "httpserverconnection.h"
+
+#include <QTcpSocket>
+
+#include <sys/socket.h>
+
+#include "httprequesthandler.h"
+#include "httpresponder.h"
+#include "server/core/clock.h"
+#include "server/core/logging.h"
+
+namespace Drawbridge {
+
+namespace {
+
+constexpr qint64 readChunkBytes = 64 * 1024;
+// Past this much unsent response data, the next pipelined request waits for the client to read.
+constexpr qint64 writeHighWater = 1024 * 1024;
+
+} // namespace
+
+HttpServerConnection::HttpServerConnection(QTcpSocket *socket, const Options &options, const Clock &clock,
+                                           HttpRequestHandler &handler, QObject *parent)
+    : QObject(parent)
+    , m_socket(socket)
+    , m_options(options)
+    , m_clock(clock)
+    , m_handler(handler)
+    , m_parser(options.limits)
+{
+    m_socket->setParent(this);
+    // Qt must not pull more from the kernel than one chunk while a request is being handled.
+    m_socket->setReadBufferSize(readChunkBytes);
+    m_idleSinceNs = m_clock.monotonicNs();
+    m_closeTimer.setSingleShot(true);
+    connect(&m_closeTimer, &QTimer::timeout, this, [this] { m_socket->abort(); });
+    connect(m_socket, &QIODevice::readyRead, this, &HttpServerConnection::onReadyRead);
+    connect(m_socket, &QIODevice::bytesWritten, this, &HttpServerConnection::onBytesWritten);
+    connect(m_socket, &QAbstractSocket::disconnected, this, &HttpServerConnection::onDisconnected);
+    if (m_socket->state() != QAbstractSocket::ConnectedState) {
+        QMetaObject::invokeMethod(this, &HttpServerConnection::onDisconnected, Qt::QueuedConnection);
+        return;
+    }
+    if (m_socket->bytesAvailable() > 0)
+        QMetaObject::invokeMethod(this, &HttpServerConnection::processInput, Qt::QueuedConnection);
+}
+
+HttpServerConnection::~HttpServerConnection() = default;
+
+void HttpServerConnection::onReadyRead()
+{
+    if (m_state == State::Lingering || m_state == State::Closing) {
+        discardInput();
+        return;
+    }
+    processInput();
+}
+
+void HttpServerConnection::discardInput()
+{
+    char sink[16 * 1024];
+    while (m_socket->read(sink, sizeof sink) > 0) { }
+}
+
+void HttpServerConnection::processInput()
+{
+    if (m_state != State::Reading)
+        return;
+    for (;;) {
+        if (m_socket->bytesToWrite() > writeHighWater)
+            return; // onBytesWritten() resumes
+        switch (m_parser.parse()) {
+        case HttpRequestParser::Status::NeedMore: {
+            const qint64 available = m_socket->bytesAvailable();
+            if (available <= 0)
+                return;
+            const QByteArray chunk = m_socket->read(std::min(available, readChunkBytes));
+            const qint64 now = m_clock.monotonicNs();
+            if (!m_parser.readingBody() && m_headStartedNs < 0)
+                m_headStartedNs = now;
+            m_lastInputNs = now;
+            m_parser.append(chunk);
+            continue;
+        }
+        case HttpRequestParser::Status::HeadComplete:
+            m_lastInputNs = m_clock.monotonicNs();
+            if (m_parser.request().expectContinue)
+                m_socket->write(QByteArrayLiteral("HTTP/1.1 100 Continue\r\n\r\n"));
+            continue;
+        case HttpRequestParser::Status::MessageComplete:
+            dispatch();
+            return;
+        case HttpRequestParser::Status::Error:
+            sendProtocolError(m_parser.errorStatus(), m_parser.errorMessage());
+            return;
+        }
+    }
+}
+
+void HttpServerConnection::dispatch()
+{
+    m_current = m_parser.takeRequest();
+    m_state = State::Dispatched;
+    m_responseInFlight = true;
+    m_responseDone = false;
+    m_headStartedNs = -1;
+    const HttpResponder::Mode mode { m_current.keepAlive, m_current.minorVersion == 0, m_current.isHead() };
+    auto responder = std::make_shared<HttpResponder>(this, m_socket, mode);
+    m_responder = responder;
+    m_handler.handleRequest(m_current, responder);
+}
+
+void HttpServerConnection::writeResponseBytes(const QByteArray &bytes)
+{
+    if (m_state == State::Dispatched)
+        m_socket->write(bytes);
+}
+
+void HttpServerConnection::responseComplete(bool keepAlive)
+{
+    if (m_state != State::Dispatched || m_responseDone)
+        return;
+    m_responseDone = true;
+    // The handler may still be on the stack and reading the request: move on once it has returned.
+    QMetaObject::invokeMethod(
+        this, [this, keepAlive] { continueAfterResponse(keepAlive); }, Qt::QueuedConnection);
+    checkFlushed();
+}
+
+void HttpServerConnection::responseAbandoned(bool streaming)
+{
+    if (m_state != State::Dispatched || m_responseDone)
+        return;
+    if (streaming) {
+        // Half a response cannot be finished honestly; the client must see it cut.
+        qCWarning(lcGateway) << "response stream dropped unfinished; closing the connection";
+        m_socket->abort();
+        return;
+    }
+    qCWarning(lcGateway) << "request" << m_current.method << m_current.path << "got no response";
+    HttpResponder fallback(this, m_socket, HttpResponder::Mode { false, m_current.minorVersion == 0, false });
+    fallback.sendJson(500, m_handler.protocolErrorBody(m_current.path, 500, QStringLiteral("No response.")));
+}
+
+void HttpServerConnection::continueAfterResponse(bool keepAlive)
+{
+    if (m_state != State::Dispatched)
+        return;
+    m_current = HttpServerRequest();
+    if (!keepAlive) {
+        beginClose();
+        return;
+    }
+    m_state = State::Reading;
+    const qint64 now = m_clock.monotonicNs();
+    m_idleSinceNs = now;
+    m_headStartedNs = m_parser.bufferedBytes() > 0 ? now : -1;
+    processInput();
+}
+
+void HttpServerConnection::sendProtocolError(int status, const QString &message)
+{
+    qCDebug(lcGateway) << "refusing request:" << status << message;
+    const QByteArray body = m_handler.protocolErrorBody(m_parser.request().path, status, message);
+    QByteArray out = "HTTP/1.1 " + QByteArray::number(status) + ' ' + HttpResponder::reasonPhrase(status)
+        + "\r\nContent-Type: application/json\r\nConnection: close\r\nContent-Length: "
+        + QByteArray::number(body.size()) + "\r\n\r\n" + body;
+    m_socket->write(out);
+    beginClose();
+}
+
+void HttpServerConnection::beginClose()
+{
+    m_state = State::Closing;
+    discardInput();
+    if (m_socket->bytesToWrite() == 0) {
+        shutdownWrite();
+        return;
+    }
+    // Flushing may take a while for a large answer; the timer restarts on every progress.
+    m_closeTimer.start(m_options.lingerMs);
+}
+
+void HttpServerConnection::shutdownWrite()
+{
+    m_state = State::Lingering;
+    // Closing with unread input would make the kernel reset the connection and the client could lose the
+    // answer: send FIN, then read and discard whatever is still coming, for a bounded time.
+    if (m_socket->socketDescriptor() >= 0)
+        ::shutdown(int(m_socket->socketDescriptor()), SHUT_WR);
+    m_closeTimer.start(m_options.lingerMs);
+    discardInput();
+}
+
+void HttpServerConnection::onBytesWritten()
+{
+    checkFlushed();
+    if (m_state == State::Closing) {
+        if (m_socket->bytesToWrite() == 0)
+            shutdownWrite();
+        else
+            m_closeTimer.start(m_options.lingerMs);
+        return;
+    }
+    if (m_state == State::Reading && m_socket->bytesToWrite() <= writeHighWater)
+        processInput();
+}
+
+void HttpServerConnection::checkFlushed()
+{
+    if (m_responseInFlight && m_responseDone && m_socket->bytesToWrite() == 0) {
+        m_responseInFlight = false;
+        Q_EMIT responseFlushed();
+    }
+}
+
+void HttpServerConnection::onDisconnected()
+{
+    if (m_state == State::Closed)
+        return;
+    m_state = State::Closed;
+    m_closeTimer.stop();
+    if (m_responseInFlight) {
+        m_responseInFlight = false;
+        Q_EMIT responseFlushed();
+    }
+    Q_EMIT closed();
+    deleteLater();
+}
+
+void HttpServerConnection::checkTimeouts(qint64 nowNs)
+{
+    if (m_state != State::Reading)
+        return;
+    const qint64 idleNs = m_options.idleTimeoutMs * 1'000'000;
+    if (m_parser.readingBody()) {
+        if (nowNs - m_lastInputNs > idleNs)
+            sendProtocolError(408, QStringLiteral("The request body did not arrive in time."));
+        return;
+    }
+    if (m_headStartedNs >= 0) {
+        if (nowNs - m_headStartedNs > m_options.headerTimeoutMs * 1'000'000)
+            sendProtocolError(408, QStringLiteral("The request head did not arrive in time."));
+        return;
+    }
+    if (nowNs - m_idleSinceNs > idleNs) {
+        qCDebug(lcGateway) << "closing an idle connection";
+        beginClose();
+    }
+}
+
+} // namespace Drawbridge
