@@ -8,7 +8,12 @@
 // --mode fixed   sends exactly --requests non-streaming requests over --concurrency keep-alive connections
 //                and reports exact latency percentiles (used for the instruction-count budget).
 // --format sse|kiro says what the body is: the gateway's OpenAI SSE, or the fake upstream's event stream.
+// Each connection's request carries "bench-stream-<index>" in its message, which the bench fake uses to pick the
+// delivery schedule of that stream: the same load sent directly and through the gateway gets the same schedules.
+// Counts reads (recv calls that returned data) and, for the event stream, how many frames arrived over more than
+// one read. Failed streams are reported by reason, with the error text the client saw.
 // Prints one JSON object on stdout.
+#include <map>
 #include <algorithm>
 #include <arpa/inet.h>
 #include <cerrno>
@@ -74,7 +79,30 @@ struct Conn
     bool bodyDone = false;
     std::string request;
     size_t requestOff = 0;
+    std::string error; // why the stream failed, as the client saw it
+    bool carried = false; // the event-stream buffer held part of a frame before the current read
+    size_t chunkLeft = 0; // data bytes of the current HTTP chunk not yet read
+    bool chunkCrlf = false; // the CRLF after a chunk's data is due
 };
+
+std::string jsonEscape(std::string_view s)
+{
+    std::string out;
+    for (const char ch : s) {
+        const auto u = static_cast<unsigned char>(ch);
+        if (ch == '"' || ch == '\\') {
+            out += '\\';
+            out += ch;
+        } else if (u < 0x20) {
+            char esc[8];
+            std::snprintf(esc, sizeof esc, "\\u%04x", u);
+            out += esc;
+        } else {
+            out += ch;
+        }
+    }
+    return out;
+}
 
 double percentile(std::vector<double> v, double p)
 {
@@ -102,16 +130,17 @@ class Client
 public:
     explicit Client(Options o) : m_o(std::move(o)) { }
 
-    std::string buildRequest(bool stream) const
+    std::string buildRequest(bool stream, int index) const
     {
         std::string body;
+        const std::string content = "Say something. [bench-stream-" + std::to_string(index) + "]";
         if (m_o.format == "kiro") {
-            body
-                = R"({"conversationState":{"conversationId":"bench","chatTriggerType":"MANUAL","currentMessage":)"
-                  R"({"userInputMessage":{"content":"Say something.","modelId":"claude-sonnet-4.5","origin":"AI_EDITOR"}}}})";
+            body = R"({"conversationState":{"conversationId":"bench","chatTriggerType":"MANUAL","currentMessage":)"
+                   R"({"userInputMessage":{"content":")"
+                + content + R"(","modelId":"claude-sonnet-4.5","origin":"AI_EDITOR"}}}})";
         } else {
             body = std::string(R"({"model":"kiro","stream":)") + (stream ? "true" : "false")
-                + R"(,"messages":[{"role":"user","content":"Say something."}]})";
+                + R"(,"messages":[{"role":"user","content":")" + content + R"("}]})";
         }
         std::string r = "POST " + m_o.path + " HTTP/1.1\r\nHost: " + m_o.host + ":" + std::to_string(m_o.port)
             + "\r\nContent-Type: application/json\r\nContent-Length: " + std::to_string(body.size()) + "\r\n";
@@ -142,7 +171,6 @@ public:
         const bool stream = m_o.mode == "stream";
         const int n = stream ? m_o.streams : std::min(m_o.concurrency, m_o.requests);
         m_conns.resize(size_t(n));
-        const std::string request = buildRequest(stream);
         const auto start = Clock::now();
         int connectErrors = 0;
         for (int i = 0; i < n; ++i) {
@@ -153,7 +181,7 @@ public:
                 c.done = true;
                 continue;
             }
-            c.request = request;
+            c.request = buildRequest(stream, i);
             epoll_event ev {};
             ev.events = EPOLLIN | EPOLLOUT;
             ev.data.u64 = uint64_t(i);
@@ -178,9 +206,13 @@ public:
             }
         }
         const double wallS = usSince(start, Clock::now()) / 1e6;
-        for (Conn &c : m_conns)
+        for (Conn &c : m_conns) {
+            if (stream && !c.done && c.error.empty())
+                c.error = "timed out after " + std::to_string(m_o.timeoutS) + " s: status "
+                    + std::to_string(c.status) + ", " + std::to_string(c.deltas) + " deltas";
             if (c.fd >= 0)
                 ::close(c.fd);
+        }
 
         int completed = 0, badStatus = 0, stalled = 0;
         if (!stream)
@@ -215,7 +247,31 @@ public:
                 statuses.append(item);
             }
         }
-        std::printf("{\"statuses\":{%s},", statuses.c_str());
+        std::string failures;
+        if (stream) {
+            std::map<std::string, int> reasons;
+            for (const Conn &c : m_conns)
+                if (!c.ok)
+                    ++reasons[c.error.empty() ? std::string("unknown") : c.error];
+            std::vector<std::pair<int, std::string>> sorted;
+            for (auto &[text, count] : reasons)
+                sorted.push_back({ count, text });
+            std::sort(sorted.begin(), sorted.end(), [](auto &a, auto &b) { return a.first > b.first; });
+            int other = 0;
+            for (size_t i = 0; i < sorted.size(); ++i) {
+                if (i >= 12) {
+                    other += sorted[i].first;
+                    continue;
+                }
+                failures += (failures.empty() ? "\"" : ",\"") + jsonEscape(sorted[i].second)
+                    + "\":" + std::to_string(sorted[i].first);
+            }
+            if (other)
+                failures += (failures.empty() ? "\"" : ",\"") + std::string("(other reasons)\":")
+                    + std::to_string(other);
+        }
+        std::printf("{\"statuses\":{%s},\"failures\":{%s},\"reads\":%lld,\"frames\":%lld,\"split_frames\":%lld,",
+                    statuses.c_str(), failures.c_str(), m_reads, m_frames, m_splitFrames);
         std::printf(
             "\"mode\":\"%s\",\"format\":\"%s\",\"connections\":%d,\"wall_s\":%.3f,\"connect_errors\":%d,"
             "\"bad_status\":%d,\"incomplete\":%d,",
@@ -245,6 +301,10 @@ private:
         c.terminator = false;
         c.raw.clear();
         c.payload.clear();
+        c.error.clear();
+        c.carried = false;
+        c.chunkLeft = 0;
+        c.chunkCrlf = false;
         c.sent = Clock::now();
         ++m_started;
         writeMore(c);
@@ -303,6 +363,8 @@ private:
             const ssize_t r = ::recv(c.fd, buf, sizeof buf, 0);
             if (r > 0) {
                 const auto now = Clock::now();
+                ++m_reads;
+                c.carried = !c.payload.empty();
                 c.raw.append(buf, size_t(r));
                 parse(c, now);
                 if (c.done)
@@ -315,12 +377,17 @@ private:
                     c.bodyDone = true;
                     complete(c);
                 } else if (!c.done) {
+                    if (c.error.empty())
+                        c.error = "connection closed by the server: status " + std::to_string(c.status) + ", "
+                            + std::to_string(c.deltas) + " deltas";
                     finish(c, false);
                 }
                 return;
             }
             if (errno == EAGAIN || errno == EWOULDBLOCK)
                 return;
+            if (c.error.empty())
+                c.error = std::string("recv: ") + std::strerror(errno);
             finish(c, false);
             return;
         }
@@ -348,23 +415,41 @@ private:
                 c.contentLength = std::atoll(head.c_str() + cl + 17);
         }
         if (c.chunked) {
-            for (;;) {
-                const size_t eol = c.raw.find("\r\n");
+            // De-chunk as bytes arrive (part of a chunk's data is passed on at once), so that the event-stream
+            // scan sees frames split across reads as the gateway does.
+            size_t at = 0;
+            while (at < c.raw.size() && !c.bodyDone) {
+                if (c.chunkLeft > 0) {
+                    const size_t take = std::min(c.chunkLeft, c.raw.size() - at);
+                    c.payload.append(c.raw, at, take);
+                    at += take;
+                    c.chunkLeft -= take;
+                    if (c.chunkLeft == 0)
+                        c.chunkCrlf = true;
+                    continue;
+                }
+                if (c.chunkCrlf) {
+                    if (c.raw.size() - at < 2)
+                        break;
+                    at += 2;
+                    c.chunkCrlf = false;
+                    continue;
+                }
+                const size_t eol = c.raw.find("\r\n", at);
                 if (eol == std::string::npos)
                     break;
-                const size_t size = std::strtoul(c.raw.c_str(), nullptr, 16);
+                const size_t size = std::strtoul(c.raw.c_str() + at, nullptr, 16);
                 if (size == 0) {
                     if (c.raw.size() < eol + 4)
                         break;
-                    c.raw.erase(0, eol + 4);
+                    at = eol + 4;
                     c.bodyDone = true;
                     break;
                 }
-                if (c.raw.size() < eol + 2 + size + 2)
-                    break;
-                c.payload.append(c.raw, eol + 2, size);
-                c.raw.erase(0, eol + 2 + size + 2);
+                at = eol + 2;
+                c.chunkLeft = size;
             }
+            c.raw.erase(0, at);
         } else {
             c.payload += c.raw;
             c.bodyRead += (long long)c.raw.size();
@@ -401,6 +486,10 @@ private:
                 if (total < 16 || c.payload.size() < total)
                     break;
                 const std::string_view frame(c.payload.data(), total);
+                ++m_frames;
+                if (c.carried)
+                    ++m_splitFrames; // its first bytes came in an earlier read than its last
+                c.carried = false;
                 if (frame.find("assistantResponseEvent") != std::string_view::npos)
                     delta(c, now);
                 else if (frame.find("meteringEvent") != std::string_view::npos)
@@ -416,6 +505,9 @@ private:
             const std::string_view event(c.payload.data(), end);
             if (event.find("data: [DONE]") != std::string_view::npos) {
                 c.terminator = true;
+            } else if (event.find("\"error\"") != std::string_view::npos) {
+                if (c.error.empty())
+                    c.error = "error event: " + std::string(event.substr(0, 300));
             } else {
                 const size_t pos = event.find("\"content\":\"");
                 if (pos != std::string_view::npos && pos + 11 < event.size() && event[pos + 11] != '"')
@@ -428,7 +520,16 @@ private:
     void complete(Conn &c)
     {
         if (m_o.mode == "stream") {
-            finish(c, c.status == 200 && c.terminator && c.deltas >= m_o.expect);
+            const bool ok = c.status == 200 && c.terminator && c.deltas >= m_o.expect;
+            if (!ok && c.error.empty()) {
+                if (c.status != 200)
+                    c.error = "HTTP " + std::to_string(c.status) + ": " + c.payload.substr(0, 300);
+                else if (!c.terminator)
+                    c.error = "body ended without the terminator after " + std::to_string(c.deltas) + " deltas";
+                else
+                    c.error = "only " + std::to_string(c.deltas) + " of " + std::to_string(m_o.expect) + " deltas";
+            }
+            finish(c, ok);
             return;
         }
         finish(c, c.status == 200);
@@ -439,6 +540,7 @@ private:
     std::vector<Conn> m_conns;
     std::vector<double> m_heads, m_firsts, m_gaps, m_latencies;
     long long m_completedRequests = 0;
+    long long m_reads = 0, m_frames = 0, m_splitFrames = 0;
     int m_started = 0;
 };
 
