@@ -99,6 +99,18 @@ public:
         return true;
     }
 
+    bool readBool(const char *table, const char *key, bool &out)
+    {
+        const toml::node *n = find(table, key);
+        if (!n)
+            return true;
+        if (const auto *b = n->as_boolean()) {
+            out = b->get();
+            return true;
+        }
+        return wrongType(*n, qualified(table, key), QStringLiteral("a boolean"));
+    }
+
     bool readStringList(const char *table, const char *key, QStringList &out)
     {
         const toml::node *n = find(table, key);
@@ -218,7 +230,7 @@ const QMap<QString, QStringList> &knownKeys()
           { QStringLiteral("region"), QStringLiteral("default_model"), QStringLiteral("slots_per_account"),
             QStringLiteral("api_base_url"), QStringLiteral("social_auth_base_url"),
             QStringLiteral("oidc_base_url"), QStringLiteral("ca_file"), QStringLiteral("proxy"),
-            QStringLiteral("models"), QStringLiteral("model_aliases") } },
+            QStringLiteral("models"), QStringLiteral("model_aliases"), QStringLiteral("strict_models") } },
         { QStringLiteral("storage"),
           { QStringLiteral("data_dir"), QStringLiteral("retention_days"),
             QStringLiteral("flush_interval_ms") } },
@@ -290,6 +302,7 @@ Status ConfigFile::apply(const QByteArray &text, const QString &path, Settings &
         && r.readCaFile("kiro", "ca_file", s.kiro.caFile) && r.readProxy("kiro", "proxy", s.kiro.proxy)
         && r.readStringList("kiro", "models", s.kiro.models)
         && r.readStringMap("kiro", "model_aliases", s.kiro.modelAliases)
+        && r.readBool("kiro", "strict_models", s.kiro.strictModels)
         && r.readString("storage", "data_dir", s.storage.dataDir)
         && r.readInt("storage", "retention_days", s.storage.retentionDays, 1, 36500)
         && r.readInt("storage", "flush_interval_ms", s.storage.flushIntervalMs, 10, 60'000);
@@ -353,7 +366,9 @@ QByteArray ConfigFile::defaultText()
 # proxy = ""                  # "http://host:port" (CONNECT) for upstream calls; "" = HTTPS_PROXY / NO_PROXY from the environment
 # models = ["auto", "claude-sonnet-4", "claude-sonnet-4.5", "claude-sonnet-4.6", "claude-haiku-4.5", "claude-opus-4.5", "claude-opus-4.6", "claude-opus-4.7"]
 
-# [kiro.model_aliases]
+# strict_models = false       # true: unknown claude-* ids are 404 instead of the newest model of their family
+
+# [kiro.model_aliases]        # explicit names win over the family fallback
 # "gpt-4o" = "claude-sonnet-4.5"
 
 [storage]

@@ -3,10 +3,71 @@
 
 #include <QRegularExpression>
 
+#include <array>
+
 namespace Drawbridge {
 
+namespace {
+
+/** `claude-opus-…` (the current scheme) or `claude-3.5-sonnet-…` (the Claude 3 scheme), normalized. */
+QString familyOf(const QString &normalized)
+{
+    static const QRegularExpression current(QStringLiteral("^claude-(opus|sonnet|haiku)(-.*)?$"));
+    static const QRegularExpression legacy(QStringLiteral("^claude-[0-9.]+-(opus|sonnet|haiku)(-.*)?$"));
+    if (const auto m = current.match(normalized); m.hasMatch())
+        return m.captured(1);
+    if (const auto m = legacy.match(normalized); m.hasMatch())
+        return m.captured(1);
+    return {};
+}
+
+/** The dotted version of a listed family model (`claude-opus-4.7` → {4, 7}); empty when it has none. */
+QList<int> versionOf(const QString &normalized)
+{
+    static const QRegularExpression current(
+        QStringLiteral("^claude-(?:opus|sonnet|haiku)-([0-9]+(?:\\.[0-9]+)*)"));
+    static const QRegularExpression legacy(
+        QStringLiteral("^claude-([0-9]+(?:\\.[0-9]+)*)-(?:opus|sonnet|haiku)"));
+    auto m = current.match(normalized);
+    if (!m.hasMatch())
+        m = legacy.match(normalized);
+    QList<int> version;
+    if (m.hasMatch()) {
+        for (const QString &part : m.captured(1).split(u'.'))
+            version.append(part.toInt());
+    }
+    return version;
+}
+
+/** Families in the order a request for @p family falls back to them: itself, then the nearest tier. */
+std::array<QLatin1StringView, 3> preference(const QString &family)
+{
+    using L = QLatin1StringView;
+    if (family == QLatin1String("haiku"))
+        return { L("haiku"), L("sonnet"), L("opus") };
+    if (family == QLatin1String("sonnet"))
+        return { L("sonnet"), L("opus"), L("haiku") };
+    return { L("opus"), L("sonnet"), L("haiku") };
+}
+
+/** Claude Code's `--model` aliases (and `best`) → the family they stand for. */
+QString clientAliasFamily(const QString &normalized)
+{
+    if (normalized == QLatin1String("best"))
+        return QStringLiteral("opus");
+    if (normalized == QLatin1String("opus") || normalized == QLatin1String("sonnet")
+        || normalized == QLatin1String("haiku"))
+        return normalized;
+    return {};
+}
+
+} // namespace
+
 ModelCatalog::ModelCatalog(const KiroSettings &settings)
-    : m_defaultModel(settings.defaultModel), m_models(settings.models), m_aliases(settings.modelAliases)
+    : m_defaultModel(settings.defaultModel)
+    , m_models(settings.models)
+    , m_aliases(settings.modelAliases)
+    , m_strict(settings.strictModels)
 {
 }
 
@@ -32,17 +93,62 @@ bool ModelCatalog::requestsThinking(const QString &requested)
 
 std::optional<QString> ModelCatalog::resolve(const QString &requested) const
 {
+    if (auto r = resolveDetailed(requested))
+        return r->model;
+    return std::nullopt;
+}
+
+std::optional<ModelCatalog::Resolution> ModelCatalog::resolveDetailed(const QString &requested) const
+{
     if (requested.isEmpty())
         return std::nullopt;
     if (requested == QLatin1String(publicModelId))
-        return m_defaultModel;
+        return Resolution { m_defaultModel, Match::Exact };
     if (m_models.contains(requested))
-        return requested;
+        return Resolution { requested, Match::Exact };
     if (auto it = m_aliases.constFind(requested); it != m_aliases.constEnd())
-        return *it;
+        return Resolution { *it, Match::Exact };
+    // Claude Code appends `[1m]` to whatever it names, aliases included.
+    if (QString bare = requested; bare.endsWith(QLatin1String("[1m]"), Qt::CaseInsensitive)) {
+        bare.chop(4);
+        if (auto it = m_aliases.constFind(bare); it != m_aliases.constEnd())
+            return Resolution { *it, Match::Exact };
+    }
     const QString normalized = normalize(requested);
     if (m_models.contains(normalized))
-        return normalized;
+        return Resolution { normalized, Match::Normalized };
+    if (const QString family = clientAliasFamily(normalized); !family.isEmpty()) {
+        if (auto best = bestOfFamily(family))
+            return Resolution { *best, Match::ClientAlias };
+        return std::nullopt;
+    }
+    if (m_strict)
+        return std::nullopt;
+    if (const QString family = familyOf(normalized); !family.isEmpty()) {
+        if (auto best = bestOfFamily(family))
+            return Resolution { *best, Match::Family };
+    }
+    return std::nullopt;
+}
+
+std::optional<QString> ModelCatalog::bestOfFamily(const QString &family) const
+{
+    for (const QLatin1StringView candidate : preference(family)) {
+        std::optional<QString> best;
+        QList<int> bestVersion;
+        for (const QString &model : m_models) {
+            const QString normalized = normalize(model);
+            if (familyOf(normalized) != candidate)
+                continue;
+            const QList<int> version = versionOf(normalized);
+            if (!best || version > bestVersion) {
+                best = model;
+                bestVersion = version;
+            }
+        }
+        if (best)
+            return best;
+    }
     return std::nullopt;
 }
 

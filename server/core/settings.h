@@ -56,6 +56,8 @@ struct KiroSettings
         QStringLiteral("claude-opus-4.7"),
     };
     QMap<QString, QString> modelAliases;
+    /** true: unknown `claude-*` ids are 404 instead of resolving to the best model of their family. */
+    bool strictModels = false;
 
     QString effectiveApiBaseUrl() const;
     QString effectiveSocialAuthBaseUrl() const;

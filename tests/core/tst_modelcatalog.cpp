@@ -12,6 +12,9 @@ class TstModelCatalog : public QObject
 private Q_SLOTS:
     void resolve_data();
     void resolve();
+    void family_data();
+    void family();
+    void strictModels();
     void listed();
 };
 
@@ -49,6 +52,114 @@ void TstModelCatalog::resolve()
         QVERIFY(!r.has_value());
     else
         QCOMPARE(r.value_or(QString()), upstream);
+}
+
+void TstModelCatalog::family_data()
+{
+    QTest::addColumn<QStringList>("models");
+    QTest::addColumn<QString>("requested");
+    QTest::addColumn<QString>("upstream");
+    QTest::addColumn<int>("match");
+    const QStringList all = KiroSettings().models;
+    const auto exact = int(ModelCatalog::Match::Exact);
+    const auto normalized = int(ModelCatalog::Match::Normalized);
+    const auto clientAlias = int(ModelCatalog::Match::ClientAlias);
+    const auto fam = int(ModelCatalog::Match::Family);
+    // Claude Code 2.1.332's own default, unknown upstream.
+    QTest::newRow("newer-opus") << all << QStringLiteral("claude-opus-5-5")
+                                << QStringLiteral("claude-opus-4.7") << fam;
+    QTest::newRow("newer-opus-1m") << all << QStringLiteral("claude-opus-5-5[1m]")
+                                   << QStringLiteral("claude-opus-4.7") << fam;
+    QTest::newRow("older-opus-dated")
+        << all << QStringLiteral("claude-opus-4-1-20250805") << QStringLiteral("claude-opus-4.7") << fam;
+    QTest::newRow("sonnet") << all << QStringLiteral("claude-sonnet-5") << QStringLiteral("claude-sonnet-4.6")
+                            << fam;
+    QTest::newRow("haiku-thinking") << all << QStringLiteral("claude-haiku-5-0-thinking")
+                                    << QStringLiteral("claude-haiku-4.5") << fam;
+    QTest::newRow("legacy-scheme") << all << QStringLiteral("claude-3-5-sonnet-20241022")
+                                   << QStringLiteral("claude-sonnet-4.6") << fam;
+    QTest::newRow("upper-case") << all << QStringLiteral("Claude-Opus-9") << QStringLiteral("claude-opus-4.7")
+                                << fam;
+    // Version order is numeric, not textual, and not list order.
+    const QStringList shuffled { QStringLiteral("claude-sonnet-4.10"), QStringLiteral("claude-sonnet-4.9"),
+                                 QStringLiteral("claude-sonnet-4"), QStringLiteral("auto") };
+    QTest::newRow("numeric-order") << shuffled << QStringLiteral("claude-sonnet-7")
+                                   << QStringLiteral("claude-sonnet-4.10") << fam;
+    // No model of the family: the closest family serves.
+    const QStringList noOpus { QStringLiteral("claude-haiku-4.5"), QStringLiteral("claude-sonnet-4.5") };
+    QTest::newRow("opus→sonnet") << noOpus << QStringLiteral("claude-opus-5-5")
+                                 << QStringLiteral("claude-sonnet-4.5") << fam;
+    const QStringList haikuOnly { QStringLiteral("auto"), QStringLiteral("claude-haiku-4.5") };
+    QTest::newRow("opus→haiku") << haikuOnly << QStringLiteral("claude-opus-5")
+                                << QStringLiteral("claude-haiku-4.5") << fam;
+    const QStringList noHaiku { QStringLiteral("claude-opus-4.5"), QStringLiteral("claude-sonnet-4") };
+    QTest::newRow("haiku→sonnet") << noHaiku << QStringLiteral("claude-haiku-4-5")
+                                  << QStringLiteral("claude-sonnet-4") << fam;
+    QTest::newRow("no-claude-at-all")
+        << QStringList { QStringLiteral("auto") } << QStringLiteral("claude-opus-5") << QString() << 0;
+    // Claude Code's aliases.
+    QTest::newRow("opus") << all << QStringLiteral("opus") << QStringLiteral("claude-opus-4.7")
+                          << clientAlias;
+    QTest::newRow("sonnet-alias") << all << QStringLiteral("sonnet") << QStringLiteral("claude-sonnet-4.6")
+                                  << clientAlias;
+    QTest::newRow("haiku") << all << QStringLiteral("haiku") << QStringLiteral("claude-haiku-4.5")
+                           << clientAlias;
+    QTest::newRow("best") << all << QStringLiteral("best") << QStringLiteral("claude-opus-4.7")
+                          << clientAlias;
+    QTest::newRow("opus[1m]") << all << QStringLiteral("opus[1m]") << QStringLiteral("claude-opus-4.7")
+                              << clientAlias;
+    QTest::newRow("sonnet[1m]") << all << QStringLiteral("sonnet[1m]") << QStringLiteral("claude-sonnet-4.6")
+                                << clientAlias;
+    QTest::newRow("best-no-opus") << noOpus << QStringLiteral("best") << QStringLiteral("claude-sonnet-4.5")
+                                  << clientAlias;
+    // Known ids keep their exact model.
+    QTest::newRow("listed") << all << QStringLiteral("claude-opus-4.5") << QStringLiteral("claude-opus-4.5")
+                            << exact;
+    QTest::newRow("listed-normalized") << all << QStringLiteral("claude-opus-4-5-20251101")
+                                       << QStringLiteral("claude-opus-4.5") << normalized;
+    // Not Claude: still unknown.
+    QTest::newRow("gpt") << all << QStringLiteral("gpt-5") << QString() << 0;
+    QTest::newRow("claude-prefix-only") << all << QStringLiteral("claude") << QString() << 0;
+    QTest::newRow("claude-other-family") << all << QStringLiteral("claude-instant-1") << QString() << 0;
+    QTest::newRow("opusx") << all << QStringLiteral("opusx") << QString() << 0;
+}
+
+void TstModelCatalog::family()
+{
+    QFETCH(QStringList, models);
+    QFETCH(QString, requested);
+    QFETCH(QString, upstream);
+    QFETCH(int, match);
+    KiroSettings s;
+    s.models = models;
+    const auto r = ModelCatalog(s).resolveDetailed(requested);
+    if (upstream.isEmpty()) {
+        QVERIFY2(!r.has_value(), qPrintable(r ? r->model : QString()));
+        return;
+    }
+    QVERIFY(r.has_value());
+    QCOMPARE(r->model, upstream);
+    QCOMPARE(int(r->match), match);
+}
+
+void TstModelCatalog::strictModels()
+{
+    KiroSettings s;
+    s.modelAliases.insert(QStringLiteral("claude-opus-5-5"), QStringLiteral("claude-opus-4.6"));
+    // An explicit alias wins over the family fallback, with or without strict mode, `[1m]` too.
+    QCOMPARE(ModelCatalog(s).resolve(QStringLiteral("claude-opus-5-5")), QStringLiteral("claude-opus-4.6"));
+    QCOMPARE(ModelCatalog(s).resolve(QStringLiteral("claude-opus-5-5[1m]")),
+             QStringLiteral("claude-opus-4.6"));
+    QCOMPARE(ModelCatalog(s).resolve(QStringLiteral("claude-sonnet-9")), QStringLiteral("claude-sonnet-4.6"));
+    s.strictModels = true;
+    const ModelCatalog strict(s);
+    QCOMPARE(strict.resolve(QStringLiteral("claude-opus-5-5")), QStringLiteral("claude-opus-4.6"));
+    QVERIFY(!strict.resolve(QStringLiteral("claude-sonnet-9")).has_value());
+    QVERIFY(!strict.resolve(QStringLiteral("claude-opus-4-1")).has_value());
+    // Listed ids and Claude Code's own aliases still resolve.
+    QCOMPARE(strict.resolve(QStringLiteral("claude-sonnet-4-5-20250929")),
+             QStringLiteral("claude-sonnet-4.5"));
+    QCOMPARE(strict.resolve(QStringLiteral("sonnet")), QStringLiteral("claude-sonnet-4.6"));
 }
 
 void TstModelCatalog::listed()
