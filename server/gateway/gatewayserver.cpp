@@ -99,7 +99,7 @@ Result<quint16> GatewayServer::start()
     auto *tcp = new GuardedTcpServer(m_services.settings.server.maxConnections, this);
     // Bursts of IDE tools and agents open many connections at once; the default backlog of 50 drops them.
     tcp->setListenBacklogSize(1024);
-    if (!tcp->listen(address, quint16(m_services.settings.server.port))) {
+    if (!tcp->start(address, quint16(m_services.settings.server.port))) {
         const QString reason = tcp->serverError() == QAbstractSocket::AddressInUseError
             ? QStringLiteral("port %1 is already in use (another Drawbridge?); choose another with --port")
                   .arg(m_services.settings.server.port)
@@ -120,7 +120,7 @@ Result<quint16> GatewayServer::start()
 void GatewayServer::stop()
 {
     if (m_tcp)
-        m_tcp->close();
+        m_tcp->stop();
 }
 
 QString GatewayServer::baseUrl() const
