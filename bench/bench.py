@@ -5,13 +5,21 @@
 Starts the lean fake Kiro upstream and `drawbridge --headless --ephemeral` against it, then measures every figure
 both through the gateway and directly against the fake in the same run, so each result reads as "added by the
 gateway". Writes bench-results/results.json and prints a table. Only 127.0.0.1 is ever contacted.
+
+Phases (--phases, comma-separated; default all): cold, latency, throughput, cpu, streaming, slow, trickle.
+The non-streaming phases (latency, throughput, cpu) use coalesced delivery, since they measure microseconds
+per request; the streaming phases use --delivery (default trickle: every frame cut into pieces sent apart, as a
+network delivers them). The trickle phase runs on a fresh gateway of its own.
 """
 import argparse
 import json
 import os
 import platform
 import re
+import resource
 import secrets
+import socket
+import struct
 import shutil
 import signal
 import statistics
@@ -20,6 +28,9 @@ import sys
 import tempfile
 import time
 import urllib.request
+import zlib
+
+PHASES = ("cold", "latency", "throughput", "cpu", "streaming", "slow", "trickle")
 
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 PAGE_KB = os.sysconf("SC_PAGE_SIZE") // 1024
@@ -73,6 +84,19 @@ def listen_drops():
     return {"overflows": d.get("ListenOverflows", 0), "drops": d.get("ListenDrops", 0)}
 
 
+def machine_cpu():
+    """Busy and total jiffies of the whole machine (/proc/stat), to see what else used the cores."""
+    with open("/proc/stat") as f:
+        v = [int(x) for x in f.readline().split()[1:]]
+    idle = v[3] + v[4]
+    return sum(v) - idle, sum(v)
+
+
+def children_cpu():
+    r = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return r.ru_utime + r.ru_stime
+
+
 def mem_kb(pid):
     out = {}
     with open(f"/proc/{pid}/status") as f:
@@ -121,8 +145,10 @@ class Bench:
     # ---- processes -------------------------------------------------------------------------------------------
     def start_fake(self):
         exe = os.path.join(self.build, "bench", "drawbridge-bench-upstream")
-        p = subprocess.Popen([exe, "--port", "0"], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+        p = subprocess.Popen([exe, "--port", "0", "--seed", str(self.args.seed)], stdout=subprocess.PIPE,
+                             stderr=subprocess.DEVNULL)
         self.procs.append(p)
+        self.fake_proc = p
         m, _ = wait_line(p, r"listening on http://127\.0\.0\.1:(\d+)", 10)
         self.fake_port = int(m.group(1))
         self.fake = f"http://127.0.0.1:{self.fake_port}"
@@ -192,8 +218,79 @@ oidc_base_url = "{self.fake}"
                 raise RuntimeError(f"account creation failed: {status} {acct}")
         return key["key"]
 
-    def fake_mode(self, delay=0, chunks=0, gap=0):
-        http("POST", f"{self.fake}/_bench/mode?delay={delay}&chunks={chunks}&gap={gap}")
+    def fake_mode(self, delay=0, chunks=0, gap=0, delivery="coalesced"):
+        """Sets the fake's mode (and resets its per-phase counters). Non-streaming phases pass coalesced."""
+        a = self.args
+        pmin, pmax = a.pieces.split("-")
+        umin, umax = a.pause_us.split("-")
+        _, mode = http("POST", f"{self.fake}/_bench/mode?delay={delay}&chunks={chunks}&gap={gap}"
+                                f"&delivery={delivery}&pieces_min={pmin}&pieces_max={pmax}"
+                                f"&pause_min_us={umin}&pause_max_us={umax}&seed={a.seed}")
+        return mode
+
+    def fake_stats(self):
+        return http("GET", f"{self.fake}/_bench/stats")[1]
+
+    def verify_fake(self):
+        """Checks the fake's event stream with zlib's CRC-32 (independent of both the fake and the gateway):
+        every frame's prelude and message CRC, the header encoding, and that trickled frames arrive in pieces."""
+        out = {}
+        for delivery, chunks in (("coalesced", 0), ("trickle", 0), ("trickle", 3)):
+            self.fake_mode(chunks=chunks, gap=5, delivery=delivery)
+            s = socket.create_connection(("127.0.0.1", self.fake_port), timeout=10)
+            body = b'{"conversationState":{"currentMessage":{"userInputMessage":{"content":"bench-stream-0"}}}}'
+            s.sendall(b"POST /generateAssistantResponse HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n"
+                      b"Content-Length: %d\r\n\r\n%s" % (len(body), body))
+            data, reads = b"", 0
+            while True:
+                d = s.recv(65536)
+                if not d:
+                    break
+                data += d
+                reads += 1
+                if chunks == 0 and b"\r\n\r\n" in data:
+                    head, rest = data.split(b"\r\n\r\n", 1)
+                    if len(rest) >= int(re.search(rb"Content-Length: (\d+)", head).group(1)):
+                        break
+                if chunks and data.endswith(b"\r\n0\r\n\r\n"):
+                    break
+            s.close()
+            head, rest = data.split(b"\r\n\r\n", 1)
+            if chunks:
+                payload = b""
+                while True:
+                    i = rest.index(b"\r\n")
+                    n = int(rest[:i], 16)
+                    if n == 0:
+                        break
+                    payload += rest[i + 2:i + 2 + n]
+                    rest = rest[i + 4 + n:]
+            else:
+                payload = rest
+            events = []
+            while payload:
+                total, hlen, pcrc = struct.unpack(">III", payload[:12])
+                if pcrc != zlib.crc32(payload[:8]):
+                    raise RuntimeError(f"fake self-check: prelude CRC mismatch ({delivery})")
+                if struct.unpack(">I", payload[total - 4:total])[0] != zlib.crc32(payload[:total - 4]):
+                    raise RuntimeError(f"fake self-check: message CRC mismatch ({delivery})")
+                h, i, headers = payload[12:12 + hlen], 0, {}
+                while i < len(h):
+                    n = h[i]
+                    name = h[i + 1:i + 1 + n].decode()
+                    if h[i + 1 + n] != 7:
+                        raise RuntimeError("fake self-check: header type is not string")
+                    vlen = struct.unpack(">H", h[i + 2 + n:i + 4 + n])[0]
+                    headers[name] = h[i + 4 + n:i + 4 + n + vlen].decode()
+                    i += 4 + n + vlen
+                json.loads(payload[12 + hlen:total - 4])
+                events.append(headers[":event-type"])
+                payload = payload[total:]
+            if events[-1] != "contextUsageEvent" or events.count("meteringEvent") != 1:
+                raise RuntimeError(f"fake self-check: unexpected events {events}")
+            out[f"{delivery}_{'stream' if chunks else 'full'}"] = {"frames": len(events), "reads": reads}
+        out["ok"] = True
+        return out
 
     # ---- load generators -------------------------------------------------------------------------------------
     def wrk(self, url, body, key, conns, seconds, threads=None):
@@ -209,15 +306,35 @@ oidc_base_url = "{self.fake}"
                 return r
         raise RuntimeError(f"wrk gave no result: {out.stdout} {out.stderr}")
 
-    def client(self, port, path, fmt, key, extra, timeout=120):
+    def client(self, port, path, fmt, key, extra, timeout=120, cpus=None):
         exe = os.path.join(self.build, "bench", "drawbridge-bench-streamclient")
         cmd = [exe, "--port", str(port), "--path", path, "--format", fmt, *extra]
         if key:
             cmd += ["--key", key]
-        out = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
+        pin = (lambda: os.sched_setaffinity(0, cpus)) if cpus else None
+        out = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, preexec_fn=pin)
         if out.returncode != 0:
             raise RuntimeError(f"stream client failed: {out.stderr}")
         return json.loads(out.stdout)
+
+    def measured_client(self, port, path, fmt, key, extra, gateway=None, timeout=180, cpus=None):
+        """Runs the stream client and adds CPU seconds (client, fake, gateway, whole machine), the fake's delivery
+        counters and the kernel's accept-queue overflows during the run."""
+        d0, k0, t0 = listen_drops(), machine_cpu(), time.monotonic()
+        c0, f0 = children_cpu(), cpu_seconds(self.fake_proc.pid)
+        g0 = cpu_seconds(gateway.pid) if gateway else 0.0
+        r = self.client(port, path, fmt, key, extra, timeout=timeout, cpus=cpus)
+        wall = time.monotonic() - t0
+        d1, k1 = listen_drops(), machine_cpu()
+        r["cpu_s"] = {"client": round(children_cpu() - c0, 3),
+                      "fake": round(cpu_seconds(self.fake_proc.pid) - f0, 3),
+                      "gateway": round(cpu_seconds(gateway.pid) - g0, 3) if gateway else None,
+                      "machine_busy": round((k1[0] - k0[0]) / CLK_TCK, 3),
+                      "machine_total": round((k1[1] - k0[1]) / CLK_TCK, 3),
+                      "wall_s": round(wall, 3)}
+        r["listen_overflows"] = d1["overflows"] - d0["overflows"]
+        r["fake_stats"] = self.fake_stats()
+        return r
 
     def gw_wrk(self, key, conns, seconds):
         c0, t0 = cpu_seconds(self.gw.pid), time.monotonic()
@@ -234,22 +351,45 @@ oidc_base_url = "{self.fake}"
     # ---- the run ---------------------------------------------------------------------------------------------
     def run(self):
         a = self.args
+        phases = set(PHASES) if a.phases == "all" else set(a.phases.split(","))
+        unknown = phases - set(PHASES)
+        if unknown:
+            raise SystemExit(f"unknown phases {sorted(unknown)}; known: {', '.join(PHASES)}")
         self.admin = secrets.token_hex(16)
         self.start_fake()
         cfg = self.write_config()
         R = self.results
         R["machine"] = machine()
+        R["phases"] = sorted(phases, key=PHASES.index)
+        R["delivery"] = {"streaming_phases": a.delivery, "non_streaming_phases": "coalesced",
+                         "pieces_per_frame": a.pieces, "pause_us": a.pause_us, "seed": a.seed}
+        R["fake_self_check"] = self.verify_fake()
+        log(f"fake upstream self-check (zlib CRC-32): {R['fake_self_check']}")
 
         # Cold start: spawn to the listening line, median of several starts.
-        colds = []
-        for _ in range(a.cold_runs):
-            p, _, cold = self.start_gateway(cfg)
-            colds.append(cold * 1000)
-            self.stop(p)
-        R["cold_start_ms"] = {"runs": [round(c, 1) for c in colds], "median": round(statistics.median(colds), 1),
-                              "max": round(max(colds), 1)}
-        log(f"cold start median {R['cold_start_ms']['median']} ms")
+        if "cold" in phases:
+            colds = []
+            for _ in range(a.cold_runs):
+                p, _, cold = self.start_gateway(cfg)
+                colds.append(cold * 1000)
+                self.stop(p)
+            R["cold_start_ms"] = {"runs": [round(c, 1) for c in colds],
+                                  "median": round(statistics.median(colds), 1), "max": round(max(colds), 1)}
+            log(f"cold start median {R['cold_start_ms']['median']} ms")
 
+        if phases & {"latency", "throughput", "cpu", "streaming", "slow"}:
+            self.run_main(cfg, phases)
+        if "trickle" in phases:
+            R["trickle"] = self.trickle_phase(cfg)
+
+        if a.check:
+            R["instructions"] = self.instruction_check(cfg)
+        R["budgets"] = budgets(R)
+        return R
+
+    def run_main(self, cfg, phases):
+        a = self.args
+        R = self.results
         self.gw, port, _ = self.start_gateway(cfg)
         self.gw_url = f"http://127.0.0.1:{port}"
         key = self.provision(port, a.accounts)
@@ -263,60 +403,61 @@ oidc_base_url = "{self.fake}"
         R["rss_kb"] = {"idle": mem_idle["VmRSS"]}
 
         # 1. Latency at concurrency 1, non-streaming, upstream answers at once.
-        log("latency at c=1")
-        direct = self.direct_wrk(1, a.seconds)
-        gw = self.gw_wrk(key, 1, a.seconds)
-        R["latency_c1"] = {"direct": direct, "gateway": gw,
-                           "added_us": {k: round(gw["latency_us"][k] - direct["latency_us"][k], 1)
-                                        for k in ("p50", "p90", "p99", "p999", "max")}}
+        if "latency" in phases:
+            log("latency at c=1")
+            direct = self.direct_wrk(1, a.seconds)
+            gw = self.gw_wrk(key, 1, a.seconds)
+            R["latency_c1"] = {"direct": direct, "gateway": gw,
+                               "added_us": {k: round(gw["latency_us"][k] - direct["latency_us"][k], 1)
+                                            for k in ("p50", "p90", "p99", "p999", "max")}}
 
         # 2. Throughput with a 20 ms upstream at 32 and 128 connections.
-        self.fake_mode(delay=20)
-        for conns in (32, 128):
-            log(f"throughput at c={conns}, 20 ms upstream")
-            direct = self.direct_wrk(conns, a.seconds)
-            self.fake_mode(delay=20)  # resets the fake's peak-connections counter
-            gw = self.gw_wrk(key, conns, a.seconds)
-            gw["upstream_peak_connections"] = http("GET", f"{self.fake}/_bench/stats")[1]["peak_open"]
-            R[f"throughput_c{conns}"] = {"direct": direct, "gateway": gw,
-                                         "ratio": round(gw["rps"] / direct["rps"], 4),
-                                         "added_p99_us": round(gw["latency_us"]["p99"] - direct["latency_us"]["p99"], 1)}
+        if "throughput" in phases:
+            self.fake_mode(delay=20)
+            for conns in (32, 128):
+                log(f"throughput at c={conns}, 20 ms upstream")
+                direct = self.direct_wrk(conns, a.seconds)
+                self.fake_mode(delay=20)  # resets the fake's peak-connections counter
+                gw = self.gw_wrk(key, conns, a.seconds)
+                gw["upstream_peak_connections"] = self.fake_stats()["peak_open"]
+                R[f"throughput_c{conns}"] = {"direct": direct, "gateway": gw,
+                                             "ratio": round(gw["rps"] / direct["rps"], 4),
+                                             "added_p99_us": round(gw["latency_us"]["p99"] - direct["latency_us"]["p99"], 1)}
 
         # CPU per request under load, upstream answering at once (the gateway is the only work).
-        self.fake_mode()
-        log("CPU per request under load (c=32, immediate upstream)")
-        gw = self.gw_wrk(key, 32, a.seconds)
-        R["cpu_under_load"] = {"gateway": gw}
+        if "cpu" in phases:
+            self.fake_mode()
+            log("CPU per request under load (c=32, immediate upstream)")
+            gw = self.gw_wrk(key, 32, a.seconds)
+            R["cpu_under_load"] = {"gateway": gw}
 
         # 3. Streaming: 64 chunks 5 ms apart, a handful of concurrent streams.
-        log("streaming TTFB and chunk gaps")
-        self.fake_mode(chunks=64, gap=5)
-        sargs = ["--mode", "stream", "--streams", str(a.streams), "--expect", "64"]
-        direct = self.client(self.fake_port, "/generateAssistantResponse", "kiro", None, sargs)
-        gw = self.client(port, "/v1/chat/completions", "sse", key, sargs)
-        R["streaming"] = {"direct": direct, "gateway": gw,
-                          "added_ttfb_us": {k: round(gw["ttfb_us"][k] - direct["ttfb_us"][k], 1)
-                                            for k in ("p50", "p99")},
-                          "added_gap_us": {k: round(gw["gap_us"][k] - direct["gap_us"][k], 1) for k in ("p50", "p99")}}
+        if "streaming" in phases:
+            log(f"streaming TTFB and chunk gaps ({a.delivery} delivery)")
+            self.fake_mode(chunks=64, gap=5, delivery=a.delivery)
+            sargs = ["--mode", "stream", "--streams", str(a.streams), "--expect", "64"]
+            direct = self.client(self.fake_port, "/generateAssistantResponse", "kiro", None, sargs)
+            self.fake_mode(chunks=64, gap=5, delivery=a.delivery)
+            gw = self.client(port, "/v1/chat/completions", "sse", key, sargs)
+            R["streaming"] = {"delivery": a.delivery, "direct": direct, "gateway": gw,
+                              "added_ttfb_us": {k: round(gw["ttfb_us"][k] - direct["ttfb_us"][k], 1)
+                                                for k in ("p50", "p99")},
+                              "added_gap_us": {k: round(gw["gap_us"][k] - direct["gap_us"][k], 1)
+                                               for k in ("p50", "p99")}}
 
         # 4. 1,024 concurrent slow streams: 64 chunks, --slow-gap-ms apart.
-        log(f"{a.slow_streams} concurrent slow streams")
-        self.fake_mode(chunks=64, gap=a.slow_gap_ms)
-        sargs = ["--mode", "stream", "--streams", str(a.slow_streams), "--expect", "64", "--timeout-s", "60"]
-        d0 = listen_drops()
-        direct = self.client(self.fake_port, "/generateAssistantResponse", "kiro", None, sargs)
-        d1 = listen_drops()
-        direct["listen_overflows"] = d1["overflows"] - d0["overflows"]
-        self.fake_mode(chunks=64, gap=a.slow_gap_ms)  # resets the fake's peak-connections counter
-        c0 = cpu_seconds(self.gw.pid)
-        gw = self.client(port, "/v1/chat/completions", "sse", key, sargs)
-        d2 = listen_drops()
-        gw["listen_overflows"] = d2["overflows"] - d1["overflows"]
-        gw["gateway_cpu_s"] = cpu_seconds(self.gw.pid) - c0
-        # How many upstream connections the gateway held open at once during the run (the fake's peak).
-        gw["upstream_peak_connections"] = http("GET", f"{self.fake}/_bench/stats")[1]["peak_open"]
-        R["slow_streams"] = {"direct": direct, "gateway": gw, "completed": gw["completed"],
-                             "stalled": gw["streams"] - gw["completed"]}
+        if "slow" in phases:
+            log(f"{a.slow_streams} concurrent slow streams ({a.delivery} delivery)")
+            self.fake_mode(chunks=64, gap=a.slow_gap_ms, delivery=a.delivery)
+            sargs = ["--mode", "stream", "--streams", str(a.slow_streams), "--expect", "64", "--timeout-s", "60"]
+            direct = self.measured_client(self.fake_port, "/generateAssistantResponse", "kiro", None, sargs)
+            self.fake_mode(chunks=64, gap=a.slow_gap_ms, delivery=a.delivery)  # resets the fake's counters
+            gw = self.measured_client(port, "/v1/chat/completions", "sse", key, sargs, gateway=self.gw)
+            gw["gateway_cpu_s"] = gw["cpu_s"]["gateway"]
+            # How many upstream connections the gateway held open at once during the run (the fake's peak).
+            gw["upstream_peak_connections"] = gw["fake_stats"]["peak_open"]
+            R["slow_streams"] = {"delivery": a.delivery, "direct": direct, "gateway": gw,
+                                 "completed": gw["completed"], "stalled": gw["streams"] - gw["completed"]}
 
         # 5. Memory: peak and after the load ends.
         self.fake_mode()
@@ -324,12 +465,53 @@ oidc_base_url = "{self.fake}"
         mem_after = mem_kb(self.gw.pid)
         R["rss_kb"].update({"peak": mem_after["VmHWM"], "after": mem_after["VmRSS"]})
         R["rss_kb"]["after_vs_idle"] = round(mem_after["VmRSS"] / mem_idle["VmRSS"] - 1, 4)
-
         self.stop(self.gw)
-        if a.check:
-            R["instructions"] = self.instruction_check(cfg)
-        R["budgets"] = budgets(R)
-        return R
+
+    def trickle_phase(self, cfg):
+        """1,024 concurrent streams of 20 frames 50 ms apart, every frame cut into pieces sent apart, directly and
+        through a fresh gateway (its own accounts, so that nothing earlier in the run can have cooled them)."""
+        a = self.args
+        n, frames, gap = a.trickle_streams, a.trickle_frames, a.trickle_gap_ms
+        log(f"trickled streams: {n} concurrent, {frames} frames {gap} ms apart, pieces {a.pieces} per frame, "
+            f"{a.pause_us} µs pauses, seed {a.seed}")
+        gw, port, _ = self.start_gateway(cfg)
+        key = self.provision(port, a.trickle_accounts)
+        self.fake_mode()
+        self.client(port, "/v1/chat/completions", "sse", key, ["--mode", "fixed", "--requests", "100"])
+        self.client(self.fake_port, "/generateAssistantResponse", "kiro", None, ["--mode", "fixed", "--requests", "100"])
+        time.sleep(0.5)
+        # With --pin the load generators (fake and client) share CPU 0 and the gateway (all its threads) has CPU 1,
+        # so that the fake's ~70,000 send()s per second do not take the gateway's core, and the direct run has the
+        # same single core for the fake and client as the gateway run.
+        pinned = a.pin and (os.cpu_count() or 1) >= 2
+        gen_cpus = {0} if pinned else None
+        if pinned:
+            os.sched_setaffinity(self.fake_proc.pid, {0})
+            for tid in os.listdir(f"/proc/{gw.pid}/task"):
+                os.sched_setaffinity(int(tid), {1})
+        sargs = ["--mode", "stream", "--streams", str(n), "--expect", str(frames),
+                 "--timeout-s", str(a.trickle_timeout_s)]
+        mode = self.fake_mode(chunks=frames, gap=gap, delivery="trickle")
+        direct = self.measured_client(self.fake_port, "/generateAssistantResponse", "kiro", None, sargs,
+                                      cpus=gen_cpus)
+        self.fake_mode(chunks=frames, gap=gap, delivery="trickle")  # resets the fake's counters
+        time.sleep(0.5)
+        g = self.measured_client(port, "/v1/chat/completions", "sse", key, sargs, gateway=gw, cpus=gen_cpus)
+        if pinned:
+            os.sched_setaffinity(self.fake_proc.pid, set(range(os.cpu_count())))
+        g["upstream_peak_connections"] = g["fake_stats"]["peak_open"]
+        rss = mem_kb(gw.pid)
+        g["rss_kb"] = {"after": rss["VmRSS"], "peak": rss["VmHWM"]}
+        self.fake_mode()
+        self.stop(gw)
+
+        def added(field):
+            return {k: round(g[field][k] - direct[field][k], 1) for k in ("p50", "p90", "p99", "max")}
+        return {"streams": n, "frames": frames, "gap_ms": gap, "accounts": a.trickle_accounts, "slots_per_account": 64,
+                "pinned": pinned,
+                "fake_mode": mode, "direct": direct, "gateway": g,
+                "completed": g["completed"], "direct_completed": direct["completed"],
+                "added_ttfb_us": added("ttfb_us"), "added_gap_us": added("gap_us")}
 
     # ---- instruction-count guard -----------------------------------------------------------------------------
     def instruction_check(self, cfg):
@@ -395,70 +577,119 @@ def machine():
 def budgets(R):
     def row(name, value, limit, unit, ok):
         return {"name": name, "value": value, "limit": limit, "unit": unit, "met": bool(ok)}
-    cpu = R["cpu_under_load"]["gateway"]["gateway_cpu_us_per_request"]
-    t32, t128 = R["throughput_c32"]["ratio"], R["throughput_c128"]["ratio"]
-    rss = R["rss_kb"]
-    b = [
-        row("gateway CPU per request under load", round(cpu, 1), 100, "µs", cpu <= 100),
-        row("added latency p50 at c=1", R["latency_c1"]["added_us"]["p50"], 100, "µs",
-            R["latency_c1"]["added_us"]["p50"] <= 100),
-        row("added latency p99 at c=1", R["latency_c1"]["added_us"]["p99"], 300, "µs",
-            R["latency_c1"]["added_us"]["p99"] <= 300),
-        row("throughput vs direct, c=32, 20 ms upstream", round(t32 * 100, 1), 97, "%", t32 >= 0.97),
-        row("throughput vs direct, c=128, 20 ms upstream", round(t128 * 100, 1), 97, "%", t128 >= 0.97),
-        row("added time to first byte (p50)", R["streaming"]["added_ttfb_us"]["p50"], 300, "µs",
-            R["streaming"]["added_ttfb_us"]["p50"] <= 300),
-        row("1,024 concurrent streams, none stalled", R["slow_streams"]["stalled"], 0, "stalled",
-            R["slow_streams"]["stalled"] == 0),
-        row("idle RSS", round(rss["idle"] / 1024, 1), 40, "MB", rss["idle"] <= 40 * 1024),
-        row("RSS after load within 10 % of idle", round(rss["after_vs_idle"] * 100, 1), 10, "%",
-            rss["after_vs_idle"] <= 0.10),
-        row("cold start (median)", R["cold_start_ms"]["median"], 200, "ms", R["cold_start_ms"]["median"] <= 200),
-    ]
+    b = []
+    if "cpu_under_load" in R:
+        cpu = R["cpu_under_load"]["gateway"]["gateway_cpu_us_per_request"]
+        b.append(row("gateway CPU per request under load", round(cpu, 1), 100, "µs", cpu <= 100))
+    if "latency_c1" in R:
+        added = R["latency_c1"]["added_us"]
+        b.append(row("added latency p50 at c=1", added["p50"], 100, "µs", added["p50"] <= 100))
+        b.append(row("added latency p99 at c=1", added["p99"], 300, "µs", added["p99"] <= 300))
+    if "throughput_c32" in R:
+        t32, t128 = R["throughput_c32"]["ratio"], R["throughput_c128"]["ratio"]
+        b.append(row("throughput vs direct, c=32, 20 ms upstream", round(t32 * 100, 1), 97, "%", t32 >= 0.97))
+        b.append(row("throughput vs direct, c=128, 20 ms upstream", round(t128 * 100, 1), 97, "%", t128 >= 0.97))
+    if "streaming" in R:
+        v = R["streaming"]["added_ttfb_us"]["p50"]
+        b.append(row(f"added time to first byte (p50, {R['streaming']['delivery']})", v, 300, "µs", v <= 300))
+    if "slow_streams" in R:
+        st = R["slow_streams"]["stalled"]
+        b.append(row(f"1,024 concurrent streams, none stalled ({R['slow_streams']['delivery']})", st, 0, "stalled",
+                     st == 0))
+    if "trickle" in R:
+        t = R["trickle"]
+        b.append(row(f"trickled streams complete ({t['streams']} × {t['frames']} frames, every frame split)",
+                     t["completed"], t["streams"], "streams", t["completed"] == t["streams"]))
+        b.append(row("trickled: added first-byte latency p99", round(t["added_ttfb_us"]["p99"] / 1000, 2), 50, "ms",
+                     t["gateway"]["ttfb_us"]["count"] > 0 and t["added_ttfb_us"]["p99"] <= 50_000))
+        b.append(row("trickled: added inter-chunk gap p99", round(t["added_gap_us"]["p99"] / 1000, 2), 1, "ms",
+                     t["gateway"]["gap_us"]["count"] > 0 and t["added_gap_us"]["p99"] <= 1_000))
+    if "rss_kb" in R:
+        rss = R["rss_kb"]
+        b.append(row("idle RSS", round(rss["idle"] / 1024, 1), 40, "MB", rss["idle"] <= 40 * 1024))
+        b.append(row("RSS after load within 10 % of idle", round(rss["after_vs_idle"] * 100, 1), 10, "%",
+                     rss["after_vs_idle"] <= 0.10))
+    if "cold_start_ms" in R:
+        c = R["cold_start_ms"]["median"]
+        b.append(row("cold start (median)", c, 200, "ms", c <= 200))
     if "instructions" in R:
         i = R["instructions"]
         b.append(row("instructions per request (callgrind)", i["per_request"], i["limit"], "instr", i["ok"]))
     return b
 
 
-def table(R):
-    L = []
-    lc = R["latency_c1"]
-    L.append("Latency at c=1, non-streaming (µs)      p50      p90      p99    p99.9      max")
-    for name in ("direct", "gateway"):
-        v = lc[name]["latency_us"]
-        L.append(f"  {name:<36}" + "".join(f"{v[k]:>9.0f}" for k in ("p50", "p90", "p99", "p999", "max")))
-    v = lc["added_us"]
-    L.append(f"  {'added by the gateway':<36}" + "".join(f"{v[k]:>9.0f}" for k in ("p50", "p90", "p99", "p999", "max")))
-    L.append(f"Gateway CPU per request: c=1 {lc['gateway']['gateway_cpu_us_per_request']:.0f} µs, "
-             f"c=32 immediate upstream {R['cpu_under_load']['gateway']['gateway_cpu_us_per_request']:.0f} µs "
-             f"({R['cpu_under_load']['gateway']['rps']:.0f} req/s), "
-             f"c=128 20 ms upstream {R['throughput_c128']['gateway']['gateway_cpu_us_per_request']:.0f} µs")
-    L.append("Throughput, 20 ms upstream          direct req/s  gateway req/s   ratio  direct p99  gw p99  errors")
-    for c in (32, 128):
-        t = R[f"throughput_c{c}"]
-        L.append(f"  c={c:<33}{t['direct']['rps']:>12.0f}{t['gateway']['rps']:>15.0f}{t['ratio'] * 100:>7.1f}%"
-                 f"{t['direct']['latency_us']['p99'] / 1000:>10.1f}ms{t['gateway']['latency_us']['p99'] / 1000:>6.1f}ms"
-                 f"{t['gateway']['error_total']:>8}  (gateway→upstream connections at peak "
-                 f"{t['gateway'].get('upstream_peak_connections')})")
-    s = R["streaming"]
-    L.append(f"Streaming, 64 chunks 5 ms apart, {s['gateway']['streams']} streams (µs)   TTFB p50  TTFB p99   gap p50   gap p99  complete")
+def stream_table(title, s):
+    L = [f"{title:<60}TTFB p50  TTFB p99   gap p50   gap p99  complete"]
     for name in ("direct", "gateway"):
         v = s[name]
-        L.append(f"  {name:<50}{v['ttfb_us']['p50']:>9.0f}{v['ttfb_us']['p99']:>10.0f}{v['gap_us']['p50']:>10.0f}"
+        L.append(f"  {name:<54}{v['ttfb_us']['p50']:>9.0f}{v['ttfb_us']['p99']:>10.0f}{v['gap_us']['p50']:>10.0f}"
                  f"{v['gap_us']['p99']:>10.0f}{v['completed']:>6}/{v['streams']}")
-    ss = R["slow_streams"]
-    L.append(f"Slow streams: {ss['gateway']['completed']}/{ss['gateway']['streams']} complete via gateway "
-             f"({ss['direct']['completed']}/{ss['direct']['streams']} direct), first-delta p99 "
-             f"{ss['gateway']['ttfb_us']['p99'] / 1000:.1f} ms (direct {ss['direct']['ttfb_us']['p99'] / 1000:.1f} ms), "
-             f"gap p99 {ss['gateway']['gap_us']['p99'] / 1000:.1f} ms, "
-             f"upstream connections at peak {ss['gateway'].get('upstream_peak_connections')}, "
-             f"statuses {ss['gateway'].get('statuses')}, accept-queue overflows {ss['gateway'].get('listen_overflows')} "
-             f"(direct {ss['direct'].get('listen_overflows')})")
-    r = R["rss_kb"]
-    L.append(f"RSS: idle {r['idle'] / 1024:.1f} MB, peak {r['peak'] / 1024:.1f} MB, after {r['after'] / 1024:.1f} MB "
-             f"({r['after_vs_idle'] * 100:+.1f} % vs idle)")
-    L.append(f"Cold start to listening line: median {R['cold_start_ms']['median']} ms (runs {R['cold_start_ms']['runs']})")
+    return L
+
+
+def table(R):
+    L = []
+    if "latency_c1" in R:
+        lc = R["latency_c1"]
+        L.append("Latency at c=1, non-streaming (µs)      p50      p90      p99    p99.9      max")
+        for name in ("direct", "gateway"):
+            v = lc[name]["latency_us"]
+            L.append(f"  {name:<36}" + "".join(f"{v[k]:>9.0f}" for k in ("p50", "p90", "p99", "p999", "max")))
+        v = lc["added_us"]
+        L.append(f"  {'added by the gateway':<36}" + "".join(f"{v[k]:>9.0f}" for k in ("p50", "p90", "p99", "p999", "max")))
+        L.append(f"Gateway CPU per request at c=1: {lc['gateway']['gateway_cpu_us_per_request']:.0f} µs")
+    if "cpu_under_load" in R:
+        c = R["cpu_under_load"]["gateway"]
+        L.append(f"Gateway CPU per request, c=32 immediate upstream: {c['gateway_cpu_us_per_request']:.0f} µs "
+                 f"({c['rps']:.0f} req/s)")
+    if "throughput_c32" in R:
+        L.append("Throughput, 20 ms upstream          direct req/s  gateway req/s   ratio  direct p99  gw p99  errors")
+        for c in (32, 128):
+            t = R[f"throughput_c{c}"]
+            L.append(f"  c={c:<33}{t['direct']['rps']:>12.0f}{t['gateway']['rps']:>15.0f}{t['ratio'] * 100:>7.1f}%"
+                     f"{t['direct']['latency_us']['p99'] / 1000:>10.1f}ms{t['gateway']['latency_us']['p99'] / 1000:>6.1f}ms"
+                     f"{t['gateway']['error_total']:>8}  (gateway→upstream connections at peak "
+                     f"{t['gateway'].get('upstream_peak_connections')}, CPU {t['gateway']['gateway_cpu_us_per_request']:.0f} µs/req)")
+    if "streaming" in R:
+        s = R["streaming"]
+        L += stream_table(f"Streaming, 64 chunks 5 ms apart, {s['gateway']['streams']} streams, {s['delivery']} (µs)", s)
+    if "slow_streams" in R:
+        ss = R["slow_streams"]
+        L.append(f"Slow streams ({ss['delivery']}): {ss['gateway']['completed']}/{ss['gateway']['streams']} complete via gateway "
+                 f"({ss['direct']['completed']}/{ss['direct']['streams']} direct), first-delta p99 "
+                 f"{ss['gateway']['ttfb_us']['p99'] / 1000:.1f} ms (direct {ss['direct']['ttfb_us']['p99'] / 1000:.1f} ms), "
+                 f"gap p99 {ss['gateway']['gap_us']['p99'] / 1000:.1f} ms, "
+                 f"upstream connections at peak {ss['gateway'].get('upstream_peak_connections')}, "
+                 f"statuses {ss['gateway'].get('statuses')}, accept-queue overflows {ss['gateway'].get('listen_overflows')} "
+                 f"(direct {ss['direct'].get('listen_overflows')})")
+        if ss["gateway"].get("failures"):
+            L.append(f"  failures: {ss['gateway']['failures']}")
+    if "trickle" in R:
+        t = R["trickle"]
+        L += stream_table(f"Trickled streams: {t['streams']} × {t['frames']} frames {t['gap_ms']} ms apart (µs)", t)
+        a1, a2 = t["added_ttfb_us"], t["added_gap_us"]
+        L.append(f"  added by the gateway: first delta p50 {a1['p50'] / 1000:.2f} ms, p99 {a1['p99'] / 1000:.2f} ms; "
+                 f"gap p50 {a2['p50'] / 1000:.3f} ms, p99 {a2['p99'] / 1000:.3f} ms")
+        for name in ("direct", "gateway"):
+            v = t[name]
+            c = v["cpu_s"]
+            fs = v["fake_stats"]
+            L.append(f"  {name}: statuses {v['statuses']}, reads {v['reads']}, frames {v['frames']} "
+                     f"(split across reads at the client: {v['split_frames']}), fake pieces {fs['pieces']}, "
+                     f"frames cut by the fake {fs['frames_split']}, pieces >1 ms late {fs['late_pieces']} "
+                     f"(max {fs['max_late_us'] / 1000:.1f} ms), accept-queue overflows {v['listen_overflows']}")
+            L.append(f"    CPU s over {c['wall_s']:.1f} s: client {c['client']}, fake {c['fake']}, gateway {c['gateway']}, "
+                     f"machine busy {c['machine_busy']} of {c['machine_total']}")
+            if v.get("failures"):
+                L.append(f"    failures: {v['failures']}")
+        L.append(f"  gateway→upstream connections at peak {t['gateway']['upstream_peak_connections']}, "
+                 f"gateway RSS after {t['gateway']['rss_kb']['after'] / 1024:.1f} MB (peak {t['gateway']['rss_kb']['peak'] / 1024:.1f} MB)")
+    if "rss_kb" in R:
+        r = R["rss_kb"]
+        L.append(f"RSS: idle {r['idle'] / 1024:.1f} MB, peak {r['peak'] / 1024:.1f} MB, after {r['after'] / 1024:.1f} MB "
+                 f"({r['after_vs_idle'] * 100:+.1f} % vs idle)")
+    if "cold_start_ms" in R:
+        L.append(f"Cold start to listening line: median {R['cold_start_ms']['median']} ms (runs {R['cold_start_ms']['runs']})")
     if "instructions" in R:
         i = R["instructions"]
         L.append(f"Instructions per request (callgrind): {i['per_request']:,} (budget {i['budget']:,}, limit {i['limit']:,})")
@@ -482,6 +713,20 @@ def main():
     ap.add_argument("--settle-s", type=float, default=3.0)
     ap.add_argument("--cold-runs", type=int, default=5)
     ap.add_argument("--check-requests", type=int, default=300)
+    ap.add_argument("--phases", default="all", help=f"comma-separated subset of {','.join(PHASES)} (default all)")
+    ap.add_argument("--delivery", choices=("trickle", "coalesced"), default="trickle",
+                    help="how the fake delivers the streaming and slow phases (the trickle phase always trickles)")
+    ap.add_argument("--pieces", default="2-4", help="trickle: pieces per event-stream frame, MIN-MAX")
+    ap.add_argument("--pause-us", default="1000-3000", help="trickle: pause between pieces in µs, MIN-MAX")
+    ap.add_argument("--seed", type=int, default=12, help="the fake's PRNG seed for cuts and pauses")
+    ap.add_argument("--trickle-streams", type=int, default=1024)
+    ap.add_argument("--trickle-frames", type=int, default=20)
+    ap.add_argument("--trickle-gap-ms", type=int, default=50)
+    ap.add_argument("--trickle-accounts", type=int, default=16, help="64 slots each; 16 × 64 = 1,024")
+    ap.add_argument("--trickle-timeout-s", type=int, default=60)
+    ap.add_argument("--pin", action=argparse.BooleanOptionalAction, default=False,
+                    help="trickle phase: fake and client on CPU 0, gateway on CPU 1 (default off: the direct run's "
+                         "fake and client then share one core and the baseline gets worse)")
     a = ap.parse_args()
     b = Bench(a)
     try:
