@@ -207,6 +207,18 @@ int GatewayServer::responsesInFlight() const
     return n;
 }
 
+std::optional<HttpRequestHandler::Refusal> GatewayServer::refuseHead(const HttpServerRequest &head) const
+{
+    ResponseHeaders cors;
+    const auto refused = m_guard.check(head.authority, head.value("origin"), cors);
+    if (!refused)
+        return std::nullopt;
+    const bool anthropic = isAnthropicPath(head.path);
+    return Refusal { anthropic ? anthropicErrorInfo(refused->kind).status
+                               : apiErrorInfo(refused->kind).status,
+                     anthropic ? anthropicErrorBody(*refused) : openAiErrorBody(*refused) };
+}
+
 QByteArray GatewayServer::protocolErrorBody(const QString &path, int status, const QString &message) const
 {
     ApiError error { status == 413 ? ApiErrorKind::PayloadTooLarge

@@ -72,6 +72,7 @@ public:
     // HttpRequestHandler
     void handleRequest(const HttpServerRequest &request,
                        const std::shared_ptr<HttpResponder> &responder) override;
+    std::optional<Refusal> refuseHead(const HttpServerRequest &head) const override;
     QByteArray protocolErrorBody(const QString &path, int status, const QString &message) const override;
 
 Q_SIGNALS:

@@ -5,6 +5,7 @@
 #include <QString>
 
 #include <memory>
+#include <optional>
 
 namespace Drawbridge {
 
@@ -24,6 +25,17 @@ public:
     virtual void handleRequest(const HttpServerRequest &request,
                                const std::shared_ptr<HttpResponder> &responder)
         = 0;
+
+    struct Refusal
+    {
+        int status;
+        QByteArray json;
+    };
+    /**
+     * Asked before answering `Expect: 100-continue`: a refusal is sent instead of 100 and the body is never
+     * read (the connection then closes).
+     */
+    virtual std::optional<Refusal> refuseHead(const HttpServerRequest &head) const = 0;
 
     /** The JSON body of an error the connection answers itself (framing, limits, timeouts). */
     virtual QByteArray protocolErrorBody(const QString &path, int status, const QString &message) const = 0;

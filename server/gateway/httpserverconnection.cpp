@@ -85,8 +85,14 @@ void HttpServerConnection::processInput()
         }
         case HttpRequestParser::Status::HeadComplete:
             m_lastInputNs = m_clock.monotonicNs();
-            if (m_parser.request().expectContinue)
+            if (m_parser.request().expectContinue) {
+                // 100 only for a request that will be served; otherwise the final answer, and no body.
+                if (const auto refusal = m_handler.refuseHead(m_parser.request())) {
+                    sendFinalError(refusal->status, refusal->json);
+                    return;
+                }
                 m_socket->write(QByteArrayLiteral("HTTP/1.1 100 Continue\r\n\r\n"));
+            }
             continue;
         case HttpRequestParser::Status::MessageComplete:
             dispatch();
@@ -162,7 +168,11 @@ void HttpServerConnection::continueAfterResponse(bool keepAlive)
 void HttpServerConnection::sendProtocolError(int status, const QString &message)
 {
     qCDebug(lcGateway) << "refusing request:" << status << message;
-    const QByteArray body = m_handler.protocolErrorBody(m_parser.request().path, status, message);
+    sendFinalError(status, m_handler.protocolErrorBody(m_parser.request().path, status, message));
+}
+
+void HttpServerConnection::sendFinalError(int status, const QByteArray &body)
+{
     QByteArray out = "HTTP/1.1 " + QByteArray::number(status) + ' ' + HttpResponder::reasonPhrase(status)
         + "\r\nContent-Type: application/json\r\nConnection: close\r\nContent-Length: "
         + QByteArray::number(body.size()) + "\r\n\r\n" + body;

@@ -79,6 +79,7 @@ private:
     void dispatch();
     void continueAfterResponse(bool keepAlive);
     void sendProtocolError(int status, const QString &message);
+    void sendFinalError(int status, const QByteArray &body);
     void beginClose();
     void shutdownWrite();
     void discardInput();

@@ -317,6 +317,19 @@ void TstHttpFraming::expectContinue()
         return RawHttpClient::parse(got, r);
     });
     QVERIFY(final.startsWith("HTTP/1.1 200 "));
+    // A request that will be refused gets its final answer instead of 100, and its body is never read.
+    QTcpSocket refused;
+    QVERIFY(connectTo(refused, f.port));
+    refused.write("POST /v1/chat/completions HTTP/1.1\r\nHost: attacker.example\r\nAuthorization: Bearer "
+                  + key.toUtf8() + "\r\nExpect: 100-continue\r\nContent-Length: 100000\r\n\r\n");
+    const QByteArray answer = readUntil(refused, [](const QByteArray &g) {
+        RawResponse r;
+        return RawHttpClient::parse(g, r);
+    });
+    QVERIFY2(answer.startsWith("HTTP/1.1 403 "), answer.constData());
+    QVERIFY(answer.contains("host_not_allowed"));
+    QVERIFY(waitClosed(refused));
+    QCOMPARE(f.provider.started(), 1);
 }
 
 void TstHttpFraming::oversizedContentLengthRefusedBeforeBody()
