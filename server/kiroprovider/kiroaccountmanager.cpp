@@ -1094,12 +1094,9 @@ KiroAccountManager::Outcome KiroAccountManager::update(const QString &accountId,
     AccountRecord r = a->record;
     if (changes.name) {
         const QString name = changes.name->trimmed();
-        if (name.isEmpty() || name.size() > 200)
+        if (const auto problem = ClientStringBounds::nameProblem(name))
             return Outcome { std::nullopt,
-                             Failure { ErrorKind::InvalidRequest,
-                                       QStringLiteral(
-                                           "'name' must be a non-empty string of at most 200 characters."),
-                                       QStringLiteral("name") } };
+                             Failure { ErrorKind::InvalidRequest, *problem, QStringLiteral("name") } };
         r.name = name;
     }
     if (changes.slots) {
