@@ -728,6 +728,14 @@ def main():
                     help="trickle phase: fake and client on CPU 0, gateway on CPU 1 (default off: the direct run's "
                          "fake and client then share one core and the baseline gets worse)")
     a = ap.parse_args()
+    # Each stream costs the gateway two descriptors (client and upstream side): raise the soft limit to the hard one,
+    # as scripts/bench does, and say so plainly if even that is too low for the phases asked for.
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft != hard:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+    need = 2 * max(a.slow_streams, a.trickle_streams) + 256
+    if hard != resource.RLIM_INFINITY and hard < need:
+        log(f"warning: open-file limit {hard} is below the {need} descriptors the stream phases need")
     b = Bench(a)
     try:
         R = b.run()
