@@ -165,6 +165,8 @@ void AnthropicMessagesRenderer::reasoning(const QString &delta)
     if (delta.isEmpty())
         return;
     const int index = ensureOpen(BlockType::Thinking);
+    if (m_thinkingOmitted)
+        return;
     if (m_stream)
         writeDelta(index, "thinking_delta", "thinking", delta);
     else

@@ -25,6 +25,9 @@ public:
     AnthropicMessagesRenderer(std::shared_ptr<HttpResponder> responder, const QString &model, bool stream,
                               int inputTokensEstimate);
 
+    /** thinking.display = "omitted": thinking blocks open and close but carry no text. */
+    void setThinkingOmitted(bool omitted) { m_thinkingOmitted = omitted; }
+
     void begin() override;
     void text(const QString &delta) override;
     void reasoning(const QString &delta) override;
@@ -64,6 +67,7 @@ private:
     std::vector<int> m_toolBlocks; ///< provider tool-call index → block index, -1 when unknown
     int m_openIndex = -1;
     bool m_sawToolUse = false;
+    bool m_thinkingOmitted = false;
 };
 
 } // namespace Drawbridge

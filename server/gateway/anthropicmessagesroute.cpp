@@ -8,6 +8,7 @@
 #include "gatewayserver.h"
 #include "keyservice.h"
 #include "server/core/clock.h"
+#include "server/core/logging.h"
 #include "server/core/modelcatalog.h"
 #include "server/core/provider.h"
 
@@ -15,18 +16,38 @@ namespace Drawbridge {
 
 namespace {
 
+/** Says what the parser left out, so a client wondering about a missing tool finds out why. */
+void logNotes(const QString &keyId, const AnthropicRequestParser::Notes &notes)
+{
+    if (!notes.droppedTools.isEmpty())
+        qCInfo(lcGateway).noquote() << "messages: key" << keyId
+                                    << "server tools left out (not served by Kiro):"
+                                    << notes.droppedTools.join(QLatin1String(", "));
+    if (!notes.ignored.isEmpty())
+        qCInfo(lcGateway).noquote() << "messages: key" << keyId
+                                    << "ignored:" << notes.ignored.join(QLatin1String(", "));
+    if (notes.clearedToolResults > 0)
+        qCInfo(lcGateway).noquote() << "messages: key" << keyId << "context_management cleared"
+                                    << notes.clearedToolResults << "tool result(s)";
+}
+
 /** Parses the body and checks the model against the catalog and the key; sends the error otherwise. */
 std::optional<ChatRequest> admitRequest(GatewayServer &server, RouteRequest &request, const ApiKeyRecord &key,
                                         AnthropicRequestParser::Mode mode,
-                                        const std::function<void(const ApiError &)> &fail)
+                                        const std::function<void(const ApiError &)> &fail,
+                                        AnthropicRequestParser::Notes *notes = nullptr)
 {
-    auto parsed = AnthropicRequestParser::parse(request.http.body(), mode);
+    AnthropicRequestParser::Notes localNotes;
+    if (!notes)
+        notes = &localNotes;
+    auto parsed = AnthropicRequestParser::parse(request.http.body(), mode, notes);
     if (const ApiError *err = std::get_if<ApiError>(&parsed)) {
         fail(*err);
         return std::nullopt;
     }
     ChatRequest chat = std::move(std::get<ChatRequest>(parsed));
-    const std::optional<QString> upstream = server.services().models.resolve(chat.requestedModel);
+    const std::optional<ModelCatalog::Resolution> upstream
+        = server.services().models.resolveDetailed(chat.requestedModel);
     if (!upstream) {
         fail(ApiError {
             ApiErrorKind::ModelNotFound,
@@ -41,8 +62,18 @@ std::optional<ChatRequest> admitRequest(GatewayServer &server, RouteRequest &req
                         QStringLiteral("model") });
         return std::nullopt;
     }
-    chat.upstreamModel = *upstream;
+    chat.upstreamModel = upstream->model;
     chat.keyId = key.id;
+    if (mode == AnthropicRequestParser::Mode::Messages) {
+        logNotes(key.id, *notes);
+        // The response keeps the client's id; the log is the one place that says what served it.
+        if (upstream->match == ModelCatalog::Match::Family
+            || upstream->match == ModelCatalog::Match::ClientAlias)
+            qCInfo(lcGateway).noquote()
+                << "messages: model" << chat.requestedModel << "served by" << upstream->model
+                << (upstream->match == ModelCatalog::Match::Family ? "(newest of its family the pool serves)"
+                                                                   : "(Claude Code alias)");
+    }
     if (ModelCatalog::requestsThinking(chat.requestedModel) && !chat.thinking) {
         chat.thinking = true;
         chat.thinkingBudgetTokens = 10000;
@@ -74,8 +105,9 @@ void handleAnthropicMessages(GatewayServer &server, RouteRequest &request)
         server.reportFinished(record);
     };
 
+    AnthropicRequestParser::Notes notes;
     std::optional<ChatRequest> chat
-        = admitRequest(server, request, *key, AnthropicRequestParser::Mode::Messages, fail);
+        = admitRequest(server, request, *key, AnthropicRequestParser::Mode::Messages, fail, &notes);
     if (!chat)
         return;
     record.model = chat->requestedModel;
@@ -83,6 +115,7 @@ void handleAnthropicMessages(GatewayServer &server, RouteRequest &request)
 
     auto renderer = std::make_unique<AnthropicMessagesRenderer>(
         request.responder, chat->requestedModel, chat->stream, AnthropicTokenCounter::estimate(*chat));
+    renderer->setThinkingOmitted(notes.thinkingOmitted);
     server.exchangeStarted();
     auto *exchange
         = new ChatExchange(svc.clock, request.responder, std::move(renderer), record, request.startedNs,

@@ -1,14 +1,17 @@
 // SPDX-License-Identifier: MIT
 #include "anthropicrequestparser.h"
 
+#include <QHash>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QRegularExpression>
 #include <QSet>
 
+#include <algorithm>
 #include <cmath>
 
+#include "anthropictokencounter.h"
 #include "server/core/clientstringbounds.h"
 
 namespace Drawbridge {
@@ -16,6 +19,8 @@ namespace Drawbridge {
 namespace {
 
 constexpr int defaultThinkingBudget = 10000;
+
+using Notes = AnthropicRequestParser::Notes;
 
 struct Invalid
 {
@@ -135,6 +140,53 @@ void appendText(ChatMessage &msg, const QString &text)
     msg.text += text;
 }
 
+/** The text blocks of @p v (an array of content blocks), joined; other block kinds are skipped. */
+QString textBlocks(const QJsonValue &v)
+{
+    QStringList parts;
+    for (const QJsonValue &b : v.toArray()) {
+        if (b.toObject().value(QLatin1String("type")).toString() == QLatin1String("text"))
+            parts.append(b.toObject().value(QLatin1String("text")).toString());
+    }
+    return parts.join(u'\n');
+}
+
+/**
+ * Blocks that only carry text for the model (plain-text documents, search results, the tool references a
+ * tool search returns) become text; nullopt for any other type. A document Kiro cannot read (a PDF) fails.
+ */
+std::optional<QString> textualBlock(const QString &type, const QJsonObject &block, const QString &path)
+{
+    if (type == QLatin1String("tool_reference"))
+        return QStringLiteral("Tool '%1' is available.")
+            .arg(block.value(QLatin1String("tool_name")).toString());
+    if (type == QLatin1String("search_result")) {
+        QString text = block.value(QLatin1String("title")).toString();
+        const QString source = block.value(QLatin1String("source")).toString();
+        if (!source.isEmpty())
+            text += QStringLiteral(" (%1)").arg(source);
+        return text + u'\n' + textBlocks(block.value(QLatin1String("content")));
+    }
+    if (type != QLatin1String("document"))
+        return std::nullopt;
+    const QString sp = join(path, QLatin1String("source"));
+    const QJsonObject source = block.value(QLatin1String("source")).toObject();
+    const QString sourceType = source.value(QLatin1String("type")).toString();
+    QString text;
+    if (sourceType == QLatin1String("text"))
+        text = source.value(QLatin1String("data")).toString();
+    else if (sourceType == QLatin1String("content"))
+        text = textBlocks(source.value(QLatin1String("content")));
+    else
+        fail(
+            join(sp, QLatin1String("type")),
+            QStringLiteral("Document source type '%1' is not supported by this gateway; send the document as "
+                           "text.")
+                .arg(sourceType));
+    const QString title = block.value(QLatin1String("title")).toString();
+    return title.isEmpty() ? text : title + u'\n' + text;
+}
+
 QJsonObject blockObject(const QJsonValue &v, const QString &path, QString &type)
 {
     expectType(v, QJsonValue::Object, path, "an object");
@@ -171,6 +223,8 @@ ChatMessage parseToolResult(const QJsonObject &block, const QString &path)
             appendText(msg, requiredString(part, QLatin1String("text"), bp));
         else if (type == QLatin1String("image"))
             parseImage(part, bp, msg);
+        else if (const auto text = textualBlock(type, part, bp))
+            appendText(msg, *text);
         else
             fail(join(bp, QLatin1String("type")),
                  QStringLiteral(
@@ -209,6 +263,8 @@ void parseUserMessage(const QJsonValue &content, const QString &path, std::vecto
         } else if (type == QLatin1String("tool_use")) {
             fail(join(bp, QLatin1String("type")),
                  QStringLiteral("tool_use blocks may only appear in assistant messages."));
+        } else if (const auto text = textualBlock(type, block, bp)) {
+            appendText(user, *text);
         } else {
             fail(join(bp, QLatin1String("type")),
                  QStringLiteral(
@@ -221,7 +277,14 @@ void parseUserMessage(const QJsonValue &content, const QString &path, std::vecto
         out.push_back(std::move(user));
 }
 
-ChatMessage parseAssistantMessage(const QJsonValue &content, const QString &path)
+/** Server-side tool traffic from an earlier Anthropic-hosted turn (web search and the like). */
+bool serverToolBlock(const QString &type)
+{
+    return type == QLatin1String("server_tool_use") || type == QLatin1String("mcp_tool_use")
+        || type == QLatin1String("mcp_tool_result") || type.endsWith(QLatin1String("_tool_result"));
+}
+
+ChatMessage parseAssistantMessage(const QJsonValue &content, const QString &path, Notes &notes)
 {
     ChatMessage msg;
     msg.role = Role::Assistant;
@@ -249,6 +312,11 @@ ChatMessage parseAssistantMessage(const QJsonValue &content, const QString &path
             msg.toolCalls.push_back(std::move(call));
         } else if (type == QLatin1String("thinking") || type == QLatin1String("redacted_thinking")) {
             continue; // earlier reasoning; the upstream has no place for it
+        } else if (serverToolBlock(type)) {
+            // The gateway ran none of these, and Kiro has no place for their results.
+            const QString note = QStringLiteral("%1 blocks in history").arg(type);
+            if (!notes.ignored.contains(note))
+                notes.ignored.append(note);
         } else {
             fail(join(bp, QLatin1String("type")),
                  QStringLiteral(
@@ -260,7 +328,30 @@ ChatMessage parseAssistantMessage(const QJsonValue &content, const QString &path
     return msg;
 }
 
-void parseMessages(const QJsonObject &o, ChatRequest &req)
+/** A system prompt: a string or an array of text blocks (cache_control and the like are ignored). */
+QString systemText(const QJsonValue &system, const QString &path)
+{
+    if (system.isString())
+        return system.toString();
+    expectType(system, QJsonValue::Array, path, "a string or an array of text blocks");
+    const QJsonArray blocks = system.toArray();
+    QString text;
+    for (qsizetype i = 0; i < blocks.size(); ++i) {
+        const QString bp = join(path, i);
+        QString type;
+        const QJsonObject block = blockObject(blocks[i], bp, type);
+        if (type != QLatin1String("text"))
+            fail(join(bp, QLatin1String("type")),
+                 QStringLiteral("Input should be 'text', got '%1'").arg(type));
+        const QString part = requiredString(block, QLatin1String("text"), bp);
+        if (!text.isEmpty())
+            text += u'\n';
+        text += part;
+    }
+    return text;
+}
+
+void parseMessages(const QJsonObject &o, ChatRequest &req, Notes &notes)
 {
     const QJsonValue messages = o.value(QLatin1String("messages"));
     expectType(messages, QJsonValue::Array, QStringLiteral("messages"), "an array");
@@ -276,13 +367,23 @@ void parseMessages(const QJsonObject &o, ChatRequest &req)
         const QString cp = join(p, QLatin1String("content"));
         if (content.isUndefined())
             fail(cp, QStringLiteral("Field required"));
-        if (role == QLatin1String("user"))
+        if (role == QLatin1String("user")) {
             parseUserMessage(content, cp, req.messages);
-        else if (role == QLatin1String("assistant"))
-            req.messages.push_back(parseAssistantMessage(content, cp));
-        else
+        } else if (role == QLatin1String("assistant")) {
+            req.messages.push_back(parseAssistantMessage(content, cp, notes));
+        } else if (role == QLatin1String("system")) {
+            // Claude Code puts context (its environment block) here, at any position. It stays a System
+            // message in place; the Kiro builder merges all of them into the system context, so Kiro's
+            // alternation rules never see it.
+            ChatMessage msg;
+            msg.role = Role::System;
+            msg.text = systemText(content, cp);
+            if (!msg.text.isEmpty())
+                req.messages.push_back(std::move(msg));
+        } else {
             fail(join(p, QLatin1String("role")),
-                 QStringLiteral("Input should be 'user' or 'assistant', got '%1'").arg(role));
+                 QStringLiteral("Input should be 'user', 'assistant' or 'system', got '%1'").arg(role));
+        }
     }
 }
 
@@ -293,27 +394,12 @@ void parseSystem(const QJsonObject &o, ChatRequest &req)
         return;
     ChatMessage msg;
     msg.role = Role::System;
-    if (system.isString()) {
-        msg.text = system.toString();
-    } else {
-        const QString path = QStringLiteral("system");
-        expectType(system, QJsonValue::Array, path, "a string or an array of text blocks");
-        const QJsonArray blocks = system.toArray();
-        for (qsizetype i = 0; i < blocks.size(); ++i) {
-            const QString bp = join(path, i);
-            QString type;
-            const QJsonObject block = blockObject(blocks[i], bp, type);
-            if (type != QLatin1String("text"))
-                fail(join(bp, QLatin1String("type")),
-                     QStringLiteral("Input should be 'text', got '%1'").arg(type));
-            appendText(msg, requiredString(block, QLatin1String("text"), bp));
-        }
-    }
+    msg.text = systemText(system, QStringLiteral("system"));
     if (!msg.text.isEmpty())
         req.messages.insert(req.messages.begin(), std::move(msg));
 }
 
-void parseTools(const QJsonObject &o, ChatRequest &req)
+void parseTools(const QJsonObject &o, ChatRequest &req, Notes &notes)
 {
     static const QRegularExpression namePattern(QStringLiteral("^[a-zA-Z0-9_-]{1,128}$"));
     const QJsonValue tools = o.value(QLatin1String("tools"));
@@ -329,12 +415,14 @@ void parseTools(const QJsonObject &o, ChatRequest &req)
         const QJsonValue type = t.value(QLatin1String("type"));
         if (present(type)) {
             expectType(type, QJsonValue::String, join(p, QLatin1String("type")), "a string");
-            if (type.toString() != QLatin1String("custom"))
-                fail(join(p, QLatin1String("type")),
-                     QStringLiteral(
-                         "Server tool '%1' is not supported by this gateway; only custom tools with an "
-                         "input_schema are.")
-                         .arg(type.toString()));
+            if (type.toString() != QLatin1String("custom")) {
+                // Server tools (web search, code execution, …) and Anthropic-defined client tools come
+                // without a schema Kiro could use: left out, and the model simply does not see them.
+                const QString name = t.value(QLatin1String("name")).toString();
+                notes.droppedTools.append(
+                    QStringLiteral("%1 (%2)").arg(name.isEmpty() ? type.toString() : name, type.toString()));
+                continue;
+            }
         }
         ToolDefinition def;
         def.name = requiredString(t, QLatin1String("name"), p);
@@ -362,12 +450,18 @@ void parseTools(const QJsonObject &o, ChatRequest &req)
     }
 }
 
-void parseToolChoice(const QJsonObject &o, ChatRequest &req)
+void parseToolChoice(const QJsonObject &o, ChatRequest &req, Notes &notes)
 {
-    const QJsonValue v = o.value(QLatin1String("tool_choice"));
+    QJsonValue v = o.value(QLatin1String("tool_choice"));
     if (!present(v))
         return;
     const QString path = QStringLiteral("tool_choice");
+    // The bare-string form ("auto", "any", "none"; "required" as OpenAI spells "any") is accepted too.
+    if (v.isString()) {
+        const QString s = v.toString();
+        v = QJsonObject { { QLatin1String("type"),
+                            s == QLatin1String("required") ? QStringLiteral("any") : s } };
+    }
     expectType(v, QJsonValue::Object, path, "an object");
     const QJsonObject choice = v.toObject();
     const QString type = requiredString(choice, QLatin1String("type"), path);
@@ -385,6 +479,13 @@ void parseToolChoice(const QJsonObject &o, ChatRequest &req)
         const QString name = requiredString(choice, QLatin1String("name"), path);
         const bool known = std::any_of(req.tools.begin(), req.tools.end(),
                                        [&](const ToolDefinition &t) { return t.name == name; });
+        const bool dropped = std::any_of(notes.droppedTools.begin(), notes.droppedTools.end(),
+                                         [&](const QString &d) { return d.startsWith(name + u' '); });
+        if (!known && dropped) {
+            notes.ignored.append(QStringLiteral("tool_choice naming the left-out tool '%1'").arg(name));
+            req.toolChoice = ToolChoice::Auto;
+            return;
+        }
         if (!known)
             fail(join(path, QLatin1String("name")), QStringLiteral("Tool '%1' is not in 'tools'.").arg(name));
         req.toolChoice = ToolChoice::Named;
@@ -395,7 +496,21 @@ void parseToolChoice(const QJsonObject &o, ChatRequest &req)
     }
 }
 
-void parseThinking(const QJsonObject &o, ChatRequest &req)
+/** output_config.effort as a thinking budget for `adaptive` thinking (Kiro takes a length, not an effort). */
+int effortBudget(const QJsonObject &o)
+{
+    const QString effort
+        = o.value(QLatin1String("output_config")).toObject().value(QLatin1String("effort")).toString();
+    if (effort == QLatin1String("low"))
+        return 4000;
+    if (effort == QLatin1String("high"))
+        return 20000;
+    if (effort == QLatin1String("max") || effort == QLatin1String("xhigh"))
+        return 32000;
+    return defaultThinkingBudget;
+}
+
+void parseThinking(const QJsonObject &o, ChatRequest &req, Notes &notes)
 {
     // Never a 400: clients send shapes newer than this gateway; anything unrecognized means "no thinking".
     const QJsonObject thinking = o.value(QLatin1String("thinking")).toObject();
@@ -403,12 +518,76 @@ void parseThinking(const QJsonObject &o, ChatRequest &req)
     if (type != QLatin1String("enabled") && type != QLatin1String("adaptive"))
         return;
     req.thinking = true;
+    notes.thinkingOmitted = thinking.value(QLatin1String("display")).toString() == QLatin1String("omitted");
     const double budget = thinking.value(QLatin1String("budget_tokens")).toDouble();
-    req.thinkingBudgetTokens
-        = std::isfinite(budget) && budget >= 1 && budget <= 10'000'000 ? int(budget) : defaultThinkingBudget;
+    req.thinkingBudgetTokens = std::isfinite(budget) && budget >= 1 && budget <= 10'000'000 ? int(budget)
+        : type == QLatin1String("adaptive")                                                 ? effortBudget(o)
+                                            : defaultThinkingBudget;
 }
 
-ChatRequest parseObject(const QJsonObject &o, AnthropicRequestParser::Mode mode)
+/**
+ * context_management edits (never a 400). clear_tool_uses: past the trigger, tool results older than the
+ * last `keep` tool uses are replaced by a placeholder, as Anthropic does server-side. clear_thinking has
+ * nothing to do: thinking history never reaches Kiro. Anything else is ignored and noted.
+ */
+void applyContextManagement(const QJsonObject &o, ChatRequest &req, Notes &notes)
+{
+    const QJsonArray edits
+        = o.value(QLatin1String("context_management")).toObject().value(QLatin1String("edits")).toArray();
+    for (const QJsonValue &e : edits) {
+        const QJsonObject edit = e.toObject();
+        const QString type = edit.value(QLatin1String("type")).toString();
+        if (type.startsWith(QLatin1String("clear_thinking_")))
+            continue;
+        if (!type.startsWith(QLatin1String("clear_tool_uses_"))) {
+            notes.ignored.append(QStringLiteral("context_management edit '%1'").arg(type));
+            continue;
+        }
+        const QJsonObject trigger = edit.value(QLatin1String("trigger")).toObject();
+        const int triggerTokens
+            = trigger.value(QLatin1String("type")).toString() == QLatin1String("input_tokens")
+            ? trigger.value(QLatin1String("value")).toInt(100'000)
+            : 100'000;
+        if (AnthropicTokenCounter::estimate(req) <= triggerTokens)
+            continue;
+        const int keep = std::max(
+            0, edit.value(QLatin1String("keep")).toObject().value(QLatin1String("value")).toInt(3));
+        const bool clearInputs = edit.value(QLatin1String("clear_tool_inputs")).toBool();
+        QSet<QString> excluded;
+        for (const QJsonValue &name : edit.value(QLatin1String("exclude_tools")).toArray())
+            excluded.insert(name.toString());
+
+        // Tool uses in conversation order; all but the last `keep` are cleared.
+        QHash<QString, QString> toolNames; // call id → tool name
+        QStringList order;
+        for (const ChatMessage &m : req.messages) {
+            for (const ToolCall &call : m.toolCalls) {
+                toolNames.insert(call.id, call.name);
+                order.append(call.id);
+            }
+        }
+        QSet<QString> cleared;
+        for (qsizetype i = 0; i + keep < order.size(); ++i) {
+            if (!excluded.contains(toolNames.value(order[i])))
+                cleared.insert(order[i]);
+        }
+        for (ChatMessage &m : req.messages) {
+            if (m.role == Role::Tool && cleared.contains(m.toolCallId)) {
+                m.text = QStringLiteral("[tool result cleared to save context]");
+                m.images.clear();
+                ++notes.clearedToolResults;
+            }
+            if (clearInputs) {
+                for (ToolCall &call : m.toolCalls) {
+                    if (cleared.contains(call.id))
+                        call.arguments = QStringLiteral("{}");
+                }
+            }
+        }
+    }
+}
+
+ChatRequest parseObject(const QJsonObject &o, AnthropicRequestParser::Mode mode, Notes &notes)
 {
     ChatRequest req;
     req.requestedModel = requiredString(o, QLatin1String("model"), {});
@@ -421,10 +600,10 @@ ChatRequest parseObject(const QJsonObject &o, AnthropicRequestParser::Mode mode)
     if (mode == AnthropicRequestParser::Mode::Messages)
         req.maxTokens = integerValue(maxTokens, QStringLiteral("max_tokens"), 1);
 
-    parseMessages(o, req);
+    parseMessages(o, req, notes);
     parseSystem(o, req);
-    parseTools(o, req);
-    parseToolChoice(o, req);
+    parseTools(o, req, notes);
+    parseToolChoice(o, req, notes);
 
     const QJsonValue stop = o.value(QLatin1String("stop_sequences"));
     if (present(stop)) {
@@ -455,13 +634,19 @@ ChatRequest parseObject(const QJsonObject &o, AnthropicRequestParser::Mode mode)
         expectType(stream, QJsonValue::Bool, QStringLiteral("stream"), "a boolean");
         req.stream = stream.toBool();
     }
-    parseThinking(o, req);
+    parseThinking(o, req, notes);
+    // output_config: `effort` only shapes the thinking budget above; `format` (structured output) has no
+    // Kiro counterpart and is noted, not refused.
+    if (o.value(QLatin1String("output_config")).toObject().contains(QLatin1String("format")))
+        notes.ignored.append(QStringLiteral("output_config.format"));
+    applyContextManagement(o, req, notes);
     return req;
 }
 
 } // namespace
 
-std::variant<ChatRequest, ApiError> AnthropicRequestParser::parse(const QByteArray &body, Mode mode)
+std::variant<ChatRequest, ApiError> AnthropicRequestParser::parse(const QByteArray &body, Mode mode,
+                                                                  Notes *notes)
 {
     QJsonParseError pe;
     const QJsonDocument doc = QJsonDocument::fromJson(body, &pe);
@@ -475,7 +660,8 @@ std::variant<ChatRequest, ApiError> AnthropicRequestParser::parse(const QByteArr
         return ApiError { ApiErrorKind::InvalidJson,
                           QStringLiteral("The request body must be a JSON object.") };
     try {
-        return parseObject(doc.object(), mode);
+        Notes local;
+        return parseObject(doc.object(), mode, notes ? *notes : local);
     } catch (const Invalid &invalid) {
         return invalid.error;
     }

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <QByteArray>
+#include <QStringList>
 
 #include <variant>
 
@@ -17,16 +18,31 @@ namespace Drawbridge {
  * too. A user message holding tool_result blocks becomes one Role::Tool message per result, followed by a
  * User message for its remaining text and images. Assistant thinking blocks are dropped (the upstream takes
  * no reasoning history); `thinking` never fails a request. The model id is not resolved here.
+ *
+ * What Claude Code sends is accepted: `role: "system"` entries inside `messages` become System messages in
+ * place (the Kiro builder merges every System message into the system context), `context_management`,
+ * `output_config` and `metadata` never fail a request, and server-side tools the gateway cannot run are left
+ * out and reported in the notes instead of refused.
  */
 class AnthropicRequestParser final
 {
 public:
+    /** What the parser left out or changed on its own; the route logs it. */
+    struct Notes
+    {
+        QStringList droppedTools; ///< "name (type)" of each server tool left out
+        QStringList ignored; ///< other fields or edits that have no meaning upstream
+        int clearedToolResults = 0; ///< tool results cleared by a clear_tool_uses edit
+        bool thinkingOmitted = false; ///< thinking.display = "omitted": thinking blocks carry no text
+    };
+
     enum class Mode {
         Messages, ///< POST /v1/messages: max_tokens is required
         CountTokens, ///< POST /v1/messages/count_tokens: max_tokens is not part of the body
     };
 
-    static std::variant<ChatRequest, ApiError> parse(const QByteArray &body, Mode mode = Mode::Messages);
+    static std::variant<ChatRequest, ApiError> parse(const QByteArray &body, Mode mode = Mode::Messages,
+                                                     Notes *notes = nullptr);
 };
 
 } // namespace Drawbridge

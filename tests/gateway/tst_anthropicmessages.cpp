@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: MIT
 #include <QJsonArray>
+#include <QRegularExpression>
 #include <QTest>
 
 #include "anthropicfixtures.h"
+#include "anthropicparsercases.h"
 #include "gatewayfixture.h"
 
 using namespace Drawbridge;
@@ -194,6 +196,10 @@ private Q_SLOTS:
     void countTokens();
     void requestRecordedAsMessages();
     void clientDisconnectCancelsCall();
+    void claudeCodeRequest();
+    void familyModels_data();
+    void familyModels();
+    void serverToolsDroppedNotRefused();
 };
 
 void TstAnthropicMessages::goldenStreams_data()
@@ -648,6 +654,109 @@ void TstAnthropicMessages::clientDisconnectCancelsCall()
     c.close();
     QTRY_COMPARE(f.provider.alive(), 0);
     QCOMPARE(f.provider.cancelled(), 1);
+}
+
+void TstAnthropicMessages::claudeCodeRequest()
+{
+    // Claude Code 2.1.332's first request as captured: ?beta=true, anthropic-beta, a system entry inside
+    // messages, adaptive thinking with display omitted, context_management, output_config, its own default
+    // model id that Kiro does not know.
+    GatewayFixture f;
+    f.provider.enqueue(scriptNamed(QStringLiteral("thinking")));
+    const auto [id, key] = f.createKey();
+    Headers headers = anthropicHeaders(key);
+    headers.append(qMakePair(QByteArray("anthropic-beta"),
+                             QByteArray("claude-code-20250219,interleaved-thinking-2025-05-14,"
+                                        "context-management-2025-06-27,effort-2025-11-24")));
+    headers.append(qMakePair(QByteArray("x-claude-code-session-id"),
+                             QByteArray("00000000-0000-0000-0000-000000000000")));
+    QTest::ignoreMessage(
+        QtInfoMsg, QRegularExpression(QStringLiteral("model claude-opus-5-5 served by claude-opus-4\\.7")));
+    RawHttpClient c(f.port);
+    const RawResponse r
+        = c.request("POST", "/v1/messages?beta=true", AnthropicParserCases::claudeCodeRequest, headers);
+    QCOMPARE(r.status, 200);
+    const QStringList t = trace(r.body);
+    QCOMPARE(t.value(0), QStringLiteral("message_start claude-opus-5-5")); // the client's id, echoed
+    QVERIFY2(t.contains(QStringLiteral("start 0 thinking")), qPrintable(t.join(u'\n')));
+    QVERIFY2(!t.join(u'\n').contains(QLatin1String("thinking Rayleigh")),
+             qPrintable(t.join(u'\n'))); // omitted
+    QVERIFY(t.contains(QStringLiteral("delta 1 text Because of Rayleigh scattering.")));
+    const ChatRequest &req = f.provider.lastRequest();
+    QCOMPARE(req.upstreamModel, QStringLiteral("claude-opus-4.7"));
+    QVERIFY(req.thinking);
+    QCOMPARE(req.messages.size(), size_t(3));
+    QCOMPARE(req.messages[2].role, Role::System);
+    QVERIFY(req.messages[2].text.startsWith(QLatin1String("# Environment")));
+    QCOMPARE(req.tools.size(), size_t(12));
+}
+
+void TstAnthropicMessages::familyModels_data()
+{
+    QTest::addColumn<QString>("model");
+    QTest::addColumn<bool>("strict");
+    QTest::addColumn<int>("status");
+    QTest::addColumn<QString>("upstream");
+    QTest::newRow("opus-5-5") << QStringLiteral("claude-opus-5-5") << false << 200
+                              << QStringLiteral("claude-opus-4.7");
+    QTest::newRow("opus-5-5[1m]") << QStringLiteral("claude-opus-5-5[1m]") << false << 200
+                                  << QStringLiteral("claude-opus-4.7");
+    QTest::newRow("sonnet-dated") << QStringLiteral("claude-sonnet-5-0-20270101") << false << 200
+                                  << QStringLiteral("claude-sonnet-4.6");
+    QTest::newRow("haiku-9") << QStringLiteral("claude-haiku-9") << false << 200
+                             << QStringLiteral("claude-haiku-4.5");
+    QTest::newRow("opus") << QStringLiteral("opus") << false << 200 << QStringLiteral("claude-opus-4.7");
+    QTest::newRow("sonnet[1m]") << QStringLiteral("sonnet[1m]") << false << 200
+                                << QStringLiteral("claude-sonnet-4.6");
+    QTest::newRow("haiku") << QStringLiteral("haiku") << true << 200 << QStringLiteral("claude-haiku-4.5");
+    QTest::newRow("best") << QStringLiteral("best") << false << 200 << QStringLiteral("claude-opus-4.7");
+    QTest::newRow("alias-wins") << QStringLiteral("claude-opus-9") << false << 200
+                                << QStringLiteral("claude-opus-4.5");
+    QTest::newRow("alias-wins-strict")
+        << QStringLiteral("claude-opus-9") << true << 200 << QStringLiteral("claude-opus-4.5");
+    QTest::newRow("strict") << QStringLiteral("claude-opus-5-5") << true << 404 << QString();
+    QTest::newRow("not-claude") << QStringLiteral("gpt-9") << false << 404 << QString();
+}
+
+void TstAnthropicMessages::familyModels()
+{
+    QFETCH(QString, model);
+    QFETCH(bool, strict);
+    QFETCH(int, status);
+    QFETCH(QString, upstream);
+    Settings s;
+    s.kiro.strictModels = strict;
+    s.kiro.modelAliases.insert(QStringLiteral("claude-opus-9"), QStringLiteral("claude-opus-4.5"));
+    GatewayFixture f(s);
+    const auto [id, key] = f.createKey();
+    if (status == 200 && model.startsWith(QLatin1String("claude-"))
+        && !model.startsWith(QLatin1String("claude-opus-9")))
+        QTest::ignoreMessage(
+            QtInfoMsg,
+            QRegularExpression(QStringLiteral("served by ") + QRegularExpression::escape(upstream)));
+    RawHttpClient c(f.port);
+    const RawResponse r = c.request("POST", "/v1/messages", messageBody(model), anthropicHeaders(key));
+    QCOMPARE(r.status, status);
+    if (status != 200) {
+        QCOMPARE(errorObject(r).value(QLatin1String("type")).toString(), QStringLiteral("not_found_error"));
+        QCOMPARE(f.provider.started(), 0);
+        return;
+    }
+    QCOMPARE(GatewayFixture::json(r).value(QLatin1String("model")).toString(), model);
+    QCOMPARE(f.provider.lastRequest().upstreamModel, upstream);
+}
+
+void TstAnthropicMessages::serverToolsDroppedNotRefused()
+{
+    GatewayFixture f;
+    const auto [id, key] = f.createKey();
+    QTest::ignoreMessage(QtInfoMsg, QRegularExpression(QStringLiteral("server tools left out .*web_search")));
+    QTest::ignoreMessage(QtInfoMsg, QRegularExpression(QStringLiteral("ignored: tool_choice")));
+    RawHttpClient c(f.port);
+    const RawResponse r
+        = c.request("POST", "/v1/messages", AnthropicParserCases::serverTools, anthropicHeaders(key));
+    QCOMPARE(r.status, 200);
+    QCOMPARE(f.provider.lastRequest().tools.size(), size_t(2));
 }
 
 QTEST_GUILESS_MAIN(TstAnthropicMessages)

@@ -13,12 +13,21 @@ using namespace Drawbridge::Test;
 namespace {
 
 ChatRequest parseOk(const QByteArray &body,
-                    AnthropicRequestParser::Mode mode = AnthropicRequestParser::Mode::Messages)
+                    AnthropicRequestParser::Mode mode = AnthropicRequestParser::Mode::Messages,
+                    AnthropicRequestParser::Notes *notes = nullptr)
 {
-    auto parsed = AnthropicRequestParser::parse(body, mode);
+    auto parsed = AnthropicRequestParser::parse(body, mode, notes);
     if (const ApiError *e = std::get_if<ApiError>(&parsed))
         qWarning("unexpected error: %s", qPrintable(e->message));
     return std::get<ChatRequest>(parsed);
+}
+
+QString roles(const ChatRequest &r)
+{
+    QString out;
+    for (const ChatMessage &m : r.messages)
+        out += QLatin1String("SUAT").at(int(m.role));
+    return out;
 }
 
 } // namespace
@@ -41,6 +50,13 @@ private Q_SLOTS:
     void onlyToolResultsAddNoUserMessage();
     void emptySystemAddsNoMessage();
     void countTokensNeedsNoMaxTokens();
+    void systemEntries_data();
+    void systemEntries();
+    void serverToolsAreDropped();
+    void contextManagement_data();
+    void contextManagement();
+    void textualBlocks();
+    void claudeCodeRequest();
 };
 
 void TstAnthropicRequestParser::rejects_data()
@@ -222,6 +238,118 @@ void TstAnthropicRequestParser::countTokensNeedsNoMaxTokens()
     const ChatRequest r = parseOk(body, AnthropicRequestParser::Mode::CountTokens);
     QVERIFY(!r.maxTokens);
     QCOMPARE(r.messages.size(), size_t(1));
+}
+
+void TstAnthropicRequestParser::systemEntries_data()
+{
+    QTest::addColumn<QByteArray>("body");
+    QTest::addColumn<QString>("roles");
+    QTest::addColumn<QString>("entryText");
+    for (const auto &c : AnthropicParserCases::systemEntryCases)
+        QTest::newRow(c.name) << QByteArray(c.body) << QString::fromUtf8(c.roles)
+                              << QString::fromUtf8(c.entryText);
+}
+
+void TstAnthropicRequestParser::systemEntries()
+{
+    QFETCH(QByteArray, body);
+    QFETCH(QString, roles);
+    QFETCH(QString, entryText);
+    const ChatRequest r = parseOk(body);
+    QCOMPARE(::roles(r), roles);
+    if (entryText.isEmpty())
+        return;
+    // The in-message entry is the last System message (a top-level `system` comes first).
+    const auto it = std::find_if(r.messages.rbegin(), r.messages.rend(),
+                                 [](const ChatMessage &m) { return m.role == Role::System; });
+    QVERIFY(it != r.messages.rend());
+    QCOMPARE(it->text, entryText);
+}
+
+void TstAnthropicRequestParser::serverToolsAreDropped()
+{
+    AnthropicRequestParser::Notes notes;
+    const ChatRequest r
+        = parseOk(AnthropicParserCases::serverTools, AnthropicRequestParser::Mode::Messages, &notes);
+    QCOMPARE(r.tools.size(), size_t(2));
+    QCOMPARE(r.tools[0].name, QStringLiteral("Read"));
+    QCOMPARE(r.tools[1].name, QStringLiteral("Glob"));
+    QCOMPARE(notes.droppedTools,
+             QStringList({ QStringLiteral("web_search (web_search_20250305)"),
+                           QStringLiteral("bash (bash_20250124)"),
+                           QStringLiteral("code_execution_20250825 (code_execution_20250825)") }));
+    // tool_choice naming a left-out tool falls back to auto, with a note.
+    QCOMPARE(r.toolChoice, ToolChoice::Auto);
+    QVERIFY(notes.ignored.join(u'|').contains(QLatin1String("web_search")));
+}
+
+void TstAnthropicRequestParser::contextManagement_data()
+{
+    QTest::addColumn<QByteArray>("body");
+    QTest::addColumn<int>("cleared");
+    for (const auto &c : AnthropicParserCases::contextCases)
+        QTest::newRow(c.name) << QByteArray(c.body) << c.cleared;
+}
+
+void TstAnthropicRequestParser::contextManagement()
+{
+    QFETCH(QByteArray, body);
+    QFETCH(int, cleared);
+    AnthropicRequestParser::Notes notes;
+    const ChatRequest r = parseOk(body, AnthropicRequestParser::Mode::Messages, &notes); // never a 400
+    QCOMPARE(notes.clearedToolResults, cleared);
+    int placeholders = 0;
+    for (const ChatMessage &m : r.messages) {
+        if (m.role == Role::Tool && m.text.contains(QLatin1String("cleared")))
+            ++placeholders;
+    }
+    QCOMPARE(placeholders, cleared);
+    // The newest tool result always survives (keep >= 1 or excluded); ids and pairing are untouched.
+    QCOMPARE(r.messages.back().toolCallId, QStringLiteral("t3"));
+    QCOMPARE(r.messages.back().text, QStringLiteral("three"));
+    if (QTest::currentDataTag() == QByteArray("clear-tool-uses-exclude")) {
+        QCOMPARE(r.messages[3].toolCalls[0].arguments, QStringLiteral("{}")); // clear_tool_inputs
+        QCOMPARE(r.messages[1].toolCalls[0].arguments, QStringLiteral("{\"p\":1}")); // Read is excluded
+    }
+}
+
+void TstAnthropicRequestParser::textualBlocks()
+{
+    AnthropicRequestParser::Notes notes;
+    const ChatRequest r
+        = parseOk(AnthropicParserCases::textualBlocks, AnthropicRequestParser::Mode::Messages, &notes);
+    QCOMPARE(roles(r), QStringLiteral("UAT"));
+    QCOMPARE(r.messages[0].text, QStringLiteral("notes\ndoc body\nT (https://s)\nfound"));
+    QCOMPARE(r.messages[1].text, QStringLiteral("ok"));
+    QCOMPARE(r.messages[1].toolCalls.size(), size_t(1)); // server_tool_use is not ours to replay
+    QCOMPARE(r.messages[2].text, QStringLiteral("Tool 'Glob' is available."));
+    QCOMPARE(notes.ignored.size(), 2);
+}
+
+void TstAnthropicRequestParser::claudeCodeRequest()
+{
+    AnthropicRequestParser::Notes notes;
+    const ChatRequest r
+        = parseOk(AnthropicParserCases::claudeCodeRequest, AnthropicRequestParser::Mode::Messages, &notes);
+    QCOMPARE(r.requestedModel, QStringLiteral("claude-opus-5-5"));
+    QVERIFY(r.stream);
+    QCOMPARE(r.maxTokens, std::optional<int>(128000));
+    // Top-level system, the user turn, then the environment block Claude Code sends as message 1.
+    QCOMPARE(roles(r), QStringLiteral("SUS"));
+    QVERIFY(r.messages[0].text.contains(QLatin1String("Claude Agent SDK")));
+    QVERIFY(r.messages[1].text.endsWith(QLatin1String("Read hello.txt")));
+    QVERIFY(r.messages[2].text.startsWith(QLatin1String("# Environment")));
+    QVERIFY(r.thinking); // adaptive, effort medium
+    QCOMPARE(r.thinkingBudgetTokens, 10000);
+    QVERIFY(notes.thinkingOmitted);
+    QVERIFY(notes.droppedTools.isEmpty());
+    QCOMPARE(notes.clearedToolResults, 0);
+    QCOMPARE(r.tools.size(), size_t(12));
+    QStringList names;
+    for (const ToolDefinition &t : r.tools)
+        names.append(t.name);
+    QVERIFY2(names.contains(QLatin1String("Read")) && names.contains(QLatin1String("Bash")),
+             qPrintable(names.join(u',')));
 }
 
 QTEST_GUILESS_MAIN(TstAnthropicRequestParser)
