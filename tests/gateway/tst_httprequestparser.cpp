@@ -362,7 +362,7 @@ void TstHttpRequestParser::randomMutations()
         : 20261202u;
     const int iterations = qEnvironmentVariableIsSet("DRAWBRIDGE_FUZZ_ITERATIONS")
         ? qEnvironmentVariableIntValue("DRAWBRIDGE_FUZZ_ITERATIONS")
-        : 20'000;
+        : 100'000;
     QRandomGenerator rng(seed);
     const QList<QByteArray> corpus {
         "GET /health HTTP/1.1\r\n" + host + "\r\n",
