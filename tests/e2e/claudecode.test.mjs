@@ -214,4 +214,31 @@ describe('claude -p against drawbridge (offline)', () => {
     assert.ok(JSON.stringify(result.content).includes(MARKER), `Claude Code ran Read: ${JSON.stringify(result)}`);
     for (const e of recorder.exchanges) assert.equal(e.status, 200, `${e.url}: ${why}`);
   });
+
+  test('kiro.strict_models = true: the unknown default id is 404, explicit aliases and opus/sonnet still serve', async () => {
+    const stack = await startStack({
+      accounts: [{ name: 'cc', token: 'rt-strict' }], fakeArgs: ['--text', 'strict'],
+      config: { kiro: ['strict_models = true', '[kiro.model_aliases]', '"claude-sonnet-9" = "claude-sonnet-4.5"'] },
+    });
+    cleanups.push(() => stack.stop());
+    await stack.addAccount('cc', 'rt-strict');
+    const key = await stack.createKey({ name: 'strict' });
+    const ask = async (model) => {
+      const res = await fetch(`${stack.baseUrl}/v1/messages?beta=true`, {
+        method: 'POST',
+        headers: { 'x-api-key': key.key, 'anthropic-version': '2023-06-01', 'content-type': 'application/json' },
+        body: JSON.stringify({ model, max_tokens: 16, messages: [{ role: 'user', content: 'hi' }] }),
+        signal: AbortSignal.timeout(10_000),
+      });
+      return { status: res.status, body: await res.json() };
+    };
+    const refused = await ask('claude-opus-5-5');
+    assert.equal(refused.status, 404);
+    assert.equal(refused.body.error.type, 'not_found_error');
+    for (const model of ['claude-sonnet-9', 'sonnet', 'opus[1m]']) {
+      const r = await ask(model);
+      assert.equal(r.status, 200, `${model}: ${JSON.stringify(r.body)}`);
+      assert.equal(r.body.model, model, 'the id the client sent is echoed');
+    }
+  });
 });
