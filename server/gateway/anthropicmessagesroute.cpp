@@ -71,7 +71,7 @@ std::optional<ChatRequest> admitRequest(GatewayServer &server, RouteRequest &req
             || upstream->match == ModelCatalog::Match::ClientAlias)
             qCInfo(lcGateway).noquote()
                 << "messages: model" << chat.requestedModel << "served by" << upstream->model
-                << (upstream->match == ModelCatalog::Match::Family ? "(newest of its family the pool serves)"
+                << (upstream->match == ModelCatalog::Match::Family ? "(family fallback)"
                                                                    : "(Claude Code alias)");
     }
     if (ModelCatalog::requestsThinking(chat.requestedModel) && !chat.thinking) {
