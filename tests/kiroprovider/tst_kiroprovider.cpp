@@ -404,7 +404,9 @@ void TstKiroProvider::trickledAnswersArriveIntact()
     RecordingSink sink;
     auto call = m_provider->start(chat(), &sink);
     QTRY_VERIFY_WITH_TIMEOUT(sink.done(), 30000);
-    QVERIFY2(!sink.error, qPrintable(QStringLiteral("seed %1: %2").arg(seed).arg(sink.error->message)));
+    QVERIFY2(!sink.error,
+             qPrintable(
+                 QStringLiteral("seed %1: %2").arg(seed).arg(sink.error ? sink.error->message : QString())));
     QCOMPARE(sink.text, expected);
     QCOMPARE(sink.usage.credits, 0.05);
     // The gateway really met partial reads: most pieces arrived in reads of their own.
