@@ -291,6 +291,7 @@ bool HttpConnection::readMore()
     if (n <= 0)
         return false;
     m_end += qsizetype(n);
+    ++m_client->m_responseReads;
     m_lastReadNs = HttpClient::nowNs();
     if (!m_receivedAny) {
         m_receivedAny = true;
