@@ -17,7 +17,7 @@ struct ServerSettings
     int requestTimeoutS = 600; ///< upper bound for one upstream request
     int drainTimeoutS = 30;    ///< how long in-flight requests may finish after a drain
     int maxConnections = 1024; ///< open client connections; past it new ones get 503 and are closed
-    int idleTimeoutS = 60;     ///< an idle keep-alive connection (or a stalled request body) is closed
+    int idleTimeoutS = 60; ///< an idle keep-alive connection (or a stalled request body) is closed
 };
 
 struct AdminSettings
