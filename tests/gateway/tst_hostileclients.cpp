@@ -262,6 +262,7 @@ class TstHostileClients : public QObject
 private Q_SLOTS:
     void memoryBoundedUnderHostileBodies();
     void connectionFloodIsCappedAndFdsReturn();
+    void idleAndSlowlorisConnectionsAreClosed();
     void recoversFromFileDescriptorExhaustion();
 };
 
@@ -366,6 +367,45 @@ void TstHostileClients::connectionFloodIsCappedAndFdsReturn()
     QVERIFY2(
         waitUntil([&] { return fdCount(pid) <= baseFds; }, 10'000),
         qPrintable(QStringLiteral("fds %1 after the clients left, base %2").arg(fdCount(pid)).arg(baseFds)));
+    QCOMPARE(healthStatus(child.port()), 503);
+}
+
+void TstHostileClients::idleAndSlowlorisConnectionsAreClosed()
+{
+    // idle_timeout_s = 2: idle keep-alive connections close after 2 s, a request head must be complete 2 s
+    // after its first byte however slowly it trickles.
+    Child child;
+    QVERIFY2(child.start(config(1024, 2)), qPrintable(child.error()));
+    const qint64 pid = child.pid();
+    QCOMPARE(healthStatus(child.port()), 503);
+    waitUntil([] { return false; }, 500, 100);
+    const int baseFds = fdCount(pid);
+    std::vector<std::unique_ptr<QTcpSocket>> idle;
+    for (int i = 0; i < 200; ++i) {
+        idle.push_back(std::make_unique<QTcpSocket>());
+        idle.back()->connectToHost(QHostAddress::LocalHost, child.port());
+    }
+    // One header byte every 200 ms, forever.
+    std::vector<std::unique_ptr<Uploader>> slowloris;
+    for (int i = 0; i < 100; ++i)
+        slowloris.push_back(std::make_unique<Uploader>(
+            child.port(), "GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\nX-A: ", QByteArray("a"), 1'000'000,
+            200));
+    QVERIFY(waitUntil([&] { return fdCount(pid) >= baseFds + 250; }, 5000));
+    QElapsedTimer t;
+    t.start();
+    const bool allClosed = waitUntil(
+        [&] {
+            return std::all_of(idle.begin(), idle.end(),
+                               [](const auto &s) { return s->state() == QAbstractSocket::UnconnectedState; })
+                && std::all_of(slowloris.begin(), slowloris.end(), [](const auto &c) { return c->closed; });
+        },
+        15'000, 50);
+    QVERIFY2(allClosed, "connections still open 15 s after a 2 s idle timeout");
+    qInfo("300 idle and slowloris connections closed by the server after %lld ms", t.elapsed());
+    for (const auto &c : slowloris)
+        QVERIFY2(c->status() == 408, c->response.left(200).constData());
+    QVERIFY(waitUntil([&] { return fdCount(pid) <= baseFds; }, 5000));
     QCOMPARE(healthStatus(child.port()), 503);
 }
 
