@@ -185,11 +185,8 @@ Status Application::buildServices()
     services.adminModules.push_back(m_usageAdmin.get());
     m_gateway = std::make_unique<GatewayServer>(std::move(services));
     connect(m_gateway.get(), &GatewayServer::drained, this, [this] {
-        if (m_shuttingDown) {
-            if (const Status flushed = m_ledger->flush(); !flushed)
-                qCWarning(lcApp) << "could not write the last usage records:" << flushed.error();
-            Q_EMIT stopped();
-        }
+        if (m_shuttingDown)
+            finishShutdown();
     });
     return Ok {};
 }
@@ -268,14 +265,30 @@ void Application::shutdown()
         Q_EMIT stopped();
         return;
     }
-    // Keep listening: /health must say "draining" and new requests get a clear 503 until we exit.
+    // Keep listening: /health must say "draining" and new requests get a clear 503 until we exit. A drain the
+    // user started earlier (tray, POST /admin/drain) may be over already: then there is nothing to wait for.
     m_gateway->startDrain();
-    if (m_gateway->inFlight() == 0)
-        return; // drained() already fired
+    if (m_gateway->isDrained()) {
+        finishShutdown();
+        return;
+    }
     QTimer::singleShot(std::chrono::seconds(settings().server.drainTimeoutS), this, [this] {
         qCWarning(lcApp) << "drain timeout:" << m_gateway->inFlight() << "request(s) cut off";
-        Q_EMIT stopped();
+        finishShutdown();
     });
+}
+
+void Application::finishShutdown()
+{
+    if (m_stopEmitted)
+        return;
+    m_stopEmitted = true;
+    if (m_ledger) {
+        if (const Status flushed = m_ledger->flush(); !flushed)
+            qCWarning(lcApp) << "could not write the last usage records:" << flushed.error();
+    }
+    // From the event loop: callers may be inside a gateway callback.
+    QMetaObject::invokeMethod(this, &Application::stopped, Qt::QueuedConnection);
 }
 
 } // namespace Drawbridge

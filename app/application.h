@@ -75,6 +75,8 @@ Q_SIGNALS:
     void stopped();
 
 private:
+    /** Flushes the ledger and emits stopped() once, whichever of drained / drain timeout comes first. */
+    void finishShutdown();
     Status openStorage();
     void resolveAdminToken(std::function<void()> next);
     Status buildServices();
@@ -103,6 +105,7 @@ private:
     bool m_keychainAvailable = false;
     QString m_keychainProblem;
     bool m_shuttingDown = false;
+    bool m_stopEmitted = false;
 };
 
 } // namespace Drawbridge

@@ -881,10 +881,6 @@
         <translation>Leert sich: laufende Anfragen werden beendet</translation>
     </message>
     <message>
-        <source>Stopped</source>
-        <translation>Angehalten</translation>
-    </message>
-    <message>
         <source>Drawbridge — %1
 %2</source>
         <translation>Drawbridge — %1
@@ -909,6 +905,18 @@
     <message>
         <source>New client key &quot;%1&quot; copied. It is shown only this once.</source>
         <translation>Neuer Client-Schlüssel „%1“ kopiert. Er wird nur dieses eine Mal angezeigt.</translation>
+    </message>
+    <message>
+        <source>Drained: not accepting requests</source>
+        <translation>Geleert: nimmt keine Anfragen an</translation>
+    </message>
+    <message>
+        <source>&amp;Resume serving</source>
+        <translation>&amp;Wieder Anfragen annehmen</translation>
+    </message>
+    <message>
+        <source>Accept new requests again</source>
+        <translation>Neue Anfragen wieder annehmen</translation>
     </message>
 </context>
 <context>

@@ -881,10 +881,6 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <source>Stopped</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
         <source>Drawbridge — %1
 %2</source>
         <translation type="unfinished"></translation>
@@ -907,6 +903,18 @@
     </message>
     <message>
         <source>New client key &quot;%1&quot; copied. It is shown only this once.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Drained: not accepting requests</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>&amp;Resume serving</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Accept new requests again</source>
         <translation type="unfinished"></translation>
     </message>
 </context>

@@ -38,7 +38,11 @@ TrayIcon::TrayIcon(Application &app, QObject *parent)
             Q_EMIT openWindowRequested();
     });
     GatewayServer &gateway = m_app.gateway();
-    connect(&gateway, &GatewayServer::drainingChanged, this, &TrayIcon::updateState);
+    connect(&gateway, &GatewayServer::drainingChanged, this, [this](bool draining) {
+        if (!draining)
+            m_stopped = false; // resumed
+        updateState();
+    });
     connect(&gateway, &GatewayServer::drained, this, [this] {
         m_stopped = true;
         updateState();
@@ -71,7 +75,7 @@ QString TrayIcon::stateText() const
     case TrayState::Draining:
         return tr("Draining: finishing requests in flight");
     case TrayState::Stopped:
-        return tr("Stopped");
+        return tr("Drained: not accepting requests");
     }
     return {};
 }
@@ -96,7 +100,11 @@ void TrayIcon::updateState()
     m_state = state;
     setIcon(QIcon(trayIconPath(state)));
     setToolTip(tr("Drawbridge — %1\n%2").arg(stateText(), gateway.baseUrl()));
-    m_drain->setEnabled(state != TrayState::Draining && state != TrayState::Stopped);
+    // One action toggles: a drain can always be undone from the tray.
+    const bool draining = gateway.isDraining();
+    m_drain->setText(draining ? tr("&Resume serving") : tr("&Drain server"));
+    m_drain->setToolTip(draining ? tr("Accept new requests again")
+                                 : tr("Finish the requests in flight and refuse new ones"));
 }
 
 void TrayIcon::copyBaseUrl()
@@ -125,7 +133,11 @@ bool TrayIcon::copyNewKey()
 
 void TrayIcon::drain()
 {
-    m_app.gateway().startDrain();
+    GatewayServer &gateway = m_app.gateway();
+    if (gateway.isDraining())
+        gateway.resume();
+    else
+        gateway.startDrain();
     updateState();
 }
 

@@ -214,6 +214,23 @@ void ChatExchange::onError(const ProviderError &error)
     complete(status, httpStatus, error.message);
 }
 
+void ChatExchange::refuseWaiting(const ApiError &error)
+{
+    if (!isWaiting())
+        return;
+    // Cancel first: the provider must not call back into an exchange that has answered.
+    m_call.reset();
+    {
+        OverheadScope scope(*this);
+        m_renderer->fail(error, false);
+    }
+    const int httpStatus
+        = m_responder->hasResponded() ? m_responder->status() : apiErrorInfo(error.kind).status;
+    complete(error.kind == ApiErrorKind::ModelNotAllowed ? QStringLiteral("forbidden")
+                                                         : QStringLiteral("unauthorized"),
+             httpStatus, error.message);
+}
+
 void ChatExchange::onClientGone()
 {
     if (m_done)

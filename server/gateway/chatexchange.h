@@ -51,6 +51,16 @@ public:
 
     static ApiError toApiError(const ProviderError &error);
 
+    const QString &keyId() const { return m_record.keyId; }
+    const QString &requestedModel() const { return m_record.model; }
+    /** True until the answer has begun (status line sent): the request still waits for the upstream. */
+    bool isWaiting() const { return !m_done && !m_begun; }
+    /**
+     * The key lost its access while this request waited for a slot or the upstream's first byte: cancel the
+     * upstream call (freeing its place in the queue) and answer @p error. No-op once the answer has begun.
+     */
+    void refuseWaiting(const ApiError &error);
+
 private:
     void firstOutput();
     void complete(const QString &status, int httpStatus, const QString &message = {});

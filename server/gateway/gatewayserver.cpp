@@ -14,6 +14,7 @@
 #include "adminkeysroute.h"
 #include "anthropicmessagesroute.h"
 #include "chatcompletionsroute.h"
+#include "chatexchange.h"
 #include "guardedtcpserver.h"
 #include "httpserverconnection.h"
 #include "keyservice.h"
@@ -46,6 +47,9 @@ GatewayServer::GatewayServer(GatewayServices services, QObject *parent)
     , m_maxBodyBytes(qint64(m_services.settings.server.maxBodyMb) * 1024 * 1024)
 {
     registerRoutes();
+    // Taking a key's access away also fails its requests still waiting for the upstream (contract §8.1).
+    connect(&m_services.keys, &KeyService::keyRevoked, this, &GatewayServer::enforceKeyAccess);
+    connect(&m_services.keys, &KeyService::keyChanged, this, &GatewayServer::enforceKeyAccess);
     m_sweep.setInterval(std::chrono::milliseconds(
         std::clamp(qint64(m_services.settings.server.idleTimeoutS) * 1000 / 4, qint64(250), qint64(1000))));
     connect(&m_sweep, &QTimer::timeout, this, &GatewayServer::sweepConnections);
@@ -81,6 +85,8 @@ void GatewayServer::registerRoutes()
     m_router.add("DELETE", QStringLiteral("/admin/keys/{id}"), &handleRevokeKey);
     m_router.add("POST", QStringLiteral("/admin/drain"),
                  [](GatewayServer &s, RouteRequest &r) { s.handleDrain(r); });
+    m_router.add("POST", QStringLiteral("/admin/resume"),
+                 [](GatewayServer &s, RouteRequest &r) { s.handleResume(r); });
     m_router.add("GET", QStringLiteral("/admin/metrics"),
                  [](GatewayServer &s, RouteRequest &r) { s.handleAdminMetrics(r); });
 }
@@ -143,10 +149,36 @@ void GatewayServer::startDrain()
     if (m_draining)
         return;
     m_draining = true;
+    m_drainedEmitted = false;
     qCInfo(lcGateway) << "draining:" << m_inFlight << "request(s) in flight";
     Q_EMIT drainingChanged(true);
-    if (m_inFlight == 0)
-        Q_EMIT drained();
+    checkDrained();
+}
+
+void GatewayServer::resume()
+{
+    if (!m_draining)
+        return;
+    m_draining = false;
+    m_drainedEmitted = false;
+    qCInfo(lcGateway) << "drain ended: serving again";
+    Q_EMIT drainingChanged(false);
+}
+
+bool GatewayServer::isDrained() const
+{
+    // Finished is not enough: the last bytes of every answer must have reached the kernel, or an exit now
+    // would cut them off.
+    return m_draining && m_inFlight == 0 && responsesInFlight() == 0;
+}
+
+void GatewayServer::checkDrained()
+{
+    if (m_drainedEmitted || !isDrained())
+        return;
+    m_drainedEmitted = true;
+    qCInfo(lcGateway) << "drained: every answer is flushed";
+    Q_EMIT drained();
 }
 
 void GatewayServer::exchangeStarted()
@@ -157,8 +189,22 @@ void GatewayServer::exchangeStarted()
 void GatewayServer::exchangeEnded()
 {
     --m_inFlight;
-    if (m_draining && m_inFlight == 0)
-        Q_EMIT drained();
+    checkDrained();
+}
+
+void GatewayServer::enforceKeyAccess(const QString &keyId)
+{
+    // Requests admitted earlier may still wait for a slot; a revoked, expired or narrowed key must not
+    // reach the upstream (or bill) through them. Answers that have begun run to their end.
+    const auto exchanges = findChildren<ChatExchange *>(Qt::FindDirectChildrenOnly);
+    for (ChatExchange *e : exchanges) {
+        if (!e->isWaiting() || (!keyId.isEmpty() && e->keyId() != keyId))
+            continue;
+        if (const auto refused = m_services.keys.accessError(e->keyId(), e->requestedModel())) {
+            qCInfo(lcGateway) << "key" << e->keyId() << "lost its access; refusing a waiting request";
+            e->refuseWaiting(*refused);
+        }
+    }
 }
 
 void GatewayServer::onConnectionAccepted(QTcpSocket *socket)
@@ -170,6 +216,7 @@ void GatewayServer::onConnectionAccepted(QTcpSocket *socket)
     auto *connection = new HttpServerConnection(socket, options, m_services.clock, *this, this);
     m_connections.insert(connection);
     connect(connection, &HttpServerConnection::responseFlushed, this, &GatewayServer::responseFlushed);
+    connect(connection, &HttpServerConnection::responseFlushed, this, &GatewayServer::checkDrained);
     connect(connection, &HttpServerConnection::closed, this,
             [this, connection] { onConnectionClosed(connection); });
     if (!m_sweep.isActive())
@@ -186,6 +233,7 @@ void GatewayServer::onConnectionClosed(HttpServerConnection *connection)
     if (m_connections.empty())
         m_sweep.stop();
     Q_EMIT connectionCountChanged(int(m_connections.size()));
+    checkDrained(); // a connection that closed mid-answer has nothing left to flush
 }
 
 void GatewayServer::sweepConnections()
@@ -197,6 +245,9 @@ void GatewayServer::sweepConnections()
         if (m_connections.count(c))
             c->checkTimeouts(now);
     }
+    // Keys expire with time, not with an event: waiting requests are checked on the same beat.
+    if (m_inFlight > 0)
+        enforceKeyAccess({});
 }
 
 int GatewayServer::responsesInFlight() const
@@ -483,6 +534,14 @@ void GatewayServer::handleDrain(RouteRequest &request)
         return;
     startDrain();
     request.responder->sendJson(202, QByteArrayLiteral("{\"status\":\"draining\"}"));
+}
+
+void GatewayServer::handleResume(RouteRequest &request)
+{
+    if (!admitAdmin(request))
+        return;
+    resume();
+    request.responder->sendJson(200, QByteArrayLiteral("{\"status\":\"serving\"}"));
 }
 
 void GatewayServer::handleAdminModule(RouteRequest &request)

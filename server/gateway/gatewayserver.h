@@ -48,7 +48,11 @@ public:
 
     /** Health turns 503, new /v1 requests get 503, in-flight ones finish; drained() once none is left. */
     void startDrain();
+    /** Ends a drain: /health is ok again and new requests are served (POST /admin/resume, the tray). */
+    void resume();
     bool isDraining() const { return m_draining; }
+    /** Draining, nothing in flight and every answer flushed: the process may exit without losing bytes. */
+    bool isDrained() const;
     int inFlight() const { return m_inFlight; }
     /** Responses handed to a connection that are not complete and flushed yet (for a drain to wait on). */
     int responsesInFlight() const;
@@ -95,6 +99,10 @@ private:
     void handleMetrics(RouteRequest &request);
     void handleAdminMetrics(RouteRequest &request);
     void handleDrain(RouteRequest &request);
+    void handleResume(RouteRequest &request);
+    void checkDrained();
+    /** Refuses waiting requests of @p keyId (every key when empty) whose key lost its access. */
+    void enforceKeyAccess(const QString &keyId);
     void handleAdminModule(RouteRequest &request);
     void recordRejected(RouteRequest &request, const QString &keyId, int status, const QString &statusLabel);
 
@@ -105,6 +113,7 @@ private:
     QByteArray m_adminTokenHash;
     quint16 m_port = 0;
     bool m_draining = false;
+    bool m_drainedEmitted = false;
     int m_inFlight = 0;
     qint64 m_maxBodyBytes;
     std::set<HttpServerConnection *> m_connections;

@@ -138,6 +138,20 @@ void KeyService::noteUsed(const QString &id, qint64 atMs)
     ++m_requests[id];
 }
 
+std::optional<ApiError> KeyService::accessError(const QString &id, const QString &requestedModel) const
+{
+    auto it = m_keys.constFind(id);
+    if (it == m_keys.constEnd() || it->revokedAtMs)
+        return ApiError { ApiErrorKind::KeyRevoked, QStringLiteral("This API key has been revoked.") };
+    if (it->expiresAtMs && *it->expiresAtMs <= m_clock.nowMs())
+        return ApiError { ApiErrorKind::KeyExpired, QStringLiteral("This API key has expired.") };
+    if (!requestedModel.isEmpty() && !modelAllowed(*it, requestedModel))
+        return ApiError { ApiErrorKind::ModelNotAllowed,
+                          QStringLiteral("Key %1 may no longer use model '%2'.").arg(id, requestedModel),
+                          QStringLiteral("model") };
+    return std::nullopt;
+}
+
 bool KeyService::modelAllowed(const ApiKeyRecord &record, const QString &requestedModel)
 {
     return record.models.isEmpty() || record.models.contains(requestedModel);

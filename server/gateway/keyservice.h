@@ -72,6 +72,11 @@ public:
     void setRequestCounts(const QHash<QString, qint64> &counts) { m_requests = counts; }
 
     static bool modelAllowed(const ApiKeyRecord &record, const QString &requestedModel);
+    /**
+     * Why key @p id may no longer make a request for @p requestedModel (revoked, deleted, expired, model
+     * taken away), or nothing. For requests admitted earlier that still wait for an upstream slot.
+     */
+    std::optional<ApiError> accessError(const QString &id, const QString &requestedModel) const;
 
 Q_SIGNALS:
     void keyAdded(const QString &id);

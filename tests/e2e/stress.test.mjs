@@ -104,7 +104,14 @@ async function oneRequest(i, random) {
         if (done) break;
         raw += Buffer.from(value).toString('utf8');
       }
-      return { outcome: 'ok', detail: 'stream finished before the abort point' };
+      // The whole stream arrived before the abort point: judge it like any other stream (it may carry an
+      // upstream error event, which is not a completed answer and has no credits).
+      const sse = parseSse(raw);
+      if (sse.errors.length && sse.errors.every(isOpenAIError))
+        return { outcome: 'error', detail: `stream error ${sse.errors[0].error.type} before the abort point` };
+      if (sse.done && sse.text === TEXT && !sse.bad.length)
+        return { outcome: 'ok', detail: 'stream finished before the abort point' };
+      return { outcome: 'wrong', detail: `stream ended badly before the abort point: ${raw.slice(0, 300)}` };
     }
     raw = await res.text();
     if (res.status === 200) {
