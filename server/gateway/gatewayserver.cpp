@@ -120,6 +120,9 @@ Result<quint16> GatewayServer::start()
     connect(tcp, &GuardedTcpServer::connectionAccepted, this, &GatewayServer::onConnectionAccepted);
     m_port = tcp->serverPort();
     m_guard.setPort(m_port);
+    if (!address.isLoopback())
+        qCWarning(lcGateway).noquote()
+            << "listening on" << host << "- reachable from other machines; only client keys protect the API";
     return m_port;
 }
 
