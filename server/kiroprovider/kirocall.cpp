@@ -4,6 +4,8 @@
 #include <QDateTime>
 #include <QUrl>
 
+#include <chrono>
+
 #include "kirocredentialsource.h"
 #include "kiroprovider.h"
 #include "server/core/clock.h"
@@ -16,6 +18,13 @@
 namespace Drawbridge {
 
 namespace {
+
+qint64 steadyNs()
+{
+    return std::chrono::duration_cast<std::chrono::nanoseconds>(
+               std::chrono::steady_clock::now().time_since_epoch())
+        .count();
+}
 
 QString clientFacingReason(HttpErrorKind kind)
 {
@@ -50,11 +59,8 @@ constexpr qint64 provisionalQuotaParkMs = 5 * 60'000;
 KiroCall::KiroCall(KiroProvider &provider, ChatRequest request, ProviderSink *sink)
     : m_provider(provider), m_sink(sink), m_request(std::move(request))
 {
-    m_keepAlive.setInterval(provider.m_options.keepAliveIntervalMs);
-    connect(&m_keepAlive, &QTimer::timeout, this, [this] {
-        if (!m_done && m_started)
-            m_sink->onKeepAlive();
-    });
+    m_keepAlive.setSingleShot(true);
+    connect(&m_keepAlive, &QTimer::timeout, this, &KiroCall::onKeepAliveTimer);
     m_retryTimer.setSingleShot(true);
     connect(&m_retryTimer, &QTimer::timeout, this, &KiroCall::nextAttempt);
 }
@@ -193,13 +199,29 @@ void KiroCall::onFirstOutput()
 {
     m_started = true;
     m_sink->onStart(ProviderStartInfo { m_accountId });
-    m_keepAlive.start();
+    m_lastOutputNs = steadyNs();
+    m_keepAlive.start(m_provider.m_options.keepAliveIntervalMs);
 }
 
 void KiroCall::touchKeepAlive()
 {
     if (m_started)
-        m_keepAlive.start();
+        m_lastOutputNs = steadyNs();
+}
+
+void KiroCall::onKeepAliveTimer()
+{
+    if (m_done || !m_started)
+        return;
+    const qint64 intervalMs = m_provider.m_options.keepAliveIntervalMs;
+    const qint64 quietMs = (steadyNs() - m_lastOutputNs) / 1'000'000;
+    if (quietMs < intervalMs) {
+        m_keepAlive.start(int(intervalMs - quietMs));
+        return;
+    }
+    m_lastOutputNs = steadyNs();
+    m_keepAlive.start(int(intervalMs));
+    m_sink->onKeepAlive();
 }
 
 // --- HTTP

@@ -71,6 +71,7 @@ private:
     void endAttempt();
     void onFirstOutput();
     void touchKeepAlive();
+    void onKeepAliveTimer();
 
     KiroProvider &m_provider;
     ProviderSink *m_sink;
@@ -85,7 +86,11 @@ private:
     std::unique_ptr<HttpCall> m_http;
     QSet<QString> m_excluded;
     std::optional<ProviderError> m_lastError;
+    // Single-shot; output only moves m_lastOutputNs, and the timer re-arms itself for the rest of the
+    // interval when it finds output newer than one interval (restarting a QTimer per frame costs a
+    // linear-time re-registration in Qt's timer list, which holds a timer per open stream).
     QTimer m_keepAlive;
+    qint64 m_lastOutputNs = 0;
     QTimer m_retryTimer;
 
     int m_attempts = 0;
