@@ -3,6 +3,7 @@
 
 #include <QTcpSocket>
 
+#include <cerrno>
 #include <sys/socket.h>
 
 #include "httprequesthandler.h"
@@ -119,8 +120,30 @@ void HttpServerConnection::dispatch()
 
 void HttpServerConnection::writeResponseBytes(const QByteArray &bytes)
 {
-    if (m_state == State::Dispatched)
-        m_socket->write(bytes);
+    if (m_state != State::Dispatched)
+        return;
+    // With nothing queued in Qt, hand the bytes to the kernel at once. QTcpSocket::write() would queue them,
+    // switch the write notifier on and off again one event-loop round later; each switch is a linear-time
+    // (un)registration with the event dispatcher, which holds a notifier per open socket, and a stream
+    // writes once per frame. Qt only gets what the kernel does not take (and errors, which it reports).
+    qsizetype sent = 0;
+    const qintptr fd = m_socket->socketDescriptor();
+    if (fd >= 0 && m_socket->bytesToWrite() == 0 && m_socket->state() == QAbstractSocket::ConnectedState) {
+        while (sent < bytes.size()) {
+            const ssize_t n = ::send(int(fd), bytes.constData() + sent, size_t(bytes.size() - sent),
+                                     MSG_DONTWAIT | MSG_NOSIGNAL);
+            if (n > 0) {
+                sent += qsizetype(n);
+                continue;
+            }
+            if (n < 0 && errno == EINTR)
+                continue;
+            break;
+        }
+    }
+    if (sent == bytes.size())
+        return;
+    m_socket->write(sent == 0 ? bytes : bytes.sliced(sent));
 }
 
 void HttpServerConnection::responseComplete(bool keepAlive)
