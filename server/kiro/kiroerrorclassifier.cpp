@@ -86,14 +86,22 @@ void classifyByContent(KiroErrorClassification &c)
         c.kind = KiroErrorKind::QuotaExhausted;
         return;
     }
-    if (r == QLatin1String("CONVERSATION_LIMIT_EXCEEDED") || r == QLatin1String("INSUFFICIENT_MODEL_CAPACITY")
+    if (r == QLatin1String("INSUFFICIENT_MODEL_CAPACITY")) {
+        // "High traffic" for this model (a 429 ThrottlingException): the model's capacity, not the account's
+        // rate. Cooling the account down would only take a healthy account away from every other model.
+        c.kind = KiroErrorKind::ModelCapacity;
+        c.clientKind = ProviderErrorKind::NoUpstream;
+        return;
+    }
+    if (r == QLatin1String("CONVERSATION_LIMIT_EXCEEDED")
         || r == QLatin1String("MODEL_TEMPORARILY_UNAVAILABLE")) {
-        // A per-conversation cap (every retry gets a new conversationId) or the model's capacity: neither
+        // A per-conversation cap (every retry gets a new conversationId) or a passing model outage: neither
         // is the account's fault, so no cooldown; retrying later or elsewhere can work.
         c.kind = KiroErrorKind::Transient;
         return;
     }
-    if (r == QLatin1String("TEMPORARILY_SUSPENDED") || contains(m, QLatin1String("suspended"))
+    if (r == QLatin1String("TEMPORARILY_SUSPENDED") || r == QLatin1String("SUSPENDED")
+        || contains(m, QLatin1String("suspended"))
         || (s == 403 && contains(m, QLatin1String("locked your account"))) || s == 423) {
         c.kind = KiroErrorKind::Suspended;
         return;
@@ -139,6 +147,17 @@ ProviderError KiroErrorClassification::toProviderError() const
     ProviderError error;
     error.kind = clientKind;
     error.retryAfterS = retryAfterS;
+    if (kind == KiroErrorKind::ModelCapacity) {
+        // Every attempt found the model busy: nothing is wrong with the request or the accounts, so the
+        // client is told to come back (503 / Anthropic 529) rather than shown an upstream failure.
+        if (error.retryAfterS <= 0)
+            error.retryAfterS = modelCapacityRetryAfterS;
+        error.message = QStringLiteral("The model is at capacity upstream (Kiro reports high traffic, "
+                                       "INSUFFICIENT_MODEL_CAPACITY); retry in a few seconds.");
+        if (!message.isEmpty())
+            error.message += QStringLiteral(" Kiro said: %1").arg(message);
+        return error;
+    }
     QString text = message.isEmpty() ? QStringLiteral("Kiro upstream error") : message;
     if (httpStatus > 0 && kind != KiroErrorKind::ClientError)
         text = QStringLiteral("Kiro returned HTTP %1: %2").arg(httpStatus).arg(text);
@@ -146,6 +165,13 @@ ProviderError KiroErrorClassification::toProviderError() const
         text += QStringLiteral(" (%1)").arg(reason);
     error.message = text;
     return error;
+}
+
+QString KiroErrorClassification::accountNote() const
+{
+    if (reason.isEmpty() || message.contains(reason))
+        return message;
+    return message.isEmpty() ? reason : QStringLiteral("%1: %2").arg(reason, message);
 }
 
 KiroErrorClassification KiroErrorClassifier::classify(int httpStatus, QByteArrayView body,

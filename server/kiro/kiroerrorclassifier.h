@@ -17,9 +17,17 @@ enum class KiroErrorKind {
     Throttled, ///< ordinary 429: cool the account down, fail over
     ThrottledSuspicious, ///< "suspicious activity" 429: a much longer cooldown, less concurrency
     ModelUnavailable, ///< INVALID_MODEL_ID: no such model or not entitled; another plan may serve it
-    Transient, ///< 5xx/408/capacity: retry shortly, possibly elsewhere; not the account's fault
+    /**
+     * INSUFFICIENT_MODEL_CAPACITY ("high traffic"): the model is busy, not the account. Back off briefly and
+     * prefer another account, with no cooldown; when every attempt hits it the client is told to retry later.
+     */
+    ModelCapacity,
+    Transient, ///< 5xx/408/model outage: retry shortly, possibly elsewhere; not the account's fault
     Unknown,
 };
+
+/** Retry-After given to clients when every attempt found the model at capacity and Kiro named no time. */
+inline constexpr int modelCapacityRetryAfterS = 5;
 
 struct KiroErrorClassification
 {
@@ -40,6 +48,8 @@ struct KiroErrorClassification
     /** False when another account cannot help (ClientError). */
     bool mayFailOver() const { return kind != KiroErrorKind::ClientError; }
     ProviderError toProviderError() const;
+    /** What the account's `last_error` shows: the message, led by the upstream reason when there is one. */
+    QString accountNote() const;
 };
 
 /** The outcome class of a failed token refresh (social /refreshToken or IdC /token). */

@@ -715,7 +715,7 @@ void KiroAccountManager::onUsageLimits(const QString &accountId, const KiroAccou
             }
             break;
         case KiroErrorKind::Suspended:
-            m_pool.markSuspended(accountId, r.httpError->message);
+            m_pool.markSuspended(accountId, r.httpError->accountNote());
             break;
         default:
             break;

@@ -108,10 +108,16 @@ void KiroCall::nextAttempt()
         return;
     }
     ++m_attempts;
-    AccountPool::Acquisition a
-        = m_provider.m_pool.acquire(m_excluded, [this](SlotLease lease, std::optional<ProviderError> error) {
-              onLease(std::move(lease), std::move(error));
-          });
+    const auto granted = [this](SlotLease lease, std::optional<ProviderError> error) {
+        onLease(std::move(lease), std::move(error));
+    };
+    // Accounts that found the model at capacity are avoided, not excluded: another account is tried first,
+    // and only when none is left does the same one get another go (capacity passes; the account is fine).
+    AccountPool::Acquisition a;
+    if (!m_capacityTried.isEmpty())
+        a = m_provider.m_pool.acquire(m_excluded | m_capacityTried, granted);
+    if (m_capacityTried.isEmpty() || (a.error && a.error->kind == ProviderErrorKind::NoUpstream))
+        a = m_provider.m_pool.acquire(m_excluded, granted);
     if (a.lease || a.error)
         onLease(std::move(a.lease), std::move(a.error));
     else
@@ -184,14 +190,16 @@ void KiroCall::send(const KiroAccountContext &context)
         Q_EMIT m_provider.upstreamError(m_accountId, label);
         m_lastError = c.toProviderError();
         m_failOverPending = true;
-        m_pendingExclude = c.kind != KiroErrorKind::Transient;
-        m_pendingDelayMs
-            = c.kind == KiroErrorKind::Transient ? m_provider.m_options.transientRetryDelayMs : 0;
+        m_pendingExclude = c.kind != KiroErrorKind::Transient && c.kind != KiroErrorKind::ModelCapacity;
+        m_pendingDelayMs = c.kind == KiroErrorKind::ModelCapacity ? capacityBackoffMs()
+            : c.kind == KiroErrorKind::Transient                  ? m_provider.m_options.transientRetryDelayMs
+                                                                  : 0;
         return true;
     });
     m_httpStatus = 0;
     m_errorBody.clear();
     m_errorType.clear();
+    m_retryAfterS = 0;
     m_http = m_provider.m_http.send(std::move(r), this);
 }
 
@@ -230,8 +238,10 @@ void KiroCall::onKeepAliveTimer()
 void KiroCall::onHeaders(int status, const HttpHeaders &headers)
 {
     m_httpStatus = status;
-    if (status != 200)
+    if (status != 200) {
         m_errorType = headers.value("x-amzn-errortype").toByteArray();
+        m_retryAfterS = headers.value("retry-after").trimmed().toInt();
+    }
 }
 
 void KiroCall::onData(const char *data, qsizetype size)
@@ -290,7 +300,9 @@ void KiroCall::onFailed(const HttpError &error)
 
 void KiroCall::handleHttpError()
 {
-    const KiroErrorClassification c = KiroErrorClassifier::classify(m_httpStatus, m_errorBody, m_errorType);
+    KiroErrorClassification c = KiroErrorClassifier::classify(m_httpStatus, m_errorBody, m_errorType);
+    if (m_retryAfterS > 0)
+        c.retryAfterS = m_retryAfterS;
     qCInfo(lcKiro) << "account" << m_accountId << "answered HTTP" << m_httpStatus << c.errorType << c.reason;
     if (c.kind == KiroErrorKind::TokenInvalid && !m_forcedRefresh) {
         // The cached token was rejected: refresh once and retry the same account with the same slot.
@@ -308,6 +320,10 @@ void KiroCall::handleHttpError()
         return;
     }
     m_lastError = c.toProviderError();
+    if (c.kind == KiroErrorKind::ModelCapacity) {
+        failOver(false, capacityBackoffMs());
+        return;
+    }
     const bool transient = c.kind == KiroErrorKind::Transient || c.kind == KiroErrorKind::Unknown;
     failOver(!transient, transient ? m_provider.m_options.transientRetryDelayMs * m_attempts : 0);
 }
@@ -321,7 +337,8 @@ QString KiroCall::applyToAccount(const KiroErrorClassification &c)
         m_provider.m_credentials.quotaExhausted(m_accountId, c.message);
         return QStringLiteral("quota");
     case KiroErrorKind::Suspended:
-        pool.markSuspended(m_accountId, c.message);
+        // The reason (SUSPENDED, TEMPORARILY_SUSPENDED) stays visible in /admin/accounts' last_error.
+        pool.markSuspended(m_accountId, c.accountNote());
         return QStringLiteral("suspended");
     case KiroErrorKind::Throttled:
         pool.markThrottled(m_accountId, false, c.message);
@@ -334,6 +351,11 @@ QString KiroCall::applyToAccount(const KiroErrorClassification &c)
         return QStringLiteral("auth");
     case KiroErrorKind::ModelUnavailable:
         return QStringLiteral("model_unavailable");
+    case KiroErrorKind::ModelCapacity:
+        // The model is busy, not the account: no cooldown, no transient streak, no cut in its slots. The
+        // request avoids the account for its remaining attempts (m_capacityTried).
+        m_capacityTried.insert(m_accountId);
+        return QStringLiteral("model_capacity");
     case KiroErrorKind::ClientError:
         return QStringLiteral("client");
     case KiroErrorKind::Transient:
@@ -345,6 +367,12 @@ QString KiroCall::applyToAccount(const KiroErrorClassification &c)
         return QStringLiteral("transient");
     }
     return QStringLiteral("unknown");
+}
+
+int KiroCall::capacityBackoffMs() const
+{
+    // Brief and growing with the attempt: long enough for a burst to pass, short against a client's patience.
+    return m_provider.m_options.transientRetryDelayMs * std::max(1, m_attempts);
 }
 
 void KiroCall::endAttempt()

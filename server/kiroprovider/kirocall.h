@@ -67,6 +67,7 @@ private:
     /** Records what the failure says about the account; returns the metrics label. */
     QString applyToAccount(const KiroErrorClassification &c);
     void failOver(bool excludeAccount, int delayMs = 0);
+    int capacityBackoffMs() const;
     void failLater(const ProviderError &error);
     void endAttempt();
     void onFirstOutput();
@@ -85,6 +86,7 @@ private:
     std::unique_ptr<KiroResponseParser> m_parser;
     std::unique_ptr<HttpCall> m_http;
     QSet<QString> m_excluded;
+    QSet<QString> m_capacityTried; ///< answered INSUFFICIENT_MODEL_CAPACITY: tried last, never excluded
     std::optional<ProviderError> m_lastError;
     // Single-shot; output only moves m_lastOutputNs, and the timer re-arms itself for the rest of the
     // interval when it finds output newer than one interval (restarting a QTimer per frame costs a
@@ -97,6 +99,7 @@ private:
     int m_httpStatus = 0;
     QByteArray m_errorBody;
     QByteArray m_errorType;
+    int m_retryAfterS = 0;
     bool m_forcedRefresh = false;
     bool m_failOverPending = false;
     bool m_pendingExclude = true;

@@ -50,6 +50,34 @@ FakeKiroResponse &FakeKiroResponse::reasoning(const QString &text)
     return event("reasoningContentEvent", { { QStringLiteral("text"), text } });
 }
 
+FakeKiroResponse &FakeKiroResponse::reasoningSignature(const QString &signature)
+{
+    return event("reasoningContentEvent", { { QStringLiteral("signature"), signature } });
+}
+
+FakeKiroResponse &FakeKiroResponse::redactedReasoning(const QByteArray &data)
+{
+    return event("reasoningContentEvent",
+                 { { QStringLiteral("redactedContent"), QString::fromLatin1(data.toBase64()) } });
+}
+
+FakeKiroResponse &FakeKiroResponse::tokenUsage(int uncachedInput, int output, int cacheRead, int cacheWrite)
+{
+    QJsonObject usage { { QStringLiteral("uncachedInputTokens"), uncachedInput },
+                        { QStringLiteral("outputTokens"), output } };
+    int total = uncachedInput + output;
+    if (cacheRead >= 0) {
+        usage.insert(QStringLiteral("cacheReadInputTokens"), cacheRead);
+        total += cacheRead;
+    }
+    if (cacheWrite >= 0) {
+        usage.insert(QStringLiteral("cacheWriteInputTokens"), cacheWrite);
+        total += cacheWrite;
+    }
+    usage.insert(QStringLiteral("totalTokens"), total);
+    return event("metadataEvent", { { QStringLiteral("tokenUsage"), usage } });
+}
+
 FakeKiroResponse &FakeKiroResponse::stopReason(const QString &reason)
 {
     return event("metadataEvent", { { QStringLiteral("stopReason"), reason } });
@@ -177,6 +205,14 @@ FakeKiroResponse FakeKiroResponse::throttled()
     return httpError(429,
                      R"({"message":"Too many requests, please wait before trying again.","reason":null})",
                      "ThrottlingException");
+}
+
+FakeKiroResponse FakeKiroResponse::modelCapacity()
+{
+    return httpError(
+        429,
+        R"({"message":"I am experiencing high traffic, please try again shortly.","reason":"INSUFFICIENT_MODEL_CAPACITY"})",
+        "ThrottlingException");
 }
 
 FakeKiroResponse FakeKiroResponse::suspiciousActivity()

@@ -43,6 +43,12 @@ struct FakeKiroResponse
     FakeKiroResponse &toolUse(const QString &id, const QString &name, const QStringList &fragments,
                               bool stop = true);
     FakeKiroResponse &reasoning(const QString &text);
+    /** reasoningContentEvent carrying only the signature of the reasoning sent before it. */
+    FakeKiroResponse &reasoningSignature(const QString &signature);
+    /** reasoningContentEvent carrying only redactedContent (base64 of @p data). */
+    FakeKiroResponse &redactedReasoning(const QByteArray &data);
+    /** metadataEvent with tokenUsage; the cache counts are left out when negative. */
+    FakeKiroResponse &tokenUsage(int uncachedInput, int output, int cacheRead = -1, int cacheWrite = -1);
     FakeKiroResponse &stopReason(const QString &reason);
     FakeKiroResponse &contextUsage(double percentage);
     FakeKiroResponse &metering(double credits);
@@ -69,6 +75,8 @@ struct FakeKiroResponse
     static FakeKiroResponse invalidModel();
     static FakeKiroResponse monthlyLimit();
     static FakeKiroResponse throttled();
+    /** 429 INSUFFICIENT_MODEL_CAPACITY: the model is busy ("high traffic"), not the account. */
+    static FakeKiroResponse modelCapacity();
     static FakeKiroResponse suspiciousActivity();
     static FakeKiroResponse suspended();
     static FakeKiroResponse bearerTokenInvalid();

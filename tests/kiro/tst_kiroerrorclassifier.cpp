@@ -19,6 +19,7 @@ private Q_SLOTS:
     void exceptions_data();
     void exceptions();
     void messageForClient();
+    void accountNote();
     void refresh_data();
     void refresh();
 };
@@ -83,6 +84,10 @@ void TstKiroErrorClassifier::classify_data()
     QTest::newRow("suspended-reason")
         << 403 << QByteArray(R"({"message":"Locked","reason":"TEMPORARILY_SUSPENDED"})") << QByteArray()
         << K::Suspended << P::UpstreamError << u"TEMPORARILY_SUSPENDED"_s << u"Locked"_s;
+    QTest::newRow("suspended-reason-only")
+        << 403 << QByteArray(R"({"message":"Access denied.","reason":"SUSPENDED"})")
+        << QByteArray("AccessDeniedException") << K::Suspended << P::UpstreamError << u"SUSPENDED"_s
+        << u"Access denied."_s;
     QTest::newRow("suspended-plain-text")
         << 403 << QByteArray("AccessDeniedException: Your User ID (x) temporarily is suspended.")
         << QByteArray() << K::Suspended << P::UpstreamError << QString()
@@ -110,8 +115,12 @@ void TstKiroErrorClassifier::classify_data()
     QTest::newRow("capacity-429") << 429
                                   << QByteArray(
                                          R"({"message":"busy","reason":"INSUFFICIENT_MODEL_CAPACITY"})")
-                                  << QByteArray() << K::Transient << P::UpstreamError
+                                  << QByteArray("ThrottlingException") << K::ModelCapacity << P::NoUpstream
                                   << u"INSUFFICIENT_MODEL_CAPACITY"_s << u"busy"_s;
+    QTest::newRow("capacity-nested")
+        << 429 << QByteArray(R"({"error":{"message":"High traffic","reason":"INSUFFICIENT_MODEL_CAPACITY"}})")
+        << QByteArray() << K::ModelCapacity << P::NoUpstream << u"INSUFFICIENT_MODEL_CAPACITY"_s
+        << u"High traffic"_s;
     QTest::newRow("internal-500") << 500
                                   << QByteArray(
                                          R"({"message":"oops","reason":"MODEL_TEMPORARILY_UNAVAILABLE"})")
@@ -167,6 +176,14 @@ void TstKiroErrorClassifier::exceptions_data()
         << QByteArray("ValidationException")
         << QByteArray(R"({"message":"Input is too long.","reason":"CONTENT_LENGTH_EXCEEDS_THRESHOLD"})")
         << K::ClientError << P::ContextTooLong;
+    QTest::newRow("throttling-capacity")
+        << QByteArray("ThrottlingException")
+        << QByteArray(R"({"message":"High traffic","reason":"INSUFFICIENT_MODEL_CAPACITY"})")
+        << K::ModelCapacity << P::NoUpstream;
+    QTest::newRow("access-denied-suspended")
+        << QByteArray("AccessDeniedException")
+        << QByteArray(R"({"message":"No","reason":"TEMPORARILY_SUSPENDED"})") << K::Suspended
+        << P::UpstreamError;
     QTest::newRow("quota") << QByteArray("ServiceQuotaExceededException")
                            << QByteArray(R"({"message":"limit","reason":"MONTHLY_REQUEST_COUNT"})")
                            << K::QuotaExhausted << P::UpstreamError;
@@ -203,6 +220,26 @@ void TstKiroErrorClassifier::messageForClient()
     QCOMPARE(e.retryAfterS, 30);
     QVERIFY(e.message.contains(u"429"_s));
     QVERIFY(e.message.contains(u"Too many requests"_s));
+
+    // Capacity is the model's, not the request's: "retry later", with a Retry-After even when Kiro gave none.
+    c = KiroErrorClassifier::classify(429,
+                                      R"({"message":"High traffic","reason":"INSUFFICIENT_MODEL_CAPACITY"})");
+    e = c.toProviderError();
+    QCOMPARE(e.kind, ProviderErrorKind::NoUpstream);
+    QCOMPARE(e.retryAfterS, modelCapacityRetryAfterS);
+    QVERIFY(e.message.contains(u"capacity"_s));
+    QVERIFY(e.message.contains(u"High traffic"_s));
+    c.retryAfterS = 12;
+    QCOMPARE(c.toProviderError().retryAfterS, 12);
+}
+
+void TstKiroErrorClassifier::accountNote()
+{
+    // The account's last_error keeps the reason visible (e.g. SUSPENDED vs TEMPORARILY_SUSPENDED).
+    auto c = KiroErrorClassifier::classify(403, R"({"message":"Access denied.","reason":"SUSPENDED"})");
+    QCOMPARE(c.accountNote(), u"SUSPENDED: Access denied."_s);
+    c = KiroErrorClassifier::classify(403, "Your account is suspended");
+    QCOMPARE(c.accountNote(), u"Your account is suspended"_s);
 }
 
 void TstKiroErrorClassifier::refresh_data()

@@ -82,6 +82,10 @@ private Q_SLOTS:
     void throttledAccountFailsOver();
     void quotaExhaustedAccountIsParkedAndFailsOver();
     void suspendedAccountIsParked();
+    void modelCapacityFailsOverWithoutCooldown();
+    void modelCapacityEverywhereIsRetryLater();
+    void suspensionReasonIsKeptAndNeverRetried_data();
+    void suspensionReasonIsKeptAndNeverRetried();
     void badRequestNeverFailsOver();
     void contextTooLongIsTheClients();
     void invalidTokenRefreshesOnceAndRetries();
@@ -217,6 +221,84 @@ void TstKiroProvider::suspendedAccountIsParked()
     for (const auto &a : m_f->pool->accounts())
         suspended += a.status == AccountStatus::Suspended ? 1 : 0;
     QCOMPARE(suspended, 1);
+}
+
+void TstKiroProvider::modelCapacityFailsOverWithoutCooldown()
+{
+    addAccounts(2);
+    m_f->fake.enqueue(FakeKiroResponse::modelCapacity());
+    m_f->fake.enqueue(FakeKiroResponse::ok(QStringLiteral("other account")));
+    RecordingSink sink;
+    auto call = m_provider->start(chat(), &sink);
+    QTRY_VERIFY(sink.done());
+    QVERIFY2(!sink.error, sink.error ? qPrintable(sink.error->message) : "");
+    QCOMPARE(sink.text, QStringLiteral("other account"));
+    QCOMPARE(m_f->fake.requestCount(QStringLiteral("/generateAssistantResponse")), 2);
+    // The busy model is not the account's fault: both stay active with every slot, and the retry went to the
+    // other account.
+    for (const auto &a : m_f->pool->accounts()) {
+        QCOMPARE(a.status, AccountStatus::Active);
+        QCOMPARE(a.cooldownUntilMs, 0);
+        QCOMPARE(a.effectiveSlots, a.slots);
+        QCOMPARE(a.requests, 1);
+    }
+}
+
+void TstKiroProvider::modelCapacityEverywhereIsRetryLater()
+{
+    addAccounts(1);
+    for (int i = 0; i < 3; ++i)
+        m_f->fake.enqueue(FakeKiroResponse::modelCapacity());
+    RecordingSink sink;
+    auto call = m_provider->start(chat(), &sink);
+    QTRY_VERIFY(sink.done());
+    QVERIFY(sink.error);
+    QCOMPARE(sink.starts, 0);
+    // The only account is tried again after a pause (capacity passes), then the client is told to retry.
+    QCOMPARE(m_f->fake.requestCount(QStringLiteral("/generateAssistantResponse")), 3);
+    QCOMPARE(sink.error->kind, ProviderErrorKind::NoUpstream);
+    QCOMPARE(sink.error->retryAfterS, modelCapacityRetryAfterS);
+    QVERIFY2(sink.error->message.contains(QStringLiteral("capacity")), qPrintable(sink.error->message));
+    const auto accounts = m_f->pool->accounts();
+    QCOMPARE(accounts.size(), size_t(1));
+    QCOMPARE(accounts.front().status, AccountStatus::Active);
+    QCOMPARE(accounts.front().cooldownUntilMs, 0);
+    QCOMPARE(m_f->pool->status().inFlight, 0);
+}
+
+void TstKiroProvider::suspensionReasonIsKeptAndNeverRetried_data()
+{
+    QTest::addColumn<QByteArray>("body");
+    QTest::addColumn<QString>("reason");
+    QTest::newRow("SUSPENDED") << QByteArray(R"({"message":"Access denied.","reason":"SUSPENDED"})")
+                               << QStringLiteral("SUSPENDED");
+    QTest::newRow("TEMPORARILY_SUSPENDED")
+        << QByteArray(R"({"message":"Your account is locked.","reason":"TEMPORARILY_SUSPENDED"})")
+        << QStringLiteral("TEMPORARILY_SUSPENDED");
+}
+
+void TstKiroProvider::suspensionReasonIsKeptAndNeverRetried()
+{
+    QFETCH(QByteArray, body);
+    QFETCH(QString, reason);
+    addAccounts(1);
+    m_f->fake.enqueue(FakeKiroResponse::httpError(403, body, "AccessDeniedException"));
+    m_f->fake.enqueue(FakeKiroResponse::ok(QStringLiteral("must not be used")));
+    RecordingSink sink;
+    auto call = m_provider->start(chat(), &sink);
+    QTRY_VERIFY(sink.done());
+    QVERIFY(sink.error);
+    // No token refresh and retry, no second attempt on the suspended account.
+    QCOMPARE(m_f->fake.requestCount(QStringLiteral("/generateAssistantResponse")), 1);
+    const auto accounts = m_f->pool->accounts();
+    QCOMPARE(accounts.front().status, AccountStatus::Suspended);
+    QVERIFY2(accounts.front().lastError.startsWith(reason + QStringLiteral(": ")),
+             qPrintable(accounts.front().lastError));
+    // What /admin/accounts shows (status, last_error).
+    const auto info = m_f->manager->account(accounts.front().id);
+    QVERIFY(info.has_value());
+    QCOMPARE(info->status, AccountStatus::Suspended);
+    QVERIFY(info->lastError.contains(reason));
 }
 
 void TstKiroProvider::badRequestNeverFailsOver()
