@@ -15,31 +15,36 @@ enum class FinishReason { Stop, Length, ToolCalls, ContentFilter };
 
 struct Usage
 {
+    /** Every input token, cached ones included (OpenAI `prompt_tokens`; contract §8.2). */
     int promptTokens = 0;
     int completionTokens = 0;
-    bool tokensEstimated = true; ///< Kiro gives no exact counts; we estimate
-    double credits = 0.0;        ///< exact, from the upstream's metering
+    /** The part of promptTokens read from the upstream's prompt cache (OpenAI `cached_tokens`). */
+    int cacheReadTokens = 0;
+    /** The part of promptTokens written to the prompt cache (Anthropic `cache_creation_input_tokens`). */
+    int cacheWriteTokens = 0;
+    bool tokensEstimated = true; ///< false when the upstream reported exact counts
+    double credits = 0.0; ///< exact, from the upstream's metering
     bool hasCredits = false;
 };
 
 /** Closed set of failures a provider reports; mapped to HTTP once, per front end. */
 enum class ProviderErrorKind {
-    InvalidRequest,    ///< 400: the upstream says the request is malformed; never retried
-    ContextTooLong,    ///< 400 context_length_exceeded
-    ModelUnavailable,  ///< 400/404: no account can serve this model
-    PoolBusy,          ///< 429 pool_busy: no slot freed within the queue timeout
-    NoUpstream,        ///< 503 no_upstream_available: no usable account
-    Draining,          ///< 503 draining
-    UpstreamError,     ///< 502: upstream failed (after failover budget)
-    UpstreamTimeout,   ///< 504
-    Internal,          ///< 500
+    InvalidRequest, ///< 400: the upstream says the request is malformed; never retried
+    ContextTooLong, ///< 400 context_length_exceeded
+    ModelUnavailable, ///< 400/404: no account can serve this model
+    PoolBusy, ///< 429 pool_busy: no slot freed within the queue timeout
+    NoUpstream, ///< 503 no_upstream_available: no usable account
+    Draining, ///< 503 draining
+    UpstreamError, ///< 502: upstream failed (after failover budget)
+    UpstreamTimeout, ///< 504
+    Internal, ///< 500
 };
 
 struct ProviderError
 {
     ProviderErrorKind kind = ProviderErrorKind::Internal;
-    QString message;      ///< human readable; may quote what the upstream said
-    int retryAfterS = 0;  ///< > 0 when known (cooldowns, queue)
+    QString message; ///< human readable; may quote what the upstream said
+    int retryAfterS = 0; ///< > 0 when known (cooldowns, queue)
 };
 
 struct ProviderStartInfo
@@ -51,8 +56,9 @@ struct ProviderStartInfo
  * @brief Receives the result of one provider call as events, in order.
  *
  * Exactly one terminal callback (onFinish or onError) ends every call, unless the call was destroyed first.
- * Callbacks are never invoked synchronously from Provider::start(), and never after the ProviderCall is destroyed.
- * onError may follow output events (a mid-stream failure); front ends then end the stream with an error.
+ * Callbacks are never invoked synchronously from Provider::start(), and never after the ProviderCall is
+ * destroyed. onError may follow output events (a mid-stream failure); front ends then end the stream with an
+ * error.
  */
 class ProviderSink
 {
@@ -62,6 +68,13 @@ public:
     virtual void onStart(const ProviderStartInfo &info) = 0;
     virtual void onTextDelta(const QString &text) = 0;
     virtual void onReasoningDelta(const QString &text) = 0;
+    /**
+     * The upstream's signature of the reasoning delivered since the last signature (Anthropic `thinking`
+     * block `signature`); it ends that reasoning block. Sinks that cannot carry it ignore it.
+     */
+    virtual void onReasoningSignature(const QString &signature) { Q_UNUSED(signature) }
+    /** Reasoning the upstream withheld, as its opaque base64 blob (Anthropic `redacted_thinking` `data`). */
+    virtual void onRedactedReasoning(const QString &data) { Q_UNUSED(data) }
     /** A new tool call; index counts from 0 in order of appearance. */
     virtual void onToolCallStart(int index, const QString &id, const QString &name) = 0;
     virtual void onToolCallArgumentsDelta(int index, const QString &fragment) = 0;

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 #include "anthropicmessagesrenderer.h"
 
+#include <algorithm>
+
 #include <QJsonDocument>
 #include <QRandomGenerator>
 
@@ -116,6 +118,12 @@ int AnthropicMessagesRenderer::openBlock(Block block)
         case BlockType::Thinking:
             d += ",\"content_block\":{\"type\":\"thinking\",\"thinking\":\"\",\"signature\":\"\"}}";
             break;
+        case BlockType::RedactedThinking:
+            // Whole in its start event, as Anthropic sends it; no deltas follow.
+            d += ",\"content_block\":{\"type\":\"redacted_thinking\",\"data\":";
+            appendJsonString(d, QStringView(block.content));
+            d += "}}";
+            break;
         case BlockType::ToolUse:
             d += ",\"content_block\":{\"type\":\"tool_use\",\"id\":";
             appendJsonString(d, QStringView(block.id));
@@ -146,7 +154,7 @@ int AnthropicMessagesRenderer::ensureOpen(BlockType type)
 {
     if (m_openIndex >= 0 && m_blocks[size_t(m_openIndex)].type == type)
         return m_openIndex;
-    return openBlock(Block { type, {}, {}, {} });
+    return openBlock(Block { type, {}, {}, {}, {} });
 }
 
 void AnthropicMessagesRenderer::text(const QString &delta)
@@ -173,13 +181,38 @@ void AnthropicMessagesRenderer::reasoning(const QString &delta)
         m_blocks[size_t(index)].content += delta;
 }
 
+void AnthropicMessagesRenderer::reasoningSignature(const QString &signature)
+{
+    if (signature.isEmpty())
+        return;
+    // The signature closes the thinking it attests (a signature_delta right before content_block_stop, as
+    // Anthropic streams it); reasoning after it starts a new block. A signature with no reasoning before it
+    // still gets its (empty) thinking block, as with display "omitted".
+    const int index = ensureOpen(BlockType::Thinking);
+    if (m_stream)
+        writeDelta(index, "signature_delta", "signature", signature);
+    else
+        m_blocks[size_t(index)].signature = signature;
+    closeOpenBlock();
+}
+
+void AnthropicMessagesRenderer::redactedReasoning(const QString &data)
+{
+    if (data.isEmpty())
+        return;
+    openBlock(Block { BlockType::RedactedThinking, data, {}, {}, {} });
+    closeOpenBlock();
+    if (m_stream)
+        m_blocks.back().content.clear(); // sent; only aggregation keeps contents
+}
+
 void AnthropicMessagesRenderer::toolCallStart(int index, const QString &id, const QString &name)
 {
     if (index < 0)
         return;
     m_sawToolUse = true;
-    const int block = openBlock(
-        Block { BlockType::ToolUse, {}, id.isEmpty() ? QString::fromLatin1(randomId("toolu_")) : id, name });
+    const int block = openBlock(Block {
+        BlockType::ToolUse, {}, id.isEmpty() ? QString::fromLatin1(randomId("toolu_")) : id, name, {} });
     if (size_t(index) >= m_toolBlocks.size())
         m_toolBlocks.resize(size_t(index) + 1, -1);
     m_toolBlocks[size_t(index)] = block;
@@ -208,8 +241,13 @@ void AnthropicMessagesRenderer::keepAlive()
 void AnthropicMessagesRenderer::finish(FinishReason reason, const Usage &usage)
 {
     const QByteArray stopReason = stopReasonName(reason, m_sawToolUse);
-    const int inputTokens = usage.promptTokens > 0 ? usage.promptTokens : m_inputTokens;
+    // Anthropic's input_tokens leaves out what was read from or written to the prompt cache (contract §8.2).
+    const int inputTokens = usage.promptTokens > 0
+        ? std::max(0, usage.promptTokens - usage.cacheReadTokens - usage.cacheWriteTokens)
+        : m_inputTokens;
     const QByteArray usageJson = "{\"input_tokens\":" + QByteArray::number(inputTokens)
+        + ",\"cache_creation_input_tokens\":" + QByteArray::number(usage.cacheWriteTokens)
+        + ",\"cache_read_input_tokens\":" + QByteArray::number(usage.cacheReadTokens)
         + ",\"output_tokens\":" + QByteArray::number(usage.completionTokens) + '}';
     if (m_stream) {
         closeOpenBlock();
@@ -238,7 +276,14 @@ void AnthropicMessagesRenderer::finish(FinishReason reason, const Usage &usage)
         case BlockType::Thinking:
             body += "{\"type\":\"thinking\",\"thinking\":";
             appendJsonString(body, QStringView(b.content));
-            body += ",\"signature\":\"\"}";
+            body += ",\"signature\":";
+            appendJsonString(body, QStringView(b.signature));
+            body += '}';
+            break;
+        case BlockType::RedactedThinking:
+            body += "{\"type\":\"redacted_thinking\",\"data\":";
+            appendJsonString(body, QStringView(b.content));
+            body += '}';
             break;
         case BlockType::ToolUse:
             body += "{\"type\":\"tool_use\",\"id\":";

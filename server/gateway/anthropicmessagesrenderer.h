@@ -14,10 +14,10 @@ namespace Drawbridge {
 /**
  * @brief Anthropic Messages rendering: an SSE event stream or one aggregated `message` object.
  *
- * Provider events become content blocks in order of appearance: text, thinking (from reasoning deltas) and
- * one tool_use block per tool call. Only one block is open at a time; a block of another kind (or another
- * tool call) closes the open one first, so block indexes never overlap. Errors use the Anthropic shape:
- * an HTTP error before output, an `event: error` afterwards.
+ * Provider events become content blocks in order of appearance: text, thinking (from reasoning deltas, ended
+ * by the upstream's signature), redacted_thinking and one tool_use block per tool call. Only one block is
+ * open at a time; a block of another kind (or another tool call) closes the open one first, so block indexes
+ * never overlap. Errors use the Anthropic shape: an HTTP error before output, an `event: error` afterwards.
  */
 class AnthropicMessagesRenderer final : public ChatRenderer
 {
@@ -31,6 +31,8 @@ public:
     void begin() override;
     void text(const QString &delta) override;
     void reasoning(const QString &delta) override;
+    void reasoningSignature(const QString &signature) override;
+    void redactedReasoning(const QString &data) override;
     void toolCallStart(int index, const QString &id, const QString &name) override;
     void toolCallArguments(int index, const QString &fragment) override;
     void keepAlive() override;
@@ -41,14 +43,15 @@ public:
     static QByteArray stopReasonName(FinishReason reason, bool sawToolUse);
 
 private:
-    enum class BlockType { Text, Thinking, ToolUse };
+    enum class BlockType { Text, Thinking, RedactedThinking, ToolUse };
 
     struct Block
     {
         BlockType type;
-        QString content; ///< text, thinking, or the tool input JSON as received
+        QString content; ///< text, thinking, redacted data, or the tool input JSON as received
         QString id;
         QString name;
+        QString signature; ///< a thinking block's upstream signature
     };
 
     /** Index of an open block of @p type, opening one (and closing the open one) when needed. */

@@ -110,6 +110,23 @@ void ChatExchange::onReasoningDelta(const QString &text)
     m_renderer->reasoning(text);
 }
 
+void ChatExchange::onReasoningSignature(const QString &signature)
+{
+    if (m_done)
+        return;
+    OverheadScope scope(*this);
+    m_renderer->reasoningSignature(signature);
+}
+
+void ChatExchange::onRedactedReasoning(const QString &data)
+{
+    if (m_done)
+        return;
+    OverheadScope scope(*this);
+    firstOutput();
+    m_renderer->redactedReasoning(data);
+}
+
 void ChatExchange::onToolCallStart(int index, const QString &id, const QString &name)
 {
     if (m_done)

@@ -42,6 +42,8 @@ public:
     void onStart(const ProviderStartInfo &info) override;
     void onTextDelta(const QString &text) override;
     void onReasoningDelta(const QString &text) override;
+    void onReasoningSignature(const QString &signature) override;
+    void onRedactedReasoning(const QString &data) override;
     void onToolCallStart(int index, const QString &id, const QString &name) override;
     void onToolCallArgumentsDelta(int index, const QString &fragment) override;
     void onUsage(const Usage &usage) override;

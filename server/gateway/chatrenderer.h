@@ -23,6 +23,10 @@ public:
     virtual void begin() = 0;
     virtual void text(const QString &delta) = 0;
     virtual void reasoning(const QString &delta) = 0;
+    /** Ends the current reasoning block with the upstream's signature; dialects without one ignore it. */
+    virtual void reasoningSignature(const QString &signature) { Q_UNUSED(signature) }
+    /** Withheld reasoning (opaque base64); dialects without a place for it ignore it. */
+    virtual void redactedReasoning(const QString &data) { Q_UNUSED(data) }
     virtual void toolCallStart(int index, const QString &id, const QString &name) = 0;
     virtual void toolCallArguments(int index, const QString &fragment) = 0;
     virtual void keepAlive() = 0;

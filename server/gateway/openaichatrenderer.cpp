@@ -138,9 +138,11 @@ void OpenAiChatRenderer::keepAlive()
 
 QByteArray OpenAiChatRenderer::usageJson(const Usage &usage) const
 {
+    // prompt_tokens counts every input token; cached_tokens is the part read from the prompt cache (§8.2).
     return "{\"prompt_tokens\":" + QByteArray::number(usage.promptTokens)
         + ",\"completion_tokens\":" + QByteArray::number(usage.completionTokens)
-        + ",\"total_tokens\":" + QByteArray::number(usage.promptTokens + usage.completionTokens) + '}';
+        + ",\"total_tokens\":" + QByteArray::number(usage.promptTokens + usage.completionTokens)
+        + ",\"prompt_tokens_details\":{\"cached_tokens\":" + QByteArray::number(usage.cacheReadTokens) + "}}";
 }
 
 void OpenAiChatRenderer::finish(FinishReason reason, const Usage &usage)

@@ -11,6 +11,34 @@
 
 namespace Drawbridge {
 
+namespace {
+
+/**
+ * Credits of a meteringEvent's `usage`: a number in the official model (schema §3.1), also accepted as a
+ * numeric string or an object holding the figure, as other gateways have met it.
+ */
+std::optional<double> meteredCredits(const QJsonValue &usage)
+{
+    if (usage.isDouble())
+        return usage.toDouble();
+    if (usage.isString()) {
+        bool ok = false;
+        const double v = usage.toString().trimmed().toDouble(&ok);
+        return ok && std::isfinite(v) ? std::optional<double>(v) : std::nullopt;
+    }
+    if (usage.isObject()) {
+        const QJsonObject o = usage.toObject();
+        for (const QLatin1String key : { QLatin1String("value"), QLatin1String("amount"),
+                                         QLatin1String("credits"), QLatin1String("usage") }) {
+            if (const auto v = o.value(key); v.isDouble() || v.isString())
+                return meteredCredits(v);
+        }
+    }
+    return std::nullopt;
+}
+
+} // namespace
+
 KiroResponseParser::KiroResponseParser(ProviderSink *sink, KiroResponseParserConfig config)
     : m_sink(sink), m_config(std::move(config))
 {
@@ -75,8 +103,8 @@ void KiroResponseParser::handleFrame(const EventStreamFrame &frame)
         if (const auto v = payload.value(QLatin1String("contextUsagePercentage")); v.isDouble())
             m_contextPercent = v.toDouble();
     } else if (type == "meteringEvent") {
-        if (const auto v = payload.value(QLatin1String("usage")); v.isDouble()) {
-            m_credits += v.toDouble();
+        if (const auto credits = meteredCredits(payload.value(QLatin1String("usage")))) {
+            m_credits += *credits;
             m_hasCredits = true;
         }
     } else if (type == "invalidStateEvent") {
@@ -118,9 +146,21 @@ void KiroResponseParser::flushSplitter()
 
 void KiroResponseParser::onReasoning(const QJsonObject &payload)
 {
+    // A frame carries one of three forms (official schema §3.1): reasoning text, the signature of the
+    // reasoning sent before it, or redactedContent (base64) standing in for reasoning the service withheld.
     const QString text = payload.value(QLatin1String("text")).toString();
     if (!text.isEmpty())
         emitReasoning(text);
+    const QString signature = payload.value(QLatin1String("signature")).toString();
+    if (!signature.isEmpty()) {
+        beforeOutput();
+        m_sink->onReasoningSignature(signature);
+    }
+    const QString redacted = payload.value(QLatin1String("redactedContent")).toString();
+    if (!redacted.isEmpty()) {
+        beforeOutput();
+        m_sink->onRedactedReasoning(redacted);
+    }
 }
 
 void KiroResponseParser::onToolUse(const QJsonObject &payload)
@@ -185,9 +225,19 @@ void KiroResponseParser::onMetadata(const QJsonObject &payload)
     const QJsonObject usage = payload.value(QLatin1String("tokenUsage")).toObject();
     if (usage.value(QLatin1String("outputTokens")).isDouble()
         && usage.value(QLatin1String("uncachedInputTokens")).isDouble()) {
-        // cacheReadInputTokens stays out of the prompt count: adding it double-counts (sub2api PR #19).
-        m_exactPrompt = usage.value(QLatin1String("uncachedInputTokens")).toInt();
-        m_exactCompletion = usage.value(QLatin1String("outputTokens")).toInt();
+        const int uncached = usage.value(QLatin1String("uncachedInputTokens")).toInt();
+        const int output = usage.value(QLatin1String("outputTokens")).toInt();
+        const int cacheRead = qMax(0, usage.value(QLatin1String("cacheReadInputTokens")).toInt());
+        const int cacheWrite = qMax(0, usage.value(QLatin1String("cacheWriteInputTokens")).toInt());
+        // The four counts are disjoint buckets and totalTokens is their sum. Should a totalTokens say the
+        // uncached count already holds the cached ones, they are not added again.
+        const auto total = usage.value(QLatin1String("totalTokens"));
+        const bool cacheInsideUncached = (cacheRead > 0 || cacheWrite > 0) && total.isDouble()
+            && total.toInteger() == qint64(uncached) + output;
+        m_exactPrompt = cacheInsideUncached ? uncached : uncached + cacheRead + cacheWrite;
+        m_exactCompletion = output;
+        m_cacheReadTokens = cacheRead;
+        m_cacheWriteTokens = cacheWrite;
     }
     if (const auto v = usage.value(QLatin1String("contextUsagePercentage"));
         v.isDouble() && !m_contextPercent)
@@ -249,6 +299,8 @@ Usage KiroResponseParser::usage() const
     if (m_exactPrompt && m_exactCompletion) {
         u.promptTokens = *m_exactPrompt;
         u.completionTokens = *m_exactCompletion;
+        u.cacheReadTokens = m_cacheReadTokens;
+        u.cacheWriteTokens = m_cacheWriteTokens;
         u.tokensEstimated = false;
         return u;
     }

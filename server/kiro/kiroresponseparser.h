@@ -112,6 +112,8 @@ private:
     bool m_hasCredits = false;
     std::optional<int> m_exactPrompt;
     std::optional<int> m_exactCompletion;
+    int m_cacheReadTokens = 0;
+    int m_cacheWriteTokens = 0;
     bool m_stopMaxTokens = false;
     bool m_contentLengthExceeded = false;
 

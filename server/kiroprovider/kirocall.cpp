@@ -416,6 +416,18 @@ void KiroCall::onReasoningDelta(const QString &text)
     m_sink->onReasoningDelta(text);
 }
 
+void KiroCall::onReasoningSignature(const QString &signature)
+{
+    touchKeepAlive();
+    m_sink->onReasoningSignature(signature);
+}
+
+void KiroCall::onRedactedReasoning(const QString &data)
+{
+    touchKeepAlive();
+    m_sink->onRedactedReasoning(data);
+}
+
 void KiroCall::onToolCallStart(int index, const QString &id, const QString &name)
 {
     touchKeepAlive();

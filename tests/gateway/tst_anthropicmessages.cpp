@@ -58,6 +58,21 @@ Script scriptNamed(const QString &name)
                  { 0, usage(30, 9) },
                  { 0, FinishReason::Stop } };
     }
+    if (name == QLatin1String("signed-thinking")) {
+        // Native reasoning: signed thinking, a withheld (redacted) part, then text; exact usage with a cache.
+        Usage u = usage(1000, 9);
+        u.cacheReadTokens = 600;
+        u.cacheWriteTokens = 100;
+        u.tokensEstimated = false;
+        return { { 0, SP::Start {} },
+                 { 0, SP::Reasoning { QStringLiteral("Rayleigh") } },
+                 { 5, SP::Reasoning { QStringLiteral(" scattering") } },
+                 { 0, SP::ReasoningSignature { QStringLiteral("sig-abc") } },
+                 { 0, SP::RedactedReasoning { QStringLiteral("UkVEQUNURUQ=") } },
+                 { 5, SP::Text { QStringLiteral("Because of Rayleigh scattering.") } },
+                 { 0, u },
+                 { 0, FinishReason::Stop } };
+    }
     if (name == QLatin1String("length"))
         return { { 0, SP::Start {} },
                  { 0, SP::Text { QStringLiteral("abc") } },
@@ -125,6 +140,8 @@ QStringList trace(const QByteArray &body)
             if (b.value(QLatin1String("type")).toString() == QLatin1String("tool_use"))
                 line += u' ' + b.value(QLatin1String("id")).toString() + u' '
                     + b.value(QLatin1String("name")).toString();
+            if (b.value(QLatin1String("type")).toString() == QLatin1String("redacted_thinking"))
+                line += u' ' + b.value(QLatin1String("data")).toString();
             out.append(line);
         } else if (event == QLatin1String("content_block_delta")) {
             const QJsonObject delta = d.value(QLatin1String("delta")).toObject();
@@ -135,6 +152,9 @@ QStringList trace(const QByteArray &body)
             else if (type == QLatin1String("thinking_delta"))
                 out.append(QStringLiteral("delta ") + index + QStringLiteral(" thinking ")
                            + delta.value(QLatin1String("thinking")).toString());
+            else if (type == QLatin1String("signature_delta"))
+                out.append(QStringLiteral("delta ") + index + QStringLiteral(" signature ")
+                           + delta.value(QLatin1String("signature")).toString());
             else if (type == QLatin1String("input_json_delta"))
                 out.append(QStringLiteral("delta ") + index + QStringLiteral(" json ")
                            + delta.value(QLatin1String("partial_json")).toString());
@@ -185,6 +205,7 @@ private Q_SLOTS:
     void streamFraming();
     void nonStreamingText();
     void nonStreamingToolsAndThinking();
+    void signedThinkingAndCachedUsage();
     void multiTurnToolConversation();
     void providerErrorsUseAnthropicShape_data();
     void providerErrorsUseAnthropicShape();
@@ -247,6 +268,24 @@ void TstAnthropicMessages::goldenStreams_data()
                                                QStringLiteral("stop 1"),
                                                QStringLiteral("message_delta end_turn out=9"),
                                                QStringLiteral("message_stop") };
+    QTest::newRow("signed-thinking") << QStringLiteral("signed-thinking")
+                                     << AnthropicFixtures::thinkingRequest
+                                     << QStringList {
+                                            QStringLiteral("message_start claude-sonnet-4-5"),
+                                            QStringLiteral("ping"),
+                                            QStringLiteral("start 0 thinking"),
+                                            QStringLiteral("delta 0 thinking Rayleigh"),
+                                            QStringLiteral("delta 0 thinking  scattering"),
+                                            QStringLiteral("delta 0 signature sig-abc"),
+                                            QStringLiteral("stop 0"),
+                                            QStringLiteral("start 1 redacted_thinking UkVEQUNURUQ="),
+                                            QStringLiteral("stop 1"),
+                                            QStringLiteral("start 2 text"),
+                                            QStringLiteral("delta 2 text Because of Rayleigh scattering."),
+                                            QStringLiteral("stop 2"),
+                                            QStringLiteral("message_delta end_turn out=9"),
+                                            QStringLiteral("message_stop")
+                                        };
     QTest::newRow("max-tokens") << QStringLiteral("length") << AnthropicFixtures::streamingMessage
                                 << QStringList { sonnet,
                                                  QStringLiteral("ping"),
@@ -311,7 +350,8 @@ void TstAnthropicMessages::streamFraming()
     QVERIFY(u.value(QLatin1String("input_tokens")).toInt() > 0); // local estimate until the upstream reports
     QCOMPARE(u.value(QLatin1String("output_tokens")).toInt(-1), 0);
     // The final usage carries the provider's counts.
-    QVERIFY(r.body.contains("\"usage\":{\"input_tokens\":12,\"output_tokens\":3}}"));
+    QVERIFY(r.body.contains("\"usage\":{\"input_tokens\":12,\"cache_creation_input_tokens\":0,"
+                            "\"cache_read_input_tokens\":0,\"output_tokens\":3}}"));
 }
 
 void TstAnthropicMessages::nonStreamingText()
@@ -379,6 +419,46 @@ void TstAnthropicMessages::nonStreamingToolsAndThinking()
              QStringLiteral("Because of Rayleigh scattering."));
     QVERIFY(f.provider.lastRequest().thinking);
     QCOMPARE(f.provider.lastRequest().thinkingBudgetTokens, 2048);
+}
+
+void TstAnthropicMessages::signedThinkingAndCachedUsage()
+{
+    GatewayFixture f;
+    f.provider.enqueue(scriptNamed(QStringLiteral("signed-thinking")));
+    f.provider.enqueue(scriptNamed(QStringLiteral("signed-thinking")));
+    const auto [id, key] = f.createKey();
+    RawHttpClient c(f.port);
+
+    // Streaming: input_tokens is the uncached part only, beside the cache reads and writes (contract §8.2).
+    const RawResponse s
+        = c.request("POST", "/v1/messages", AnthropicFixtures::thinkingRequest, anthropicHeaders(key));
+    QCOMPARE(s.status, 200);
+    QVERIFY2(s.body.contains("\"usage\":{\"input_tokens\":300,\"cache_creation_input_tokens\":100,"
+                             "\"cache_read_input_tokens\":600,\"output_tokens\":9}}"),
+             s.body.constData());
+
+    // Aggregated: the thinking block carries the upstream's signature; the withheld part is
+    // redacted_thinking.
+    const RawResponse t = c.request("POST", "/v1/messages", AnthropicFixtures::thinkingRequestAggregated,
+                                    anthropicHeaders(key));
+    QCOMPARE(t.status, 200);
+    const QJsonObject o = GatewayFixture::json(t);
+    const QJsonArray blocks = o.value(QLatin1String("content")).toArray();
+    QCOMPARE(blocks.size(), 3);
+    QCOMPARE(blocks[0].toObject(),
+             QJsonObject({ { QLatin1String("type"), QLatin1String("thinking") },
+                           { QLatin1String("thinking"), QLatin1String("Rayleigh scattering") },
+                           { QLatin1String("signature"), QLatin1String("sig-abc") } }));
+    QCOMPARE(blocks[1].toObject(),
+             QJsonObject({ { QLatin1String("type"), QLatin1String("redacted_thinking") },
+                           { QLatin1String("data"), QLatin1String("UkVEQUNURUQ=") } }));
+    QCOMPARE(blocks[2].toObject().value(QLatin1String("text")).toString(),
+             QStringLiteral("Because of Rayleigh scattering."));
+    QCOMPARE(o.value(QLatin1String("usage")).toObject(),
+             QJsonObject({ { QLatin1String("input_tokens"), 300 },
+                           { QLatin1String("cache_creation_input_tokens"), 100 },
+                           { QLatin1String("cache_read_input_tokens"), 600 },
+                           { QLatin1String("output_tokens"), 9 } }));
 }
 
 void TstAnthropicMessages::multiTurnToolConversation()

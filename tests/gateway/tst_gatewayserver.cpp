@@ -47,6 +47,7 @@ private Q_SLOTS:
     void chatNonStreaming();
     void chatStreaming();
     void chatStreamingToolCallsAndUsage();
+    void chatReasoningAndCachedTokens();
     void providerErrorsMapToStatus_data();
     void providerErrorsMapToStatus();
     void midStreamErrorEndsStream();
@@ -538,7 +539,7 @@ void TstGatewayServer::chatStreamingToolCallsAndUsage()
     QVERIFY(r.body.contains(R"("tool_calls":[{"index":0,"function":{"arguments":"{\"city\":"}}])"));
     QVERIFY(r.body.contains(R"("finish_reason":"tool_calls")"));
     QVERIFY(r.body.contains(
-        R"("choices":[],"usage":{"prompt_tokens":100,"completion_tokens":20,"total_tokens":120})"));
+        R"("choices":[],"usage":{"prompt_tokens":100,"completion_tokens":20,"total_tokens":120,"prompt_tokens_details":{"cached_tokens":0}})"));
     QCOMPARE(f.provider.lastRequest().tools.size(), size_t(2));
     QVERIFY(f.provider.lastRequest().tools[1].parameters.isEmpty());
 
@@ -564,6 +565,63 @@ void TstGatewayServer::chatStreamingToolCallsAndUsage()
                  .toString(),
              QStringLiteral("{\"city\":\"Paris\"}"));
     QCOMPARE(calls[1].toObject().value(QLatin1String("id")).toString(), QStringLiteral("call_2"));
+}
+
+void TstGatewayServer::chatReasoningAndCachedTokens()
+{
+    GatewayFixture f;
+    ScriptedProvider::Script s;
+    s.push_back({ 0, ScriptedProvider::Start {} });
+    s.push_back({ 0, ScriptedProvider::Reasoning { QStringLiteral("Think") } });
+    s.push_back({ 5, ScriptedProvider::Reasoning { QStringLiteral("ing.") } });
+    // OpenAI has no place for a signature or withheld reasoning: neither shows up.
+    s.push_back({ 0, ScriptedProvider::ReasoningSignature { QStringLiteral("sig-abc") } });
+    s.push_back({ 0, ScriptedProvider::RedactedReasoning { QStringLiteral("UkVEQUNURUQ=") } });
+    s.push_back({ 5, ScriptedProvider::Text { QStringLiteral("Done.") } });
+    Usage u;
+    u.promptTokens = 1000; // every input token, the cached ones included
+    u.cacheReadTokens = 600;
+    u.cacheWriteTokens = 100;
+    u.completionTokens = 20;
+    u.tokensEstimated = false;
+    s.push_back({ 0, u });
+    s.push_back({ 0, FinishReason::Stop });
+    f.provider.enqueue(s);
+    f.provider.enqueue(s);
+    const auto [id, key] = f.createKey();
+    RawHttpClient c(f.port);
+
+    const RawResponse r = c.request(
+        "POST", "/v1/chat/completions",
+        R"({"model":"kiro","stream":true,"stream_options":{"include_usage":true},"messages":[{"role":"user","content":"hi"}]})",
+        bearer(key));
+    QCOMPARE(r.status, 200);
+    QVERIFY(r.body.contains(R"("delta":{"reasoning_content":"Think"})"));
+    QVERIFY(r.body.contains(R"("delta":{"reasoning_content":"ing."})"));
+    QVERIFY(r.body.contains(R"("delta":{"content":"Done."})"));
+    QVERIFY(!r.body.contains("sig-abc"));
+    QVERIFY(!r.body.contains("UkVEQUNURUQ="));
+    QVERIFY2(
+        r.body.contains(
+            R"("usage":{"prompt_tokens":1000,"completion_tokens":20,"total_tokens":1020,"prompt_tokens_details":{"cached_tokens":600}})"),
+        r.body.constData());
+
+    const RawResponse a = c.request("POST", "/v1/chat/completions", simpleChat, bearer(key));
+    QCOMPARE(a.status, 200);
+    const QJsonObject o = GatewayFixture::json(a);
+    const QJsonObject message = o.value(QLatin1String("choices"))
+                                    .toArray()
+                                    .first()
+                                    .toObject()
+                                    .value(QLatin1String("message"))
+                                    .toObject();
+    QCOMPARE(message.value(QLatin1String("reasoning_content")).toString(), QStringLiteral("Thinking."));
+    QCOMPARE(message.value(QLatin1String("content")).toString(), QStringLiteral("Done."));
+    const QJsonObject usage = o.value(QLatin1String("usage")).toObject();
+    QCOMPARE(usage.value(QLatin1String("prompt_tokens")).toInt(), 1000);
+    QCOMPARE(usage.value(QLatin1String("total_tokens")).toInt(), 1020);
+    QCOMPARE(usage.value(QLatin1String("prompt_tokens_details")).toObject(),
+             QJsonObject({ { QLatin1String("cached_tokens"), 600 } }));
 }
 
 void TstGatewayServer::providerErrorsMapToStatus_data()

@@ -34,6 +34,11 @@ public:
         events << QStringLiteral("reasoning:") + delta;
         reasoning += delta;
     }
+    void onReasoningSignature(const QString &signature) override
+    {
+        events << QStringLiteral("signature:") + signature;
+    }
+    void onRedactedReasoning(const QString &data) override { events << QStringLiteral("redacted:") + data; }
     void onToolCallStart(int index, const QString &id, const QString &name) override
     {
         events << QStringLiteral("tool:%1:%2:%3").arg(index).arg(id, name);

@@ -70,8 +70,11 @@ private Q_SLOTS:
     void promptTokensFromContextUsage_data();
     void promptTokensFromContextUsage();
     void estimatedPromptWithoutContextUsage();
+    void exactTokenUsage_data();
     void exactTokenUsage();
     void creditsSummed();
+    void meteringUsageForms_data();
+    void meteringUsageForms();
     void contentLengthExceededIsLength();
     void maxTokensStopReasonIsLength();
     void exceptionAfterOutputIsError();
@@ -81,6 +84,7 @@ private Q_SLOTS:
     void errorMessageType();
     void unknownEventsIgnored();
     void reasoningEvents();
+    void reasoningSignatureAndRedacted();
     void thinkingSplit_data();
     void thinkingSplit();
     void corruptStream();
@@ -294,20 +298,46 @@ void TstKiroResponseParser::estimatedPromptWithoutContextUsage()
     QCOMPARE(sink.lastUsage.promptTokens, 321);
 }
 
+void TstKiroResponseParser::exactTokenUsage_data()
+{
+    QTest::addColumn<QByteArray>("tokenUsage");
+    QTest::addColumn<int>("prompt");
+    QTest::addColumn<int>("cacheRead");
+    QTest::addColumn<int>("cacheWrite");
+    // promptTokens counts every input token (contract §8.2); the buckets are disjoint, total = their sum.
+    QTest::newRow("uncached-only") << QByteArray(
+        R"({"uncachedInputTokens":1200,"outputTokens":34,"totalTokens":1234})")
+                                   << 1200 << 0 << 0;
+    QTest::newRow("cache-read") << QByteArray(
+        R"({"uncachedInputTokens":1200,"cacheReadInputTokens":5000,"outputTokens":34,"totalTokens":6234})")
+                                << 6200 << 5000 << 0;
+    QTest::newRow("cache-read-and-write") << QByteArray(
+        R"({"uncachedInputTokens":1200,"cacheReadInputTokens":5000,"cacheWriteInputTokens":300,"outputTokens":34,"totalTokens":6534})")
+                                          << 6500 << 5000 << 300;
+    QTest::newRow("no-total") << QByteArray(
+        R"({"uncachedInputTokens":1200,"cacheWriteInputTokens":300,"outputTokens":34})")
+                              << 1500 << 0 << 300;
+    // A total that leaves the cache out says the uncached count already holds it: not added twice.
+    QTest::newRow("cache-inside-uncached") << QByteArray(
+        R"({"uncachedInputTokens":6200,"cacheReadInputTokens":5000,"outputTokens":34,"totalTokens":6234})")
+                                           << 6200 << 5000 << 0;
+}
+
 void TstKiroResponseParser::exactTokenUsage()
 {
+    QFETCH(QByteArray, tokenUsage);
+    QFETCH(int, prompt);
+    QFETCH(int, cacheRead);
+    QFETCH(int, cacheWrite);
     RecordingSink sink;
     KiroResponseParser parser(&sink);
     FakeKiroResponse r;
     r.text(u"hi"_s);
-    r.event("metadataEvent",
-            { { u"tokenUsage"_s,
-                QJsonObject { { u"uncachedInputTokens"_s, 1200 },
-                              { u"cacheReadInputTokens"_s, 5000 },
-                              { u"outputTokens"_s, 34 },
-                              { u"totalTokens"_s, 6234 } } } });
+    r.event("metadataEvent", { { u"tokenUsage"_s, QJsonDocument::fromJson(tokenUsage).object() } });
     run(parser, bytesOf(r.contextUsage(50.0)));
-    QCOMPARE(sink.lastUsage.promptTokens, 1200); // cache reads are not added in
+    QCOMPARE(sink.lastUsage.promptTokens, prompt);
+    QCOMPARE(sink.lastUsage.cacheReadTokens, cacheRead);
+    QCOMPARE(sink.lastUsage.cacheWriteTokens, cacheWrite);
     QCOMPARE(sink.lastUsage.completionTokens, 34);
     QVERIFY(!sink.lastUsage.tokensEstimated);
 }
@@ -324,6 +354,34 @@ void TstKiroResponseParser::creditsSummed()
     KiroResponseParser noMetering(&none);
     run(noMetering, bytesOf(FakeKiroResponse().text(u"x"_s)));
     QVERIFY(!none.lastUsage.hasCredits);
+}
+
+void TstKiroResponseParser::meteringUsageForms_data()
+{
+    QTest::addColumn<QByteArray>("payload");
+    QTest::addColumn<bool>("metered");
+    QTest::addColumn<double>("credits");
+    QTest::newRow("number") << QByteArray(R"({"unit":"credit","unitPlural":"credits","usage":0.0897})")
+                            << true << 0.0897;
+    QTest::newRow("integer") << QByteArray(R"({"usage":2})") << true << 2.0;
+    QTest::newRow("numeric-string") << QByteArray(R"({"usage":" 0.25"})") << true << 0.25;
+    QTest::newRow("object-value") << QByteArray(R"({"usage":{"value":0.5,"unit":"credit"}})") << true << 0.5;
+    QTest::newRow("object-credits") << QByteArray(R"({"usage":{"credits":"1.5"}})") << true << 1.5;
+    QTest::newRow("not-a-number") << QByteArray(R"({"usage":"n/a"})") << false << 0.0;
+    QTest::newRow("absent") << QByteArray(R"({"unit":"credit"})") << false << 0.0;
+}
+
+void TstKiroResponseParser::meteringUsageForms()
+{
+    QFETCH(QByteArray, payload);
+    QFETCH(bool, metered);
+    QFETCH(double, credits);
+    RecordingSink sink;
+    KiroResponseParser parser(&sink);
+    run(parser,
+        bytesOf(FakeKiroResponse().text(u"x"_s)) + EventStreamEncoder::event("meteringEvent", payload));
+    QCOMPARE(sink.lastUsage.hasCredits, metered);
+    QCOMPARE(sink.lastUsage.credits, credits);
 }
 
 void TstKiroResponseParser::contentLengthExceededIsLength()
@@ -392,6 +450,10 @@ void TstKiroResponseParser::exceptionBeforeOutputGoesToEarlyHandler_data()
     QTest::newRow("plain-text-payload")
         << QByteArray("AccessDeniedException") << QByteArray("Your User ID (x) temporarily is suspended.")
         << int(KiroErrorKind::Suspended);
+    QTest::newRow("model-capacity")
+        << QByteArray("ThrottlingException")
+        << QByteArray(R"({"message":"High traffic","reason":"INSUFFICIENT_MODEL_CAPACITY"})")
+        << int(KiroErrorKind::ModelCapacity);
 }
 
 void TstKiroResponseParser::exceptionBeforeOutputGoesToEarlyHandler()
@@ -463,6 +525,28 @@ void TstKiroResponseParser::reasoningEvents()
     QCOMPARE(sink.events,
              QStringList({ u"reasoning:hmm"_s, u"reasoning: ok"_s, u"text:done"_s, u"usage"_s,
                            finishLine(FinishReason::Stop) }));
+}
+
+void TstKiroResponseParser::reasoningSignatureAndRedacted()
+{
+    RecordingSink sink;
+    KiroResponseParser parser(&sink);
+    bool firstOutput = false;
+    parser.setFirstOutputHandler([&] { firstOutput = true; });
+    // Each frame carries one form: text, the signature of the text before it, or withheld reasoning.
+    run(parser,
+        bytesOf(FakeKiroResponse()
+                    .reasoningSignature(u"sig-0"_s)
+                    .reasoning(u"hmm"_s)
+                    .reasoningSignature(u"sig-1"_s)
+                    .redactedReasoning("secret")
+                    .text(u"done"_s)
+                    .closing()));
+    QVERIFY(firstOutput);
+    QCOMPARE(sink.events,
+             QStringList({ u"signature:sig-0"_s, u"reasoning:hmm"_s, u"signature:sig-1"_s,
+                           u"redacted:"_s + QString::fromLatin1(QByteArray("secret").toBase64()),
+                           u"text:done"_s, u"usage"_s, finishLine(FinishReason::Stop) }));
 }
 
 void TstKiroResponseParser::thinkingSplit_data()

@@ -25,6 +25,8 @@ struct RecordingSink final : ProviderSink
     }
     void onTextDelta(const QString &t) override { text += t; }
     void onReasoningDelta(const QString &t) override { reasoning += t; }
+    void onReasoningSignature(const QString &s) override { signatures.append(s); }
+    void onRedactedReasoning(const QString &d) override { redacted.append(d); }
     void onToolCallStart(int index, const QString &id, const QString &name) override
     {
         tools.append(QStringLiteral("%1:%2:%3").arg(index).arg(id, name));
@@ -49,6 +51,8 @@ struct RecordingSink final : ProviderSink
     QString accountId;
     QString text;
     QString reasoning;
+    QStringList signatures;
+    QStringList redacted;
     QStringList tools;
     QString arguments;
     Usage usage;
@@ -79,6 +83,7 @@ private Q_SLOTS:
     void cleanup();
     void streamsTextUsageAndCredits();
     void toolCallsPassThrough();
+    void nativeReasoningAndCachedUsage();
     void throttledAccountFailsOver();
     void quotaExhaustedAccountIsParkedAndFailsOver();
     void suspendedAccountIsParked();
@@ -173,6 +178,33 @@ void TstKiroProvider::toolCallsPassThrough()
     QCOMPARE(sink.tools, QStringList { QStringLiteral("0:tu_1:get_weather") });
     QCOMPARE(sink.arguments, QStringLiteral("{\"city\":\"Oslo\"}"));
     QCOMPARE(*sink.finish, FinishReason::ToolCalls);
+}
+
+void TstKiroProvider::nativeReasoningAndCachedUsage()
+{
+    addAccounts(1);
+    FakeKiroResponse r;
+    r.reasoning(QStringLiteral("Let me see."))
+        .reasoningSignature(QStringLiteral("EqQBCkgIARABGAIiQ"))
+        .redactedReasoning("withheld")
+        .text(QStringLiteral("Blue."))
+        .tokenUsage(100, 7, 900, 50)
+        .closing(0.2);
+    m_f->fake.enqueue(r.randomSplits(11));
+    RecordingSink sink;
+    auto call = m_provider->start(chat(), &sink);
+    QTRY_VERIFY(sink.done());
+    QVERIFY2(!sink.error, sink.error ? qPrintable(sink.error->message) : "");
+    QCOMPARE(sink.reasoning, QStringLiteral("Let me see."));
+    QCOMPARE(sink.signatures, QStringList { QStringLiteral("EqQBCkgIARABGAIiQ") });
+    QCOMPARE(sink.redacted, QStringList { QString::fromLatin1(QByteArray("withheld").toBase64()) });
+    QCOMPARE(sink.text, QStringLiteral("Blue."));
+    QVERIFY(!sink.usage.tokensEstimated);
+    QCOMPARE(sink.usage.promptTokens, 1050); // every input token, cached ones included
+    QCOMPARE(sink.usage.cacheReadTokens, 900);
+    QCOMPARE(sink.usage.cacheWriteTokens, 50);
+    QCOMPARE(sink.usage.completionTokens, 7);
+    QCOMPARE(sink.usage.credits, 0.2);
 }
 
 void TstKiroProvider::throttledAccountFailsOver()

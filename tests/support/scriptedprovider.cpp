@@ -41,6 +41,10 @@ private:
             m_sink->onTextDelta(t->text);
         else if (const auto *r = std::get_if<ScriptedProvider::Reasoning>(&e))
             m_sink->onReasoningDelta(r->text);
+        else if (const auto *sig = std::get_if<ScriptedProvider::ReasoningSignature>(&e))
+            m_sink->onReasoningSignature(sig->signature);
+        else if (const auto *red = std::get_if<ScriptedProvider::RedactedReasoning>(&e))
+            m_sink->onRedactedReasoning(red->data);
         else if (const auto *ts = std::get_if<ScriptedProvider::ToolStart>(&e))
             m_sink->onToolCallStart(ts->index, ts->id, ts->name);
         else if (const auto *ta = std::get_if<ScriptedProvider::ToolArgs>(&e))

@@ -36,6 +36,14 @@ public:
     {
         QString text;
     };
+    struct ReasoningSignature
+    {
+        QString signature;
+    };
+    struct RedactedReasoning
+    {
+        QString data;
+    };
     struct ToolStart
     {
         int index;
@@ -50,8 +58,8 @@ public:
     struct KeepAlive
     {
     };
-    using Event = std::variant<Start, Text, Reasoning, ToolStart, ToolArgs, Usage, KeepAlive, FinishReason,
-                               ProviderError>;
+    using Event = std::variant<Start, Text, Reasoning, ReasoningSignature, RedactedReasoning, ToolStart,
+                               ToolArgs, Usage, KeepAlive, FinishReason, ProviderError>;
     struct Step
     {
         int delayMs = 0;
