@@ -189,6 +189,12 @@ void FakeKiroUpstream::revokeRefreshToken(const QString &account)
     m_revoked.insert(account);
 }
 
+void FakeKiroUpstream::setProfileArn(const QString &account, const QString &profileArn)
+{
+    if (auto it = m_accounts.find(account); it != m_accounts.end())
+        it->profileArn = profileArn;
+}
+
 QString FakeKiroUpstream::refreshTokenOf(const QString &account) const
 {
     return m_accounts.value(account).refreshToken;

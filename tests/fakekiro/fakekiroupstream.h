@@ -125,6 +125,9 @@ public:
     void expireAccessTokens(const QString &account = {});
     /** The refresh token stops working: refresh answers 400 invalid_grant. */
     void revokeRefreshToken(const QString &account);
+    /** The service moved the account to another profile: refreshes return it, chat requires it from now on.
+     */
+    void setProfileArn(const QString &account, const QString &profileArn);
     QString refreshTokenOf(const QString &account) const;
     /** The next refresh (either endpoint) answers @p status with @p body instead. */
     void enqueueRefreshFailure(int status, const QByteArray &body);
