@@ -3,6 +3,8 @@
 
 #include "httpserverconnection.h"
 
+#include <cstdio>
+
 namespace Drawbridge {
 
 namespace {
@@ -187,13 +189,11 @@ bool HttpResponder::writeChunk(const QByteArray &data)
         write(data);
         return true;
     }
-    QByteArray out;
-    out.reserve(data.size() + 12);
-    out += QByteArray::number(data.size(), 16);
-    out += "\r\n";
-    out += data;
-    out += "\r\n";
-    write(out);
+    // Size line, data and CRLF leave in one sendmsg() without being copied together first.
+    char sizeLine[24];
+    const int n
+        = std::snprintf(sizeLine, sizeof sizeLine, "%llx\r\n", static_cast<unsigned long long>(data.size()));
+    m_connection->writeResponseParts(QByteArrayView(sizeLine, n), data, QByteArrayView("\r\n", 2));
     return true;
 }
 

@@ -5,6 +5,7 @@
 
 #include <cerrno>
 #include <sys/socket.h>
+#include <sys/uio.h>
 
 #include "httprequesthandler.h"
 #include "httpresponder.h"
@@ -118,32 +119,74 @@ void HttpServerConnection::dispatch()
     m_handler.handleRequest(m_current, responder);
 }
 
-void HttpServerConnection::writeResponseBytes(const QByteArray &bytes)
+qsizetype HttpServerConnection::sendDirect(const QByteArrayView *parts, int count)
 {
-    if (m_state != State::Dispatched)
-        return;
     // With nothing queued in Qt, hand the bytes to the kernel at once. QTcpSocket::write() would queue them,
     // switch the write notifier on and off again one event-loop round later; each switch is a linear-time
     // (un)registration with the event dispatcher, which holds a notifier per open socket, and a stream
     // writes once per frame. Qt only gets what the kernel does not take (and errors, which it reports).
-    qsizetype sent = 0;
     const qintptr fd = m_socket->socketDescriptor();
-    if (fd >= 0 && m_socket->bytesToWrite() == 0 && m_socket->state() == QAbstractSocket::ConnectedState) {
-        while (sent < bytes.size()) {
-            const ssize_t n = ::send(int(fd), bytes.constData() + sent, size_t(bytes.size() - sent),
-                                     MSG_DONTWAIT | MSG_NOSIGNAL);
-            if (n > 0) {
-                sent += qsizetype(n);
-                continue;
-            }
-            if (n < 0 && errno == EINTR)
-                continue;
+    if (fd < 0 || m_socket->bytesToWrite() > 0 || m_socket->state() != QAbstractSocket::ConnectedState)
+        return 0;
+    iovec iov[3];
+    qsizetype total = 0;
+    for (int i = 0; i < count; ++i) {
+        iov[i].iov_base = const_cast<char *>(parts[i].data());
+        iov[i].iov_len = size_t(parts[i].size());
+        total += parts[i].size();
+    }
+    qsizetype sent = 0;
+    int first = 0;
+    while (sent < total) {
+        msghdr msg {};
+        msg.msg_iov = iov + first;
+        msg.msg_iovlen = size_t(count - first);
+        const ssize_t n = ::sendmsg(int(fd), &msg, MSG_DONTWAIT | MSG_NOSIGNAL);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
             break;
+        sent += qsizetype(n);
+        size_t left = size_t(n);
+        while (first < count && left >= iov[first].iov_len) {
+            left -= iov[first].iov_len;
+            ++first;
+        }
+        if (first < count) {
+            iov[first].iov_base = static_cast<char *>(iov[first].iov_base) + left;
+            iov[first].iov_len -= left;
         }
     }
+    return sent;
+}
+
+void HttpServerConnection::writeResponseBytes(const QByteArray &bytes)
+{
+    if (m_state != State::Dispatched)
+        return;
+    const QByteArrayView view(bytes);
+    const qsizetype sent = sendDirect(&view, 1);
     if (sent == bytes.size())
         return;
     m_socket->write(sent == 0 ? bytes : bytes.sliced(sent));
+}
+
+void HttpServerConnection::writeResponseParts(QByteArrayView a, QByteArrayView b, QByteArrayView c)
+{
+    if (m_state != State::Dispatched)
+        return;
+    const QByteArrayView parts[3] = { a, b, c };
+    qsizetype skip = sendDirect(parts, 3);
+    if (skip == a.size() + b.size() + c.size())
+        return;
+    QByteArray rest;
+    rest.reserve(a.size() + b.size() + c.size() - skip);
+    for (const QByteArrayView part : parts) {
+        const qsizetype from = std::min(skip, part.size());
+        rest.append(part.sliced(from));
+        skip -= from;
+    }
+    m_socket->write(rest);
 }
 
 void HttpServerConnection::responseComplete(bool keepAlive)

@@ -60,6 +60,8 @@ public:
 
     // Used by HttpResponder.
     void writeResponseBytes(const QByteArray &bytes);
+    /** The same for bytes in up to three pieces (one chunk's size line, data and CRLF): one sendmsg(). */
+    void writeResponseParts(QByteArrayView a, QByteArrayView b, QByteArrayView c);
     void responseComplete(bool keepAlive);
     void responseAbandoned(bool streaming);
 
@@ -84,6 +86,8 @@ private:
     void shutdownWrite();
     void discardInput();
     void checkFlushed();
+    /** Hands @p parts to the kernel while Qt has nothing queued; returns how many bytes it took. */
+    qsizetype sendDirect(const QByteArrayView *parts, int count);
 
     QTcpSocket *m_socket;
     Options m_options;

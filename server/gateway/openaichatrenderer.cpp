@@ -64,6 +64,25 @@ void OpenAiChatRenderer::writeDelta(const QByteArray &deltaJson)
     m_responder->writeChunk(chunk);
 }
 
+QByteArray OpenAiChatRenderer::beginDelta(QByteArrayView deltaStart, qsizetype expected) const
+{
+    // One buffer per chunk: the delta is escaped straight into it (no separate delta object to copy).
+    QByteArray chunk;
+    chunk.reserve(m_chunkPrefix.size() + deltaStart.size() + expected + 80);
+    chunk += m_chunkPrefix;
+    chunk += deltaStart;
+    return chunk;
+}
+
+void OpenAiChatRenderer::endDelta(QByteArray &chunk)
+{
+    chunk += "},\"logprobs\":null,\"finish_reason\":null}]";
+    if (m_includeUsage)
+        chunk += ",\"usage\":null";
+    chunk += "}\n\n";
+    m_responder->writeChunk(chunk);
+}
+
 void OpenAiChatRenderer::begin()
 {
     if (!m_stream)
@@ -78,10 +97,10 @@ void OpenAiChatRenderer::text(const QString &delta)
         m_text += delta;
         return;
     }
-    QByteArray d("{\"content\":");
-    appendJsonString(d, QStringView(delta));
-    d += '}';
-    writeDelta(d);
+    // UTF-8 of UTF-16 text is at most 3 bytes per unit; escapes are rare in prose.
+    QByteArray chunk = beginDelta("{\"content\":", 3 * delta.size() + 2);
+    appendJsonString(chunk, QStringView(delta));
+    endDelta(chunk);
 }
 
 void OpenAiChatRenderer::reasoning(const QString &delta)
@@ -90,10 +109,9 @@ void OpenAiChatRenderer::reasoning(const QString &delta)
         m_reasoning += delta;
         return;
     }
-    QByteArray d("{\"reasoning_content\":");
-    appendJsonString(d, QStringView(delta));
-    d += '}';
-    writeDelta(d);
+    QByteArray chunk = beginDelta("{\"reasoning_content\":", 3 * delta.size() + 2);
+    appendJsonString(chunk, QStringView(delta));
+    endDelta(chunk);
 }
 
 void OpenAiChatRenderer::toolCallStart(int index, const QString &id, const QString &name)

@@ -31,6 +31,10 @@ public:
 
 private:
     void writeDelta(const QByteArray &deltaJson);
+    /** Starts a chunk (the prefix and @p deltaStart) sized for about @p expected more bytes of delta. */
+    QByteArray beginDelta(QByteArrayView deltaStart, qsizetype expected) const;
+    /** Closes the delta object begun by beginDelta() and writes the chunk. */
+    void endDelta(QByteArray &chunk);
     QByteArray usageJson(const Usage &usage) const;
 
     struct PendingToolCall
