@@ -7,12 +7,22 @@
 //                              the request carries no tool results yet
 //   [fake:cut-tool]            the tool call stops after its first argument fragment (no stop, no metering)
 //   [fake:no-tool]             answer with text although tools are declared
+//   [fake:capacity]            429 ThrottlingException, reason INSUFFICIENT_MODEL_CAPACITY ("high traffic")
+//   [fake:suspended=REASON]    403 AccessDeniedException with that reason (default SUSPENDED)
+//   [fake:reasoning]           native reasoning before the answer: reasoningContentEvent text frames, then one with
+//                              the signature REASONING_SIGNATURE, then one with redactedContent REDACTED_REASONING
+//   [fake:token-usage]         a metadataEvent with TOKEN_USAGE (cache reads and writes) before the closing events
 import { createHash } from 'node:crypto';
 
 import { eventFrame, exceptionFrame, errorFrame } from './frames.mjs';
 
 export const DEFAULT_TEXT = 'Drawbridge relays every word — intact: «héllo», 日本語, and a rocket 🚀. Done.';
 export const DEFAULT_TOOL_ARGS = { city: 'Paris', unit: 'celsius', days: 3 };
+export const REASONING_TEXT = 'The sky scatters blue light most.';
+export const REASONING_SIGNATURE = 'EqQBCkgIARABGAIiQFake0Signature==';
+export const REDACTED_REASONING = Buffer.from('withheld reasoning').toString('base64');
+export const TOKEN_USAGE = { uncachedInputTokens: 40, outputTokens: 12, cacheReadInputTokens: 900,
+  cacheWriteInputTokens: 60, totalTokens: 1012 };
 
 const HTTP_ERRORS = {
   400: ['ValidationException', { message: 'Improperly formed request.', reason: null }],
@@ -67,6 +77,15 @@ export function plan(body, options = {}) {
   const current = state.currentMessage?.userInputMessage ?? {};
   const d = directives(current.content);
   if (d.http) return { error: httpError(Number(d.http)) };
+  if (d.capacity) {
+    return { error: { status: 429, errorType: 'ThrottlingException',
+      body: JSON.stringify({ message: 'I am experiencing high traffic, please try again shortly.', reason: 'INSUFFICIENT_MODEL_CAPACITY' }) } };
+  }
+  if (d.suspended) {
+    const reason = typeof d.suspended === 'string' ? d.suspended : 'SUSPENDED';
+    return { error: { status: 403, errorType: 'AccessDeniedException',
+      body: JSON.stringify({ message: 'Access to this account has been restricted.', reason }) } };
+  }
 
   const context = current.userInputMessageContext ?? {};
   const tools = (context.tools ?? []).map((t) => t.toolSpecification?.name).filter(Boolean);
@@ -96,6 +115,11 @@ export function plan(body, options = {}) {
     }
     frames.push(eventFrame('toolUseEvent', { name: toolName, stop: true, toolUseId }));
   } else {
+    if (d.reasoning) {
+      for (const piece of textPieces(REASONING_TEXT)) frames.push(eventFrame('reasoningContentEvent', { text: piece }));
+      frames.push(eventFrame('reasoningContentEvent', { signature: REASONING_SIGNATURE }));
+      frames.push(eventFrame('reasoningContentEvent', { redactedContent: REDACTED_REASONING }));
+    }
     const pieces = textPieces(text);
     for (const [i, content] of pieces.entries()) {
       frames.push(eventFrame('assistantResponseEvent', { content }));
@@ -109,6 +133,7 @@ export function plan(body, options = {}) {
       }
     }
   }
+  if (d['token-usage']) frames.push(eventFrame('metadataEvent', { tokenUsage: TOKEN_USAGE }));
   frames.push(eventFrame('contextUsageEvent', { contextUsagePercentage: 1.25 }));
   frames.push(eventFrame('meteringEvent', { unit: 'credit', unitPlural: 'credits', usage: credits }));
   return { frames, credits };
