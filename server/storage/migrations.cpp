@@ -98,6 +98,15 @@ const std::vector<Step> &steps()
               // For /admin/usage?group_by=account and per-account charts.
               QStringLiteral("CREATE INDEX usage_records_account_ts ON usage_records (account_id, ts_ms)"),
           } },
+        { 3,
+          {
+              // The parts of prompt_tokens the upstream read from and wrote to its prompt cache (Kiro's
+              // tokenUsage, when it sends one). Adding a column with a constant default rewrites nothing.
+              QStringLiteral(
+                  "ALTER TABLE usage_records ADD COLUMN cache_read_tokens INTEGER NOT NULL DEFAULT 0"),
+              QStringLiteral(
+                  "ALTER TABLE usage_records ADD COLUMN cache_write_tokens INTEGER NOT NULL DEFAULT 0"),
+          } },
     };
     return all;
 }

@@ -56,7 +56,8 @@ Status UsageWriter::prepare()
           QStringLiteral(
               "INSERT INTO usage_records (ts_ms, key_id, account_id, model, status, http_status,"
               " prompt_tokens, completion_tokens, tokens_estimated, credits, latency_ms, ttft_ms, stream,"
-              " endpoint) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)") },
+              " endpoint, cache_read_tokens, cache_write_tokens)"
+              " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)") },
         { &m_upsertHourly,
           QStringLiteral(
               "INSERT INTO usage_hourly (hour_start_ms, key_id, account_id, model, requests, errors,"
@@ -123,6 +124,8 @@ Status UsageWriter::writeRows(const std::vector<RequestRecord> &records)
         m_insertRecord.addBindValue(r.ttftMs >= 0 ? QVariant(r.ttftMs) : QVariant());
         m_insertRecord.addBindValue(r.stream ? 1 : 0);
         m_insertRecord.addBindValue(r.endpoint.isNull() ? QString(QLatin1String("")) : r.endpoint);
+        m_insertRecord.addBindValue(r.usage.cacheReadTokens);
+        m_insertRecord.addBindValue(r.usage.cacheWriteTokens);
         if (!m_insertRecord.exec())
             return sqlError(QStringLiteral("appending a usage record"), m_insertRecord.lastError());
 

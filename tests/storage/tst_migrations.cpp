@@ -100,7 +100,7 @@ void TstMigrations::freshDatabaseHasLatestSchema()
     auto db = tmp.database().connection();
     DRAWBRIDGE_VERIFY_OK(db);
     QCOMPARE(*Migrations::version(*db), Migrations::latestVersion);
-    QCOMPARE(Migrations::latestVersion, 2);
+    QCOMPARE(Migrations::latestVersion, 3);
 
     QCOMPARE(objectsOf(*db, QStringLiteral("table")),
              (QStringList { QStringLiteral("accounts"), QStringLiteral("api_keys"),
@@ -122,7 +122,8 @@ void TstMigrations::freshDatabaseHasLatestSchema()
     QCOMPARE(
         columnsOf(*db, QStringLiteral("usage_records")),
         QStringLiteral("id ts_ms key_id account_id model status http_status prompt_tokens completion_tokens"
-                       " tokens_estimated credits latency_ms ttft_ms stream endpoint")
+                       " tokens_estimated credits latency_ms ttft_ms stream endpoint cache_read_tokens"
+                       " cache_write_tokens")
             .split(QLatin1Char(' ')));
     QCOMPARE(
         columnsOf(*db, QStringLiteral("usage_hourly")),
@@ -213,7 +214,7 @@ void TstMigrations::upgradeFromV1PreservesData()
 
     auto db = tmp.database().connection();
     DRAWBRIDGE_VERIFY_OK(db);
-    QCOMPARE(*Migrations::version(*db), 2);
+    QCOMPARE(*Migrations::version(*db), Migrations::latestVersion);
     QVERIFY(objectsOf(*db, QStringLiteral("index")).contains(QStringLiteral("usage_records_account_ts")));
     QSqlQuery key(*db);
     QVERIFY(
@@ -230,6 +231,12 @@ void TstMigrations::upgradeFromV1PreservesData()
     QCOMPARE(scalar(*db, QStringLiteral("SELECT prompt_tokens FROM usage_records WHERE key_id = 'abcd2345'"))
                  .toInt(),
              17);
+    // Rows from before the cache columns read as "nothing cached".
+    QCOMPARE(scalar(*db,
+                    QStringLiteral("SELECT cache_read_tokens + cache_write_tokens FROM usage_records"
+                                   " WHERE key_id = 'abcd2345'"))
+                 .toInt(),
+             0);
 }
 
 void TstMigrations::refusesNewerSchema()
@@ -246,7 +253,7 @@ void TstMigrations::refusesNewerSchema()
     QVERIFY(!reopened.ok());
     QCOMPARE(
         reopened.error(),
-        QStringLiteral("database schema version 7 is newer than this Drawbridge (2); upgrade Drawbridge"));
+        QStringLiteral("database schema version 7 is newer than this Drawbridge (3); upgrade Drawbridge"));
 
     // Refused without touching anything.
     auto opened = Database::open(tmp.filePath());
@@ -266,8 +273,8 @@ void TstMigrations::refusesDowngradeRequest()
     auto db = tmp.database().connection();
     const Status downgraded = Migrations::migrate(*db, 1);
     QVERIFY(!downgraded.ok());
-    QVERIFY2(downgraded.error().contains(QStringLiteral("version 2")), qPrintable(downgraded.error()));
-    QCOMPARE(*Migrations::version(*db), 2);
+    QVERIFY2(downgraded.error().contains(QStringLiteral("version 3")), qPrintable(downgraded.error()));
+    QCOMPARE(*Migrations::version(*db), 3);
 }
 
 void TstMigrations::refusesUnknownTarget()

@@ -193,6 +193,7 @@ private Q_SLOTS:
     void restartKeepsLedger();
     void cleanShutdownLosesNothing();
     void flushMakesRecordsVisible();
+    void cachedTokensRecorded();
     void lastUsedOnlyMovesForward();
     void fullQueueDropsOldest();
     void failedWriteIsRetried();
@@ -486,6 +487,37 @@ void TstUsageLedger::flushMakesRecordsVisible()
     DRAWBRIDGE_VERIFY_OK(ledger.flush()); // nothing left: fine after stop
     ledger.requestFinished(makeRecord(baseMs, QString(), QString(), QStringLiteral("kiro")));
     QVERIFY(!ledger.flush().ok()); // but a record nobody will write is reported
+}
+
+void TstUsageLedger::cachedTokensRecorded()
+{
+    Test::TempDatabase db;
+    QVERIFY2(db.isValid(), qPrintable(db.errorString()));
+    Test::FakeClock clock(baseMs + dayMs);
+    UsageLedger ledger(db.database(), clock, idleOptions());
+    DRAWBRIDGE_VERIFY_OK(ledger.start());
+    RequestRecord cached = makeRecord(baseMs, QStringLiteral("aaaa2222"), QStringLiteral("acct-1"),
+                                      QStringLiteral("kiro"), QStringLiteral("success"), 1000, 20);
+    cached.usage.cacheReadTokens = 600;
+    cached.usage.cacheWriteTokens = 100;
+    cached.usage.tokensEstimated = false;
+    ledger.requestFinished(cached);
+    ledger.requestFinished(
+        makeRecord(baseMs + 1, QStringLiteral("aaaa2222"), QString(), QStringLiteral("kiro")));
+    DRAWBRIDGE_VERIFY_OK(ledger.flush());
+    // prompt_tokens is every input token; the cache columns say which part was read from / written to the
+    // cache.
+    QCOMPARE(
+        scalar(db.database(),
+               QStringLiteral("SELECT prompt_tokens * 1000000 + cache_read_tokens * 1000 + cache_write_tokens"
+                              " FROM usage_records WHERE ts_ms = ?"),
+               { baseMs }),
+        qint64(1000 * 1000000 + 600 * 1000 + 100));
+    QCOMPARE(scalar(db.database(),
+                    QStringLiteral(
+                        "SELECT cache_read_tokens + cache_write_tokens FROM usage_records WHERE ts_ms = ?"),
+                    { baseMs + 1 }),
+             qint64(0));
 }
 
 void TstUsageLedger::lastUsedOnlyMovesForward()
