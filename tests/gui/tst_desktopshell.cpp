@@ -88,6 +88,26 @@ private Q_SLOTS:
         QVERIFY(app->gateway().isDraining());
     }
 
+    void drainCanBeResumedAndQuitAfterADrainStillExits()
+    {
+        auto app = startEphemeralApplication();
+        QVERIFY(app);
+        QSignalSpy stopped(app.get(), &Application::stopped);
+        DesktopShell shell(*app);
+        shell.tray().drain();
+        QVERIFY(app->gateway().isDraining());
+        QTRY_COMPARE(shell.tray().state(), TrayState::Stopped);
+        QVERIFY(shell.tray().toolTip().contains(QStringLiteral("Drained")));
+        shell.tray().drain(); // the same action now resumes
+        QVERIFY(!app->gateway().isDraining());
+        QVERIFY(shell.tray().state() != TrayState::Stopped);
+        // Drain again and let it complete, then Quit: it must still exit (it used to hang here).
+        shell.tray().drain();
+        QTRY_VERIFY(app->gateway().isDrained());
+        shell.quit();
+        QTRY_COMPARE(stopped.count(), 1);
+    }
+
     void logFollowsFinishedRequests()
     {
         auto app = startEphemeralApplication();
