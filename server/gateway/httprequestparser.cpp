@@ -4,6 +4,8 @@
 #include <algorithm>
 #include <cstring>
 
+#include "server/net/httpsyntax.h"
+
 namespace Drawbridge {
 
 namespace {
@@ -12,35 +14,9 @@ constexpr int maxLeadingEmptyLines = 8;
 constexpr qsizetype compactThreshold = 64 * 1024;
 constexpr int maxChunkSizeDigits = 15; // < 2^60: no overflow, far above any body limit
 
-bool isTchar(char c)
-{
-    if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'))
-        return true;
-    switch (c) {
-    case '!':
-    case '#':
-    case '$':
-    case '%':
-    case '&':
-    case '\'':
-    case '*':
-    case '+':
-    case '-':
-    case '.':
-    case '^':
-    case '_':
-    case '`':
-    case '|':
-    case '~':
-        return true;
-    default:
-        return false;
-    }
-}
-
 bool isToken(QByteArrayView v)
 {
-    return !v.isEmpty() && std::all_of(v.begin(), v.end(), isTchar);
+    return !v.isEmpty() && std::all_of(v.begin(), v.end(), HttpSyntax::isTokenChar);
 }
 
 bool isFieldValueChar(char c)
@@ -63,23 +39,6 @@ QByteArrayView trimmedOws(QByteArrayView v)
     while (e > b && isOws(v[e - 1]))
         --e;
     return v.sliced(b, e - b);
-}
-
-bool equalsIgnoreCase(QByteArrayView a, QByteArrayView b)
-{
-    if (a.size() != b.size())
-        return false;
-    for (qsizetype i = 0; i < a.size(); ++i) {
-        char x = a[i];
-        char y = b[i];
-        if (x >= 'A' && x <= 'Z')
-            x = char(x - 'A' + 'a');
-        if (y >= 'A' && y <= 'Z')
-            y = char(y - 'A' + 'a');
-        if (x != y)
-            return false;
-    }
-    return true;
 }
 
 bool isDigit(char c)
@@ -157,7 +116,7 @@ template<typename F> bool forEachListElement(QByteArrayView v, F f)
 QByteArray HttpServerRequest::value(QByteArrayView name) const
 {
     for (const auto &h : headers) {
-        if (equalsIgnoreCase(h.first, name))
+        if (HttpSyntax::equalsIgnoreCase(h.first, name))
             return h.second;
     }
     return {};
@@ -306,9 +265,9 @@ bool HttpRequestParser::parseRequestLine(QByteArrayView line)
         return true;
     }
     qsizetype schemeEnd = 0;
-    if (target.size() > 7 && equalsIgnoreCase(target.first(7), "http://"))
+    if (target.size() > 7 && HttpSyntax::equalsIgnoreCase(target.first(7), "http://"))
         schemeEnd = 7;
-    else if (target.size() > 8 && equalsIgnoreCase(target.first(8), "https://"))
+    else if (target.size() > 8 && HttpSyntax::equalsIgnoreCase(target.first(8), "https://"))
         schemeEnd = 8;
     if (schemeEnd == 0) {
         fail(400, QStringLiteral("unsupported request target form"));
@@ -383,8 +342,8 @@ HttpRequestParser::Status HttpRequestParser::finishHead()
             hasTransferEncoding = true;
         } else if (h.first == "connection") {
             forEachListElement(h.second, [&](QByteArrayView t) {
-                closeToken |= equalsIgnoreCase(t, "close");
-                keepAliveToken |= equalsIgnoreCase(t, "keep-alive");
+                closeToken |= HttpSyntax::equalsIgnoreCase(t, "close");
+                keepAliveToken |= HttpSyntax::equalsIgnoreCase(t, "keep-alive");
                 return true;
             });
         }
@@ -415,7 +374,7 @@ HttpRequestParser::Status HttpRequestParser::finishHead()
             ++codings;
             if (!isToken(t))
                 malformed = true;
-            else if (equalsIgnoreCase(t, "chunked"))
+            else if (HttpSyntax::equalsIgnoreCase(t, "chunked"))
                 ++chunked;
             else
                 unknown = true;
@@ -443,7 +402,7 @@ HttpRequestParser::Status HttpRequestParser::finishHead()
 
     const QByteArray expect = r.value("expect");
     if (!expect.isNull()) {
-        if (!equalsIgnoreCase(trimmedOws(expect), "100-continue"))
+        if (!HttpSyntax::equalsIgnoreCase(trimmedOws(expect), "100-continue"))
             return fail(417, QStringLiteral("unsupported expectation"));
         r.expectContinue = http11 && (r.chunked || r.contentLength > 0);
     }

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 #include "httpheaders.h"
 
+#include "httpsyntax.h"
+
 namespace Drawbridge {
 
 namespace {
@@ -26,19 +28,7 @@ HttpHeaders::Field HttpHeaders::at(qsizetype index) const
 
 bool HttpHeaders::nameEquals(QByteArrayView a, QByteArrayView b)
 {
-    if (a.size() != b.size())
-        return false;
-    for (qsizetype i = 0; i < a.size(); ++i) {
-        char x = a[i];
-        char y = b[i];
-        if (x >= 'A' && x <= 'Z')
-            x = char(x + ('a' - 'A'));
-        if (y >= 'A' && y <= 'Z')
-            y = char(y + ('a' - 'A'));
-        if (x != y)
-            return false;
-    }
-    return true;
+    return HttpSyntax::equalsIgnoreCase(a, b);
 }
 
 QByteArrayView HttpHeaders::value(QByteArrayView name) const

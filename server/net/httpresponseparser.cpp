@@ -3,35 +3,11 @@
 
 #include <cstring>
 
+#include "httpsyntax.h"
+
 namespace Drawbridge {
 
 namespace {
-
-bool isTokenChar(char c)
-{
-    if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'))
-        return true;
-    switch (c) {
-    case '!':
-    case '#':
-    case '$':
-    case '%':
-    case '&':
-    case '\'':
-    case '*':
-    case '+':
-    case '-':
-    case '.':
-    case '^':
-    case '_':
-    case '`':
-    case '|':
-    case '~':
-        return true;
-    default:
-        return false;
-    }
-}
 
 bool isDigit(char c)
 {
@@ -292,7 +268,7 @@ bool HttpResponseParser::parseHead(const char *data, qsizetype size)
         }
         const QByteArrayView name = line.first(colon);
         for (const char c : name) {
-            if (!isTokenChar(c)) {
+            if (!HttpSyntax::isTokenChar(c)) {
                 fail(QStringLiteral("invalid character in header name"));
                 return false;
             }
