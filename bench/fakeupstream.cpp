@@ -1,20 +1,24 @@
 // SPDX-License-Identifier: MIT
 // drawbridge-bench-upstream: a lean fake Kiro upstream for scripts/bench.
 //
-// One thread, epoll, non-blocking sockets, HTTP/1.1 keep-alive, no Qt and no code shared with the gateway: the
-// AWS event-stream frames and their CRC-32 are written here from the format description (docs: kiro-protocol.md
-// §3.2-3.3), so a wrong assumption in the gateway's codec cannot hide behind the same assumption in its fake.
-// Every response body is precomputed; delays and pauses are timers (a min-heap whose earliest deadline becomes
-// the epoll_pwait2 timeout), never sleeps, so thousands of connections cost almost nothing.
+// One thread, epoll, non-blocking sockets, HTTP/1.1 keep-alive, no Qt and no code shared with the gateway:
+// the AWS event-stream frames and their CRC-32 are written here from the format description (docs:
+// kiro-protocol.md §3.2-3.3), so a wrong assumption in the gateway's codec cannot hide behind the same
+// assumption in its fake. Every response body is precomputed; delays and pauses are timers (a min-heap whose
+// earliest deadline becomes the epoll_pwait2 timeout), never sleeps, so thousands of connections cost almost
+// nothing.
 //
 // Delivery (--delivery, or delivery= on /_bench/mode):
-//   trickle    (default) as a network delivers it: the HTTP head and every HTTP chunk (size line, event-stream
-//              frame, CRLF) are cut into --pieces MIN-MAX pieces per frame at random points (at least one inside
-//              every frame, others anywhere, often inside the chunk-size line or the 12-byte prelude), each piece
-//              its own send() on a TCP_NODELAY socket, with --pause-us MIN-MAX between pieces. The cuts and pauses
-//              come from a seeded PRNG (--seed); a request whose body contains "bench-stream-N" gets the schedule
-//              of stream N, so the same load run directly and through the gateway sees the same schedules.
-//   coalesced  the old behaviour: the whole non-streaming answer in one send(), each streamed chunk in one send().
+//   trickle    (default) as a network delivers it: the HTTP head and every HTTP chunk (size line,
+//   event-stream
+//              frame, CRLF) are cut into --pieces MIN-MAX pieces per frame at random points (at least one
+//              inside every frame, others anywhere, often inside the chunk-size line or the 12-byte prelude),
+//              each piece its own send() on a TCP_NODELAY socket, with --pause-us MIN-MAX between pieces. The
+//              cuts and pauses come from a seeded PRNG (--seed); a request whose body contains
+//              "bench-stream-N" gets the schedule of stream N, so the same load run directly and through the
+//              gateway sees the same schedules.
+//   coalesced  the old behaviour: the whole non-streaming answer in one send(), each streamed chunk in one
+//   send().
 //
 //   POST /refreshToken                 -> {"accessToken","refreshToken","expiresIn":3600,"profileArn"}
 //   GET  /getUsageLimits               -> a small usage JSON
@@ -126,7 +130,8 @@ std::string event(std::string_view eventType, std::string_view json)
 
 } // namespace wire
 
-// ---- seeded PRNG (splitmix64) --------------------------------------------------------------------------------
+// ---- seeded PRNG (splitmix64)
+// --------------------------------------------------------------------------------
 struct Rng
 {
     uint64_t s = 0;
@@ -167,7 +172,8 @@ struct Bodies
 {
     std::vector<Unit> fullCoalesced; // one unit: head + Content-Length body
     std::vector<Unit> fullTrickle; // head, then each frame of the Content-Length body
-    std::vector<Unit> stream; // head, then one HTTP chunk per frame; the last carries the closing frames + "0"
+    std::vector<Unit>
+        stream; // head, then one HTTP chunk per frame; the last carries the closing frames + "0"
 };
 
 std::string httpChunkHead(size_t n)
@@ -217,8 +223,8 @@ Bodies buildBodies(const Mode &mode)
                          "x-amzn-RequestId: bench\r\nTransfer-Encoding: chunked\r\n\r\n",
                          {} });
     for (int i = 0; i < mode.chunks; ++i) {
-        std::vector<std::string> inChunk { wire::event(
-            "assistantResponseEvent", "{\"content\":\"w" + std::to_string(i) + " \"}") };
+        std::vector<std::string> inChunk { wire::event("assistantResponseEvent",
+                                                       "{\"content\":\"w" + std::to_string(i) + " \"}") };
         if (i == mode.chunks - 1)
             for (std::string &f : closingFrames())
                 inChunk.push_back(std::move(f));
@@ -582,8 +588,8 @@ private:
                       "{\"requests\":%lld,\"chat\":%lld,\"open\":%lld,\"peak_open\":%lld,\"delivery\":\"%s\","
                       "\"pieces\":%lld,\"frames_split\":%lld,\"late_pieces\":%lld,\"max_late_us\":%lld,"
                       "\"backlogged_pieces\":%lld}",
-                      m_requests, m_chat, m_open, m_peakOpen, m_mode.trickle ? "trickle" : "coalesced", m_pieces,
-                      m_framesSplit, m_latePieces, m_maxLateUs, m_backlogged);
+                      m_requests, m_chat, m_open, m_peakOpen, m_mode.trickle ? "trickle" : "coalesced",
+                      m_pieces, m_framesSplit, m_latePieces, m_maxLateUs, m_backlogged);
         return buf;
     }
 
@@ -630,8 +636,8 @@ private:
         std::snprintf(buf, sizeof buf,
                       "{\"delay\":%d,\"chunks\":%d,\"gap\":%d,\"delivery\":\"%s\",\"pieces_min\":%d,"
                       "\"pieces_max\":%d,\"pause_min_us\":%d,\"pause_max_us\":%d,\"seed\":%llu}",
-                      m.delayMs, m.chunks, m.gapMs, m.trickle ? "trickle" : "coalesced", m.piecesMin, m.piecesMax,
-                      m.pauseMinUs, m.pauseMaxUs, static_cast<unsigned long long>(m.seed));
+                      m.delayMs, m.chunks, m.gapMs, m.trickle ? "trickle" : "coalesced", m.piecesMin,
+                      m.piecesMax, m.pauseMinUs, m.pauseMaxUs, static_cast<unsigned long long>(m.seed));
         return jsonResponse(200, buf);
     }
 
@@ -643,8 +649,9 @@ private:
 
     /**
      * Cuts of unit @p u: in trickle mode piecesMin..piecesMax pieces per frame (for the head, per unit), with
-     * one cut strictly inside every frame so that no frame arrives whole, the others anywhere in the unit, half
-     * of them inside the first bytes (chunk-size line and the 12-byte prelude), where parsers are most fragile.
+     * one cut strictly inside every frame so that no frame arrives whole, the others anywhere in the unit,
+     * half of them inside the first bytes (chunk-size line and the 12-byte prelude), where parsers are most
+     * fragile.
      */
     void planCuts(Conn &c, const Unit &u)
     {
@@ -665,7 +672,8 @@ private:
             }
             const size_t head = u.frames.empty() ? size - 1 : std::min(size - 1, u.frames.front().first + 12);
             for (; extra > 0; --extra)
-                c.cuts.push_back(size_t((c.rng.next() & 1) ? c.rng.range(1, head) : c.rng.range(1, size - 1)));
+                c.cuts.push_back(
+                    size_t((c.rng.next() & 1) ? c.rng.range(1, head) : c.rng.range(1, size - 1)));
             std::sort(c.cuts.begin(), c.cuts.end());
             c.cuts.erase(std::unique(c.cuts.begin(), c.cuts.end()), c.cuts.end());
             if (u.frames.size() > 0) {
@@ -706,8 +714,8 @@ private:
             c.piece = 0;
             if (++c.unit == units.size())
                 break;
-            // Streamed frames keep their cadence from the start of the answer (unit 1 at once, then gap apart);
-            // in trickle mode a unit never starts sooner than one pause after the previous piece.
+            // Streamed frames keep their cadence from the start of the answer (unit 1 at once, then gap
+            // apart); in trickle mode a unit never starts sooner than one pause after the previous piece.
             auto when = c.streamed ? c.answerStart + std::chrono::milliseconds(m_mode.gapMs) * int(c.unit - 1)
                                    : c.answerStart;
             if (c.trickle)
@@ -793,7 +801,8 @@ int main(int argc, char **argv)
             mode.chunks = std::atoi(v);
         else if (a == "--gap-ms")
             mode.gapMs = std::atoi(v);
-        else if (a == "--delivery" && (std::string_view(v) == "trickle" || std::string_view(v) == "coalesced"))
+        else if (a == "--delivery"
+                 && (std::string_view(v) == "trickle" || std::string_view(v) == "coalesced"))
             mode.trickle = std::string_view(v) == "trickle";
         else if (a == "--pieces")
             ok = parseRange(v, &mode.piecesMin, &mode.piecesMax) && mode.piecesMin >= 1;
@@ -805,9 +814,10 @@ int main(int argc, char **argv)
             ok = false;
     }
     if (!ok) {
-        std::fprintf(stderr,
-                     "usage: drawbridge-bench-upstream [--port N] [--delay-ms MS] [--chunks N] [--gap-ms MS]\n"
-                     "         [--delivery trickle|coalesced] [--pieces MIN-MAX] [--pause-us MIN-MAX] [--seed N]\n");
+        std::fprintf(
+            stderr,
+            "usage: drawbridge-bench-upstream [--port N] [--delay-ms MS] [--chunks N] [--gap-ms MS]\n"
+            "         [--delivery trickle|coalesced] [--pieces MIN-MAX] [--pause-us MIN-MAX] [--seed N]\n");
         return 2;
     }
     std::signal(SIGPIPE, SIG_IGN);

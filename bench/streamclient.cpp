@@ -8,12 +8,11 @@
 // --mode fixed   sends exactly --requests non-streaming requests over --concurrency keep-alive connections
 //                and reports exact latency percentiles (used for the instruction-count budget).
 // --format sse|kiro says what the body is: the gateway's OpenAI SSE, or the fake upstream's event stream.
-// Each connection's request carries "bench-stream-<index>" in its message, which the bench fake uses to pick the
-// delivery schedule of that stream: the same load sent directly and through the gateway gets the same schedules.
-// Counts reads (recv calls that returned data) and, for the event stream, how many frames arrived over more than
-// one read. Failed streams are reported by reason, with the error text the client saw.
-// Prints one JSON object on stdout.
-#include <map>
+// Each connection's request carries "bench-stream-<index>" in its message, which the bench fake uses to pick
+// the delivery schedule of that stream: the same load sent directly and through the gateway gets the same
+// schedules. Counts reads (recv calls that returned data) and, for the event stream, how many frames arrived
+// over more than one read. Failed streams are reported by reason, with the error text the client saw. Prints
+// one JSON object on stdout.
 #include <algorithm>
 #include <arpa/inet.h>
 #include <cerrno>
@@ -23,6 +22,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <map>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <string>
@@ -135,8 +135,9 @@ public:
         std::string body;
         const std::string content = "Say something. [bench-stream-" + std::to_string(index) + "]";
         if (m_o.format == "kiro") {
-            body = R"({"conversationState":{"conversationId":"bench","chatTriggerType":"MANUAL","currentMessage":)"
-                   R"({"userInputMessage":{"content":")"
+            body
+                = R"({"conversationState":{"conversationId":"bench","chatTriggerType":"MANUAL","currentMessage":)"
+                  R"({"userInputMessage":{"content":")"
                 + content + R"(","modelId":"claude-sonnet-4.5","origin":"AI_EDITOR"}}}})";
         } else {
             body = std::string(R"({"model":"kiro","stream":)") + (stream ? "true" : "false")
@@ -270,8 +271,9 @@ public:
                 failures += (failures.empty() ? "\"" : ",\"") + std::string("(other reasons)\":")
                     + std::to_string(other);
         }
-        std::printf("{\"statuses\":{%s},\"failures\":{%s},\"reads\":%lld,\"frames\":%lld,\"split_frames\":%lld,",
-                    statuses.c_str(), failures.c_str(), m_reads, m_frames, m_splitFrames);
+        std::printf(
+            "{\"statuses\":{%s},\"failures\":{%s},\"reads\":%lld,\"frames\":%lld,\"split_frames\":%lld,",
+            statuses.c_str(), failures.c_str(), m_reads, m_frames, m_splitFrames);
         std::printf(
             "\"mode\":\"%s\",\"format\":\"%s\",\"connections\":%d,\"wall_s\":%.3f,\"connect_errors\":%d,"
             "\"bad_status\":%d,\"incomplete\":%d,",
@@ -415,8 +417,8 @@ private:
                 c.contentLength = std::atoll(head.c_str() + cl + 17);
         }
         if (c.chunked) {
-            // De-chunk as bytes arrive (part of a chunk's data is passed on at once), so that the event-stream
-            // scan sees frames split across reads as the gateway does.
+            // De-chunk as bytes arrive (part of a chunk's data is passed on at once), so that the
+            // event-stream scan sees frames split across reads as the gateway does.
             size_t at = 0;
             while (at < c.raw.size() && !c.bodyDone) {
                 if (c.chunkLeft > 0) {
@@ -525,9 +527,11 @@ private:
                 if (c.status != 200)
                     c.error = "HTTP " + std::to_string(c.status) + ": " + c.payload.substr(0, 300);
                 else if (!c.terminator)
-                    c.error = "body ended without the terminator after " + std::to_string(c.deltas) + " deltas";
+                    c.error
+                        = "body ended without the terminator after " + std::to_string(c.deltas) + " deltas";
                 else
-                    c.error = "only " + std::to_string(c.deltas) + " of " + std::to_string(m_o.expect) + " deltas";
+                    c.error = "only " + std::to_string(c.deltas) + " of " + std::to_string(m_o.expect)
+                        + " deltas";
             }
             finish(c, ok);
             return;

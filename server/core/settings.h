@@ -15,7 +15,7 @@ struct ServerSettings
     int maxBodyMb = 16;
     QStringList corsOrigins;
     int requestTimeoutS = 600; ///< upper bound for one upstream request
-    int drainTimeoutS = 30;    ///< how long in-flight requests may finish after a drain
+    int drainTimeoutS = 30; ///< how long in-flight requests may finish after a drain
     int maxConnections = 1024; ///< open client connections; past it new ones get 503 and are closed
     int idleTimeoutS = 60; ///< an idle keep-alive connection (or a stalled request body) is closed
 };
@@ -66,8 +66,8 @@ struct KiroSettings
 
 struct StorageSettings
 {
-    QString dataDir;           ///< empty = platform AppDataLocation
-    int retentionDays = 30;    ///< raw usage records older than this are pruned (rollups stay)
+    QString dataDir; ///< empty = platform AppDataLocation
+    int retentionDays = 30; ///< raw usage records older than this are pruned (rollups stay)
     int flushIntervalMs = 250; ///< usage ledger batch interval
 };
 

@@ -41,22 +41,6 @@ QByteArrayView trimmedOws(QByteArrayView v)
     return v.sliced(b, e - b);
 }
 
-bool isDigit(char c)
-{
-    return c >= '0' && c <= '9';
-}
-
-int hexValue(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 /** host[:port]: a reg-name or IPv4 of unreserved characters, or an [IPv6] literal; the port 1–5 digits. */
 bool validAuthority(QByteArrayView a)
 {
@@ -70,15 +54,15 @@ bool validAuthority(QByteArrayView a)
             return false;
         for (qsizetype i = 1; i < hostEnd; ++i) {
             const char c = a[i];
-            if (hexValue(c) < 0 && c != ':' && c != '.')
+            if (HttpSyntax::hexValue(c) < 0 && c != ':' && c != '.')
                 return false;
         }
         ++hostEnd;
     } else {
         while (hostEnd < a.size() && a[hostEnd] != ':') {
             const char c = a[hostEnd];
-            const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || isDigit(c) || c == '-'
-                || c == '.' || c == '_' || c == '~';
+            const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || HttpSyntax::isDigit(c)
+                || c == '-' || c == '.' || c == '_' || c == '~';
             if (!ok)
                 return false;
             ++hostEnd;
@@ -91,7 +75,7 @@ bool validAuthority(QByteArrayView a)
     if (a[hostEnd] != ':')
         return false;
     const QByteArrayView port = a.sliced(hostEnd + 1);
-    if (port.isEmpty() || port.size() > 5 || !std::all_of(port.begin(), port.end(), isDigit))
+    if (port.isEmpty() || port.size() > 5 || !std::all_of(port.begin(), port.end(), HttpSyntax::isDigit))
         return false;
     return port.toByteArray().toInt() <= 65535;
 }
@@ -231,8 +215,8 @@ bool HttpRequestParser::parseRequestLine(QByteArrayView line)
         fail(400, QStringLiteral("malformed method"));
         return false;
     }
-    if (version.size() != 8 || !version.startsWith(QByteArrayView("HTTP/")) || !isDigit(version[5])
-        || version[6] != '.' || !isDigit(version[7])) {
+    if (version.size() != 8 || !version.startsWith(QByteArrayView("HTTP/"))
+        || !HttpSyntax::isDigit(version[5]) || version[6] != '.' || !HttpSyntax::isDigit(version[7])) {
         fail(400, QStringLiteral("malformed HTTP version"));
         return false;
     }
@@ -389,7 +373,8 @@ HttpRequestParser::Status HttpRequestParser::finishHead()
         r.chunked = true;
         r.contentLength = -1;
     } else if (lengths == 1) {
-        if (length.isEmpty() || length.size() > 18 || !std::all_of(length.begin(), length.end(), isDigit))
+        if (length.isEmpty() || length.size() > 18
+            || !std::all_of(length.begin(), length.end(), HttpSyntax::isDigit))
             return fail(400, QStringLiteral("invalid Content-Length"));
         r.contentLength = length.toLongLong();
         if (r.contentLength > m_limits.maxBodyBytes)
@@ -511,10 +496,10 @@ HttpRequestParser::Status HttpRequestParser::parse()
                 return Status::Error;
             qsizetype i = 0;
             qint64 size = 0;
-            while (i < line.size() && hexValue(line[i]) >= 0) {
+            while (i < line.size() && HttpSyntax::hexValue(line[i]) >= 0) {
                 if (i >= maxChunkSizeDigits)
                     return fail(400, QStringLiteral("chunk size too long"));
-                size = size * 16 + hexValue(line[i]);
+                size = size * 16 + HttpSyntax::hexValue(line[i]);
                 ++i;
             }
             if (i == 0)

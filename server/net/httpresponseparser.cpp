@@ -9,22 +9,6 @@ namespace Drawbridge {
 
 namespace {
 
-bool isDigit(char c)
-{
-    return c >= '0' && c <= '9';
-}
-
-int hexValue(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 QByteArrayView trimmedOws(QByteArrayView v)
 {
     while (!v.isEmpty() && (v.front() == ' ' || v.front() == '\t'))
@@ -289,8 +273,8 @@ bool HttpResponseParser::parseHead(const char *data, qsizetype size)
 bool HttpResponseParser::parseStatusLine(QByteArrayView line)
 {
     // HTTP-version SP status-code SP reason-phrase; the reason is optional in practice.
-    if (line.size() < 12 || !line.startsWith("HTTP/1.") || !isDigit(line[7]) || line[8] != ' '
-        || !isDigit(line[9]) || !isDigit(line[10]) || !isDigit(line[11])
+    if (line.size() < 12 || !line.startsWith("HTTP/1.") || !HttpSyntax::isDigit(line[7]) || line[8] != ' '
+        || !HttpSyntax::isDigit(line[9]) || !HttpSyntax::isDigit(line[10]) || !HttpSyntax::isDigit(line[11])
         || (line.size() > 12 && line[12] != ' ')) {
         fail(QStringLiteral("malformed status line"));
         return false;
@@ -371,7 +355,7 @@ bool HttpResponseParser::selectBodyMode()
                 }
                 qint64 v = 0;
                 for (const char c : item) {
-                    if (!isDigit(c)) {
+                    if (!HttpSyntax::isDigit(c)) {
                         fail(QStringLiteral("invalid Content-Length"));
                         return false;
                     }
@@ -402,7 +386,7 @@ bool HttpResponseParser::parseChunkSizeLine(QByteArrayView line)
     qint64 size = 0;
     qsizetype i = 0;
     for (; i < line.size(); ++i) {
-        const int v = hexValue(line[i]);
+        const int v = HttpSyntax::hexValue(line[i]);
         if (v < 0)
             break;
         if (i >= 15) {

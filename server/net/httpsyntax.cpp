@@ -29,6 +29,17 @@ bool HttpSyntax::isTokenChar(char c)
     }
 }
 
+int HttpSyntax::hexValue(char c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}
+
 bool HttpSyntax::equalsIgnoreCase(QByteArrayView a, QByteArrayView b)
 {
     if (a.size() != b.size())

@@ -11,6 +11,9 @@ class HttpSyntax final
 public:
     /** tchar: what a field name, a method or a transfer coding may consist of. */
     static bool isTokenChar(char c);
+    static bool isDigit(char c) { return c >= '0' && c <= '9'; }
+    /** The value of a hex digit, or -1. */
+    static int hexValue(char c);
     /** ASCII case-insensitive comparison, as field names and codings are compared. */
     static bool equalsIgnoreCase(QByteArrayView a, QByteArrayView b);
 };

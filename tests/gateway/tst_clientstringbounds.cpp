@@ -80,9 +80,10 @@ void TstClientStringBounds::refusedModelIsNotRecordedRaw()
     QSignalSpy finished(f.server.get(), &GatewayServer::requestFinished);
     const QByteArray model(200, 'z');
     RawHttpClient c(f.port);
-    const RawResponse r = c.request("POST", "/v1/chat/completions",
-                                    R"({"model":")" + model + R"(","messages":[{"role":"user","content":"hi"}]})",
-                                    { { "Authorization", "Bearer " + key.second.toUtf8() } });
+    const RawResponse r
+        = c.request("POST", "/v1/chat/completions",
+                    R"({"model":")" + model + R"(","messages":[{"role":"user","content":"hi"}]})",
+                    { { "Authorization", "Bearer " + key.second.toUtf8() } });
     QCOMPARE(r.status, 404);
     QTRY_COMPARE(finished.size(), 1);
     const auto record = finished.at(0).at(0).value<RequestRecord>();
@@ -133,7 +134,8 @@ void TstClientStringBounds::keyNamesOverTheApi()
     QFETCH(int, status);
     GatewayFixture f;
     RawHttpClient c(f.port);
-    const RawResponse r = c.request("POST", "/admin/keys", body, { { "Authorization", "Bearer admin-secret" } });
+    const RawResponse r
+        = c.request("POST", "/admin/keys", body, { { "Authorization", "Bearer admin-secret" } });
     QCOMPARE(r.status, status);
     if (status == 400)
         QCOMPARE(GatewayFixture::errorParam(r), QStringLiteral("name"));
