@@ -7,9 +7,9 @@
 #include <functional>
 #include <memory>
 
+#include "app/settingsresolver.h"
 #include "commandline.h"
 #include "server/core/result.h"
-#include "server/core/settingsresolver.h"
 
 namespace Drawbridge {
 

@@ -6,7 +6,7 @@
 
 #include <variant>
 
-#include "server/core/settingsresolver.h"
+#include "app/settingsresolver.h"
 
 namespace Drawbridge {
 

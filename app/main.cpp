@@ -5,9 +5,9 @@
 #include <cstdio>
 #include <memory>
 
+#include "app/settingsresolver.h"
 #include "application.h"
 #include "commandline.h"
-#include "server/core/settingsresolver.h"
 #include "server/gateway/gatewayserver.h"
 #include "signalwatcher.h"
 

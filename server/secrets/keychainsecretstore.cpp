@@ -59,11 +59,6 @@ KeychainSecretStore::KeychainSecretStore(const QString &service, QObject *parent
 
 KeychainSecretStore::~KeychainSecretStore() = default;
 
-void KeychainSecretStore::setProbeTimeoutMs(int timeoutMs)
-{
-    m_probeTimeoutMs = timeoutMs;
-}
-
 void KeychainSecretStore::start(QKeychain::Job *job, const QString &key, QObject *context, Callback callback,
                                 bool isRemove)
 {

@@ -32,9 +32,6 @@ public:
     Q_DISABLE_COPY_MOVE(KeychainSecretStore)
 
     QString service() const { return m_service; }
-    /** How long checkAvailable() waits for the keychain before reporting NoBackend. */
-    void setProbeTimeoutMs(int timeoutMs);
-
     void read(const QString &key, QObject *context, Callback callback) override;
     void write(const QString &key, const QByteArray &secret, QObject *context, Callback callback) override;
     void remove(const QString &key, QObject *context, Callback callback) override;

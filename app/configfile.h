@@ -5,8 +5,8 @@
 #include <QString>
 #include <QStringList>
 
-#include "result.h"
-#include "settings.h"
+#include "server/core/result.h"
+#include "server/core/settings.h"
 
 namespace Drawbridge {
 

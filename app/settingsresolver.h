@@ -7,8 +7,8 @@
 
 #include <optional>
 
-#include "result.h"
-#include "settings.h"
+#include "server/core/result.h"
+#include "server/core/settings.h"
 
 namespace Drawbridge {
 

@@ -5,8 +5,8 @@
 #include <QTemporaryDir>
 #include <QTest>
 
-#include "server/core/configfile.h"
-#include "server/core/settingsresolver.h"
+#include "app/configfile.h"
+#include "app/settingsresolver.h"
 
 using namespace Drawbridge;
 
