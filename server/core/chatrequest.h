@@ -19,7 +19,7 @@ namespace Drawbridge {
  */
 struct ImagePart
 {
-    QString mediaType;     ///< e.g. "image/png"
+    QString mediaType; ///< e.g. "image/png"
     QByteArray base64Data; ///< base64 text, as received (not decoded)
 };
 
@@ -38,8 +38,8 @@ struct ChatMessage
     QString text; ///< all text content of the message, parts joined
     std::vector<ImagePart> images;
     std::vector<ToolCall> toolCalls; ///< assistant only
-    QString toolCallId;              ///< tool only: the call this result answers
-    bool toolError = false;          ///< tool only: the result reports a failure
+    QString toolCallId; ///< tool only: the call this result answers
+    bool toolError = false; ///< tool only: the result reports a failure
 };
 
 struct ToolDefinition
@@ -54,7 +54,7 @@ enum class ToolChoice { Auto, None, Required, Named };
 struct ChatRequest
 {
     QString requestedModel; ///< the model id the client sent; echoed back in responses
-    QString upstreamModel;  ///< resolved provider model id
+    QString upstreamModel; ///< resolved provider model id
     std::vector<ChatMessage> messages;
     std::vector<ToolDefinition> tools;
     ToolChoice toolChoice = ToolChoice::Auto;

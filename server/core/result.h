@@ -14,8 +14,7 @@ struct Error
     QString message;
 };
 
-template<typename T>
-class [[nodiscard]] Result
+template<typename T> class [[nodiscard]] Result
 {
 public:
     Result(T value) : m_v(std::move(value)) { }

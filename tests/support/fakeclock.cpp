@@ -3,10 +3,7 @@
 
 namespace Drawbridge::Test {
 
-FakeClock::FakeClock(qint64 startMs)
-    : m_nowMs(startMs)
-{
-}
+FakeClock::FakeClock(qint64 startMs) : m_nowMs(startMs) { }
 
 qint64 FakeClock::nowMs() const
 {
