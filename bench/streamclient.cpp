@@ -7,6 +7,7 @@
 //                the gateway's SSE, the closing meteringEvent frame for a direct Kiro event stream).
 // --mode fixed   sends exactly --requests non-streaming requests over --concurrency keep-alive connections
 //                and reports exact latency percentiles (used for the instruction-count budget).
+// --body-file F  sends F's bytes as every request's body (agent-shaped bodies from bench/agentbodies.py).
 // --format sse|kiro says what the body is: the gateway's OpenAI SSE, or the fake upstream's event stream.
 // Each connection's request carries "bench-stream-<index>" in its message, which the bench fake uses to pick
 // the delivery schedule of that stream: the same load sent directly and through the gateway gets the same
@@ -55,6 +56,7 @@ struct Options
     int requests = 1000;
     int concurrency = 1;
     int timeoutS = 60;
+    std::string body; ///< --body-file: sent verbatim instead of the built-in one-message body
 };
 
 struct Conn
@@ -132,9 +134,11 @@ public:
 
     std::string buildRequest(bool stream, int index) const
     {
-        std::string body;
+        std::string body = m_o.body;
         const std::string content = "Say something. [bench-stream-" + std::to_string(index) + "]";
-        if (m_o.format == "kiro") {
+        if (!body.empty()) {
+            // An agent-shaped body (bench/agentbodies.py): the same bytes on every request.
+        } else if (m_o.format == "kiro") {
             body
                 = R"({"conversationState":{"conversationId":"bench","chatTriggerType":"MANUAL","currentMessage":)"
                   R"({"userInputMessage":{"content":")"
@@ -579,14 +583,24 @@ int main(int argc, char **argv)
             o.concurrency = std::atoi(v);
         else if (a == "--timeout-s")
             o.timeoutS = std::atoi(v);
-        else
+        else if (a == "--body-file") {
+            std::FILE *f = std::fopen(v, "rb");
+            if (!f) {
+                std::fprintf(stderr, "cannot read %s\n", v);
+                return 2;
+            }
+            char buf[65536];
+            for (size_t n; (n = std::fread(buf, 1, sizeof buf, f)) > 0;)
+                o.body.append(buf, n);
+            std::fclose(f);
+        } else
             used = false;
         if (!used || i + 1 >= argc) {
             std::fprintf(
                 stderr,
                 "usage: drawbridge-bench-streamclient --port N [--host H] [--path P] [--key K] "
                 "[--mode stream|fixed] [--format sse|kiro] [--streams N] [--expect N] [--requests N] "
-                "[--concurrency N] [--timeout-s S]\n");
+                "[--concurrency N] [--timeout-s S] [--body-file F]\n");
             return 2;
         }
         ++i;
