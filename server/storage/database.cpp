@@ -19,6 +19,7 @@ namespace Drawbridge {
 namespace {
 
 const QString driverName = QStringLiteral("QSQLITE");
+const QString postgresDriverName = QStringLiteral("QPSQL");
 
 // A serial rather than the OS thread id: ids are reused once a thread ends, and a stale connection of a dead
 // thread under a reused name would be refused by QtSql as belonging to another thread.
@@ -56,6 +57,11 @@ Database::Database(QString filePath, QString sqliteName)
     , m_sqliteName(std::move(sqliteName))
     , m_baseName(nextBaseName())
     , m_lifetime(std::make_unique<QObject>())
+{
+}
+
+Database::Database(const PostgresUrl &url)
+    : m_postgres(true), m_url(url), m_baseName(nextBaseName()), m_lifetime(std::make_unique<QObject>())
 {
 }
 
@@ -108,6 +114,24 @@ Result<std::unique_ptr<Database>> Database::openInMemory()
     return db;
 }
 
+Result<std::unique_ptr<Database>> Database::openPostgres(const PostgresUrl &url)
+{
+    std::unique_ptr<Database> db(new Database(url));
+    db->m_primaryName = db->connectionName();
+    auto primary = db->openConnection(db->m_primaryName, false);
+    if (!primary)
+        return Error { QStringLiteral("cannot open database %1: %2").arg(url.redacted(), primary.error()) };
+    qCDebug(lcStorage) << "opened database" << url.redacted();
+    return db;
+}
+
+QString Database::displayName() const
+{
+    if (m_postgres)
+        return m_url.redacted();
+    return isInMemory() ? QStringLiteral(":memory:") : m_filePath;
+}
+
 QString Database::connectionName() const
 {
     return m_baseName + QStringLiteral("@t") + QString::number(currentThreadSerial());
@@ -146,12 +170,20 @@ Result<QSqlDatabase> Database::openConnection(const QString &name, bool verifyIn
 {
     Status configured = Ok {};
     {
-        QSqlDatabase db = QSqlDatabase::addDatabase(driverName, name);
-        if (!db.isValid())
-            return Error { QStringLiteral("the Qt SQLite driver (QSQLITE) is not available") };
-        db.setDatabaseName(m_sqliteName);
-        if (isInMemory())
-            db.setConnectOptions(QStringLiteral("QSQLITE_OPEN_URI"));
+        QSqlDatabase db = QSqlDatabase::addDatabase(m_postgres ? postgresDriverName : driverName, name);
+        if (!db.isValid()) {
+            return Error { m_postgres
+                               ? QStringLiteral("the Qt PostgreSQL driver (QPSQL) is not available: install "
+                                                "libqt6sql6-psql")
+                               : QStringLiteral("the Qt SQLite driver (QSQLITE) is not available") };
+        }
+        if (m_postgres) {
+            m_url.applyTo(db);
+        } else {
+            db.setDatabaseName(m_sqliteName);
+            if (isInMemory())
+                db.setConnectOptions(QStringLiteral("QSQLITE_OPEN_URI"));
+        }
         if (!db.open()) {
             configured = sqlError(QStringLiteral("open"), db.lastError());
         } else {
@@ -175,6 +207,18 @@ Result<QSqlDatabase> Database::openConnection(const QString &name, bool verifyIn
 
 Status Database::configure(const QSqlDatabase &db, bool verifyIntegrity) const
 {
+    if (m_postgres) {
+        // Times are stored as epoch milliseconds, so the session time zone only matters to humans reading
+        // the database; UTC keeps psql output and the ledger's hour buckets in agreement.
+        for (const auto &statement :
+             { QStringLiteral("SET TIME ZONE 'UTC'"),
+               QStringLiteral("SET statement_timeout = %1").arg(postgresStatementTimeoutMs) }) {
+            QSqlQuery query(db);
+            if (!query.exec(statement))
+                return sqlError(statement, query.lastError());
+        }
+        return Ok {};
+    }
     // busy_timeout first: the integrity check needs a read lock another process may briefly hold.
     if (auto r = pragma(db, QStringLiteral("PRAGMA busy_timeout = %1").arg(busyTimeoutMs)); !r)
         return Error { r.error() };

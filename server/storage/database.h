@@ -9,19 +9,24 @@
 #include <mutex>
 
 #include "server/core/result.h"
+#include "server/storage/postgresurl.h"
 
 class QObject;
 
 namespace Drawbridge {
 
 /**
- * @brief The application's SQLite database: a file, or a process-private in-memory database.
+ * @brief The application's database: an SQLite file, a process-private in-memory SQLite database, or (team
+ * mode) a PostgreSQL database shared by several instances.
  *
  * QtSql connections may only be used by the thread that opened them, so Database hands out one named
  * connection per thread (connection() opens the calling thread's on demand). Every connection gets the same
  * pragmas: WAL (file databases), foreign_keys=ON, busy_timeout and synchronous=NORMAL.
  *
  * open() refuses a file that is not an SQLite database or fails `PRAGMA quick_check`, and never writes to it.
+ * openPostgres() connects through QtSql's QPSQL driver and fails (never falls back to SQLite) when the driver
+ * is missing or the server cannot be reached; every PostgreSQL connection runs in UTC with a statement
+ * timeout, so a stuck server cannot hang a thread forever.
  * The schema is not touched here; run Migrations::migrate() on connection() after opening.
  *
  * Destroy the Database after every thread that used it has stopped using its connections (and after all
@@ -37,6 +42,10 @@ public:
     static Result<std::unique_ptr<Database>> open(const QString &filePath);
     /** Opens a new, empty in-memory database shared by all connections of this Database and nothing else. */
     static Result<std::unique_ptr<Database>> openInMemory();
+    /** Connects to the PostgreSQL database @p url names (team mode). */
+    static Result<std::unique_ptr<Database>> openPostgres(const PostgresUrl &url);
+    /** Statement timeout of every PostgreSQL connection. */
+    static constexpr int postgresStatementTimeoutMs = 30'000;
 
     ~Database();
     Q_DISABLE_COPY_MOVE(Database)
@@ -50,14 +59,18 @@ public:
      */
     void releaseConnection() const;
 
-    /** Empty for an in-memory database. */
+    /** Empty for an in-memory or a PostgreSQL database. */
     QString filePath() const { return m_filePath; }
-    bool isInMemory() const { return m_filePath.isEmpty(); }
+    bool isInMemory() const { return !m_postgres && m_filePath.isEmpty(); }
+    bool isPostgres() const { return m_postgres; }
+    /** What to call this database in messages: the file, ":memory:", or the URL without its password. */
+    QString displayName() const;
     /** Name of the calling thread's connection (whether open or not). */
     QString connectionName() const;
 
 private:
     Database(QString filePath, QString sqliteName);
+    explicit Database(const PostgresUrl &url);
     Result<QSqlDatabase> openConnection(const QString &name, bool verifyIntegrity) const;
     Status configure(const QSqlDatabase &db, bool verifyIntegrity) const;
     void watchThreadEnd(const QString &name) const;
@@ -65,6 +78,8 @@ private:
 
     const QString m_filePath;
     const QString m_sqliteName; ///< what QSQLITE opens: the file path or a memdb URI
+    const bool m_postgres = false;
+    const PostgresUrl m_url; ///< only when m_postgres
     const QString m_baseName; ///< unique per Database; connection names append a thread serial
     QString m_primaryName;
     std::unique_ptr<QObject> m_lifetime; ///< context for thread-end hooks, so they stop when we are gone

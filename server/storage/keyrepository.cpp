@@ -164,9 +164,10 @@ Result<bool> KeyRepository::markUsed(const QString &id, qint64 atMs)
     auto db = m_database.connection();
     if (!db)
         return Error { context + QStringLiteral(": ") + db.error() };
-    SqlStatement statement(
-        *db,
-        QStringLiteral("UPDATE api_keys SET last_used_at = max(coalesce(last_used_at, ?), ?) WHERE id = ?"));
+    // CASE rather than max()/greatest(): SQLite and PostgreSQL each have only one of those.
+    SqlStatement statement(*db,
+                           QStringLiteral("UPDATE api_keys SET last_used_at = CASE WHEN last_used_at IS NULL"
+                                          " OR last_used_at < ? THEN ? ELSE last_used_at END WHERE id = ?"));
     statement.bind(atMs).bind(atMs).bind(id);
     if (auto done = statement.exec(context); !done)
         return Error { done.error() };

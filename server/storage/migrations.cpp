@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "server/core/logging.h"
+#include "server/storage/sqldialect.h"
 
 namespace Drawbridge {
 
@@ -20,6 +21,7 @@ struct Step
     QStringList statements;
 };
 
+// Written in SQLite's dialect; SqlDialect::ddl() gives PostgreSQL the same schema with its type names.
 // Timestamps are milliseconds since the Unix epoch (UTC), as Clock::nowMs() gives them. Secrets never appear
 // here: api_keys holds only a SHA-256 of each key, accounts only metadata (tokens live in the keychain).
 // Steps are append-only: a released step is never edited, a change is a new step.
@@ -111,6 +113,9 @@ const std::vector<Step> &steps()
     return all;
 }
 
+// Any constant works as long as nothing else in the database uses it; "drawbr" in ASCII.
+constexpr qint64 migrationLockKey = 0x647261776272;
+
 Error sqlError(const QString &context, const QSqlError &error)
 {
     return Error { context + QStringLiteral(": ") + error.text() };
@@ -136,12 +141,19 @@ Status newerError(int found)
 Result<int> applyStep(const QSqlDatabase &db, const Step &step)
 {
     // IMMEDIATE takes the write lock now, so the version read below cannot change before we commit.
-    if (auto began = exec(db, QStringLiteral("BEGIN IMMEDIATE")); !began)
+    if (auto began = exec(db, SqlDialect::beginWrite(db)); !began)
         return Error { began.error() };
     const auto rollback = [&db](const QString &message) -> Result<int> {
         QSqlQuery(db).exec(QStringLiteral("ROLLBACK"));
         return Error { message };
     };
+    // PostgreSQL has no database-wide write lock; instances starting together serialise on an advisory lock
+    // held until this transaction ends, so each step still runs exactly once.
+    if (SqlDialect::isPostgres(db)) {
+        if (auto locked = exec(db, QStringLiteral("SELECT pg_advisory_xact_lock(%1)").arg(migrationLockKey));
+            !locked)
+            return rollback(locked.error());
+    }
 
     auto current = Migrations::version(db);
     if (!current)
@@ -158,7 +170,7 @@ Result<int> applyStep(const QSqlDatabase &db, const Step &step)
     }
 
     for (const QString &statement : step.statements) {
-        if (auto done = exec(db, statement); !done)
+        if (auto done = exec(db, SqlDialect::ddl(db, statement)); !done)
             return rollback(QStringLiteral("migration to schema version %1 failed: %2")
                                 .arg(step.version)
                                 .arg(done.error()));
@@ -182,8 +194,12 @@ Result<int> applyStep(const QSqlDatabase &db, const Step &step)
 Result<int> Migrations::version(const QSqlDatabase &db)
 {
     QSqlQuery exists(db);
-    if (!exists.exec(QStringLiteral(
-            "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'schema_version'")))
+    const QString existsSql = SqlDialect::isPostgres(db)
+        ? QStringLiteral("SELECT count(*) FROM information_schema.tables"
+                         " WHERE table_schema = current_schema() AND table_name = 'schema_version'")
+        : QStringLiteral(
+            "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'schema_version'");
+    if (!exists.exec(existsSql))
         return sqlError(QStringLiteral("reading the schema version"), exists.lastError());
     if (!exists.next() || exists.value(0).toInt() == 0)
         return 0;
@@ -210,11 +226,22 @@ Status Migrations::migrate(const QSqlDatabase &db, int targetVersion)
                            .arg(targetVersion) };
 
     if (*current < targetVersion) {
-        if (auto made = exec(db,
-                             QStringLiteral("CREATE TABLE IF NOT EXISTS schema_version ("
-                                            " id INTEGER PRIMARY KEY CHECK (id = 1),"
-                                            " version INTEGER NOT NULL)"));
-            !made)
+        // Two PostgreSQL instances creating the table at once can collide even with IF NOT EXISTS; the same
+        // advisory lock as the steps' makes the second wait and then find it.
+        const bool postgres = SqlDialect::isPostgres(db);
+        if (postgres) {
+            if (auto locked = exec(db, QStringLiteral("SELECT pg_advisory_lock(%1)").arg(migrationLockKey));
+                !locked)
+                return Error { locked.error() };
+        }
+        auto made = exec(db,
+                         QStringLiteral("CREATE TABLE IF NOT EXISTS schema_version ("
+                                        " id INTEGER PRIMARY KEY CHECK (id = 1),"
+                                        " version INTEGER NOT NULL)"));
+        if (postgres)
+            static_cast<void>(
+                exec(db, QStringLiteral("SELECT pg_advisory_unlock(%1)").arg(migrationLockKey)));
+        if (!made)
             return Error { made.error() };
     }
 

@@ -92,15 +92,16 @@ Result<std::vector<UsageQuery::Cell>> UsageQuery::aggregate(qint64 fromMs, qint6
                 += totalsFrom(statement, 2);
         return Ok {};
     };
-    const QString rollupSql = QStringLiteral("SELECT %1, %2, sum(requests), sum(errors), sum(prompt_tokens),"
-                                             " sum(completion_tokens), total(credits) FROM usage_hourly"
-                                             " WHERE hour_start_ms >= ? AND hour_start_ms < ? GROUP BY 1, 2")
-                                  .arg(bucketExpression(QStringLiteral("hour_start_ms"), bucketMs), column);
+    const QString rollupSql
+        = QStringLiteral("SELECT %1, %2, sum(requests), sum(errors), sum(prompt_tokens),"
+                         " sum(completion_tokens), coalesce(sum(credits), 0) FROM usage_hourly"
+                         " WHERE hour_start_ms >= ? AND hour_start_ms < ? GROUP BY 1, 2")
+              .arg(bucketExpression(QStringLiteral("hour_start_ms"), bucketMs), column);
     const QString rawSql
-        = QStringLiteral(
-              "SELECT %1, coalesce(%2, ''), count(*), sum(status <> 'success'), sum(prompt_tokens),"
-              " sum(completion_tokens), total(credits) FROM usage_records"
-              " WHERE ts_ms >= ? AND ts_ms < ? GROUP BY 1, 2")
+        = QStringLiteral("SELECT %1, coalesce(%2, ''), count(*),"
+                         " sum(CASE WHEN status <> 'success' THEN 1 ELSE 0 END), sum(prompt_tokens),"
+                         " sum(completion_tokens), coalesce(sum(credits), 0) FROM usage_records"
+                         " WHERE ts_ms >= ? AND ts_ms < ? GROUP BY 1, 2")
               .arg(bucketExpression(QStringLiteral("ts_ms"), bucketMs), column);
 
     // Raw rows are complete from the retention cutoff on: pruning only ever removed rows older than an
@@ -207,7 +208,7 @@ Result<std::vector<KeyUsage>> UsageQuery::keyTotals() const
     SqlStatement statement(
         *db,
         QStringLiteral("SELECT u.key_id, sum(u.requests), sum(u.errors), sum(u.prompt_tokens),"
-                       " sum(u.completion_tokens), total(u.credits), max(k.last_used_at)"
+                       " sum(u.completion_tokens), coalesce(sum(u.credits), 0), max(k.last_used_at)"
                        " FROM usage_hourly u LEFT JOIN api_keys k ON k.id = u.key_id"
                        " WHERE u.key_id <> '' GROUP BY u.key_id ORDER BY u.key_id"));
     if (auto done = statement.exec(context); !done)
@@ -225,10 +226,11 @@ Result<std::vector<AccountUsage>> UsageQuery::accountTotals() const
     auto db = m_database.connection();
     if (!db)
         return Error { context + QStringLiteral(": ") + db.error() };
-    SqlStatement statement(*db,
-                           QStringLiteral("SELECT account_id, sum(requests), sum(errors), sum(prompt_tokens),"
-                                          " sum(completion_tokens), total(credits) FROM usage_hourly"
-                                          " WHERE account_id <> '' GROUP BY account_id ORDER BY account_id"));
+    SqlStatement statement(
+        *db,
+        QStringLiteral("SELECT account_id, sum(requests), sum(errors), sum(prompt_tokens),"
+                       " sum(completion_tokens), coalesce(sum(credits), 0) FROM usage_hourly"
+                       " WHERE account_id <> '' GROUP BY account_id ORDER BY account_id"));
     if (auto done = statement.exec(context); !done)
         return Error { done.error() };
     std::vector<AccountUsage> out;

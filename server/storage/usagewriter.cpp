@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <tuple>
 
+#include "server/storage/sqldialect.h"
 #include "server/storage/usagereport.h"
 
 namespace Drawbridge {
@@ -62,16 +63,19 @@ Status UsageWriter::prepare()
           QStringLiteral(
               "INSERT INTO usage_hourly (hour_start_ms, key_id, account_id, model, requests, errors,"
               " prompt_tokens, completion_tokens, credits) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+              // Qualified: PostgreSQL refuses a bare column here as ambiguous with excluded's.
               " ON CONFLICT (hour_start_ms, key_id, account_id, model) DO UPDATE SET"
-              " requests = requests + excluded.requests, errors = errors + excluded.errors,"
-              " prompt_tokens = prompt_tokens + excluded.prompt_tokens,"
-              " completion_tokens = completion_tokens + excluded.completion_tokens,"
-              " credits = credits + excluded.credits") },
+              " requests = usage_hourly.requests + excluded.requests,"
+              " errors = usage_hourly.errors + excluded.errors,"
+              " prompt_tokens = usage_hourly.prompt_tokens + excluded.prompt_tokens,"
+              " completion_tokens = usage_hourly.completion_tokens + excluded.completion_tokens,"
+              " credits = usage_hourly.credits + excluded.credits") },
         // Forward only (KeyRepository::markUsed semantics): batches may carry older times than a previous
         // one.
         { &m_markUsed,
           QStringLiteral(
-              "UPDATE api_keys SET last_used_at = max(coalesce(last_used_at, ?), ?) WHERE id = ?") },
+              "UPDATE api_keys SET last_used_at = CASE WHEN last_used_at IS NULL OR last_used_at < ?"
+              " THEN ? ELSE last_used_at END WHERE id = ?") },
         // Oldest first through the ts index, a bounded number per step, so no step holds the write lock long.
         { &m_prune,
           QStringLiteral("DELETE FROM usage_records WHERE id IN"
@@ -93,7 +97,7 @@ Status UsageWriter::write(const std::vector<RequestRecord> &records)
         return prepared;
     QSqlQuery begin(m_db);
     // IMMEDIATE takes the write lock up front, so busy_timeout applies instead of a mid-transaction BUSY.
-    if (!begin.exec(QStringLiteral("BEGIN IMMEDIATE")))
+    if (!begin.exec(SqlDialect::beginWrite(m_db)))
         return sqlError(QStringLiteral("starting a usage batch"), begin.lastError());
     Status written = writeRows(records);
     QSqlQuery end(m_db);

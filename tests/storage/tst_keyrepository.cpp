@@ -304,7 +304,8 @@ void TstKeyRepository::constraintViolationIsContextualError()
     QVERIFY(!inserted.ok());
     QVERIFY2(inserted.error().startsWith(QStringLiteral("inserting api key short: ")),
              qPrintable(inserted.error()));
-    QVERIFY2(inserted.error().contains(QStringLiteral("CHECK")), qPrintable(inserted.error()));
+    QVERIFY2(inserted.error().contains(QStringLiteral("check"), Qt::CaseInsensitive),
+             qPrintable(inserted.error()));
 
     ApiKeyRecord badHash = makeKey(QStringLiteral("abcd2345"));
     badHash.keyHash = QStringLiteral("db-abcd2345-plaintext-must-never-fit");

@@ -4,8 +4,12 @@
 #include <QSqlQuery>
 #include <QtTest>
 
+#include <thread>
+
 #include "server/storage/database.h"
 #include "server/storage/migrations.h"
+#include "server/storage/postgresurl.h"
+#include "server/storage/sqldialect.h"
 #include "tests/support/resulttext.h"
 #include "tests/support/tempdatabase.h"
 
@@ -13,10 +17,15 @@ using namespace Drawbridge;
 
 namespace {
 
+// The catalog queries differ per engine; what they return (names in order) does not.
 QStringList columnsOf(const QSqlDatabase &db, const QString &table)
 {
     QSqlQuery query(db);
-    query.prepare(QStringLiteral("SELECT name FROM pragma_table_info(?) ORDER BY cid"));
+    query.prepare(SqlDialect::isPostgres(db)
+                      ? QStringLiteral("SELECT column_name FROM information_schema.columns"
+                                       " WHERE table_schema = current_schema() AND table_name = ?"
+                                       " ORDER BY ordinal_position")
+                      : QStringLiteral("SELECT name FROM pragma_table_info(?) ORDER BY cid"));
     query.addBindValue(table);
     QStringList columns;
     if (query.exec()) {
@@ -29,9 +38,19 @@ QStringList columnsOf(const QSqlDatabase &db, const QString &table)
 QStringList objectsOf(const QSqlDatabase &db, const QString &type)
 {
     QSqlQuery query(db);
-    query.prepare(QStringLiteral("SELECT name FROM sqlite_master WHERE type = ? AND name NOT LIKE 'sqlite_%'"
-                                 " ORDER BY name"));
-    query.addBindValue(type);
+    if (!SqlDialect::isPostgres(db)) {
+        query.prepare(
+            QStringLiteral("SELECT name FROM sqlite_master WHERE type = ? AND name NOT LIKE 'sqlite_%'"
+                           " ORDER BY name"));
+        query.addBindValue(type);
+    } else if (type == QLatin1String("table")) {
+        query.prepare(QStringLiteral("SELECT table_name FROM information_schema.tables"
+                                     " WHERE table_schema = current_schema() ORDER BY table_name"));
+    } else {
+        // Primary keys are indexes of their own in PostgreSQL; SQLite lists only the explicit ones.
+        query.prepare(QStringLiteral("SELECT indexname FROM pg_indexes WHERE schemaname = current_schema()"
+                                     " AND indexname NOT LIKE '%\\_pkey' ORDER BY indexname"));
+    }
     QStringList names;
     if (query.exec()) {
         while (query.next())
@@ -56,6 +75,49 @@ QVariant scalar(const QSqlDatabase &db, const QString &sql)
     return query.exec(sql) && query.next() ? query.value(0) : QVariant();
 }
 
+// Every table, column, type, default, constraint and index, as one comparable text (never empty).
+QString schemaText(const QSqlDatabase &db)
+{
+    if (!SqlDialect::isPostgres(db)) {
+        return scalar(db,
+                      QStringLiteral("SELECT group_concat(type || ' ' || name || ' ' || sql, ';')"
+                                     " FROM (SELECT * FROM sqlite_master ORDER BY type, name)"))
+            .toString();
+    }
+    const QString columns
+        = scalar(db,
+                 QStringLiteral("SELECT string_agg(table_name || '.' || column_name || ' ' ||"
+                                " data_type || ' ' || is_nullable || ' ' ||"
+                                " coalesce(column_default, ''), ';'"
+                                " ORDER BY table_name, ordinal_position)"
+                                " FROM information_schema.columns"
+                                " WHERE table_schema = current_schema()"))
+              .toString();
+    const QString constraints
+        = scalar(db,
+                 QStringLiteral(
+                     "SELECT string_agg(c.conrelid::regclass || ' ' || pg_get_constraintdef(c.oid), ';'"
+                     " ORDER BY c.conrelid::regclass::text, pg_get_constraintdef(c.oid))"
+                     " FROM pg_constraint c WHERE c.connamespace = current_schema()::regnamespace"))
+              .toString();
+    const QString indexes = scalar(db,
+                                   QStringLiteral("SELECT string_agg(indexdef, ';' ORDER BY indexname)"
+                                                  " FROM pg_indexes WHERE schemaname = current_schema()"))
+                                .toString();
+    return columns + QLatin1Char('|') + constraints + QLatin1Char('|') + indexes;
+}
+
+// A second Database on the same file or PostgreSQL database as @p tmp.
+Result<std::unique_ptr<Database>> openAgain(const Test::TempDatabase &tmp)
+{
+    if (!tmp.isPostgres())
+        return Database::open(tmp.filePath());
+    auto url = PostgresUrl::parse(tmp.url());
+    if (!url)
+        return Error { url.error() };
+    return Database::openPostgres(*url);
+}
+
 } // namespace
 
 class TstMigrations : public QObject
@@ -74,6 +136,8 @@ private Q_SLOTS:
     void refusesDowngradeRequest();
     void refusesUnknownTarget();
     void failedStepRollsBack();
+    void concurrentMigrationsApplyEachStepOnce();
+    void millisecondTimesFit();
 };
 
 void TstMigrations::initTestCase()
@@ -146,12 +210,11 @@ void TstMigrations::migrateTwiceChangesNothing()
     QVERIFY2(tmp.isValid(), qPrintable(tmp.errorString()));
     auto db = tmp.database().connection();
     DRAWBRIDGE_VERIFY_OK(db);
-    const auto before
-        = scalar(*db, QStringLiteral("SELECT group_concat(sql, ';') FROM sqlite_master")).toString();
+    const QString before = schemaText(*db);
+    QVERIFY(before.contains(QStringLiteral("usage_records")));
     DRAWBRIDGE_VERIFY_OK(Migrations::migrate(*db));
     QCOMPARE(*Migrations::version(*db), Migrations::latestVersion);
-    QCOMPARE(scalar(*db, QStringLiteral("SELECT group_concat(sql, ';') FROM sqlite_master")).toString(),
-             before);
+    QCOMPARE(schemaText(*db), before);
     QCOMPARE(scalar(*db, QStringLiteral("SELECT count(*) FROM schema_version")).toInt(), 1);
 }
 
@@ -178,9 +241,8 @@ void TstMigrations::stepwiseFrom()
     DRAWBRIDGE_VERIFY_OK(old.reopen());
     auto upgraded = old.database().connection();
     auto reference = fresh.database().connection();
-    const QString schema = QStringLiteral("SELECT group_concat(type || ' ' || name || ' ' || sql, ';')"
-                                          " FROM (SELECT * FROM sqlite_master ORDER BY type, name)");
-    QCOMPARE(scalar(*upgraded, schema).toString(), scalar(*reference, schema).toString());
+    QVERIFY(schemaText(*reference).contains(QStringLiteral("cache_write_tokens")));
+    QCOMPARE(schemaText(*upgraded), schemaText(*reference));
     QCOMPARE(*Migrations::version(*upgraded), Migrations::latestVersion);
 }
 
@@ -246,7 +308,7 @@ void TstMigrations::refusesNewerSchema()
     {
         auto db = tmp.database().connection();
         QVERIFY(exec(*db, QStringLiteral("UPDATE schema_version SET version = 7")));
-        QVERIFY(exec(*db, QStringLiteral("CREATE TABLE from_the_future (x)")));
+        QVERIFY(exec(*db, QStringLiteral("CREATE TABLE from_the_future (x INTEGER)")));
     }
     tmp.close();
     const Status reopened = tmp.reopen();
@@ -256,7 +318,7 @@ void TstMigrations::refusesNewerSchema()
         QStringLiteral("database schema version 7 is newer than this Drawbridge (3); upgrade Drawbridge"));
 
     // Refused without touching anything.
-    auto opened = Database::open(tmp.filePath());
+    auto opened = openAgain(tmp);
     DRAWBRIDGE_VERIFY_OK(opened);
     auto db = (*opened)->connection();
     QCOMPARE(*Migrations::version(*db), 7);
@@ -294,7 +356,7 @@ void TstMigrations::failedStepRollsBack()
     Test::TempDatabase tmp(0);
     QVERIFY2(tmp.isValid(), qPrintable(tmp.errorString()));
     auto db = tmp.database().connection();
-    QVERIFY(exec(*db, QStringLiteral("CREATE TABLE usage_records (x)")));
+    QVERIFY(exec(*db, QStringLiteral("CREATE TABLE usage_records (x INTEGER)")));
     const Status migrated = Migrations::migrate(*db);
     QVERIFY(!migrated.ok());
     QVERIFY2(migrated.error().contains(QStringLiteral("migration to schema version 1 failed")),
@@ -304,8 +366,59 @@ void TstMigrations::failedStepRollsBack()
     QCOMPARE(objectsOf(*db, QStringLiteral("table")),
              (QStringList { QStringLiteral("schema_version"), QStringLiteral("usage_records") }));
     // Not left inside an open transaction either.
-    QVERIFY(exec(*db, QStringLiteral("BEGIN IMMEDIATE")));
+    QVERIFY(exec(*db, SqlDialect::beginWrite(*db)));
     QVERIFY(exec(*db, QStringLiteral("ROLLBACK")));
+}
+
+void TstMigrations::concurrentMigrationsApplyEachStepOnce()
+{
+    // Instances of a team (or two processes on one file) starting together: each migrates on its own
+    // connection; every step runs once, and both end at the latest version.
+    Test::TempDatabase tmp(0);
+    QVERIFY2(tmp.isValid(), qPrintable(tmp.errorString()));
+    auto first = openAgain(tmp);
+    DRAWBRIDGE_VERIFY_OK(first);
+    auto second = openAgain(tmp);
+    DRAWBRIDGE_VERIFY_OK(second);
+    Status results[2] = { Ok {}, Ok {} };
+    std::thread threads[2];
+    Database *databases[2] = { first->get(), second->get() };
+    for (int i = 0; i < 2; ++i) {
+        threads[i] = std::thread([&results, &databases, i] {
+            auto conn = databases[i]->connection();
+            results[i] = conn ? Migrations::migrate(*conn) : Status(Error { conn.error() });
+            databases[i]->releaseConnection();
+        });
+    }
+    for (auto &thread : threads)
+        thread.join();
+    DRAWBRIDGE_VERIFY_OK(results[0]);
+    DRAWBRIDGE_VERIFY_OK(results[1]);
+    auto db = tmp.database().connection();
+    DRAWBRIDGE_VERIFY_OK(db);
+    QCOMPARE(*Migrations::version(*db), Migrations::latestVersion);
+    QCOMPARE(scalar(*db, QStringLiteral("SELECT count(*) FROM schema_version")).toInt(), 1);
+}
+
+void TstMigrations::millisecondTimesFit()
+{
+    // Millisecond times outgrow 32 bits: PostgreSQL's INTEGER would refuse them, so migrations make BIGINT.
+    Test::TempDatabase tmp;
+    QVERIFY2(tmp.isValid(), qPrintable(tmp.errorString()));
+    auto db = tmp.database().connection();
+    DRAWBRIDGE_VERIFY_OK(db);
+    const qint64 year2100 = 4'102'444'800'000;
+    QVERIFY(
+        exec(*db,
+             QStringLiteral("INSERT INTO usage_records (ts_ms, model, status, http_status, credits, endpoint)"
+                            " VALUES (%1, 'auto', 'success', 200, 0.125, '/v1/models')")
+                 .arg(year2100)));
+    QSqlQuery row(*db);
+    QVERIFY(row.exec(QStringLiteral("SELECT id, ts_ms, credits FROM usage_records")));
+    QVERIFY(row.next());
+    QVERIFY(row.value(0).toLongLong() > 0); // an id is assigned when none is given
+    QCOMPARE(row.value(1).toLongLong(), year2100);
+    QCOMPARE(row.value(2).toDouble(), 0.125);
 }
 
 QTEST_GUILESS_MAIN(TstMigrations)
