@@ -378,7 +378,7 @@ oidc_base_url = "{self.fake}"
     # ---- the run ---------------------------------------------------------------------------------------------
     def run(self):
         a = self.args
-        phases = set(PHASES) if a.phases == "all" else set(a.phases.split(","))
+        phases = set(PHASES) if a.phases == "all" else set() if a.phases == "none" else set(a.phases.split(","))
         unknown = phases - set(PHASES)
         if unknown:
             raise SystemExit(f"unknown phases {sorted(unknown)}; known: {', '.join(PHASES)}")
@@ -666,7 +666,7 @@ oidc_base_url = "{self.fake}"
                                 timeout=600)
                 subprocess.run(["callgrind_control", "-d", f"measured-{label}", str(p.pid)], capture_output=True,
                                timeout=60, check=True)
-                total = self.callgrind_total(f"measured-{label}")
+                total = self.callgrind_total(f"measured-{label}", keep_as=label)
                 per = total / max(1, r["completed"])
                 limit = limit_base * (1 + tolerance)
                 # A budget of 0 means "not set yet": record the figure without failing.
@@ -681,8 +681,9 @@ oidc_base_url = "{self.fake}"
         small["ok_all"] = small["ok"] and all(v["ok"] for v in results.values())
         return small
 
-    def callgrind_total(self, trigger):
-        """Ir total of the dump whose trigger is exactly `trigger` (callgrind_control -d TRIGGER)."""
+    def callgrind_total(self, trigger, keep_as=None):
+        """Ir total of the dump whose trigger is exactly `trigger` (callgrind_control -d TRIGGER). With
+        --keep-callgrind DIR the dump is copied there as callgrind.out.<keep_as>, for callgrind_annotate."""
         for _ in range(100):
             for f in os.listdir(self.tmp):
                 if not f.startswith("callgrind.out"):
@@ -694,6 +695,10 @@ oidc_base_url = "{self.fake}"
                     continue
                 m = re.search(r"^(?:summary|totals):\s+(\d+)", text, re.M)
                 if m:
+                    if keep_as and self.args.keep_callgrind:
+                        os.makedirs(self.args.keep_callgrind, exist_ok=True)
+                        shutil.copy(os.path.join(self.tmp, f),
+                                    os.path.join(self.args.keep_callgrind, f"callgrind.out.{keep_as}"))
                     return int(m.group(1))
             time.sleep(0.1)  # the dump is written asynchronously to callgrind_control's return
         raise RuntimeError(f"no callgrind dump {trigger!r} in {self.tmp}")
@@ -902,12 +907,14 @@ def main():
     ap.add_argument("--check-requests", type=int, default=300)
     ap.add_argument("--check-agent-requests", type=int, default=20,
                     help="--check: agent-shaped requests (144 KiB, each dialect) under callgrind")
+    ap.add_argument("--keep-callgrind", metavar="DIR",
+                    help="--check: keep each measured callgrind dump in DIR (callgrind.out.small, …)")
     ap.add_argument("--agent-sizes", default="5,57,144,417", help="agent phase: body sizes in KiB")
     ap.add_argument("--agent-seed", type=int, default=18, help="agent phase: seed of the body generator")
     ap.add_argument("--agent-cpu-s", type=float, default=1.5,
                     help="agent phase: gateway CPU seconds to spend per body (sets the number of requests)")
     ap.add_argument("--agent-max-requests", type=int, default=5000)
-    ap.add_argument("--phases", default="all", help=f"comma-separated subset of {','.join(PHASES)} (default all)")
+    ap.add_argument("--phases", default="all", help=f"comma-separated subset of {','.join(PHASES)} (default all; none: only --check)")
     ap.add_argument("--delivery", choices=("trickle", "coalesced"), default="trickle",
                     help="how the fake delivers the streaming and slow phases (the trickle phase always trickles)")
     ap.add_argument("--pieces", default="2-4", help="trickle: pieces per event-stream frame, MIN-MAX")

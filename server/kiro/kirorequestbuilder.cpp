@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: MIT
 #include "kirorequestbuilder.h"
 
-#include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QSet>
@@ -10,6 +9,7 @@
 #include <vector>
 
 #include "server/core/jsonescape.h"
+#include "server/kiro/jsonwriter.h"
 #include "server/kiro/kirotokenestimator.h"
 #include "server/kiro/kirotoolsanitizer.h"
 
@@ -96,9 +96,10 @@ private:
     void pairToolUsesAndResults();
     void ensureUserFirstAndUserLast();
     QString systemPrompt() const;
-    QJsonArray toolSpecifications();
-    Result<QJsonObject> userMessage(const Turn &turn, bool current);
-    QJsonObject assistantMessage(const Turn &turn);
+    Status checkImages() const;
+    int toolSpecifications(QByteArray &json);
+    void writeUserMessage(JsonWriter &w, const Turn &turn, bool current);
+    void writeAssistantMessage(JsonWriter &w, const Turn &turn);
     QString kiroToolName(const QString &original);
 
     const ChatRequest &m_request;
@@ -291,24 +292,35 @@ QString Builder::systemPrompt() const
     return system;
 }
 
-QJsonArray Builder::toolSpecifications()
+/**
+ * The current message's tool specifications as the elements of a JSON array (comma-separated, no brackets),
+ * written into @p json; returns how many. Keys in Qt's order: description, inputSchema, name.
+ */
+int Builder::toolSpecifications(QByteArray &json)
 {
-    QJsonArray tools;
+    int count = 0;
+    const auto writeSpec = [&](const QString &name, QStringView description, QByteArrayView schemaJson) {
+        if (count++)
+            json += ',';
+        json += "{\"toolSpecification\":{\"description\":";
+        JsonWriter::appendString(json, description);
+        json += ",\"inputSchema\":{\"json\":";
+        json += schemaJson;
+        json += "},\"name\":";
+        JsonWriter::appendString(json, name);
+        json += "}}";
+    };
     for (const ToolDefinition &tool : m_request.tools) {
         const QString name = kiroToolName(tool.name);
         if (name.isEmpty() || m_declaredNames.contains(name))
             continue; // Kiro rejects duplicates (TOOL_DUPLICATE)
         m_declaredNames.insert(name);
-        const QJsonObject schema = KiroToolSanitizer::sanitizeSchema(tool.parameters);
+        const QByteArray schema = QJsonDocument(KiroToolSanitizer::sanitizeSchema(tool.parameters))
+                                      .toJson(QJsonDocument::Compact);
         const QString description = KiroToolSanitizer::description(tool.description, tool.name);
-        m_textUnits += KiroTokenEstimator::units(description) + KiroTokenEstimator::units(name)
-            + QJsonDocument(schema).toJson(QJsonDocument::Compact).size();
-        tools.append(
-            QJsonObject { { QLatin1String("toolSpecification"),
-                            QJsonObject { { QLatin1String("name"), name },
-                                          { QLatin1String("description"), description },
-                                          { QLatin1String("inputSchema"),
-                                            QJsonObject { { QLatin1String("json"), schema } } } } } });
+        m_textUnits
+            += KiroTokenEstimator::units(description) + KiroTokenEstimator::units(name) + schema.size();
+        writeSpec(name, description, schema);
     }
     // Every tool named in history must be declared, or Kiro rejects the history (kiro.rs's fix).
     for (const Turn &turn : m_turns) {
@@ -316,98 +328,135 @@ QJsonArray Builder::toolSpecifications()
             if (m_declaredNames.contains(use.name))
                 continue;
             m_declaredNames.insert(use.name);
-            tools.append(QJsonObject {
-                { QLatin1String("toolSpecification"),
-                  QJsonObject {
-                      { QLatin1String("name"), use.name },
-                      { QLatin1String("description"), QStringLiteral("Tool used in conversation history") },
-                      { QLatin1String("inputSchema"),
-                        QJsonObject {
-                            { QLatin1String("json"),
-                              QJsonObject { { QLatin1String("type"), QLatin1String("object") },
-                                            { QLatin1String("properties"), QJsonObject() } } } } } } } });
+            writeSpec(use.name, u"Tool used in conversation history",
+                      "{\"properties\":{},\"type\":\"object\"}");
         }
     }
-    return tools;
+    return count;
 }
 
-Result<QJsonObject> Builder::userMessage(const Turn &turn, bool current)
+Status Builder::checkImages() const
 {
-    QJsonObject message;
-    const QString text = turn.text.trimmed().isEmpty() ? KiroRequestBuilder::emptyPlaceholder() : turn.text;
-    m_textUnits += KiroTokenEstimator::units(text);
-    message.insert(QLatin1String("content"), text);
-    message.insert(QLatin1String("modelId"), m_request.upstreamModel);
-    message.insert(QLatin1String("origin"), m_options.origin);
-
-    if (!turn.images.empty()) {
-        QJsonArray images;
+    // Only images can make a message unsendable; checked in message order before anything is written, so the
+    // first bad image is the one reported.
+    for (const Turn &turn : m_turns) {
         for (const ImagePart *image : turn.images) {
-            const QString format = KiroRequestBuilder::imageFormat(image->mediaType);
-            if (format.isEmpty())
+            if (KiroRequestBuilder::imageFormat(image->mediaType).isEmpty())
                 return Error { QStringLiteral(
                                    "unsupported image type \"%1\"; Kiro accepts png, jpeg, gif and webp")
                                    .arg(image->mediaType) };
             QByteArrayView data = image->base64Data;
-            // Kiro wants bare base64; tolerate a data: URL that slipped through.
             if (data.startsWith("data:")) {
                 const auto comma = data.indexOf(',');
                 data = comma >= 0 ? data.sliced(comma + 1) : QByteArrayView();
             }
             if (data.isEmpty())
                 return Error { QStringLiteral("an image has no data") };
-            ++m_imageCount;
-            images.append(
-                QJsonObject { { QLatin1String("format"), format },
-                              { QLatin1String("source"),
-                                QJsonObject { { QLatin1String("bytes"), QString::fromLatin1(data) } } } });
         }
-        message.insert(QLatin1String("images"), images);
     }
-
-    QJsonObject context;
-    if (!turn.toolResults.empty()) {
-        QJsonArray results;
-        for (const ToolResult &result : turn.toolResults) {
-            const QString resultText = result.text.isEmpty() ? QStringLiteral("(empty result)") : result.text;
-            m_textUnits += KiroTokenEstimator::units(resultText);
-            results.append(
-                QJsonObject { { QLatin1String("toolUseId"), result.id },
-                              { QLatin1String("content"),
-                                QJsonArray { QJsonObject { { QLatin1String("text"), resultText } } } },
-                              { QLatin1String("status"),
-                                result.error ? QLatin1String("error") : QLatin1String("success") } });
-        }
-        context.insert(QLatin1String("toolResults"), results);
-    }
-    if (current && m_toolsEnabled) {
-        const QJsonArray tools = toolSpecifications();
-        if (!tools.isEmpty())
-            context.insert(QLatin1String("tools"), tools);
-    }
-    if (!context.isEmpty())
-        message.insert(QLatin1String("userInputMessageContext"), context);
-    return message;
+    return Ok {};
 }
 
-QJsonObject Builder::assistantMessage(const Turn &turn)
+// Keys are written in the order QJsonObject keeps them (sorted), so the body is byte for byte what the
+// former QJsonObject tree serialised to.
+void Builder::writeUserMessage(JsonWriter &w, const Turn &turn, bool current)
 {
-    QJsonObject message;
+    w.beginObject();
     const QString text = turn.text.trimmed().isEmpty() ? KiroRequestBuilder::emptyPlaceholder() : turn.text;
     m_textUnits += KiroTokenEstimator::units(text);
-    message.insert(QLatin1String("content"), text);
+    w.key("content");
+    w.string(text);
+
+    if (!turn.images.empty()) {
+        w.key("images");
+        w.beginArray();
+        for (const ImagePart *image : turn.images) {
+            QByteArrayView data = image->base64Data;
+            // Kiro wants bare base64; tolerate a data: URL that slipped through.
+            if (data.startsWith("data:"))
+                data = data.sliced(data.indexOf(',') + 1);
+            ++m_imageCount;
+            w.beginObject();
+            w.key("format");
+            w.string(KiroRequestBuilder::imageFormat(image->mediaType));
+            w.key("source");
+            w.beginObject();
+            w.key("bytes");
+            w.string(QString::fromLatin1(data));
+            w.endObject();
+            w.endObject();
+        }
+        w.endArray();
+    }
+    w.key("modelId");
+    w.string(m_request.upstreamModel);
+    w.key("origin");
+    w.string(m_options.origin);
+
+    QByteArray tools;
+    const int toolCount = current && m_toolsEnabled ? toolSpecifications(tools) : 0;
+    if (!turn.toolResults.empty() || toolCount > 0) {
+        w.key("userInputMessageContext");
+        w.beginObject();
+        if (!turn.toolResults.empty()) {
+            w.key("toolResults");
+            w.beginArray();
+            for (const ToolResult &result : turn.toolResults) {
+                const QString resultText
+                    = result.text.isEmpty() ? QStringLiteral("(empty result)") : result.text;
+                m_textUnits += KiroTokenEstimator::units(resultText);
+                w.beginObject();
+                w.key("content");
+                w.beginArray();
+                w.beginObject();
+                w.key("text");
+                w.string(resultText);
+                w.endObject();
+                w.endArray();
+                w.key("status");
+                w.asciiString(result.error ? "error" : "success");
+                w.key("toolUseId");
+                w.string(result.id);
+                w.endObject();
+            }
+            w.endArray();
+        }
+        if (toolCount > 0) {
+            w.key("tools");
+            w.beginArray();
+            w.raw(tools);
+            w.endArray();
+        }
+        w.endObject();
+    }
+    w.endObject();
+}
+
+void Builder::writeAssistantMessage(JsonWriter &w, const Turn &turn)
+{
+    w.beginObject();
+    const QString text = turn.text.trimmed().isEmpty() ? KiroRequestBuilder::emptyPlaceholder() : turn.text;
+    m_textUnits += KiroTokenEstimator::units(text);
+    w.key("content");
+    w.string(text);
     if (!turn.toolUses.empty()) {
         // Omitted when empty: an empty toolUses array is itself a 400 (jwadow).
-        QJsonArray uses;
+        w.key("toolUses");
+        w.beginArray();
         for (const ToolUse &use : turn.toolUses) {
             m_textUnits += KiroTokenEstimator::units(use.argumentsText);
-            uses.append(QJsonObject { { QLatin1String("toolUseId"), use.id },
-                                      { QLatin1String("name"), use.name },
-                                      { QLatin1String("input"), use.input } });
+            w.beginObject();
+            w.key("input");
+            w.object(use.input);
+            w.key("name");
+            w.string(use.name);
+            w.key("toolUseId");
+            w.string(use.id);
+            w.endObject();
         }
-        message.insert(QLatin1String("toolUses"), uses);
+        w.endArray();
     }
-    return message;
+    w.endObject();
 }
 
 Result<KiroRequest> Builder::build(ProviderErrorKind *errorKind)
@@ -435,22 +484,8 @@ Result<KiroRequest> Builder::build(ProviderErrorKind *errorKind)
         first = first.trimmed().isEmpty() ? system : system + QLatin1String("\n\n") + first;
     }
 
-    QJsonArray history;
-    for (size_t i = 0; i + 1 < m_turns.size(); ++i) {
-        const Turn &turn = m_turns[i];
-        if (turn.user) {
-            auto message = userMessage(turn, false);
-            if (!message)
-                return failWith(ProviderErrorKind::InvalidRequest, message.error());
-            history.append(QJsonObject { { QLatin1String("userInputMessage"), *message } });
-        } else {
-            history.append(
-                QJsonObject { { QLatin1String("assistantResponseMessage"), assistantMessage(turn) } });
-        }
-    }
-    auto current = userMessage(m_turns.back(), true);
-    if (!current)
-        return failWith(ProviderErrorKind::InvalidRequest, current.error());
+    if (Status images = checkImages(); !images)
+        return failWith(ProviderErrorKind::InvalidRequest, images.error());
 
     KiroRequest out;
     out.conversationId = m_options.conversationId.isEmpty()
@@ -459,20 +494,51 @@ Result<KiroRequest> Builder::build(ProviderErrorKind *errorKind)
     out.modelId = m_request.upstreamModel;
     out.thinkingEmulated = m_request.thinking;
 
-    QJsonObject state {
-        { QLatin1String("chatTriggerType"), QLatin1String("MANUAL") }, // the only safe value (§2.3)
-        { QLatin1String("agentTaskType"), QLatin1String("vibe") },
-        { QLatin1String("conversationId"), out.conversationId },
-        { QLatin1String("agentContinuationId"), QUuid::createUuid().toString(QUuid::WithoutBraces) },
-        { QLatin1String("currentMessage"), QJsonObject { { QLatin1String("userInputMessage"), *current } } },
-    };
-    if (!history.isEmpty())
-        state.insert(QLatin1String("history"), history);
-    QJsonObject root { { QLatin1String("conversationState"), state } };
-    if (!m_options.profileArn.isEmpty())
-        root.insert(QLatin1String("profileArn"), m_options.profileArn);
+    qsizetype textSize = 0;
+    for (const Turn &turn : m_turns)
+        textSize += turn.text.size();
+    out.body.reserve(textSize + textSize / 8 + 4096);
+    JsonWriter w(out.body);
+    w.beginObject();
+    w.key("conversationState");
+    w.beginObject();
+    w.key("agentContinuationId");
+    w.string(QUuid::createUuid().toString(QUuid::WithoutBraces));
+    w.key("agentTaskType");
+    w.asciiString("vibe");
+    w.key("chatTriggerType");
+    w.asciiString("MANUAL"); // the only safe value (§2.3)
+    w.key("conversationId");
+    w.string(out.conversationId);
+    w.key("currentMessage");
+    w.beginObject();
+    w.key("userInputMessage");
+    writeUserMessage(w, m_turns.back(), true);
+    w.endObject();
+    if (m_turns.size() > 1) {
+        w.key("history");
+        w.beginArray();
+        for (size_t i = 0; i + 1 < m_turns.size(); ++i) {
+            const Turn &turn = m_turns[i];
+            w.beginObject();
+            if (turn.user) {
+                w.key("userInputMessage");
+                writeUserMessage(w, turn, false);
+            } else {
+                w.key("assistantResponseMessage");
+                writeAssistantMessage(w, turn);
+            }
+            w.endObject();
+        }
+        w.endArray();
+    }
+    w.endObject();
+    if (!m_options.profileArn.isEmpty()) {
+        w.key("profileArn");
+        w.string(m_options.profileArn);
+    }
+    w.endObject();
 
-    out.body = QJsonDocument(root).toJson(QJsonDocument::Compact);
     if (out.body.size() > m_options.maxBodyBytes) {
         return failWith(ProviderErrorKind::ContextTooLong,
                         QStringLiteral("the request is too large for Kiro (%1 bytes, the limit is %2); "

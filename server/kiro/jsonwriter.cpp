@@ -1,0 +1,177 @@
+// SPDX-License-Identifier: MIT
+#include "jsonwriter.h"
+
+#include <QJsonDocument>
+#include <QJsonObject>
+
+#include <algorithm>
+
+namespace Drawbridge {
+
+namespace {
+
+constexpr char hexDigits[] = "0123456789abcdef";
+
+// For each ASCII code unit: 0 = copied as is, else the character after the backslash ('u' = \u00XX).
+constexpr auto escapes = [] {
+    struct Table
+    {
+        char c[128] {};
+    } t;
+    for (int i = 0; i < 0x20; ++i)
+        t.c[i] = 'u';
+    t.c['\b'] = 'b';
+    t.c['\f'] = 'f';
+    t.c['\n'] = 'n';
+    t.c['\r'] = 'r';
+    t.c['\t'] = 't';
+    t.c['"'] = '"';
+    t.c['\\'] = '\\';
+    return t;
+}();
+
+} // namespace
+
+void JsonWriter::appendString(QByteArray &out, QStringView s)
+{
+    // Write through a raw pointer into reserved space and trim after, instead of growing the array per
+    // character. A code unit takes at most 3 bytes of UTF-8 (a surrogate pair 4 for two units); only escapes
+    // take more (6), so room is checked when one is written.
+    const qsizetype start = out.size();
+    out.resize(start + 2 + s.size() * 3);
+    char *p = out.data() + start;
+    char *limit = out.data() + out.size();
+    *p++ = '"';
+    const char16_t *src = s.utf16();
+    const char16_t *const end = src + s.size();
+    const auto roomForEscape = [&] {
+        const qsizetype need = 6 + 3 * (end - src) + 1;
+        if (limit - p >= need)
+            return;
+        const qsizetype at = p - out.constData();
+        out.resize(std::max(at + need, out.size() + out.size() / 2));
+        p = out.data() + at;
+        limit = out.data() + out.size();
+    };
+    while (src != end) {
+        const char16_t u = *src++;
+        if (u < 0x80) {
+            const char e = escapes.c[u];
+            if (!e) {
+                *p++ = char(u);
+                continue;
+            }
+            roomForEscape();
+            *p++ = '\\';
+            *p++ = e;
+            if (e == 'u') {
+                *p++ = '0';
+                *p++ = '0';
+                *p++ = hexDigits[u >> 4];
+                *p++ = hexDigits[u & 0xf];
+            }
+        } else if (u < 0x800) {
+            *p++ = char(0xc0 | (u >> 6));
+            *p++ = char(0x80 | (u & 0x3f));
+        } else if (u < 0xd800 || u > 0xdfff) {
+            *p++ = char(0xe0 | (u >> 12));
+            *p++ = char(0x80 | ((u >> 6) & 0x3f));
+            *p++ = char(0x80 | (u & 0x3f));
+        } else if (u < 0xdc00 && src != end && *src >= 0xdc00 && *src <= 0xdfff) {
+            const char32_t c = 0x10000 + ((char32_t(u) - 0xd800) << 10) + (char32_t(*src++) - 0xdc00);
+            *p++ = char(0xf0 | (c >> 18));
+            *p++ = char(0x80 | ((c >> 12) & 0x3f));
+            *p++ = char(0x80 | ((c >> 6) & 0x3f));
+            *p++ = char(0x80 | (c & 0x3f));
+        } else {
+            // A lone surrogate has no UTF-8 form; Qt writes it as an escape, and so do we.
+            roomForEscape();
+            *p++ = '\\';
+            *p++ = 'u';
+            *p++ = hexDigits[u >> 12];
+            *p++ = hexDigits[(u >> 8) & 0xf];
+            *p++ = hexDigits[(u >> 4) & 0xf];
+            *p++ = hexDigits[u & 0xf];
+        }
+    }
+    *p++ = '"';
+    out.truncate(p - out.constData());
+}
+
+void JsonWriter::separate()
+{
+    if (m_afterKey) {
+        m_afterKey = false;
+        return;
+    }
+    const std::uint64_t bit = std::uint64_t(1) << (m_depth & 63);
+    if (m_depth > 0 && !(m_first & bit))
+        m_out += ',';
+    m_first &= ~bit;
+}
+
+void JsonWriter::beginObject()
+{
+    separate();
+    m_out += '{';
+    ++m_depth;
+    m_first |= std::uint64_t(1) << (m_depth & 63);
+}
+
+void JsonWriter::endObject()
+{
+    --m_depth;
+    m_out += '}';
+}
+
+void JsonWriter::beginArray()
+{
+    separate();
+    m_out += '[';
+    ++m_depth;
+    m_first |= std::uint64_t(1) << (m_depth & 63);
+}
+
+void JsonWriter::endArray()
+{
+    --m_depth;
+    m_out += ']';
+}
+
+void JsonWriter::key(QByteArrayView key)
+{
+    separate();
+    m_out += '"';
+    m_out += key;
+    m_out += "\":";
+    m_afterKey = true;
+}
+
+void JsonWriter::string(QStringView s)
+{
+    separate();
+    appendString(m_out, s);
+}
+
+void JsonWriter::asciiString(QByteArrayView s)
+{
+    separate();
+    m_out += '"';
+    m_out += s;
+    m_out += '"';
+}
+
+void JsonWriter::raw(QByteArrayView json)
+{
+    separate();
+    m_out += json;
+}
+
+qsizetype JsonWriter::object(const QJsonObject &object)
+{
+    const QByteArray json = QJsonDocument(object).toJson(QJsonDocument::Compact);
+    raw(json);
+    return json.size();
+}
+
+} // namespace Drawbridge

@@ -1,0 +1,56 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include <QByteArray>
+#include <QByteArrayView>
+#include <QStringView>
+
+#include <cstdint>
+
+class QJsonObject;
+
+namespace Drawbridge {
+
+/**
+ * @brief Writes compact JSON straight into a byte buffer, byte for byte as `QJsonDocument::toJson(Compact)`
+ * would write the same tree.
+ *
+ * The Kiro request body is built once per call and can be hundreds of KiB of conversation; building a
+ * `QJsonObject` tree only to serialise it copies every string twice and allocates a node per value. The
+ * writer keeps Qt's output exactly (same escapes, lone surrogates as `\uXXXX`, UTF-8 otherwise), so bodies
+ * stay byte-identical; the caller writes object keys in the order Qt would (sorted), which for the builder's
+ * fixed keys is a matter of writing them in that order.
+ */
+class JsonWriter final
+{
+public:
+    explicit JsonWriter(QByteArray &out) : m_out(out) { }
+
+    void beginObject();
+    void endObject();
+    void beginArray();
+    void endArray();
+    /** An object key; @p key is ASCII without characters to escape (the builder's own keys). */
+    void key(QByteArrayView key);
+    void string(QStringView s);
+    /** Plain ASCII text that needs no escaping (fixed values such as "MANUAL"). */
+    void asciiString(QByteArrayView s);
+    /** @p json as it is: compact JSON produced by Qt (a serialised sub-object). */
+    void raw(QByteArrayView json);
+    /** @p object serialised by Qt; returns the number of bytes written. */
+    qsizetype object(const QJsonObject &object);
+
+    /** Appends @p s quoted and escaped the way QJsonDocument does (UTF-16 in, UTF-8 out). */
+    static void appendString(QByteArray &out, QStringView s);
+
+private:
+    void separate();
+
+    QByteArray &m_out;
+    // One bit per open container: set while its first member is still to come. The builder nests 8 deep.
+    std::uint64_t m_first = 0;
+    int m_depth = 0;
+    bool m_afterKey = false;
+};
+
+} // namespace Drawbridge
