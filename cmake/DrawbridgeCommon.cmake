@@ -1,7 +1,10 @@
 # One INTERFACE target carries the language level, warnings and strict Qt defines; every target links it PRIVATE.
 add_library(drawbridge_common INTERFACE)
 target_compile_features(drawbridge_common INTERFACE cxx_std_20)
-target_compile_options(drawbridge_common INTERFACE -Wall -Wextra -Wpedantic -Wshadow=local -Wnon-virtual-dtor
+# -Wshadow=local (a local hiding another local or a parameter) is gcc's spelling: clang rejects it as an unknown
+# warning option, which -Werror turns into a failed build; clang's closest group is -Wshadow.
+target_compile_options(drawbridge_common INTERFACE -Wall -Wextra -Wpedantic
+  $<$<CXX_COMPILER_ID:GNU>:-Wshadow=local> $<$<CXX_COMPILER_ID:Clang,AppleClang>:-Wshadow> -Wnon-virtual-dtor
   -Wno-missing-field-initializers)
 if(DRAWBRIDGE_WERROR)
   target_compile_options(drawbridge_common INTERFACE -Werror)
