@@ -1,0 +1,366 @@
+// SPDX-License-Identifier: MIT
+#include "epolleventdispatcher.h"
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+
+#include <poll.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#include <QCoreApplication>
+#include <QEvent>
+#include <QSocketNotifier>
+#include <QTimerEvent>
+
+#include "server/core/logging.h"
+
+namespace Drawbridge {
+
+namespace {
+
+// Qt's poll dispatcher activates a read notifier on POLLIN|POLLHUP|POLLERR and a write notifier on
+// POLLOUT|POLLERR. epoll always reports EPOLLHUP/EPOLLERR; a hang-up also wakes a write-only notifier, so
+// that a peer that vanished while we wait to write is noticed instead of being reported on every wait without
+// anyone handling it.
+constexpr uint32_t kReadReady = EPOLLIN | EPOLLHUP | EPOLLERR | EPOLLRDHUP;
+constexpr uint32_t kWriteReady = EPOLLOUT | EPOLLERR | EPOLLHUP;
+constexpr uint32_t kExceptionReady = EPOLLPRI;
+constexpr int kMaxEventsPerWait = 512;
+
+std::chrono::steady_clock::time_point now()
+{
+    return std::chrono::steady_clock::now();
+}
+
+} // namespace
+
+EpollEventDispatcher::EpollEventDispatcher(QObject *parent)
+    : QAbstractEventDispatcher(parent)
+    , m_epollFd(::epoll_create1(EPOLL_CLOEXEC))
+    , m_wakeFd(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK))
+{
+    m_events.resize(kMaxEventsPerWait);
+    if (m_epollFd < 0 || m_wakeFd < 0) {
+        qCWarning(lcCore, "epoll event dispatcher unavailable: %s", std::strerror(errno));
+        return;
+    }
+    epoll_event ev {};
+    ev.events = EPOLLIN;
+    ev.data.fd = m_wakeFd;
+    if (::epoll_ctl(m_epollFd, EPOLL_CTL_ADD, m_wakeFd, &ev) != 0) {
+        qCWarning(lcCore, "epoll event dispatcher: cannot watch its eventfd: %s", std::strerror(errno));
+        ::close(m_wakeFd);
+        m_wakeFd = -1;
+    }
+}
+
+EpollEventDispatcher::~EpollEventDispatcher()
+{
+    if (m_wakeFd >= 0)
+        ::close(m_wakeFd);
+    if (m_epollFd >= 0)
+        ::close(m_epollFd);
+}
+
+void EpollEventDispatcher::registerSocketNotifier(QSocketNotifier *notifier)
+{
+    const int fd = int(notifier->socket());
+    Watched &watched = m_watched[fd];
+    switch (notifier->type()) {
+    case QSocketNotifier::Read:
+        watched.read = notifier;
+        break;
+    case QSocketNotifier::Write:
+        watched.write = notifier;
+        break;
+    case QSocketNotifier::Exception:
+        watched.exception = notifier;
+        break;
+    }
+    updateInterest(fd, watched);
+}
+
+void EpollEventDispatcher::unregisterSocketNotifier(QSocketNotifier *notifier)
+{
+    const int fd = int(notifier->socket());
+    // A notifier switched off while others are being activated must not get the event collected for it.
+    std::replace(m_pendingNotifiers.begin(), m_pendingNotifiers.end(), notifier,
+                 static_cast<QSocketNotifier *>(nullptr));
+    const auto it = m_watched.find(fd);
+    if (it == m_watched.end())
+        return;
+    Watched &watched = it->second;
+    if (watched.read == notifier)
+        watched.read = nullptr;
+    else if (watched.write == notifier)
+        watched.write = nullptr;
+    else if (watched.exception == notifier)
+        watched.exception = nullptr;
+    updateInterest(fd, watched);
+    if (!watched.read && !watched.write && !watched.exception)
+        m_watched.erase(it);
+}
+
+void EpollEventDispatcher::updateInterest(int fd, Watched &watched)
+{
+    uint32_t mask = 0;
+    if (watched.read)
+        mask |= EPOLLIN | EPOLLRDHUP;
+    if (watched.write)
+        mask |= EPOLLOUT;
+    if (watched.exception)
+        mask |= EPOLLPRI;
+    if (mask == watched.mask)
+        return;
+    epoll_event ev {};
+    ev.events = mask;
+    ev.data.fd = fd;
+    int rc = 0;
+    if (mask == 0) {
+        rc = ::epoll_ctl(m_epollFd, EPOLL_CTL_DEL, fd, &ev);
+        // The descriptor may already be closed (the kernel then dropped it from the set itself).
+        if (rc != 0 && (errno == EBADF || errno == ENOENT))
+            rc = 0;
+    } else if (watched.mask == 0) {
+        rc = ::epoll_ctl(m_epollFd, EPOLL_CTL_ADD, fd, &ev);
+        if (rc != 0 && errno == EEXIST)
+            rc = ::epoll_ctl(m_epollFd, EPOLL_CTL_MOD, fd, &ev);
+    } else {
+        rc = ::epoll_ctl(m_epollFd, EPOLL_CTL_MOD, fd, &ev);
+        // Closed and reopened under the same number without the old notifier being unregistered first.
+        if (rc != 0 && errno == ENOENT)
+            rc = ::epoll_ctl(m_epollFd, EPOLL_CTL_ADD, fd, &ev);
+    }
+    if (rc != 0)
+        qCWarning(lcCore, "epoll_ctl on socket %d failed: %s", fd, std::strerror(errno));
+    watched.mask = rc == 0 ? mask : 0;
+}
+
+void EpollEventDispatcher::registerTimer(int timerId, qint64 interval, Qt::TimerType timerType,
+                                         QObject *object)
+{
+    Timer timer;
+    timer.object = object;
+    timer.intervalMs = std::max<qint64>(0, interval);
+    timer.type = timerType;
+    timer.deadline = now() + std::chrono::milliseconds(timer.intervalMs);
+    m_deadlines.emplace(timer.deadline, timerId);
+    m_timersByObject.emplace(object, timerId);
+    m_timers[timerId] = timer;
+}
+
+bool EpollEventDispatcher::unregisterTimer(int timerId)
+{
+    const auto it = m_timers.find(timerId);
+    if (it == m_timers.end())
+        return false;
+    m_deadlines.erase({ it->second.deadline, timerId });
+    auto [first, last] = m_timersByObject.equal_range(it->second.object);
+    for (auto o = first; o != last; ++o) {
+        if (o->second == timerId) {
+            m_timersByObject.erase(o);
+            break;
+        }
+    }
+    m_timers.erase(it);
+    return true;
+}
+
+bool EpollEventDispatcher::unregisterTimers(QObject *object)
+{
+    auto [first, last] = m_timersByObject.equal_range(object);
+    if (first == last)
+        return false;
+    for (auto o = first; o != last; ++o) {
+        const auto it = m_timers.find(o->second);
+        if (it != m_timers.end()) {
+            m_deadlines.erase({ it->second.deadline, o->second });
+            m_timers.erase(it);
+        }
+    }
+    m_timersByObject.erase(object);
+    return true;
+}
+
+QList<QAbstractEventDispatcher::TimerInfo> EpollEventDispatcher::registeredTimers(QObject *object) const
+{
+    QList<TimerInfo> list;
+    auto [first, last] = m_timersByObject.equal_range(object);
+    for (auto o = first; o != last; ++o) {
+        const auto it = m_timers.find(o->second);
+        if (it != m_timers.end())
+            list.append(TimerInfo(o->second, int(it->second.intervalMs), it->second.type));
+    }
+    return list;
+}
+
+int EpollEventDispatcher::remainingTime(int timerId)
+{
+    const auto it = m_timers.find(timerId);
+    if (it == m_timers.end())
+        return -1;
+    const auto left = std::chrono::ceil<std::chrono::milliseconds>(it->second.deadline - now()).count();
+    return int(std::max<qint64>(0, left));
+}
+
+void EpollEventDispatcher::wakeUp()
+{
+    // One write per sleep is enough; the flag keeps a burst of postEvent()s from each paying a syscall.
+    if (m_wakeUpPending.exchange(true, std::memory_order_acq_rel))
+        return;
+    const uint64_t one = 1;
+    ssize_t n;
+    do {
+        n = ::write(m_wakeFd, &one, sizeof one);
+    } while (n < 0 && errno == EINTR);
+}
+
+void EpollEventDispatcher::interrupt()
+{
+    m_interrupted.store(true, std::memory_order_release);
+    wakeUp();
+}
+
+void EpollEventDispatcher::drainWakeFd()
+{
+    // Cleared before reading: a wakeUp() racing with this then writes again (a spurious wake at worst)
+    // instead of being swallowed by a flag that still says one is pending.
+    m_wakeUpPending.store(false, std::memory_order_release);
+    uint64_t value;
+    while (::read(m_wakeFd, &value, sizeof value) > 0) { }
+}
+
+int EpollEventDispatcher::waitTimeoutMs() const
+{
+    if (m_deadlines.empty())
+        return -1;
+    // Round up: waking a little before a deadline would only spin back into epoll_wait.
+    const auto left
+        = std::chrono::ceil<std::chrono::milliseconds>(m_deadlines.begin()->first - now()).count();
+    return int(std::clamp<qint64>(left, 0, 24 * 3600 * 1000));
+}
+
+bool EpollEventDispatcher::processEvents(QEventLoop::ProcessEventsFlags flags)
+{
+    m_interrupted.store(false, std::memory_order_relaxed);
+    Q_EMIT awake();
+    QCoreApplication::sendPostedEvents();
+
+    const bool includeTimers = !(flags & QEventLoop::X11ExcludeTimers);
+    const bool includeNotifiers = !(flags & QEventLoop::ExcludeSocketNotifiers);
+    // Posted events that arrive from now on write the eventfd (QCoreApplication::postEvent calls wakeUp()),
+    // so blocking below cannot miss them.
+    const bool canWait
+        = (flags & QEventLoop::WaitForMoreEvents) && !m_interrupted.load(std::memory_order_acquire);
+    if (canWait)
+        Q_EMIT aboutToBlock();
+    if (m_interrupted.load(std::memory_order_acquire))
+        return false;
+
+    int timeout = 0;
+    if (canWait)
+        timeout = includeTimers ? waitTimeoutMs() : -1;
+    int handled = 0;
+    if (!includeNotifiers) {
+        // Sockets must not be reported now, and as they are level-triggered, waiting on the epoll set would
+        // spin while one is readable: wait for a wake-up (or the next timer) alone.
+        pollfd wake { m_wakeFd, POLLIN, 0 };
+        if (::poll(&wake, 1, timeout) > 0 && (wake.revents & POLLIN)) {
+            drainWakeFd();
+            ++handled;
+        }
+        if (includeTimers)
+            handled += activateTimers();
+        return handled > 0;
+    }
+    int ready;
+    do {
+        ready = ::epoll_wait(m_epollFd, m_events.data(), int(m_events.size()), timeout);
+    } while (ready < 0 && errno == EINTR);
+    if (ready < 0) {
+        qCWarning(lcCore, "epoll_wait failed: %s", std::strerror(errno));
+        ready = 0;
+    }
+
+    if (ready > 0)
+        handled += activateSocketNotifiers(ready);
+    if (includeTimers)
+        handled += activateTimers();
+    return handled > 0;
+}
+
+int EpollEventDispatcher::activateSocketNotifiers(int readyCount)
+{
+    int handled = 0;
+    for (int i = 0; i < readyCount; ++i) {
+        const epoll_event &ev = m_events[size_t(i)];
+        const int fd = ev.data.fd;
+        if (fd == m_wakeFd) {
+            drainWakeFd();
+            ++handled;
+            continue;
+        }
+        const auto it = m_watched.find(fd);
+        if (it == m_watched.end())
+            continue;
+        const Watched &watched = it->second;
+        if (watched.read && (ev.events & kReadReady))
+            m_pendingNotifiers.push_back(watched.read);
+        if (watched.write && (ev.events & kWriteReady))
+            m_pendingNotifiers.push_back(watched.write);
+        if (watched.exception && (ev.events & kExceptionReady))
+            m_pendingNotifiers.push_back(watched.exception);
+    }
+    // Activated one by one from the front: a handler may unregister (or delete) notifiers still waiting here,
+    // and unregisterSocketNotifier() takes them out of the list.
+    // (A nested processEvents() in a handler works through the same list.)
+    while (!m_pendingNotifiers.empty()) {
+        QSocketNotifier *notifier = m_pendingNotifiers.front();
+        m_pendingNotifiers.pop_front();
+        if (!notifier)
+            continue;
+        QEvent event(QEvent::SockAct);
+        QCoreApplication::sendEvent(notifier, &event);
+        ++handled;
+    }
+    return handled;
+}
+
+int EpollEventDispatcher::activateTimers()
+{
+    if (m_deadlines.empty())
+        return 0;
+    const TimePoint current = now();
+    // Only timers already due when this pass started fire, each at most once, so that a zero-interval timer
+    // or one started by a handler cannot starve the sockets.
+    std::vector<int> due;
+    for (auto it = m_deadlines.begin(); it != m_deadlines.end() && it->first <= current; ++it)
+        due.push_back(it->second);
+    int handled = 0;
+    for (int timerId : due) {
+        auto it = m_timers.find(timerId);
+        if (it == m_timers.end() || it->second.inHandler)
+            continue; // killed by an earlier handler, or its own handler runs a nested event loop
+        Timer &timer = it->second;
+        m_deadlines.erase({ timer.deadline, timerId });
+        const auto interval = std::chrono::milliseconds(timer.intervalMs);
+        timer.deadline += interval;
+        if (timer.deadline < current)
+            timer.deadline = current + interval; // fell behind: skip the missed intervals, as Qt does
+        m_deadlines.emplace(timer.deadline, timerId);
+        timer.inHandler = true;
+        QObject *object = timer.object;
+        QTimerEvent event(timerId);
+        QCoreApplication::sendEvent(object, &event);
+        ++handled;
+        // The handler may have killed the timer, or killed it and started another that got the same id.
+        it = m_timers.find(timerId);
+        if (it != m_timers.end() && it->second.object == object)
+            it->second.inHandler = false;
+    }
+    return handled;
+}
+
+} // namespace Drawbridge

@@ -1,0 +1,98 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include <QAbstractEventDispatcher>
+
+#include <sys/epoll.h>
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <deque>
+#include <map>
+#include <set>
+#include <unordered_map>
+#include <vector>
+
+namespace Drawbridge {
+
+/**
+ * A Qt event dispatcher on Linux epoll, for the headless server's event-loop thread.
+ *
+ * Why: Qt 6.4's dispatchers (GLib's and the plain UNIX one) hand the kernel the whole list of socket
+ * notifiers on every wake-up (`poll`), and GLib also walks linked lists to add or remove one. With a thousand
+ * streams open that is ~2,000 descriptors polled per wake-up, and each (un)registration of a write notifier
+ * walks the list: the work per event grows with the number of open connections (docs/performance.md,
+ * "Trickled streams"). Here the kernel keeps the interest set (epoll_ctl once per change), a wake-up costs in
+ * proportion to the descriptors that are ready, and timers sit in an ordered set instead of Qt's sorted list.
+ *
+ * Semantics follow Qt's UNIX dispatcher: level-triggered notifiers activated with QEvent::SockAct; timers
+ * fire at most once per processEvents() call, never re-entered while their own handler runs a nested loop,
+ * and a timer that falls behind skips the missed intervals; posted events are sent first; wakeUp() is an
+ * eventfd. Timers of every Qt::TimerType are kept to the millisecond (coarse types allow that).
+ */
+class EpollEventDispatcher final : public QAbstractEventDispatcher
+{
+    Q_OBJECT
+
+public:
+    explicit EpollEventDispatcher(QObject *parent = nullptr);
+    ~EpollEventDispatcher() override;
+
+    /** False when the kernel refused epoll_create1 or eventfd; the caller then keeps Qt's own dispatcher. */
+    bool isValid() const { return m_epollFd >= 0 && m_wakeFd >= 0; }
+
+    bool processEvents(QEventLoop::ProcessEventsFlags flags) override;
+
+    void registerSocketNotifier(QSocketNotifier *notifier) override;
+    void unregisterSocketNotifier(QSocketNotifier *notifier) override;
+
+    void registerTimer(int timerId, qint64 interval, Qt::TimerType timerType, QObject *object) override;
+    bool unregisterTimer(int timerId) override;
+    bool unregisterTimers(QObject *object) override;
+    QList<TimerInfo> registeredTimers(QObject *object) const override;
+    int remainingTime(int timerId) override;
+
+    void wakeUp() override;
+    void interrupt() override;
+
+private:
+    using TimePoint = std::chrono::steady_clock::time_point;
+
+    struct Timer
+    {
+        QObject *object = nullptr;
+        qint64 intervalMs = 0;
+        Qt::TimerType type = Qt::CoarseTimer;
+        TimePoint deadline;
+        bool inHandler = false;
+    };
+    struct Watched
+    {
+        QSocketNotifier *read = nullptr;
+        QSocketNotifier *write = nullptr;
+        QSocketNotifier *exception = nullptr;
+        uint32_t mask = 0; // what epoll has been told
+    };
+
+    void updateInterest(int fd, Watched &watched);
+    int activateSocketNotifiers(int readyCount);
+    int activateTimers();
+    int waitTimeoutMs() const;
+    void drainWakeFd();
+
+    int m_epollFd = -1;
+    int m_wakeFd = -1;
+    std::atomic<bool> m_wakeUpPending { false };
+    std::atomic<bool> m_interrupted { false };
+
+    std::unordered_map<int, Watched> m_watched;
+    std::deque<QSocketNotifier *> m_pendingNotifiers;
+    std::vector<epoll_event> m_events;
+
+    std::unordered_map<int, Timer> m_timers;
+    std::set<std::pair<TimePoint, int>> m_deadlines;
+    std::unordered_multimap<QObject *, int> m_timersByObject;
+};
+
+} // namespace Drawbridge

@@ -1,0 +1,331 @@
+// SPDX-License-Identifier: MIT
+#include <atomic>
+#include <memory>
+#include <thread>
+#include <vector>
+
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <QCoreApplication>
+#include <QElapsedTimer>
+#include <QEventLoop>
+#include <QPointer>
+#include <QSignalSpy>
+#include <QSocketNotifier>
+#include <QTcpServer>
+#include <QTcpSocket>
+#include <QTest>
+#include <QThread>
+#include <QTimer>
+
+#include "server/core/epolleventdispatcher.h"
+
+using namespace Drawbridge;
+
+namespace {
+
+struct SocketPair
+{
+    int fd[2] = { -1, -1 };
+    SocketPair()
+    {
+        QVERIFY2(::socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, fd) == 0, "socketpair");
+    }
+    ~SocketPair()
+    {
+        for (int f : fd)
+            if (f >= 0)
+                ::close(f);
+    }
+};
+
+// Counts its own timer events and, once, runs a nested event loop from inside the handler.
+class NestingTimerTarget : public QObject
+{
+public:
+    int fired = 0;
+    int depth = 0;
+    int maxDepth = 0;
+    bool nested = false;
+
+protected:
+    void timerEvent(QTimerEvent *) override
+    {
+        ++fired;
+        maxDepth = std::max(maxDepth, ++depth);
+        if (!nested) {
+            nested = true;
+            QEventLoop loop;
+            int otherTicks = 0;
+            QTimer other;
+            QObject::connect(&other, &QTimer::timeout, &loop, [&] {
+                if (++otherTicks == 5)
+                    loop.quit();
+            });
+            other.start(1);
+            loop.exec();
+        }
+        --depth;
+    }
+};
+
+} // namespace
+
+class TestEpollEventDispatcher : public QObject
+{
+    Q_OBJECT
+
+private Q_SLOTS:
+    void isTheThreadsDispatcher();
+    void zeroTimersAndPostedEventsRun();
+    void timersFireInDeadlineOrderAndNeverEarly();
+    void killedTimerNeverFires();
+    void remainingTimeAndRegisteredTimers();
+    void timerIsNotReenteredByANestedLoop();
+    void tcpTrafficBothWaysThroughManySockets();
+    void notifierDisabledByAnotherHandlerIsNotActivated();
+    void excludingSocketNotifiersNeitherActivatesNorSpins();
+    void crossThreadWakeUpAndInterrupt();
+    void worksAsAWorkerThreadsDispatcher();
+};
+
+void TestEpollEventDispatcher::isTheThreadsDispatcher()
+{
+    auto *d = qobject_cast<EpollEventDispatcher *>(QAbstractEventDispatcher::instance());
+    QVERIFY(d);
+    QVERIFY(d->isValid());
+}
+
+void TestEpollEventDispatcher::zeroTimersAndPostedEventsRun()
+{
+    int zero = 0;
+    bool invoked = false;
+    QTimer::singleShot(0, this, [&] { ++zero; });
+    QMetaObject::invokeMethod(
+        this, [&] { invoked = true; }, Qt::QueuedConnection);
+    QPointer<QObject> doomed = new QObject;
+    doomed->deleteLater();
+    QTRY_VERIFY_WITH_TIMEOUT(zero == 1 && invoked && doomed.isNull(), 5000);
+}
+
+void TestEpollEventDispatcher::timersFireInDeadlineOrderAndNeverEarly()
+{
+    std::vector<int> order;
+    QElapsedTimer clock;
+    clock.start();
+    qint64 at30 = -1;
+    qint64 at10 = -1;
+    QTimer::singleShot(30, Qt::PreciseTimer, this, [&] {
+        order.push_back(30);
+        at30 = clock.elapsed();
+    });
+    QTimer::singleShot(10, Qt::CoarseTimer, this, [&] {
+        order.push_back(10);
+        at10 = clock.elapsed();
+    });
+    QTimer::singleShot(20, Qt::VeryCoarseTimer, this, [&] { order.push_back(20); });
+    QTRY_COMPARE_WITH_TIMEOUT(order.size(), size_t(3), 10000);
+    QCOMPARE(order, (std::vector<int> { 10, 20, 30 }));
+    QVERIFY2(at10 >= 10, qPrintable(QString::number(at10)));
+    QVERIFY2(at30 >= 30, qPrintable(QString::number(at30)));
+}
+
+void TestEpollEventDispatcher::killedTimerNeverFires()
+{
+    bool fired = false;
+    bool later = false;
+    QTimer victim;
+    victim.setSingleShot(true);
+    QObject::connect(&victim, &QTimer::timeout, this, [&] { fired = true; });
+    victim.start(5);
+    // A timer due in the same pass kills it first: it must not fire even though it was already due.
+    QTimer killer;
+    killer.setSingleShot(true);
+    QObject::connect(&killer, &QTimer::timeout, this, [&] { victim.stop(); });
+    killer.start(0);
+    QTimer::singleShot(40, this, [&] { later = true; });
+    QTRY_VERIFY_WITH_TIMEOUT(later, 5000);
+    QVERIFY(!fired);
+}
+
+void TestEpollEventDispatcher::remainingTimeAndRegisteredTimers()
+{
+    QTimer timer;
+    timer.setTimerType(Qt::PreciseTimer);
+    timer.start(60000);
+    const int left = timer.remainingTime();
+    QVERIFY2(left > 59000 && left <= 60000, qPrintable(QString::number(left)));
+    auto *d = QAbstractEventDispatcher::instance();
+    const auto list = d->registeredTimers(&timer);
+    QCOMPARE(list.size(), 1);
+    QCOMPARE(list.first().interval, 60000);
+    QCOMPARE(list.first().timerType, Qt::PreciseTimer);
+    QCOMPARE(d->remainingTime(list.first().timerId), timer.remainingTime());
+    timer.stop();
+    QVERIFY(d->registeredTimers(&timer).isEmpty());
+    QCOMPARE(d->remainingTime(list.first().timerId), -1);
+}
+
+void TestEpollEventDispatcher::timerIsNotReenteredByANestedLoop()
+{
+    NestingTimerTarget target;
+    const int id = target.startTimer(1);
+    QTRY_VERIFY_WITH_TIMEOUT(target.fired >= 3, 5000);
+    target.killTimer(id);
+    QCOMPARE(target.maxDepth, 1);
+}
+
+void TestEpollEventDispatcher::tcpTrafficBothWaysThroughManySockets()
+{
+    // 200 connections, each echoing 64 KiB: write notifiers switch on and off as kernel buffers fill, and
+    // every descriptor comes and goes through epoll_ctl.
+    QTcpServer server;
+    server.setListenBacklogSize(1024); // Qt's default of 50 would have the kernel drop SYNs (1 s retries)
+    QVERIFY(server.listen(QHostAddress::LocalHost));
+    std::vector<std::unique_ptr<QTcpSocket>> accepted;
+    QObject::connect(&server, &QTcpServer::newConnection, this, [&] {
+        while (QTcpSocket *s = server.nextPendingConnection()) {
+            QObject::connect(s, &QTcpSocket::readyRead, s, [s] { s->write(s->readAll()); });
+            accepted.emplace_back(s);
+        }
+    });
+    constexpr int kClients = 200;
+    constexpr int kBytes = 64 * 1024;
+    QByteArray payload(kBytes, '\0');
+    for (int i = 0; i < kBytes; ++i)
+        payload[i] = char('a' + i % 26);
+    std::vector<std::unique_ptr<QTcpSocket>> clients;
+    std::vector<QByteArray> echoed(kClients);
+    int complete = 0;
+    for (int i = 0; i < kClients; ++i) {
+        auto socket = std::make_unique<QTcpSocket>();
+        QTcpSocket *s = socket.get();
+        QObject::connect(s, &QTcpSocket::connected, s, [s, &payload] { s->write(payload); });
+        QObject::connect(s, &QTcpSocket::readyRead, s, [s, i, &echoed, &complete] {
+            echoed[size_t(i)] += s->readAll();
+            if (echoed[size_t(i)].size() == kBytes)
+                ++complete;
+        });
+        s->connectToHost(QHostAddress::LocalHost, server.serverPort());
+        clients.push_back(std::move(socket));
+    }
+    QTRY_COMPARE_WITH_TIMEOUT(complete, kClients, 60000);
+    for (const QByteArray &e : echoed)
+        QVERIFY(e == payload);
+}
+
+void TestEpollEventDispatcher::notifierDisabledByAnotherHandlerIsNotActivated()
+{
+    SocketPair a;
+    SocketPair b;
+    QSocketNotifier na(a.fd[0], QSocketNotifier::Read);
+    QSocketNotifier nb(b.fd[0], QSocketNotifier::Read);
+    int activations = 0;
+    QObject::connect(&na, &QSocketNotifier::activated, this, [&] {
+        ++activations;
+        nb.setEnabled(false);
+        na.setEnabled(false);
+    });
+    QObject::connect(&nb, &QSocketNotifier::activated, this, [&] {
+        ++activations;
+        na.setEnabled(false);
+        nb.setEnabled(false);
+    });
+    // Both readable before the loop looks: one wait reports both, and whichever runs first disables the
+    // other.
+    QCOMPARE(::write(a.fd[1], "x", 1), ssize_t(1));
+    QCOMPARE(::write(b.fd[1], "y", 1), ssize_t(1));
+    QCoreApplication::processEvents();
+    QCoreApplication::processEvents();
+    QCOMPARE(activations, 1);
+}
+
+void TestEpollEventDispatcher::excludingSocketNotifiersNeitherActivatesNorSpins()
+{
+    SocketPair p;
+    QSocketNotifier n(p.fd[0], QSocketNotifier::Read);
+    int activations = 0;
+    QObject::connect(&n, &QSocketNotifier::activated, this, [&] {
+        ++activations;
+        char c;
+        QCOMPARE(::read(p.fd[0], &c, 1), ssize_t(1));
+    });
+    QCOMPARE(::write(p.fd[1], "x", 1), ssize_t(1));
+    // With a readable socket excluded, a waiting call must block until the timer, not return at once.
+    bool timerFired = false;
+    QTimer::singleShot(30, this, [&] { timerFired = true; });
+    QElapsedTimer clock;
+    clock.start();
+    int calls = 0;
+    while (!timerFired && clock.elapsed() < 5000) {
+        QAbstractEventDispatcher::instance()->processEvents(QEventLoop::ExcludeSocketNotifiers
+                                                            | QEventLoop::WaitForMoreEvents);
+        ++calls;
+    }
+    QVERIFY(timerFired);
+    QCOMPARE(activations, 0);
+    QVERIFY2(calls < 10, qPrintable(QString::number(calls)));
+    QTRY_COMPARE_WITH_TIMEOUT(activations, 1, 5000);
+}
+
+void TestEpollEventDispatcher::crossThreadWakeUpAndInterrupt()
+{
+    // A queued call from another thread wakes the loop blocked without any timer.
+    bool delivered = false;
+    std::thread poster([this, &delivered] {
+        QMetaObject::invokeMethod(
+            this, [&delivered] { delivered = true; }, Qt::QueuedConnection);
+    });
+    QElapsedTimer clock;
+    clock.start();
+    while (!delivered && clock.elapsed() < 5000)
+        QAbstractEventDispatcher::instance()->processEvents(QEventLoop::WaitForMoreEvents);
+    poster.join();
+    QVERIFY(delivered);
+
+    // interrupt() from another thread ends a wait that nothing else would end.
+    auto *d = QAbstractEventDispatcher::instance();
+    std::thread interrupter([d] { d->interrupt(); });
+    clock.restart();
+    d->processEvents(QEventLoop::WaitForMoreEvents);
+    interrupter.join();
+    QVERIFY(clock.elapsed() < 5000);
+}
+
+void TestEpollEventDispatcher::worksAsAWorkerThreadsDispatcher()
+{
+    QThread thread;
+    thread.setEventDispatcher(new EpollEventDispatcher);
+    thread.start();
+    auto *worker = new QObject;
+    worker->moveToThread(&thread);
+    int ticks = 0;
+    std::atomic<int> done { 0 };
+    QMetaObject::invokeMethod(worker, [&, worker] {
+        auto *timer = new QTimer(worker);
+        QObject::connect(timer, &QTimer::timeout, worker, [&, timer] {
+            if (++ticks == 3) {
+                timer->stop();
+                done = 1;
+            }
+        });
+        timer->start(2);
+    });
+    QTRY_COMPARE_WITH_TIMEOUT(done.load(), 1, 5000);
+    QMetaObject::invokeMethod(worker, &QObject::deleteLater);
+    thread.quit();
+    QVERIFY(thread.wait(5000));
+    QCOMPARE(ticks, 3);
+}
+
+int main(int argc, char **argv)
+{
+    // Installed before the application object exists, as the headless server does in main().
+    QCoreApplication::setEventDispatcher(new EpollEventDispatcher);
+    QCoreApplication app(argc, argv);
+    TestEpollEventDispatcher test;
+    return QTest::qExec(&test, argc, argv);
+}
+
+#include "tst_epolleventdispatcher.moc"
