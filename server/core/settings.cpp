@@ -3,25 +3,17 @@
 
 namespace Drawbridge {
 
-QString KiroSettings::effectiveApiBaseUrl() const
+QStringList KiroSettings::apiBaseUrlOverrides() const
 {
-    if (!apiBaseUrl.isEmpty())
-        return apiBaseUrl;
-    return QStringLiteral("https://q.%1.amazonaws.com").arg(region);
-}
-
-QString KiroSettings::effectiveSocialAuthBaseUrl() const
-{
-    if (!socialAuthBaseUrl.isEmpty())
-        return socialAuthBaseUrl;
-    return QStringLiteral("https://prod.%1.auth.desktop.kiro.dev").arg(region);
-}
-
-QString KiroSettings::effectiveOidcBaseUrl() const
-{
-    if (!oidcBaseUrl.isEmpty())
-        return oidcBaseUrl;
-    return QStringLiteral("https://oidc.%1.amazonaws.com").arg(region);
+    QStringList out;
+    for (const QString &url : apiBaseUrls.isEmpty() ? QStringList { apiBaseUrl } : apiBaseUrls) {
+        QString u = url.trimmed();
+        while (u.endsWith(u'/'))
+            u.chop(1);
+        if (!u.isEmpty() && !out.contains(u))
+            out.append(u);
+    }
+    return out;
 }
 
 } // namespace Drawbridge

@@ -7,7 +7,7 @@
 
 namespace Drawbridge {
 
-/** Typed settings with their defaults (contract §2). Persistence lives at the edge (ConfigLoader). */
+/** Typed settings with their defaults (docs/configuration.md#config-file). Persistence lives at the edge (ConfigLoader). */
 struct ServerSettings
 {
     QString host = QStringLiteral("127.0.0.1");
@@ -37,7 +37,11 @@ struct KiroSettings
     QString region = QStringLiteral("us-east-1");
     QString defaultModel = QStringLiteral("claude-sonnet-4.5");
     int slotsPerAccount = 3;
+    /** One API base URL for every account; kept as the one-element form of apiBaseUrls. */
     QString apiBaseUrl;
+    /** Ordered API base URLs tried for every account (`kiro.api_base_urls`); empty = apiBaseUrl, else the
+     * defaults by auth method. */
+    QStringList apiBaseUrls;
     QString socialAuthBaseUrl;
     QString oidcBaseUrl;
     /** Extra PEM CA bundle trusted for every upstream call, on top of the system CAs; "" = none. */
@@ -59,14 +63,15 @@ struct KiroSettings
     /** true: unknown `claude-*` ids are 404 instead of resolving to the best model of their family. */
     bool strictModels = false;
 
-    QString effectiveApiBaseUrl() const;
-    QString effectiveSocialAuthBaseUrl() const;
-    QString effectiveOidcBaseUrl() const;
+    /** The configured API base URLs in order (apiBaseUrls, else apiBaseUrl); empty = use the defaults. */
+    QStringList apiBaseUrlOverrides() const;
 };
 
 struct StorageSettings
 {
     QString dataDir; ///< empty = platform AppDataLocation
+    /** `storage.url`: "" = SQLite in dataDir; "postgresql://…" = team mode, shared by every instance. */
+    QString url;
     int retentionDays = 30; ///< raw usage records older than this are pruned (rollups stay)
     int flushIntervalMs = 250; ///< usage ledger batch interval
 };

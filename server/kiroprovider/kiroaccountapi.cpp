@@ -44,6 +44,16 @@ QString upstreamWords(const QByteArray &body)
     return QString::fromUtf8(body.left(200)).simplified();
 }
 
+/** Destroying the HTTP call aborts it, also from inside its own callback (HttpCall's contract). */
+class HttpPendingCall final : public KiroPendingCall
+{
+public:
+    explicit HttpPendingCall(std::unique_ptr<HttpCall> call) : m_call(std::move(call)) { }
+
+private:
+    std::unique_ptr<HttpCall> m_call;
+};
+
 } // namespace
 
 KiroAccountApi::KiroAccountApi(HttpClient &http) : m_http(http) { }
@@ -150,6 +160,7 @@ KiroAccountApi::UsageResult KiroAccountApi::readUsageLimitsResponse(const HttpRe
     if (!response.ok()) {
         r.message = QStringLiteral("getUsageLimits failed (%1): %2")
                         .arg(httpErrorKindName(response.error->kind), response.error->message);
+        r.connectFailed = response.error->kind == HttpErrorKind::ConnectFailed;
         return r;
     }
     if (response.status != 200) {
@@ -168,20 +179,20 @@ KiroAccountApi::UsageResult KiroAccountApi::readUsageLimitsResponse(const HttpRe
     return r;
 }
 
-std::unique_ptr<HttpCall> KiroAccountApi::refresh(const RefreshInput &input,
-                                                  std::function<void(RefreshResult)> done)
+std::unique_ptr<KiroPendingCall> KiroAccountApi::refresh(const RefreshInput &input,
+                                                         std::function<void(RefreshResult)> done)
 {
-    return m_http.fetch(
+    return std::make_unique<HttpPendingCall>(m_http.fetch(
         refreshRequest(input), maxResponseBytes,
-        [done = std::move(done)](HttpResponse response) { done(readRefreshResponse(response)); });
+        [done = std::move(done)](HttpResponse response) { done(readRefreshResponse(response)); }));
 }
 
-std::unique_ptr<HttpCall> KiroAccountApi::usageLimits(const UsageInput &input,
-                                                      std::function<void(UsageResult)> done)
+std::unique_ptr<KiroPendingCall> KiroAccountApi::usageLimits(const UsageInput &input,
+                                                             std::function<void(UsageResult)> done)
 {
-    return m_http.fetch(
+    return std::make_unique<HttpPendingCall>(m_http.fetch(
         usageLimitsRequest(input), maxResponseBytes,
-        [done = std::move(done)](HttpResponse response) { done(readUsageLimitsResponse(response)); });
+        [done = std::move(done)](HttpResponse response) { done(readUsageLimitsResponse(response)); }));
 }
 
 } // namespace Drawbridge

@@ -5,11 +5,8 @@
 
 #include <functional>
 #include <memory>
-#include <optional>
 
-#include "server/kiro/kiroerrorclassifier.h"
-#include "server/kiro/kirofingerprint.h"
-#include "server/kiroprovider/kirousagelimits.h"
+#include "server/kiroprovider/kiroaccountupstream.h"
 #include "server/net/httprequest.h"
 #include "server/net/httpresponse.h"
 
@@ -25,64 +22,19 @@ class HttpClient;
  * Stateless apart from the HTTP client; request building and response reading are static so they can be
  * checked without a network. Nothing here logs, because every request and most responses carry secrets.
  */
-class KiroAccountApi final
+class KiroAccountApi final : public KiroAccountUpstream
 {
 public:
-    struct RefreshInput
-    {
-        QString authMethod; ///< "social" | "idc"
-        QString refreshToken;
-        QString clientId; ///< idc
-        QString clientSecret; ///< idc
-        QString authBaseUrl; ///< {social_auth_base_url} or {oidc_base_url}, already resolved for the account
-        KiroFingerprint fingerprint;
-    };
-
-    struct Tokens
-    {
-        QString accessToken;
-        QString refreshToken; ///< empty = not rotated; keep the old one
-        QString profileArn; ///< empty = not returned
-        qint64 expiresInS = 3600;
-    };
-
-    enum class Failure {
-        None,
-        Rejected, ///< the auth service refused the refresh token or client: the user must log in again
-        Transient, ///< network trouble, 5xx, CloudFront 403, a garbled answer: try again later
-    };
-
-    struct RefreshResult
-    {
-        Failure failure = Failure::None;
-        Tokens tokens; ///< when failure == None
-        QString message; ///< why it failed; never contains secrets
-        int httpStatus = 0;
-    };
-
-    struct UsageInput
-    {
-        QString apiBaseUrl;
-        QString accessToken;
-        QString profileArn; ///< sent only when non-empty (social accounts)
-        KiroFingerprint fingerprint;
-    };
-
-    struct UsageResult
-    {
-        std::optional<KiroUsageLimits> limits; ///< set on success
-        std::optional<KiroErrorClassification> httpError; ///< set when the upstream answered an error status
-        QString message; ///< why it failed
-    };
-
     /** Bodies of these calls are small; anything larger is not a real answer. */
     static constexpr qsizetype maxResponseBytes = 256 * 1024;
 
     explicit KiroAccountApi(HttpClient &http);
 
     /** Starts a refresh; @p done runs once, never from inside this call. Destroying the handle cancels it. */
-    std::unique_ptr<HttpCall> refresh(const RefreshInput &input, std::function<void(RefreshResult)> done);
-    std::unique_ptr<HttpCall> usageLimits(const UsageInput &input, std::function<void(UsageResult)> done);
+    std::unique_ptr<KiroPendingCall> refresh(const RefreshInput &input,
+                                             std::function<void(RefreshResult)> done) override;
+    std::unique_ptr<KiroPendingCall> usageLimits(const UsageInput &input,
+                                                 std::function<void(UsageResult)> done) override;
 
     static HttpRequest refreshRequest(const RefreshInput &input);
     static RefreshResult readRefreshResponse(const HttpResponse &response);

@@ -55,7 +55,7 @@ void TstSettingsResolver::defaultsWithoutFile()
     QCOMPARE(r->settings.limits.queueTimeoutS, 30);
     QCOMPARE(r->settings.kiro.slotsPerAccount, 3);
     QCOMPARE(r->settings.kiro.defaultModel, QStringLiteral("claude-sonnet-4.5"));
-    QCOMPARE(r->settings.kiro.effectiveApiBaseUrl(), QStringLiteral("https://q.us-east-1.amazonaws.com"));
+    QVERIFY(r->settings.kiro.apiBaseUrlOverrides().isEmpty()); // the defaults by auth method apply
 }
 
 void TstSettingsResolver::firstRunCreatesCommentedDefaultFile()
@@ -251,8 +251,7 @@ retention_days = 7
     QCOMPARE(s.limits.defaultRpm, 5);
     QCOMPARE(s.limits.queueTimeoutS, 3);
     QCOMPARE(s.kiro.region, QStringLiteral("eu-central-1"));
-    QCOMPARE(s.kiro.effectiveOidcBaseUrl(), QStringLiteral("https://oidc.eu-central-1.amazonaws.com"));
-    QCOMPARE(s.kiro.effectiveApiBaseUrl(), QStringLiteral("http://127.0.0.1:1"));
+    QCOMPARE(s.kiro.apiBaseUrlOverrides(), QStringList { QStringLiteral("http://127.0.0.1:1") });
     QCOMPARE(s.kiro.slotsPerAccount, 7);
     QCOMPARE(s.kiro.models, (QStringList { QStringLiteral("auto"), QStringLiteral("x") }));
     QCOMPARE(s.kiro.modelAliases.value(QStringLiteral("gpt-4o")), QStringLiteral("auto"));

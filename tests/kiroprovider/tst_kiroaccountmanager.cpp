@@ -334,8 +334,9 @@ void TstKiroAccountManager::invalidGrantMeansNeedsLogin()
     QVERIFY(!error.isEmpty());
     QVERIFY(!error.contains(QStringLiteral("rt-social-hank")));
     f->clock.advanceMs(120 * minute);
-    f->manager->poll();
-    QTest::qWait(50);
+    QSignalSpy refreshStarted(&f->manager->tokens(), &KiroTokenService::refreshStarted);
+    f->manager->poll(); // a refresh would start right here, synchronously
+    QCOMPARE(refreshStarted.count(), 0);
     QCOMPARE(f->fake.requestCount(QStringLiteral("/refreshToken")), refreshes);
 }
 
@@ -538,8 +539,9 @@ void TstKiroAccountManager::usagePollRepeatsPeriodically()
     QVERIFY(outcome.ok());
     QTRY_COMPARE(f->fake.requestCount(QStringLiteral("/getUsageLimits")), 1);
     f->clock.advanceMs(14 * minute);
-    m.poll();
-    QTest::qWait(50);
+    QSignalSpy pollStarted(&m.quota(), &KiroQuotaTracker::usagePollStarted);
+    m.poll(); // a due usage poll would start right here, synchronously
+    QCOMPARE(pollStarted.count(), 0);
     QCOMPARE(f->fake.requestCount(QStringLiteral("/getUsageLimits")), 1);
     f->clock.advanceMs(2 * minute);
     m.poll();
@@ -582,16 +584,19 @@ void TstKiroAccountManager::quotaFallbackIsFirstOfNextMonth()
     // Kiro's usage endpoint cannot be reached, so no reset date is ever learnt.
     f->settings.apiBaseUrl = KiroAccountFixture::localUrl(KiroAccountFixture::closedPort());
     auto &m = f->startManager();
+    QSignalSpy polled(&m.quota(), &KiroQuotaTracker::usagePollFinished);
     const auto outcome = f->add(f->socialAccount(QStringLiteral("quinn")));
     QVERIFY(outcome.ok());
     const QString id = outcome.account->record.id;
-    QTest::qWait(100); // the first usage poll fails
+    QTRY_COMPARE(polled.count(), 1); // the first usage poll fails
+    QCOMPARE(polled.at(0).at(1).toBool(), false);
     QVERIFY(!f->stored(id)->nextResetMs.has_value());
     const qint64 fallback = KiroUsageLimits::firstOfNextMonthMs(f->clock.nowMs());
     m.quotaExhausted(id, QString());
     QCOMPARE(f->poolView(id)->status, AccountStatus::QuotaExhausted);
     QCOMPARE(f->poolView(id)->cooldownUntilMs, fallback);
-    QTest::qWait(100); // the confirming usage call fails too; the park stays as it is
+    QTRY_COMPARE(polled.count(), 2); // the confirming usage call fails too; the park stays as it is
+    QCOMPARE(polled.at(1).at(1).toBool(), false);
     QCOMPARE(f->poolView(id)->status, AccountStatus::QuotaExhausted);
     QCOMPARE(f->poolView(id)->cooldownUntilMs, fallback);
     QTRY_COMPARE(f->stored(id)->cooldownUntilMs.value_or(0), fallback);
@@ -839,7 +844,7 @@ void TstKiroAccountManager::statesSurviveARestart()
             .toJson(),
         f->manager.get(), [&](const SecretResult &r) { written = r.ok(); });
     QTRY_VERIFY(written);
-    QTest::qWait(50);
+    QTRY_COMPARE(f->stored(deadId)->status, QStringLiteral("needs_login"));
 
     // The process ends; the database file is closed and opened again.
     f->stopManager();

@@ -1,0 +1,43 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include <QString>
+
+#include <memory>
+#include <optional>
+
+#include "server/kiroprovider/kiroaccountupstream.h"
+#include "server/storage/accountrecord.h"
+
+namespace Drawbridge {
+
+/**
+ * @brief One Kiro account as the provider keeps it in memory: its stored record and the state each part of
+ * the account manager keeps about it. Secrets are not here; the token service holds them.
+ */
+struct KiroAccount
+{
+    AccountRecord record;
+    qint64 secretsRetryAtMs = 0; ///< when reading the keychain failed: the next try
+
+    /** KiroQuotaTracker's: getUsageLimits polls and metered credits. */
+    struct Quota
+    {
+        std::unique_ptr<KiroPendingCall> usageCall;
+        bool usageRunning = false; ///< waiting for a token or for getUsageLimits
+        bool usageParksQuota = false; ///< the running poll follows a quota error
+        qint64 nextUsagePollMs = 0;
+        double creditsUsed = 0.0;
+        double creditsSincePoll = 0.0;
+    } quota;
+
+    /** KiroPoolStatePersistence's: what the database holds for the pool-owned state. */
+    struct Persisted
+    {
+        QString status;
+        QString error;
+        std::optional<qint64> cooldownUntilMs;
+    } persisted;
+};
+
+} // namespace Drawbridge

@@ -1,0 +1,61 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include <QObject>
+#include <QString>
+
+#include "server/kiroprovider/kiroaccountupstream.h"
+
+namespace Drawbridge {
+
+class AccountPool;
+class AccountRepository;
+class Clock;
+class KiroAccountRegistry;
+class KiroCredentialSource;
+struct KiroAccount;
+
+/**
+ * @brief Each account's quota: getUsageLimits polled periodically and after a quota error, credits metered
+ * through the gateway, and parking an account whose quota is used up until its reset.
+ */
+class KiroQuotaTracker final : public QObject
+{
+    Q_OBJECT
+    Q_DISABLE_COPY_MOVE(KiroQuotaTracker)
+
+public:
+    KiroQuotaTracker(KiroAccountRegistry &registry, KiroCredentialSource &credentials,
+                     KiroAccountUpstream &upstream, AccountPool &pool, AccountRepository &repository,
+                     const Clock &clock, qint64 usagePollIntervalMs, QObject *parent = nullptr);
+
+    /** The upstream said the quota is used up: park the account now, then learn the real reset date. */
+    void quotaExhausted(const QString &accountId, const QString &message);
+    void creditsUsed(const QString &accountId, double credits);
+    void setCreditsUsedTotal(const QString &accountId, double total);
+    /** Polls getUsageLimits now (first poll of a new account). */
+    void pollNow(const QString &accountId);
+    /** Polls getUsageLimits when the account's poll is due. */
+    void poll(const QString &accountId);
+
+Q_SIGNALS:
+    void accountUpdated(const QString &accountId);
+    void usagePollStarted(const QString &accountId);
+    /** @p ok = the limits were read and stored. */
+    void usagePollFinished(const QString &accountId, bool ok);
+
+private:
+    void startUsagePoll(KiroAccount &account, bool parkQuota, bool retriedAuth = false);
+    void onUsageLimits(const QString &accountId, const KiroAccountUpstream::UsageResult &result,
+                       bool retriedAuth);
+
+    KiroAccountRegistry &m_registry;
+    KiroCredentialSource &m_credentials;
+    KiroAccountUpstream &m_upstream;
+    AccountPool &m_pool;
+    AccountRepository &m_repository;
+    const Clock &m_clock;
+    qint64 m_usagePollIntervalMs;
+};
+
+} // namespace Drawbridge
