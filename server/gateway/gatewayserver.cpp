@@ -357,6 +357,17 @@ bool GatewayServer::isAnthropicPath(const QString &path)
     return path == QLatin1String("/v1/messages") || path.startsWith(QLatin1String("/v1/messages/"));
 }
 
+QString GatewayServer::endpointLabel(const QString &path)
+{
+    if (isAnthropicPath(path))
+        return QStringLiteral("messages");
+    if (path == QLatin1String("/v1/responses"))
+        return QStringLiteral("responses");
+    if (path == QLatin1String("/v1/models") || path.startsWith(QLatin1String("/v1/models/")))
+        return QStringLiteral("models");
+    return QStringLiteral("chat");
+}
+
 void GatewayServer::sendError(RouteRequest &request, const ApiError &error)
 {
     ResponseHeaders h;
@@ -382,7 +393,7 @@ void GatewayServer::recordRejected(RouteRequest &request, const QString &keyId, 
     RequestRecord rec;
     rec.startedMs = request.startedMs;
     rec.keyId = keyId;
-    rec.endpoint = isAnthropicPath(request.path) ? QStringLiteral("messages") : QStringLiteral("chat");
+    rec.endpoint = endpointLabel(request.path);
     rec.httpStatus = status;
     rec.status = statusLabel;
     rec.latencyMs = (m_services.clock.monotonicNs() - request.startedNs) / 1'000'000;

@@ -69,6 +69,8 @@ public:
     /** Anthropic error shape and statuses on /v1/messages paths, the OpenAI shape elsewhere. */
     void sendError(RouteRequest &request, const ApiError &error);
     static bool isAnthropicPath(const QString &path);
+    /** The ledger's endpoint label of a /v1 path: chat, messages, responses or models. */
+    static QString endpointLabel(const QString &path);
     void reportFinished(const RequestRecord &record);
     void exchangeStarted();
     void exchangeEnded();
