@@ -2,43 +2,52 @@
 #pragma once
 
 #include <QByteArray>
+#include <QString>
 #include <QStringList>
 #include <QUrlQuery>
 
 #include <functional>
+#include <vector>
+
+#include "server/core/adminreply.h"
 
 namespace Drawbridge {
 
-/** An authenticated admin API request, already past Host/Origin and admin-token checks. */
+/** An authenticated admin API request, already past Host/Origin, routing and admin-token checks. */
 struct AdminRequest
 {
     QByteArray method; ///< "GET", "POST", …
-    QStringList segments; ///< path segments after "admin", e.g. {"accounts", "a1b2"}
+    QStringList params; ///< values of the route's `{…}` segments, in order
     QUrlQuery query;
     QByteArray body;
+    qint64 receivedMs = 0; ///< wall-clock time of arrival (e.g. to refuse an expiry in the past)
 };
 
-struct AdminReply
+/** Takes the one reply of an admin request; may be called later (e.g. after a token refresh), exactly once.
+ */
+using AdminResponder = std::function<void(AdminReply)>;
+
+/** One admin route: a method and a path pattern below `/admin/` (`accounts/{id}`), and its handler. */
+struct AdminRoute
 {
-    int status = 200;
-    QByteArray json; ///< a JSON document, or an OpenAI-shape error body
+    QByteArray method;
+    QString pattern;
+    std::function<void(const AdminRequest &, AdminResponder)> handler;
 };
 
 /**
- * @brief A part of the admin API served by a lower layer (accounts by the Kiro pool, usage by the ledger).
+ * @brief A part of the admin API (docs/api.md#admin-api), served by the layer that owns the data: keys by
+ * the gateway, accounts by the Kiro pool, usage by the ledger.
  *
- * The gateway routes `/admin/<collection>…` to the module that owns the collection. Replies may be
- * asynchronous (e.g. after a token refresh) but must come exactly once.
+ * Every admin route reaches the gateway's one router through routes(): the gateway answers 404/405/HEAD,
+ * checks the admin token, and renders replies and errors, so a module only reads its request and answers.
  */
 class AdminModule
 {
 public:
     virtual ~AdminModule() = default;
-    /** The first path segment this module owns, e.g. "accounts". */
-    virtual QString collection() const = 0;
-    /** Methods allowed on @p segments; empty = no such resource (404). Used for 405 answers. */
-    virtual QStringList allowedMethods(const QStringList &segments) const = 0;
-    virtual void handle(const AdminRequest &request, std::function<void(AdminReply)> reply) = 0;
+    /** Called once, when the gateway registers the module; handlers may capture the module. */
+    virtual std::vector<AdminRoute> routes() = 0;
 };
 
 /** Counters and gauges the gateway exposes at /metrics and /admin/metrics. */

@@ -39,6 +39,10 @@ ApiErrorInfo apiErrorInfo(ApiErrorKind kind)
         return { 400, "invalid_request_error", "invalid_json" };
     case ApiErrorKind::InvalidRequest:
         return { 400, "invalid_request_error", nullptr };
+    case ApiErrorKind::InvalidRefreshToken:
+        return { 400, "invalid_request_error", "invalid_refresh_token" };
+    case ApiErrorKind::ImportFailed:
+        return { 400, "invalid_request_error", "import_failed" };
     case ApiErrorKind::ContextTooLong:
         return { 400, "invalid_request_error", "context_length_exceeded" };
     case ApiErrorKind::RateLimited:
@@ -53,6 +57,8 @@ ApiErrorInfo apiErrorInfo(ApiErrorKind kind)
         return { 503, "server_error", "draining" };
     case ApiErrorKind::NoUpstream:
         return { 503, "server_error", "no_upstream_available" };
+    case ApiErrorKind::SecretStoreUnavailable:
+        return { 503, "server_error", "secret_store_unavailable" };
     case ApiErrorKind::Internal:
         break;
     }
@@ -94,6 +100,8 @@ AnthropicErrorInfo anthropicErrorInfo(ApiErrorKind kind)
         return { 413, "request_too_large" };
     case ApiErrorKind::InvalidJson:
     case ApiErrorKind::InvalidRequest:
+    case ApiErrorKind::InvalidRefreshToken:
+    case ApiErrorKind::ImportFailed:
     case ApiErrorKind::ContextTooLong:
         return { 400, "invalid_request_error" };
     case ApiErrorKind::RateLimited:
@@ -106,6 +114,8 @@ AnthropicErrorInfo anthropicErrorInfo(ApiErrorKind kind)
         return { 502, "api_error" };
     case ApiErrorKind::UpstreamTimeout:
         return { 504, "api_error" };
+    case ApiErrorKind::SecretStoreUnavailable:
+        return { 503, "api_error" };
     case ApiErrorKind::Internal:
         break;
     }

@@ -23,6 +23,8 @@ enum class ApiErrorKind {
     PayloadTooLarge,
     InvalidJson,
     InvalidRequest,
+    InvalidRefreshToken, ///< admin: the auth service refused an account's credentials
+    ImportFailed, ///< admin: the Kiro IDE token file is missing, unreadable or incomplete
     ContextTooLong,
     RateLimited,
     PoolBusy,
@@ -30,6 +32,7 @@ enum class ApiErrorKind {
     UpstreamTimeout,
     Draining,
     NoUpstream,
+    SecretStoreUnavailable, ///< admin: the OS keychain refused to store secrets
     Internal,
 };
 
@@ -41,7 +44,7 @@ struct ApiError
     int retryAfterS = 0; ///< adds Retry-After when > 0
 };
 
-/** Status, OpenAI `type` and `code` of an error kind (contract §3). */
+/** Status, OpenAI `type` and `code` of an error kind (docs/api.md#errors). */
 struct ApiErrorInfo
 {
     int status;
@@ -54,7 +57,7 @@ ApiErrorInfo apiErrorInfo(ApiErrorKind kind);
 /** `{"error":{"message","type","param","code"}}` */
 QByteArray openAiErrorBody(const ApiError &error);
 
-/** Status and `error.type` of an error kind in the Anthropic Messages API (contract §3). */
+/** Status and `error.type` of an error kind in the Anthropic Messages API (docs/api.md#errors). */
 struct AnthropicErrorInfo
 {
     int status;

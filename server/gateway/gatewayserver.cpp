@@ -11,12 +11,12 @@
 #include <algorithm>
 #include <vector>
 
-#include "adminkeysroute.h"
 #include "anthropicmessagesroute.h"
 #include "chatcompletionsroute.h"
 #include "chatexchange.h"
 #include "guardedtcpserver.h"
 #include "httpserverconnection.h"
+#include "keysadminmodule.h"
 #include "keyservice.h"
 #include "server/core/adminmodule.h"
 #include "server/core/apikeycodec.h"
@@ -45,9 +45,10 @@ GatewayServer::GatewayServer(GatewayServices services, QObject *parent)
     , m_services(std::move(services))
     , m_guard(m_services.settings.server.host, m_services.settings.server.corsOrigins)
     , m_maxBodyBytes(qint64(m_services.settings.server.maxBodyMb) * 1024 * 1024)
+    , m_keysAdmin(std::make_unique<KeysAdminModule>(m_services))
 {
     registerRoutes();
-    // Taking a key's access away also fails its requests still waiting for the upstream (contract §8.1).
+    // Taking a key's access away also fails its requests still waiting for the upstream (docs/api.md#keys).
     connect(&m_services.keys, &KeyService::keyRevoked, this, &GatewayServer::enforceKeyAccess);
     connect(&m_services.keys, &KeyService::keyChanged, this, &GatewayServer::enforceKeyAccess);
     m_sweep.setInterval(std::chrono::milliseconds(
@@ -78,17 +79,60 @@ void GatewayServer::registerRoutes()
     m_router.add("POST", QStringLiteral("/v1/chat/completions"), &handleChatCompletions);
     m_router.add("POST", QStringLiteral("/v1/messages"), &handleAnthropicMessages);
     m_router.add("POST", QStringLiteral("/v1/messages/count_tokens"), &handleAnthropicCountTokens);
-    m_router.add("POST", QStringLiteral("/admin/keys"), &handleCreateKey);
-    m_router.add("GET", QStringLiteral("/admin/keys"), &handleListKeys);
-    m_router.add("GET", QStringLiteral("/admin/keys/{id}"), &handleGetKey);
-    m_router.add("PATCH", QStringLiteral("/admin/keys/{id}"), &handlePatchKey);
-    m_router.add("DELETE", QStringLiteral("/admin/keys/{id}"), &handleRevokeKey);
-    m_router.add("POST", QStringLiteral("/admin/drain"),
-                 [](GatewayServer &s, RouteRequest &r) { s.handleDrain(r); });
-    m_router.add("POST", QStringLiteral("/admin/resume"),
-                 [](GatewayServer &s, RouteRequest &r) { s.handleResume(r); });
-    m_router.add("GET", QStringLiteral("/admin/metrics"),
-                 [](GatewayServer &s, RouteRequest &r) { s.handleAdminMetrics(r); });
+    // Every admin route, the gateway's own and those of lower layers, goes through addAdminRoutes().
+    addAdminRoutes(operationsAdminRoutes());
+    addAdminRoutes(m_keysAdmin->routes());
+    for (AdminModule *module : m_services.adminModules)
+        addAdminRoutes(module->routes());
+}
+
+void GatewayServer::addAdminRoutes(std::vector<AdminRoute> routes)
+{
+    for (AdminRoute &route : routes) {
+        m_router.add(route.method, QStringLiteral("/admin/") + route.pattern,
+                     [handler = std::move(route.handler)](GatewayServer &s, RouteRequest &r) {
+                         s.serveAdmin(handler, r);
+                     });
+    }
+}
+
+std::vector<AdminRoute> GatewayServer::operationsAdminRoutes()
+{
+    return {
+        { "GET", QStringLiteral("metrics"),
+          [this](const AdminRequest &, AdminResponder reply) {
+              reply(AdminReply { 200,
+                                 m_services.metrics ? m_services.metrics->json() : QByteArrayLiteral("{}"),
+                                 std::nullopt });
+          } },
+        { "POST", QStringLiteral("drain"),
+          [this](const AdminRequest &, AdminResponder reply) {
+              startDrain();
+              reply(AdminReply::ok(202,
+                                   QJsonObject { { QLatin1String("status"), QLatin1String("draining") } }));
+          } },
+        { "POST", QStringLiteral("resume"),
+          [this](const AdminRequest &, AdminResponder reply) {
+              resume();
+              reply(
+                  AdminReply::ok(200, QJsonObject { { QLatin1String("status"), QLatin1String("serving") } }));
+          } },
+    };
+}
+
+void GatewayServer::serveAdmin(const AdminHandler &handler, RouteRequest &request)
+{
+    if (!admitAdmin(request))
+        return;
+    const AdminRequest admin { request.method, request.params, QUrlQuery(request.http.url()),
+                               request.http.body(), request.startedMs };
+    // The reply may come after this request object is gone (a token refresh): keep what rendering needs.
+    handler(admin, [responder = request.responder, path = request.path](AdminReply reply) {
+        if (reply.error)
+            sendError(*responder, path, *reply.error);
+        else
+            responder->sendJson(reply.status, reply.json);
+    });
 }
 
 Result<quint16> GatewayServer::start()
@@ -316,17 +360,6 @@ void GatewayServer::handleRequest(const HttpServerRequest &request,
     for (const auto &h : cors)
         r.responder->addHeader(h.first, h.second);
 
-    // Admin collections served by lower layers.
-    if (r.path.startsWith(QLatin1String("/admin/"))) {
-        const QStringList segs = r.path.split(u'/', Qt::SkipEmptyParts);
-        for (AdminModule *m : m_services.adminModules) {
-            if (segs.size() >= 2 && segs[1] == m->collection()) {
-                handleAdminModule(r);
-                return;
-            }
-        }
-    }
-
     // HEAD is GET without the body (HttpResponder leaves it out).
     const QByteArray routeMethod = r.method == "HEAD" ? QByteArrayLiteral("GET") : r.method;
     const auto match = m_router.match(routeMethod, r.path);
@@ -370,14 +403,19 @@ QString GatewayServer::endpointLabel(const QString &path)
 
 void GatewayServer::sendError(RouteRequest &request, const ApiError &error)
 {
+    sendError(*request.responder, request.path, error);
+}
+
+void GatewayServer::sendError(HttpResponder &responder, const QString &path, const ApiError &error)
+{
     ResponseHeaders h;
     if (error.retryAfterS > 0)
         h.append({ QByteArrayLiteral("Retry-After"), QByteArray::number(error.retryAfterS) });
-    if (isAnthropicPath(request.path)) {
-        request.responder->sendJson(anthropicErrorInfo(error.kind).status, anthropicErrorBody(error), h);
+    if (isAnthropicPath(path)) {
+        responder.sendJson(anthropicErrorInfo(error.kind).status, anthropicErrorBody(error), h);
         return;
     }
-    request.responder->sendJson(apiErrorInfo(error.kind).status, openAiErrorBody(error), h);
+    responder.sendJson(apiErrorInfo(error.kind).status, openAiErrorBody(error), h);
 }
 
 void GatewayServer::reportFinished(const RequestRecord &record)
@@ -532,61 +570,6 @@ void GatewayServer::handleMetrics(RouteRequest &request)
 {
     const QByteArray text = m_services.metrics ? m_services.metrics->prometheusText() : QByteArray();
     request.responder->send(200, QByteArrayLiteral("text/plain; version=0.0.4; charset=utf-8"), text);
-}
-
-void GatewayServer::handleAdminMetrics(RouteRequest &request)
-{
-    if (!admitAdmin(request))
-        return;
-    request.responder->sendJson(200,
-                                m_services.metrics ? m_services.metrics->json() : QByteArrayLiteral("{}"));
-}
-
-void GatewayServer::handleDrain(RouteRequest &request)
-{
-    if (!admitAdmin(request))
-        return;
-    startDrain();
-    request.responder->sendJson(202, QByteArrayLiteral("{\"status\":\"draining\"}"));
-}
-
-void GatewayServer::handleResume(RouteRequest &request)
-{
-    if (!admitAdmin(request))
-        return;
-    resume();
-    request.responder->sendJson(200, QByteArrayLiteral("{\"status\":\"serving\"}"));
-}
-
-void GatewayServer::handleAdminModule(RouteRequest &request)
-{
-    if (!admitAdmin(request))
-        return;
-    QStringList segs = request.path.split(u'/', Qt::SkipEmptyParts);
-    segs.removeFirst(); // "admin"
-    AdminModule *module = nullptr;
-    for (AdminModule *m : m_services.adminModules) {
-        if (m->collection() == segs.first())
-            module = m;
-    }
-    const QStringList allowed = module->allowedMethods(segs);
-    if (allowed.isEmpty()) {
-        sendError(request,
-                  ApiError { ApiErrorKind::RouteNotFound,
-                             QStringLiteral("Unknown request URL: %1.").arg(request.path) });
-        return;
-    }
-    if (!allowed.contains(QString::fromLatin1(request.method))) {
-        request.responder->addHeader("Allow", allowed.join(QStringLiteral(", ")).toLatin1());
-        sendError(request,
-                  ApiError { ApiErrorKind::MethodNotAllowed,
-                             QStringLiteral("Method %1 is not allowed on %2.")
-                                 .arg(QString::fromLatin1(request.method), request.path) });
-        return;
-    }
-    AdminRequest ar { request.method, segs, QUrlQuery(request.http.url()), request.http.body() };
-    std::shared_ptr<HttpResponder> responder = request.responder;
-    module->handle(ar, [responder](AdminReply reply) { responder->sendJson(reply.status, reply.json); });
 }
 
 } // namespace Drawbridge

@@ -13,6 +13,7 @@
 #include "httprequesthandler.h"
 #include "requestguard.h"
 #include "router.h"
+#include "server/core/adminmodule.h"
 #include "server/core/result.h"
 
 class QTcpSocket;
@@ -21,6 +22,7 @@ namespace Drawbridge {
 
 class GuardedTcpServer;
 class HttpServerConnection;
+class KeysAdminModule;
 
 /**
  * @brief The HTTP front door: routing, local-server hardening, client and admin authentication, drain.
@@ -68,6 +70,7 @@ public:
     bool admitAdmin(RouteRequest &request);
     /** Anthropic error shape and statuses on /v1/messages paths, the OpenAI shape elsewhere. */
     void sendError(RouteRequest &request, const ApiError &error);
+    static void sendError(HttpResponder &responder, const QString &path, const ApiError &error);
     static bool isAnthropicPath(const QString &path);
     /** The ledger's endpoint label of a /v1 path: chat, messages, responses or models. */
     static QString endpointLabel(const QString &path);
@@ -99,13 +102,15 @@ private:
     void handleModels(RouteRequest &request);
     void handleModel(RouteRequest &request);
     void handleMetrics(RouteRequest &request);
-    void handleAdminMetrics(RouteRequest &request);
-    void handleDrain(RouteRequest &request);
-    void handleResume(RouteRequest &request);
+    using AdminHandler = std::function<void(const AdminRequest &, AdminResponder)>;
+    /** Registers @p routes below /admin/: routed like every route, then the admin token, then the handler. */
+    void addAdminRoutes(std::vector<AdminRoute> routes);
+    /** /admin/metrics, /admin/drain, /admin/resume. */
+    std::vector<AdminRoute> operationsAdminRoutes();
+    void serveAdmin(const AdminHandler &handler, RouteRequest &request);
     void checkDrained();
     /** Refuses waiting requests of @p keyId (every key when empty) whose key lost its access. */
     void enforceKeyAccess(const QString &keyId);
-    void handleAdminModule(RouteRequest &request);
     void recordRejected(RouteRequest &request, const QString &keyId, int status, const QString &statusLabel);
 
     GatewayServices m_services;
@@ -118,6 +123,7 @@ private:
     bool m_drainedEmitted = false;
     int m_inFlight = 0;
     qint64 m_maxBodyBytes;
+    std::unique_ptr<KeysAdminModule> m_keysAdmin;
     std::set<HttpServerConnection *> m_connections;
     QTimer m_sweep;
 };

@@ -30,10 +30,18 @@ public:
     {
         Match m;
         const QStringList segs = path.split(u'/', Qt::SkipEmptyParts);
+        // The most literal pattern wins: POST /admin/accounts/import is not an account id, and GET on it is a
+        // 405 rather than a lookup of the account "import".
+        qsizetype fewestWildcards = -1;
         for (const Route &r : m_routes) {
             QStringList params;
             if (!matches(r.segments, segs, params))
                 continue;
+            if (fewestWildcards >= 0 && params.size() > fewestWildcards)
+                continue;
+            if (params.size() < fewestWildcards)
+                m = Match {};
+            fewestWildcards = params.size();
             if (!m.allowed.contains(r.method))
                 m.allowed.append(r.method);
             if (r.method == method && !m.handler) {

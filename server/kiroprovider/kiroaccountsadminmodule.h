@@ -13,12 +13,12 @@ namespace Drawbridge {
 class AccountPool;
 
 /**
- * @brief `/admin/accounts` (contract §4): list, add, import from the Kiro IDE, get, patch and delete Kiro
- * accounts.
+ * @brief `/admin/accounts` (docs/api.md#accounts): list, add, import from the Kiro IDE, get, patch and delete
+ * Kiro accounts.
  *
- * Thin: parses and checks JSON, calls KiroAccountManager and renders its answers. Secrets go in with POST and
- * never come out. Errors use the OpenAI error shape, with the codes `invalid_refresh_token` and
- * `import_failed` where the contract names them.
+ * Thin: reads the JSON fields, calls KiroAccountManager and renders its answers. Secrets go in with POST and
+ * never come out. Failures are ApiErrors (`invalid_refresh_token`, `import_failed`,
+ * `secret_store_unavailable` where docs/api.md names them); the gateway renders them.
  */
 class KiroAccountsAdminModule final : public QObject, public AdminModule
 {
@@ -28,18 +28,16 @@ public:
     ~KiroAccountsAdminModule() override;
     Q_DISABLE_COPY_MOVE(KiroAccountsAdminModule)
 
-    QString collection() const override;
-    QStringList allowedMethods(const QStringList &segments) const override;
-    void handle(const AdminRequest &request, std::function<void(AdminReply)> reply) override;
+    std::vector<AdminRoute> routes() override;
 
-    /** One account in the contract's shape; also what the GUI may render. */
+    /** One account in the shape of docs/api.md#accounts; also what the GUI may render. */
     static QJsonObject accountJson(const KiroAccountManager::AccountInfo &account, int queued);
 
 private:
     AdminReply list() const;
     AdminReply get(const QString &id) const;
-    void create(const QByteArray &body, std::function<void(AdminReply)> reply);
-    void import(const QByteArray &body, std::function<void(AdminReply)> reply);
+    void create(const QByteArray &body, AdminResponder reply);
+    void import(const QByteArray &body, AdminResponder reply);
     AdminReply patch(const QString &id, const QByteArray &body);
     AdminReply remove(const QString &id);
     AdminReply accountReply(int status, const KiroAccountManager::AccountInfo &account) const;

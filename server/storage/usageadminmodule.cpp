@@ -4,7 +4,6 @@
 #include <QDate>
 #include <QDateTime>
 #include <QJsonArray>
-#include <QJsonDocument>
 #include <QJsonObject>
 #include <QRegularExpression>
 #include <QTime>
@@ -26,8 +25,7 @@ const QString groupByParam = QStringLiteral("group_by");
 
 AdminReply badParam(const QString &param, const QString &message)
 {
-    const ApiError error { ApiErrorKind::InvalidRequest, message, param };
-    return AdminReply { apiErrorInfo(error.kind).status, openAiErrorBody(error) };
+    return AdminReply::failure(ApiError { ApiErrorKind::InvalidRequest, message, param });
 }
 
 std::optional<UsageGroupBy> groupByFromText(const QString &text)
@@ -68,21 +66,10 @@ UsageAdminModule::UsageAdminModule(const UsageQuery &query, UsageLedger *ledger)
 {
 }
 
-QString UsageAdminModule::collection() const
+std::vector<AdminRoute> UsageAdminModule::routes()
 {
-    return QStringLiteral("usage");
-}
-
-QStringList UsageAdminModule::allowedMethods(const QStringList &segments) const
-{
-    if (segments == QStringList { collection() })
-        return { QStringLiteral("GET") };
-    return {};
-}
-
-void UsageAdminModule::handle(const AdminRequest &request, std::function<void(AdminReply)> reply)
-{
-    reply(usage(request));
+    return { { "GET", QStringLiteral("usage"),
+               [this](const AdminRequest &request, AdminResponder reply) { reply(usage(request)); } } };
 }
 
 std::optional<qint64> UsageAdminModule::parseTime(const QString &text)
@@ -159,8 +146,8 @@ AdminReply UsageAdminModule::usage(const AdminRequest &request) const
                                       to.value_or(std::numeric_limits<qint64>::max()), groupBy);
     if (!report) {
         qCWarning(lcStorage) << "usage report failed:" << report.error();
-        const ApiError error { ApiErrorKind::Internal, QStringLiteral("Reading the usage ledger failed.") };
-        return AdminReply { apiErrorInfo(error.kind).status, openAiErrorBody(error) };
+        return AdminReply::failure(
+            ApiError { ApiErrorKind::Internal, QStringLiteral("Reading the usage ledger failed.") });
     }
 
     QJsonArray data;
@@ -176,7 +163,7 @@ AdminReply UsageAdminModule::usage(const AdminRequest &request) const
                              { QLatin1String("from"), isoOrNull(from) },
                              { QLatin1String("to"), isoOrNull(to) },
                              { QLatin1String("group_by"), groupByText } };
-    return AdminReply { 200, QJsonDocument(root).toJson(QJsonDocument::Compact) };
+    return AdminReply::ok(200, root);
 }
 
 } // namespace Drawbridge

@@ -11,7 +11,7 @@ class UsageLedger;
 class UsageQuery;
 
 /**
- * @brief Serves GET /admin/usage (contract §4) from the usage ledger.
+ * @brief Serves GET /admin/usage (docs/api.md#usage-metrics-drain) from the usage ledger.
  *
  * Query parameters: `from` (inclusive) and `to` (exclusive) as ISO dates (UTC midnight) or date-times (UTC
  * unless they carry an offset), each optional (unbounded); `group_by` = key|model|account|day|hour (default
@@ -27,9 +27,7 @@ public:
      */
     explicit UsageAdminModule(const UsageQuery &query, UsageLedger *ledger = nullptr);
 
-    QString collection() const override;
-    QStringList allowedMethods(const QStringList &segments) const override;
-    void handle(const AdminRequest &request, std::function<void(AdminReply)> reply) override;
+    std::vector<AdminRoute> routes() override;
 
     /** Milliseconds since the epoch of an ISO-8601 date or date-time; nullopt when @p text is not one. */
     static std::optional<qint64> parseTime(const QString &text);

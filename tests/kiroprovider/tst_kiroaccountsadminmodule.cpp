@@ -12,6 +12,7 @@
 
 #include "server/kiroprovider/kiroaccountsadminmodule.h"
 #include "tests/kiroprovider/kiroaccountfixture.h"
+#include "tests/support/adminmoduleclient.h"
 
 using namespace Drawbridge;
 using Test::KiroAccountFixture;
@@ -53,8 +54,8 @@ private Q_SLOTS:
     void init();
     void cleanup();
 
-    void allowedMethods_data();
-    void allowedMethods();
+    void routes_data();
+    void routes();
     void emptyList();
     void createReturns201WithoutSecrets();
     void createIdcNeverEchoesClientSecret();
@@ -104,26 +105,8 @@ void TstKiroAccountsAdminModule::cleanup()
 TstKiroAccountsAdminModule::Reply
 TstKiroAccountsAdminModule::call(const QByteArray &method, const QString &path, const QByteArray &body)
 {
-    AdminRequest request;
-    request.method = method;
-    request.segments = path.split(u'/', Qt::SkipEmptyParts);
-    request.body = body;
-    std::optional<AdminReply> reply;
-    int replies = 0;
-    m_module->handle(request, [&](AdminReply r) {
-        reply = r;
-        ++replies;
-    });
-    Reply out;
-    if (!QTest::qWaitFor([&] { return reply.has_value(); }, 5000))
-        return out;
-    QTest::qWait(0);
-    if (replies != 1)
-        return out; // exactly one reply is the contract; status 0 fails every check
-    out.status = reply->status;
-    out.raw = reply->json;
-    out.json = QJsonDocument::fromJson(reply->json).object();
-    return out;
+    const Test::AdminModuleClient::Reply reply = Test::AdminModuleClient(*m_module).call(method, path, body);
+    return Reply { reply.status, QJsonDocument::fromJson(reply.body).object(), reply.body };
 }
 
 QString TstKiroAccountsAdminModule::addAccount(const QString &name)
@@ -139,26 +122,27 @@ QString TstKiroAccountsAdminModule::addAccount(const QString &name)
     return r.status == 201 ? r.json.value(QStringLiteral("id")).toString() : QString();
 }
 
-void TstKiroAccountsAdminModule::allowedMethods_data()
+void TstKiroAccountsAdminModule::routes_data()
 {
+    QTest::addColumn<QByteArray>("method");
     QTest::addColumn<QString>("path");
-    QTest::addColumn<QStringList>("methods");
-    QTest::newRow("collection") << QStringLiteral("accounts")
-                                << QStringList { QStringLiteral("GET"), QStringLiteral("POST") };
-    QTest::newRow("import") << QStringLiteral("accounts/import") << QStringList { QStringLiteral("POST") };
-    QTest::newRow("one") << QStringLiteral("accounts/abcd2345")
-                         << QStringList { QStringLiteral("GET"), QStringLiteral("PATCH"),
-                                          QStringLiteral("DELETE") };
-    QTest::newRow("too-deep") << QStringLiteral("accounts/abcd2345/x") << QStringList();
-    QTest::newRow("other-collection") << QStringLiteral("keys") << QStringList();
+    QTest::addColumn<int>("status");
+    QTest::newRow("list") << QByteArray("GET") << QStringLiteral("accounts") << 200;
+    QTest::newRow("collection-put") << QByteArray("PUT") << QStringLiteral("accounts") << 405;
+    // "import" is a route of its own, not an account id.
+    QTest::newRow("import-get") << QByteArray("GET") << QStringLiteral("accounts/import") << 405;
+    QTest::newRow("one") << QByteArray("GET") << QStringLiteral("accounts/abcd2345") << 404;
+    QTest::newRow("one-post") << QByteArray("POST") << QStringLiteral("accounts/abcd2345") << 405;
+    QTest::newRow("too-deep") << QByteArray("GET") << QStringLiteral("accounts/abcd2345/x") << 404;
+    QTest::newRow("other-collection") << QByteArray("GET") << QStringLiteral("keys") << 404;
 }
 
-void TstKiroAccountsAdminModule::allowedMethods()
+void TstKiroAccountsAdminModule::routes()
 {
+    QFETCH(QByteArray, method);
     QFETCH(QString, path);
-    QFETCH(QStringList, methods);
-    QCOMPARE(m_module->collection(), QStringLiteral("accounts"));
-    QCOMPARE(m_module->allowedMethods(path.split(u'/')), methods);
+    QFETCH(int, status);
+    QCOMPARE(call(method, path).status, status);
 }
 
 void TstKiroAccountsAdminModule::emptyList()

@@ -13,6 +13,7 @@
 #include "server/storage/usageledger.h"
 #include "server/storage/usagequery.h"
 #include "server/storage/usagewriter.h"
+#include "tests/support/adminmoduleclient.h"
 #include "tests/support/fakeclock.h"
 #include "tests/support/resulttext.h"
 #include "tests/support/tempdatabase.h"
@@ -44,26 +45,16 @@ RequestRecord makeRecord(const char *iso, const QString &key, const QString &acc
     return r;
 }
 
-AdminReply call(AdminModule &module, const QString &query, const QByteArray &method = "GET")
+using Reply = Test::AdminModuleClient::Reply;
+
+Reply call(AdminModule &module, const QString &query, const QByteArray &method = "GET")
 {
-    AdminRequest request;
-    request.method = method;
-    request.segments = { QStringLiteral("usage") };
-    request.query = QUrlQuery(query);
-    std::optional<AdminReply> reply;
-    int replies = 0;
-    module.handle(request, [&](AdminReply r) {
-        reply = std::move(r);
-        ++replies;
-    });
-    if (replies != 1)
-        return AdminReply { -1, QByteArray::number(replies) + " replies" };
-    return *reply;
+    return Test::AdminModuleClient(module).call(method, QStringLiteral("usage"), {}, QUrlQuery(query));
 }
 
-QJsonObject json(const AdminReply &reply)
+QJsonObject json(const Reply &reply)
 {
-    return QJsonDocument::fromJson(reply.json).object();
+    return QJsonDocument::fromJson(reply.body).object();
 }
 
 } // namespace
@@ -179,10 +170,11 @@ void TstUsageAdminModule::parseTime()
 void TstUsageAdminModule::routes()
 {
     UsageAdminModule module(*m_query);
-    QCOMPARE(module.collection(), QStringLiteral("usage"));
-    QCOMPARE(module.allowedMethods({ QStringLiteral("usage") }), QStringList { QStringLiteral("GET") });
-    QVERIFY(module.allowedMethods({ QStringLiteral("usage"), QStringLiteral("x") }).isEmpty());
-    QVERIFY(module.allowedMethods({ QStringLiteral("keys") }).isEmpty());
+    QCOMPARE(call(module, QString()).status, 200);
+    QCOMPARE(call(module, QString(), "POST").status, 405);
+    Test::AdminModuleClient client(module);
+    QCOMPARE(client.call("GET", QStringLiteral("usage/x")).status, 404);
+    QCOMPARE(client.call("GET", QStringLiteral("keys")).status, 404);
 }
 
 void TstUsageAdminModule::badParameters_data()
@@ -205,7 +197,7 @@ void TstUsageAdminModule::badParameters()
     QFETCH(QString, query);
     QFETCH(QString, param);
     UsageAdminModule module(*m_query);
-    const AdminReply reply = call(module, query);
+    const Reply reply = call(module, query);
     QCOMPARE(reply.status, 400);
     const QJsonObject error = json(reply).value(QLatin1String("error")).toObject();
     QCOMPARE(error.value(QLatin1String("type")).toString(), QStringLiteral("invalid_request_error"));
@@ -257,7 +249,7 @@ void TstUsageAdminModule::grouping()
     QFETCH(QString, query);
     QFETCH(QStringList, groups);
     UsageAdminModule module(*m_query);
-    const AdminReply reply = call(module, query);
+    const Reply reply = call(module, query);
     QCOMPARE(reply.status, 200);
     const QJsonObject root = json(reply);
     const QJsonArray data = root.value(QLatin1String("data")).toArray();
@@ -294,7 +286,7 @@ void TstUsageAdminModule::grouping()
 void TstUsageAdminModule::defaultsToKeyOverAllTime()
 {
     UsageAdminModule module(*m_query);
-    const AdminReply reply = call(module, QString());
+    const Reply reply = call(module, QString());
     QCOMPARE(reply.status, 200);
     const QJsonObject root = json(reply);
     QCOMPARE(root.value(QLatin1String("group_by")).toString(), QStringLiteral("key"));
@@ -315,7 +307,7 @@ void TstUsageAdminModule::flushesTheLedgerFirst()
     UsageAdminModule module(*m_query, &ledger);
     ledger.requestFinished(makeRecord("2025-02-09T12:00:00Z", QStringLiteral("cccc4444"),
                                       QStringLiteral("acct-1"), QStringLiteral("kiro"), true, 0.75));
-    const AdminReply reply = call(module, QStringLiteral("from=2025-02-09&group_by=key"));
+    const Reply reply = call(module, QStringLiteral("from=2025-02-09&group_by=key"));
     QCOMPARE(reply.status, 200);
     const QJsonArray data = json(reply).value(QLatin1String("data")).toArray();
     QCOMPARE(data.size(), 1);
