@@ -228,7 +228,8 @@ const QMap<QString, QStringList> &knownKeys()
           { QStringLiteral("default_rpm"), QStringLiteral("queue_timeout_s"), QStringLiteral("max_queue") } },
         { QStringLiteral("kiro"),
           { QStringLiteral("region"), QStringLiteral("default_model"), QStringLiteral("slots_per_account"),
-            QStringLiteral("api_base_url"), QStringLiteral("social_auth_base_url"),
+            QStringLiteral("api_base_url"), QStringLiteral("api_base_urls"),
+            QStringLiteral("social_auth_base_url"),
             QStringLiteral("oidc_base_url"), QStringLiteral("ca_file"), QStringLiteral("proxy"),
             QStringLiteral("models"), QStringLiteral("model_aliases"), QStringLiteral("strict_models") } },
         { QStringLiteral("storage"),
@@ -297,6 +298,7 @@ Status ConfigFile::apply(const QByteArray &text, const QString &path, Settings &
         && r.readString("kiro", "default_model", s.kiro.defaultModel)
         && r.readInt("kiro", "slots_per_account", s.kiro.slotsPerAccount, 1, 1000)
         && r.readString("kiro", "api_base_url", s.kiro.apiBaseUrl)
+        && r.readStringList("kiro", "api_base_urls", s.kiro.apiBaseUrls)
         && r.readString("kiro", "social_auth_base_url", s.kiro.socialAuthBaseUrl)
         && r.readString("kiro", "oidc_base_url", s.kiro.oidcBaseUrl)
         && r.readCaFile("kiro", "ca_file", s.kiro.caFile) && r.readProxy("kiro", "proxy", s.kiro.proxy)
@@ -359,7 +361,8 @@ QByteArray ConfigFile::defaultText()
 # region = "us-east-1"
 # default_model = "claude-sonnet-4.5"   # what the public model id "kiro" maps to
 # slots_per_account = 3
-# api_base_url = ""           # "" = https://q.{region}.amazonaws.com
+# api_base_urls = []          # API endpoints tried in order, for every account; [] = by auth method (see docs/kiro.md)
+# api_base_url = ""           # one endpoint: the same as api_base_urls = ["…"]
 # social_auth_base_url = ""   # "" = https://prod.{region}.auth.desktop.kiro.dev
 # oidc_base_url = ""          # "" = https://oidc.{region}.amazonaws.com
 # ca_file = ""                # extra PEM CA bundle trusted for upstream calls (TLS-inspecting proxies); relative to this file

@@ -7,6 +7,7 @@
 #include <optional>
 
 #include "server/kiroprovider/kiroaccountupstream.h"
+#include "server/kiroprovider/kiroendpointlist.h"
 #include "server/storage/accountrecord.h"
 
 namespace Drawbridge {
@@ -19,6 +20,8 @@ struct KiroAccount
 {
     AccountRecord record;
     qint64 secretsRetryAtMs = 0; ///< when reading the keychain failed: the next try
+    /** The API base URLs the account may use, and the one that works (remembered until it is refused). */
+    KiroEndpointList endpoints;
 
     /** KiroQuotaTracker's: getUsageLimits polls and metered credits. */
     struct Quota

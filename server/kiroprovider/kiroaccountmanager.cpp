@@ -93,6 +93,12 @@ void KiroAccountManager::creditsUsed(const QString &accountId, double credits)
     m_quota.creditsUsed(accountId, credits);
 }
 
+QString KiroAccountManager::endpointRefused(const QString &accountId, const QString &baseUrl,
+                                            const QString &reason)
+{
+    return m_registry.endpointRefused(accountId, baseUrl, reason);
+}
+
 void KiroAccountManager::setCreditsUsedTotal(const QString &accountId, double total)
 {
     m_quota.setCreditsUsedTotal(accountId, total);

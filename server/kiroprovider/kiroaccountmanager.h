@@ -79,6 +79,7 @@ public:
                      TokenCallback done) override;
     void quotaExhausted(const QString &accountId, const QString &message) override;
     void creditsUsed(const QString &accountId, double credits) override;
+    QString endpointRefused(const QString &accountId, const QString &baseUrl, const QString &reason) override;
 
     /**
      * Refreshes once to prove the credentials, then stores the account (metadata in the database, secrets in

@@ -226,15 +226,38 @@ QString KiroAccountRegistry::authBaseUrl(const QString &authMethod, const QStrin
     return QStringLiteral("https://prod.%1.auth.desktop.kiro.dev").arg(r);
 }
 
-QString KiroAccountRegistry::apiBaseUrl(const KiroAccount &a) const
+QString KiroAccountRegistry::apiRegion(const AccountRecord &record) const
 {
-    if (!m_settings.apiBaseUrl.isEmpty())
-        return m_settings.apiBaseUrl;
     // The account's region is where it logs in (IdC may be anywhere); the API lives in the profile's region,
     // the 4th field of the ARN.
-    const QString arnRegion = a.record.profileArn.section(u':', 3, 3);
-    return QStringLiteral("https://q.%1.amazonaws.com")
-        .arg(isRegion(arnRegion) ? arnRegion : m_settings.region);
+    const QString arnRegion = record.profileArn.section(u':', 3, 3);
+    return isRegion(arnRegion) ? arnRegion : m_settings.region;
+}
+
+void KiroAccountRegistry::resolveEndpoints(KiroAccount &a) const
+{
+    a.endpoints.setUrls(KiroEndpointList::resolve(m_settings, a.record.authMethod, apiRegion(a.record)));
+}
+
+QString KiroAccountRegistry::apiBaseUrl(const KiroAccount &a) const
+{
+    return a.endpoints.current();
+}
+
+QString KiroAccountRegistry::endpointRefused(const QString &accountId, const QString &baseUrl,
+                                             const QString &reason)
+{
+    KiroAccount *a = find(accountId);
+    if (!a)
+        return {};
+    const QString was = a->endpoints.current();
+    const QString now = a->endpoints.refused(baseUrl);
+    if (now != was) {
+        qCInfo(lcKiro) << "account" << accountId << ": endpoint" << baseUrl << "refused it (" << reason
+                       << "); using" << now << "from now on";
+        Q_EMIT accountUpdated(accountId);
+    }
+    return now;
 }
 
 KiroAccountContext KiroAccountRegistry::context(const KiroAccount &a, const QString &accessToken) const
@@ -288,6 +311,7 @@ Status KiroAccountRegistry::start()
                 qCWarning(lcKiro) << "could not store the machine id of account" << record.id << ":"
                                   << saved.error();
         }
+        resolveEndpoints(*a);
         KiroAccount &ref = *a;
         m_accounts.emplace(record.id, std::move(a));
         m_tokens.track(record.id);
@@ -412,6 +436,7 @@ void KiroAccountRegistry::onProfileArnReceived(const QString &accountId, const Q
         return;
     // Losing the profile ARN makes the account fail with 403 later, so it is kept at once.
     a->record.profileArn = profileArn;
+    resolveEndpoints(*a); // the profile may live in another region
     if (auto saved = m_repository.update(a->record); !saved)
         qCWarning(lcKiro) << "could not store the profile ARN of account" << accountId << ":"
                           << saved.error();
@@ -613,6 +638,7 @@ void KiroAccountRegistry::commitAdd(const std::shared_ptr<PendingAdd> &add)
     auto a = std::make_unique<KiroAccount>();
     a->record = r;
     a->persisted = { r.status, r.lastError, r.cooldownUntilMs };
+    resolveEndpoints(*a);
     const QString refreshToken
         = add->tokens.refreshToken.isEmpty() ? add->params.refreshToken : add->tokens.refreshToken;
     const qint64 retryAt = add->refreshed ? 0 : r.cooldownUntilMs.value_or(now + m_tokens.backoffMs(1));

@@ -64,6 +64,11 @@ public:
     KiroAccountContext context(const KiroAccount &account, const QString &accessToken) const;
     KiroFingerprint fingerprint(const KiroAccount &account) const;
     QString apiBaseUrl(const KiroAccount &account) const;
+    /**
+     * A chat call met a "wrong endpoint" refusal at @p baseUrl: the account moves to its next endpoint.
+     * Returns the endpoint it uses now (unchanged if another call already moved it).
+     */
+    QString endpointRefused(const QString &accountId, const QString &baseUrl, const QString &reason);
 
     static QString secretKey(const QString &accountId, const QString &name);
 
@@ -79,6 +84,9 @@ private:
     struct PendingAdd;
 
     QString authBaseUrl(const QString &authMethod, const QString &region) const;
+    /** Where the account's API lives: its profile ARN's region, else kiro.region. */
+    QString apiRegion(const AccountRecord &record) const;
+    void resolveEndpoints(KiroAccount &account) const;
     int effectiveSlots(const AccountRecord &record) const;
     std::optional<KiroAccountFailure> validate(KiroNewAccount &account) const;
     QString newAccountId() const;

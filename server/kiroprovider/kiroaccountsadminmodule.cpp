@@ -96,6 +96,7 @@ QJsonObject KiroAccountsAdminModule::accountJson(const KiroAccountManager::Accou
         { QStringLiteral("next_reset"), isoOrNull(a.record.nextResetMs) },
         { QStringLiteral("last_error"), textOrNull(a.lastError) },
         { QStringLiteral("requests"), double(a.requests) },
+        { QStringLiteral("endpoint"), a.endpoint },
     };
 }
 

@@ -163,6 +163,7 @@ void KiroCall::send(const KiroAccountContext &context)
     fp.machineId = context.machineId;
     HttpRequest r;
     r.method = QByteArrayLiteral("POST");
+    m_baseUrl = context.apiBaseUrl;
     r.url = QUrl(context.apiBaseUrl + QStringLiteral("/generateAssistantResponse"));
     for (const auto &h : fp.chatHeaders({}, m_attempts, m_provider.m_options.maxAttempts))
         r.headers.append(h.first, h.second);
@@ -276,6 +277,10 @@ void KiroCall::onFailed(const HttpError &error)
 {
     if (m_done)
         return;
+    const bool hasOutput = m_parser && m_parser->hasOutput();
+    if (error.kind == HttpErrorKind::ConnectFailed && !hasOutput
+        && tryNextEndpoint(QStringLiteral("cannot connect: %1").arg(error.message)))
+        return;
     const bool timeout = error.kind == HttpErrorKind::Timeout;
     // The log gets the detail; the client gets the kind of failure, never the upstream's host and port.
     qCInfo(lcKiro) << "account" << m_accountId << "upstream call failed:" << httpErrorKindName(error.kind)
@@ -304,6 +309,14 @@ void KiroCall::handleHttpError()
     if (m_retryAfterS > 0)
         c.retryAfterS = m_retryAfterS;
     qCInfo(lcKiro) << "account" << m_accountId << "answered HTTP" << m_httpStatus << c.errorType << c.reason;
+    // Refusals that say "not here" rather than "not this request": a missing route, a redirect, an unknown
+    // operation, or a token refused again right after it was refreshed (the new host refuses some token
+    // kinds). A 400 is the request's own fault and never moves an account.
+    const bool wrongEndpoint = m_httpStatus == 404 || m_httpStatus == 421
+        || (m_httpStatus >= 300 && m_httpStatus < 400) || m_errorType.startsWith("UnknownOperation")
+        || (c.kind == KiroErrorKind::TokenInvalid && m_forcedRefresh);
+    if (wrongEndpoint && tryNextEndpoint(QStringLiteral("HTTP %1 %2").arg(m_httpStatus).arg(c.message)))
+        return;
     if (c.kind == KiroErrorKind::TokenInvalid && !m_forcedRefresh) {
         // The cached token was rejected: refresh once and retry the same account with the same slot.
         m_forcedRefresh = true;
@@ -326,6 +339,23 @@ void KiroCall::handleHttpError()
     }
     const bool transient = c.kind == KiroErrorKind::Transient || c.kind == KiroErrorKind::Unknown;
     failOver(!transient, transient ? m_provider.m_options.transientRetryDelayMs * m_attempts : 0);
+}
+
+bool KiroCall::tryNextEndpoint(const QString &reason)
+{
+    // Per account: a host that refuses one token kind may serve another account well.
+    m_refusedEndpoints.insert(m_accountId + u' ' + m_baseUrl);
+    const QString next = m_provider.m_credentials.endpointRefused(m_accountId, m_baseUrl, reason);
+    if (next.isEmpty() || m_refusedEndpoints.contains(m_accountId + u' ' + next))
+        return false;
+    qCInfo(lcKiro) << "account" << m_accountId << ": endpoint" << m_baseUrl << "refused (" << reason
+                   << "); retrying at" << next;
+    Q_EMIT m_provider.upstreamError(m_accountId, QStringLiteral("endpoint"));
+    // The same account and slot, at its next endpoint: the account did nothing wrong.
+    m_http.reset();
+    m_parser.reset();
+    requestToken(false);
+    return true;
 }
 
 QString KiroCall::applyToAccount(const KiroErrorClassification &c)

@@ -66,6 +66,8 @@ private:
     void requestToken(bool forceRefresh);
     void send(const KiroAccountContext &context);
     void handleHttpError();
+    /** The endpoint refused the account the way a wrong one does: retry on the account's next endpoint. */
+    bool tryNextEndpoint(const QString &reason);
     /** Records what the failure says about the account; returns the metrics label. */
     QString applyToAccount(const KiroErrorClassification &c);
     void failOver(bool excludeAccount, int delayMs = 0);
@@ -85,6 +87,8 @@ private:
     std::unique_ptr<PoolTicket> m_ticket;
     SlotLease m_lease;
     QString m_accountId;
+    QString m_baseUrl; ///< the endpoint of the attempt in flight
+    QSet<QString> m_refusedEndpoints; ///< "account endpoint" pairs refused during this request
     std::unique_ptr<KiroResponseParser> m_parser;
     std::unique_ptr<HttpCall> m_http;
     QSet<QString> m_excluded;

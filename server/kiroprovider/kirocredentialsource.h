@@ -47,6 +47,14 @@ public:
 
     /** Credits metered for one request served by the account (exact, from meteringEvent). */
     virtual void creditsUsed(const QString &accountId, double credits) = 0;
+
+    /**
+     * The account's API endpoint @p baseUrl refused it the way a wrong endpoint does (cannot connect, 404,
+     * a token refused again right after a refresh): the account moves to its next endpoint. Returns the
+     * endpoint it uses now; the same @p baseUrl means there is no other.
+     */
+    virtual QString endpointRefused(const QString &accountId, const QString &baseUrl, const QString &reason)
+        = 0;
 };
 
 } // namespace Drawbridge

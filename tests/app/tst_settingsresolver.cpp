@@ -26,6 +26,7 @@ private Q_SLOTS:
     void badEnvPort();
     void fullFileParses();
     void caFileAndProxy();
+    void apiBaseUrlsWinOverApiBaseUrl();
 
 private:
     QString writeFile(const QByteArray &text);
@@ -289,6 +290,24 @@ void TstSettingsResolver::caFileAndProxy()
     QVERIFY(defaults.ok());
     QVERIFY(defaults->settings.kiro.caFile.isEmpty());
     QVERIFY(defaults->settings.kiro.proxy.isEmpty());
+}
+
+void TstSettingsResolver::apiBaseUrlsWinOverApiBaseUrl()
+{
+    SettingsOverrides flags;
+    flags.configPath = writeFile(R"([kiro]
+api_base_url = "http://127.0.0.1:1"
+api_base_urls = ["http://127.0.0.1:2/", " http://127.0.0.1:3", "http://127.0.0.1:2"]
+)");
+    const auto r = SettingsResolver::resolve(flags, QProcessEnvironment(), QString());
+    QVERIFY2(r.ok(), qPrintable(r.ok() ? QString() : r.error()));
+    QVERIFY(r->warnings.isEmpty());
+    // Trimmed, without a trailing slash, each once, in the order given.
+    QCOMPARE(r->settings.kiro.apiBaseUrlOverrides(),
+             (QStringList { QStringLiteral("http://127.0.0.1:2"), QStringLiteral("http://127.0.0.1:3") }));
+
+    flags.configPath = writeFile("[kiro]\napi_base_urls = \"http://127.0.0.1:2\"\n");
+    QVERIFY(!SettingsResolver::resolve(flags, QProcessEnvironment(), QString()).ok());
 }
 
 QTEST_GUILESS_MAIN(TstSettingsResolver)

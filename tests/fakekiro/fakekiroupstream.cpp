@@ -88,6 +88,13 @@ FakeKiroUpstream::FakeKiroUpstream(QObject *parent)
                     [this](const QHttpServerRequest &request, QHttpServerResponder &&responder) {
                         handleChat(request, std::move(responder));
                     });
+    // The new host (runtime.{R}.kiro.dev) under a path prefix: it serves social logins like the old one and
+    // refuses IdC tokens with the 403 an invalid token gets (docs/kiro.md#endpoints).
+    m_server->route(u"/runtime/generateAssistantResponse"_s, Method::Post,
+                    [this](const QHttpServerRequest &request, QHttpServerResponder &&responder) {
+                        handleChat(request, std::move(responder), u"/runtime/generateAssistantResponse"_s,
+                                   true);
+                    });
     m_server->route(u"/getUsageLimits"_s, Method::Get,
                     [this](const QHttpServerRequest &request, QHttpServerResponder &&responder) {
                         handleUsageLimits(request, std::move(responder));
@@ -355,11 +362,17 @@ FakeKiroResponse FakeKiroUpstream::takeResponse(const QString &account)
     return m_default;
 }
 
-void FakeKiroUpstream::handleChat(const QHttpServerRequest &request, QHttpServerResponder &&responder)
+void FakeKiroUpstream::handleChat(const QHttpServerRequest &request, QHttpServerResponder &&responder,
+                                  const QString &path, bool refuseIdc)
 {
-    RecordedRequest &rec = record(request, u"/generateAssistantResponse"_s);
+    RecordedRequest &rec = record(request, path);
     if (!authorize(rec, responder))
         return;
+    if (refuseIdc && !m_accounts.value(rec.account).clientId.isEmpty()) {
+        rec.rejection = u"IdC token refused by the new host"_s;
+        sendError(responder, rec, 403, bearerInvalidBody, "AccessDeniedException");
+        return;
+    }
 
     if (m_validate) {
         // Kiro rejects an oversized body with the same misleading message as a malformed one (§2.8).

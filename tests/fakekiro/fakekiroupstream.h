@@ -164,7 +164,9 @@ private:
         qint64 expiresAtMs = 0;
     };
 
-    void handleChat(const QHttpServerRequest &request, QHttpServerResponder &&responder);
+    void handleChat(const QHttpServerRequest &request, QHttpServerResponder &&responder,
+                    const QString &path = QStringLiteral("/generateAssistantResponse"),
+                    bool refuseIdc = false);
     void handleUsageLimits(const QHttpServerRequest &request, QHttpServerResponder &&responder);
     void handleSocialRefresh(const QHttpServerRequest &request, QHttpServerResponder &&responder);
     void handleIdcRefresh(const QHttpServerRequest &request, QHttpServerResponder &&responder);

@@ -24,6 +24,7 @@ const QStringList accountKeys = {
     QStringLiteral("cooldown_until"),
     QStringLiteral("credits_remaining"),
     QStringLiteral("credits_used"),
+    QStringLiteral("endpoint"),
     QStringLiteral("id"),
     QStringLiteral("last_error"),
     QStringLiteral("name"),

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "kiroaccountfixture.h"
+#include "server/kiroprovider/kiroendpointlist.h"
 #include "server/kiroprovider/kiroprovider.h"
 #include "tests/support/resulttext.h"
 
@@ -106,6 +107,9 @@ private Q_SLOTS:
     void idcAccountWithoutProfileSendsNone();
     void corruptStreamsDoNotCoolTheAccount();
     void cutOffToolCallEndsAsLength();
+    void endpointsFallBackAndAreRemembered();
+    void defaultEndpointsFollowAuthMethodAndRegion_data();
+    void defaultEndpointsFollowAuthMethodAndRegion();
 
 private:
     /** Adds @p n social accounts named a0, a1, … */
@@ -604,6 +608,100 @@ void TstKiroProvider::cutOffToolCallEndsAsLength()
     QCOMPARE(sink.text, QStringLiteral("Checking."));
     QVERIFY(sink.tools.isEmpty());
     QVERIFY(sink.arguments.isEmpty());
+}
+
+void TstKiroProvider::endpointsFallBackAndAreRemembered()
+{
+    // An endpoint nobody listens on, then the new host (which refuses IdC tokens), then the old host.
+    const QString base = m_f->fake.baseUrl().toString();
+    const QString closed = KiroAccountFixture::localUrl(KiroAccountFixture::closedPort());
+    const QString runtime = base + QStringLiteral("/runtime");
+    m_f->settings.apiBaseUrls = { closed, runtime, base };
+    const auto social = m_f->add(m_f->socialAccount(QStringLiteral("s")));
+    QVERIFY(social.ok());
+    const QString socialId = social.account->record.id;
+    QCOMPARE(social.account->endpoint, closed);
+
+    RecordingSink first;
+    auto call = m_provider->start(chat(), &first);
+    QTRY_VERIFY(first.done());
+    QVERIFY2(!first.error, qPrintable(first.error ? first.error->message : QString()));
+    QCOMPARE(m_f->manager->account(socialId)->endpoint, runtime);
+    QCOMPARE(m_f->fake.requestCount(QStringLiteral("/runtime/generateAssistantResponse")), 1);
+    QCOMPARE(m_f->poolView(socialId)->status, AccountStatus::Active); // the account did nothing wrong
+    QCOMPARE(m_f->poolView(socialId)->lastError, QString());
+
+    // Remembered: the next request goes straight to the endpoint that worked.
+    RecordingSink second;
+    call = m_provider->start(chat(), &second);
+    QTRY_VERIFY(second.done());
+    QVERIFY(!second.error);
+    QCOMPARE(m_f->fake.requestCount(QStringLiteral("/runtime/generateAssistantResponse")), 2);
+    QCOMPARE(m_f->manager->account(socialId)->endpoint, runtime);
+
+    // An IdC account: refused at the new host even with a fresh token, it moves on to the old one.
+    QVERIFY(m_f->manager->update(socialId, KiroAccountManager::Changes { {}, {}, false, {} }).ok());
+    const auto idc = m_f->add(m_f->idcAccount(QStringLiteral("i")));
+    QVERIFY(idc.ok());
+    const QString idcId = idc.account->record.id;
+    const int refreshes = m_f->fake.refreshCount(QStringLiteral("i"));
+    RecordingSink third;
+    call = m_provider->start(chat(), &third);
+    QTRY_VERIFY(third.done());
+    QVERIFY2(!third.error, qPrintable(third.error ? third.error->message : QString()));
+    QCOMPARE(third.accountId, idcId);
+    QCOMPARE(m_f->manager->account(idcId)->endpoint, base);
+    QCOMPARE(m_f->fake.requestCount(QStringLiteral("/runtime/generateAssistantResponse")), 4);
+    QCOMPARE(m_f->fake.requestCount(QStringLiteral("/generateAssistantResponse")), 1);
+    QCOMPARE(m_f->fake.refreshCount(QStringLiteral("i")), refreshes + 1); // one refresh, then the next host
+    QCOMPARE(m_f->poolView(idcId)->status, AccountStatus::Active);
+
+    // A request's own 400 never moves the account.
+    m_f->fake.enqueue(FakeKiroResponse::improperlyFormed());
+    RecordingSink fourth;
+    call = m_provider->start(chat(), &fourth);
+    QTRY_VERIFY(fourth.done());
+    QVERIFY(fourth.error);
+    QCOMPARE(fourth.error->kind, ProviderErrorKind::InvalidRequest);
+    QCOMPARE(m_f->manager->account(idcId)->endpoint, base);
+}
+
+void TstKiroProvider::defaultEndpointsFollowAuthMethodAndRegion_data()
+{
+    QTest::addColumn<QString>("authMethod");
+    QTest::addColumn<QString>("region");
+    QTest::addColumn<QStringList>("expected");
+    QTest::newRow("social us-east-1") << QStringLiteral("social") << QStringLiteral("us-east-1")
+                                      << QStringList { QStringLiteral("https://runtime.us-east-1.kiro.dev"),
+                                                       QStringLiteral("https://q.us-east-1.amazonaws.com") };
+    QTest::newRow("idc eu-central-1")
+        << QStringLiteral("idc") << QStringLiteral("eu-central-1")
+        << QStringList { QStringLiteral("https://q.eu-central-1.amazonaws.com"),
+                         QStringLiteral("https://runtime.eu-central-1.kiro.dev") };
+    QTest::newRow("social elsewhere")
+        << QStringLiteral("social") << QStringLiteral("ap-southeast-1")
+        << QStringList { QStringLiteral("https://q.ap-southeast-1.amazonaws.com") };
+}
+
+void TstKiroProvider::defaultEndpointsFollowAuthMethodAndRegion()
+{
+    QFETCH(QString, authMethod);
+    QFETCH(QString, region);
+    QFETCH(QStringList, expected);
+    KiroSettings s;
+    QCOMPARE(KiroEndpointList::resolve(s, authMethod, region), expected);
+    // kiro.api_base_url is the one-element form of kiro.api_base_urls; the list wins.
+    s.apiBaseUrl = QStringLiteral("http://127.0.0.1:9/");
+    QCOMPARE(KiroEndpointList::resolve(s, authMethod, region),
+             QStringList { QStringLiteral("http://127.0.0.1:9") });
+    s.apiBaseUrls = { QStringLiteral("http://127.0.0.1:7"), QStringLiteral("http://127.0.0.1:8") };
+    QCOMPARE(KiroEndpointList::resolve(s, authMethod, region), s.apiBaseUrls);
+    KiroEndpointList list(KiroEndpointList::resolve(s, authMethod, region));
+    QCOMPARE(list.refused(QStringLiteral("http://127.0.0.1:8")),
+             QStringLiteral("http://127.0.0.1:7")); // not current
+    QCOMPARE(list.refused(QStringLiteral("http://127.0.0.1:7")), QStringLiteral("http://127.0.0.1:8"));
+    QCOMPARE(list.refused(QStringLiteral("http://127.0.0.1:8")),
+             QStringLiteral("http://127.0.0.1:7")); // wraps
 }
 
 QTEST_GUILESS_MAIN(TstKiroProvider)

@@ -3,13 +3,14 @@
 //   node fake-kiro.mjs [--port N] [--seed N] [--coalesced] [--max-piece N] [--max-chunk N] [--pause-ms A,B]
 //                      [--tls CERT KEY] [--account NAME:REFRESH_TOKEN]… [--static-token T]… [--text TEXT]
 //                      [--tool NAME:JSON]… [--no-auth] [--require-profile-arn] [--quiet]
+//                      [--endpoint PREFIX:social-only|gone|any]…  (another host of the service under PREFIX)
 // Prints "fake-kiro (node) listening on URL seed=N delivery=MODE" on stdout once it accepts connections.
 import { readFileSync } from 'node:fs';
 
 import { startFakeKiro } from './fakekiro.mjs';
 
 function parseArgs(argv) {
-  const o = { accounts: {}, staticTokens: [], toolArgs: {} };
+  const o = { accounts: {}, staticTokens: [], toolArgs: {}, endpoints: {} };
   let quiet = false;
   for (let i = 0; i < argv.length; ++i) {
     const a = argv[i];
@@ -37,6 +38,12 @@ function parseArgs(argv) {
         const v = next();
         const colon = v.indexOf(':');
         o.toolArgs[v.slice(0, colon)] = JSON.parse(v.slice(colon + 1));
+        break;
+      }
+      case '--endpoint': {
+        const v = next();
+        const colon = v.lastIndexOf(':');
+        o.endpoints[v.slice(0, colon)] = v.slice(colon + 1);
         break;
       }
       case '--no-auth': o.requireAuth = false; break;

@@ -22,6 +22,11 @@ const REASONS = { 200: 'OK', 400: 'Bad Request', 402: 'Payment Required', 403: '
  *   accounts: { refreshToken: name }    known refresh tokens; empty = any refresh token is accepted
  *   staticTokens: [token]               access tokens accepted without a refresh
  *   requireAuth (true), requireProfileArn (false), log (line => void)
+ *   endpoints: { prefix: policy }       other hosts of the service as path prefixes (e.g. '/runtime'): the same
+ *                                       routes under the prefix, with that host's refusals: 'social-only'
+ *                                       answers IdC tokens with the 403 an invalid token gets (what
+ *                                       runtime.{R}.kiro.dev is reported to do), 'gone' answers every request
+ *                                       404 UnknownOperationException (a retired host)
  */
 export async function startFakeKiro(options = {}) {
   const cfg = {
@@ -34,6 +39,7 @@ export async function startFakeKiro(options = {}) {
     toolArgs: options.toolArgs ?? {},
     requireAuth: options.requireAuth ?? true,
     requireProfileArn: options.requireProfileArn ?? false,
+    endpoints: options.endpoints ?? {},
   };
   const log = options.log ?? (() => {});
   const accounts = new Map(Object.entries(options.accounts ?? {}));
@@ -93,7 +99,7 @@ export async function startFakeKiro(options = {}) {
     return accounts.get(refreshToken) ?? null;
   }
 
-  async function handleChat(req, socket) {
+  async function handleChat(req, socket, policy = 'any') {
     const auth = req.headers.authorization ?? '';
     const bearer = auth.startsWith('Bearer ') ? auth.slice(7).trim() : '';
     const body = parseJson(req.body);
@@ -105,6 +111,9 @@ export async function startFakeKiro(options = {}) {
         [['x-amzn-errortype', `${type}:http://internal.amazon.com/coral/com.amazon.aws.codewhisperer/`]]);
     };
     if (cfg.requireAuth && !tokens.has(bearer))
+      return errorOut(403, 'AccessDeniedException',
+        { message: 'The bearer token included in the request is invalid.', reason: null });
+    if (policy === 'social-only' && !tokens.get(bearer)?.social)
       return errorOut(403, 'AccessDeniedException',
         { message: 'The bearer token included in the request is invalid.', reason: null });
     const userInput = body?.conversationState?.currentMessage?.userInputMessage;
@@ -162,10 +171,18 @@ export async function startFakeKiro(options = {}) {
   }
 
   async function handler(req, socket) {
-    if (req.method === 'POST' && req.path === '/generateAssistantResponse') return handleChat(req, socket);
-    if (req.method === 'POST' && req.path === '/refreshToken') return handleRefresh(req, socket, false);
-    if (req.method === 'POST' && req.path === '/token') return handleRefresh(req, socket, true);
-    if (req.method === 'GET' && req.path === '/getUsageLimits') return handleUsage(req, socket);
+    const prefix = Object.keys(cfg.endpoints).find((p) => req.path.startsWith(`${p}/`)) ?? '';
+    const route = req.path.slice(prefix.length);
+    const policy = prefix ? cfg.endpoints[prefix] : 'any';
+    if (policy === 'gone') {
+      count(req.path, 404);
+      return sendJson(socket, 404, { message: `${route} is not served here` },
+        [['x-amzn-errortype', 'UnknownOperationException:http://internal.amazon.com/coral/com.amazon.aws.codewhisperer/']]);
+    }
+    if (req.method === 'POST' && route === '/generateAssistantResponse') return handleChat(req, socket, policy);
+    if (req.method === 'POST' && route === '/refreshToken') return handleRefresh(req, socket, false);
+    if (req.method === 'POST' && route === '/token') return handleRefresh(req, socket, true);
+    if (req.method === 'GET' && route === '/getUsageLimits') return handleUsage(req, socket);
     if (req.method === 'GET' && req.path === '/__stats') {
       const body = Buffer.from(JSON.stringify({ ...stats, config: cfg }));
       socket.write(Buffer.concat([head(200, 'OK', [['content-type', 'application/json'],
@@ -174,7 +191,8 @@ export async function startFakeKiro(options = {}) {
     }
     if (req.method === 'POST' && req.path === '/__config') {
       const patch = parseJson(req.body) ?? {};
-      for (const k of ['delivery', 'seed', 'maxPiece', 'maxChunk', 'pauseMs', 'text', 'toolArgs', 'requireProfileArn'])
+      for (const k of ['delivery', 'seed', 'maxPiece', 'maxChunk', 'pauseMs', 'text', 'toolArgs', 'requireProfileArn',
+        'endpoints'])
         if (k in patch) cfg[k] = patch[k];
       responseIndex = 0;
       log(`config: delivery=${cfg.delivery} seed=${cfg.seed} maxPiece=${cfg.maxPiece}`);

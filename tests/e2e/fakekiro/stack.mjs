@@ -40,7 +40,7 @@ export function call(url, { method = 'GET', headers = {}, body, ca, timeoutMs = 
 
 /**
  * fakeArgs: extra fake-kiro.mjs options (e.g. ['--tls', cert, key]); fakeCa: PEM the test trusts for the
- * fake's control endpoints; config: extra TOML lines per table.
+ * fake's control endpoints; config: extra TOML lines per table ("{FAKE}" in a line stands for the fake's URL).
  */
 export async function startNodeStack({ fakeArgs = [], fakeCa, config = {}, drawbridgeArgs = [], gatewayEnv = {} } = {}) {
   const drawbridgeBin = process.env.DRAWBRIDGE_BIN;
@@ -65,7 +65,8 @@ export async function startNodeStack({ fakeArgs = [], fakeCa, config = {}, drawb
     kiro: [`api_base_url = "${fake.url}"`, `social_auth_base_url = "${fake.url}"`, `oidc_base_url = "${fake.url}"`],
     storage: ['flush_interval_ms = 50'],
   };
-  for (const [table, lines] of Object.entries(config)) tables[table] = [...(tables[table] ?? []), ...lines];
+  for (const [table, lines] of Object.entries(config))
+    tables[table] = [...(tables[table] ?? []), ...lines.map((l) => l.replaceAll('{FAKE}', fake.url))];
   const configPath = join(dir, 'drawbridge.toml');
   writeFileSync(configPath, Object.entries(tables).map(([t, l]) => `[${t}]\n${l.join('\n')}\n`).join('\n'));
 
