@@ -12,6 +12,7 @@
 #include <cmath>
 
 #include "anthropictokencounter.h"
+#include "fastjsonreader.h"
 #include "server/core/clientstringbounds.h"
 
 namespace Drawbridge {
@@ -587,6 +588,8 @@ void applyContextManagement(const QJsonObject &o, ChatRequest &req, Notes &notes
     }
 }
 
+void finishObject(const QJsonObject &o, ChatRequest &req, Notes &notes);
+
 ChatRequest parseObject(const QJsonObject &o, AnthropicRequestParser::Mode mode, Notes &notes)
 {
     ChatRequest req;
@@ -602,6 +605,13 @@ ChatRequest parseObject(const QJsonObject &o, AnthropicRequestParser::Mode mode,
 
     parseMessages(o, req, notes);
     parseSystem(o, req);
+    finishObject(o, req, notes);
+    return req;
+}
+
+/** Everything after the messages and the system prompt; the single-pass path shares it. */
+void finishObject(const QJsonObject &o, ChatRequest &req, Notes &notes)
+{
     parseTools(o, req, notes);
     parseToolChoice(o, req, notes);
 
@@ -640,13 +650,270 @@ ChatRequest parseObject(const QJsonObject &o, AnthropicRequestParser::Mode mode,
     if (o.value(QLatin1String("output_config")).toObject().contains(QLatin1String("format")))
         notes.ignored.append(QStringLiteral("output_config.format"));
     applyContextManagement(o, req, notes);
-    return req;
+}
+
+// ---- the single-pass path --------------------------------------------------------------------------------
+// It accepts exactly what the QJsonDocument path above accepts and fills the request and notes the same way;
+// whatever it is not sure of, and every error, it leaves to that path by throwing FastJsonReader::Unsupported
+// (so error messages come from one place). It may be stricter than the rules above, never looser. The small
+// members (tool choice, thinking, context management, …) are converted to a QJsonObject and handed to the
+// very functions above; only the bulk (messages, system prompt) has its own reading code.
+
+using Member = FastJsonReader::Member;
+using Unsupported = FastJsonReader::Unsupported;
+
+/** The block's "type" (a string) and the members the caller asks for, each read once. */
+std::string_view fastBlock(simdjson::dom::element value,
+                           std::initializer_list<std::pair<std::string_view, Member *>> want)
+{
+    Member type;
+    for (const auto field : FastJsonReader::object(value)) {
+        if (field.key == "type") {
+            FastJsonReader::take(type, field.value);
+            continue;
+        }
+        for (const auto &[key, slot] : want) {
+            if (field.key == key)
+                FastJsonReader::take(*slot, field.value);
+        }
+    }
+    std::string_view t;
+    if (!type || type->get_string().get(t))
+        throw Unsupported {};
+    return t;
+}
+
+QString fastRequiredString(const Member &m)
+{
+    if (!m)
+        throw Unsupported {};
+    return FastJsonReader::string(*m);
+}
+
+QString fastSystemText(simdjson::dom::element system)
+{
+    if (system.is_string())
+        return FastJsonReader::string(system);
+    QString text;
+    for (const auto block : FastJsonReader::array(system)) {
+        Member textValue;
+        if (fastBlock(block, { { "text", &textValue } }) != "text")
+            throw Unsupported {};
+        const QString part = fastRequiredString(textValue);
+        if (!text.isEmpty())
+            text += u'\n';
+        text += part;
+    }
+    return text;
+}
+
+ChatMessage fastToolResult(simdjson::dom::element block)
+{
+    Member id, isError, content;
+    fastBlock(block, { { "tool_use_id", &id }, { "is_error", &isError }, { "content", &content } });
+    ChatMessage msg;
+    msg.role = Role::Tool;
+    msg.toolCallId = fastRequiredString(id);
+    if (!FastJsonReader::isAbsent(isError)) {
+        bool b = false;
+        if (isError->get_bool().get(b))
+            throw Unsupported {};
+        msg.toolError = b;
+    }
+    if (FastJsonReader::isAbsent(content))
+        return msg;
+    if (content->is_string()) {
+        msg.text = FastJsonReader::string(*content);
+        return msg;
+    }
+    for (const auto part : FastJsonReader::array(*content)) {
+        Member text;
+        if (fastBlock(part, { { "text", &text } }) != "text")
+            throw Unsupported {}; // images and documents: the other path
+        appendText(msg, fastRequiredString(text));
+    }
+    return msg;
+}
+
+void fastUserMessage(simdjson::dom::element content, std::vector<ChatMessage> &out)
+{
+    ChatMessage user;
+    user.role = Role::User;
+    if (content.is_string()) {
+        user.text = FastJsonReader::string(content);
+        out.push_back(std::move(user));
+        return;
+    }
+    const simdjson::dom::array blocks = FastJsonReader::array(content);
+    if (blocks.size() == 0)
+        throw Unsupported {};
+    bool hasToolResults = false;
+    for (const auto block : blocks) {
+        Member text;
+        const std::string_view type = fastBlock(block, { { "text", &text } });
+        if (type == "text") {
+            appendText(user, fastRequiredString(text));
+        } else if (type == "tool_result") {
+            out.push_back(fastToolResult(block));
+            hasToolResults = true;
+        } else {
+            throw Unsupported {};
+        }
+    }
+    if (!hasToolResults || !user.text.isEmpty() || !user.images.empty())
+        out.push_back(std::move(user));
+}
+
+ChatMessage fastAssistantMessage(simdjson::dom::element content, Notes &notes)
+{
+    ChatMessage msg;
+    msg.role = Role::Assistant;
+    if (content.is_string()) {
+        msg.text = FastJsonReader::string(content);
+        return msg;
+    }
+    for (const auto block : FastJsonReader::array(content)) {
+        Member text, id, name, input;
+        const std::string_view type
+            = fastBlock(block, { { "text", &text }, { "id", &id }, { "name", &name }, { "input", &input } });
+        if (type == "text") {
+            appendText(msg, fastRequiredString(text));
+        } else if (type == "tool_use") {
+            ToolCall call;
+            call.id = fastRequiredString(id);
+            call.name = fastRequiredString(name);
+            QJsonObject inputObject;
+            if (!FastJsonReader::isAbsent(input)) {
+                if (!input->is_object())
+                    throw Unsupported {};
+                inputObject = FastJsonReader::toQJsonValue(*input).toObject();
+            }
+            call.arguments = QString::fromUtf8(QJsonDocument(inputObject).toJson(QJsonDocument::Compact));
+            msg.toolCalls.push_back(std::move(call));
+        } else if (type == "thinking" || type == "redacted_thinking") {
+            continue;
+        } else {
+            const QString t = FastJsonReader::string(type);
+            if (!serverToolBlock(t))
+                throw Unsupported {};
+            const QString note = QStringLiteral("%1 blocks in history").arg(t);
+            if (!notes.ignored.contains(note))
+                notes.ignored.append(note);
+        }
+    }
+    return msg;
+}
+
+ChatRequest fastParse(const QByteArray &body, AnthropicRequestParser::Mode mode, Notes &notes)
+{
+    const FastJsonReader reader(body);
+    Member messages, system;
+    // The small members go to the QJsonDocument path's own functions, as a QJsonObject of just them.
+    static constexpr std::string_view small[]
+        = { "model", "max_tokens", "tools",  "tool_choice", "stop_sequences", "temperature",       "top_p",
+            "top_k", "metadata",   "stream", "thinking",    "output_config",  "context_management" };
+    Member smallValues[std::size(small)];
+    for (const auto field : reader.root()) {
+        if (field.key == "messages") {
+            FastJsonReader::take(messages, field.value);
+            continue;
+        }
+        if (field.key == "system") {
+            FastJsonReader::take(system, field.value);
+            continue;
+        }
+        for (size_t i = 0; i < std::size(small); ++i) {
+            if (field.key == small[i])
+                FastJsonReader::take(smallValues[i], field.value);
+        }
+    }
+    QJsonObject o;
+    for (size_t i = 0; i < std::size(small); ++i) {
+        if (smallValues[i])
+            o.insert(QLatin1String(small[i].data(), qsizetype(small[i].size())),
+                     FastJsonReader::toQJsonValue(*smallValues[i]));
+    }
+
+    try {
+        ChatRequest req;
+        req.requestedModel = requiredString(o, QLatin1String("model"), {});
+        if (req.requestedModel.isEmpty() || ClientStringBounds::modelProblem(req.requestedModel))
+            throw Unsupported {};
+        if (mode == AnthropicRequestParser::Mode::Messages)
+            req.maxTokens
+                = integerValue(o.value(QLatin1String("max_tokens")), QStringLiteral("max_tokens"), 1);
+
+        if (!messages)
+            throw Unsupported {};
+        const simdjson::dom::array messageArray = FastJsonReader::array(*messages);
+        if (messageArray.size() == 0)
+            throw Unsupported {};
+        req.messages.reserve(messageArray.size() + 1);
+        for (const auto message : messageArray) {
+            Member role, content;
+            for (const auto field : FastJsonReader::object(message)) {
+                if (field.key == "role")
+                    FastJsonReader::take(role, field.value);
+                else if (field.key == "content")
+                    FastJsonReader::take(content, field.value);
+            }
+            std::string_view r;
+            if (!role || role->get_string().get(r) || !content)
+                throw Unsupported {};
+            if (r == "user") {
+                fastUserMessage(*content, req.messages);
+            } else if (r == "assistant") {
+                req.messages.push_back(fastAssistantMessage(*content, notes));
+            } else if (r == "system") {
+                ChatMessage msg;
+                msg.role = Role::System;
+                msg.text = fastSystemText(*content);
+                if (!msg.text.isEmpty())
+                    req.messages.push_back(std::move(msg));
+            } else {
+                throw Unsupported {};
+            }
+        }
+        if (!FastJsonReader::isAbsent(system)) {
+            ChatMessage msg;
+            msg.role = Role::System;
+            msg.text = fastSystemText(*system);
+            if (!msg.text.isEmpty())
+                req.messages.insert(req.messages.begin(), std::move(msg));
+        }
+        finishObject(o, req, notes);
+        return req;
+    } catch (const Invalid &) {
+        throw Unsupported {};
+    }
 }
 
 } // namespace
 
+std::optional<ChatRequest> AnthropicRequestParser::parseSinglePass(const QByteArray &body, Mode mode,
+                                                                   Notes *notes)
+{
+    Notes local;
+    try {
+        ChatRequest request = fastParse(body, mode, local);
+        if (notes)
+            *notes = std::move(local);
+        return request;
+    } catch (const FastJsonReader::Unsupported &) {
+        return std::nullopt;
+    }
+}
+
 std::variant<ChatRequest, ApiError> AnthropicRequestParser::parse(const QByteArray &body, Mode mode,
                                                                   Notes *notes)
+{
+    if (auto request = parseSinglePass(body, mode, notes))
+        return std::move(*request);
+    return parseWithQtJson(body, mode, notes);
+}
+
+std::variant<ChatRequest, ApiError> AnthropicRequestParser::parseWithQtJson(const QByteArray &body, Mode mode,
+                                                                            Notes *notes)
 {
     QJsonParseError pe;
     const QJsonDocument doc = QJsonDocument::fromJson(body, &pe);

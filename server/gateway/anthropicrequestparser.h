@@ -4,6 +4,7 @@
 #include <QByteArray>
 #include <QStringList>
 
+#include <optional>
 #include <variant>
 
 #include "server/core/apierror.h"
@@ -23,6 +24,10 @@ namespace Drawbridge {
  * place (the Kiro builder merges every System message into the system context), `context_management`,
  * `output_config` and `metadata` never fail a request, and server-side tools the gateway cannot run are left
  * out and reported in the notes instead of refused.
+ *
+ * Bodies are read in one pass with FastJsonReader (simdjson); a body it does not take (invalid, a duplicate
+ * key, an image or document, any validation failure) goes through the QJsonDocument path, which produces the
+ * same request and notes or the error. tst_requestparserdiff holds the two to each other.
  */
 class AnthropicRequestParser final
 {
@@ -43,6 +48,12 @@ public:
 
     static std::variant<ChatRequest, ApiError> parse(const QByteArray &body, Mode mode = Mode::Messages,
                                                      Notes *notes = nullptr);
+    /** The single-pass path alone: nullopt for a body it leaves to the QJsonDocument path. */
+    static std::optional<ChatRequest> parseSinglePass(const QByteArray &body, Mode mode = Mode::Messages,
+                                                      Notes *notes = nullptr);
+    /** The QJsonDocument path alone: the fallback of parse(), and the reference it is tested against. */
+    static std::variant<ChatRequest, ApiError>
+    parseWithQtJson(const QByteArray &body, Mode mode = Mode::Messages, Notes *notes = nullptr);
 };
 
 } // namespace Drawbridge

@@ -8,6 +8,7 @@
 
 #include <cmath>
 
+#include "fastjsonreader.h"
 #include "server/core/clientstringbounds.h"
 
 namespace Drawbridge {
@@ -388,9 +389,347 @@ OpenAiChatRequest parseObject(const QJsonObject &o)
     return out;
 }
 
+// ---- the single-pass path --------------------------------------------------------------------------------
+// It accepts exactly what the QJsonDocument path above accepts and fills the request the same way; whatever
+// it is not sure of, and every error, it leaves to that path by throwing FastJsonReader::Unsupported (so
+// error messages come from one place). It may be stricter than the rules above, never looser.
+
+using Member = FastJsonReader::Member;
+using Unsupported = FastJsonReader::Unsupported;
+
+bool fastIsString(const Member &m, std::string_view value)
+{
+    std::string_view s;
+    return m && !m->get_string().get(s) && s == value;
+}
+
+/** `content`: a string, or an array of text parts (an image part is left to the other path). */
+void fastContent(const Member &content, bool allowNull, ChatMessage &msg)
+{
+    if (FastJsonReader::isAbsent(content)) {
+        if (!allowNull)
+            throw Unsupported {};
+        return;
+    }
+    if (content->is_string()) {
+        msg.text = FastJsonReader::string(*content);
+        return;
+    }
+    QString text;
+    for (const auto part : FastJsonReader::array(*content)) {
+        Member type, textValue;
+        for (const auto field : FastJsonReader::object(part)) {
+            if (field.key == "type")
+                FastJsonReader::take(type, field.value);
+            else if (field.key == "text")
+                FastJsonReader::take(textValue, field.value);
+        }
+        if (!fastIsString(type, "text") || !textValue)
+            throw Unsupported {};
+        if (!text.isEmpty())
+            text += u'\n';
+        text += FastJsonReader::string(*textValue);
+    }
+    msg.text = text;
+}
+
+ToolCall fastToolCall(simdjson::dom::element value)
+{
+    Member id, function;
+    for (const auto field : FastJsonReader::object(value)) {
+        if (field.key == "id")
+            FastJsonReader::take(id, field.value);
+        else if (field.key == "function")
+            FastJsonReader::take(function, field.value);
+    }
+    if (!id || !function)
+        throw Unsupported {};
+    Member name, arguments;
+    for (const auto field : FastJsonReader::object(*function)) {
+        if (field.key == "name")
+            FastJsonReader::take(name, field.value);
+        else if (field.key == "arguments")
+            FastJsonReader::take(arguments, field.value);
+    }
+    if (!name)
+        throw Unsupported {};
+    ToolCall call { FastJsonReader::string(*id), FastJsonReader::string(*name), QString() };
+    if (FastJsonReader::isAbsent(arguments))
+        call.arguments = QStringLiteral("{}");
+    else if (arguments->is_string())
+        call.arguments = FastJsonReader::string(*arguments);
+    else if (arguments->is_object()) // some clients send an object; accept it
+        call.arguments = QString::fromUtf8(QJsonDocument(FastJsonReader::toQJsonValue(*arguments).toObject())
+                                               .toJson(QJsonDocument::Compact));
+    else
+        throw Unsupported {};
+    return call;
+}
+
+ChatMessage fastMessage(simdjson::dom::element value)
+{
+    Member role, content, toolCalls, toolCallId;
+    for (const auto field : FastJsonReader::object(value)) {
+        if (field.key == "role")
+            FastJsonReader::take(role, field.value);
+        else if (field.key == "content")
+            FastJsonReader::take(content, field.value);
+        else if (field.key == "tool_calls")
+            FastJsonReader::take(toolCalls, field.value);
+        else if (field.key == "tool_call_id")
+            FastJsonReader::take(toolCallId, field.value);
+    }
+    std::string_view r;
+    if (!role || role->get_string().get(r))
+        throw Unsupported {};
+    ChatMessage msg;
+    if (r == "system" || r == "developer") {
+        msg.role = Role::System;
+        fastContent(content, false, msg);
+    } else if (r == "user") {
+        msg.role = Role::User;
+        fastContent(content, false, msg);
+    } else if (r == "assistant") {
+        msg.role = Role::Assistant;
+        simdjson::dom::array calls;
+        const bool hasCalls = toolCalls && !toolCalls->get_array().get(calls) && calls.size() > 0;
+        fastContent(content, hasCalls || (content && content->is_null()), msg);
+        if (!FastJsonReader::isAbsent(toolCalls)) {
+            for (const auto call : FastJsonReader::array(*toolCalls))
+                msg.toolCalls.push_back(fastToolCall(call));
+        }
+    } else if (r == "tool") {
+        msg.role = Role::Tool;
+        if (!toolCallId)
+            throw Unsupported {};
+        msg.toolCallId = FastJsonReader::string(*toolCallId);
+        fastContent(content, false, msg);
+    } else {
+        throw Unsupported {};
+    }
+    return msg;
+}
+
+bool fastToolNameValid(std::string_view name)
+{
+    if (name.empty() || name.size() > 128)
+        return false;
+    return std::all_of(name.begin(), name.end(), [](char c) {
+        return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_'
+            || c == '.' || c == ':' || c == '-';
+    });
+}
+
+ToolDefinition fastTool(simdjson::dom::element value)
+{
+    Member type, function;
+    for (const auto field : FastJsonReader::object(value)) {
+        if (field.key == "type")
+            FastJsonReader::take(type, field.value);
+        else if (field.key == "function")
+            FastJsonReader::take(function, field.value);
+    }
+    if ((type && !fastIsString(type, "function")) || !function)
+        throw Unsupported {};
+    Member name, description, parameters;
+    for (const auto field : FastJsonReader::object(*function)) {
+        if (field.key == "name")
+            FastJsonReader::take(name, field.value);
+        else if (field.key == "description")
+            FastJsonReader::take(description, field.value);
+        else if (field.key == "parameters")
+            FastJsonReader::take(parameters, field.value);
+    }
+    std::string_view n;
+    if (!name || name->get_string().get(n) || !fastToolNameValid(n))
+        throw Unsupported {};
+    ToolDefinition def;
+    def.name = FastJsonReader::string(n);
+    if (!FastJsonReader::isAbsent(description))
+        def.description = FastJsonReader::string(*description);
+    if (!FastJsonReader::isAbsent(parameters)) {
+        def.parameters = FastJsonReader::toQJsonValue(*parameters).toObject();
+        if (!parameters->is_object())
+            throw Unsupported {};
+        const QJsonValue schemaType = def.parameters.value(QLatin1String("type"));
+        if (!schemaType.isUndefined() && schemaType != QJsonValue(QLatin1String("object")))
+            throw Unsupported {};
+    }
+    return def;
+}
+
+std::optional<double> fastNumber(const Member &m, double min, double max)
+{
+    if (FastJsonReader::isAbsent(m))
+        return std::nullopt;
+    const double d = FastJsonReader::number(*m);
+    if (!std::isfinite(d) || d < min || d > max)
+        throw Unsupported {};
+    return d;
+}
+
+std::optional<int> fastPositiveInt(const Member &m)
+{
+    const auto d = fastNumber(m, 1, 10'000'000);
+    if (d && *d != std::floor(*d))
+        throw Unsupported {};
+    return d ? std::optional<int>(int(*d)) : std::nullopt;
+}
+
+OpenAiChatRequest fastParse(const QByteArray &body)
+{
+    const FastJsonReader reader(body);
+    Member model, messages, tools, toolChoice, temperature, topP, presence, frequency, maxCompletionTokens,
+        maxTokens, n, stream, streamOptions, stop, effort;
+    for (const auto field : reader.root()) {
+        const std::string_view k = field.key;
+        Member *slot = k == "model"        ? &model
+            : k == "messages"              ? &messages
+            : k == "tools"                 ? &tools
+            : k == "tool_choice"           ? &toolChoice
+            : k == "temperature"           ? &temperature
+            : k == "top_p"                 ? &topP
+            : k == "presence_penalty"      ? &presence
+            : k == "frequency_penalty"     ? &frequency
+            : k == "max_completion_tokens" ? &maxCompletionTokens
+            : k == "max_tokens"            ? &maxTokens
+            : k == "n"                     ? &n
+            : k == "stream"                ? &stream
+            : k == "stream_options"        ? &streamOptions
+            : k == "stop"                  ? &stop
+            : k == "reasoning_effort"      ? &effort
+                                           : nullptr;
+        if (slot)
+            FastJsonReader::take(*slot, field.value);
+    }
+
+    OpenAiChatRequest out;
+    ChatRequest &req = out.request;
+    if (!model)
+        throw Unsupported {};
+    req.requestedModel = FastJsonReader::string(*model);
+    if (ClientStringBounds::modelProblem(req.requestedModel))
+        throw Unsupported {};
+
+    if (!messages)
+        throw Unsupported {};
+    const simdjson::dom::array messageArray = FastJsonReader::array(*messages);
+    if (messageArray.size() == 0)
+        throw Unsupported {};
+    req.messages.reserve(messageArray.size());
+    for (const auto message : messageArray)
+        req.messages.push_back(fastMessage(message));
+
+    if (!FastJsonReader::isAbsent(tools)) {
+        for (const auto tool : FastJsonReader::array(*tools))
+            req.tools.push_back(fastTool(tool));
+    }
+    if (!FastJsonReader::isAbsent(toolChoice)) {
+        std::string_view choice;
+        if (!toolChoice->get_string().get(choice)) {
+            if (choice == "auto")
+                req.toolChoice = ToolChoice::Auto;
+            else if (choice == "none")
+                req.toolChoice = ToolChoice::None;
+            else if (choice == "required")
+                req.toolChoice = ToolChoice::Required;
+            else
+                throw Unsupported {};
+        } else {
+            Member function;
+            for (const auto field : FastJsonReader::object(*toolChoice)) {
+                if (field.key == "function")
+                    FastJsonReader::take(function, field.value);
+            }
+            Member name;
+            if (function) {
+                for (const auto field : FastJsonReader::object(*function)) {
+                    if (field.key == "name")
+                        FastJsonReader::take(name, field.value);
+                }
+            }
+            if (!name)
+                throw Unsupported {};
+            const QString named = FastJsonReader::string(*name);
+            if (std::none_of(req.tools.begin(), req.tools.end(),
+                             [&](const ToolDefinition &t) { return t.name == named; }))
+                throw Unsupported {};
+            req.toolChoice = ToolChoice::Named;
+            req.toolChoiceName = named;
+        }
+    }
+
+    req.temperature = fastNumber(temperature, 0.0, 2.0);
+    req.topP = fastNumber(topP, 0.0, 1.0);
+    fastNumber(presence, -2.0, 2.0);
+    fastNumber(frequency, -2.0, 2.0);
+    req.maxTokens = fastPositiveInt(maxCompletionTokens);
+    if (!req.maxTokens)
+        req.maxTokens = fastPositiveInt(maxTokens);
+    if (const auto count = fastPositiveInt(n); count && *count != 1)
+        throw Unsupported {};
+
+    if (!FastJsonReader::isAbsent(stream)) {
+        bool b = false;
+        if (stream->get_bool().get(b))
+            throw Unsupported {};
+        req.stream = b;
+    }
+    if (!FastJsonReader::isAbsent(streamOptions)) {
+        Member includeUsage;
+        for (const auto field : FastJsonReader::object(*streamOptions)) {
+            if (field.key == "include_usage")
+                FastJsonReader::take(includeUsage, field.value);
+        }
+        if (!FastJsonReader::isAbsent(includeUsage)) {
+            bool b = false;
+            if (includeUsage->get_bool().get(b))
+                throw Unsupported {};
+            out.includeUsage = b;
+        }
+    }
+
+    if (!FastJsonReader::isAbsent(stop)) {
+        if (stop->is_string()) {
+            req.stop.append(FastJsonReader::string(*stop));
+        } else {
+            const simdjson::dom::array sequences = FastJsonReader::array(*stop);
+            if (sequences.size() > 4)
+                throw Unsupported {};
+            for (const auto s : sequences)
+                req.stop.append(FastJsonReader::string(s));
+        }
+    }
+
+    if (!FastJsonReader::isAbsent(effort)) {
+        const QString e = FastJsonReader::string(*effort);
+        req.thinking = e != QLatin1String("none") && e != QLatin1String("minimal");
+        req.thinkingBudgetTokens = e == QLatin1String("high") ? 24000
+            : e == QLatin1String("low")                       ? 4000
+                                                              : 10000;
+    }
+    return out;
+}
+
 } // namespace
 
 std::variant<OpenAiChatRequest, ApiError> OpenAiRequestParser::parse(const QByteArray &body)
+{
+    if (auto request = parseSinglePass(body))
+        return std::move(*request);
+    return parseWithQtJson(body);
+}
+
+std::optional<OpenAiChatRequest> OpenAiRequestParser::parseSinglePass(const QByteArray &body)
+{
+    try {
+        return fastParse(body);
+    } catch (const FastJsonReader::Unsupported &) {
+        return std::nullopt;
+    }
+}
+
+std::variant<OpenAiChatRequest, ApiError> OpenAiRequestParser::parseWithQtJson(const QByteArray &body)
 {
     QJsonParseError pe;
     const QJsonDocument doc = QJsonDocument::fromJson(body, &pe);

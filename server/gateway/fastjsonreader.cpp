@@ -1,0 +1,125 @@
+// SPDX-License-Identifier: MIT
+#include "fastjsonreader.h"
+
+#include <QJsonArray>
+
+#include <algorithm>
+
+namespace Drawbridge {
+
+namespace {
+
+// One parser per thread, reused: simdjson sizes its buffers to the largest body seen, and allocating them per
+// request (hundreds of KiB, fresh pages each time) would cost as much as parsing. Parsers are static
+// functions called on the event-loop thread, so a thread-local is the owner; past a large body the buffers
+// are released.
+constexpr size_t keepCapacity = 1024 * 1024;
+
+simdjson::dom::parser &threadParser()
+{
+    thread_local simdjson::dom::parser parser;
+    return parser;
+}
+
+} // namespace
+
+FastJsonReader::FastJsonReader(const QByteArray &body)
+{
+    simdjson::dom::parser &parser = threadParser();
+    if (parser.capacity() > keepCapacity && size_t(body.size()) <= keepCapacity
+        && parser.allocate(keepCapacity, maxDepth))
+        throw Unsupported {};
+    if (parser.max_depth() != maxDepth
+        && parser.allocate(std::max(parser.capacity(), size_t(4096)), maxDepth))
+        throw Unsupported {};
+    simdjson::dom::element root;
+    // realloc_if_needed: the body has no SIMDJSON_PADDING bytes after it, so simdjson copies it (one memcpy).
+    if (parser.parse(body.constData(), size_t(body.size()), true).get(root))
+        throw Unsupported {};
+    if (root.get_object().get(m_root))
+        throw Unsupported {};
+}
+
+QString FastJsonReader::string(simdjson::dom::element e)
+{
+    std::string_view s;
+    if (e.get_string().get(s))
+        throw Unsupported {};
+    return string(s);
+}
+
+double FastJsonReader::number(simdjson::dom::element e)
+{
+    switch (e.type()) {
+    case simdjson::dom::element_type::INT64:
+        return double(int64_t(e));
+    case simdjson::dom::element_type::UINT64:
+        return double(uint64_t(e));
+    case simdjson::dom::element_type::DOUBLE:
+        return double(e);
+    default:
+        throw Unsupported {};
+    }
+}
+
+simdjson::dom::object FastJsonReader::object(simdjson::dom::element e)
+{
+    simdjson::dom::object o;
+    if (e.get_object().get(o))
+        throw Unsupported {};
+    return o;
+}
+
+simdjson::dom::array FastJsonReader::array(simdjson::dom::element e)
+{
+    simdjson::dom::array a;
+    if (e.get_array().get(a))
+        throw Unsupported {};
+    return a;
+}
+
+QJsonValue FastJsonReader::toQJsonValue(simdjson::dom::element e)
+{
+    switch (e.type()) {
+    case simdjson::dom::element_type::OBJECT: {
+        QJsonObject o;
+        for (const auto field : simdjson::dom::object(e)) {
+            const qsizetype before = o.size();
+            o.insert(string(field.key), toQJsonValue(field.value));
+            if (o.size() == before)
+                throw Unsupported {}; // a duplicate key
+        }
+        return o;
+    }
+    case simdjson::dom::element_type::ARRAY: {
+        QJsonArray a;
+        for (const auto item : simdjson::dom::array(e))
+            a.append(toQJsonValue(item));
+        return a;
+    }
+    case simdjson::dom::element_type::STRING:
+        return string(std::string_view(e));
+    case simdjson::dom::element_type::INT64:
+        // Qt keeps integers that fit in 64 bits as integers (and writes them back as such) ...
+        return QJsonValue(qint64(int64_t(e)));
+    case simdjson::dom::element_type::UINT64:
+        // ... and parses larger ones as doubles.
+        return QJsonValue(double(uint64_t(e)));
+    case simdjson::dom::element_type::DOUBLE:
+        return QJsonValue(double(e));
+    case simdjson::dom::element_type::BOOL:
+        return QJsonValue(bool(e));
+    case simdjson::dom::element_type::NULL_VALUE:
+        return QJsonValue(QJsonValue::Null);
+    }
+    throw Unsupported {};
+}
+
+void FastJsonReader::take(Member &slot, simdjson::dom::element value)
+{
+    if (slot)
+        throw Unsupported {};
+    slot = value;
+}
+
+} // namespace Drawbridge

@@ -1,0 +1,69 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include <QByteArray>
+#include <QJsonObject>
+#include <QString>
+
+#include <optional>
+#include <string_view>
+
+#include <simdjson.h>
+
+namespace Drawbridge {
+
+/**
+ * @brief The request parsers' single-pass JSON reader (issue 18): simdjson's DOM parser over the client body.
+ *
+ * `QJsonDocument::fromJson` builds a tree of UTF-16 strings for a body that is only re-shaped for the
+ * upstream, and each lookup in it copies again; for a 144 KiB agent request that was most of the gateway's
+ * cost. This reader parses at SIMD speed (bench/jsonbench.cpp measured the candidates) and hands out views
+ * into its own buffer; the parsers copy each string once, into the ChatRequest.
+ *
+ * It only takes what it is sure of. Anything it would have to guess about (a body simdjson rejects, a
+ * duplicate key, which Qt resolves its own way, nesting deeper than @ref maxDepth) throws @ref Unsupported,
+ * and the parser then runs its `QJsonDocument` path, which gives the same result or the same clear error as
+ * before.
+ */
+class FastJsonReader final
+{
+public:
+    /** Thrown when a body must be left to the QJsonDocument path. */
+    struct Unsupported
+    {
+    };
+
+    /** Well below Qt's own nesting limit (1,024), so that nothing Qt refuses is accepted here. */
+    static constexpr size_t maxDepth = 512;
+
+    /** Parses @p body; throws Unsupported unless it is a JSON object. */
+    explicit FastJsonReader(const QByteArray &body);
+
+    simdjson::dom::object root() const { return m_root; }
+
+    /** The value of a member that may be absent; JSON null counts as absent, as the parsers treat it. */
+    using Member = std::optional<simdjson::dom::element>;
+
+    static QString string(std::string_view utf8)
+    {
+        return QString::fromUtf8(utf8.data(), qsizetype(utf8.size()));
+    }
+    /** A string value, or Unsupported for any other type. */
+    static QString string(simdjson::dom::element e);
+    static bool isAbsent(const Member &m) { return !m || m->is_null(); }
+    /** A JSON number as double, or Unsupported. */
+    static double number(simdjson::dom::element e);
+    /** An object, or Unsupported. */
+    static simdjson::dom::object object(simdjson::dom::element e);
+    /** An array, or Unsupported. */
+    static simdjson::dom::array array(simdjson::dom::element e);
+    /** @p e converted as QJsonDocument would have parsed it (duplicate keys: Unsupported). */
+    static QJsonValue toQJsonValue(simdjson::dom::element e);
+    /** Assigns @p value to @p slot; a key seen twice in one object is Unsupported. */
+    static void take(Member &slot, simdjson::dom::element value);
+
+private:
+    simdjson::dom::object m_root;
+};
+
+} // namespace Drawbridge

@@ -1,0 +1,657 @@
+// SPDX-License-Identifier: MIT
+// Differential and mutation test of the request parsers' single-pass path (issue 18). Seeded generators write
+// real-shaped request bodies (system prompt, tools with schemas, turns with tool calls and results) salted
+// with the awkward cases: every JSON escape, surrogate pairs and lone surrogates, invalid UTF-8,
+// noncharacters, huge strings, nesting past the limits, duplicate keys, numbers at the edges, wrong types;
+// then a share of them is mutated byte by byte. For every body the single-pass result must equal the
+// QJsonDocument path's: the same ChatRequest (every field, schemas byte for byte) when it takes the body, and
+// parse() must give exactly what the QJsonDocument path gives (request or error). A body the single-pass path
+// leaves alone is fine; that it takes the ordinary ones is checked too. DRAWBRIDGE_FUZZ_SEED and
+// DRAWBRIDGE_FUZZ_ITERATIONS reproduce or extend a run; a failure prints its seed, iteration and body.
+#include <QJsonDocument>
+#include <QRandomGenerator>
+#include <QTest>
+
+#include "server/gateway/anthropicrequestparser.h"
+#include "server/gateway/openairequestparser.h"
+
+using namespace Drawbridge;
+using namespace Qt::StringLiterals;
+
+namespace {
+
+quint64 seedFromEnv()
+{
+    bool ok = false;
+    const quint64 v = qEnvironmentVariable("DRAWBRIDGE_FUZZ_SEED").toULongLong(&ok);
+    return ok ? v : QRandomGenerator::global()->generate64();
+}
+
+int iterationsFromEnv(int fallback)
+{
+    bool ok = false;
+    const int v = qEnvironmentVariableIntValue("DRAWBRIDGE_FUZZ_ITERATIONS", &ok);
+    return ok && v > 0 ? v : fallback;
+}
+
+/** Writes OpenAI chat-completions bodies as text, so that the escapes and byte-level oddities are ours. */
+class BodyGen
+{
+public:
+    explicit BodyGen(quint64 seed) : m_rng(seed) { }
+
+    /** Per body: a hostile body gets wrong types, invalid bytes and escapes; a clean one is valid JSON. */
+    void startBody() { m_hostile = chance(40); }
+
+    int between(int lo, int hi) { return int(m_rng.bounded(lo, hi + 1)); }
+    bool chance(int percent) { return between(0, 99) < percent; }
+    template<typename T> const T &pick(const QList<T> &list)
+    {
+        return list[between(0, int(list.size()) - 1)];
+    }
+
+    /** The inside of a JSON string literal (already escaped), usually fine, sometimes not. */
+    QByteArray stringBody(bool tricky = true)
+    {
+        static const QList<QByteArray> plain = { "plain words",
+                                                 "Read the file src/main.cpp",
+                                                 "",
+                                                 "  ",
+                                                 "caf\xc3\xa9 \xe6\x97\xa5\xe6\x9c\xac \xf0\x9f\x98\x80",
+                                                 "line\\nbreak\\ttab",
+                                                 "quote \\\" backslash \\\\ slash \\/" };
+        static const QList<QByteArray> odd
+            = { "\\u00e9\\u65e5", "\\ud83d\\ude00", "\\uD83D\\uDE00", "\\u0000",     "\\b\\f\\r",
+                "\xef\xbf\xbf",   "\\uffff\\ufffe", "\x7f",           "\xe2\x80\xa8" };
+        // Lone surrogates (which Qt takes and simdjson does not), invalid UTF-8, raw controls, bad escapes.
+        static const QList<QByteArray> invalid
+            = { "\\ud800", "\\udc00x", "\\ud83d\\u0041", "\xed\xa0\x80", "\xff\xfe", "\xc3",
+                "\x01",    "\\x",      "\\u12",          "\xc0\xaf" };
+        QByteArray s = pick(plain);
+        if (tricky && chance(25))
+            s += m_hostile && chance(30) ? pick(invalid) : pick(odd);
+        if (chance(2))
+            s += QByteArray(between(10'000, 70'000), 'a' + char(between(0, 3)));
+        return s;
+    }
+    QByteArray str(bool tricky = true) { return '"' + stringBody(tricky) + '"'; }
+
+    QByteArray number()
+    {
+        static const QList<QByteArray> fine = { "1", "1.0", "1e0", "1E0" };
+        if (!m_hostile)
+            return pick(fine);
+        static const QList<QByteArray> numbers = { "0",
+                                                   "1",
+                                                   "-0",
+                                                   "0.5",
+                                                   "1.0",
+                                                   "2",
+                                                   "1e3",
+                                                   "1E-2",
+                                                   "-1",
+                                                   "3.5",
+                                                   "12345678901234567890",
+                                                   "9007199254740993",
+                                                   "1e400",
+                                                   "01",
+                                                   "1.",
+                                                   ".5",
+                                                   "4096",
+                                                   "10000001",
+                                                   "1e7" };
+        return pick(numbers);
+    }
+
+    /** A JSON value for a field that wants @p good; sometimes the wrong type. */
+    QByteArray maybeWrong(const QByteArray &good)
+    {
+        if (!m_hostile || !chance(4))
+            return good;
+        static const QList<QByteArray> wrong = { "null", "true", "1", "\"x\"", "[]", "{}", "[\"a\"]" };
+        return pick(wrong);
+    }
+
+    QByteArray schema(int depth = 0)
+    {
+        QByteArray props;
+        const int n = between(0, 4);
+        for (int i = 0; i < n; ++i) {
+            if (i)
+                props += ',';
+            props += str(false) + ":{\"type\":" + maybeWrong("\"string\"") + ",\"description\":" + str();
+            if (chance(20))
+                props += ",\"minimum\":" + number();
+            if (chance(15))
+                props += ",\"enum\":[\"a\",null,1.5]";
+            if (depth < 3 && chance(15))
+                props += ",\"items\":" + schema(depth + 1);
+            props += '}';
+        }
+        QByteArray s = "{\"type\":" + (chance(95) ? QByteArray("\"object\"") : maybeWrong("null"))
+            + ",\"properties\":{" + props + "}";
+        if (chance(20))
+            s += ",\"required\":[\"a\",\"a\"]";
+        if (chance(10))
+            s += ",\"$schema\":\"http://json-schema.org/draft-07/schema#\",\"additionalProperties\":false";
+        if (chance(5))
+            s += ",\"type\":\"object\""; // a duplicate key
+        if (chance(3)) {
+            const int deep = chance(50) ? between(400, 600) : between(1000, 1100);
+            s += ",\"deep\":" + QByteArray(deep, '[') + QByteArray(deep, ']');
+        }
+        return s + '}';
+    }
+
+    QByteArray toolCall()
+    {
+        QByteArray args;
+        switch (between(0, 5)) {
+        case 0:
+            args = "\"{\\\"path\\\":\\\"src/a.cpp\\\",\\\"line\\\":3}\"";
+            break;
+        case 1:
+            args = "{\"path\":" + str() + ",\"n\":" + number() + ",\"n\":2}";
+            break;
+        case 2:
+            args = "{\"nested\":{\"b\":[1,2,{\"c\":null}],\"a\":" + str() + "}}";
+            break;
+        case 3:
+            args = "null";
+            break;
+        case 4:
+            args = str();
+            break;
+        default:
+            args = maybeWrong("\"{}\"");
+        }
+        QByteArray call = "{\"id\":" + maybeWrong("\"call_" + QByteArray::number(between(1, 9)) + '"')
+            + ",\"type\":\"function\",\"function\":{\"name\":" + maybeWrong("\"Read\"");
+        if (!chance(5))
+            call += ",\"arguments\":" + args;
+        return call + "}}";
+    }
+
+    QByteArray content(bool allowParts)
+    {
+        if (allowParts && chance(25)) {
+            QByteArray parts = "[";
+            const int n = between(0, 3);
+            for (int i = 0; i < n; ++i) {
+                if (i)
+                    parts += ',';
+                if (chance(m_hostile ? 10 : 1))
+                    parts += "{\"type\":\"image_url\",\"image_url\":{\"url\":\"data:image/"
+                             "png;base64,iVBORw0KGgo=\"}}";
+                else
+                    parts += "{\"type\":" + maybeWrong("\"text\"") + ",\"text\":" + str() + '}';
+            }
+            return parts + ']';
+        }
+        return maybeWrong(str());
+    }
+
+    QByteArray message()
+    {
+        static const QList<QByteArray> roles = { "system", "developer", "user", "assistant", "tool" };
+        const QByteArray role
+            = !m_hostile || chance(97) ? pick(roles) : QByteArray(chance(50) ? "bot" : "user\\u0000");
+        QByteArray m = "{\"role\":" + maybeWrong('"' + role + '"');
+        if (role == "assistant") {
+            if (chance(70)) {
+                m += ",\"tool_calls\":[";
+                const int n = between(0, 3);
+                for (int i = 0; i < n; ++i)
+                    m += (i ? "," : "") + toolCall();
+                m += ']';
+            }
+            m += ",\"content\":" + (chance(30) ? QByteArray("null") : content(true));
+        } else if (role == "tool") {
+            if (!chance(3))
+                m += ",\"tool_call_id\":" + maybeWrong("\"call_1\"");
+            m += ",\"content\":" + content(true);
+        } else if (!chance(2)) {
+            m += ",\"content\":" + content(true);
+        }
+        if (chance(2))
+            m += ",\"role\":\"user\""; // a duplicate key
+        if (chance(5))
+            m += ",\"name\":" + str();
+        return m + '}';
+    }
+
+    QByteArray tool()
+    {
+        static const QList<QByteArray> names = { "Read", "Write", "mcp__srv__tool.x:y-z", "Bash" };
+        static const QList<QByteArray> badNames = { "bad name", "", "a\\n" };
+        const QByteArray name = m_hostile && chance(20) ? pick(badNames) : pick(names);
+        QByteArray t = "{\"type\":" + maybeWrong("\"function\"") + ",\"function\":{\"name\":\"" + name
+            + "\",\"description\":" + maybeWrong(str());
+        if (!chance(10))
+            t += ",\"parameters\":" + (chance(95) ? schema() : maybeWrong("null"));
+        return t + "}}";
+    }
+
+    QByteArray body()
+    {
+        startBody();
+        QByteArray b
+            = "{\"model\":" + maybeWrong(chance(98) ? QByteArray("\"claude-sonnet-4.5\"") : str(true));
+        b += ",\"messages\":[";
+        const int messages = chance(3) ? 0 : between(1, 25);
+        for (int i = 0; i < messages; ++i)
+            b += (i ? "," : "") + message();
+        b += ']';
+        if (chance(70)) {
+            b += ",\"tools\":[";
+            const int n = between(0, 6);
+            for (int i = 0; i < n; ++i)
+                b += (i ? "," : "") + tool();
+            b += ']';
+        }
+        static const QList<QByteArray> choices = { "\"auto\"",
+                                                   "\"none\"",
+                                                   "\"required\"",
+                                                   "\"any\"",
+                                                   "{\"type\":\"function\",\"function\":{\"name\":\"Read\"}}",
+                                                   "{\"function\":{\"name\":\"Nope\"}}",
+                                                   "null" };
+        if (chance(30))
+            b += ",\"tool_choice\":" + pick(choices);
+        static const QList<QByteArray> scalars
+            = { "temperature",           "top_p", "presence_penalty", "frequency_penalty", "max_tokens",
+                "max_completion_tokens", "n" };
+        for (const QByteArray &k : scalars) {
+            if (chance(20))
+                b += ",\"" + k + "\":" + maybeWrong(number());
+        }
+        if (chance(50))
+            b += ",\"stream\":" + maybeWrong(chance(50) ? "true" : "false");
+        if (chance(20))
+            b += ",\"stream_options\":" + maybeWrong("{\"include_usage\":" + maybeWrong("true") + "}");
+        if (chance(15))
+            b += ",\"stop\":" + (chance(50) ? maybeWrong(str()) : "[" + str() + "," + str() + "]");
+        static const QList<QByteArray> efforts
+            = { "\"low\"", "\"medium\"", "\"high\"", "\"none\"", "\"minimal\"", "\"weird\"", "3" };
+        if (chance(15))
+            b += ",\"reasoning_effort\":" + pick(efforts);
+        if (chance(3))
+            b += ",\"stream\":true"; // a duplicate top-level key
+        if (chance(10))
+            b += ",\"metadata\":{\"x\":[1,{\"y\":\"z\"}]}";
+        b += '}';
+        if (chance(2))
+            b = "  \n" + b + "\n ";
+        return b;
+    }
+
+    // ---- Anthropic messages ----------------------------------------------------------------------------
+    QByteArray anthropicBlock(bool assistant)
+    {
+        int kind = between(0, assistant ? 6 : 5);
+        // Clean bodies keep to the blocks the single pass reads (images, documents and unknown types:
+        // hostile).
+        if (!m_hostile && (kind == 5 || (!assistant && kind >= 3)))
+            kind = between(0, 2);
+        switch (kind) {
+        case 0:
+        case 1:
+            return "{\"type\":" + maybeWrong("\"text\"") + ",\"text\":" + maybeWrong(str())
+                + (chance(10) ? ",\"cache_control\":{\"type\":\"ephemeral\"}" : "") + "}";
+        case 2:
+            if (assistant) {
+                QByteArray input;
+                switch (between(0, 3)) {
+                case 0:
+                    input = "{\"path\":" + str() + ",\"n\":" + number() + "}";
+                    break;
+                case 1:
+                    input = "{\"b\":[1,{\"c\":null}],\"a\":\"x\",\"a\":\"y\"}";
+                    break;
+                case 2:
+                    input = "null";
+                    break;
+                default:
+                    input = maybeWrong("{}");
+                }
+                return "{\"type\":\"tool_use\",\"id\":" + maybeWrong("\"toolu_1\"") + ",\"name\":"
+                    + maybeWrong("\"Read\"") + (chance(95) ? ",\"input\":" + input : QByteArray()) + "}";
+            }
+            return "{\"type\":\"tool_result\",\"tool_use_id\":" + maybeWrong("\"toolu_1\"")
+                + (chance(20) ? ",\"is_error\":" + maybeWrong("true") : QByteArray()) + ",\"content\":"
+                + (chance(50)
+                       ? maybeWrong(str())
+                       : "[{\"type\":\"text\",\"text\":" + str() + "},{\"type\":\"text\",\"text\":\"\"}]")
+                + "}";
+        case 3:
+            if (assistant)
+                return "{\"type\":\"thinking\",\"thinking\":" + str() + ",\"signature\":\"abc\"}";
+            return "{\"type\":\"image\",\"source\":{\"type\":\"base64\",\"media_type\":\"image/"
+                   "png\",\"data\":"
+                   "\"iVBORw0KGgo=\"}}";
+        case 4:
+            if (assistant)
+                return "{\"type\":\"server_tool_use\",\"id\":\"srv\",\"name\":\"web_search\",\"input\":{}}";
+            return "{\"type\":\"document\",\"source\":{\"type\":\"text\",\"data\":" + str() + "}}";
+        case 5:
+            return "{\"type\":\"unknown_block\"}";
+        default:
+            return "{\"type\":\"redacted_thinking\",\"data\":\"xyz\"}";
+        }
+    }
+
+    QByteArray anthropicMessage()
+    {
+        static const QList<QByteArray> roles = { "user", "assistant", "user", "assistant", "system" };
+        const QByteArray role
+            = !m_hostile || chance(97) ? pick(roles) : QByteArray(chance(50) ? "bot" : "tool");
+        QByteArray m = "{\"role\":" + maybeWrong('"' + role + '"');
+        if (!chance(2)) {
+            m += ",\"content\":";
+            if (role == "system" || chance(25)) {
+                m += role == "system" && chance(50) ? "[{\"type\":\"text\",\"text\":" + str() + "}]"
+                                                    : maybeWrong(str());
+            } else {
+                m += '[';
+                const int n = between(m_hostile ? 0 : 1, 4);
+                for (int i = 0; i < n; ++i)
+                    m += (i ? "," : "") + anthropicBlock(role == "assistant");
+                m += ']';
+            }
+        }
+        if (chance(2))
+            m += ",\"role\":\"user\"";
+        return m + '}';
+    }
+
+    QByteArray anthropicBody()
+    {
+        startBody();
+        QByteArray b
+            = "{\"model\":" + maybeWrong(chance(97) ? QByteArray("\"claude-sonnet-4-5\"") : str(true));
+        if (!chance(3))
+            b += ",\"max_tokens\":" + maybeWrong(chance(80) ? QByteArray("4096") : number());
+        if (chance(60))
+            b += ",\"system\":"
+                + (chance(50) ? maybeWrong(str())
+                              : "[{\"type\":\"text\",\"text\":" + str()
+                           + ",\"cache_control\":{\"type\":\"ephemeral\"}}]");
+        b += ",\"messages\":[";
+        const int messages = chance(3) ? 0 : between(1, 20);
+        for (int i = 0; i < messages; ++i)
+            b += (i ? "," : "") + anthropicMessage();
+        b += ']';
+        if (chance(70)) {
+            // Unique names in a clean body (Anthropic refuses repeats), repeats and bad names in a hostile
+            // one.
+            static const QList<QByteArray> names = { "Read", "Write", "Bash", "Grep", "Edit" };
+            b += ",\"tools\":[";
+            const int n = between(0, 5);
+            for (int i = 0; i < n; ++i) {
+                b += i ? "," : "";
+                if (chance(10))
+                    b += "{\"type\":\"web_search_20250305\",\"name\":\"web_search\"}";
+                else
+                    b += "{\"name\":\""
+                        + (m_hostile ? pick(QList<QByteArray> { "Read", "bad.name" }) : names[i])
+                        + "\",\"description\":" + maybeWrong(str())
+                        + ",\"input_schema\":" + (chance(95) ? schema() : maybeWrong("null")) + "}";
+            }
+            b += ']';
+        }
+        static const QList<QByteArray> choices = { "{\"type\":\"auto\"}",
+                                                   "{\"type\":\"any\"}",
+                                                   "\"none\"",
+                                                   "{\"type\":\"tool\",\"name\":\"Read\"}",
+                                                   "{\"type\":\"tool\",\"name\":\"web_search\"}",
+                                                   "\"required\"",
+                                                   "{\"type\":\"auto\",\"disable_parallel_tool_use\":1}" };
+        if (chance(30))
+            b += ",\"tool_choice\":" + pick(choices);
+        static const QList<QByteArray> scalars = { "temperature", "top_p", "top_k" };
+        for (const QByteArray &k : scalars) {
+            if (chance(20))
+                b += ",\"" + k + "\":" + maybeWrong(number());
+        }
+        if (chance(15))
+            b += ",\"stop_sequences\":" + maybeWrong("[" + str() + "]");
+        if (chance(40))
+            b += ",\"stream\":" + maybeWrong("true");
+        if (chance(20))
+            b += ",\"metadata\":" + maybeWrong("{\"user_id\":" + maybeWrong("\"u\"") + "}");
+        static const QList<QByteArray> thinking
+            = { "{\"type\":\"enabled\",\"budget_tokens\":2048}", "{\"type\":\"adaptive\"}",
+                "{\"type\":\"enabled\",\"display\":\"omitted\"}", "{\"type\":\"disabled\"}", "\"weird\"" };
+        if (chance(25))
+            b += ",\"thinking\":" + pick(thinking);
+        if (chance(15))
+            b += ",\"output_config\":{\"effort\":\"high\"" + QByteArray(chance(30) ? ",\"format\":{}" : "")
+                + "}";
+        if (chance(15))
+            b += ",\"context_management\":{\"edits\":[{\"type\":\"clear_tool_uses_20250919\",\"trigger\":"
+                 "{\"type\":\"input_tokens\",\"value\":"
+                + QByteArray(chance(50) ? "1" : "100000")
+                + "},\"keep\":{\"type\":\"tool_uses\",\"value\":1},\"clear_tool_inputs\":true},"
+                  "{\"type\":\"clear_thinking_20251015\"},{\"type\":\"something_new\"}]}";
+        if (chance(3))
+            b += ",\"model\":\"x\"";
+        return b + '}';
+    }
+
+    QByteArray mutate(QByteArray b)
+    {
+        static const QList<QByteArray> tokens
+            = { "\"",      "\\",      "{",    "}",     "[", "]",    ",", ":",       "null",
+                "\\u0000", "\\ud800", "\xff", "1e400", "-", "\x00", " ", "\"a\":1," };
+        const int edits = between(1, 4);
+        for (int e = 0; e < edits && !b.isEmpty(); ++e) {
+            const qsizetype at = between(0, int(b.size()) - 1);
+            switch (between(0, 3)) {
+            case 0:
+                b[at] = char(between(0, 255));
+                break;
+            case 1:
+                b.remove(at, between(1, 8));
+                break;
+            case 2:
+                b.insert(at, pick(tokens));
+                break;
+            default:
+                b.insert(at, b.mid(at, between(1, 40)));
+            }
+        }
+        return b;
+    }
+
+private:
+    QRandomGenerator64 m_rng;
+    bool m_hostile = false;
+};
+
+QString describe(const ChatRequest &r)
+{
+    // Every field, schemas as Qt serialises them: equal descriptions mean equal requests. Concatenated, not
+    // QString::arg()ed, so that a "%1" in client text cannot change the description.
+    const auto opt = [](const auto &o) { return o ? QString::number(*o, 'g', 17) : u"-"_s; };
+    QString d = u"model="_s + r.requestedModel + u'|' + r.upstreamModel + u" choice="_s
+        + QString::number(int(r.toolChoice)) + u':' + r.toolChoiceName + u" max="_s + opt(r.maxTokens)
+        + u" t="_s + opt(r.temperature) + u" p="_s + opt(r.topP) + u" stop="_s + r.stop.join(u'\x1f')
+        + u" stream="_s + QString::number(r.stream) + u" thinking="_s + QString::number(r.thinking) + u'/'
+        + QString::number(r.thinkingBudgetTokens) + u" key="_s + r.keyId + u'\n';
+    for (const ChatMessage &m : r.messages) {
+        d += u"msg "_s + QString::number(int(m.role)) + u" ["_s + m.text + u"] id="_s + m.toolCallId
+            + u" err="_s + QString::number(m.toolError) + u'\n';
+        for (const ImagePart &i : m.images)
+            d += u"  image "_s + i.mediaType + u' ' + QString::fromLatin1(i.base64Data) + u'\n';
+        for (const ToolCall &c : m.toolCalls)
+            d += u"  call "_s + c.id + u' ' + c.name + u" ["_s + c.arguments + u"]\n"_s;
+    }
+    for (const ToolDefinition &t : r.tools)
+        d += u"tool "_s + t.name + u" ["_s + t.description + u"] "_s
+            + QString::fromUtf8(QJsonDocument(t.parameters).toJson(QJsonDocument::Compact)) + u'\n';
+    return d;
+}
+
+QString describe(const std::variant<OpenAiChatRequest, ApiError> &v)
+{
+    if (const auto *e = std::get_if<ApiError>(&v))
+        return u"error "_s + QString::number(int(e->kind)) + u" ["_s + e->message + u"] param="_s + e->param;
+    const auto &r = std::get<OpenAiChatRequest>(v);
+    return u"usage="_s + QString::number(r.includeUsage) + u' ' + describe(r.request);
+}
+
+QString describe(const std::variant<ChatRequest, ApiError> &v, const AnthropicRequestParser::Notes &n)
+{
+    if (const auto *e = std::get_if<ApiError>(&v))
+        return u"error "_s + QString::number(int(e->kind)) + u" ["_s + e->message + u"] param="_s + e->param;
+    return u"dropped="_s + n.droppedTools.join(u'|') + u" ignored="_s + n.ignored.join(u'|') + u" cleared="_s
+        + QString::number(n.clearedToolResults) + u" omitted="_s + QString::number(n.thinkingOmitted) + u'\n'
+        + describe(std::get<ChatRequest>(v));
+}
+
+/** The most frequent error messages of a run (their first words), to see what a corpus mostly exercises. */
+QString topErrors(const QHash<QString, int> &errors)
+{
+    QList<std::pair<int, QString>> sorted;
+    for (auto it = errors.begin(); it != errors.end(); ++it)
+        sorted.append({ it.value(), it.key() });
+    std::sort(sorted.begin(), sorted.end(), std::greater<>());
+    QStringList out;
+    for (qsizetype i = 0; i < std::min<qsizetype>(6, sorted.size()); ++i)
+        out.append(QString::number(sorted[i].first) + u"× "_s + sorted[i].second);
+    return out.join(u"; "_s);
+}
+
+} // namespace
+
+class TstRequestParserDiff : public QObject
+{
+    Q_OBJECT
+
+private Q_SLOTS:
+    void openAiAgentBodiesTakeTheSinglePass();
+    void openAiCorpus();
+    void anthropicCorpus_data();
+    void anthropicCorpus();
+};
+
+void TstRequestParserDiff::openAiAgentBodiesTakeTheSinglePass()
+{
+    // The ordinary shape must not quietly fall back: that would be correct, and slow.
+    const QByteArray body
+        = R"({"model":"claude-sonnet-4.5","stream":false,"max_tokens":4096,"messages":[)"
+          R"({"role":"system","content":"You are an agent — careful.\n"},)"
+          R"({"role":"user","content":"Read src/main.cpp \ud83d\ude00"},)"
+          R"({"role":"assistant","content":"","tool_calls":[{"id":"call_1","type":"function",)"
+          R"("function":{"name":"Read","arguments":"{\"path\":\"src/main.cpp\"}"}}]},)"
+          R"({"role":"tool","tool_call_id":"call_1","content":"int main() {}\n"},)"
+          R"({"role":"user","content":[{"type":"text","text":"Now fix it."}]}],)"
+          R"("tools":[{"type":"function","function":{"name":"Read","description":"Reads a file",)"
+          R"("parameters":{"type":"object","properties":{"path":{"type":"string"}},)"
+          R"("required":["path"],"additionalProperties":false}}}],"tool_choice":"auto"})";
+    const auto fast = OpenAiRequestParser::parseSinglePass(body);
+    QVERIFY(fast.has_value());
+    QCOMPARE(describe(std::variant<OpenAiChatRequest, ApiError>(*fast)),
+             describe(OpenAiRequestParser::parseWithQtJson(body)));
+    QCOMPARE(fast->request.messages.size(), size_t(5));
+    QCOMPARE(fast->request.messages[1].text, u"Read src/main.cpp 😀"_s);
+}
+
+void TstRequestParserDiff::openAiCorpus()
+{
+    const quint64 seed = seedFromEnv();
+    const int iterations = iterationsFromEnv(3000);
+    BodyGen gen(seed);
+    int taken = 0, takenUnmutated = 0, unmutated = 0, accepted = 0;
+    QHash<QString, int> errors;
+    for (int i = 0; i < iterations; ++i) {
+        QByteArray body = gen.body();
+        const bool mutated = gen.chance(20);
+        if (mutated)
+            body = gen.mutate(body);
+        else
+            ++unmutated;
+        const auto reference = OpenAiRequestParser::parseWithQtJson(body);
+        const auto fast = OpenAiRequestParser::parseSinglePass(body);
+        const auto combined = OpenAiRequestParser::parse(body);
+        const QString where
+            = u"seed %1 iteration %2 (DRAWBRIDGE_FUZZ_SEED=%1), body: %3"_s.arg(seed).arg(i).arg(
+                QString::fromLatin1(body.left(3000).toPercentEncoding(" {}[]\":,_-./")));
+        const QString expected = describe(reference);
+        if (fast) {
+            ++taken;
+            takenUnmutated += mutated ? 0 : 1;
+            const QString got = describe(std::variant<OpenAiChatRequest, ApiError>(*fast));
+            if (got != expected)
+                QFAIL(qPrintable(where + u"\nsingle pass: "_s + got.left(2000) + u"\nQJsonDocument: "_s
+                                 + expected.left(2000)));
+        }
+        if (describe(combined) != expected)
+            QFAIL(qPrintable(where + u"\nparse(): "_s + describe(combined).left(2000)));
+        accepted += std::holds_alternative<OpenAiChatRequest>(reference) ? 1 : 0;
+        if (const auto *e = std::get_if<ApiError>(&reference))
+            ++errors[e->message.left(40)];
+    }
+    qInfo("seed %llu: %d bodies, %d accepted by the QJsonDocument path, %d taken by the single pass; errors: "
+          "%s",
+          seed, iterations, accepted, taken, qPrintable(topErrors(errors)));
+    // Not vacuous: valid bodies exist in the corpus, and the single pass takes a good share of the unmutated
+    // ones.
+    QVERIFY2(accepted > iterations / 10, qPrintable(u"seed %1"_s.arg(seed)));
+    QVERIFY2(takenUnmutated > unmutated / 10, qPrintable(u"seed %1"_s.arg(seed)));
+}
+
+void TstRequestParserDiff::anthropicCorpus_data()
+{
+    QTest::addColumn<int>("modeValue");
+    QTest::newRow("messages") << int(AnthropicRequestParser::Mode::Messages);
+    QTest::newRow("count_tokens") << int(AnthropicRequestParser::Mode::CountTokens);
+}
+
+void TstRequestParserDiff::anthropicCorpus()
+{
+    QFETCH(int, modeValue);
+    const auto mode = AnthropicRequestParser::Mode(modeValue);
+    const quint64 seed = seedFromEnv();
+    const int iterations = iterationsFromEnv(3000);
+    BodyGen gen(seed);
+    int taken = 0, takenUnmutated = 0, unmutated = 0, accepted = 0;
+    QHash<QString, int> errors;
+    for (int i = 0; i < iterations; ++i) {
+        QByteArray body = gen.anthropicBody();
+        const bool mutated = gen.chance(20);
+        if (mutated)
+            body = gen.mutate(body);
+        else
+            ++unmutated;
+        AnthropicRequestParser::Notes refNotes, fastNotes, combinedNotes;
+        const auto reference = AnthropicRequestParser::parseWithQtJson(body, mode, &refNotes);
+        const auto fast = AnthropicRequestParser::parseSinglePass(body, mode, &fastNotes);
+        const auto combined = AnthropicRequestParser::parse(body, mode, &combinedNotes);
+        const QString where
+            = u"seed %1 iteration %2 (DRAWBRIDGE_FUZZ_SEED=%1), body: %3"_s.arg(seed).arg(i).arg(
+                QString::fromLatin1(body.left(3000).toPercentEncoding(" {}[]\":,_-./")));
+        const QString expected = describe(reference, refNotes);
+        if (fast) {
+            ++taken;
+            takenUnmutated += mutated ? 0 : 1;
+            const QString got = describe(std::variant<ChatRequest, ApiError>(*fast), fastNotes);
+            if (got != expected)
+                QFAIL(qPrintable(where + u"\nsingle pass: "_s + got.left(2000) + u"\nQJsonDocument: "_s
+                                 + expected.left(2000)));
+        }
+        if (describe(combined, combinedNotes) != expected)
+            QFAIL(qPrintable(where + u"\nparse(): "_s + describe(combined, combinedNotes).left(2000)));
+        accepted += std::holds_alternative<ChatRequest>(reference) ? 1 : 0;
+        if (const auto *e = std::get_if<ApiError>(&reference))
+            ++errors[e->message.left(40)];
+    }
+    qInfo("seed %llu: %d bodies, %d accepted by the QJsonDocument path, %d taken by the single pass; errors: "
+          "%s",
+          seed, iterations, accepted, taken, qPrintable(topErrors(errors)));
+    QVERIFY2(accepted > iterations / 20, qPrintable(u"seed %1"_s.arg(seed)));
+    QVERIFY2(takenUnmutated > unmutated / 20, qPrintable(u"seed %1"_s.arg(seed)));
+}
+
+QTEST_GUILESS_MAIN(TstRequestParserDiff)
+#include "tst_requestparserdiff.moc"
