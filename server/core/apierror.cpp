@@ -39,6 +39,8 @@ ApiErrorInfo apiErrorInfo(ApiErrorKind kind)
         return { 400, "invalid_request_error", "invalid_json" };
     case ApiErrorKind::InvalidRequest:
         return { 400, "invalid_request_error", nullptr };
+    case ApiErrorKind::UnsupportedParameter:
+        return { 400, "invalid_request_error", "unsupported_parameter" };
     case ApiErrorKind::InvalidRefreshToken:
         return { 400, "invalid_request_error", "invalid_refresh_token" };
     case ApiErrorKind::ImportFailed:
@@ -100,6 +102,7 @@ AnthropicErrorInfo anthropicErrorInfo(ApiErrorKind kind)
         return { 413, "request_too_large" };
     case ApiErrorKind::InvalidJson:
     case ApiErrorKind::InvalidRequest:
+    case ApiErrorKind::UnsupportedParameter:
     case ApiErrorKind::InvalidRefreshToken:
     case ApiErrorKind::ImportFailed:
     case ApiErrorKind::ContextTooLong:

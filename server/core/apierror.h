@@ -23,6 +23,7 @@ enum class ApiErrorKind {
     PayloadTooLarge,
     InvalidJson,
     InvalidRequest,
+    UnsupportedParameter, ///< a parameter the gateway cannot honour (e.g. state it does not keep)
     InvalidRefreshToken, ///< admin: the auth service refused an account's credentials
     ImportFailed, ///< admin: the Kiro IDE token file is missing, unreadable or incomplete
     ContextTooLong,

@@ -18,6 +18,7 @@
 #include "httpserverconnection.h"
 #include "keysadminmodule.h"
 #include "keyservice.h"
+#include "responsesroute.h"
 #include "server/core/adminmodule.h"
 #include "server/core/apikeycodec.h"
 #include "server/core/clock.h"
@@ -79,6 +80,7 @@ void GatewayServer::registerRoutes()
     m_router.add("POST", QStringLiteral("/v1/chat/completions"), &handleChatCompletions);
     m_router.add("POST", QStringLiteral("/v1/messages"), &handleAnthropicMessages);
     m_router.add("POST", QStringLiteral("/v1/messages/count_tokens"), &handleAnthropicCountTokens);
+    m_router.add("POST", QStringLiteral("/v1/responses"), &handleResponses);
     // Every admin route, the gateway's own and those of lower layers, goes through addAdminRoutes().
     addAdminRoutes(operationsAdminRoutes());
     addAdminRoutes(m_keysAdmin->routes());

@@ -26,6 +26,8 @@ QByteArray bodyFor(const QString &path, const QString &model)
                    R"({"model":"%1","max_tokens":100,"messages":[{"role":"user","content":"hi"}]})")
             .arg(model)
             .toUtf8();
+    if (path == QLatin1String("/v1/responses"))
+        return QStringLiteral(R"({"model":"%1","input":"hi"})").arg(model).toUtf8();
     return QStringLiteral(R"({"model":"%1","messages":[{"role":"user","content":"hi"}]})")
         .arg(model)
         .toUtf8();
@@ -64,6 +66,7 @@ void TstChatAdmission::routes_data()
     QTest::addColumn<QString>("endpoint");
     QTest::newRow("chat") << QStringLiteral("/v1/chat/completions") << QStringLiteral("chat");
     QTest::newRow("messages") << QStringLiteral("/v1/messages") << QStringLiteral("messages");
+    QTest::newRow("responses") << QStringLiteral("/v1/responses") << QStringLiteral("responses");
 }
 
 void TstChatAdmission::refusalsReadAndCountTheSame()
@@ -149,6 +152,8 @@ void TstChatAdmission::rejectedRequestsAreLabelledByRoute_data()
                           << QStringLiteral("chat");
     QTest::newRow("messages") << QByteArray("POST") << QByteArray("/v1/messages")
                               << QStringLiteral("messages");
+    QTest::newRow("responses") << QByteArray("POST") << QByteArray("/v1/responses")
+                               << QStringLiteral("responses");
     QTest::newRow("count_tokens") << QByteArray("POST") << QByteArray("/v1/messages/count_tokens")
                                   << QStringLiteral("messages");
 }
