@@ -10,7 +10,7 @@
 
 namespace Drawbridge {
 
-/** What the command line asked for (contract §1). */
+/** What the command line asked for (docs/configuration.md#command-line). */
 struct CommandLine
 {
     enum class Action { Run, PrintVersion, PrintHelp, PrintAdminToken };

@@ -10,7 +10,7 @@
 
 namespace Drawbridge {
 
-/** Reads and creates the TOML config file (contract §2). */
+/** Reads and creates the TOML config file (docs/configuration.md#config-file). */
 class ConfigFile final
 {
 public:

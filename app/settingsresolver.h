@@ -12,7 +12,10 @@
 
 namespace Drawbridge {
 
-/** What the command line may override (contract §1). Unset members leave the lower layers in force. */
+/**
+ * What the command line may override (docs/configuration.md#command-line). Unset members leave the lower
+ * layers in force.
+ */
 struct SettingsOverrides
 {
     std::optional<QString> configPath;

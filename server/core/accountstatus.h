@@ -5,7 +5,7 @@
 
 namespace Drawbridge {
 
-/** Account states of contract §4 (`status` in /admin/accounts). */
+/** Account states of docs/kiro.md#account-states (`status` in /admin/accounts). */
 enum class AccountStatus { Active, CoolingDown, NeedsLogin, QuotaExhausted, Suspended, Error, Disabled };
 
 QString accountStatusName(AccountStatus status);

@@ -8,7 +8,10 @@
 
 namespace Drawbridge {
 
-/** Client key format `db-<id>-<secret>` (contract §5): generation, parsing, hashing and comparison. */
+/**
+ * Client key format `db-<id>-<secret>` (docs/api.md#authentication): generation, parsing, hashing and
+ * comparison.
+ */
 class ApiKeyCodec final
 {
 public:

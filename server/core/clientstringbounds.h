@@ -8,7 +8,7 @@
 namespace Drawbridge {
 
 /**
- * @brief The documented bounds of strings that clients choose (contract §8.1).
+ * @brief The documented bounds of strings that clients choose (docs/api.md#errors, docs/security.md).
  *
  * Whatever a local client sends ends up in the usage ledger, metric labels, logs and the GUI; without a bound
  * one request with a megabyte "model" grows the database and /metrics for good.

@@ -12,7 +12,7 @@
 namespace Drawbridge {
 
 /**
- * @brief Public model ids and how they map to upstream (Kiro) ids (contract §3 "Model ids", §8).
+ * @brief Public model ids and how they map to upstream (Kiro) ids (docs/api.md#models).
  *
  * `kiro` maps to the default model; listed Kiro ids pass through; aliases map other names; Anthropic-style
  * names that normalize to a listed id (date suffix, `[1m]`, `-thinking`, dashes between version digits) are

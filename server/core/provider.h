@@ -15,7 +15,7 @@ enum class FinishReason { Stop, Length, ToolCalls, ContentFilter };
 
 struct Usage
 {
-    /** Every input token, cached ones included (OpenAI `prompt_tokens`; contract §8.2). */
+    /** Every input token, cached ones included (OpenAI `prompt_tokens`; docs/kiro.md#the-event-stream). */
     int promptTokens = 0;
     int completionTokens = 0;
     /** The part of promptTokens read from the upstream's prompt cache (OpenAI `cached_tokens`). */

@@ -7,7 +7,10 @@
 
 namespace Drawbridge {
 
-/** Typed settings with their defaults (docs/configuration.md#config-file). Persistence lives at the edge (ConfigLoader). */
+/**
+ * Typed settings with their defaults (docs/configuration.md#config-file). Persistence lives at the edge
+ * (ConfigLoader).
+ */
 struct ServerSettings
 {
     QString host = QStringLiteral("127.0.0.1");

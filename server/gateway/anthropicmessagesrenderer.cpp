@@ -241,7 +241,8 @@ void AnthropicMessagesRenderer::keepAlive()
 void AnthropicMessagesRenderer::finish(FinishReason reason, const Usage &usage)
 {
     const QByteArray stopReason = stopReasonName(reason, m_sawToolUse);
-    // Anthropic's input_tokens leaves out what was read from or written to the prompt cache (contract §8.2).
+    // Anthropic's input_tokens leaves out what was read from or written to the prompt cache
+    // (docs/kiro.md#the-event-stream).
     const int inputTokens = usage.promptTokens > 0
         ? std::max(0, usage.promptTokens - usage.cacheReadTokens - usage.cacheWriteTokens)
         : m_inputTokens;

@@ -22,7 +22,7 @@ struct AccountRecord
     QString profileArn;
     std::optional<int> slots; ///< nullopt = kiro.slots_per_account
     bool enabled = true;
-    QString status = QStringLiteral("active"); ///< the contract §4 status words, owned by the pool
+    QString status = QStringLiteral("active"); ///< docs/api.md#accounts status words, owned by the pool
     QString lastError;
     std::optional<qint64> cooldownUntilMs;
     QString machineId;

@@ -9,7 +9,7 @@
 namespace Drawbridge {
 
 /**
- * @brief Stored metadata of one client key (contract §5). Never the key itself.
+ * @brief Stored metadata of one client key (docs/api.md#authentication). Never the key itself.
  *
  * Times are milliseconds since the Unix epoch (UTC).
  */

@@ -1,5 +1,5 @@
 // Pool behaviour when the only account is throttled upstream (Kiro 429 → cooldown), through the real binary.
-// Contract §2: limits.queue_timeout_s is "how long a request may wait for a free slot (or for a cooldown that
+// docs/configuration.md#limits: limits.queue_timeout_s is "how long a request may wait for a free account slot (or for a cooldown that
 // ends sooner)": a request must not sit in the queue for a cooldown that ends after its deadline.
 // Run: DRAWBRIDGE_BIN=… FAKE_KIRO_BIN=… node --test tests/e2e/cooldown.test.mjs
 import { after, test } from 'node:test';
@@ -95,7 +95,7 @@ test('requests queued when the last account cools down past their deadline are r
       assert.equal(r.status, 503, JSON.stringify(r));
       assert.equal(r.body.error.code, 'no_upstream_available');
     }
-    // Expected (contract §2, queue_timeout_s: wait "for a free slot (or for a cooldown that ends sooner)"): once
+    // Expected (docs/configuration.md#limits, queue_timeout_s: wait "for a free slot (or for a cooldown that ends sooner)"): once
     // the only account cools down for ~30 s, waiters whose deadline is 5 s away are refused at once — as
     // AccountPool::acquire() already does for newcomers. Actual: AccountPool only re-checks waiters at their
     // deadline, so they sit the whole queue_timeout_s.

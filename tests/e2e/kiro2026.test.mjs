@@ -1,6 +1,6 @@
 // What the Kiro service sends since 2026 (issue 14, items 2 and 3), end to end: the real gateway against the
 // independent Node fake. Native reasoning with its signature and a redacted part, exact usage with cache reads and
-// writes (contract §8.2), a model at capacity (no account cooldown; "retry later" once every attempt hit it), and a
+// writes (docs/kiro.md#the-event-stream), a model at capacity (no account cooldown; "retry later" once every attempt hit it), and a
 // suspension with its reason.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';

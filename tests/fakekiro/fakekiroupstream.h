@@ -28,7 +28,7 @@ class QHttpServerResponder;
 namespace Drawbridge::Test {
 
 /**
- * @brief A fake Kiro service on 127.0.0.1 serving the four upstream paths of contract §6.
+ * @brief A fake Kiro service on 127.0.0.1 serving the four upstream paths of docs/kiro.md#endpoints.
  *
  * POST /generateAssistantResponse answers from a script of FakeKiroResponse (per account first, then the
  * shared queue, then a default), streams genuine event-stream frames and, like Kiro, rejects malformed

@@ -429,7 +429,8 @@ void TstAnthropicMessages::signedThinkingAndCachedUsage()
     const auto [id, key] = f.createKey();
     RawHttpClient c(f.port);
 
-    // Streaming: input_tokens is the uncached part only, beside the cache reads and writes (contract §8.2).
+    // Streaming: input_tokens is the uncached part only, beside the cache reads and writes
+    // (docs/api.md#post-v1messages).
     const RawResponse s
         = c.request("POST", "/v1/messages", AnthropicFixtures::thinkingRequest, anthropicHeaders(key));
     QCOMPARE(s.status, 200);

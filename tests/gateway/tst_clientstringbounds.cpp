@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-// Client-chosen strings have documented bounds (contract §8.1): past them a 400 naming the field, and a
+// Client-chosen strings have documented bounds (docs/api.md#errors): past them a 400 naming the field, and a
 // refused model never reaches the ledger or a metric label under its raw name.
 #include <QSignalSpy>
 #include <QTest>

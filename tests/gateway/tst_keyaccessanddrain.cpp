@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-// Taking a key's access away fails its waiting requests at once (contract §8.1), and a drain can be ended
+// Taking a key's access away fails its waiting requests at once (docs/api.md#keys), and a drain can be ended
 // (POST /admin/resume) and only reports drained once every answer is flushed.
 #include <QSignalSpy>
 #include <QTest>

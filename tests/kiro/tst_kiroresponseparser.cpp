@@ -304,7 +304,8 @@ void TstKiroResponseParser::exactTokenUsage_data()
     QTest::addColumn<int>("prompt");
     QTest::addColumn<int>("cacheRead");
     QTest::addColumn<int>("cacheWrite");
-    // promptTokens counts every input token (contract §8.2); the buckets are disjoint, total = their sum.
+    // promptTokens counts every input token (docs/kiro.md#the-event-stream); the buckets are disjoint and
+    // total is their sum.
     QTest::newRow("uncached-only") << QByteArray(
         R"({"uncachedInputTokens":1200,"outputTokens":34,"totalTokens":1234})")
                                    << 1200 << 0 << 0;
