@@ -100,6 +100,10 @@
         <translation>Anfragen</translation>
     </message>
     <message>
+        <source>Endpoint</source>
+        <translation>Endpunkt</translation>
+    </message>
+    <message>
         <source>Last error</source>
         <translation>Letzter Fehler</translation>
     </message>

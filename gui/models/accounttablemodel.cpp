@@ -132,6 +132,8 @@ QVariant AccountTableModel::data(const QModelIndex &index, int role) const
         return locale.toString(*a.creditsRemaining, 'f', 2);
     case Requests:
         return a.requests;
+    case Endpoint:
+        return a.endpoint;
     case LastError:
         return a.lastError;
     case ColumnCount:
@@ -159,6 +161,8 @@ QVariant AccountTableModel::headerData(int section, Qt::Orientation orientation,
         return tr("Credits left");
     case Requests:
         return tr("Requests");
+    case Endpoint:
+        return tr("Endpoint");
     case LastError:
         return tr("Last error");
     case ColumnCount:

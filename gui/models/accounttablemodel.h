@@ -29,6 +29,7 @@ public:
         CreditsUsed,
         CreditsRemaining,
         Requests,
+        Endpoint, ///< the API base URL the account uses now
         LastError,
         ColumnCount
     };
