@@ -8,6 +8,7 @@
 #include "app/settingsresolver.h"
 #include "application.h"
 #include "commandline.h"
+#include "server/core/epolleventdispatcher.h"
 #include "server/gateway/gatewayserver.h"
 #include "signalwatcher.h"
 
@@ -54,8 +55,17 @@ int main(int argc, char **argv)
     if (wantsGui(argc, argv))
         qapp = std::make_unique<QApplication>(argc, argv);
 #endif
-    if (!qapp)
+    if (!qapp) {
+        // The headless server's one event-loop thread carries every connection; see EpollEventDispatcher for
+        // why it does not use Qt's poll-based dispatcher. DRAWBRIDGE_EVENT_DISPATCHER=qt keeps Qt's (for
+        // comparison).
+        if (qgetenv("DRAWBRIDGE_EVENT_DISPATCHER") != "qt") {
+            auto dispatcher = std::make_unique<EpollEventDispatcher>();
+            if (dispatcher->isValid())
+                QCoreApplication::setEventDispatcher(dispatcher.release());
+        }
         qapp = std::make_unique<QCoreApplication>(argc, argv);
+    }
     QCoreApplication::setApplicationName(QStringLiteral("drawbridge"));
     QCoreApplication::setApplicationVersion(QStringLiteral(DRAWBRIDGE_VERSION));
 
