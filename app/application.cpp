@@ -241,7 +241,8 @@ void Application::start(std::function<void(Status)> done)
                 return;
             }
             m_gateway->setAdminToken(m_adminToken);
-            if (m_commandLine.action == CommandLine::Action::PrintAdminToken) {
+            // Printing the admin token and `connect` need the services, not a listening socket.
+            if (m_commandLine.action != CommandLine::Action::Run) {
                 done(Ok {});
                 return;
             }
@@ -289,6 +290,14 @@ void Application::finishShutdown()
     }
     // From the event loop: callers may be inside a gateway callback.
     QMetaObject::invokeMethod(this, &Application::stopped, Qt::QueuedConnection);
+}
+
+QString Application::dataDirectory() const
+{
+    if (m_commandLine.ephemeral)
+        return {};
+    const QString dir = m_settings.settings.storage.dataDir;
+    return dir.isEmpty() ? QStandardPaths::writableLocation(QStandardPaths::AppDataLocation) : dir;
 }
 
 } // namespace Drawbridge

@@ -57,6 +57,10 @@ public:
     QString adminToken() const { return m_adminToken; }
     bool keychainAvailable() const { return m_keychainAvailable; }
     QString keychainProblem() const { return m_keychainProblem; }
+    /** The config file that was read or created ("" for none). */
+    QString configPath() const { return m_settings.configPath; }
+    /** Where the database lives ("" with --ephemeral). */
+    QString dataDirectory() const;
 
     GatewayServer &gateway() { return *m_gateway; }
     KeyService &keys() { return *m_keys; }

@@ -35,15 +35,43 @@ std::variant<CommandLine, QString> CommandLineParser::parse(const QStringList &a
         QStringLiteral("n"));
     const QCommandLineOption printToken(QStringLiteral("print-admin-token"),
                                         QStringLiteral("Print the admin API token and exit."));
-    p.addOptions({ help, version, headless, ephemeral, config, dataDir, host, port, printToken });
+    const QCommandLineOption key(QStringLiteral("key"),
+                                 QStringLiteral("connect: the client key to write (default: a new key named "
+                                                "after the tool)."),
+                                 QStringLiteral("db-key"));
+    const QCommandLineOption dryRun(QStringLiteral("dry-run"),
+                                    QStringLiteral("connect: show the change and write nothing."));
+    const QCommandLineOption undo(QStringLiteral("undo"),
+                                  QStringLiteral("connect: put the tool's config back as it was before."));
+    p.addOptions(
+        { help, version, headless, ephemeral, config, dataDir, host, port, printToken, key, dryRun, undo });
+    p.addPositionalArgument(
+        QStringLiteral("connect"),
+        QStringLiteral("connect claude-code|codex|opencode|continue: point that tool's own "
+                       "config at this gateway."),
+        QStringLiteral("[connect TOOL]"));
 
     if (!p.parse(arguments))
         return p.errorText();
-    if (!p.positionalArguments().isEmpty())
-        return QStringLiteral("unexpected argument '%1' (see --help)").arg(p.positionalArguments().first());
 
     CommandLine cl;
     cl.helpText = p.helpText();
+    const QStringList positional = p.positionalArguments();
+    if (!positional.isEmpty()) {
+        if (positional.first() != QLatin1String("connect"))
+            return QStringLiteral("unexpected argument '%1' (see --help)").arg(positional.first());
+        if (positional.size() != 2)
+            return QStringLiteral("connect needs one tool: claude-code, codex, opencode or continue");
+        cl.action = CommandLine::Action::Connect;
+        cl.connectTool = positional.at(1);
+        cl.connectKey = p.value(key);
+        cl.dryRun = p.isSet(dryRun);
+        cl.undo = p.isSet(undo);
+        if (cl.undo && (cl.dryRun || p.isSet(key)))
+            return QStringLiteral("connect --undo takes no --key or --dry-run");
+    } else if (p.isSet(key) || p.isSet(dryRun) || p.isSet(undo)) {
+        return QStringLiteral("--key, --dry-run and --undo belong to 'connect TOOL'");
+    }
     if (p.isSet(help)) {
         cl.action = CommandLine::Action::PrintHelp;
         return cl;
@@ -54,7 +82,7 @@ std::variant<CommandLine, QString> CommandLineParser::parse(const QStringList &a
     }
     cl.headless = p.isSet(headless);
     cl.ephemeral = p.isSet(ephemeral);
-    if (p.isSet(printToken))
+    if (p.isSet(printToken) && cl.action != CommandLine::Action::Connect)
         cl.action = CommandLine::Action::PrintAdminToken;
     if (p.isSet(config))
         cl.overrides.configPath = p.value(config);

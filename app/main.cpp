@@ -8,6 +8,7 @@
 #include "app/settingsresolver.h"
 #include "application.h"
 #include "commandline.h"
+#include "connectcommand.h"
 #include "server/core/epolleventdispatcher.h"
 #include "server/gateway/gatewayserver.h"
 #include "signalwatcher.h"
@@ -15,6 +16,7 @@
 #ifdef DRAWBRIDGE_WITH_GUI
 #include <QApplication>
 
+#include "applicationdesktopservices.h"
 #include "gui/widgets/desktopshell.h"
 #include "gui/widgets/singleinstance.h"
 #endif
@@ -35,7 +37,7 @@ int fail(const QString &message)
     for (int i = 1; i < argc; ++i) {
         const QByteArray a(argv[i]);
         if (a == "--headless" || a == "--version" || a == "-v" || a == "--help" || a == "-h"
-            || a == "--print-admin-token")
+            || a == "--print-admin-token" || a == "connect")
             return false;
     }
     return true;
@@ -96,6 +98,18 @@ int main(int argc, char **argv)
     for (const QString &w : resolved->warnings)
         std::fprintf(stderr, "drawbridge: warning: %s\n", qPrintable(w));
 
+    if (cl.action == CommandLine::Action::Connect) {
+        ConnectCommand command(cl, std::move(*resolved));
+        int connectCode = 0;
+        command.run([&connectCode](int code) {
+            connectCode = code;
+            QMetaObject::invokeMethod(
+                QCoreApplication::instance(), [code] { QCoreApplication::exit(code); }, Qt::QueuedConnection);
+        });
+        QCoreApplication::exec();
+        return connectCode;
+    }
+
 #ifdef DRAWBRIDGE_WITH_GUI
     // A second desktop launch for the same profile raises the running instance (it holds the port).
     if (!cl.headless && cl.action == CommandLine::Action::Run
@@ -119,6 +133,7 @@ int main(int argc, char **argv)
     });
 
 #ifdef DRAWBRIDGE_WITH_GUI
+    std::unique_ptr<ApplicationDesktopServices> services;
     std::unique_ptr<DesktopShell> shell;
 #endif
     app.start([&](const Status &status) {
@@ -138,7 +153,8 @@ int main(int argc, char **argv)
         std::fflush(stdout);
 #ifdef DRAWBRIDGE_WITH_GUI
         if (!app.commandLine().headless) {
-            shell = std::make_unique<DesktopShell>(app);
+            services = std::make_unique<ApplicationDesktopServices>(app);
+            shell = std::make_unique<DesktopShell>(*services);
             shell->show();
         }
 #endif
@@ -146,6 +162,7 @@ int main(int argc, char **argv)
     const int rc = QCoreApplication::exec();
 #ifdef DRAWBRIDGE_WITH_GUI
     shell.reset();
+    services.reset();
 #endif
     return exitCode != 0 ? exitCode : rc;
 }

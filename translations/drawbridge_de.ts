@@ -333,6 +333,186 @@
     </message>
 </context>
 <context>
+    <name>Drawbridge::ClientSnippets</name>
+    <message>
+        <source>Cursor</source>
+        <translation>Cursor</translation>
+    </message>
+    <message>
+        <source>Cline</source>
+        <translation>Cline</translation>
+    </message>
+    <message>
+        <source>Shell</source>
+        <translation>Shell</translation>
+    </message>
+    <message>
+        <source>curl</source>
+        <translation>curl</translation>
+    </message>
+    <message>
+        <source>Python</source>
+        <translation>Python</translation>
+    </message>
+    <message>
+        <source>JavaScript</source>
+        <translation>JavaScript</translation>
+    </message>
+    <message>
+        <source>Cursor → Settings → Models:
+  OpenAI API Key: %1
+  Override OpenAI Base URL: %2
+  Add model: %3 (turn the other models off)
+Cursor may send these requests from its own servers, which cannot reach 127.0.0.1; then the gateway needs a tunnel.</source>
+        <translation>Cursor → Settings → Models:
+  OpenAI API Key: %1
+  Override OpenAI Base URL: %2
+  Modell hinzufügen: %3 (die anderen Modelle ausschalten)
+Cursor schickt diese Anfragen womöglich von seinen eigenen Servern, die 127.0.0.1 nicht erreichen; dann braucht das Gateway einen Tunnel.</translation>
+    </message>
+    <message>
+        <source>your Drawbridge key (db-…)</source>
+        <translation>Ihr Drawbridge-Schlüssel (db-…)</translation>
+    </message>
+    <message>
+        <source>Cline → Settings → API Configuration:
+  API Provider: OpenAI Compatible
+  Base URL: %1
+  API Key: %2
+  Model ID: %3</source>
+        <translation>Cline → Settings → API Configuration:
+  API Provider: OpenAI Compatible
+  Base URL: %1
+  API Key: %2
+  Model ID: %3</translation>
+    </message>
+</context>
+<context>
+    <name>Drawbridge::ConnectDialog</name>
+    <message>
+        <source>Create a &amp;new key named after the tool</source>
+        <translation>&amp;Neuen Schlüssel mit dem Namen des Werkzeugs anlegen</translation>
+    </message>
+    <message>
+        <source>Use a key I &amp;have:</source>
+        <translation>&amp;Vorhandenen Schlüssel verwenden:</translation>
+    </message>
+    <message>
+        <source>&amp;Connect</source>
+        <translation>&amp;Verbinden</translation>
+    </message>
+    <message>
+        <source>&amp;Undo</source>
+        <translation>&amp;Rückgängig</translation>
+    </message>
+    <message>
+        <source>&amp;Copy</source>
+        <translation>&amp;Kopieren</translation>
+    </message>
+    <message>
+        <source>Connect a tool</source>
+        <translation>Werkzeug verbinden</translation>
+    </message>
+    <message>
+        <source>Tool</source>
+        <translation>Werkzeug</translation>
+    </message>
+    <message>
+        <source>&amp;Tool:</source>
+        <translation>&amp;Werkzeug:</translation>
+    </message>
+    <message>
+        <source>db-… (keys are shown only once, when they are created)</source>
+        <translation>db-… (Schlüssel werden nur einmal angezeigt, beim Anlegen)</translation>
+    </message>
+    <message>
+        <source>Existing client key</source>
+        <translation>Vorhandener Client-Schlüssel</translation>
+    </message>
+    <message>
+        <source>Key:</source>
+        <translation>Schlüssel:</translation>
+    </message>
+    <message>
+        <source>File:</source>
+        <translation>Datei:</translation>
+    </message>
+    <message>
+        <source>The change to the tool&apos;s config</source>
+        <translation>Die Änderung an der Konfiguration des Werkzeugs</translation>
+    </message>
+    <message>
+        <source>Write the change shown above; the original file is kept as a backup</source>
+        <translation>Die oben gezeigte Änderung schreiben; die ursprüngliche Datei bleibt als Sicherung erhalten</translation>
+    </message>
+    <message>
+        <source>Put the tool&apos;s config back as it was before Drawbridge changed it</source>
+        <translation>Die Konfiguration des Werkzeugs wiederherstellen, wie sie vor der Änderung durch Drawbridge war</translation>
+    </message>
+    <message>
+        <source>This change will be made:</source>
+        <translation>Diese Änderung wird vorgenommen:</translation>
+    </message>
+    <message>
+        <source>Tool &amp;config</source>
+        <translation>Werkzeug-&amp;Konfiguration</translation>
+    </message>
+    <message>
+        <source>Client</source>
+        <translation>Client</translation>
+    </message>
+    <message>
+        <source>Snippet</source>
+        <translation>Codeschnipsel</translation>
+    </message>
+    <message>
+        <source>OpenAI base URL: %1
+Anthropic base URL: %2</source>
+        <translation>OpenAI-Basis-URL: %1
+Anthropic-Basis-URL: %2</translation>
+    </message>
+    <message>
+        <source>C&amp;lient:</source>
+        <translation>C&amp;lient:</translation>
+    </message>
+    <message>
+        <source>&amp;Snippets</source>
+        <translation>&amp;Codeschnipsel</translation>
+    </message>
+    <message>
+        <source>Not possible: %1</source>
+        <translation>Nicht möglich: %1</translation>
+    </message>
+    <message>
+        <source>Paste a Drawbridge client key (db-…), or let Drawbridge create one.</source>
+        <translation>Fügen Sie einen Drawbridge-Client-Schlüssel (db-…) ein, oder lassen Sie Drawbridge einen anlegen.</translation>
+    </message>
+    <message>
+        <source>Nothing to change: %1 already uses this gateway with this key.</source>
+        <translation>Nichts zu ändern: %1 verwendet dieses Gateway bereits mit diesem Schlüssel.</translation>
+    </message>
+    <message>
+        <source>The current file is kept as a backup for Undo.</source>
+        <translation>Die aktuelle Datei wird als Sicherung für „Rückgängig“ aufbewahrt.</translation>
+    </message>
+    <message>
+        <source>The file does not exist yet; Undo removes it again.</source>
+        <translation>Die Datei existiert noch nicht; „Rückgängig“ entfernt sie wieder.</translation>
+    </message>
+    <message>
+        <source>%1 now uses Drawbridge (%2). Restart it if it is running.</source>
+        <translation>%1 verwendet jetzt Drawbridge (%2). Starten Sie es neu, falls es läuft.</translation>
+    </message>
+    <message>
+        <source>%1&apos;s config is back as it was before.</source>
+        <translation>Die Konfiguration von %1 ist wiederhergestellt.</translation>
+    </message>
+    <message>
+        <source>Copied</source>
+        <translation>Kopiert</translation>
+    </message>
+</context>
+<context>
     <name>Drawbridge::CreateKeyDialog</name>
     <message>
         <source>Expires after</source>
@@ -634,6 +814,14 @@
         <source>%1 on %2 · %3 of %4 accounts usable · %5/%6 slots free · %7 in flight · %8 queued</source>
         <translation>%1 auf %2 · %3 von %4 Konten nutzbar · %5/%6 Slots frei · %7 laufend · %8 wartend</translation>
     </message>
+    <message>
+        <source>Connect a &amp;tool…</source>
+        <translation>&amp;Werkzeug verbinden…</translation>
+    </message>
+    <message>
+        <source>Point Claude Code, Codex, opencode or Continue at this gateway, or copy a snippet</source>
+        <translation>Claude Code, Codex, opencode oder Continue auf dieses Gateway einstellen, oder ein Codeschnipsel kopieren</translation>
+    </message>
 </context>
 <context>
     <name>Drawbridge::RequestLogModel</name>
@@ -921,6 +1109,10 @@
     <message>
         <source>Accept new requests again</source>
         <translation>Neue Anfragen wieder annehmen</translation>
+    </message>
+    <message>
+        <source>Connect a &amp;tool…</source>
+        <translation>&amp;Werkzeug verbinden…</translation>
     </message>
 </context>
 <context>

@@ -333,6 +333,177 @@
     </message>
 </context>
 <context>
+    <name>Drawbridge::ClientSnippets</name>
+    <message>
+        <source>Cursor</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Cline</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Shell</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>curl</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Python</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>JavaScript</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Cursor → Settings → Models:
+  OpenAI API Key: %1
+  Override OpenAI Base URL: %2
+  Add model: %3 (turn the other models off)
+Cursor may send these requests from its own servers, which cannot reach 127.0.0.1; then the gateway needs a tunnel.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>your Drawbridge key (db-…)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Cline → Settings → API Configuration:
+  API Provider: OpenAI Compatible
+  Base URL: %1
+  API Key: %2
+  Model ID: %3</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>Drawbridge::ConnectDialog</name>
+    <message>
+        <source>Create a &amp;new key named after the tool</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Use a key I &amp;have:</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>&amp;Connect</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>&amp;Undo</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>&amp;Copy</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Connect a tool</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Tool</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>&amp;Tool:</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>db-… (keys are shown only once, when they are created)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Existing client key</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Key:</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>File:</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The change to the tool&apos;s config</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Write the change shown above; the original file is kept as a backup</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Put the tool&apos;s config back as it was before Drawbridge changed it</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>This change will be made:</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Tool &amp;config</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Client</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Snippet</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>OpenAI base URL: %1
+Anthropic base URL: %2</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>C&amp;lient:</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>&amp;Snippets</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Not possible: %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Paste a Drawbridge client key (db-…), or let Drawbridge create one.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Nothing to change: %1 already uses this gateway with this key.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The current file is kept as a backup for Undo.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The file does not exist yet; Undo removes it again.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%1 now uses Drawbridge (%2). Restart it if it is running.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%1&apos;s config is back as it was before.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Copied</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
     <name>Drawbridge::CreateKeyDialog</name>
     <message>
         <source>Expires after</source>
@@ -634,6 +805,14 @@
         <source>%1 on %2 · %3 of %4 accounts usable · %5/%6 slots free · %7 in flight · %8 queued</source>
         <translation type="unfinished"></translation>
     </message>
+    <message>
+        <source>Connect a &amp;tool…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Point Claude Code, Codex, opencode or Continue at this gateway, or copy a snippet</source>
+        <translation type="unfinished"></translation>
+    </message>
 </context>
 <context>
     <name>Drawbridge::RequestLogModel</name>
@@ -919,6 +1098,10 @@
     </message>
     <message>
         <source>Accept new requests again</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Connect a &amp;tool…</source>
         <translation type="unfinished"></translation>
     </message>
 </context>

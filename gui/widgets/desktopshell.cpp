@@ -6,15 +6,15 @@
 #include <QLocale>
 #include <QTranslator>
 
-#include "app/application.h"
 #include "dialogprompter.h"
+#include "gui/models/desktopservices.h"
 #include "mainwindow.h"
 #include "singleinstance.h"
 #include "trayicon.h"
 
 namespace Drawbridge {
 
-DesktopShell::DesktopShell(Application &app, QObject *parent)
+DesktopShell::DesktopShell(DesktopServices &app, QObject *parent)
     : QObject(parent)
     , m_app(app)
     , m_translator(std::make_unique<QTranslator>())
@@ -35,6 +35,10 @@ DesktopShell::DesktopShell(Application &app, QObject *parent)
     m_tray = new TrayIcon(app, this);
     connect(m_tray, &TrayIcon::openWindowRequested, m_window.get(), &MainWindow::bringToFront);
     connect(m_tray, &TrayIcon::quitRequested, this, &DesktopShell::quit);
+    connect(m_tray, &TrayIcon::connectToolRequested, m_window.get(), [this] {
+        m_window->bringToFront();
+        m_window->openConnectDialog();
+    });
     connect(m_window.get(), &MainWindow::quitRequested, this, &DesktopShell::quit);
     connect(m_window.get(), &MainWindow::closed, this, [this] {
         // Without a tray there is no way back to a hidden window: closing it quits.
@@ -42,7 +46,7 @@ DesktopShell::DesktopShell(Application &app, QObject *parent)
             quit();
     });
 
-    const QString name = SingleInstance::serverNameFor(app.settings(), app.commandLine().ephemeral);
+    const QString name = SingleInstance::serverNameFor(app.settings(), app.isEphemeral());
     if (!name.isEmpty()) {
         m_instance = new SingleInstance(name, this);
         m_instance->listen();
@@ -66,7 +70,7 @@ void DesktopShell::show()
 void DesktopShell::quit()
 {
     m_window->hide();
-    m_app.shutdown();
+    m_app.quit();
 }
 
 } // namespace Drawbridge

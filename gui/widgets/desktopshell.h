@@ -9,14 +9,14 @@ class QTranslator;
 
 namespace Drawbridge {
 
-class Application;
+class DesktopServices;
 class DialogPrompter;
 class MainWindow;
 class SingleInstance;
 class TrayIcon;
 
 /**
- * @brief The desktop app around a running Application: tray icon, main window, translations and the
+ * @brief The desktop app around a running gateway: tray icon, main window, translations and the
  * single-instance guard. Closing the window keeps Drawbridge in the tray; Quit shuts the gateway down.
  */
 class DesktopShell final : public QObject
@@ -25,7 +25,7 @@ class DesktopShell final : public QObject
     Q_DISABLE_COPY_MOVE(DesktopShell)
 
 public:
-    explicit DesktopShell(Application &app, QObject *parent = nullptr);
+    explicit DesktopShell(DesktopServices &app, QObject *parent = nullptr);
     ~DesktopShell() override;
 
     /** Shows the tray icon (when the desktop has a tray) and the main window. */
@@ -36,7 +36,7 @@ public:
     TrayIcon &tray() const { return *m_tray; }
 
 private:
-    Application &m_app;
+    DesktopServices &m_app;
     std::unique_ptr<QTranslator> m_translator;
     std::unique_ptr<DialogPrompter> m_prompter;
     std::unique_ptr<MainWindow> m_window;

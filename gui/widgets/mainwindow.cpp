@@ -5,32 +5,32 @@
 #include <QCloseEvent>
 #include <QIcon>
 #include <QLabel>
+#include <QPushButton>
 #include <QStatusBar>
 #include <QTabWidget>
 #include <QTimer>
 
 #include "accountswidget.h"
-#include "app/application.h"
+#include "connectdialog.h"
 #include "gui/models/apikeytablemodel.h"
+#include "gui/models/desktopservices.h"
 #include "gui/models/requestlogmodel.h"
 #include "keyswidget.h"
 #include "limitswidget.h"
 #include "logwidget.h"
 #include "server/core/accountpool.h"
-#include "server/gateway/gatewayserver.h"
 #include "server/gateway/keyservice.h"
 #include "settingswidget.h"
 #include "usagewidget.h"
 
 namespace Drawbridge {
 
-MainWindow::MainWindow(Application &app, Prompter &prompter, QWidget *parent)
+MainWindow::MainWindow(DesktopServices &app, Prompter &prompter, QWidget *parent)
     : QMainWindow(parent)
     , m_app(app)
     , m_requestLog(new RequestLogModel(1000, this))
     , m_tabs(new QTabWidget(this))
-    , m_keys(new KeysWidget(app.keys(), app.settings().limits.defaultRpm, app.gateway().baseUrl(), prompter,
-                            this))
+    , m_keys(new KeysWidget(app.keys(), app.settings().limits.defaultRpm, app.baseUrl(), prompter, this))
     , m_accounts(new AccountsWidget(app.accounts(), app.settings().kiro.slotsPerAccount, prompter, this))
     , m_usage(new UsageWidget(app.usage(), prompter, {}, this))
     , m_limits(new LimitsWidget(app.keys(), app.limiter(), app.settings().limits.defaultRpm, this))
@@ -49,6 +49,11 @@ MainWindow::MainWindow(Application &app, Prompter &prompter, QWidget *parent)
     m_tabs->addTab(m_settings, tr("&Settings"));
     m_tabs->setAccessibleName(tr("Drawbridge sections"));
     m_tabs->setDocumentMode(true);
+    auto *connectTool = new QPushButton(tr("Connect a &tool…"), m_tabs);
+    connectTool->setToolTip(
+        tr("Point Claude Code, Codex, opencode or Continue at this gateway, or copy a snippet"));
+    connect(connectTool, &QPushButton::clicked, this, &MainWindow::openConnectDialog);
+    m_tabs->setCornerWidget(connectTool, Qt::TopRightCorner);
     setCentralWidget(m_tabs);
     statusBar()->addWidget(m_status, 1);
     m_status->setAccessibleName(tr("Gateway status"));
@@ -68,14 +73,13 @@ MainWindow::MainWindow(Application &app, Prompter &prompter, QWidget *parent)
     connect(quitAction, &QAction::triggered, this, &MainWindow::quitRequested);
     addAction(quitAction);
 
-    GatewayServer &gateway = app.gateway();
-    connect(&gateway, &GatewayServer::requestFinished, m_requestLog, &RequestLogModel::append);
-    connect(&gateway, &GatewayServer::requestFinished, m_keys->model(),
+    connect(&app, &DesktopServices::requestFinished, m_requestLog, &RequestLogModel::append);
+    connect(&app, &DesktopServices::requestFinished, m_keys->model(),
             [model = m_keys->model()](const RequestRecord &r) {
                 if (!r.keyId.isEmpty())
                     model->refreshKey(r.keyId);
             });
-    connect(&gateway, &GatewayServer::drainingChanged, this, &MainWindow::updateStatus);
+    connect(&app, &DesktopServices::drainingChanged, this, &MainWindow::updateStatus);
     connect(&app.pool(), &AccountPool::statusChanged, this, &MainWindow::updateStatus);
     auto *timer = new QTimer(this);
     connect(timer, &QTimer::timeout, this, &MainWindow::updateStatus);
@@ -92,6 +96,15 @@ void MainWindow::bringToFront()
     activateWindow();
 }
 
+void MainWindow::openConnectDialog()
+{
+    ConnectDialog dialog(m_app, this);
+    if (m_connectHook)
+        m_connectHook(dialog);
+    dialog.exec();
+    m_keys->model()->reload();
+}
+
 void MainWindow::closeEvent(QCloseEvent *event)
 {
     hide();
@@ -101,16 +114,15 @@ void MainWindow::closeEvent(QCloseEvent *event)
 
 void MainWindow::updateStatus()
 {
-    const GatewayServer &gateway = m_app.gateway();
     const PoolStatus pool = m_app.pool().status();
-    QString state = gateway.isDraining() ? tr("draining") : tr("listening");
+    QString state = m_app.isDraining() ? tr("draining") : tr("listening");
     m_status->setText(tr("%1 on %2 · %3 of %4 accounts usable · %5/%6 slots free · %7 in flight · %8 queued")
-                          .arg(state, gateway.baseUrl())
+                          .arg(state, m_app.baseUrl())
                           .arg(pool.usableAccounts)
                           .arg(pool.enabledAccounts)
                           .arg(pool.availableSlots)
                           .arg(pool.totalSlots)
-                          .arg(gateway.inFlight())
+                          .arg(m_app.inFlight())
                           .arg(pool.queued));
 }
 

@@ -3,13 +3,16 @@
 
 #include <QMainWindow>
 
+#include <functional>
+
 class QLabel;
 class QTabWidget;
 
 namespace Drawbridge {
 
 class AccountsWidget;
-class Application;
+class ConnectDialog;
+class DesktopServices;
 class KeysWidget;
 class LimitsWidget;
 class LogWidget;
@@ -28,7 +31,7 @@ class MainWindow final : public QMainWindow
 public:
     enum Tab { KeysTab, AccountsTab, UsageTab, LimitsTab, LogTab, SettingsTab };
 
-    MainWindow(Application &app, Prompter &prompter, QWidget *parent = nullptr);
+    MainWindow(DesktopServices &app, Prompter &prompter, QWidget *parent = nullptr);
 
     QTabWidget *tabs() const { return m_tabs; }
     KeysWidget *keysWidget() const { return m_keys; }
@@ -41,6 +44,9 @@ public:
 
     /** Shows, un-minimizes and raises the window. */
     void bringToFront();
+    /** Opens the Connect a tool dialog (modal); @p hook sees it before it runs (tests close it). */
+    void openConnectDialog();
+    void setConnectDialogHook(std::function<void(ConnectDialog &)> hook) { m_connectHook = std::move(hook); }
 
 Q_SIGNALS:
     /** The user closed the window (it is hidden, not destroyed). */
@@ -53,7 +59,7 @@ protected:
 private:
     void updateStatus();
 
-    Application &m_app;
+    DesktopServices &m_app;
     RequestLogModel *m_requestLog;
     QTabWidget *m_tabs;
     KeysWidget *m_keys;
@@ -63,6 +69,7 @@ private:
     LogWidget *m_log;
     SettingsWidget *m_settings;
     QLabel *m_status;
+    std::function<void(ConnectDialog &)> m_connectHook;
 };
 
 } // namespace Drawbridge

@@ -11,11 +11,9 @@
 #include <QLabel>
 #include <QLineEdit>
 #include <QPushButton>
-#include <QStandardPaths>
 #include <QVBoxLayout>
 
-#include "app/application.h"
-#include "server/gateway/gatewayserver.h"
+#include "gui/models/desktopservices.h"
 
 namespace Drawbridge {
 
@@ -31,14 +29,14 @@ QLabel *value(const QString &text, QWidget *parent)
 
 } // namespace
 
-SettingsWidget::SettingsWidget(Application &app, QWidget *parent)
+SettingsWidget::SettingsWidget(DesktopServices &app, QWidget *parent)
     : QWidget(parent), m_token(new QLineEdit(this)), m_reveal(new QPushButton(tr("Re&veal"), this))
 {
     const Settings &s = app.settings();
 
     auto *server = new QGroupBox(tr("Server"), this);
     auto *serverForm = new QFormLayout(server);
-    serverForm->addRow(tr("Address:"), value(app.gateway().baseUrl(), server));
+    serverForm->addRow(tr("Address:"), value(app.baseUrl(), server));
     serverForm->addRow(tr("Host / port:"),
                        value(s.server.port == 0 ? tr("%1, any free port").arg(s.server.host)
                                                 : tr("%1 : %2").arg(s.server.host).arg(s.server.port),
@@ -63,11 +61,8 @@ SettingsWidget::SettingsWidget(Application &app, QWidget *parent)
 
     auto *storage = new QGroupBox(tr("Storage"), this);
     auto *storageForm = new QFormLayout(storage);
-    QString dataDir = s.storage.dataDir;
-    if (app.commandLine().ephemeral)
-        dataDir = tr("in memory (--ephemeral: nothing is kept)");
-    else if (dataDir.isEmpty())
-        dataDir = QDir::toNativeSeparators(QStandardPaths::writableLocation(QStandardPaths::AppDataLocation));
+    const QString dataDir = app.isEphemeral() ? tr("in memory (--ephemeral: nothing is kept)")
+                                              : QDir::toNativeSeparators(app.dataDirectory());
     storageForm->addRow(tr("Data directory:"), value(dataDir, storage));
     storageForm->addRow(tr("Usage retention:"),
                         value(tr("%n day(s)", nullptr, s.storage.retentionDays), storage));
@@ -102,7 +97,7 @@ SettingsWidget::SettingsWidget(Application &app, QWidget *parent)
     auto *note
         = new QLabel(tr("These settings come from the config file, the environment and the command line. "
                         "Change them in %1 and restart Drawbridge.")
-                         .arg(app.commandLine().ephemeral ? tr("the environment") : tr("drawbridge.toml")),
+                         .arg(app.isEphemeral() ? tr("the environment") : tr("drawbridge.toml")),
                      this);
     note->setWordWrap(true);
 

@@ -8,7 +8,7 @@ class QPushButton;
 
 namespace Drawbridge {
 
-class Application;
+class DesktopServices;
 
 /** The Settings tab: the effective settings (read-only) and the admin token (reveal / copy). */
 class SettingsWidget final : public QWidget
@@ -17,7 +17,7 @@ class SettingsWidget final : public QWidget
     Q_DISABLE_COPY_MOVE(SettingsWidget)
 
 public:
-    explicit SettingsWidget(Application &app, QWidget *parent = nullptr);
+    explicit SettingsWidget(DesktopServices &app, QWidget *parent = nullptr);
 
     QLineEdit *adminTokenField() const { return m_token; }
 

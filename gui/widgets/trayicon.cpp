@@ -8,14 +8,13 @@
 #include <QMenu>
 #include <QTimer>
 
-#include "app/application.h"
+#include "gui/models/desktopservices.h"
 #include "server/core/accountpool.h"
-#include "server/gateway/gatewayserver.h"
 #include "server/gateway/keyservice.h"
 
 namespace Drawbridge {
 
-TrayIcon::TrayIcon(Application &app, QObject *parent)
+TrayIcon::TrayIcon(DesktopServices &app, QObject *parent)
     : QSystemTrayIcon(parent), m_app(app), m_menu(new QMenu), m_drain(nullptr), m_timer(new QTimer(this))
 {
     QAction *open = m_menu->addAction(tr("&Open Drawbridge"));
@@ -25,6 +24,8 @@ TrayIcon::TrayIcon(Application &app, QObject *parent)
     connect(m_menu->addAction(tr("Copy &base URL")), &QAction::triggered, this, &TrayIcon::copyBaseUrl);
     connect(m_menu->addAction(tr("Copy a &new client key")), &QAction::triggered, this,
             &TrayIcon::copyNewKey);
+    connect(m_menu->addAction(tr("Connect a &tool…")), &QAction::triggered, this,
+            &TrayIcon::connectToolRequested);
     m_menu->addSeparator();
     m_drain = m_menu->addAction(tr("&Drain server"));
     m_drain->setToolTip(tr("Finish the requests in flight and refuse new ones"));
@@ -37,17 +38,16 @@ TrayIcon::TrayIcon(Application &app, QObject *parent)
         if (reason == Trigger || reason == DoubleClick)
             Q_EMIT openWindowRequested();
     });
-    GatewayServer &gateway = m_app.gateway();
-    connect(&gateway, &GatewayServer::drainingChanged, this, [this](bool draining) {
+    connect(&m_app, &DesktopServices::drainingChanged, this, [this](bool draining) {
         if (!draining)
             m_stopped = false; // resumed
         updateState();
     });
-    connect(&gateway, &GatewayServer::drained, this, [this] {
+    connect(&m_app, &DesktopServices::drained, this, [this] {
         m_stopped = true;
         updateState();
     });
-    connect(&gateway, &GatewayServer::requestFinished, this, &TrayIcon::updateState);
+    connect(&m_app, &DesktopServices::requestFinished, this, &TrayIcon::updateState);
     connect(&m_app.pool(), &AccountPool::statusChanged, this, &TrayIcon::updateState);
     connect(m_timer, &QTimer::timeout, this, &TrayIcon::updateState);
     m_timer->start(1000);
@@ -83,12 +83,11 @@ QString TrayIcon::stateText() const
 void TrayIcon::updateState()
 {
     TrayInputs in;
-    const GatewayServer &gateway = m_app.gateway();
     in.stopped = m_stopped;
-    in.draining = gateway.isDraining();
+    in.draining = m_app.isDraining();
     in.keychainAvailable = m_app.keychainAvailable();
     in.pool = m_app.pool().status();
-    in.inFlight = gateway.inFlight();
+    in.inFlight = m_app.inFlight();
     for (const AccountPool::AccountView &a : m_app.pool().accounts()) {
         if (a.enabled)
             in.accountStatuses.push_back(a.status);
@@ -99,9 +98,9 @@ void TrayIcon::updateState()
     m_initialized = true;
     m_state = state;
     setIcon(QIcon(trayIconPath(state)));
-    setToolTip(tr("Drawbridge — %1\n%2").arg(stateText(), gateway.baseUrl()));
+    setToolTip(tr("Drawbridge — %1\n%2").arg(stateText(), m_app.baseUrl()));
     // One action toggles: a drain can always be undone from the tray.
-    const bool draining = gateway.isDraining();
+    const bool draining = m_app.isDraining();
     m_drain->setText(draining ? tr("&Resume serving") : tr("&Drain server"));
     m_drain->setToolTip(draining ? tr("Accept new requests again")
                                  : tr("Finish the requests in flight and refuse new ones"));
@@ -109,7 +108,7 @@ void TrayIcon::updateState()
 
 void TrayIcon::copyBaseUrl()
 {
-    QApplication::clipboard()->setText(m_app.gateway().baseUrl() + QStringLiteral("/v1"));
+    QApplication::clipboard()->setText(m_app.baseUrl() + QStringLiteral("/v1"));
     showMessage(tr("Drawbridge"), tr("Base URL copied"), QSystemTrayIcon::Information, 2000);
 }
 
@@ -133,11 +132,10 @@ bool TrayIcon::copyNewKey()
 
 void TrayIcon::drain()
 {
-    GatewayServer &gateway = m_app.gateway();
-    if (gateway.isDraining())
-        gateway.resume();
+    if (m_app.isDraining())
+        m_app.resume();
     else
-        gateway.startDrain();
+        m_app.drain();
     updateState();
 }
 

@@ -11,7 +11,7 @@ class QTimer;
 
 namespace Drawbridge {
 
-class Application;
+class DesktopServices;
 
 /**
  * @brief The tray icon: its icon and tooltip show the gateway's state; its menu opens the window, copies the
@@ -23,7 +23,7 @@ class TrayIcon final : public QSystemTrayIcon
     Q_DISABLE_COPY_MOVE(TrayIcon)
 
 public:
-    explicit TrayIcon(Application &app, QObject *parent = nullptr);
+    explicit TrayIcon(DesktopServices &app, QObject *parent = nullptr);
     ~TrayIcon() override;
 
     TrayState state() const { return m_state; }
@@ -39,10 +39,11 @@ public Q_SLOTS:
 
 Q_SIGNALS:
     void openWindowRequested();
+    void connectToolRequested();
     void quitRequested();
 
 private:
-    Application &m_app;
+    DesktopServices &m_app;
     QMenu *m_menu;
     QAction *m_drain;
     QTimer *m_timer;

@@ -14,6 +14,7 @@
 
 #include <cstdio>
 
+#include "app/applicationdesktopservices.h"
 #include "gui/widgets/accountswidget.h"
 #include "gui/widgets/desktopshell.h"
 #include "gui/widgets/keyswidget.h"
@@ -126,7 +127,8 @@ int main(int argc, char **argv)
         }
     }
 
-    DesktopShell shell(*app);
+    ApplicationDesktopServices services(*app);
+    DesktopShell shell(services);
     shell.show();
     MainWindow &window = shell.window();
     window.resize(1100, 640);

@@ -9,6 +9,7 @@
 
 #include <future>
 
+#include "app/applicationdesktopservices.h"
 #include "gui/models/requestlogmodel.h"
 #include "gui/widgets/desktopshell.h"
 #include "gui/widgets/logwidget.h"
@@ -33,7 +34,8 @@ private Q_SLOTS:
         QVERIFY(app);
         QSignalSpy stopped(app.get(), &Application::stopped);
         FakePrompter prompter;
-        MainWindow window(*app, prompter);
+        ApplicationDesktopServices services(*app);
+        MainWindow window(services, prompter);
         QSignalSpy closed(&window, &MainWindow::closed);
         window.show();
         QVERIFY(QTest::qWaitForWindowExposed(&window));
@@ -54,7 +56,8 @@ private Q_SLOTS:
         auto app = startEphemeralApplication();
         QVERIFY(app);
         QSignalSpy stopped(app.get(), &Application::stopped);
-        DesktopShell shell(*app);
+        ApplicationDesktopServices services(*app);
+        DesktopShell shell(services);
         shell.show();
         QVERIFY(QTest::qWaitForWindowExposed(&shell.window()));
         QVERIFY(!QApplication::quitOnLastWindowClosed());
@@ -67,7 +70,8 @@ private Q_SLOTS:
         auto app = startEphemeralApplication();
         QVERIFY(app);
         QSignalSpy stopped(app.get(), &Application::stopped);
-        DesktopShell shell(*app);
+        ApplicationDesktopServices services(*app);
+        DesktopShell shell(services);
         // The shell installs a translator; in an English (or C) locale it supplies the plural forms.
         QCOMPARE(QCoreApplication::translate("Drawbridge::SettingsWidget", "%n day(s)", nullptr, 30),
                  QStringLiteral("30 days"));
@@ -93,7 +97,8 @@ private Q_SLOTS:
         auto app = startEphemeralApplication();
         QVERIFY(app);
         QSignalSpy stopped(app.get(), &Application::stopped);
-        DesktopShell shell(*app);
+        ApplicationDesktopServices services(*app);
+        DesktopShell shell(services);
         shell.tray().drain();
         QVERIFY(app->gateway().isDraining());
         QTRY_COMPARE(shell.tray().state(), TrayState::Stopped);
@@ -112,7 +117,8 @@ private Q_SLOTS:
     {
         auto app = startEphemeralApplication();
         QVERIFY(app);
-        DesktopShell shell(*app);
+        ApplicationDesktopServices services(*app);
+        DesktopShell shell(services);
         RequestLogModel &log = *shell.window().requestLog();
         for (const char *status : { "success", "rate_limited", "success", "upstream_error" }) {
             RequestRecord r;

@@ -1,0 +1,200 @@
+// SPDX-License-Identifier: MIT
+#include "applicationdesktopservices.h"
+
+#include "application.h"
+#include "server/gateway/gatewayserver.h"
+#include "server/gateway/keyservice.h"
+
+namespace Drawbridge {
+
+ApplicationDesktopServices::ApplicationDesktopServices(Application &app, QObject *parent)
+    : DesktopServices(parent), m_app(app)
+{
+    GatewayServer &gateway = m_app.gateway();
+    connect(&gateway, &GatewayServer::drainingChanged, this, &DesktopServices::drainingChanged);
+    connect(&gateway, &GatewayServer::drained, this, &DesktopServices::drained);
+    connect(&gateway, &GatewayServer::requestFinished, this, &DesktopServices::requestFinished);
+    connect(&m_app, &Application::stopped, this, &DesktopServices::stopped);
+}
+
+ApplicationDesktopServices::~ApplicationDesktopServices() = default;
+
+const Settings &ApplicationDesktopServices::settings() const
+{
+    return m_app.settings();
+}
+
+bool ApplicationDesktopServices::isEphemeral() const
+{
+    return m_app.commandLine().ephemeral;
+}
+
+QString ApplicationDesktopServices::adminToken() const
+{
+    return m_app.adminToken();
+}
+
+bool ApplicationDesktopServices::keychainAvailable() const
+{
+    return m_app.keychainAvailable();
+}
+
+QString ApplicationDesktopServices::keychainProblem() const
+{
+    return m_app.keychainProblem();
+}
+
+QString ApplicationDesktopServices::baseUrl() const
+{
+    return m_app.gateway().baseUrl();
+}
+
+bool ApplicationDesktopServices::isDraining() const
+{
+    return m_app.gateway().isDraining();
+}
+
+bool ApplicationDesktopServices::isDrained() const
+{
+    return m_app.gateway().isDrained();
+}
+
+int ApplicationDesktopServices::inFlight() const
+{
+    return m_app.gateway().inFlight();
+}
+
+void ApplicationDesktopServices::drain()
+{
+    m_app.gateway().startDrain();
+}
+
+void ApplicationDesktopServices::resume()
+{
+    m_app.gateway().resume();
+}
+
+void ApplicationDesktopServices::quit()
+{
+    m_app.shutdown();
+}
+
+KeyService &ApplicationDesktopServices::keys()
+{
+    return m_app.keys();
+}
+
+KiroAccountManager &ApplicationDesktopServices::accounts()
+{
+    return m_app.accounts();
+}
+
+AccountPool &ApplicationDesktopServices::pool()
+{
+    return m_app.pool();
+}
+
+UsageQuery &ApplicationDesktopServices::usage()
+{
+    return m_app.usage();
+}
+
+RateLimiter &ApplicationDesktopServices::limiter()
+{
+    return m_app.limiter();
+}
+
+const ModelCatalog &ApplicationDesktopServices::models() const
+{
+    return m_app.models();
+}
+
+QString ApplicationDesktopServices::configFilePath() const
+{
+    return m_app.configPath();
+}
+
+QString ApplicationDesktopServices::dataDirectory() const
+{
+    return m_app.dataDirectory();
+}
+
+QStringList ApplicationDesktopServices::connectableTools() const
+{
+    return ToolConnector::tools();
+}
+
+QString ApplicationDesktopServices::toolDisplayName(const QString &tool) const
+{
+    return ToolConnector::displayName(tool);
+}
+
+ToolConnector::Target ApplicationDesktopServices::toolTarget(const QString &key) const
+{
+    const Settings &s = m_app.settings();
+    return { m_app.gateway().baseUrl(), key, s.kiro.defaultModel, s.kiro.models };
+}
+
+Result<ToolConfigChange> ApplicationDesktopServices::planToolConnection(const QString &tool,
+                                                                        const QString &key)
+{
+    // The new key does not exist until the change is confirmed: the diff shows a placeholder.
+    const QString shown = key.isEmpty() ? QStringLiteral("db-<new key \"%1\">").arg(tool) : key;
+    const auto plan = ToolConnector(m_toolEnv).plan(tool, toolTarget(shown));
+    if (!plan)
+        return Error { plan.error() };
+    ToolConfigChange change;
+    change.tool = tool;
+    change.filePath = plan->filePath;
+    change.exists = plan->exists;
+    change.before = plan->before;
+    change.diff = plan->diff;
+    return change;
+}
+
+Result<QString> ApplicationDesktopServices::applyToolConnection(const ToolConfigChange &change,
+                                                                const QString &key)
+{
+    const ToolConnector connector(m_toolEnv);
+    // Re-plan with the real key, against the file as it was shown: apply() refuses it if it changed since.
+    QString written = key;
+    auto plan = connector.plan(change.tool,
+                               toolTarget(written.isEmpty() ? QStringLiteral("db-placeholder") : written));
+    if (!plan)
+        return Error { plan.error() };
+    if (plan->exists != change.exists || plan->before != change.before)
+        return Error {
+            QStringLiteral("%1 changed since the change was shown; look at it again").arg(change.filePath)
+        };
+    QString createdId;
+    if (written.isEmpty()) {
+        KeyService::NewKey request;
+        request.name = change.tool;
+        const auto created = m_app.keys().create(request);
+        if (!created)
+            return Error { created.error() };
+        written = created->key;
+        createdId = created->record.id;
+        plan = connector.plan(change.tool, toolTarget(written));
+    }
+    const Status applied = plan ? connector.apply(*plan) : Status(Error { plan.error() });
+    if (!applied) {
+        // A key nobody can use any more must not stay valid.
+        if (!createdId.isEmpty())
+            (void)m_app.keys().revoke(createdId);
+        return Error { applied.error() };
+    }
+    return written;
+}
+
+Status ApplicationDesktopServices::undoToolConnection(const QString &tool)
+{
+    return ToolConnector(m_toolEnv).undo(tool);
+}
+
+bool ApplicationDesktopServices::canUndoToolConnection(const QString &tool) const
+{
+    return ToolConnector(m_toolEnv).canUndo(tool);
+}
+
+} // namespace Drawbridge
