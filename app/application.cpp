@@ -30,6 +30,7 @@
 #include "server/storage/database.h"
 #include "server/storage/keyrepository.h"
 #include "server/storage/migrations.h"
+#include "server/storage/postgresurl.h"
 #include "server/storage/usageadminmodule.h"
 #include "server/storage/usageledger.h"
 #include "server/storage/usagequery.h"
@@ -74,7 +75,17 @@ Application::~Application()
 
 Status Application::openStorage()
 {
-    if (m_commandLine.ephemeral) {
+    // Team mode: the database every instance shares. It wins over --ephemeral (which then only keeps secrets
+    // in memory), and a database that cannot be reached stops the start: never a silent SQLite fallback.
+    if (const QString url = settings().storage.url; !url.isEmpty()) {
+        auto parsed = PostgresUrl::parse(url);
+        if (!parsed)
+            return Error { parsed.error() };
+        auto db = Database::openPostgres(*parsed);
+        if (!db)
+            return Error { db.error() };
+        m_database = std::move(*db);
+    } else if (m_commandLine.ephemeral) {
         auto db = Database::openInMemory();
         if (!db)
             return Error { db.error() };
@@ -221,7 +232,10 @@ void Application::resolveAdminToken(std::function<void()> next)
 void Application::start(std::function<void(Status)> done)
 {
     if (const Status opened = openStorage(); !opened) {
-        done(opened);
+        // Queued: reported from inside start(), the caller's QCoreApplication::exit() would come before its
+        // exec() and be lost, leaving a process that neither serves nor exits.
+        QMetaObject::invokeMethod(
+            this, [done, opened] { done(opened); }, Qt::QueuedConnection);
         return;
     }
     if (m_commandLine.ephemeral)

@@ -233,8 +233,8 @@ const QMap<QString, QStringList> &knownKeys()
             QStringLiteral("oidc_base_url"), QStringLiteral("ca_file"), QStringLiteral("proxy"),
             QStringLiteral("models"), QStringLiteral("model_aliases"), QStringLiteral("strict_models") } },
         { QStringLiteral("storage"),
-          { QStringLiteral("data_dir"), QStringLiteral("retention_days"),
-            QStringLiteral("flush_interval_ms") } },
+          { QStringLiteral("data_dir"), QStringLiteral("retention_days"), QStringLiteral("flush_interval_ms"),
+            QStringLiteral("url") } },
     };
     return keys;
 }
@@ -306,6 +306,7 @@ Status ConfigFile::apply(const QByteArray &text, const QString &path, Settings &
         && r.readStringMap("kiro", "model_aliases", s.kiro.modelAliases)
         && r.readBool("kiro", "strict_models", s.kiro.strictModels)
         && r.readString("storage", "data_dir", s.storage.dataDir)
+        && r.readString("storage", "url", s.storage.url)
         && r.readInt("storage", "retention_days", s.storage.retentionDays, 1, 36500)
         && r.readInt("storage", "flush_interval_ms", s.storage.flushIntervalMs, 10, 60'000);
     if (!ok)
@@ -378,6 +379,7 @@ QByteArray ConfigFile::defaultText()
 # data_dir = ""               # DRAWBRIDGE_DATA_DIR / --data-dir; "" = the platform's app data folder
 # retention_days = 30         # raw usage records older than this are pruned; hourly rollups are kept
 # flush_interval_ms = 250     # usage records are written in batches this often
+# url = ""                    # "" = SQLite in data_dir; "postgresql://user:pass@host:5432/db" = team mode (docs/team-mode.md)
 )");
 }
 

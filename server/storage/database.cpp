@@ -120,7 +120,10 @@ Result<std::unique_ptr<Database>> Database::openPostgres(const PostgresUrl &url)
     db->m_primaryName = db->connectionName();
     auto primary = db->openConnection(db->m_primaryName, false);
     if (!primary)
-        return Error { QStringLiteral("cannot open database %1: %2").arg(url.redacted(), primary.error()) };
+        // libpq's messages span lines; the start-up failure is reported as one.
+        return Error {
+            QStringLiteral("cannot open database %1: %2").arg(url.redacted(), primary.error().simplified())
+        };
     qCDebug(lcStorage) << "opened database" << url.redacted();
     return db;
 }

@@ -22,9 +22,10 @@ struct Step
 };
 
 // Written in SQLite's dialect; SqlDialect::ddl() gives PostgreSQL the same schema with its type names.
-// Timestamps are milliseconds since the Unix epoch (UTC), as Clock::nowMs() gives them. Secrets never appear
-// here: api_keys holds only a SHA-256 of each key, accounts only metadata (tokens live in the keychain).
-// Steps are append-only: a released step is never edited, a change is a new step.
+// Timestamps are milliseconds since the Unix epoch (UTC), as Clock::nowMs() gives them. Plain secrets never
+// appear here: api_keys holds only a SHA-256 of each key, accounts only metadata (tokens live in the
+// keychain, or sealed in `secrets` in team mode). Steps are append-only: a released step is never edited, a
+// change is a new step.
 const std::vector<Step> &steps()
 {
     static const std::vector<Step> all = {
@@ -108,6 +109,15 @@ const std::vector<Step> &steps()
                   "ALTER TABLE usage_records ADD COLUMN cache_read_tokens INTEGER NOT NULL DEFAULT 0"),
               QStringLiteral(
                   "ALTER TABLE usage_records ADD COLUMN cache_write_tokens INTEGER NOT NULL DEFAULT 0"),
+          } },
+        { 4,
+          {
+              // Team mode keeps upstream secrets here, sealed (AES-256-GCM, see SecretCipher): the shared
+              // database replaces each laptop's keychain. Only ciphertext ever reaches this table.
+              QStringLiteral("CREATE TABLE secrets ("
+                             " name TEXT PRIMARY KEY NOT NULL,"
+                             " sealed TEXT NOT NULL,"
+                             " updated_at INTEGER NOT NULL)"),
           } },
     };
     return all;

@@ -164,12 +164,12 @@ void TstMigrations::freshDatabaseHasLatestSchema()
     auto db = tmp.database().connection();
     DRAWBRIDGE_VERIFY_OK(db);
     QCOMPARE(*Migrations::version(*db), Migrations::latestVersion);
-    QCOMPARE(Migrations::latestVersion, 3);
+    QCOMPARE(Migrations::latestVersion, 4);
 
     QCOMPARE(objectsOf(*db, QStringLiteral("table")),
              (QStringList { QStringLiteral("accounts"), QStringLiteral("api_keys"),
-                            QStringLiteral("schema_version"), QStringLiteral("usage_hourly"),
-                            QStringLiteral("usage_records") }));
+                            QStringLiteral("schema_version"), QStringLiteral("secrets"),
+                            QStringLiteral("usage_hourly"), QStringLiteral("usage_records") }));
     QCOMPARE(objectsOf(*db, QStringLiteral("index")),
              (QStringList { QStringLiteral("usage_records_account_ts"),
                             QStringLiteral("usage_records_key_ts"), QStringLiteral("usage_records_ts") }));
@@ -194,6 +194,9 @@ void TstMigrations::freshDatabaseHasLatestSchema()
         QStringLiteral("hour_start_ms key_id account_id model requests errors prompt_tokens completion_tokens"
                        " credits")
             .split(QLatin1Char(' ')));
+
+    QCOMPARE(columnsOf(*db, QStringLiteral("secrets")),
+             QStringLiteral("name sealed updated_at").split(QLatin1Char(' ')));
 
     // The rollup's key is the four grouping columns: a second row for the same group must be rejected.
     QVERIFY(exec(*db,
@@ -315,7 +318,7 @@ void TstMigrations::refusesNewerSchema()
     QVERIFY(!reopened.ok());
     QCOMPARE(
         reopened.error(),
-        QStringLiteral("database schema version 7 is newer than this Drawbridge (3); upgrade Drawbridge"));
+        QStringLiteral("database schema version 7 is newer than this Drawbridge (4); upgrade Drawbridge"));
 
     // Refused without touching anything.
     auto opened = openAgain(tmp);
@@ -335,8 +338,8 @@ void TstMigrations::refusesDowngradeRequest()
     auto db = tmp.database().connection();
     const Status downgraded = Migrations::migrate(*db, 1);
     QVERIFY(!downgraded.ok());
-    QVERIFY2(downgraded.error().contains(QStringLiteral("version 3")), qPrintable(downgraded.error()));
-    QCOMPARE(*Migrations::version(*db), 3);
+    QVERIFY2(downgraded.error().contains(QStringLiteral("version 4")), qPrintable(downgraded.error()));
+    QCOMPARE(*Migrations::version(*db), 4);
 }
 
 void TstMigrations::refusesUnknownTarget()
