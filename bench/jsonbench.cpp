@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: MIT
 // drawbridge-bench-json: what reading (and writing) an agent-shaped request body costs with each JSON library
-// Debian 12 offers (issue 18). For every body file given (bench/agentbodies.py writes them) and every candidate
-// it parses the body and visits every value the way a request parser does (every string read out, every number
-// converted), then reports the median thread CPU time of --runs repetitions, per body and per KiB:
+// Debian 12 offers (issue 18). For every body file given (bench/agentbodies.py writes them) and every
+// candidate it parses the body and visits every value the way a request parser does (every string read out,
+// every number converted), then reports the median thread CPU time of --runs repetitions, per body and per
+// KiB:
 //
 //   qjsondocument      QJsonDocument::fromJson, then every string as a QString (what the parsers did)
 //   simdjson-dom       simdjson 3 DOM parser (parser reused), every string as a std::string_view
@@ -39,8 +40,7 @@ double threadCpuUs()
     return double(ts.tv_sec) * 1e6 + double(ts.tv_nsec) / 1e3;
 }
 
-template<typename F>
-double medianUs(int runs, F &&f)
+template<typename F> double medianUs(int runs, F &&f)
 {
     std::vector<double> t;
     t.reserve(size_t(runs));
@@ -159,8 +159,7 @@ bool visitOnDemand(simdjson::ondemand::value v, size_t &acc)
     }
 }
 
-template<typename V>
-void visitRapid(const V &v, size_t &acc)
+template<typename V> void visitRapid(const V &v, size_t &acc)
 {
     if (v.IsObject()) {
         for (auto it = v.MemberBegin(); it != v.MemberEnd(); ++it) {
@@ -218,61 +217,61 @@ int main(int argc, char **argv)
         };
         std::vector<Row> rows;
         rows.push_back({ "qjsondocument", medianUs(runs, [&] {
-                            size_t acc = 0;
-                            visitQt(QJsonDocument::fromJson(body).object(), acc);
-                            g_sink = g_sink + acc;
-                        }) });
+                             size_t acc = 0;
+                             visitQt(QJsonDocument::fromJson(body).object(), acc);
+                             g_sink = g_sink + acc;
+                         }) });
         const QJsonDocument qtDoc = QJsonDocument::fromJson(body);
         rows.push_back({ "qjsondocument-write", medianUs(runs, [&] {
-                            g_sink = g_sink + size_t(qtDoc.toJson(QJsonDocument::Compact).size());
-                        }) });
+                             g_sink = g_sink + size_t(qtDoc.toJson(QJsonDocument::Compact).size());
+                         }) });
         rows.push_back({ "simdjson-dom", medianUs(runs, [&] {
-                            size_t acc = 0;
-                            simdjson::dom::element root;
-                            if (!domParser.parse(padded).get(root))
-                                visitDom(root, acc);
-                            g_sink = g_sink + acc;
-                        }) });
+                             size_t acc = 0;
+                             simdjson::dom::element root;
+                             if (!domParser.parse(padded).get(root))
+                                 visitDom(root, acc);
+                             g_sink = g_sink + acc;
+                         }) });
         rows.push_back({ "simdjson-ondemand", medianUs(runs, [&] {
-                            size_t acc = 0;
-                            simdjson::ondemand::document doc;
-                            simdjson::ondemand::value root;
-                            if (!odParser.iterate(padded).get(doc) && !doc.get_value().get(root))
-                                visitOnDemand(root, acc);
-                            g_sink = g_sink + acc;
-                        }) });
+                             size_t acc = 0;
+                             simdjson::ondemand::document doc;
+                             simdjson::ondemand::value root;
+                             if (!odParser.iterate(padded).get(doc) && !doc.get_value().get(root))
+                                 visitOnDemand(root, acc);
+                             g_sink = g_sink + acc;
+                         }) });
         rows.push_back({ "rapidjson", medianUs(runs, [&] {
-                            size_t acc = 0;
-                            rapidjson::Document d;
-                            d.Parse<rapidjson::kParseValidateEncodingFlag>(plain.data(), plain.size());
-                            if (!d.HasParseError())
-                                visitRapid(d, acc);
-                            g_sink = g_sink + acc;
-                        }) });
+                             size_t acc = 0;
+                             rapidjson::Document d;
+                             d.Parse<rapidjson::kParseValidateEncodingFlag>(plain.data(), plain.size());
+                             if (!d.HasParseError())
+                                 visitRapid(d, acc);
+                             g_sink = g_sink + acc;
+                         }) });
         std::string insitu;
         rows.push_back({ "rapidjson-insitu", medianUs(runs, [&] {
-                            insitu = plain; // the copy is part of the price: parsing in place destroys it
-                            size_t acc = 0;
-                            rapidjson::Document d;
-                            d.ParseInsitu<rapidjson::kParseValidateEncodingFlag>(insitu.data());
-                            if (!d.HasParseError())
-                                visitRapid(d, acc);
-                            g_sink = g_sink + acc;
-                        }) });
+                             insitu = plain; // the copy is part of the price: parsing in place destroys it
+                             size_t acc = 0;
+                             rapidjson::Document d;
+                             d.ParseInsitu<rapidjson::kParseValidateEncodingFlag>(insitu.data());
+                             if (!d.HasParseError())
+                                 visitRapid(d, acc);
+                             g_sink = g_sink + acc;
+                         }) });
         rapidjson::Document rd;
         rd.Parse(plain.data(), plain.size());
         rows.push_back({ "rapidjson-write", medianUs(runs, [&] {
-                            rapidjson::StringBuffer sb;
-                            rapidjson::Writer<rapidjson::StringBuffer> w(sb);
-                            rd.Accept(w);
-                            g_sink = g_sink + sb.GetSize();
-                        }) });
+                             rapidjson::StringBuffer sb;
+                             rapidjson::Writer<rapidjson::StringBuffer> w(sb);
+                             rd.Accept(w);
+                             g_sink = g_sink + sb.GetSize();
+                         }) });
 
         std::printf("%s{\"file\":\"%s\",\"bytes\":%lld,\"results\":[", f ? "," : "", files[f].c_str(),
                     static_cast<long long>(body.size()));
         for (size_t r = 0; r < rows.size(); ++r)
-            std::printf("%s{\"candidate\":\"%s\",\"us\":%.1f,\"us_per_kib\":%.3f}", r ? "," : "", rows[r].name,
-                        rows[r].us, rows[r].us / kib);
+            std::printf("%s{\"candidate\":\"%s\",\"us\":%.1f,\"us_per_kib\":%.3f}", r ? "," : "",
+                        rows[r].name, rows[r].us, rows[r].us / kib);
         std::printf("]}");
     }
     std::printf("]}\n");
