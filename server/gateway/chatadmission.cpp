@@ -52,10 +52,11 @@ std::optional<ChatRequest> ChatAdmission::admit(GatewayServer &server, RouteRequ
         chat.thinkingBudgetTokens = defaultThinkingBudgetTokens;
     // Responses keep the client's id; the log is the one place that says what served it.
     if (upstream->match == ModelCatalog::Match::Family || upstream->match == ModelCatalog::Match::ClientAlias)
-        qCInfo(lcGateway).noquote() << dialect.endpoint() << ": model" << chat.requestedModel << "served by"
-                                    << upstream->model
-                                    << (upstream->match == ModelCatalog::Match::Family ? "(family fallback)"
-                                                                                       : "(client alias)");
+        qCInfo(lcGateway).noquote() << QStringLiteral("%1: model %2 served by %3 (%4)")
+                                           .arg(dialect.endpoint(), chat.requestedModel, upstream->model,
+                                                upstream->match == ModelCatalog::Match::Family
+                                                    ? QStringLiteral("family fallback")
+                                                    : QStringLiteral("client alias"));
     dialect.admitted(chat, *upstream);
     return chat;
 }
