@@ -47,6 +47,13 @@ struct ToolDefinition
     QString name;
     QString description;
     QJsonObject parameters; ///< JSON schema of the arguments; empty = no parameters
+    /**
+     * Optional: @ref parameters as compact JSON text, set by a reader that has it at hand (the single-pass
+     * request parsers). Equal text means equal parameters, so the Kiro builder keys its sanitised-schema memo
+     * on it: agents send the same tools with every request. Empty = not set; the builder then works from
+     * @ref parameters alone.
+     */
+    QByteArray parametersJson;
 };
 
 enum class ToolChoice { Auto, None, Required, Named };

@@ -828,10 +828,43 @@ ChatRequest fastParse(const QByteArray &body, AnthropicRequestParser::Mode mode,
         }
     }
     QJsonObject o;
+    // Tool schemas come from the per-thread schema memo, with their text for the builder's memo.
+    QHash<QString, QByteArray> schemaTexts;
     for (size_t i = 0; i < std::size(small); ++i) {
-        if (smallValues[i])
-            o.insert(QLatin1String(small[i].data(), qsizetype(small[i].size())),
-                     FastJsonReader::toQJsonValue(*smallValues[i]));
+        if (!smallValues[i])
+            continue;
+        QJsonValue value;
+        if (small[i] == "tools" && smallValues[i]->is_array()) {
+            QJsonArray tools;
+            for (const auto tool : simdjson::dom::array(*smallValues[i])) {
+                if (!tool.is_object()) {
+                    tools.append(FastJsonReader::toQJsonValue(tool));
+                    continue;
+                }
+                QJsonObject t;
+                QByteArray schemaText;
+                for (const auto field : simdjson::dom::object(tool)) {
+                    const qsizetype before = t.size();
+                    if (field.key == "input_schema" && field.value.is_object())
+                        t.insert(QLatin1String("input_schema"),
+                                 FastJsonReader::schemaObject(field.value, schemaText));
+                    else
+                        t.insert(FastJsonReader::string(field.key),
+                                 FastJsonReader::toQJsonValue(field.value));
+                    if (t.size() == before)
+                        throw Unsupported {}; // a duplicate key
+                }
+                // Only tools parseTools keeps (no type, or "custom"): their names are unique.
+                const QJsonValue type = t.value(QLatin1String("type"));
+                if (!schemaText.isEmpty() && (!present(type) || type == QJsonValue(QLatin1String("custom"))))
+                    schemaTexts.insert(t.value(QLatin1String("name")).toString(), schemaText);
+                tools.append(t);
+            }
+            value = tools;
+        } else {
+            value = FastJsonReader::toQJsonValue(*smallValues[i]);
+        }
+        o.insert(QLatin1String(small[i].data(), qsizetype(small[i].size())), value);
     }
 
     try {
@@ -882,6 +915,9 @@ ChatRequest fastParse(const QByteArray &body, AnthropicRequestParser::Mode mode,
                 req.messages.insert(req.messages.begin(), std::move(msg));
         }
         finishObject(o, req, notes);
+        // Tool names are unique here (parseTools refuses repeats), so the name finds the schema's text.
+        for (ToolDefinition &tool : req.tools)
+            tool.parametersJson = schemaTexts.value(tool.name);
         return req;
     } catch (const Invalid &) {
         throw Unsupported {};

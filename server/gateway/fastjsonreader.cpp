@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "fastjsonreader.h"
 
+#include <QHash>
 #include <QJsonArray>
 
 #include <algorithm>
@@ -20,6 +21,16 @@ simdjson::dom::parser &threadParser()
     thread_local simdjson::dom::parser parser;
     return parser;
 }
+
+constexpr qsizetype memoEntries = 256;
+constexpr qsizetype memoBytes = 1024 * 1024; // of schema text; the objects take a few times that
+
+/** Schema text → the QJsonObject it converts to; emptied when full, so it stays bounded. */
+struct SchemaMemo
+{
+    QHash<QByteArray, QJsonObject> objects;
+    qsizetype bytes = 0;
+};
 
 } // namespace
 
@@ -113,6 +124,29 @@ QJsonValue FastJsonReader::toQJsonValue(simdjson::dom::element e)
         return QJsonValue(QJsonValue::Null);
     }
     throw Unsupported {};
+}
+
+QJsonObject FastJsonReader::schemaObject(simdjson::dom::element e, QByteArray &compact)
+{
+    if (!e.is_object())
+        throw Unsupported {};
+    // simdjson's minified form: one text per DOM (numbers round-trip, strings escaped), so equal text means
+    // an equal schema.
+    const std::string text = simdjson::minify(e);
+    compact = QByteArray(text.data(), qsizetype(text.size()));
+    thread_local SchemaMemo memo;
+    if (const auto it = memo.objects.constFind(compact); it != memo.objects.constEnd())
+        return it.value();
+    const QJsonObject object = toQJsonValue(e).toObject();
+    if (memo.objects.size() >= memoEntries || memo.bytes + compact.size() > memoBytes) {
+        memo.objects.clear();
+        memo.bytes = 0;
+    }
+    if (compact.size() <= memoBytes / 4) {
+        memo.objects.insert(compact, object);
+        memo.bytes += compact.size();
+    }
+    return object;
 }
 
 void FastJsonReader::take(Member &slot, simdjson::dom::element value)

@@ -59,6 +59,13 @@ public:
     static simdjson::dom::array array(simdjson::dom::element e);
     /** @p e converted as QJsonDocument would have parsed it (duplicate keys: Unsupported). */
     static QJsonValue toQJsonValue(simdjson::dom::element e);
+    /**
+     * A tool schema (an object, else Unsupported) as toQJsonValue() converts it, and its compact text in
+     * @p compact (ToolDefinition::parametersJson). Agents send the same tools with every request, so schemas
+     * are memoised per thread by their text (bounded: 256 schemas, 1 MiB of text); a repeat costs a
+     * serialisation of the schema and a hash lookup instead of a QJsonObject tree.
+     */
+    static QJsonObject schemaObject(simdjson::dom::element e, QByteArray &compact);
     /** Assigns @p value to @p slot; a key seen twice in one object is Unsupported. */
     static void take(Member &slot, simdjson::dom::element value);
 

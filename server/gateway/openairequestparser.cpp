@@ -548,9 +548,7 @@ ToolDefinition fastTool(simdjson::dom::element value)
     if (!FastJsonReader::isAbsent(description))
         def.description = FastJsonReader::string(*description);
     if (!FastJsonReader::isAbsent(parameters)) {
-        def.parameters = FastJsonReader::toQJsonValue(*parameters).toObject();
-        if (!parameters->is_object())
-            throw Unsupported {};
+        def.parameters = FastJsonReader::schemaObject(*parameters, def.parametersJson);
         const QJsonValue schemaType = def.parameters.value(QLatin1String("type"));
         if (!schemaType.isUndefined() && schemaType != QJsonValue(QLatin1String("object")))
             throw Unsupported {};

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "kirorequestbuilder.h"
 
+#include <QHash>
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QSet>
@@ -68,6 +69,43 @@ QString toolResultAsText(const ToolResult &result)
 {
     return QStringLiteral("[Tool result for %1%2]\n%3")
         .arg(result.id, result.error ? QStringLiteral(" (error)") : QString(), result.text);
+}
+
+/**
+ * The sanitised schema of @p tool as compact JSON. Agents send the same tools with every request: when the
+ * parser left the schema's text (ToolDefinition::parametersJson), the result is memoised per thread under it
+ * (bounded: 256 schemas, 1 MiB of text), so a repeated schema costs a hash lookup instead of a sanitising
+ * pass over a QJsonObject tree and its serialisation. The builder is a static function called on the
+ * event-loop thread, hence the thread-local owner.
+ */
+QByteArray sanitizedSchema(const ToolDefinition &tool)
+{
+    const auto compute = [&] {
+        return QJsonDocument(KiroToolSanitizer::sanitizeSchema(tool.parameters))
+            .toJson(QJsonDocument::Compact);
+    };
+    if (tool.parametersJson.isEmpty())
+        return compute();
+    struct Memo
+    {
+        QHash<QByteArray, QByteArray> texts;
+        qsizetype bytes = 0;
+    };
+    thread_local Memo memo;
+    if (const auto it = memo.texts.constFind(tool.parametersJson); it != memo.texts.constEnd())
+        return it.value();
+    const QByteArray schema = compute();
+    constexpr qsizetype maxEntries = 256, maxBytes = 1024 * 1024;
+    const qsizetype size = tool.parametersJson.size() + schema.size();
+    if (memo.texts.size() >= maxEntries || memo.bytes + size > maxBytes) {
+        memo.texts.clear();
+        memo.bytes = 0;
+    }
+    if (size <= maxBytes / 4) {
+        memo.texts.insert(tool.parametersJson, schema);
+        memo.bytes += size;
+    }
+    return schema;
 }
 
 QJsonObject parseArguments(const QString &arguments)
@@ -315,8 +353,7 @@ int Builder::toolSpecifications(QByteArray &json)
         if (name.isEmpty() || m_declaredNames.contains(name))
             continue; // Kiro rejects duplicates (TOOL_DUPLICATE)
         m_declaredNames.insert(name);
-        const QByteArray schema = QJsonDocument(KiroToolSanitizer::sanitizeSchema(tool.parameters))
-                                      .toJson(QJsonDocument::Compact);
+        const QByteArray schema = sanitizedSchema(tool);
         const QString description = KiroToolSanitizer::description(tool.description, tool.name);
         m_textUnits
             += KiroTokenEstimator::units(description) + KiroTokenEstimator::units(name) + schema.size();

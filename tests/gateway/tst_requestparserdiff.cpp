@@ -509,6 +509,17 @@ QString describe(const std::variant<ChatRequest, ApiError> &v, const AnthropicRe
         + describe(std::get<ChatRequest>(v));
 }
 
+/** A tool whose parametersJson (the memo key) does not parse to its parameters. */
+QString schemaTextMismatch(const std::vector<ToolDefinition> &tools)
+{
+    for (const ToolDefinition &t : tools) {
+        // Empty: the tool had no parameters, or the QJsonDocument path filled it (no memo then).
+        if (!t.parametersJson.isEmpty() && QJsonDocument::fromJson(t.parametersJson).object() != t.parameters)
+            return t.name + u": "_s + QString::fromUtf8(t.parametersJson);
+    }
+    return {};
+}
+
 /** The most frequent error messages of a run (their first words), to see what a corpus mostly exercises. */
 QString topErrors(const QHash<QString, int> &errors)
 {
@@ -581,6 +592,8 @@ void TstRequestParserDiff::openAiCorpus()
         if (fast) {
             ++taken;
             takenUnmutated += mutated ? 0 : 1;
+            if (const QString bad = schemaTextMismatch(fast->request.tools); !bad.isEmpty())
+                QFAIL(qPrintable(where + u"\nschema text: "_s + bad));
             const QString got = describe(std::variant<OpenAiChatRequest, ApiError>(*fast));
             if (got != expected)
                 QFAIL(qPrintable(where + u"\nsingle pass: "_s + got.left(2000) + u"\nQJsonDocument: "_s
@@ -635,6 +648,8 @@ void TstRequestParserDiff::anthropicCorpus()
         if (fast) {
             ++taken;
             takenUnmutated += mutated ? 0 : 1;
+            if (const QString bad = schemaTextMismatch(fast->tools); !bad.isEmpty())
+                QFAIL(qPrintable(where + u"\nschema text: "_s + bad));
             const QString got = describe(std::variant<ChatRequest, ApiError>(*fast), fastNotes);
             if (got != expected)
                 QFAIL(qPrintable(where + u"\nsingle pass: "_s + got.left(2000) + u"\nQJsonDocument: "_s

@@ -136,8 +136,14 @@ public:
             r.messages.push_back(std::move(m));
         }
         const int tools = chance(30) ? 0 : between(1, 5);
-        for (int i = 0; i < tools; ++i)
-            r.tools.push_back(ToolDefinition { toolName(), chance(20) ? QString() : text(), schema() });
+        for (int i = 0; i < tools; ++i) {
+            ToolDefinition tool { toolName(), chance(20) ? QString() : text(), schema(), {} };
+            // Half the tools carry their schema's text, as the single-pass parsers leave it: the builder's
+            // memo.
+            if (chance(50))
+                tool.parametersJson = QJsonDocument(tool.parameters).toJson(QJsonDocument::Compact);
+            r.tools.push_back(std::move(tool));
+        }
         r.toolChoice = ToolChoice(between(0, 3));
         r.toolChoiceName = chance(50) ? toolName() : QString();
         r.thinking = chance(20);
