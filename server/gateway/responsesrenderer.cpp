@@ -277,7 +277,7 @@ void ResponsesRenderer::toolCallArguments(int index, const QString &fragment)
         return;
     const int item = m_toolItems[size_t(index)];
     Item &it = m_items[size_t(item)];
-    if (!it.open) {
+    if (!it.open && m_stream) {
         // Text came between a call and more of its arguments; providers do not do that, and a closed item
         // cannot grow on the wire.
         qCWarning(lcGateway) << "responses: arguments for a finished function call dropped";

@@ -112,6 +112,25 @@ void parseDataUrl(const QString &url, const QString &param, ChatMessage &msg)
                     std::move(data) });
 }
 
+/** A client-chosen name as the log may show it: printable, short. */
+QString logSafe(const QString &name)
+{
+    QString out;
+    for (const QChar c : name.left(ClientStringBounds::maxNameChars))
+        out += c.isPrint() ? c : u'?';
+    return out;
+}
+
+/** Notes something left out; the list is bounded, since it ends up in one log line. */
+void noteIgnored(ResponsesRequest &out, const QString &what)
+{
+    constexpr qsizetype maxNotes = 16;
+    if (out.ignored.size() < maxNotes)
+        out.ignored.append(what);
+    else if (out.ignored.size() == maxNotes)
+        out.ignored.append(QStringLiteral("…"));
+}
+
 void appendText(QString &to, const QString &text)
 {
     if (!to.isEmpty() && !text.isEmpty())
@@ -258,7 +277,7 @@ void parseInput(const QJsonValue &input, ResponsesRequest &out)
         }
     }
     if (droppedReasoning)
-        out.ignored.append(QStringLiteral("reasoning input items"));
+        noteIgnored(out, QStringLiteral("reasoning input items"));
 }
 
 /** Function tools become ToolDefinitions; hosted tools are noted and left out. Returns the echoed array. */
@@ -277,9 +296,9 @@ QJsonArray parseTools(const QJsonValue &tools, ResponsesRequest &out)
         const QString type = requiredString(t, "type", p + u'.');
         if (type != QLatin1String("function")) {
             const QString name = t.value(QLatin1String("name")).toString();
-            out.ignored.append(QStringLiteral("%1 (tool)")
-                                   .arg(name.isEmpty() ? type : name + QLatin1String(", ") + type)
-                                   .left(ClientStringBounds::maxNameChars));
+            noteIgnored(out,
+                        logSafe(name.isEmpty() ? type : name + QLatin1String(", ") + type)
+                            + QLatin1String(" (tool)"));
             continue;
         }
         ToolDefinition def;

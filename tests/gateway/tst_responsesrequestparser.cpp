@@ -39,6 +39,7 @@ private Q_SLOTS:
     void functionCallsJoinTheAssistantTurn();
     void imagesAndOutputParts();
     void hostedToolsAndReasoningItemsAreLeftOut();
+    void leftOutNotesAreBoundedAndPrintable();
     void toolChoice_data();
     void toolChoice();
     void reasoningEffort_data();
@@ -138,6 +139,21 @@ void TstResponsesRequestParser::hostedToolsAndReasoningItemsAreLeftOut()
     QCOMPARE(r.ignored,
              QStringList({ QStringLiteral("reasoning input items"), QStringLiteral("web_search (tool)"),
                            QStringLiteral("apply_patch, custom (tool)") }));
+}
+
+void TstResponsesRequestParser::leftOutNotesAreBoundedAndPrintable()
+{
+    // They end up in one log line: a client must not be able to grow it without bound or inject line breaks.
+    QByteArray tools = R"([{"type":"web_search","name":"evil\nline\u0007"})";
+    for (int i = 0; i < 1000; ++i)
+        tools += R"(,{"type":"file_search"})";
+    tools += ']';
+    const ResponsesRequest r
+        = ok(ResponsesRequestParser::parse(R"({"model":"kiro","input":"x","tools":)" + tools + '}'));
+    QCOMPARE(r.ignored.size(), 17);
+    QCOMPARE(r.ignored.first(), QStringLiteral("evil?line?, web_search (tool)"));
+    QCOMPARE(r.ignored.last(), QStringLiteral("…"));
+    QVERIFY(r.request.tools.empty());
 }
 
 void TstResponsesRequestParser::toolChoice_data()
