@@ -6,6 +6,10 @@
 
 #include <algorithm>
 
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
+
 namespace Drawbridge {
 
 namespace {
@@ -54,6 +58,27 @@ void JsonWriter::appendString(QByteArray &out, QStringView s)
         limit = out.data() + out.size();
     };
     while (src != end) {
+#ifdef __SSE2__
+        // Most text is printable ASCII: 8 code units at a time, narrowed to 8 bytes, while none of them needs
+        // an escape or more than one byte.
+        while (end - src >= 8) {
+            const __m128i units = _mm_loadu_si128(reinterpret_cast<const __m128i *>(src));
+            // Lanes outside 0x20..0x7f are non-zero here (unsigned saturating differences) ...
+            const __m128i outside = _mm_or_si128(_mm_subs_epu16(units, _mm_set1_epi16(0x7f)),
+                                                 _mm_subs_epu16(_mm_set1_epi16(0x20), units));
+            // ... and '"' and '\\' need an escape.
+            const __m128i special = _mm_or_si128(_mm_cmpeq_epi16(units, _mm_set1_epi16('"')),
+                                                 _mm_cmpeq_epi16(units, _mm_set1_epi16('\\')));
+            const __m128i plain = _mm_andnot_si128(special, _mm_cmpeq_epi16(outside, _mm_setzero_si128()));
+            if (_mm_movemask_epi8(plain) != 0xffff)
+                break;
+            _mm_storel_epi64(reinterpret_cast<__m128i *>(p), _mm_packus_epi16(units, units));
+            p += 8;
+            src += 8;
+        }
+        if (src == end)
+            break;
+#endif
         const char16_t u = *src++;
         if (u < 0x80) {
             const char e = escapes.c[u];

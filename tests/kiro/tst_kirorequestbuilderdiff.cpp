@@ -210,6 +210,15 @@ void TstKiroRequestBuilderDiff::stringsLikeQt_data()
     QTest::newRow("noncharacters") << QString(QChar(0xfffe)) + QChar(0xffff);
     QTest::newRow("many-escapes") << QString(5000, QChar(u'\n'));
     QTest::newRow("many-controls") << QString(5000, QChar(0x01));
+    // The 8-units-at-a-time ASCII path and its exits: a special unit at every position of a block of 8.
+    for (int at = 0; at < 9; ++at) {
+        for (const QChar special : { QChar(u'"'), QChar(u'\\'), QChar(0x1f), QChar(0x7f), QChar(0x80),
+                                     QChar(0xe9), QChar(0xd83d) }) {
+            QString s = QString(17, u'a');
+            s[at] = special;
+            QTest::addRow("block-%d-u%04x", at, special.unicode()) << s;
+        }
+    }
 }
 
 void TstKiroRequestBuilderDiff::stringsLikeQt()
