@@ -24,6 +24,7 @@
 #include "server/net/httpclient.h"
 #include "server/net/httpclientoptions.h"
 #include "server/net/httpupstreamconfig.h"
+#include "server/secrets/databasesecretstore.h"
 #include "server/secrets/keychainsecretstore.h"
 #include "server/secrets/memorysecretstore.h"
 #include "server/storage/accountrepository.h"
@@ -31,6 +32,7 @@
 #include "server/storage/keyrepository.h"
 #include "server/storage/migrations.h"
 #include "server/storage/postgresurl.h"
+#include "server/storage/secretrepository.h"
 #include "server/storage/usageadminmodule.h"
 #include "server/storage/usageledger.h"
 #include "server/storage/usagequery.h"
@@ -70,13 +72,14 @@ Application::~Application()
     m_keyRepository.reset();
     m_accountRepository.reset();
     m_secrets.reset();
+    m_secretTable.reset();
     m_database.reset();
 }
 
 Status Application::openStorage()
 {
-    // Team mode: the database every instance shares. It wins over --ephemeral (which then only keeps secrets
-    // in memory), and a database that cannot be reached stops the start: never a silent SQLite fallback.
+    // Team mode: the database every instance shares, secrets included. It wins over --ephemeral, and a
+    // database that cannot be reached stops the start: never a silent SQLite fallback.
     if (const QString url = settings().storage.url; !url.isEmpty()) {
         auto parsed = PostgresUrl::parse(url);
         if (!parsed)
@@ -238,11 +241,84 @@ void Application::start(std::function<void(Status)> done)
             this, [done, opened] { done(opened); }, Qt::QueuedConnection);
         return;
     }
+    if (m_database->isPostgres()) {
+        openTeamSecrets([this, done](const Status &opened) {
+            if (!opened) {
+                done(opened);
+                return;
+            }
+            startServices(done);
+        });
+        return;
+    }
     if (m_commandLine.ephemeral)
         m_secrets = std::make_unique<MemorySecretStore>();
     else
         m_secrets = std::make_unique<KeychainSecretStore>();
+    startServices(done);
+}
 
+void Application::openTeamSecrets(std::function<void(Status)> next)
+{
+    const QString previous = qEnvironmentVariable("DRAWBRIDGE_SECRET_KEY_PREVIOUS");
+    const auto open = [this, previous, next](const QString &keyHex) {
+        auto cipher = SecretCipher::fromHex(keyHex, previous);
+        if (!cipher) {
+            next(Error { cipher.error() });
+            return;
+        }
+        m_secretTable = std::make_unique<SecretRepository>(*m_database, *m_clock);
+        auto store = std::make_unique<DatabaseSecretStore>(*m_secretTable, std::move(*cipher));
+        // Every instance re-seals what the previous key sealed; replaceSealed() keeps concurrent instances
+        // from undoing each other's writes.
+        auto rotated = store->rotate();
+        if (!rotated) {
+            next(Error {
+                QStringLiteral("re-sealing secrets with DRAWBRIDGE_SECRET_KEY: %1").arg(rotated.error()) });
+            return;
+        }
+        if (rotated->resealed > 0)
+            qCInfo(lcApp) << "re-sealed" << rotated->resealed
+                          << "secret(s) with the new DRAWBRIDGE_SECRET_KEY";
+        m_secrets = std::move(store);
+        next(Ok {});
+    };
+    const QString fromEnvironment = qEnvironmentVariable("DRAWBRIDGE_SECRET_KEY");
+    if (!fromEnvironment.isEmpty()) {
+        QMetaObject::invokeMethod(
+            this, [open, fromEnvironment] { open(fromEnvironment); }, Qt::QueuedConnection);
+        return;
+    }
+    // No key in the environment: the one an administrator put in this machine's keychain. Never a generated
+    // one: every instance of the team must hold the same key.
+    // checkAvailable() first: it is bounded in time, while a read without a secret service can hang.
+    auto *keychain = new KeychainSecretStore(QStringLiteral("drawbridge"), this);
+    const auto fail = [keychain, next](const QString &why) {
+        keychain->deleteLater();
+        next(Error {
+            QStringLiteral("team mode (storage.url) needs DRAWBRIDGE_SECRET_KEY (64 hex digits) or the "
+                           "keychain entry drawbridge/team-secret-key: %1")
+                .arg(why) });
+    };
+    keychain->checkAvailable(this, [this, keychain, open, fail](const SecretResult &available) {
+        if (!available.ok()) {
+            fail(available.message);
+            return;
+        }
+        keychain->read(QStringLiteral("team-secret-key"), this,
+                       [keychain, open, fail](const SecretResult &result) {
+                           if (!result.ok()) {
+                               fail(result.message);
+                               return;
+                           }
+                           keychain->deleteLater();
+                           open(QString::fromLatin1(result.data));
+                       });
+    });
+}
+
+void Application::startServices(std::function<void(Status)> done)
+{
     m_secrets->checkAvailable(this, [this, done](const SecretResult &available) {
         m_keychainAvailable = available.ok();
         if (!m_keychainAvailable) {

@@ -26,6 +26,7 @@ class KiroProvider;
 class Metrics;
 class ModelCatalog;
 class RateLimiter;
+class SecretRepository;
 class SecretStore;
 class SystemClock;
 class UsageAdminModule;
@@ -82,6 +83,9 @@ private:
     /** Flushes the ledger and emits stopped() once, whichever of drained / drain timeout comes first. */
     void finishShutdown();
     Status openStorage();
+    /** Team mode: secrets sealed in the shared database, with DRAWBRIDGE_SECRET_KEY or the keychain's key. */
+    void openTeamSecrets(std::function<void(Status)> next);
+    void startServices(std::function<void(Status)> done);
     void resolveAdminToken(std::function<void()> next);
     Status buildServices();
 
@@ -89,6 +93,7 @@ private:
     ResolvedSettings m_settings;
     std::unique_ptr<SystemClock> m_clock;
     std::unique_ptr<Database> m_database;
+    std::unique_ptr<SecretRepository> m_secretTable; ///< team mode: where m_secrets keeps its sealed values
     std::unique_ptr<SecretStore> m_secrets;
     std::unique_ptr<KeyRepository> m_keyRepository;
     std::unique_ptr<AccountRepository> m_accountRepository;
