@@ -231,7 +231,8 @@ const QMap<QString, QStringList> &knownKeys()
             QStringLiteral("api_base_url"), QStringLiteral("api_base_urls"),
             QStringLiteral("social_auth_base_url"),
             QStringLiteral("oidc_base_url"), QStringLiteral("ca_file"), QStringLiteral("proxy"),
-            QStringLiteral("models"), QStringLiteral("model_aliases"), QStringLiteral("strict_models") } },
+            QStringLiteral("models"), QStringLiteral("model_aliases"), QStringLiteral("strict_models"),
+            QStringLiteral("trim_history"), QStringLiteral("max_request_bytes") } },
         { QStringLiteral("storage"),
           { QStringLiteral("data_dir"), QStringLiteral("retention_days"), QStringLiteral("flush_interval_ms"),
             QStringLiteral("url") } },
@@ -305,6 +306,8 @@ Status ConfigFile::apply(const QByteArray &text, const QString &path, Settings &
         && r.readStringList("kiro", "models", s.kiro.models)
         && r.readStringMap("kiro", "model_aliases", s.kiro.modelAliases)
         && r.readBool("kiro", "strict_models", s.kiro.strictModels)
+        && r.readBool("kiro", "trim_history", s.kiro.trimHistory)
+        && r.readInt("kiro", "max_request_bytes", s.kiro.maxRequestBytes, 10'000, 16 * 1024 * 1024)
         && r.readString("storage", "data_dir", s.storage.dataDir)
         && r.readString("storage", "url", s.storage.url)
         && r.readInt("storage", "retention_days", s.storage.retentionDays, 1, 36500)
@@ -371,6 +374,8 @@ QByteArray ConfigFile::defaultText()
 # models = ["auto", "claude-sonnet-4", "claude-sonnet-4.5", "claude-sonnet-4.6", "claude-haiku-4.5", "claude-opus-4.5", "claude-opus-4.6", "claude-opus-4.7"]
 
 # strict_models = false       # true: unknown claude-* ids are 404 instead of the newest model of their family
+# trim_history = true         # drop the oldest turns of a conversation too long for Kiro (else 400 context_length_exceeded)
+# max_request_bytes = 600000  # largest request body sent to Kiro; longer conversations are trimmed to fit
 
 # [kiro.model_aliases]        # explicit names win over the family fallback
 # "gpt-4o" = "claude-sonnet-4.5"

@@ -50,6 +50,7 @@ struct ProviderError
 struct ProviderStartInfo
 {
     QString accountId; ///< the upstream account that serves the request
+    int trimmedMessages = 0; ///< the client's oldest messages left out so the conversation fits upstream
 };
 
 /**

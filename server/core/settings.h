@@ -65,6 +65,10 @@ struct KiroSettings
     QMap<QString, QString> modelAliases;
     /** true: unknown `claude-*` ids are 404 instead of resolving to the best model of their family. */
     bool strictModels = false;
+    /** Drop the oldest turns of a conversation that does not fit (kiro.trim_history). */
+    bool trimHistory = true;
+    /** Largest generateAssistantResponse body sent (kiro.max_request_bytes). */
+    int maxRequestBytes = 600'000;
 
     /** The configured API base URLs in order (apiBaseUrls, else apiBaseUrl); empty = use the defaults. */
     QStringList apiBaseUrlOverrides() const;

@@ -88,6 +88,11 @@ void ChatExchange::onStart(const ProviderStartInfo &info)
         return;
     OverheadScope scope(*this);
     m_record.accountId = info.accountId;
+    if (info.trimmedMessages > 0) {
+        // The client must know its oldest messages were not seen (docs/kiro.md#long-conversations).
+        m_responder->addHeader(QByteArrayLiteral("x-drawbridge-trimmed-messages"),
+                               QByteArray::number(info.trimmedMessages));
+    }
     m_begun = true;
     m_renderer->begin();
 }

@@ -11,6 +11,7 @@
 #include "server/core/clock.h"
 #include "server/core/logging.h"
 #include "server/kiro/kirofingerprint.h"
+#include "server/kiro/kirohistorytrimmer.h"
 #include "server/kiro/kiromodels.h"
 #include "server/net/httpclient.h"
 #include "server/net/httprequest.h"
@@ -78,13 +79,24 @@ KiroCall::~KiroCall()
 void KiroCall::begin()
 {
     KiroRequestOptions opts;
+    KiroHistoryTrimmer::Options trim;
+    trim.enabled = m_provider.m_settings.trimHistory;
+    trim.maxRequestBytes = m_provider.m_settings.maxRequestBytes;
+    trim.contextWindowTokens = KiroModels::contextWindow(
+        m_request.upstreamModel, KiroModels::requestsLargeContext(m_request.requestedModel));
     ProviderErrorKind kind = ProviderErrorKind::InvalidRequest;
-    Result<KiroRequest> built = KiroRequestBuilder::build(m_request, opts, &kind);
+    Result<KiroTrimmedRequest> built = KiroHistoryTrimmer::build(m_request, opts, trim, &kind);
     if (!built) {
         failLater(ProviderError { kind, built.error(), 0 });
         return;
     }
-    m_kiro = std::move(*built);
+    m_kiro = std::move(built->request);
+    m_trimmedMessages = built->trimmedMessages;
+    if (m_trimmedMessages > 0) {
+        qCInfo(lcKiro) << "request of key" << m_request.keyId << ": left out the" << m_trimmedMessages
+                       << "oldest message(s) of" << m_request.messages.size() << "so the conversation fits ("
+                       << m_kiro->body.size() << "bytes, about" << m_kiro->estimatedPromptTokens << "tokens)";
+    }
     nextAttempt();
 }
 
@@ -207,7 +219,7 @@ void KiroCall::send(const KiroAccountContext &context)
 void KiroCall::onFirstOutput()
 {
     m_started = true;
-    m_sink->onStart(ProviderStartInfo { m_accountId });
+    m_sink->onStart(ProviderStartInfo { m_accountId, m_trimmedMessages });
     m_lastOutputNs = steadyNs();
     m_keepAlive.start(m_provider.m_options.keepAliveIntervalMs);
 }

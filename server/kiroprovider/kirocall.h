@@ -82,6 +82,7 @@ private:
     ProviderSink *m_sink;
     ChatRequest m_request;
     std::optional<KiroRequest> m_kiro;
+    int m_trimmedMessages = 0; ///< the client's messages left out so the body fits
     std::optional<ProviderError> m_buildError;
 
     std::unique_ptr<PoolTicket> m_ticket;

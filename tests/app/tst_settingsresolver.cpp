@@ -27,6 +27,7 @@ private Q_SLOTS:
     void fullFileParses();
     void caFileAndProxy();
     void apiBaseUrlsWinOverApiBaseUrl();
+    void historyTrimmingKeys();
 
 private:
     QString writeFile(const QByteArray &text);
@@ -308,6 +309,23 @@ api_base_urls = ["http://127.0.0.1:2/", " http://127.0.0.1:3", "http://127.0.0.1
 
     flags.configPath = writeFile("[kiro]\napi_base_urls = \"http://127.0.0.1:2\"\n");
     QVERIFY(!SettingsResolver::resolve(flags, QProcessEnvironment(), QString()).ok());
+}
+
+void TstSettingsResolver::historyTrimmingKeys()
+{
+    QCOMPARE(KiroSettings {}.trimHistory, true);
+    QCOMPARE(KiroSettings {}.maxRequestBytes, 600'000);
+    SettingsOverrides flags;
+    flags.configPath = writeFile("[kiro]\ntrim_history = false\nmax_request_bytes = 1250000\n");
+    const auto r = SettingsResolver::resolve(flags, QProcessEnvironment(), QString());
+    QVERIFY2(r.ok(), qPrintable(r.ok() ? QString() : r.error()));
+    QVERIFY(r->warnings.isEmpty());
+    QCOMPARE(r->settings.kiro.trimHistory, false);
+    QCOMPARE(r->settings.kiro.maxRequestBytes, 1'250'000);
+    flags.configPath = writeFile("[kiro]\nmax_request_bytes = 5000\n");
+    const auto tooSmall = SettingsResolver::resolve(flags, QProcessEnvironment(), QString());
+    QVERIFY(!tooSmall.ok());
+    QVERIFY2(tooSmall.error().contains(QStringLiteral("max_request_bytes")), qPrintable(tooSmall.error()));
 }
 
 QTEST_GUILESS_MAIN(TstSettingsResolver)

@@ -21,6 +21,7 @@ struct RecordingSink final : ProviderSink
 {
     void onStart(const ProviderStartInfo &info) override
     {
+        trimmedMessages = info.trimmedMessages;
         ++starts;
         accountId = info.accountId;
     }
@@ -50,6 +51,7 @@ struct RecordingSink final : ProviderSink
     int starts = 0;
     int terminals = 0;
     QString accountId;
+    int trimmedMessages = 0;
     QString text;
     QString reasoning;
     QStringList signatures;
@@ -110,6 +112,8 @@ private Q_SLOTS:
     void endpointsFallBackAndAreRemembered();
     void defaultEndpointsFollowAuthMethodAndRegion_data();
     void defaultEndpointsFollowAuthMethodAndRegion();
+    void longConversationsAreTrimmedToFit();
+    void trimmingOffRefusesWithoutCallingKiro();
 
 private:
     /** Adds @p n social accounts named a0, a1, … */
@@ -702,6 +706,63 @@ void TstKiroProvider::defaultEndpointsFollowAuthMethodAndRegion()
     QCOMPARE(list.refused(QStringLiteral("http://127.0.0.1:7")), QStringLiteral("http://127.0.0.1:8"));
     QCOMPARE(list.refused(QStringLiteral("http://127.0.0.1:8")),
              QStringLiteral("http://127.0.0.1:7")); // wraps
+}
+
+namespace {
+
+ChatRequest longChat(int turns)
+{
+    ChatRequest r = chat(QStringLiteral("NEWEST"));
+    std::vector<ChatMessage> history;
+    for (int i = 0; i < turns; ++i) {
+        ChatMessage q;
+        q.role = Role::User;
+        q.text = QStringLiteral("OLD-%1 ").arg(i) + QString(4000, u'q');
+        ChatMessage a;
+        a.role = Role::Assistant;
+        a.text = QString(4000, u'a');
+        history.push_back(q);
+        history.push_back(a);
+    }
+    r.messages.insert(r.messages.begin(), history.begin(), history.end());
+    return r;
+}
+
+} // namespace
+
+void TstKiroProvider::longConversationsAreTrimmedToFit()
+{
+    addAccounts(1);
+    m_f->settings.maxRequestBytes = 30'000;
+    m_provider
+        = std::make_unique<KiroProvider>(*m_f->pool, *m_f->manager, m_f->http, m_f->clock, m_f->settings,
+                                         KiroProvider::Options {}); // it keeps a copy of the settings
+    RecordingSink sink;
+    auto call = m_provider->start(longChat(20), &sink);
+    QTRY_VERIFY(sink.done());
+    QVERIFY2(!sink.error, qPrintable(sink.error ? sink.error->message : QString()));
+    QVERIFY(sink.trimmedMessages > 0);
+    const auto chats = m_f->fake.requests(QStringLiteral("/generateAssistantResponse"));
+    QCOMPARE(chats.size(), 1);
+    QVERIFY(chats[0].body.size() <= 30'000 + 200); // + the account's profileArn, added per attempt
+    QVERIFY(chats[0].body.contains("NEWEST"));
+    QVERIFY(chats[0].body.contains("OLD-19 "));
+    QVERIFY(!chats[0].body.contains("OLD-0 "));
+}
+
+void TstKiroProvider::trimmingOffRefusesWithoutCallingKiro()
+{
+    addAccounts(1);
+    m_f->settings.maxRequestBytes = 30'000;
+    m_f->settings.trimHistory = false;
+    m_provider = std::make_unique<KiroProvider>(*m_f->pool, *m_f->manager, m_f->http, m_f->clock,
+                                                m_f->settings, KiroProvider::Options {});
+    RecordingSink sink;
+    auto call = m_provider->start(longChat(20), &sink);
+    QTRY_VERIFY(sink.done());
+    QVERIFY(sink.error);
+    QCOMPARE(sink.error->kind, ProviderErrorKind::ContextTooLong);
+    QCOMPARE(m_f->fake.requestCount(QStringLiteral("/generateAssistantResponse")), 0);
 }
 
 QTEST_GUILESS_MAIN(TstKiroProvider)
