@@ -70,9 +70,16 @@ void JsonWriter::appendString(QByteArray &out, QStringView s)
             const __m128i special = _mm_or_si128(_mm_cmpeq_epi16(units, _mm_set1_epi16('"')),
                                                  _mm_cmpeq_epi16(units, _mm_set1_epi16('\\')));
             const __m128i plain = _mm_andnot_si128(special, _mm_cmpeq_epi16(outside, _mm_setzero_si128()));
-            if (_mm_movemask_epi8(plain) != 0xffff)
-                break;
+            const int mask = _mm_movemask_epi8(plain);
+            // All 8 narrowed; only the plain lanes before the first special one count (room for 8 bytes is
+            // there: 3 per remaining unit were reserved).
             _mm_storel_epi64(reinterpret_cast<__m128i *>(p), _mm_packus_epi16(units, units));
+            if (mask != 0xffff) {
+                const int plainUnits = __builtin_ctz(unsigned(~mask)) / 2;
+                p += plainUnits;
+                src += plainUnits;
+                break;
+            }
             p += 8;
             src += 8;
         }
