@@ -1,4 +1,6 @@
 // SPDX-License-Identifier: MIT
+#include <functional>
+
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
@@ -47,6 +49,7 @@ private Q_SLOTS:
     void echoedFields();
     void refused_data();
     void refused();
+    void everyWrongTypeIsAClearError();
 };
 
 void TstResponsesRequestParser::stringInput()
@@ -348,6 +351,76 @@ void TstResponsesRequestParser::refused()
     QCOMPARE(int(e->kind), kind);
     QCOMPARE(e->param, param);
     QVERIFY(!e->message.isEmpty());
+}
+
+namespace {
+
+/** Calls @p visit with a copy of @p root in which the value at each path in turn is replaced by @p
+ * replacement. */
+void eachReplacement(const QJsonValue &root, const QJsonValue &replacement,
+                     const std::function<void(const QJsonValue &)> &visit)
+{
+    visit(replacement);
+    if (root.isObject()) {
+        const QJsonObject o = root.toObject();
+        for (auto it = o.begin(); it != o.end(); ++it) {
+            eachReplacement(it.value(), replacement, [&](const QJsonValue &changed) {
+                QJsonObject copy = o;
+                copy.insert(it.key(), changed);
+                visit(copy);
+            });
+        }
+    } else if (root.isArray()) {
+        const QJsonArray a = root.toArray();
+        for (qsizetype i = 0; i < a.size(); ++i) {
+            eachReplacement(a[i], replacement, [&](const QJsonValue &changed) {
+                QJsonArray copy = a;
+                copy.replace(i, changed);
+                visit(copy);
+            });
+        }
+    }
+}
+
+} // namespace
+
+void TstResponsesRequestParser::everyWrongTypeIsAClearError()
+{
+    // A body that uses every item kind; each value in turn becomes null, a number, a string, an array, an
+    // object or a boolean. Never a crash; a refusal always says why and names the field (or the body).
+    const QByteArray body = R"({"model":"kiro","instructions":"I","input":[{"role":"developer","content":"d"},
+        {"type":"message","role":"user","content":[{"type":"input_text","text":"a"},
+          {"type":"input_image","image_url":"data:image/png;base64,aGk="}]},
+        {"type":"reasoning","id":"rs_1","summary":[]},
+        {"type":"function_call","call_id":"c1","name":"f","arguments":"{}"},
+        {"type":"function_call_output","call_id":"c1","output":[{"type":"input_text","text":"r"}]}],
+        "tools":[{"type":"function","name":"f","parameters":{"type":"object"}},{"type":"web_search"}],
+        "tool_choice":{"type":"function","name":"f"},"reasoning":{"effort":"high"},"max_output_tokens":9,
+        "temperature":0.2,"top_p":0.5,"stream":true,"store":false,"metadata":{"k":"v"}})";
+    const QJsonObject root = QJsonDocument::fromJson(body).object();
+    QVERIFY(!root.isEmpty());
+    QVERIFY(std::holds_alternative<ResponsesRequest>(ResponsesRequestParser::parse(body)));
+    int refused = 0;
+    int variants = 0;
+    const QJsonValue replacements[] = { QJsonValue(QJsonValue::Null),    QJsonValue(7),
+                                        QJsonValue(QStringLiteral("s")), QJsonValue(QJsonArray {}),
+                                        QJsonValue(QJsonObject {}),      QJsonValue(true) };
+    for (const QJsonValue &replacement : replacements) {
+        eachReplacement(root, replacement, [&](const QJsonValue &changed) {
+            ++variants;
+            const QByteArray mutated = changed.isObject()
+                ? QJsonDocument(changed.toObject()).toJson(QJsonDocument::Compact)
+                : QJsonDocument(QJsonArray { changed }).toJson(QJsonDocument::Compact);
+            const auto parsed = ResponsesRequestParser::parse(mutated);
+            if (const ApiError *e = std::get_if<ApiError>(&parsed)) {
+                ++refused;
+                QVERIFY2(!e->message.isEmpty(), mutated.constData());
+                QVERIFY2(!e->param.isEmpty() || e->kind == ApiErrorKind::InvalidJson, mutated.constData());
+            }
+        });
+    }
+    QVERIFY(variants > 300);
+    QVERIFY(refused > variants / 2);
 }
 
 QTEST_GUILESS_MAIN(TstResponsesRequestParser)
