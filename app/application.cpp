@@ -28,6 +28,7 @@
 #include "server/secrets/keychainsecretstore.h"
 #include "server/secrets/memorysecretstore.h"
 #include "server/storage/accountrepository.h"
+#include "server/storage/changefeed.h"
 #include "server/storage/database.h"
 #include "server/storage/keyrepository.h"
 #include "server/storage/migrations.h"
@@ -68,6 +69,7 @@ Application::~Application()
     if (m_ledger)
         m_ledger->stop(); // writes every queued record before the database goes
     m_ledger.reset();
+    m_changes.reset();
     m_keys.reset();
     m_keyRepository.reset();
     m_accountRepository.reset();
@@ -121,6 +123,19 @@ Status Application::buildServices()
     m_keys = std::make_unique<KeyService>(*m_keyRepository, *m_clock);
     if (const Status loaded = m_keys->load(); !loaded)
         return loaded;
+    if (m_database->isPostgres()) {
+        // Team mode: a key created, edited or revoked on another instance is reloaded here within
+        // milliseconds (PostgreSQL LISTEN/NOTIFY), well inside the second the contract allows.
+        m_changes = std::make_unique<ChangeFeed>(*m_database);
+        if (const Status listening = m_changes->subscribe(ChangeFeed::keysChannel()); !listening)
+            return listening;
+        connect(m_changes.get(), &ChangeFeed::changed, this, [this](const QString &channel) {
+            if (channel != ChangeFeed::keysChannel())
+                return;
+            if (const Status reloaded = m_keys->load(); !reloaded)
+                qCWarning(lcApp) << "could not reload the team's keys:" << reloaded.error();
+        });
+    }
     m_ledger
         = std::make_unique<UsageLedger>(*m_database, *m_clock, UsageLedgerOptions::fromSettings(s.storage));
     if (const Status started = m_ledger->start(); !started)

@@ -15,6 +15,7 @@ namespace Drawbridge {
 
 class AccountPool;
 class AccountRepository;
+class ChangeFeed;
 class Database;
 class GatewayServer;
 class HttpClient;
@@ -98,6 +99,7 @@ private:
     std::unique_ptr<KeyRepository> m_keyRepository;
     std::unique_ptr<AccountRepository> m_accountRepository;
     std::unique_ptr<KeyService> m_keys;
+    std::unique_ptr<ChangeFeed> m_changes; ///< team mode: other instances' key changes
     std::unique_ptr<RateLimiter> m_limiter;
     std::unique_ptr<ModelCatalog> m_models;
     std::unique_ptr<AccountPool> m_pool;

@@ -6,6 +6,8 @@
 #include <QSqlDatabase>
 
 #include "server/core/clock.h"
+#include "server/core/logging.h"
+#include "server/storage/changefeed.h"
 #include "server/storage/database.h"
 #include "server/storage/sqlstatement.h"
 
@@ -56,6 +58,14 @@ Result<ApiKeyRecord> fromRow(const SqlStatement &row)
     return record;
 }
 
+// The change is committed already; an instance that misses the notification still sees it at its next start,
+// so a failed NOTIFY is logged rather than turned into a failed write.
+void announce(const QSqlDatabase &db, const QString &id)
+{
+    if (auto sent = ChangeFeed::notify(db, ChangeFeed::keysChannel(), id); !sent)
+        qCWarning(lcStorage) << sent.error();
+}
+
 } // namespace
 
 KeyRepository::KeyRepository(const Database &database, const Clock &clock)
@@ -85,7 +95,10 @@ Result<bool> KeyRepository::insert(const ApiKeyRecord &record)
         .bind(SqlStatement::nullable(record.lastUsedAtMs));
     if (auto done = statement.exec(context); !done)
         return Error { done.error() };
-    return statement.rowsAffected() == 1;
+    const bool inserted = statement.rowsAffected() == 1;
+    if (inserted)
+        announce(*db, record.id);
+    return inserted;
 }
 
 Result<std::optional<ApiKeyRecord>> KeyRepository::findById(const QString &id) const
@@ -141,7 +154,10 @@ Result<bool> KeyRepository::update(const ApiKeyRecord &record)
         .bind(record.id);
     if (auto done = statement.exec(context); !done)
         return Error { done.error() };
-    return statement.rowsAffected() > 0;
+    const bool updated = statement.rowsAffected() > 0;
+    if (updated)
+        announce(*db, record.id);
+    return updated;
 }
 
 Result<bool> KeyRepository::revoke(const QString &id)
@@ -155,7 +171,10 @@ Result<bool> KeyRepository::revoke(const QString &id)
     statement.bind(m_clock.nowMs()).bind(id);
     if (auto done = statement.exec(context); !done)
         return Error { done.error() };
-    return statement.rowsAffected() > 0;
+    const bool revoked = statement.rowsAffected() > 0;
+    if (revoked)
+        announce(*db, id);
+    return revoked;
 }
 
 Result<bool> KeyRepository::markUsed(const QString &id, qint64 atMs)

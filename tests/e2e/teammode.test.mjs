@@ -1,0 +1,163 @@
+// Team mode (issue 17, contract §8.4): two drawbridge instances share one PostgreSQL and the fake Kiro.
+// Each test names the bullet of the issue it checks.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, mkdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { ADMIN_TOKEN, requireBins, startProgram, startStack, stopProgram, waitFor } from './harness.mjs';
+import { startPostgres } from './postgres.mjs';
+
+let pg;
+const secretKey = randomBytes(32).toString('hex');
+
+before(() => {
+  pg = startPostgres();
+  process.env.DRAWBRIDGE_SECRET_KEY = secretKey;
+});
+after(() => pg?.stop());
+
+function isolatedEnv(extra = {}) {
+  const dir = mkdtempSync(join(tmpdir(), 'drawbridge-team-'));
+  for (const sub of ['home', 'config', 'data', 'cache', 'runtime']) mkdirSync(join(dir, sub), { mode: 0o700 });
+  return {
+    dir,
+    env: {
+      ...process.env,
+      HOME: join(dir, 'home'),
+      XDG_CONFIG_HOME: join(dir, 'config'),
+      XDG_DATA_HOME: join(dir, 'data'),
+      XDG_CACHE_HOME: join(dir, 'cache'),
+      XDG_RUNTIME_DIR: join(dir, 'runtime'),
+      QT_QPA_PLATFORM: 'offscreen',
+      LC_ALL: 'C.UTF-8',
+      DRAWBRIDGE_ADMIN_TOKEN: ADMIN_TOKEN,
+      ...extra,
+    },
+  };
+}
+
+/** A second instance with the first one's config (same PostgreSQL, same fake Kiro). */
+async function startSecond(first, extraEnv = {}) {
+  const { drawbridge } = requireBins();
+  const { dir, env } = isolatedEnv(extraEnv);
+  const gw = await startProgram(drawbridge,
+    ['--headless', '--ephemeral', '--port', '0', '--config', join(first.dir, 'drawbridge.toml')], {
+      env, ready: /^drawbridge listening on (http:\/\/127\.0\.0\.1:\d+)$/m, name: 'drawbridge #2',
+    });
+  return {
+    url: gw.url,
+    async stop() { await stopProgram(gw.child); rmSync(dir, { recursive: true, force: true }); },
+  };
+}
+
+async function team(db) {
+  pg.createDatabase(db);
+  const first = await startStack({ config: { storage: [`url = "${pg.url(db)}"`] } });
+  return first;
+}
+
+async function models(baseUrl, key) {
+  const res = await fetch(`${baseUrl}/v1/models`, {
+    headers: { authorization: `Bearer ${key}` }, signal: AbortSignal.timeout(5_000),
+  });
+  const body = await res.json().catch(() => null);
+  return { status: res.status, body };
+}
+
+test('a key created or revoked on one instance acts on the other within 1 s', async () => {
+  const first = await team('keys');
+  const second = await startSecond(first);
+  try {
+    const created = await first.createKey({ name: 'shared' });
+    const t0 = Date.now();
+    const usable = await waitFor(async () => (await models(second.url, created.key)).status === 200,
+      { timeoutMs: 1_000, intervalMs: 20 });
+    assert.ok(usable, 'the key created on #1 was not accepted by #2 within 1 s');
+    console.log(`key usable on #2 after ${Date.now() - t0} ms`);
+
+    const revoked = await first.admin('DELETE', `/admin/keys/${created.id}`);
+    assert.ok([200, 204].includes(revoked.status), `DELETE -> ${revoked.status}`);
+    const t1 = Date.now();
+    const refused = await waitFor(async () => {
+      const r = await models(second.url, created.key);
+      return r.status === 401 && r.body?.error?.code === 'key_revoked' ? r : null;
+    }, { timeoutMs: 1_000, intervalMs: 20 });
+    assert.ok(refused, 'the key revoked on #1 still worked on #2 after 1 s');
+    console.log(`key refused on #2 after ${Date.now() - t1} ms`);
+  } finally {
+    await second.stop();
+    await first.stop();
+  }
+});
+
+test('secrets in team mode: sealed in the database, never in a dump, usable by every instance', async () => {
+  const first = await team('secrets');
+  let second;
+  try {
+    await first.addAccount('alice', 'rt-alice');
+    const dump = pg.dump('secrets');
+    assert.match(dump, /COPY public\.secrets/);
+    assert.match(dump, /\tv1\.[0-9a-f]{16}\./, 'no sealed value in the dump');
+    assert.ok(!dump.includes('rt-alice'), 'the plain refresh token is in pg_dump');
+    assert.ok(!dump.includes(ADMIN_TOKEN), 'the plain admin token is in pg_dump');
+    assert.ok(!dump.includes(secretKey), 'the secret key is in pg_dump');
+
+    // An instance started afterwards opens the sealed refresh token and serves with it.
+    second = await startSecond(first);
+    const key = await first.createKey({ name: 'chat' });
+    const res = await fetch(`${second.url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${key.key}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'kiro', messages: [{ role: 'user', content: 'Hello from #2' }] }),
+      signal: AbortSignal.timeout(30_000),
+    });
+    const body = await res.json();
+    assert.equal(res.status, 200, JSON.stringify(body));
+    assert.ok(body.choices[0].message.content.length > 0);
+  } finally {
+    await second?.stop();
+    await first.stop();
+  }
+});
+
+test('an instance with another DRAWBRIDGE_SECRET_KEY, or without a reachable PostgreSQL, exits with one line', async () => {
+  const first = await team('refusals');
+  try {
+    await first.addAccount('alice', 'rt-alice');
+    const { drawbridge } = requireBins();
+    const run = (config, extraEnv) => {
+      const { dir, env } = isolatedEnv(extraEnv);
+      try {
+        return spawnSync(drawbridge, ['--headless', '--ephemeral', '--port', '0', '--config', config],
+          { env, encoding: 'utf8', timeout: 30_000 });
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    };
+    const wrongKey = run(join(first.dir, 'drawbridge.toml'), { DRAWBRIDGE_SECRET_KEY: randomBytes(32).toString('hex') });
+    assert.equal(wrongKey.status, 2, wrongKey.stderr);
+    assert.match(wrongKey.stderr, /^drawbridge: .*sealed with another key/m);
+
+    const badKey = run(join(first.dir, 'drawbridge.toml'), { DRAWBRIDGE_SECRET_KEY: 'not-a-key' });
+    assert.equal(badKey.status, 2, badKey.stderr);
+    assert.match(badKey.stderr, /DRAWBRIDGE_SECRET_KEY must be 64 hex digits/);
+
+    const { dir, env } = isolatedEnv();
+    const down = join(dir, 'down.toml');
+    (await import('node:fs')).writeFileSync(down,
+      '[server]\nport = 0\n[storage]\nurl = "postgresql://team:hunter2@127.0.0.1:1/gw?connect_timeout=3"\n');
+    const unreachable = spawnSync(drawbridge, ['--headless', '--ephemeral', '--config', down],
+      { env, encoding: 'utf8', timeout: 30_000 });
+    rmSync(dir, { recursive: true, force: true });
+    assert.equal(unreachable.status, 2, unreachable.stderr);
+    const lines = unreachable.stderr.trim().split('\n');
+    assert.equal(lines.length, 1, unreachable.stderr);
+    assert.match(lines[0], /^drawbridge: cannot open database postgresql:\/\/team:\*\*\*@127\.0\.0\.1:1\/gw: /);
+    assert.ok(!unreachable.stderr.includes('hunter2'));
+  } finally {
+    await first.stop();
+  }
+});
