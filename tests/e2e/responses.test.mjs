@@ -7,7 +7,8 @@ import assert from 'node:assert/strict';
 import OpenAI from 'openai';
 
 import { startStack, waitFor } from './harness.mjs';
-import { startNodeStack } from './fakekiro/stack.mjs';
+import { call, startNodeStack } from './fakekiro/stack.mjs';
+import { firstDifference, normalize } from './fakekiro/compare.mjs';
 import { DEFAULT_TEXT, REASONING_TEXT } from './fakekiro/scenario.mjs';
 
 const WORDS = ['Responses', 'arrive', 'word', 'by', 'word', 'from', 'the', 'fake', 'Kiro', 'upstream.'];
@@ -234,6 +235,43 @@ describe('openai SDK: responses against the Node fake (trickled)', () => {
   after(async () => {
     if (node) await node.stop();
   });
+
+  // Trickled delivery (random pieces, real pauses, splits inside frames) must give what one write gives.
+  const CASES = [
+    { name: 'streaming text', body: { model: 'kiro', stream: true, input: 'Stream something.' } },
+    { name: 'streaming reasoning and text', body: { model: 'kiro', stream: true, input: 'Why? [fake:reasoning]' } },
+    { name: 'streaming tool call', body: { model: 'kiro', stream: true, input: 'Weather in Paris?',
+      tools: [weatherTool] } },
+    { name: 'non-streaming tool call', body: { model: 'kiro', input: 'Weather in Paris?', tools: [weatherTool] } },
+  ];
+  /** normalize() of the shared comparer, plus the Responses ids it does not know (item_id, call_id). */
+  const ask = async (body) => {
+    const r = await call(node.baseUrl + '/v1/responses',
+      { method: 'POST', body, headers: { authorization: `Bearer ${nodeKey}` }, timeoutMs: 60_000 });
+    const ids = new Map();
+    const lines = normalize(r.text, r.headers['content-type'] ?? '').map((l) =>
+      l.replace(/"(item_id|call_id)":"([^"]+)"/g, (_, k, v) => {
+        if (!ids.has(v)) ids.set(v, `<${k}${ids.size}>`);
+        return `"${k}":"${ids.get(v)}"`;
+      }));
+    return { status: r.status, lines };
+  };
+  for (const c of CASES) {
+    test(`trickled delivery gives the coalesced output: ${c.name}`, async (t) => {
+      await node.fakeConfig({ delivery: 'coalesced' });
+      const reference = await ask(c.body);
+      assert.equal(reference.status, 200, reference.lines.join('\n'));
+      for (const [seed, maxPiece] of [[101, 48], [202, 7], [303, 2]]) {
+        await node.fakeConfig({ delivery: 'trickle', seed, maxPiece, maxChunk: 1 + (seed % 97) });
+        const r = await ask(c.body);
+        const hint = `seed ${seed}, pieces of 1..${maxPiece} bytes`;
+        t.diagnostic(hint);
+        assert.equal(r.status, 200, `${hint}: ${r.lines.slice(0, 3).join('\n')}`);
+        assert.equal(firstDifference(reference.lines, r.lines), null, hint);
+      }
+      await node.fakeConfig({ delivery: 'trickle', maxPiece: 48 });
+    });
+  }
 
   test('native reasoning becomes a reasoning item before the message', async () => {
     const c = client(nodeKey, node.baseUrl);
