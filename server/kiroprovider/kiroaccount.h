@@ -34,6 +34,18 @@ struct KiroAccount
         double creditsSincePoll = 0.0;
     } quota;
 
+    /** KiroQuotaTracker's too: the models the account's tier may use (ListAvailableModels). */
+    struct Catalog
+    {
+        std::unique_ptr<KiroPendingCall> call;
+        bool running = false;
+        bool known = false; ///< an answer arrived; until then the account may serve any model
+        QList<KiroAccountUpstream::ModelInfo> models;
+        QList<KiroAccountUpstream::ModelInfo> pages; ///< the pages of the listing in progress
+        int pageCount = 0;
+        qint64 nextRefreshMs = 0;
+    } catalog;
+
     /** KiroPoolStatePersistence's: what the database holds for the pool-owned state. */
     struct Persisted
     {

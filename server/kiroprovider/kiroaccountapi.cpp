@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "kiroaccountapi.h"
 
+#include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QUrlQuery>
@@ -177,6 +178,77 @@ KiroAccountApi::UsageResult KiroAccountApi::readUsageLimitsResponse(const HttpRe
     }
     r.limits = *parsed;
     return r;
+}
+
+HttpRequest KiroAccountApi::listAvailableModelsRequest(const ModelsInput &input)
+{
+    HttpRequest request;
+    request.method = QByteArrayLiteral("GET");
+    request.timeouts = smallCallTimeouts();
+    QUrl url = endpoint(input.apiBaseUrl, QStringLiteral("/ListAvailableModels"));
+    QUrlQuery query;
+    query.addQueryItem(QStringLiteral("origin"), QStringLiteral("AI_EDITOR"));
+    query.addQueryItem(QStringLiteral("maxResults"), QStringLiteral("50"));
+    if (!input.profileArn.isEmpty())
+        query.addQueryItem(QStringLiteral("profileArn"),
+                           QString::fromLatin1(QUrl::toPercentEncoding(input.profileArn)));
+    if (!input.nextToken.isEmpty())
+        query.addQueryItem(QStringLiteral("nextToken"),
+                           QString::fromLatin1(QUrl::toPercentEncoding(input.nextToken)));
+    url.setQuery(query);
+    request.url = url;
+    const QByteArray authorization = "Bearer " + input.accessToken.toUtf8();
+    request.headers.append("authorization", authorization);
+    for (const auto &[name, value] : input.fingerprint.usageLimitsHeaders())
+        request.headers.append(name, value);
+    return request;
+}
+
+KiroAccountApi::ModelsResult KiroAccountApi::readListAvailableModelsResponse(const HttpResponse &response)
+{
+    ModelsResult r;
+    if (!response.ok()) {
+        r.message = QStringLiteral("ListAvailableModels failed (%1): %2")
+                        .arg(httpErrorKindName(response.error->kind), response.error->message);
+        return r;
+    }
+    if (response.status != 200) {
+        r.httpError = KiroErrorClassifier::classify(response.status, response.body,
+                                                    response.headers.value("x-amzn-errortype"));
+        r.message = QStringLiteral("ListAvailableModels answered %1: %2")
+                        .arg(response.status)
+                        .arg(r.httpError->message);
+        return r;
+    }
+    const QJsonObject o = QJsonDocument::fromJson(response.body).object();
+    if (!o.value(QStringLiteral("models")).isArray()) {
+        r.message = QStringLiteral("ListAvailableModels answered 200 without a models list");
+        return r;
+    }
+    QList<ModelInfo> models;
+    // Bounded: a catalog is a few dozen models; anything past this is not one.
+    constexpr qsizetype maxModels = 500;
+    for (const QJsonValue &v : o.value(QStringLiteral("models")).toArray()) {
+        const QJsonObject m = v.toObject();
+        const QString id = m.value(QStringLiteral("modelId")).toString().left(200);
+        if (id.isEmpty() || models.size() >= maxModels)
+            continue;
+        const QJsonObject limits = m.value(QStringLiteral("tokenLimits")).toObject();
+        models.append(ModelInfo { id, limits.value(QStringLiteral("maxInputTokens")).toInt(0),
+                                  limits.value(QStringLiteral("maxOutputTokens")).toInt(0) });
+    }
+    r.models = models;
+    r.nextToken = o.value(QStringLiteral("nextToken")).toString().left(4096);
+    return r;
+}
+
+std::unique_ptr<KiroPendingCall> KiroAccountApi::listAvailableModels(const ModelsInput &input,
+                                                                     std::function<void(ModelsResult)> done)
+{
+    return std::make_unique<HttpPendingCall>(m_http.fetch(listAvailableModelsRequest(input), maxResponseBytes,
+                                                          [done = std::move(done)](HttpResponse response) {
+                                                              done(readListAvailableModelsResponse(response));
+                                                          }));
 }
 
 std::unique_ptr<KiroPendingCall> KiroAccountApi::refresh(const RefreshInput &input,

@@ -35,11 +35,15 @@ public:
                                              std::function<void(RefreshResult)> done) override;
     std::unique_ptr<KiroPendingCall> usageLimits(const UsageInput &input,
                                                  std::function<void(UsageResult)> done) override;
+    std::unique_ptr<KiroPendingCall> listAvailableModels(const ModelsInput &input,
+                                                         std::function<void(ModelsResult)> done) override;
 
     static HttpRequest refreshRequest(const RefreshInput &input);
     static RefreshResult readRefreshResponse(const HttpResponse &response);
     static HttpRequest usageLimitsRequest(const UsageInput &input);
     static UsageResult readUsageLimitsResponse(const HttpResponse &response);
+    static HttpRequest listAvailableModelsRequest(const ModelsInput &input);
+    static ModelsResult readListAvailableModelsResponse(const HttpResponse &response);
 
 private:
     HttpClient &m_http;

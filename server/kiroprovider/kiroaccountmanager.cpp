@@ -32,7 +32,8 @@ KiroAccountManager::KiroAccountManager(const KiroSettings &settings, AccountRepo
     , m_api(http)
     , m_tokens(m_api, pool, clock, tokenOptions(m_options))
     , m_registry(settings, repository, secrets, pool, m_tokens, m_api, clock, m_options.ideTokenFilePath)
-    , m_quota(m_registry, *this, m_api, pool, repository, clock, m_options.usagePollIntervalMs)
+    , m_quota(m_registry, *this, m_api, pool, repository, clock, m_options.usagePollIntervalMs,
+              m_options.catalogRefreshIntervalMs)
     , m_persistence(m_registry, pool, repository)
 {
     connect(&m_tickTimer, &QTimer::timeout, this, &KiroAccountManager::poll);
@@ -97,6 +98,16 @@ QString KiroAccountManager::endpointRefused(const QString &accountId, const QStr
                                             const QString &reason)
 {
     return m_registry.endpointRefused(accountId, baseUrl, reason);
+}
+
+QSet<QString> KiroAccountManager::accountsWithoutModel(const QString &modelId) const
+{
+    QSet<QString> out;
+    for (const QString &id : m_registry.ids()) {
+        if (const KiroAccount *a = m_registry.find(id); a && !m_quota.serves(*a, modelId))
+            out.insert(id);
+    }
+    return out;
 }
 
 void KiroAccountManager::setCreditsUsedTotal(const QString &accountId, double total)

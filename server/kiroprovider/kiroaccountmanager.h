@@ -46,6 +46,7 @@ public:
         qint64 refreshAheadMs = 5 * 60'000; ///< refresh when the token expires within this
         qint64 minTokenValidityMs = 60'000; ///< a token closer to expiry is not handed out
         qint64 usagePollIntervalMs = 15 * 60'000; ///< getUsageLimits per account
+        qint64 catalogRefreshIntervalMs = 60 * 60'000; ///< ListAvailableModels per account
         qint64 retryBaseMs = 30'000; ///< first retry after the auth service or keychain failed
         qint64 retryCapMs = 15 * 60'000;
         int tickIntervalMs = 15'000; ///< how often poll() runs by itself; 0 = never (tests call poll())
@@ -80,6 +81,7 @@ public:
     void quotaExhausted(const QString &accountId, const QString &message) override;
     void creditsUsed(const QString &accountId, double credits) override;
     QString endpointRefused(const QString &accountId, const QString &baseUrl, const QString &reason) override;
+    QSet<QString> accountsWithoutModel(const QString &modelId) const override;
 
     /**
      * Refreshes once to prove the credentials, then stores the account (metadata in the database, secrets in

@@ -203,6 +203,12 @@ KiroAccountInfo KiroAccountRegistry::info(const KiroAccount &a) const
     if (!a.record.enabled)
         out.status = AccountStatus::Disabled;
     out.endpoint = apiBaseUrl(a);
+    if (a.catalog.known) {
+        for (const auto &m : a.catalog.models)
+            out.models.append(m.modelId);
+    } else {
+        out.models = m_settings.models;
+    }
     return out;
 }
 

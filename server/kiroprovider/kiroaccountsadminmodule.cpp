@@ -97,6 +97,7 @@ QJsonObject KiroAccountsAdminModule::accountJson(const KiroAccountManager::Accou
         { QStringLiteral("last_error"), textOrNull(a.lastError) },
         { QStringLiteral("requests"), double(a.requests) },
         { QStringLiteral("endpoint"), a.endpoint },
+        { QStringLiteral("models"), QJsonArray::fromStringList(a.models) },
     };
 }
 

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
+#include <QList>
 #include <QString>
 
 #include <functional>
@@ -78,6 +79,31 @@ public:
         bool connectFailed = false; ///< the endpoint could not be reached at all
     };
 
+    /** One model of an account's catalog (ListAvailableModels). */
+    struct ModelInfo
+    {
+        QString modelId;
+        int maxInputTokens = 0; ///< 0 = not given
+        int maxOutputTokens = 0;
+    };
+
+    struct ModelsInput
+    {
+        QString apiBaseUrl;
+        QString accessToken;
+        QString profileArn; ///< sent only when non-empty
+        QString nextToken; ///< the page after the one that named it
+        KiroFingerprint fingerprint;
+    };
+
+    struct ModelsResult
+    {
+        std::optional<QList<ModelInfo>> models; ///< this page's models, on success
+        QString nextToken; ///< non-empty = there is another page
+        std::optional<KiroErrorClassification> httpError;
+        QString message; ///< why it failed
+    };
+
     virtual ~KiroAccountUpstream() = default;
 
     virtual std::unique_ptr<KiroPendingCall> refresh(const RefreshInput &input,
@@ -85,6 +111,9 @@ public:
         = 0;
     virtual std::unique_ptr<KiroPendingCall> usageLimits(const UsageInput &input,
                                                          std::function<void(UsageResult)> done)
+        = 0;
+    virtual std::unique_ptr<KiroPendingCall> listAvailableModels(const ModelsInput &input,
+                                                                 std::function<void(ModelsResult)> done)
         = 0;
 };
 

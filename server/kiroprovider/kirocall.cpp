@@ -92,6 +92,10 @@ void KiroCall::begin()
     }
     m_kiro = std::move(built->request);
     m_trimmedMessages = built->trimmedMessages;
+    // Free and paid tiers may use different models: an account whose catalog lacks it is never tried.
+    const QSet<QString> lacking = m_provider.m_credentials.accountsWithoutModel(m_kiro->modelId);
+    m_excluded |= lacking;
+    m_modelRestricted = !lacking.isEmpty();
     if (m_trimmedMessages > 0) {
         qCInfo(lcKiro) << "request of key" << m_request.keyId << ": left out the" << m_trimmedMessages
                        << "oldest message(s) of" << m_request.messages.size() << "so the conversation fits ("
@@ -141,7 +145,16 @@ void KiroCall::onLease(SlotLease lease, std::optional<ProviderError> error)
     m_ticket.reset();
     if (error) {
         // After failed attempts, what the upstream said explains more than "no account left".
-        failLater(m_lastError && error->kind == ProviderErrorKind::NoUpstream ? *m_lastError : *error);
+        if (m_lastError && error->kind == ProviderErrorKind::NoUpstream) {
+            failLater(*m_lastError);
+        } else if (m_modelRestricted && error->kind == ProviderErrorKind::NoUpstream) {
+            failLater(ProviderError {
+                ProviderErrorKind::ModelUnavailable,
+                QStringLiteral("No available account may use model '%1'.").arg(m_kiro->modelId),
+                error->retryAfterS });
+        } else {
+            failLater(*error);
+        }
         return;
     }
     m_lease = std::move(lease);

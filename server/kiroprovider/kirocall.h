@@ -93,6 +93,7 @@ private:
     std::unique_ptr<KiroResponseParser> m_parser;
     std::unique_ptr<HttpCall> m_http;
     QSet<QString> m_excluded;
+    bool m_modelRestricted = false; ///< some accounts were left out because their tier lacks the model
     QSet<QString> m_capacityTried; ///< answered INSUFFICIENT_MODEL_CAPACITY: tried last, never excluded
     std::optional<ProviderError> m_lastError;
     // Single-shot; output only moves m_lastOutputNs, and the timer re-arms itself for the rest of the

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <QObject>
+#include <QSet>
 #include <QString>
 
 #include <functional>
@@ -55,6 +56,9 @@ public:
      */
     virtual QString endpointRefused(const QString &accountId, const QString &baseUrl, const QString &reason)
         = 0;
+
+    /** Accounts whose model catalog says they may not use @p modelId (free and paid tiers differ). */
+    virtual QSet<QString> accountsWithoutModel(const QString &modelId) const = 0;
 };
 
 } // namespace Drawbridge

@@ -6,6 +6,7 @@
 #include "server/core/accountpool.h"
 #include "server/core/clock.h"
 #include "server/core/logging.h"
+#include "server/kiro/kiromodels.h"
 #include "server/kiroprovider/kiroaccountregistry.h"
 #include "server/kiroprovider/kirocredentialsource.h"
 #include "server/storage/accountrepository.h"
@@ -15,7 +16,8 @@ namespace Drawbridge {
 KiroQuotaTracker::KiroQuotaTracker(KiroAccountRegistry &registry, KiroCredentialSource &credentials,
                                    KiroAccountUpstream &upstream, AccountPool &pool,
                                    AccountRepository &repository, const Clock &clock,
-                                   qint64 usagePollIntervalMs, QObject *parent)
+                                   qint64 usagePollIntervalMs, qint64 catalogRefreshIntervalMs,
+                                   QObject *parent)
     : QObject(parent)
     , m_registry(registry)
     , m_credentials(credentials)
@@ -24,7 +26,21 @@ KiroQuotaTracker::KiroQuotaTracker(KiroAccountRegistry &registry, KiroCredential
     , m_repository(repository)
     , m_clock(clock)
     , m_usagePollIntervalMs(usagePollIntervalMs)
+    , m_catalogRefreshIntervalMs(catalogRefreshIntervalMs)
 {
+}
+
+bool KiroQuotaTracker::serves(const KiroAccount &account, const QString &modelId) const
+{
+    if (!account.catalog.known)
+        return true;
+    const QString wanted = KiroModels::normalize(modelId);
+    for (const auto &m : account.catalog.models) {
+        if (m.modelId.compare(modelId, Qt::CaseInsensitive) == 0
+            || KiroModels::normalize(m.modelId) == wanted)
+            return true;
+    }
+    return false;
 }
 
 void KiroQuotaTracker::quotaExhausted(const QString &accountId, const QString &message)
@@ -68,6 +84,8 @@ void KiroQuotaTracker::pollNow(const QString &accountId)
 {
     if (KiroAccount *a = m_registry.find(accountId); a && !a->quota.usageRunning)
         startUsagePoll(*a, false);
+    if (KiroAccount *a = m_registry.find(accountId); a && !a->catalog.running)
+        startCatalogRefresh(*a);
 }
 
 void KiroQuotaTracker::poll(const QString &accountId)
@@ -75,6 +93,94 @@ void KiroQuotaTracker::poll(const QString &accountId)
     KiroAccount *a = m_registry.find(accountId);
     if (a && !a->quota.usageRunning && a->quota.nextUsagePollMs <= m_clock.nowMs())
         startUsagePoll(*a, false);
+    a = m_registry.find(accountId);
+    if (a && !a->catalog.running && a->catalog.nextRefreshMs <= m_clock.nowMs())
+        startCatalogRefresh(*a);
+}
+
+// --- the model catalog
+// --------------------------------------------------------------------------------------------
+
+void KiroQuotaTracker::startCatalogRefresh(KiroAccount &a)
+{
+    a.catalog.running = true;
+    a.catalog.pages.clear();
+    a.catalog.pageCount = 0;
+    // A failed listing is tried again sooner than a good one is refreshed.
+    a.catalog.nextRefreshMs = m_clock.nowMs() + std::min<qint64>(m_catalogRefreshIntervalMs, 15 * 60'000);
+    const QString id = a.record.id;
+    m_credentials.accessToken(
+        id, false, this, [this, id](const KiroAccountContext *ctx, const QString &error) {
+            KiroAccount *acc = m_registry.find(id);
+            if (!acc)
+                return;
+            if (!ctx) {
+                acc->catalog.running = false;
+                qCDebug(lcKiro) << "model catalog of account" << id << "not read:" << error;
+                Q_EMIT catalogRefreshed(id, false);
+                return;
+            }
+            requestCatalogPage(id, *ctx);
+        });
+}
+
+void KiroQuotaTracker::requestCatalogPage(const QString &accountId, const KiroAccountContext &ctx)
+{
+    KiroAccount *a = m_registry.find(accountId);
+    if (!a)
+        return;
+    KiroAccountUpstream::ModelsInput input;
+    input.apiBaseUrl = ctx.apiBaseUrl;
+    input.accessToken = ctx.accessToken;
+    if (a->record.authMethod == QStringLiteral("social"))
+        input.profileArn = ctx.profileArn;
+    input.fingerprint = m_registry.fingerprint(*a);
+    a->catalog.call = m_upstream.listAvailableModels(
+        input, [this, accountId, ctx](const KiroAccountUpstream::ModelsResult &r) {
+            onCatalogPage(accountId, r, ctx);
+        });
+}
+
+void KiroQuotaTracker::onCatalogPage(const QString &accountId, const KiroAccountUpstream::ModelsResult &r,
+                                     const KiroAccountContext &ctx)
+{
+    KiroAccount *a = m_registry.find(accountId);
+    if (!a)
+        return;
+    const std::unique_ptr<KiroPendingCall> finished = std::move(a->catalog.call);
+    if (!r.models) {
+        // Keep what was known; an account never listed serves whatever kiro.models offers.
+        a->catalog.running = false;
+        qCInfo(lcKiro) << "account" << accountId << ": model catalog not read, using"
+                       << (a->catalog.known ? "the last one" : "kiro.models") << ":" << r.message;
+        Q_EMIT catalogRefreshed(accountId, false);
+        return;
+    }
+    a->catalog.pages += *r.models;
+    ++a->catalog.pageCount;
+    // Bounded: a catalog has a few pages at most; a service that keeps paging is not answering one.
+    constexpr int maxPages = 10;
+    if (!r.nextToken.isEmpty() && a->catalog.pageCount < maxPages) {
+        KiroAccountUpstream::ModelsInput input;
+        input.apiBaseUrl = ctx.apiBaseUrl;
+        input.accessToken = ctx.accessToken;
+        if (a->record.authMethod == QStringLiteral("social"))
+            input.profileArn = ctx.profileArn;
+        input.nextToken = r.nextToken;
+        input.fingerprint = m_registry.fingerprint(*a);
+        a->catalog.call = m_upstream.listAvailableModels(
+            input, [this, accountId, ctx](const KiroAccountUpstream::ModelsResult &next) {
+                onCatalogPage(accountId, next, ctx);
+            });
+        return;
+    }
+    a->catalog.running = false;
+    a->catalog.known = true;
+    a->catalog.models = std::exchange(a->catalog.pages, {});
+    a->catalog.nextRefreshMs = m_clock.nowMs() + m_catalogRefreshIntervalMs;
+    qCInfo(lcKiro) << "account" << accountId << "may use" << a->catalog.models.size() << "model(s)";
+    Q_EMIT accountUpdated(accountId);
+    Q_EMIT catalogRefreshed(accountId, true);
 }
 
 void KiroQuotaTracker::startUsagePoll(KiroAccount &a, bool parkQuota, bool retriedAuth)

@@ -14,6 +14,7 @@ class Clock;
 class KiroAccountRegistry;
 class KiroCredentialSource;
 struct KiroAccount;
+struct KiroAccountContext;
 
 /**
  * @brief Each account's quota: getUsageLimits polled periodically and after a quota error, credits metered
@@ -27,7 +28,11 @@ class KiroQuotaTracker final : public QObject
 public:
     KiroQuotaTracker(KiroAccountRegistry &registry, KiroCredentialSource &credentials,
                      KiroAccountUpstream &upstream, AccountPool &pool, AccountRepository &repository,
-                     const Clock &clock, qint64 usagePollIntervalMs, QObject *parent = nullptr);
+                     const Clock &clock, qint64 usagePollIntervalMs, qint64 catalogRefreshIntervalMs,
+                     QObject *parent = nullptr);
+
+    /** True unless the account's known catalog lacks @p modelId (an unknown catalog restricts nothing). */
+    bool serves(const KiroAccount &account, const QString &modelId) const;
 
     /** The upstream said the quota is used up: park the account now, then learn the real reset date. */
     void quotaExhausted(const QString &accountId, const QString &message);
@@ -43,9 +48,15 @@ Q_SIGNALS:
     void usagePollStarted(const QString &accountId);
     /** @p ok = the limits were read and stored. */
     void usagePollFinished(const QString &accountId, bool ok);
+    /** @p ok = the account's catalog was read (else it keeps what it had). */
+    void catalogRefreshed(const QString &accountId, bool ok);
 
 private:
     void startUsagePoll(KiroAccount &account, bool parkQuota, bool retriedAuth = false);
+    void startCatalogRefresh(KiroAccount &account);
+    void requestCatalogPage(const QString &accountId, const KiroAccountContext &context);
+    void onCatalogPage(const QString &accountId, const KiroAccountUpstream::ModelsResult &result,
+                       const KiroAccountContext &context);
     void onUsageLimits(const QString &accountId, const KiroAccountUpstream::UsageResult &result,
                        bool retriedAuth);
 
@@ -56,6 +67,7 @@ private:
     AccountRepository &m_repository;
     const Clock &m_clock;
     qint64 m_usagePollIntervalMs;
+    qint64 m_catalogRefreshIntervalMs;
 };
 
 } // namespace Drawbridge

@@ -95,6 +95,10 @@ FakeKiroUpstream::FakeKiroUpstream(QObject *parent)
                         handleChat(request, std::move(responder), u"/runtime/generateAssistantResponse"_s,
                                    true);
                     });
+    m_server->route(u"/ListAvailableModels"_s, Method::Get,
+                    [this](const QHttpServerRequest &request, QHttpServerResponder &&responder) {
+                        handleListModels(request, std::move(responder));
+                    });
     m_server->route(u"/getUsageLimits"_s, Method::Get,
                     [this](const QHttpServerRequest &request, QHttpServerResponder &&responder) {
                         handleUsageLimits(request, std::move(responder));
@@ -401,6 +405,25 @@ void FakeKiroUpstream::handleChat(const QHttpServerRequest &request, QHttpServer
         }
     }
 
+    if (const QStringList tier = m_accounts.value(rec.account).models; !tier.isEmpty()) {
+        const QString model = QJsonDocument::fromJson(rec.body)
+                                  .object()
+                                  .value(u"conversationState"_s)
+                                  .toObject()
+                                  .value(u"currentMessage"_s)
+                                  .toObject()
+                                  .value(u"userInputMessage"_s)
+                                  .toObject()
+                                  .value(u"modelId"_s)
+                                  .toString();
+        if (!tier.contains(model)) {
+            rec.rejection = u"model %1 is not in the account's tier"_s.arg(model);
+            const FakeKiroResponse invalid = FakeKiroResponse::invalidModel();
+            sendError(responder, rec, 400, invalid.errorBody, invalid.errorType);
+            return;
+        }
+    }
+
     // Like the service, a social account's chat call without its profile is refused (protocol §1.7).
     if (const auto account = m_accounts.constFind(rec.account);
         account != m_accounts.cend() && account->clientId.isEmpty() && !account->profileArn.isEmpty()) {
@@ -630,6 +653,33 @@ void FakeKiroUpstream::reapClosedStreams(const QString &key)
             kept.push_back(weak);
     }
     *it = std::move(kept);
+}
+
+void FakeKiroUpstream::handleListModels(const QHttpServerRequest &request, QHttpServerResponder &&responder)
+{
+    RecordedRequest &rec = record(request, u"/ListAvailableModels"_s);
+    if (!authorize(rec, responder))
+        return;
+    const Account account = m_accounts.value(rec.account);
+    if (account.models.isEmpty()) {
+        rec.status = 404;
+        responder.write(
+            QByteArrayLiteral("{\"message\":\"not served here\"}"),
+            { { "content-type", "application/json" }, { "x-amzn-errortype", "UnknownOperationException" } },
+            QHttpServerResponder::StatusCode::NotFound);
+        return;
+    }
+    QJsonArray models;
+    for (const QString &id : account.models) {
+        models.append(QJsonObject {
+            { u"modelId"_s, id },
+            { u"modelName"_s, id },
+            { u"tokenLimits"_s,
+              QJsonObject { { u"maxInputTokens"_s, 200'000 }, { u"maxOutputTokens"_s, 64'000 } } } });
+    }
+    rec.status = 200;
+    responder.write(QJsonDocument(QJsonObject { { u"models"_s, models } }).toJson(QJsonDocument::Compact),
+                    { { "content-type", "application/json" } }, QHttpServerResponder::StatusCode::Ok);
 }
 
 void FakeKiroUpstream::handleUsageLimits(const QHttpServerRequest &request, QHttpServerResponder &&responder)

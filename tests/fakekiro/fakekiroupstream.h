@@ -55,6 +55,9 @@ public:
         double usageLimit = 50.0;
         double currentUsage = 0.0; ///< metered credits are added as they are served
         qint64 nextResetS = 0; ///< epoch seconds; 0 = the 1st of next month
+        /** The tier's catalog: GET /ListAvailableModels lists these (404 when empty, like a host without
+         * the catalog), and chat refuses any other model with INVALID_MODEL_ID, as the service does. */
+        QStringList models;
     };
 
     struct RecordedRequest
@@ -168,6 +171,7 @@ private:
                     const QString &path = QStringLiteral("/generateAssistantResponse"),
                     bool refuseIdc = false);
     void handleUsageLimits(const QHttpServerRequest &request, QHttpServerResponder &&responder);
+    void handleListModels(const QHttpServerRequest &request, QHttpServerResponder &&responder);
     void handleSocialRefresh(const QHttpServerRequest &request, QHttpServerResponder &&responder);
     void handleIdcRefresh(const QHttpServerRequest &request, QHttpServerResponder &&responder);
     void refresh(Account *account, const QString &refreshToken, const QString &path,

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 #include "scriptedaccountupstream.h"
 
+#include <QCoreApplication>
+
 #include <algorithm>
 
 namespace Drawbridge::Test {
@@ -39,6 +41,22 @@ std::unique_ptr<KiroPendingCall> ScriptedAccountUpstream::usageLimits(const Usag
     usages.push_back(u);
     m_openUsages.push_back(usages.size() - 1);
     return std::make_unique<ScriptedCall>(u.cancelled);
+}
+
+std::unique_ptr<KiroPendingCall>
+ScriptedAccountUpstream::listAvailableModels(const ModelsInput &input, std::function<void(ModelsResult)> done)
+{
+    modelLists.push_back(input);
+    auto cancelled = std::make_shared<bool>(false);
+    // Never from inside the call (the interface's promise): answered on the next event-loop turn.
+    QMetaObject::invokeMethod(
+        QCoreApplication::instance(),
+        [cancelled, done = std::move(done), answer = modelsAnswer] {
+            if (!*cancelled)
+                done(answer);
+        },
+        Qt::QueuedConnection);
+    return std::make_unique<ScriptedCall>(cancelled);
 }
 
 int ScriptedAccountUpstream::openRefreshes() const

@@ -35,6 +35,8 @@ public:
                                              std::function<void(RefreshResult)> done) override;
     std::unique_ptr<KiroPendingCall> usageLimits(const UsageInput &input,
                                                  std::function<void(UsageResult)> done) override;
+    std::unique_ptr<KiroPendingCall> listAvailableModels(const ModelsInput &input,
+                                                         std::function<void(ModelsResult)> done) override;
 
     /** Open (not answered, not cancelled) refreshes. */
     int openRefreshes() const;
@@ -48,6 +50,8 @@ public:
 
     std::vector<Refresh> refreshes; ///< every refresh ever started, answered ones included
     std::vector<Usage> usages;
+    std::vector<ModelsInput> modelLists; ///< every ListAvailableModels asked; answered with modelsAnswer
+    ModelsResult modelsAnswer; ///< given at once (queued) to every ListAvailableModels
 
 private:
     std::vector<size_t> m_openRefreshes;

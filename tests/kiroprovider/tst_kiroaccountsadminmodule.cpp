@@ -22,10 +22,10 @@ namespace {
 const QStringList accountKeys = {
     QStringLiteral("auth_method"),  QStringLiteral("cooldown_until"), QStringLiteral("credits_remaining"),
     QStringLiteral("credits_used"), QStringLiteral("endpoint"),       QStringLiteral("id"),
-    QStringLiteral("last_error"),   QStringLiteral("name"),           QStringLiteral("next_reset"),
-    QStringLiteral("queued"),       QStringLiteral("requests"),       QStringLiteral("slots_in_use"),
-    QStringLiteral("slots_total"),  QStringLiteral("status"),         QStringLiteral("type"),
-    QStringLiteral("usage_limit"),
+    QStringLiteral("last_error"),   QStringLiteral("models"),         QStringLiteral("name"),
+    QStringLiteral("next_reset"),   QStringLiteral("queued"),         QStringLiteral("requests"),
+    QStringLiteral("slots_in_use"), QStringLiteral("slots_total"),    QStringLiteral("status"),
+    QStringLiteral("type"),         QStringLiteral("usage_limit"),
 };
 
 QStringList sortedKeys(const QJsonObject &o)

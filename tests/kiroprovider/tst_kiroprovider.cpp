@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include <QJsonDocument>
 #include <QJsonObject>
+#include <QSignalSpy>
 #include <QTest>
 
 #include <memory>
@@ -114,6 +115,7 @@ private Q_SLOTS:
     void defaultEndpointsFollowAuthMethodAndRegion();
     void longConversationsAreTrimmedToFit();
     void trimmingOffRefusesWithoutCallingKiro();
+    void modelsRouteOnlyToAccountsThatHaveThem();
 
 private:
     /** Adds @p n social accounts named a0, a1, … */
@@ -763,6 +765,55 @@ void TstKiroProvider::trimmingOffRefusesWithoutCallingKiro()
     QVERIFY(sink.error);
     QCOMPARE(sink.error->kind, ProviderErrorKind::ContextTooLong);
     QCOMPARE(m_f->fake.requestCount(QStringLiteral("/generateAssistantResponse")), 0);
+}
+
+void TstKiroProvider::modelsRouteOnlyToAccountsThatHaveThem()
+{
+    QSignalSpy catalogs(&m_f->manager->quota(), &KiroQuotaTracker::catalogRefreshed);
+    QStringList ids;
+    for (const auto &[name, tier] :
+         { std::pair { QStringLiteral("free"), QStringList { QStringLiteral("claude-sonnet-4.5") } },
+           std::pair {
+               QStringLiteral("pro"),
+               QStringList { QStringLiteral("claude-sonnet-4.5"), QStringLiteral("claude-opus-4.5") } } }) {
+        FakeKiroUpstream::Account a;
+        a.name = name;
+        a.refreshToken = QStringLiteral("rt-") + name;
+        a.models = tier;
+        m_f->fake.addAccount(a);
+        KiroAccountManager::NewAccount n;
+        n.name = name;
+        n.authMethod = QStringLiteral("social");
+        n.refreshToken = a.refreshToken;
+        const auto added = m_f->add(n);
+        QVERIFY(added.ok());
+        ids.append(added.account->record.id);
+    }
+    QTRY_COMPARE(catalogs.count(), 2);
+    QCOMPARE(m_f->manager->account(ids[0])->models, QStringList { QStringLiteral("claude-sonnet-4.5") });
+    QCOMPARE(m_f->manager->account(ids[1])->models.size(), 2);
+
+    for (int i = 0; i < 4; ++i) {
+        ChatRequest r = chat();
+        r.upstreamModel = QStringLiteral("claude-opus-4.5");
+        RecordingSink sink;
+        auto call = m_provider->start(std::move(r), &sink);
+        QTRY_VERIFY(sink.done());
+        QVERIFY2(!sink.error, qPrintable(sink.error ? sink.error->message : QString()));
+        QCOMPARE(sink.accountId, ids[1]);
+    }
+    // The free account was never asked for a model its tier lacks.
+    for (const auto &rec : m_f->fake.requests(QStringLiteral("/generateAssistantResponse")))
+        QCOMPARE(rec.account, QStringLiteral("pro"));
+
+    ChatRequest none = chat();
+    none.upstreamModel = QStringLiteral("claude-haiku-4.5");
+    RecordingSink sink;
+    auto call = m_provider->start(std::move(none), &sink);
+    QTRY_VERIFY(sink.done());
+    QVERIFY(sink.error);
+    QCOMPARE(sink.error->kind, ProviderErrorKind::ModelUnavailable);
+    QCOMPARE(m_f->fake.requestCount(QStringLiteral("/generateAssistantResponse")), 4);
 }
 
 QTEST_GUILESS_MAIN(TstKiroProvider)

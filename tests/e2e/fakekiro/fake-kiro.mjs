@@ -4,13 +4,14 @@
 //                      [--tls CERT KEY] [--account NAME:REFRESH_TOKEN]… [--static-token T]… [--text TEXT]
 //                      [--tool NAME:JSON]… [--no-auth] [--require-profile-arn] [--quiet]
 //                      [--endpoint PREFIX:social-only|gone|any]…  (another host of the service under PREFIX)
+//                      [--models ACCOUNT:ID,ID…]…  (the account's tier: its ListAvailableModels and chat models)
 // Prints "fake-kiro (node) listening on URL seed=N delivery=MODE" on stdout once it accepts connections.
 import { readFileSync } from 'node:fs';
 
 import { startFakeKiro } from './fakekiro.mjs';
 
 function parseArgs(argv) {
-  const o = { accounts: {}, staticTokens: [], toolArgs: {}, endpoints: {} };
+  const o = { accounts: {}, staticTokens: [], toolArgs: {}, endpoints: {}, models: {} };
   let quiet = false;
   for (let i = 0; i < argv.length; ++i) {
     const a = argv[i];
@@ -44,6 +45,12 @@ function parseArgs(argv) {
         const v = next();
         const colon = v.lastIndexOf(':');
         o.endpoints[v.slice(0, colon)] = v.slice(colon + 1);
+        break;
+      }
+      case '--models': {
+        const v = next();
+        const colon = v.indexOf(':');
+        o.models[v.slice(0, colon)] = v.slice(colon + 1).split(',').filter(Boolean);
         break;
       }
       case '--no-auth': o.requireAuth = false; break;

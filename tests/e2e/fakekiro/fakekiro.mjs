@@ -27,6 +27,9 @@ const REASONS = { 200: 'OK', 400: 'Bad Request', 402: 'Payment Required', 403: '
  *                                       answers IdC tokens with the 403 an invalid token gets (what
  *                                       runtime.{R}.kiro.dev is reported to do), 'gone' answers every request
  *                                       404 UnknownOperationException (a retired host)
+ *   models: { account: [modelId] }      an account's tier: GET /ListAvailableModels lists it (404 for accounts
+ *                                       without one, like a host that does not serve the catalog) and chat
+ *                                       refuses other models with 400 INVALID_MODEL_ID, as the service does
  */
 export async function startFakeKiro(options = {}) {
   const cfg = {
@@ -40,6 +43,7 @@ export async function startFakeKiro(options = {}) {
     requireAuth: options.requireAuth ?? true,
     requireProfileArn: options.requireProfileArn ?? false,
     endpoints: options.endpoints ?? {},
+    models: options.models ?? {},
   };
   const log = options.log ?? (() => {});
   const accounts = new Map(Object.entries(options.accounts ?? {}));
@@ -119,6 +123,10 @@ export async function startFakeKiro(options = {}) {
     const userInput = body?.conversationState?.currentMessage?.userInputMessage;
     if (!userInput || typeof userInput.content !== 'string' || userInput.content === '')
       return errorOut(400, 'ValidationException', { message: 'Improperly formed request.', reason: null });
+    const tier = cfg.models[tokens.get(bearer)?.name];
+    if (tier && !tier.includes(userInput.modelId))
+      return errorOut(400, 'ValidationException',
+        { message: 'Invalid model. Please select a different model to continue.', reason: 'INVALID_MODEL_ID' });
     // The service refuses social-login requests without the profile ARN from the refresh (IdC ones need none).
     if (cfg.requireProfileArn && tokens.get(bearer)?.social && !body.profileArn)
       return errorOut(403, 'AccessDeniedException', { message: 'User is not authorized: profileArn missing.', reason: null });
@@ -183,6 +191,18 @@ export async function startFakeKiro(options = {}) {
     if (req.method === 'POST' && route === '/refreshToken') return handleRefresh(req, socket, false);
     if (req.method === 'POST' && route === '/token') return handleRefresh(req, socket, true);
     if (req.method === 'GET' && route === '/getUsageLimits') return handleUsage(req, socket);
+    if (req.method === 'GET' && route === '/ListAvailableModels') {
+      const auth = req.headers.authorization ?? '';
+      const tier = cfg.models[tokens.get(auth.startsWith('Bearer ') ? auth.slice(7).trim() : '')?.name];
+      if (!tier) {
+        count(req.path, 404);
+        return sendJson(socket, 404, { message: 'ListAvailableModels is not served here' },
+          [['x-amzn-errortype', 'UnknownOperationException:http://internal.amazon.com/coral/com.amazon.aws.codewhisperer/']]);
+      }
+      count(req.path, 200);
+      return sendJson(socket, 200, { models: tier.map((modelId) => ({ modelId, modelName: modelId,
+        tokenLimits: { maxInputTokens: 200_000, maxOutputTokens: 64_000 } })) });
+    }
     if (req.method === 'GET' && req.path === '/__stats') {
       const body = Buffer.from(JSON.stringify({ ...stats, config: cfg }));
       socket.write(Buffer.concat([head(200, 'OK', [['content-type', 'application/json'],
@@ -192,7 +212,7 @@ export async function startFakeKiro(options = {}) {
     if (req.method === 'POST' && req.path === '/__config') {
       const patch = parseJson(req.body) ?? {};
       for (const k of ['delivery', 'seed', 'maxPiece', 'maxChunk', 'pauseMs', 'text', 'toolArgs', 'requireProfileArn',
-        'endpoints'])
+        'endpoints', 'models'])
         if (k in patch) cfg[k] = patch[k];
       responseIndex = 0;
       log(`config: delivery=${cfg.delivery} seed=${cfg.seed} maxPiece=${cfg.maxPiece}`);
