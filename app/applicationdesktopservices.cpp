@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 #include "applicationdesktopservices.h"
 
+#include <QSettings>
+
 #include "application.h"
 #include "server/gateway/gatewayserver.h"
 #include "server/gateway/keyservice.h"
@@ -117,6 +119,22 @@ QString ApplicationDesktopServices::configFilePath() const
 QString ApplicationDesktopServices::dataDirectory() const
 {
     return m_app.dataDirectory();
+}
+
+QVariant ApplicationDesktopServices::desktopPreference(const QString &key, const QVariant &fallback) const
+{
+    if (isEphemeral())
+        return m_ephemeralPreferences.value(key, fallback);
+    return QSettings().value(key, fallback);
+}
+
+void ApplicationDesktopServices::setDesktopPreference(const QString &key, const QVariant &value)
+{
+    if (isEphemeral()) {
+        m_ephemeralPreferences.insert(key, value);
+        return;
+    }
+    QSettings().setValue(key, value);
 }
 
 QStringList ApplicationDesktopServices::connectableTools() const

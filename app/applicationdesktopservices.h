@@ -2,6 +2,7 @@
 #pragma once
 
 #include <QProcessEnvironment>
+#include <QVariantMap>
 
 #include "app/toolconnector.h"
 #include "gui/models/desktopservices.h"
@@ -48,6 +49,9 @@ public:
     QString configFilePath() const override;
     QString dataDirectory() const override;
 
+    QVariant desktopPreference(const QString &key, const QVariant &fallback) const override;
+    void setDesktopPreference(const QString &key, const QVariant &value) override;
+
     QStringList connectableTools() const override;
     QString toolDisplayName(const QString &tool) const override;
     Result<ToolConfigChange> planToolConnection(const QString &tool, const QString &key) override;
@@ -64,6 +68,7 @@ private:
 
     Application &m_app;
     QProcessEnvironment m_toolEnv = QProcessEnvironment::systemEnvironment();
+    QVariantMap m_ephemeralPreferences;
 };
 
 } // namespace Drawbridge

@@ -612,6 +612,24 @@ Anthropic-Basis-URL: %2</translation>
     </message>
 </context>
 <context>
+    <name>Drawbridge::DesktopShell</name>
+    <message>
+        <source>Drawbridge is still running</source>
+        <translation>Drawbridge läuft weiter</translation>
+    </message>
+    <message>
+        <source>The gateway keeps serving from the tray. Choose Quit in the tray menu to stop it.</source>
+        <translation>Das Gateway bedient weiter aus dem Infobereich. Wählen Sie dort „Beenden“, um es anzuhalten.</translation>
+    </message>
+</context>
+<context>
+    <name>Drawbridge::EmptyHint</name>
+    <message>
+        <source>What to do next</source>
+        <translation>Wie es weitergeht</translation>
+    </message>
+</context>
+<context>
     <name>Drawbridge::KeyLimitsTableModel</name>
     <message>
         <source>Double-click to edit; 0 uses the default (%1 per minute)</source>
@@ -699,6 +717,10 @@ Anthropic-Basis-URL: %2</translation>
         <source>Client keys let IDE tools and scripts use the gateway. Each key has its own rate limit and may be limited to some models. Double-click a name, limit or model list to edit it.</source>
         <translation>Mit Client-Schlüsseln nutzen IDE-Werkzeuge und Skripte das Gateway. Jeder Schlüssel hat ein eigenes Ratenlimit und kann auf einige Modelle beschränkt sein. Doppelklicken Sie auf einen Namen, ein Limit oder eine Modellliste, um sie zu bearbeiten.</translation>
     </message>
+    <message>
+        <source>No client key yet. Click New key… to make one, or Connect a tool… (top right) to set up Claude Code, Codex, opencode or Continue with a new key.</source>
+        <translation>Noch kein Client-Schlüssel. Klicken Sie auf „Neuer Schlüssel…“, oder richten Sie mit „Werkzeug verbinden…“ (oben rechts) Claude Code, Codex, opencode oder Continue mit einem neuen Schlüssel ein.</translation>
+    </message>
 </context>
 <context>
     <name>Drawbridge::LimitsWidget</name>
@@ -712,6 +734,10 @@ Anthropic-Basis-URL: %2</translation>
     <message>
         <source>Rate limits per key</source>
         <translation>Ratenlimits pro Schlüssel</translation>
+    </message>
+    <message>
+        <source>No client key yet: each key&apos;s limit shows here once the Keys tab has one.</source>
+        <translation>Noch kein Client-Schlüssel: Die Grenze jedes Schlüssels erscheint hier, sobald es auf der Registerkarte „Schlüssel“ einen gibt.</translation>
     </message>
 </context>
 <context>
@@ -763,6 +789,10 @@ Anthropic-Basis-URL: %2</translation>
             <numerusform>Letzte %n Anfragen, neueste zuerst</numerusform>
         </translation>
     </message>
+    <message>
+        <source>No request yet. Requests show here as they finish; copy the base URL from the tray or use Connect a tool… to point a client here.</source>
+        <translation>Noch keine Anfrage. Anfragen erscheinen hier, sobald sie fertig sind; kopieren Sie die Basis-URL im Infobereich oder richten Sie mit „Werkzeug verbinden…“ einen Client ein.</translation>
+    </message>
 </context>
 <context>
     <name>Drawbridge::MainWindow</name>
@@ -804,15 +834,15 @@ Anthropic-Basis-URL: %2</translation>
     </message>
     <message>
         <source>draining</source>
-        <translation>leert sich</translation>
+        <translation>wird angehalten</translation>
     </message>
     <message>
         <source>listening</source>
-        <translation>lauscht</translation>
+        <translation>bereit</translation>
     </message>
     <message>
         <source>%1 on %2 · %3 of %4 accounts usable · %5/%6 slots free · %7 in flight · %8 queued</source>
-        <translation>%1 auf %2 · %3 von %4 Konten nutzbar · %5/%6 Slots frei · %7 laufend · %8 wartend</translation>
+        <translation>%1 unter %2 · %3 von %4 Konten nutzbar · %5/%6 Slots frei · %7 laufend · %8 wartend</translation>
     </message>
     <message>
         <source>Connect a &amp;tool…</source>
@@ -1021,6 +1051,66 @@ Anthropic-Basis-URL: %2</translation>
         <source>%1, any free port</source>
         <translation>%1, beliebiger freier Port</translation>
     </message>
+    <message>
+        <source>Copied</source>
+        <translation>Kopiert</translation>
+    </message>
+    <message>
+        <source>Copy the &amp;OpenAI base URL</source>
+        <translation>&amp;OpenAI-Basis-URL kopieren</translation>
+    </message>
+    <message>
+        <source>Copy the A&amp;nthropic base URL</source>
+        <translation>A&amp;nthropic-Basis-URL kopieren</translation>
+    </message>
+    <message>
+        <source>Base URLs:</source>
+        <translation>Basis-URLs:</translation>
+    </message>
+    <message>
+        <source>not used (--ephemeral keeps secrets in memory)</source>
+        <translation>nicht verwendet (--ephemeral hält Geheimnisse im Speicher)</translation>
+    </message>
+    <message>
+        <source>Desktop</source>
+        <translation>Desktop</translation>
+    </message>
+    <message>
+        <source>Start Drawbridge when I log in</source>
+        <translation>Drawbridge bei der Anmeldung starten</translation>
+    </message>
+    <message>
+        <source>Launch at login:</source>
+        <translation>Autostart:</translation>
+    </message>
+    <message>
+        <source>never</source>
+        <translation>nie</translation>
+    </message>
+    <message>
+        <source> credits</source>
+        <translation> Credits</translation>
+    </message>
+    <message>
+        <source>Low-credit warning threshold</source>
+        <translation>Warnschwelle für wenig Guthaben</translation>
+    </message>
+    <message>
+        <source>Warn when an account has less than:</source>
+        <translation>Warnen, wenn ein Konto weniger hat als:</translation>
+    </message>
+    <message>
+        <source>Open the config &amp;file</source>
+        <translation>Konfigurations&amp;datei öffnen</translation>
+    </message>
+    <message>
+        <source>Open the &amp;data folder</source>
+        <translation>Daten&amp;ordner öffnen</translation>
+    </message>
+    <message>
+        <source>Files:</source>
+        <translation>Dateien:</translation>
+    </message>
 </context>
 <context>
     <name>Drawbridge::TrayIcon</name>
@@ -1035,10 +1125,6 @@ Anthropic-Basis-URL: %2</translation>
     <message>
         <source>Copy a &amp;new client key</source>
         <translation>&amp;Neuen Client-Schlüssel kopieren</translation>
-    </message>
-    <message>
-        <source>&amp;Drain server</source>
-        <translation>Server &amp;leeren</translation>
     </message>
     <message>
         <source>Finish the requests in flight and refuse new ones</source>
@@ -1057,26 +1143,8 @@ Anthropic-Basis-URL: %2</translation>
         <translation>Bedient Anfragen</translation>
     </message>
     <message>
-        <source>Rate limited: every account is cooling down or busy</source>
-        <translation>Begrenzt: Jedes Konto kühlt ab oder ist ausgelastet</translation>
-    </message>
-    <message>
         <source>Error: the system keychain is unavailable</source>
         <translation>Fehler: Der Schlüsselbund des Systems ist nicht verfügbar</translation>
-    </message>
-    <message>
-        <source>Error: no usable account</source>
-        <translation>Fehler: kein nutzbares Konto</translation>
-    </message>
-    <message>
-        <source>Draining: finishing requests in flight</source>
-        <translation>Leert sich: laufende Anfragen werden beendet</translation>
-    </message>
-    <message>
-        <source>Drawbridge — %1
-%2</source>
-        <translation>Drawbridge — %1
-%2</translation>
     </message>
     <message>
         <source>Drawbridge</source>
@@ -1099,10 +1167,6 @@ Anthropic-Basis-URL: %2</translation>
         <translation>Neuer Client-Schlüssel „%1“ kopiert. Er wird nur dieses eine Mal angezeigt.</translation>
     </message>
     <message>
-        <source>Drained: not accepting requests</source>
-        <translation>Geleert: nimmt keine Anfragen an</translation>
-    </message>
-    <message>
         <source>&amp;Resume serving</source>
         <translation>&amp;Wieder Anfragen annehmen</translation>
     </message>
@@ -1113,6 +1177,78 @@ Anthropic-Basis-URL: %2</translation>
     <message>
         <source>Connect a &amp;tool…</source>
         <translation>&amp;Werkzeug verbinden…</translation>
+    </message>
+    <message>
+        <source>&amp;Accounts</source>
+        <translation>&amp;Konten</translation>
+    </message>
+    <message>
+        <source>&amp;Stop serving</source>
+        <translation>Bedienen &amp;anhalten</translation>
+    </message>
+    <message>
+        <source>Busy: every slot is in use, new requests wait</source>
+        <translation>Ausgelastet: Alle Plätze sind belegt, neue Anfragen warten</translation>
+    </message>
+    <message>
+        <source>Rate limited: every account is cooling down or out of credits</source>
+        <translation>Gedrosselt: Alle Konten pausieren oder haben kein Guthaben mehr</translation>
+    </message>
+    <message>
+        <source>Error: no account can serve (sign in again on the Accounts tab)</source>
+        <translation>Fehler: Kein Konto kann bedienen (auf der Registerkarte „Konten“ neu anmelden)</translation>
+    </message>
+    <message>
+        <source>Stopping: finishing requests in flight</source>
+        <translation>Wird angehalten: laufende Anfragen werden beendet</translation>
+    </message>
+    <message>
+        <source>Stopped: not accepting requests</source>
+        <translation>Angehalten: nimmt keine Anfragen an</translation>
+    </message>
+    <message>
+        <source>Set up: add a Kiro account to start serving</source>
+        <translation>Einrichten: Fügen Sie ein Kiro-Konto hinzu, um loszulegen</translation>
+    </message>
+    <message>
+        <source>Paused: every account is paused</source>
+        <translation>Pausiert: Alle Konten sind pausiert</translation>
+    </message>
+    <message>
+        <source>%1 of %2 slots free</source>
+        <translation>%1 von %2 Plätzen frei</translation>
+    </message>
+    <message>
+        <source>%1 · %2 credits left</source>
+        <translation>%1 · %2 Credits übrig</translation>
+    </message>
+    <message>
+        <source>Drawbridge — %1
+%2
+%3</source>
+        <translation>Drawbridge — %1
+%2
+%3</translation>
+    </message>
+    <message>
+        <source>No account yet</source>
+        <translation>Noch kein Konto</translation>
+    </message>
+    <message>
+        <source>%1 — %2 credits left</source>
+        <translation>%1 — %2 Credits übrig</translation>
+    </message>
+    <message>
+        <source>Uncheck to pause this account; its requests go to the others</source>
+        <translation>Abwählen, um dieses Konto zu pausieren; seine Anfragen gehen an die anderen</translation>
+    </message>
+    <message>
+        <source>The account was not changed: %1</source>
+        <translation>Das Konto wurde nicht geändert: %1</translation>
+    </message>
+    <message>
+        <source>Account &quot;%1&quot; has %2 credits left.</source>
+        <translation>Konto „%1“ hat noch %2 Credits.</translation>
     </message>
 </context>
 <context>
@@ -1251,6 +1387,10 @@ Anthropic-Basis-URL: %2</translation>
     <message>
         <source>(none)</source>
         <translation>(keins)</translation>
+    </message>
+    <message>
+        <source>No usage in this range yet. Requests through the gateway are counted here per hour or day, with the credits they used.</source>
+        <translation>In diesem Zeitraum noch keine Nutzung. Anfragen über das Gateway werden hier pro Stunde oder Tag gezählt, mit den verbrauchten Credits.</translation>
     </message>
 </context>
 </TS>

@@ -603,6 +603,24 @@ Anthropic base URL: %2</source>
     </message>
 </context>
 <context>
+    <name>Drawbridge::DesktopShell</name>
+    <message>
+        <source>Drawbridge is still running</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The gateway keeps serving from the tray. Choose Quit in the tray menu to stop it.</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>Drawbridge::EmptyHint</name>
+    <message>
+        <source>What to do next</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
     <name>Drawbridge::KeyLimitsTableModel</name>
     <message>
         <source>Double-click to edit; 0 uses the default (%1 per minute)</source>
@@ -690,6 +708,10 @@ Anthropic base URL: %2</source>
         <source>Client keys let IDE tools and scripts use the gateway. Each key has its own rate limit and may be limited to some models. Double-click a name, limit or model list to edit it.</source>
         <translation type="unfinished"></translation>
     </message>
+    <message>
+        <source>No client key yet. Click New key… to make one, or Connect a tool… (top right) to set up Claude Code, Codex, opencode or Continue with a new key.</source>
+        <translation type="unfinished"></translation>
+    </message>
 </context>
 <context>
     <name>Drawbridge::LimitsWidget</name>
@@ -702,6 +724,10 @@ Anthropic base URL: %2</source>
     </message>
     <message>
         <source>Rate limits per key</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>No client key yet: each key&apos;s limit shows here once the Keys tab has one.</source>
         <translation type="unfinished"></translation>
     </message>
 </context>
@@ -753,6 +779,10 @@ Anthropic base URL: %2</source>
             <numerusform>Last %n request, newest first</numerusform>
             <numerusform>Last %n requests, newest first</numerusform>
         </translation>
+    </message>
+    <message>
+        <source>No request yet. Requests show here as they finish; copy the base URL from the tray or use Connect a tool… to point a client here.</source>
+        <translation type="unfinished"></translation>
     </message>
 </context>
 <context>
@@ -1012,6 +1042,66 @@ Anthropic base URL: %2</source>
         <source>%1, any free port</source>
         <translation type="unfinished"></translation>
     </message>
+    <message>
+        <source>Copied</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Copy the &amp;OpenAI base URL</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Copy the A&amp;nthropic base URL</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Base URLs:</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>not used (--ephemeral keeps secrets in memory)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Desktop</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Start Drawbridge when I log in</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Launch at login:</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>never</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source> credits</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Low-credit warning threshold</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Warn when an account has less than:</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Open the config &amp;file</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Open the &amp;data folder</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Files:</source>
+        <translation type="unfinished"></translation>
+    </message>
 </context>
 <context>
     <name>Drawbridge::TrayIcon</name>
@@ -1025,10 +1115,6 @@ Anthropic base URL: %2</source>
     </message>
     <message>
         <source>Copy a &amp;new client key</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>&amp;Drain server</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
@@ -1048,24 +1134,7 @@ Anthropic base URL: %2</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <source>Rate limited: every account is cooling down or busy</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
         <source>Error: the system keychain is unavailable</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Error: no usable account</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Draining: finishing requests in flight</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Drawbridge — %1
-%2</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
@@ -1089,10 +1158,6 @@ Anthropic base URL: %2</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <source>Drained: not accepting requests</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
         <source>&amp;Resume serving</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1102,6 +1167,76 @@ Anthropic base URL: %2</source>
     </message>
     <message>
         <source>Connect a &amp;tool…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>&amp;Accounts</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>&amp;Stop serving</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Busy: every slot is in use, new requests wait</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Rate limited: every account is cooling down or out of credits</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Error: no account can serve (sign in again on the Accounts tab)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Stopping: finishing requests in flight</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Stopped: not accepting requests</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Set up: add a Kiro account to start serving</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Paused: every account is paused</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%1 of %2 slots free</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%1 · %2 credits left</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Drawbridge — %1
+%2
+%3</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>No account yet</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%1 — %2 credits left</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Uncheck to pause this account; its requests go to the others</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The account was not changed: %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Account &quot;%1&quot; has %2 credits left.</source>
         <translation type="unfinished"></translation>
     </message>
 </context>
@@ -1240,6 +1375,10 @@ Anthropic base URL: %2</source>
     </message>
     <message>
         <source>(none)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>No usage in this range yet. Requests through the gateway are counted here per hour or day, with the credits they used.</source>
         <translation type="unfinished"></translation>
     </message>
 </context>

@@ -4,6 +4,7 @@
 #include <QObject>
 #include <QString>
 #include <QStringList>
+#include <QVariant>
 
 #include "server/core/requestrecord.h"
 #include "server/core/result.h"
@@ -78,6 +79,13 @@ public:
     virtual QString configFilePath() const = 0;
     /** The data folder ("" with --ephemeral). */
     virtual QString dataDirectory() const = 0;
+
+    /**
+     * The desktop app's own preferences (tray threshold, notices already shown), kept apart from the
+     * gateway's config file; in memory only with --ephemeral.
+     */
+    virtual QVariant desktopPreference(const QString &key, const QVariant &fallback) const = 0;
+    virtual void setDesktopPreference(const QString &key, const QVariant &value) = 0;
 
     // Connect a tool (docs/desktop.md).
     /** The tools that can be connected, by their command-line names ("claude-code", …). */

@@ -42,8 +42,11 @@ DesktopShell::DesktopShell(DesktopServices &app, QObject *parent)
     connect(m_window.get(), &MainWindow::quitRequested, this, &DesktopShell::quit);
     connect(m_window.get(), &MainWindow::closed, this, [this] {
         // Without a tray there is no way back to a hidden window: closing it quits.
-        if (!QSystemTrayIcon::isSystemTrayAvailable())
+        if (!QSystemTrayIcon::isSystemTrayAvailable()) {
             quit();
+            return;
+        }
+        showCloseToTrayNotice();
     });
 
     const QString name = SingleInstance::serverNameFor(app.settings(), app.isEphemeral());
@@ -58,6 +61,24 @@ DesktopShell::~DesktopShell()
 {
     if (m_translator)
         QCoreApplication::removeTranslator(m_translator.get());
+}
+
+QString DesktopShell::closeToTrayNoticeKey()
+{
+    return QStringLiteral("notices/closeToTrayShown");
+}
+
+bool DesktopShell::showCloseToTrayNotice()
+{
+    // Once: afterwards the user knows where the window went.
+    if (m_app.desktopPreference(closeToTrayNoticeKey(), false).toBool())
+        return false;
+    m_app.setDesktopPreference(closeToTrayNoticeKey(), true);
+    m_tray->showMessage(
+        tr("Drawbridge is still running"),
+        tr("The gateway keeps serving from the tray. Choose Quit in the tray menu to stop it."),
+        QSystemTrayIcon::Information, TrayIcon::balloonMs);
+    return true;
 }
 
 void DesktopShell::show()

@@ -31,6 +31,9 @@ public:
     /** Shows the tray icon (when the desktop has a tray) and the main window. */
     void show();
     void quit();
+    /** The first time the window is closed to the tray, a balloon says so; false when it was shown before. */
+    bool showCloseToTrayNotice();
+    static QString closeToTrayNoticeKey();
 
     MainWindow &window() const { return *m_window; }
     TrayIcon &tray() const { return *m_tray; }

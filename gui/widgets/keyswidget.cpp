@@ -11,6 +11,7 @@
 #include <QVBoxLayout>
 
 #include "createkeydialog.h"
+#include "emptyhint.h"
 #include "gui/models/apikeytablemodel.h"
 #include "prompter.h"
 #include "server/gateway/keyservice.h"
@@ -55,6 +56,11 @@ KeysWidget::KeysWidget(KeyService &keys, int defaultRpm, QString baseUrl, Prompt
     buttons->addStretch();
     auto *layout = new QVBoxLayout(this);
     layout->addWidget(hint);
+    layout->addWidget(
+        new EmptyHint(*m_model,
+                      tr("No client key yet. Click New key… to make one, or Connect a tool… (top "
+                         "right) to set up Claude Code, Codex, opencode or Continue with a new key."),
+                      this));
     layout->addWidget(m_view, 1);
     layout->addLayout(buttons);
 

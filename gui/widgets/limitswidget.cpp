@@ -7,6 +7,7 @@
 #include <QTimer>
 #include <QVBoxLayout>
 
+#include "emptyhint.h"
 #include "gui/models/keylimitstablemodel.h"
 
 namespace Drawbridge {
@@ -34,6 +35,10 @@ LimitsWidget::LimitsWidget(KeyService &keys, RateLimiter &limiter, int defaultRp
     m_view->setAccessibleName(tr("Rate limits per key"));
     auto *layout = new QVBoxLayout(this);
     layout->addWidget(intro);
+    layout->addWidget(new EmptyHint(*m_model,
+                                    tr("No client key yet: each key's limit shows here once the Keys tab "
+                                       "has one."),
+                                    this));
     layout->addWidget(m_view, 1);
     connect(m_timer, &QTimer::timeout, m_model, &KeyLimitsTableModel::refreshWindows);
     m_timer->start(1000);

@@ -11,6 +11,7 @@
 #include <QTableView>
 #include <QVBoxLayout>
 
+#include "emptyhint.h"
 #include "gui/models/requestlogmodel.h"
 
 namespace Drawbridge {
@@ -51,6 +52,10 @@ LogWidget::LogWidget(RequestLogModel &model, QWidget *parent)
     top->addWidget(clear);
     auto *layout = new QVBoxLayout(this);
     layout->addLayout(top);
+    layout->addWidget(new EmptyHint(model,
+                                    tr("No request yet. Requests show here as they finish; copy the base URL "
+                                       "from the tray or use Connect a tool… to point a client here."),
+                                    this));
     layout->addWidget(m_view, 1);
     connect(m_filter, &QComboBox::currentIndexChanged, this, &LogWidget::applyFilter);
     connect(clear, &QPushButton::clicked, &model, &RequestLogModel::clear);

@@ -2,8 +2,11 @@
 #include "settingswidget.h"
 
 #include <QApplication>
+#include <QCheckBox>
 #include <QClipboard>
+#include <QDesktopServices>
 #include <QDir>
+#include <QDoubleSpinBox>
 #include <QFontDatabase>
 #include <QFormLayout>
 #include <QGroupBox>
@@ -11,9 +14,15 @@
 #include <QLabel>
 #include <QLineEdit>
 #include <QPushButton>
+#include <QSignalBlocker>
+#include <QTimer>
+#include <QUrl>
 #include <QVBoxLayout>
 
+#include "gui/models/autostartentry.h"
+#include "gui/models/clientsnippets.h"
 #include "gui/models/desktopservices.h"
+#include "trayicon.h"
 
 namespace Drawbridge {
 
@@ -28,6 +37,17 @@ QLabel *value(const QString &text, QWidget *parent)
 }
 
 } // namespace
+
+void SettingsWidget::flashCopied(QPushButton *button)
+{
+    const QString text = button->text();
+    button->setText(tr("Copied"));
+    button->setEnabled(false);
+    QTimer::singleShot(1500, button, [button, text] {
+        button->setText(text);
+        button->setEnabled(true);
+    });
+}
 
 SettingsWidget::SettingsWidget(DesktopServices &app, QWidget *parent)
     : QWidget(parent), m_token(new QLineEdit(this)), m_reveal(new QPushButton(tr("Re&veal"), this))
@@ -47,6 +67,25 @@ SettingsWidget::SettingsWidget(DesktopServices &app, QWidget *parent)
                              server));
     serverForm->addRow(tr("Request timeout:"),
                        value(tr("%n second(s)", nullptr, s.server.requestTimeoutS), server));
+    m_copyOpenAi = new QPushButton(tr("Copy the &OpenAI base URL"), server);
+    m_copyOpenAi->setToolTip(ClientSnippets::openAiBaseUrl(app.baseUrl()));
+    m_copyAnthropic = new QPushButton(tr("Copy the A&nthropic base URL"), server);
+    m_copyAnthropic->setToolTip(ClientSnippets::anthropicBaseUrl(app.baseUrl()));
+    connect(m_copyOpenAi, &QPushButton::clicked, this,
+            [this, url = ClientSnippets::openAiBaseUrl(app.baseUrl())] {
+                QApplication::clipboard()->setText(url);
+                flashCopied(m_copyOpenAi);
+            });
+    connect(m_copyAnthropic, &QPushButton::clicked, this,
+            [this, url = ClientSnippets::anthropicBaseUrl(app.baseUrl())] {
+                QApplication::clipboard()->setText(url);
+                flashCopied(m_copyAnthropic);
+            });
+    auto *urlRow = new QHBoxLayout;
+    urlRow->addWidget(m_copyOpenAi);
+    urlRow->addWidget(m_copyAnthropic);
+    urlRow->addStretch();
+    serverForm->addRow(tr("Base URLs:"), urlRow);
 
     auto *pool = new QGroupBox(tr("Accounts and limits"), this);
     auto *poolForm = new QFormLayout(pool);
@@ -66,10 +105,12 @@ SettingsWidget::SettingsWidget(DesktopServices &app, QWidget *parent)
     storageForm->addRow(tr("Data directory:"), value(dataDir, storage));
     storageForm->addRow(tr("Usage retention:"),
                         value(tr("%n day(s)", nullptr, s.storage.retentionDays), storage));
-    storageForm->addRow(
-        tr("Keychain:"),
-        value(app.keychainAvailable() ? tr("available") : tr("unavailable: %1").arg(app.keychainProblem()),
-              storage));
+    storageForm->addRow(tr("Keychain:"),
+                        value(app.isEphemeral() ? tr("not used (--ephemeral keeps secrets in memory)")
+                                  : app.keychainAvailable()
+                                  ? tr("available")
+                                  : tr("unavailable: %1").arg(app.keychainProblem()),
+                              storage));
 
     auto *admin = new QGroupBox(tr("Admin API"), this);
     auto *adminForm = new QFormLayout(admin);
@@ -101,11 +142,56 @@ SettingsWidget::SettingsWidget(DesktopServices &app, QWidget *parent)
                      this);
     note->setWordWrap(true);
 
+    auto *desktop = new QGroupBox(tr("Desktop"), this);
+    auto *desktopForm = new QFormLayout(desktop);
+    m_launchAtLogin = new QCheckBox(tr("Start Drawbridge when I log in"), desktop);
+    m_launchAtLogin->setChecked(AutostartEntry().isEnabled());
+    m_launchAtLogin->setToolTip(AutostartEntry().path());
+    connect(m_launchAtLogin, &QCheckBox::toggled, this, [this](bool on) {
+        const Status changed = AutostartEntry().setEnabled(on, QCoreApplication::applicationFilePath());
+        if (!changed) {
+            const QSignalBlocker block(m_launchAtLogin);
+            m_launchAtLogin->setChecked(!on);
+            m_launchAtLogin->setToolTip(changed.error());
+        }
+    });
+    desktopForm->addRow(tr("Launch at login:"), m_launchAtLogin);
+    m_lowCredits = new QDoubleSpinBox(desktop);
+    m_lowCredits->setRange(0, 100000);
+    m_lowCredits->setDecimals(1);
+    m_lowCredits->setSpecialValueText(tr("never"));
+    m_lowCredits->setSuffix(tr(" credits"));
+    m_lowCredits->setAccessibleName(tr("Low-credit warning threshold"));
+    m_lowCredits->setValue(
+        app.desktopPreference(TrayIcon::lowCreditThresholdKey(), TrayIcon::defaultLowCreditThreshold)
+            .toDouble());
+    connect(m_lowCredits, &QDoubleSpinBox::valueChanged, this,
+            [&app](double v) { app.setDesktopPreference(TrayIcon::lowCreditThresholdKey(), v); });
+    desktopForm->addRow(tr("Warn when an account has less than:"), m_lowCredits);
+    auto *openConfig = new QPushButton(tr("Open the config &file"), desktop);
+    auto *openData = new QPushButton(tr("Open the &data folder"), desktop);
+    const QString configFile = app.configFilePath();
+    const QString dataFolder = app.dataDirectory();
+    openConfig->setEnabled(!configFile.isEmpty());
+    openData->setEnabled(!dataFolder.isEmpty());
+    openConfig->setToolTip(configFile);
+    openData->setToolTip(dataFolder);
+    connect(openConfig, &QPushButton::clicked, this,
+            [configFile] { QDesktopServices::openUrl(QUrl::fromLocalFile(configFile)); });
+    connect(openData, &QPushButton::clicked, this,
+            [dataFolder] { QDesktopServices::openUrl(QUrl::fromLocalFile(dataFolder)); });
+    auto *openRow = new QHBoxLayout;
+    openRow->addWidget(openConfig);
+    openRow->addWidget(openData);
+    openRow->addStretch();
+    desktopForm->addRow(tr("Files:"), openRow);
+
     auto *layout = new QVBoxLayout(this);
     layout->addWidget(server);
     layout->addWidget(pool);
     layout->addWidget(storage);
     layout->addWidget(admin);
+    layout->addWidget(desktop);
     layout->addWidget(note);
     layout->addStretch();
 }

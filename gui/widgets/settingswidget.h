@@ -3,6 +3,8 @@
 
 #include <QWidget>
 
+class QCheckBox;
+class QDoubleSpinBox;
 class QLineEdit;
 class QPushButton;
 
@@ -10,7 +12,11 @@ namespace Drawbridge {
 
 class DesktopServices;
 
-/** The Settings tab: the effective settings (read-only) and the admin token (reveal / copy). */
+/**
+ * The Settings tab: the effective settings (read-only), the admin token (reveal / copy), the base URLs to
+ * copy and the desktop's own settings (launch at login, low-credit warning, open the config file and data
+ * folder).
+ */
 class SettingsWidget final : public QWidget
 {
     Q_OBJECT
@@ -20,10 +26,21 @@ public:
     explicit SettingsWidget(DesktopServices &app, QWidget *parent = nullptr);
 
     QLineEdit *adminTokenField() const { return m_token; }
+    QPushButton *copyOpenAiButton() const { return m_copyOpenAi; }
+    QPushButton *copyAnthropicButton() const { return m_copyAnthropic; }
+    QCheckBox *launchAtLogin() const { return m_launchAtLogin; }
+    QDoubleSpinBox *lowCreditThreshold() const { return m_lowCredits; }
 
 private:
+    /** "Copied" on @p button for a moment: the copy happened. */
+    void flashCopied(QPushButton *button);
+
     QLineEdit *m_token;
     QPushButton *m_reveal;
+    QPushButton *m_copyOpenAi = nullptr;
+    QPushButton *m_copyAnthropic = nullptr;
+    QCheckBox *m_launchAtLogin = nullptr;
+    QDoubleSpinBox *m_lowCredits = nullptr;
 };
 
 } // namespace Drawbridge

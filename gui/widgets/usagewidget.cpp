@@ -23,6 +23,7 @@
 #include <cmath>
 #include <map>
 
+#include "emptyhint.h"
 #include "gui/models/usageseriesmodel.h"
 #include "prompter.h"
 #include "server/storage/usagequery.h"
@@ -150,6 +151,10 @@ UsageWidget::UsageWidget(UsageQuery &usage, Prompter &prompter, Now now, QWidget
     auto *layout = new QVBoxLayout(this);
     layout->addLayout(top);
     layout->addWidget(m_error);
+    layout->addWidget(new EmptyHint(*m_model,
+                                    tr("No usage in this range yet. Requests through the gateway are counted "
+                                       "here per hour or day, with the credits they used."),
+                                    this));
     layout->addWidget(splitter, 1);
 
     connect(m_range, &QComboBox::currentIndexChanged, this, &UsageWidget::reload);

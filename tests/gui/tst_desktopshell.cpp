@@ -1,19 +1,25 @@
 // SPDX-License-Identifier: MIT
+#include <QAction>
 #include <QApplication>
 #include <QClipboard>
 #include <QComboBox>
+#include <QDoubleSpinBox>
+#include <QPushButton>
 #include <QSignalSpy>
 #include <QSortFilterProxyModel>
 #include <QTabWidget>
+#include <QTemporaryDir>
 #include <QTest>
 
 #include <future>
 
 #include "app/applicationdesktopservices.h"
+#include "gui/models/autostartentry.h"
 #include "gui/models/requestlogmodel.h"
 #include "gui/widgets/desktopshell.h"
 #include "gui/widgets/logwidget.h"
 #include "gui/widgets/mainwindow.h"
+#include "gui/widgets/settingswidget.h"
 #include "gui/widgets/singleinstance.h"
 #include "gui/widgets/trayicon.h"
 #include "guiapplication.h"
@@ -75,10 +81,11 @@ private Q_SLOTS:
         // The shell installs a translator; in an English (or C) locale it supplies the plural forms.
         QCOMPARE(QCoreApplication::translate("Drawbridge::SettingsWidget", "%n day(s)", nullptr, 30),
                  QStringLiteral("30 days"));
-        // No account yet: the tray says so.
-        QCOMPARE(shell.tray().state(), TrayState::Error);
+        // No account yet: a first run, with a neutral icon and what to do, not a red error.
+        QCOMPARE(shell.tray().state(), TrayState::SetUp);
+        QCOMPARE(trayIconPath(TrayState::SetUp), trayIconPath(TrayState::Idle));
         QVERIFY(shell.tray().toolTip().contains(app->gateway().baseUrl()));
-        QVERIFY(shell.tray().toolTip().contains(QStringLiteral("no usable account")));
+        QVERIFY(shell.tray().toolTip().contains(QStringLiteral("Set up: add a Kiro account")));
 
         const int keysBefore = int(app->keys().list().size());
         QVERIFY(shell.tray().copyNewKey());
@@ -102,7 +109,8 @@ private Q_SLOTS:
         shell.tray().drain();
         QVERIFY(app->gateway().isDraining());
         QTRY_COMPARE(shell.tray().state(), TrayState::Stopped);
-        QVERIFY(shell.tray().toolTip().contains(QStringLiteral("Drained")));
+        QVERIFY(shell.tray().toolTip().contains(QStringLiteral("Stopped")));
+        QCOMPARE(shell.tray().serveAction()->text(), QStringLiteral("&Resume serving"));
         shell.tray().drain(); // the same action now resumes
         QVERIFY(!app->gateway().isDraining());
         QVERIFY(shell.tray().state() != TrayState::Stopped);
@@ -135,6 +143,55 @@ private Q_SLOTS:
         QCOMPARE(widget.proxy()->rowCount(), 1);
         widget.filter()->setCurrentIndex(0);
         QCOMPARE(widget.proxy()->rowCount(), 4);
+    }
+
+    void closeToTrayNoticeOnlyOnce()
+    {
+        auto app = startEphemeralApplication();
+        QVERIFY(app);
+        ApplicationDesktopServices services(*app);
+        DesktopShell shell(services);
+        QVERIFY(shell.showCloseToTrayNotice());
+        QVERIFY(!shell.showCloseToTrayNotice());
+        QVERIFY(services.desktopPreference(DesktopShell::closeToTrayNoticeKey(), false).toBool());
+    }
+
+    void settingsTabCopiesBothBaseUrls()
+    {
+        auto app = startEphemeralApplication();
+        QVERIFY(app);
+        ApplicationDesktopServices services(*app);
+        SettingsWidget settings(services);
+        settings.copyOpenAiButton()->click();
+        QCOMPARE(QApplication::clipboard()->text(), app->gateway().baseUrl() + QStringLiteral("/v1"));
+        QCOMPARE(settings.copyOpenAiButton()->text(), QStringLiteral("Copied"));
+        settings.copyAnthropicButton()->click();
+        QCOMPARE(QApplication::clipboard()->text(), app->gateway().baseUrl());
+        QTRY_VERIFY(settings.copyOpenAiButton()->text() != QStringLiteral("Copied"));
+        // The low-credit threshold is the tray's preference, changed live.
+        settings.lowCreditThreshold()->setValue(25);
+        QCOMPARE(services.desktopPreference(TrayIcon::lowCreditThresholdKey(), 0).toDouble(), 25.0);
+    }
+
+    void autostartEntry()
+    {
+        QTemporaryDir home;
+        QProcessEnvironment env;
+        env.insert(QStringLiteral("HOME"), home.path());
+        const AutostartEntry entry(env);
+        QCOMPARE(entry.path(), home.filePath(QStringLiteral(".config/autostart/drawbridge.desktop")));
+        QVERIFY(!entry.isEnabled());
+        QVERIFY(entry.setEnabled(true, QStringLiteral("/opt/my apps/drawbridge")).ok());
+        QVERIFY(entry.isEnabled());
+        QFile f(entry.path());
+        QVERIFY(f.open(QIODevice::ReadOnly));
+        const QByteArray text = f.readAll();
+        QVERIFY(text.startsWith("[Desktop Entry]\n"));
+        QVERIFY(text.contains("\nExec=\"/opt/my apps/drawbridge\"\n"));
+        QVERIFY(text.contains("\nType=Application\n"));
+        QVERIFY(entry.setEnabled(false, {}).ok());
+        QVERIFY(!QFile::exists(entry.path()));
+        QVERIFY(!entry.isEnabled());
     }
 
     void secondLaunchRaisesTheFirst()

@@ -15,6 +15,9 @@
 #include "server/gateway/keyservice.h"
 #include "tests/support/fakeclock.h"
 
+Q_DECLARE_METATYPE(Drawbridge::TrayInputs)
+Q_DECLARE_METATYPE(Drawbridge::TrayState)
+
 using namespace Drawbridge;
 using namespace Drawbridge::Test;
 
@@ -164,39 +167,66 @@ private Q_SLOTS:
         QCOMPARE(model.rowCount(), 0);
     }
 
-    void trayStates()
+    void trayStates_data()
     {
+        QTest::addColumn<TrayInputs>("inputs");
+        QTest::addColumn<TrayState>("expected");
         TrayInputs in;
+        in.accounts = 1;
         in.pool.enabledAccounts = 1;
         in.pool.usableAccounts = 1;
         in.pool.totalSlots = 3;
         in.pool.availableSlots = 3;
         in.accountStatuses = { AccountStatus::Active };
-        QCOMPARE(trayStateFor(in), TrayState::Idle);
-        in.inFlight = 1;
-        QCOMPARE(trayStateFor(in), TrayState::Serving);
-        in.inFlight = 0;
-        in.pool.usableAccounts = 0;
-        in.accountStatuses = { AccountStatus::CoolingDown };
-        QCOMPARE(trayStateFor(in), TrayState::Limited);
-        in.accountStatuses = { AccountStatus::NeedsLogin };
-        QCOMPARE(trayStateFor(in), TrayState::Error);
-        in.pool.usableAccounts = 1;
-        in.keychainAvailable = false;
-        QCOMPARE(trayStateFor(in), TrayState::Error);
-        in.draining = true;
-        QCOMPARE(trayStateFor(in), TrayState::Draining);
-        in.stopped = true;
-        QCOMPARE(trayStateFor(in), TrayState::Stopped);
-        TrayInputs none;
-        QCOMPARE(trayStateFor(none), TrayState::Error);
+        QTest::newRow("idle") << in << TrayState::Idle;
+        TrayInputs serving = in;
+        serving.inFlight = 1;
+        serving.pool.inFlight = 1;
+        serving.pool.availableSlots = 2;
+        QTest::newRow("serving") << serving << TrayState::Serving;
+        // Every slot in use is busy, not rate limited: nothing is wrong, requests wait their turn.
+        TrayInputs busy = serving;
+        busy.pool.inFlight = 3;
+        busy.pool.availableSlots = 0;
+        QTest::newRow("all-slots-busy") << busy << TrayState::Busy;
+        busy.pool.queued = 5;
+        QTest::newRow("all-slots-busy-and-queue") << busy << TrayState::Busy;
+        TrayInputs cooling = in;
+        cooling.pool.usableAccounts = 0;
+        cooling.accountStatuses = { AccountStatus::CoolingDown };
+        QTest::newRow("cooling-down") << cooling << TrayState::Limited;
+        TrayInputs login = cooling;
+        login.accountStatuses = { AccountStatus::NeedsLogin };
+        QTest::newRow("needs-login") << login << TrayState::Error;
+        TrayInputs keychain = in;
+        keychain.keychainAvailable = false;
+        QTest::newRow("no-keychain") << keychain << TrayState::Error;
+        TrayInputs draining = keychain;
+        draining.draining = true;
+        QTest::newRow("draining") << draining << TrayState::Draining;
+        draining.stopped = true;
+        QTest::newRow("drained") << draining << TrayState::Stopped;
+        // A first run has no account: that is something to set up, not an error.
+        QTest::newRow("first-run") << TrayInputs {} << TrayState::SetUp;
+        TrayInputs paused = in;
+        paused.pool = PoolStatus {};
+        paused.accountStatuses.clear();
+        QTest::newRow("every-account-paused") << paused << TrayState::Paused;
+    }
+
+    void trayStates()
+    {
+        QFETCH(TrayInputs, inputs);
+        QFETCH(TrayState, expected);
+        QCOMPARE(trayStateFor(inputs), expected);
     }
 
     void iconsAreEmbedded()
     {
         QVERIFY(QFile::exists(QStringLiteral(":/icons/app/drawbridge.svg")));
-        for (TrayState s : { TrayState::Idle, TrayState::Serving, TrayState::Limited, TrayState::Error,
-                             TrayState::Draining, TrayState::Stopped })
+        for (TrayState s :
+             { TrayState::Idle, TrayState::Serving, TrayState::Busy, TrayState::Limited, TrayState::Error,
+               TrayState::Draining, TrayState::Stopped, TrayState::SetUp, TrayState::Paused })
             QVERIFY2(QFile::exists(trayIconPath(s)), qPrintable(trayIconPath(s)));
         QVERIFY(QFile::exists(QStringLiteral(":/i18n/drawbridge_de.qm")));
     }
