@@ -7,6 +7,7 @@
 #include <QSet>
 #include <QUuid>
 
+#include <algorithm>
 #include <vector>
 
 #include "server/core/jsonescape.h"
@@ -49,11 +50,17 @@ struct Turn
     std::vector<ToolResult> toolResults;
 };
 
+/** `s.trimmed().isEmpty()` without the copy trimmed() makes of a text with surrounding whitespace. */
+bool isBlank(QStringView s)
+{
+    return std::all_of(s.begin(), s.end(), [](QChar c) { return c.isSpace(); });
+}
+
 void appendParagraph(QString &text, const QString &addition)
 {
-    if (addition.trimmed().isEmpty())
+    if (isBlank(addition))
         return;
-    if (!text.trimmed().isEmpty())
+    if (!isBlank(text))
         text += QLatin1String("\n\n");
     text += addition;
 }
@@ -61,8 +68,7 @@ void appendParagraph(QString &text, const QString &addition)
 QString toolCallAsText(const ToolUse &use)
 {
     return QStringLiteral("[Tool call %1 (id %2) with arguments: %3]")
-        .arg(use.originalName, use.id,
-             use.argumentsText.trimmed().isEmpty() ? QStringLiteral("{}") : use.argumentsText);
+        .arg(use.originalName, use.id, isBlank(use.argumentsText) ? QStringLiteral("{}") : use.argumentsText);
 }
 
 QString toolResultAsText(const ToolResult &result)
@@ -165,7 +171,7 @@ Status Builder::collectTurns()
     for (const ChatMessage &message : m_request.messages) {
         switch (message.role) {
         case Role::System:
-            if (!message.text.trimmed().isEmpty())
+            if (!isBlank(message.text))
                 m_systemParts.append(message.text);
             break;
         case Role::User: {
@@ -399,7 +405,7 @@ Status Builder::checkImages() const
 void Builder::writeUserMessage(JsonWriter &w, const Turn &turn, bool current)
 {
     w.beginObject();
-    const QString text = turn.text.trimmed().isEmpty() ? KiroRequestBuilder::emptyPlaceholder() : turn.text;
+    const QString text = isBlank(turn.text) ? KiroRequestBuilder::emptyPlaceholder() : turn.text;
     m_textUnits += KiroTokenEstimator::units(text);
     w.key("content");
     w.string(text);
@@ -472,7 +478,7 @@ void Builder::writeUserMessage(JsonWriter &w, const Turn &turn, bool current)
 void Builder::writeAssistantMessage(JsonWriter &w, const Turn &turn)
 {
     w.beginObject();
-    const QString text = turn.text.trimmed().isEmpty() ? KiroRequestBuilder::emptyPlaceholder() : turn.text;
+    const QString text = isBlank(turn.text) ? KiroRequestBuilder::emptyPlaceholder() : turn.text;
     m_textUnits += KiroTokenEstimator::units(text);
     w.key("content");
     w.string(text);
@@ -518,7 +524,7 @@ Result<KiroRequest> Builder::build(ProviderErrorKind *errorKind)
     // Prepending the system prompt to the first user message is the cheap variant of §2.4.
     if (const QString system = systemPrompt(); !system.isEmpty()) {
         QString &first = m_turns.front().text;
-        first = first.trimmed().isEmpty() ? system : system + QLatin1String("\n\n") + first;
+        first = isBlank(first) ? system : system + QLatin1String("\n\n") + first;
     }
 
     if (Status images = checkImages(); !images)
