@@ -2,6 +2,7 @@
 #pragma once
 
 #include <QString>
+#include <QStringList>
 
 #include <memory>
 #include <optional>
@@ -43,6 +44,7 @@ struct KiroAccount
         QList<KiroAccountUpstream::ModelInfo> models;
         QList<KiroAccountUpstream::ModelInfo> pages; ///< the pages of the listing in progress
         int pageCount = 0;
+        QStringList triedEndpoints; ///< endpoints of the account that did not serve this listing
         qint64 nextRefreshMs = 0;
     } catalog;
 

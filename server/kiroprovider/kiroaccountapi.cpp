@@ -210,6 +210,7 @@ KiroAccountApi::ModelsResult KiroAccountApi::readListAvailableModelsResponse(con
     if (!response.ok()) {
         r.message = QStringLiteral("ListAvailableModels failed (%1): %2")
                         .arg(httpErrorKindName(response.error->kind), response.error->message);
+        r.connectFailed = response.error->kind == HttpErrorKind::ConnectFailed;
         return r;
     }
     if (response.status != 200) {

@@ -102,6 +102,7 @@ public:
         QString nextToken; ///< non-empty = there is another page
         std::optional<KiroErrorClassification> httpError;
         QString message; ///< why it failed
+        bool connectFailed = false; ///< the endpoint could not be reached at all
     };
 
     virtual ~KiroAccountUpstream() = default;

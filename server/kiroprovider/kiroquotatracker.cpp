@@ -106,6 +106,7 @@ void KiroQuotaTracker::startCatalogRefresh(KiroAccount &a)
     a.catalog.running = true;
     a.catalog.pages.clear();
     a.catalog.pageCount = 0;
+    a.catalog.triedEndpoints.clear();
     // A failed listing is tried again sooner than a good one is refreshed.
     a.catalog.nextRefreshMs = m_clock.nowMs() + std::min<qint64>(m_catalogRefreshIntervalMs, 15 * 60'000);
     const QString id = a.record.id;
@@ -148,6 +149,23 @@ void KiroQuotaTracker::onCatalogPage(const QString &accountId, const KiroAccount
     if (!a)
         return;
     const std::unique_ptr<KiroPendingCall> finished = std::move(a->catalog.call);
+    const bool notServedHere = r.connectFailed
+        || (r.httpError
+            && (r.httpError->httpStatus == 404
+                || r.httpError->errorType.startsWith(QStringLiteral("UnknownOperation"))));
+    if (!r.models && notServedHere && a->catalog.pageCount == 0) {
+        // Not every host serves the catalog (runtime.{R}.kiro.dev reportedly does not): ask the account's
+        // other endpoints, without moving the account off the one it chats on.
+        a->catalog.triedEndpoints.append(ctx.apiBaseUrl);
+        for (const QString &url : a->endpoints.urls()) {
+            if (a->catalog.triedEndpoints.contains(url))
+                continue;
+            KiroAccountContext other = ctx;
+            other.apiBaseUrl = url;
+            requestCatalogPage(accountId, other);
+            return;
+        }
+    }
     if (!r.models) {
         // Keep what was known; an account never listed serves whatever kiro.models offers.
         a->catalog.running = false;

@@ -769,6 +769,9 @@ void TstKiroProvider::trimmingOffRefusesWithoutCallingKiro()
 
 void TstKiroProvider::modelsRouteOnlyToAccountsThatHaveThem()
 {
+    // The first endpoint cannot be reached: the catalog is asked at the next one (chat falls back there too).
+    m_f->settings.apiBaseUrls
+        = { KiroAccountFixture::localUrl(KiroAccountFixture::closedPort()), m_f->fake.baseUrl().toString() };
     QSignalSpy catalogs(&m_f->manager->quota(), &KiroQuotaTracker::catalogRefreshed);
     QStringList ids;
     for (const auto &[name, tier] :
@@ -790,6 +793,9 @@ void TstKiroProvider::modelsRouteOnlyToAccountsThatHaveThem()
         ids.append(added.account->record.id);
     }
     QTRY_COMPARE(catalogs.count(), 2);
+    QCOMPARE(catalogs.at(0).at(1).toBool(), true);
+    QCOMPARE(catalogs.at(1).at(1).toBool(), true);
+    QCOMPARE(m_f->fake.requestCount(QStringLiteral("/ListAvailableModels")), 2);
     QCOMPARE(m_f->manager->account(ids[0])->models, QStringList { QStringLiteral("claude-sonnet-4.5") });
     QCOMPARE(m_f->manager->account(ids[1])->models.size(), 2);
 
