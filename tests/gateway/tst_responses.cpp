@@ -87,6 +87,7 @@ private Q_SLOTS:
     void errorsBeforeOutput_data();
     void errorsBeforeOutput();
     void midStreamFailure();
+    void keepAliveIsACommentNotAnEvent();
     void statelessParametersRefused();
     void ledgerRecordsResponses();
 };
@@ -394,6 +395,27 @@ void TstResponses::midStreamFailure()
     QCOMPARE(failed.value(QLatin1String("status")).toString(), QStringLiteral("failed"));
     QCOMPARE(failed.value(QLatin1String("error")).toObject().value(QLatin1String("code")).toString(),
              QStringLiteral("upstream_error"));
+    for (qsizetype i = 0; i < ev.size(); ++i)
+        QCOMPARE(ev[i].data.value(QLatin1String("sequence_number")).toInt(-1), int(i));
+}
+
+void TstResponses::keepAliveIsACommentNotAnEvent()
+{
+    // The SDKs throw on event types they do not know: upstream silence must not produce one.
+    GatewayFixture f;
+    f.provider.enqueue({ { 0, ScriptedProvider::Start {} },
+                         { 0, ScriptedProvider::Text { QStringLiteral("a") } },
+                         { 5, ScriptedProvider::KeepAlive {} },
+                         { 5, ScriptedProvider::Text { QStringLiteral("b") } },
+                         { 0, FinishReason::Stop } });
+    const auto [id, key] = f.createKey();
+    RawHttpClient c(f.port);
+    const RawResponse r
+        = c.request("POST", "/v1/responses", R"({"model":"kiro","input":"hi","stream":true})", bearer(key));
+    QCOMPARE(r.status, 200);
+    QVERIFY(r.body.contains("\n: keep-alive\n\n"));
+    const QList<Event> ev = events(r.body);
+    QCOMPARE(ev.last().name, QByteArray("response.completed"));
     for (qsizetype i = 0; i < ev.size(); ++i)
         QCOMPARE(ev[i].data.value(QLatin1String("sequence_number")).toInt(-1), int(i));
 }
