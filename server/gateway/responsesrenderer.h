@@ -63,7 +63,11 @@ private:
     void closeAll();
     /** The item as JSON; @p done: with its content and final status, else as `output_item.added` shows it. */
     QByteArray itemJson(const Item &item, bool done) const;
-    /** The response object; @p outputDone: every item in its final form. */
+    /**
+     * The response object with @p status and @p usage (JSON); @p extra replaces the `error` and
+     * `incomplete_details` members when set. `in_progress` lists no output; any other status every item so
+     * far.
+     */
     QByteArray responseJson(const QByteArray &status, const QByteArray &usage, const QByteArray &extra) const;
     /** Writes `event: TYPE` with `{"type":TYPE,"sequence_number":N,<body>}`. */
     void writeEvent(const char *type, const QByteArray &body);
