@@ -147,10 +147,6 @@
         <translation>Fügt das Konto hinzu, mit dem die Kiro-IDE auf diesem Rechner angemeldet ist</translation>
     </message>
     <message>
-        <source>No account yet. Import the account the Kiro IDE is logged in with, or paste a refresh token.</source>
-        <translation>Noch kein Konto. Importieren Sie das Konto, mit dem die Kiro-IDE angemeldet ist, oder fügen Sie ein Refresh-Token ein.</translation>
-    </message>
-    <message>
         <source>&amp;Enable</source>
         <translation>&amp;Aktivieren</translation>
     </message>
@@ -189,6 +185,14 @@
     <message>
         <source>Remove the account &quot;%1&quot; and delete its credentials from the keychain?</source>
         <translation>Das Konto „%1“ entfernen und seine Zugangsdaten aus dem Schlüsselbund löschen?</translation>
+    </message>
+    <message>
+        <source>No account yet. The Kiro IDE is logged in on this computer: click Import from Kiro IDE to use its account.</source>
+        <translation>Noch kein Konto. Die Kiro-IDE ist auf diesem Computer angemeldet: Klicken Sie auf „Aus Kiro-IDE importieren“, um ihr Konto zu verwenden.</translation>
+    </message>
+    <message>
+        <source>No account yet. Log in to the Kiro IDE and click Import from Kiro IDE, or add an account with its refresh token.</source>
+        <translation>Noch kein Konto. Melden Sie sich in der Kiro-IDE an und klicken Sie auf „Aus Kiro-IDE importieren“, oder fügen Sie ein Konto mit seinem Refresh-Token hinzu.</translation>
     </message>
 </context>
 <context>

@@ -147,10 +147,6 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <source>No account yet. Import the account the Kiro IDE is logged in with, or paste a refresh token.</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
         <source>&amp;Enable</source>
         <translation type="unfinished"></translation>
     </message>
@@ -188,6 +184,14 @@
     </message>
     <message>
         <source>Remove the account &quot;%1&quot; and delete its credentials from the keychain?</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>No account yet. The Kiro IDE is logged in on this computer: click Import from Kiro IDE to use its account.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>No account yet. Log in to the Kiro IDE and click Import from Kiro IDE, or add an account with its refresh token.</source>
         <translation type="unfinished"></translation>
     </message>
 </context>

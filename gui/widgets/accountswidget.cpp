@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "accountswidget.h"
 
+#include <QFile>
 #include <QFrame>
 #include <QHBoxLayout>
 #include <QHeaderView>
@@ -16,6 +17,7 @@
 #include "gui/models/accounttablemodel.h"
 #include "prompter.h"
 #include "server/kiroprovider/kiroaccountmanager.h"
+#include "server/kiroprovider/kiroidetokenfile.h"
 #include "slotbardelegate.h"
 
 namespace Drawbridge {
@@ -109,10 +111,18 @@ void AccountsWidget::updateSelection()
     m_remove->setEnabled(selected);
     if (!selected) {
         m_toggle->setText(tr("&Disable"));
-        m_explanation->setText(m_model->rowCount() == 0
-                                   ? tr("No account yet. Import the account the Kiro IDE is logged in with, "
-                                        "or paste a refresh token.")
-                                   : QString());
+        QString empty;
+        if (m_model->rowCount() == 0) {
+            // First run: say whether the Kiro IDE's login is there to import.
+            empty = QFile::exists(KiroIdeTokenFile::defaultPath())
+                ? tr("No account yet. The Kiro IDE is logged in on this computer: click Import from Kiro IDE "
+                     "to "
+                     "use its account.")
+                : tr("No account yet. Log in to the Kiro IDE and click Import from Kiro IDE, or add an "
+                     "account "
+                     "with its refresh token.");
+        }
+        m_explanation->setText(empty);
         return;
     }
     const QModelIndex row = rows.first();

@@ -20,6 +20,7 @@
 #include "logwidget.h"
 #include "server/core/accountpool.h"
 #include "server/gateway/keyservice.h"
+#include "server/kiroprovider/kiroaccountmanager.h"
 #include "settingswidget.h"
 #include "usagewidget.h"
 
@@ -55,6 +56,9 @@ MainWindow::MainWindow(DesktopServices &app, Prompter &prompter, QWidget *parent
     connect(connectTool, &QPushButton::clicked, this, &MainWindow::openConnectDialog);
     m_tabs->setCornerWidget(connectTool, Qt::TopRightCorner);
     setCentralWidget(m_tabs);
+    // A first run starts where the setup starts: adding an account.
+    if (app.accounts().accounts().empty())
+        m_tabs->setCurrentIndex(AccountsTab);
     statusBar()->addWidget(m_status, 1);
     m_status->setAccessibleName(tr("Gateway status"));
 

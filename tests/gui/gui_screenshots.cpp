@@ -10,12 +10,14 @@
 #include <QNetworkReply>
 #include <QTabWidget>
 #include <QTableView>
+#include <QTemporaryDir>
 #include <QTest>
 
 #include <cstdio>
 
 #include "app/applicationdesktopservices.h"
 #include "gui/widgets/accountswidget.h"
+#include "gui/widgets/connectdialog.h"
 #include "gui/widgets/desktopshell.h"
 #include "gui/widgets/keyswidget.h"
 #include "gui/widgets/mainwindow.h"
@@ -187,5 +189,18 @@ int main(int argc, char **argv)
             return fail("a screenshot could not be saved");
         std::printf("%s\n", qPrintable(path));
     }
+
+    // The Connect a tool dialog, on an empty temporary HOME (never the real one's files).
+    QTemporaryDir home;
+    QProcessEnvironment env;
+    env.insert(QStringLiteral("HOME"), home.path());
+    services.setToolEnvironment(env);
+    ConnectDialog dialog(services, &window);
+    dialog.show();
+    QTest::qWait(300);
+    const QString dialogPath = out.filePath(QStringLiteral("connect-dialog.png"));
+    if (!dialog.grab().save(dialogPath))
+        return fail("a screenshot could not be saved");
+    std::printf("%s\n", qPrintable(dialogPath));
     return 0;
 }

@@ -46,6 +46,7 @@ private Q_SLOTS:
         window.show();
         QVERIFY(QTest::qWaitForWindowExposed(&window));
         QCOMPARE(window.tabs()->count(), 6);
+        QCOMPARE(window.tabs()->currentIndex(), int(MainWindow::AccountsTab)); // first run: add an account
         window.close();
         QVERIFY(!window.isVisible());
         QCOMPARE(closed.count(), 1);
