@@ -132,14 +132,14 @@ after(async () => {
   for (const c of cleanups.reverse()) await c();
 });
 
-async function setUp(fakeArgs) {
+async function setUp(fakeArgs, keyFields = {}) {
   const stack = await startStack({ accounts: [{ name: 'cx', token: 'rt-codex' }], fakeArgs });
   cleanups.push(async () => {
     const codes = await stack.stop();
     assert.equal(codes.drawbridge, 0, 'drawbridge exits 0 on SIGTERM');
   });
   await stack.addAccount('cx', 'rt-codex');
-  const key = await stack.createKey({ name: 'codex' });
+  const key = await stack.createKey({ name: 'codex', ...keyFields });
   const recorder = await startRecorder(stack.baseUrl);
   const proxy = await startRefusingProxy();
   cleanups.push(() => { recorder.close(); proxy.close(); });
@@ -205,6 +205,23 @@ describe('codex exec against drawbridge (offline, wire_api = "responses")', () =
     assert.deepEqual(JSON.parse(call.arguments), { cmd: 'cat hello.txt' });
     assert.equal(output.call_id, call.call_id);
     assert.match(typeof output.output === 'string' ? output.output : JSON.stringify(output.output), new RegExp(MARKER));
+    assert.deepEqual(proxy.attempts, [], 'no off-loopback attempt');
+  });
+
+  test('a refusal: the gateway\'s OpenAI-shaped error reaches the user, and nothing is served', async () => {
+    // A key limited to another model: 403 model_not_allowed. Codex retries a few times, then prints the message.
+    const { stack, key, recorder, proxy, cwd } = await setUp(['--text', 'never sent'], { models: ['claude-haiku-4.5'] });
+    const run = await runCodex({ prompt: 'Say hello.', baseUrl: recorder.url, apiKey: key.key, proxyUrl: proxy.url, cwd });
+    const why = explain(run, recorder, proxy, stack);
+    assert.notEqual(run.code, 0, why);
+    assert.ok(!run.stdout.includes('never sent'), why);
+    assert.match(run.stderr, new RegExp(`Key ${key.id} may not use model 'kiro'`), why);
+    const calls = recorder.exchanges.filter((e) => e.url === '/v1/responses');
+    assert.ok(calls.length >= 1 && calls.length <= 10, why);
+    for (const c of calls) assert.equal(c.status, 403, why);
+    const stats = await stack.fakeStats();
+    assert.ok(stats.requests, JSON.stringify(stats));
+    assert.equal(stats.requests['/generateAssistantResponse'] ?? 0, 0, 'nothing reached the upstream');
     assert.deepEqual(proxy.attempts, [], 'no off-loopback attempt');
   });
 });
