@@ -42,6 +42,14 @@ public:
 
     /** Appends @p s quoted and escaped the way QJsonDocument does (UTF-16 in, UTF-8 out). */
     static void appendString(QByteArray &out, QStringView s);
+    /**
+     * Appends what `QJsonDocument(QJsonDocument::fromJson(json).object()).toJson(Compact)` writes for the
+     * JSON object @p json (sorted keys, Qt's number format; without a top-level "" key when @p dropEmptyKey),
+     * read with simdjson instead of a QJsonObject tree. Returns false, with @p out untouched, for anything it
+     * is not sure to write as Qt would (invalid JSON, not an object, duplicate or non-ASCII keys, nesting
+     * past 512): the caller then takes the Qt path.
+     */
+    static bool appendQtCompactObject(QByteArray &out, QByteArrayView json, bool dropEmptyKey);
 
 private:
     void separate();

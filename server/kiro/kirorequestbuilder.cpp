@@ -28,7 +28,7 @@ struct ToolUse
     QString id;
     QString name; ///< Kiro-side (possibly shortened) name
     QString originalName;
-    QJsonObject input;
+    QByteArray input; ///< compact JSON, as QJsonDocument writes it
     QString argumentsText; ///< as the client sent it, for the text fallback
 };
 
@@ -114,13 +114,18 @@ QByteArray sanitizedSchema(const ToolDefinition &tool)
     return schema;
 }
 
-QJsonObject parseArguments(const QString &arguments)
+/** The tool input as compact JSON: the client's arguments as an object, "{}" for anything else. */
+QByteArray inputJson(const QString &arguments)
 {
-    const QJsonDocument doc = QJsonDocument::fromJson(arguments.toUtf8());
+    const QByteArray utf8 = arguments.toUtf8();
+    // AIClient saw Kiro reject inputs with an empty-string key, hence dropEmptyKey / remove().
+    QByteArray out;
+    if (JsonWriter::appendQtCompactObject(out, utf8, true))
+        return out;
+    const QJsonDocument doc = QJsonDocument::fromJson(utf8);
     QJsonObject input = doc.isObject() ? doc.object() : QJsonObject();
-    // AIClient saw Kiro reject inputs with an empty-string key.
     input.remove(QString());
-    return input;
+    return QJsonDocument(input).toJson(QJsonDocument::Compact);
 }
 
 class Builder
@@ -188,7 +193,7 @@ Status Builder::collectTurns()
             turn.text = message.text;
             for (const ToolCall &call : message.toolCalls) {
                 turn.toolUses.push_back({ call.id, kiroToolName(call.name), call.name,
-                                          parseArguments(call.arguments), call.arguments });
+                                          inputJson(call.arguments), call.arguments });
             }
             m_turns.push_back(std::move(turn));
             break;
@@ -490,7 +495,7 @@ void Builder::writeAssistantMessage(JsonWriter &w, const Turn &turn)
             m_textUnits += KiroTokenEstimator::units(use.argumentsText);
             w.beginObject();
             w.key("input");
-            w.object(use.input);
+            w.raw(use.input);
             w.key("name");
             w.string(use.name);
             w.key("toolUseId");

@@ -91,6 +91,14 @@ public:
             u"{\"n\":1.0,\"m\":1e3,\"big\":12345678901234567890,\"neg\":-0,\"f\":0.1}"_s,
             u"{\"s\":\"\\u00e9\\ud83d\\ude00\\ud800\",\"esc\":\"\\/\\b\"}"_s,
             u"{\"deep\":[[[[[{\"x\":[null,false]}]]]]]}"_s,
+            // Numbers at Qt's edges: integers past 2^53 stay integers, past int64 become doubles.
+            u"{\"a\":9007199254740993,\"b\":-9223372036854775808,\"c\":9223372036854775808}"_s,
+            u"{\"d\":1e-7,\"e\":5e-324,\"f\":1.7976931348623157e308,\"g\":123.456e5,\"h\":0.1e1,\"i\":1E+2}"_s,
+            u"{\"j\":100000000000000000000000,\"k\":-0.0,\"l\":2.5,\"m\":1e21,\"n\":1e20}"_s,
+            u"{\"s\":\"\\u0000\\uffff\\u2028\\/\",\"t\":\"\u00e9\u65e5\",\"\":{\"\":1},\"z\":[{\"b\":1,\"a\":2}]}"_s,
+            u"{\"Z\":1,\"a\":2,\"_\":3,\"A\":4,\"0\":5,\"\u00e9\":6}"_s,
+            u"{\"x\":1} trailing"_s,
+            u"{\"nested\":{\"k\":1,\"k\":2}}"_s,
         };
         return args[between(0, int(args.size()) - 1)];
     }
@@ -191,6 +199,7 @@ private Q_SLOTS:
     void stringsLikeQt_data();
     void stringsLikeQt();
     void randomStringsLikeQt();
+    void objectsLikeQt();
     void corpus();
 };
 
@@ -251,6 +260,36 @@ void TstKiroRequestBuilderDiff::randomStringsLikeQt()
             QFAIL(qPrintable(u"seed %1 iteration %2: %3 != %4"_s.arg(seed).arg(i).arg(
                 QString::fromLatin1(ours.toHex()), QString::fromLatin1(qt.toHex()))));
     }
+}
+
+void TstKiroRequestBuilderDiff::objectsLikeQt()
+{
+    // Tool inputs are written from simdjson when it is sure to write what Qt would; otherwise the Qt path.
+    Gen gen(1);
+    QStringList texts;
+    for (int i = 0; i < 400; ++i)
+        texts.append(gen.arguments());
+    texts.append(
+        u"{\"path\":\"src/main.cpp\",\"line\":3,\"flags\":[true,false,null],\"opt\":{\"b\":0.5,\"a\":-1}}"_s);
+    int written = 0;
+    for (const QString &text : texts) {
+        for (const bool drop : { false, true }) {
+            QByteArray ours = "x";
+            const bool sure = JsonWriter::appendQtCompactObject(ours, text.toUtf8(), drop);
+            if (!sure) {
+                QCOMPARE(ours, QByteArray("x")); // untouched
+                continue;
+            }
+            ++written;
+            QJsonObject o = QJsonDocument::fromJson(text.toUtf8()).object();
+            if (drop)
+                o.remove(QString());
+            QCOMPARE(ours.mid(1), QJsonDocument(o).toJson(QJsonDocument::Compact));
+        }
+    }
+    QVERIFY(written > 100);
+    QByteArray out;
+    QVERIFY(JsonWriter::appendQtCompactObject(out, texts.last().toUtf8(), true));
 }
 
 void TstKiroRequestBuilderDiff::corpus()
