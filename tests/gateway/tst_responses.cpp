@@ -89,6 +89,7 @@ private Q_SLOTS:
     void midStreamFailure();
     void keepAliveIsACommentNotAnEvent();
     void statelessParametersRefused();
+    void bodyOverTheLimitIs413();
     void ledgerRecordsResponses();
 };
 
@@ -432,6 +433,21 @@ void TstResponses::statelessParametersRefused()
     QCOMPARE(GatewayFixture::errorCode(r), QStringLiteral("unsupported_parameter"));
     QCOMPARE(GatewayFixture::errorType(r), QStringLiteral("invalid_request_error"));
     QCOMPARE(GatewayFixture::errorParam(r), QStringLiteral("previous_response_id"));
+    QCOMPARE(f.provider.started(), 0);
+}
+
+void TstResponses::bodyOverTheLimitIs413()
+{
+    Settings s;
+    s.server.maxBodyMb = 1;
+    GatewayFixture f(s);
+    const auto [id, key] = f.createKey();
+    RawHttpClient c(f.port);
+    // A valid body just over server.max_body_mb: refused before it is parsed, in the OpenAI shape.
+    const QByteArray body = R"({"model":"kiro","input":")" + QByteArray(1024 * 1024, 'x') + R"("})";
+    const RawResponse r = c.request("POST", "/v1/responses", body, bearer(key));
+    QCOMPARE(r.status, 413);
+    QCOMPARE(GatewayFixture::errorCode(r), QStringLiteral("request_too_large"));
     QCOMPARE(f.provider.started(), 0);
 }
 
