@@ -33,6 +33,7 @@
 #include "server/storage/keyrepository.h"
 #include "server/storage/migrations.h"
 #include "server/storage/postgresurl.h"
+#include "server/storage/ratewindowrepository.h"
 #include "server/storage/secretrepository.h"
 #include "server/storage/usageadminmodule.h"
 #include "server/storage/usageledger.h"
@@ -149,6 +150,11 @@ Status Application::buildServices()
         m_keys->setRequestCounts(counts);
     }
     m_limiter = std::make_unique<RateLimiter>(*m_clock);
+    if (m_database->isPostgres()) {
+        // Team mode: one window per key for every instance together (one statement per admission).
+        m_rateWindow = std::make_unique<RateWindowRepository>(*m_database);
+        m_limiter->setShared(m_rateWindow.get());
+    }
     m_models = std::make_unique<ModelCatalog>(s.kiro);
 
     AccountPool::Options poolOptions;

@@ -27,6 +27,7 @@ class KiroProvider;
 class Metrics;
 class ModelCatalog;
 class RateLimiter;
+class RateWindowRepository;
 class SecretRepository;
 class SecretStore;
 class SystemClock;
@@ -100,6 +101,7 @@ private:
     std::unique_ptr<AccountRepository> m_accountRepository;
     std::unique_ptr<KeyService> m_keys;
     std::unique_ptr<ChangeFeed> m_changes; ///< team mode: other instances' key changes
+    std::unique_ptr<RateWindowRepository> m_rateWindow; ///< team mode: m_limiter's shared window
     std::unique_ptr<RateLimiter> m_limiter;
     std::unique_ptr<ModelCatalog> m_models;
     std::unique_ptr<AccountPool> m_pool;

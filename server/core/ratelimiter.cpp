@@ -1,7 +1,11 @@
 // SPDX-License-Identifier: MIT
 #include "ratelimiter.h"
 
+#include <algorithm>
+
 #include "clock.h"
+#include "server/core/logging.h"
+#include "server/core/sharedratewindow.h"
 
 namespace Drawbridge {
 
@@ -27,6 +31,16 @@ RateLimiter::Decision RateLimiter::evaluate(std::deque<qint64> &log, int limit, 
 RateLimiter::Decision RateLimiter::acquire(const QString &keyId, int limit)
 {
     const qint64 now = m_clock.nowMs();
+    if (m_shared) {
+        auto shared = m_shared->acquire(keyId, limit, now);
+        if (shared) {
+            if (!shared->admitted)
+                shared->retryAfterS = int(std::max<qint64>(1, (shared->resetMs - now + 999) / 1000));
+            return *shared;
+        }
+        qCWarning(lcCore) << "shared rate window unavailable, limiting key" << keyId
+                          << "on this instance only:" << shared.error();
+    }
     std::deque<qint64> &log = m_logs[keyId];
     Decision d = evaluate(log, limit, now);
     if (d.admitted) {
@@ -44,6 +58,10 @@ RateLimiter::Decision RateLimiter::acquire(const QString &keyId, int limit)
 RateLimiter::Decision RateLimiter::peek(const QString &keyId, int limit)
 {
     const qint64 now = m_clock.nowMs();
+    if (m_shared) {
+        if (auto shared = m_shared->peek(keyId, limit, now); shared)
+            return *shared;
+    }
     auto it = m_logs.find(keyId);
     if (it == m_logs.end()) {
         Decision d;
@@ -58,6 +76,11 @@ RateLimiter::Decision RateLimiter::peek(const QString &keyId, int limit)
 
 void RateLimiter::forget(const QString &keyId)
 {
+    if (m_shared) {
+        if (auto forgotten = m_shared->forget(keyId); !forgotten)
+            qCWarning(lcCore) << "could not clear the shared rate window of key" << keyId
+                              << forgotten.error();
+    }
     m_logs.remove(keyId);
 }
 

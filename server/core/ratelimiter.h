@@ -9,6 +9,7 @@
 namespace Drawbridge {
 
 class Clock;
+class SharedRateWindow;
 
 /**
  * @brief Per-key sliding-log rate limiter: at most N requests admitted in any 60 s span.
@@ -41,11 +42,20 @@ public:
     /** Forgets a key (revoked or deleted). */
     void forget(const QString &keyId);
 
+    /**
+     * Team mode: decisions come from @p shared (one window for every instance) instead of this instance's
+     * log. A failing shared window (database unreachable) falls back to the local log for that call, logged,
+     * so the gateway keeps limiting per instance rather than refusing or admitting everything. nullptr =
+     * local only (the default).
+     */
+    void setShared(SharedRateWindow *shared) { m_shared = shared; }
+
 private:
     Decision evaluate(std::deque<qint64> &log, int limit, qint64 now) const;
 
     const Clock &m_clock;
     QHash<QString, std::deque<qint64>> m_logs;
+    SharedRateWindow *m_shared = nullptr;
 };
 
 } // namespace Drawbridge

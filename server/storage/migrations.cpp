@@ -119,6 +119,16 @@ const std::vector<Step> &steps()
                              " sealed TEXT NOT NULL,"
                              " updated_at INTEGER NOT NULL)"),
           } },
+        { 5,
+          {
+              // Team mode's per-key sliding window, shared by every instance (RateWindowRepository): the
+              // admission times inside the window. SQLite takes the type name as it is and never uses the
+              // table.
+              QStringLiteral("CREATE TABLE rate_windows ("
+                             " key_id TEXT PRIMARY KEY NOT NULL,"
+                             " hits BIGINT[] NOT NULL,"
+                             " token TEXT)"),
+          } },
     };
     return all;
 }

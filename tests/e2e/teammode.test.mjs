@@ -93,6 +93,37 @@ test('a key created or revoked on one instance acts on the other within 1 s', as
   }
 });
 
+test("a key's sliding window holds across instances: 100 requests over two instances on a 30 rpm key admit exactly 30", async () => {
+  const first = await team('window');
+  const second = await startSecond(first);
+  try {
+    const created = await first.createKey({ name: 'limited', rate_limit_rpm: 30 });
+    // Request 1: on #2 as soon as it knows the key (the key feed, < 1 s); a 401 before that is not admitted
+    // by anyone, so it does not count.
+    const probe = await waitFor(async () => {
+      const r = await models(second.url, created.key);
+      return r.status !== 401 ? r : null;
+    }, { timeoutMs: 1_000, intervalMs: 20 });
+    assert.ok(probe, '#2 never learned the key');
+    const statuses = [probe.status];
+    // Requests 2..100: concurrent batches alternating between the instances.
+    const urls = [first.baseUrl, second.url];
+    for (let batch = 0; batch < 9; ++batch) {
+      const results = await Promise.all(
+        Array.from({ length: 11 }, (_, i) => models(urls[(batch + i) % 2], created.key)));
+      statuses.push(...results.map((r) => r.status));
+    }
+    assert.equal(statuses.length, 100);
+    const admitted = statuses.filter((s) => s === 200).length;
+    const limited = statuses.filter((s) => s === 429).length;
+    assert.equal(admitted, 30, `admitted ${admitted}: ${statuses.join(',')}`);
+    assert.equal(limited, 70, statuses.join(','));
+  } finally {
+    await second.stop();
+    await first.stop();
+  }
+});
+
 test('secrets in team mode: sealed in the database, never in a dump, usable by every instance', async () => {
   const first = await team('secrets');
   let second;

@@ -164,12 +164,13 @@ void TstMigrations::freshDatabaseHasLatestSchema()
     auto db = tmp.database().connection();
     DRAWBRIDGE_VERIFY_OK(db);
     QCOMPARE(*Migrations::version(*db), Migrations::latestVersion);
-    QCOMPARE(Migrations::latestVersion, 4);
+    QCOMPARE(Migrations::latestVersion, 5);
 
-    QCOMPARE(objectsOf(*db, QStringLiteral("table")),
-             (QStringList { QStringLiteral("accounts"), QStringLiteral("api_keys"),
-                            QStringLiteral("schema_version"), QStringLiteral("secrets"),
-                            QStringLiteral("usage_hourly"), QStringLiteral("usage_records") }));
+    QCOMPARE(
+        objectsOf(*db, QStringLiteral("table")),
+        (QStringList { QStringLiteral("accounts"), QStringLiteral("api_keys"), QStringLiteral("rate_windows"),
+                       QStringLiteral("schema_version"), QStringLiteral("secrets"),
+                       QStringLiteral("usage_hourly"), QStringLiteral("usage_records") }));
     QCOMPARE(objectsOf(*db, QStringLiteral("index")),
              (QStringList { QStringLiteral("usage_records_account_ts"),
                             QStringLiteral("usage_records_key_ts"), QStringLiteral("usage_records_ts") }));
@@ -318,7 +319,7 @@ void TstMigrations::refusesNewerSchema()
     QVERIFY(!reopened.ok());
     QCOMPARE(
         reopened.error(),
-        QStringLiteral("database schema version 7 is newer than this Drawbridge (4); upgrade Drawbridge"));
+        QStringLiteral("database schema version 7 is newer than this Drawbridge (5); upgrade Drawbridge"));
 
     // Refused without touching anything.
     auto opened = openAgain(tmp);
@@ -338,8 +339,8 @@ void TstMigrations::refusesDowngradeRequest()
     auto db = tmp.database().connection();
     const Status downgraded = Migrations::migrate(*db, 1);
     QVERIFY(!downgraded.ok());
-    QVERIFY2(downgraded.error().contains(QStringLiteral("version 4")), qPrintable(downgraded.error()));
-    QCOMPARE(*Migrations::version(*db), 4);
+    QVERIFY2(downgraded.error().contains(QStringLiteral("version 5")), qPrintable(downgraded.error()));
+    QCOMPARE(*Migrations::version(*db), 5);
 }
 
 void TstMigrations::refusesUnknownTarget()

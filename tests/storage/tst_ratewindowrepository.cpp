@@ -1,0 +1,160 @@
+// SPDX-License-Identifier: MIT
+#include <QRandomGenerator>
+#include <QtTest>
+
+#include <atomic>
+#include <thread>
+
+#include "server/core/ratelimiter.h"
+#include "server/storage/database.h"
+#include "server/storage/postgresurl.h"
+#include "server/storage/ratewindowrepository.h"
+#include "tests/support/fakeclock.h"
+#include "tests/support/resulttext.h"
+#include "tests/support/tempdatabase.h"
+
+using namespace Drawbridge;
+
+/**
+ * The team's shared window on a real PostgreSQL (this test always runs there): it must decide exactly as the
+ * in-memory RateLimiter does (the oracle, on the same FakeClock), and hold the limit exactly when instances
+ * race for it.
+ */
+class TstRateWindowRepository : public QObject
+{
+    Q_OBJECT
+
+private Q_SLOTS:
+    void initTestCase();
+    void decidesLikeTheLocalLimiter_data();
+    void decidesLikeTheLocalLimiter();
+    void twoInstancesRacingAdmitExactlyTheLimit();
+    void zeroLimitAdmitsNothing();
+    void forgetClearsTheWindow();
+
+private:
+    std::unique_ptr<Test::TempDatabase> m_db;
+};
+
+namespace {
+
+Result<std::unique_ptr<Database>> openAgain(const Test::TempDatabase &tmp)
+{
+    auto url = PostgresUrl::parse(tmp.url());
+    if (!url)
+        return Error { url.error() };
+    return Database::openPostgres(*url);
+}
+
+} // namespace
+
+void TstRateWindowRepository::initTestCase()
+{
+    QVERIFY2(Test::TempDatabase::postgresRequested(), "run with DRAWBRIDGE_TEST_DATABASE=postgresql");
+    m_db = std::make_unique<Test::TempDatabase>();
+    QVERIFY2(m_db->isValid(), qPrintable(m_db->errorString()));
+}
+
+void TstRateWindowRepository::decidesLikeTheLocalLimiter_data()
+{
+    QTest::addColumn<quint32>("seed");
+    QTest::addColumn<int>("limit");
+    QTest::newRow("seed-1-limit-3") << 1u << 3;
+    QTest::newRow("seed-7-limit-5") << 7u << 5;
+    QTest::newRow("seed-42-limit-30") << 42u << 30;
+    QTest::newRow("random") << QRandomGenerator::global()->generate() << 4;
+}
+
+void TstRateWindowRepository::decidesLikeTheLocalLimiter()
+{
+    QFETCH(quint32, seed);
+    QFETCH(int, limit);
+    qInfo("seed %u", seed);
+    QRandomGenerator rng(seed);
+    Test::FakeClock clock;
+    RateLimiter local(clock);
+    RateLimiter team(clock);
+    RateWindowRepository window(m_db->database());
+    team.setShared(&window);
+    const QString key = QStringLiteral("k%1").arg(seed);
+    for (int i = 0; i < 200; ++i) {
+        // Bursts and pauses, so windows fill, slide and empty.
+        clock.advanceMs(rng.bounded(10) < 7 ? rng.bounded(2000) : rng.bounded(40'000));
+        const int thisLimit = rng.bounded(20) == 0 ? std::max(1, limit - 1) : limit;
+        if (rng.bounded(10) == 0) {
+            // At the current limit: the local limiter's peek also trims its log to a lowered limit, an
+            // artefact a read-only shared peek does not copy.
+            const RateLimiter::Decision a = local.peek(key, limit);
+            const RateLimiter::Decision b = team.peek(key, limit);
+            QCOMPARE(b.remaining, a.remaining);
+            QCOMPARE(b.admitted, a.admitted);
+            continue;
+        }
+        const RateLimiter::Decision a = local.acquire(key, thisLimit);
+        const RateLimiter::Decision b = team.acquire(key, thisLimit);
+        QVERIFY2(a.admitted == b.admitted, qPrintable(QStringLiteral("step %1").arg(i)));
+        QCOMPARE(b.limit, a.limit);
+        QCOMPARE(b.remaining, a.remaining);
+        QCOMPARE(b.resetMs, a.resetMs);
+        QCOMPARE(b.retryAfterS, a.retryAfterS);
+    }
+}
+
+void TstRateWindowRepository::twoInstancesRacingAdmitExactlyTheLimit()
+{
+    // 100 requests from two instances (two threads each, own connections) at one instant on a 30 rpm key.
+    auto second = openAgain(*m_db);
+    DRAWBRIDGE_VERIFY_OK(second);
+    RateWindowRepository first(m_db->database());
+    RateWindowRepository other(**second);
+    std::atomic<int> admitted { 0 };
+    std::atomic<int> failed { 0 };
+    const qint64 now = 1'780'000'000'000;
+    std::vector<std::thread> threads;
+    for (int t = 0; t < 4; ++t) {
+        RateWindowRepository *instance = t % 2 == 0 ? &first : &other;
+        const Database *db = t % 2 == 0 ? &m_db->database() : second->get();
+        threads.emplace_back([instance, db, &admitted, &failed, now] {
+            for (int i = 0; i < 25; ++i) {
+                auto d = instance->acquire(QStringLiteral("racekey1"), 30, now + i);
+                if (!d)
+                    ++failed;
+                else if (d->admitted)
+                    ++admitted;
+            }
+            db->releaseConnection();
+        });
+    }
+    for (auto &thread : threads)
+        thread.join();
+    QCOMPARE(failed.load(), 0);
+    QCOMPARE(admitted.load(), 30);
+    auto after = first.peek(QStringLiteral("racekey1"), 30, now + 100);
+    DRAWBRIDGE_VERIFY_OK(after);
+    QCOMPARE(after->remaining, 0);
+    QCOMPARE(after->resetMs, now + RateLimiter::windowMs);
+}
+
+void TstRateWindowRepository::zeroLimitAdmitsNothing()
+{
+    RateWindowRepository window(m_db->database());
+    auto d = window.acquire(QStringLiteral("zerokey"), 0, 5000);
+    DRAWBRIDGE_VERIFY_OK(d);
+    QVERIFY(!d->admitted);
+    QCOMPARE(d->remaining, 0);
+    auto again = window.acquire(QStringLiteral("zerokey"), 0, 6000);
+    DRAWBRIDGE_VERIFY_OK(again);
+    QVERIFY(!again->admitted);
+}
+
+void TstRateWindowRepository::forgetClearsTheWindow()
+{
+    RateWindowRepository window(m_db->database());
+    QVERIFY(window.acquire(QStringLiteral("gone"), 1, 1000)->admitted);
+    QVERIFY(!window.acquire(QStringLiteral("gone"), 1, 2000)->admitted);
+    DRAWBRIDGE_VERIFY_OK(window.forget(QStringLiteral("gone")));
+    QVERIFY(window.acquire(QStringLiteral("gone"), 1, 3000)->admitted);
+}
+
+QTEST_GUILESS_MAIN(TstRateWindowRepository)
+#include "tst_ratewindowrepository.moc"
