@@ -856,6 +856,14 @@ Anthropic-Basis-URL: %2</translation>
         <source>Point Claude Code, Codex, opencode or Continue at this gateway, or copy a snippet</source>
         <translation>Claude Code, Codex, opencode oder Continue auf dieses Gateway einstellen, oder ein Codeschnipsel kopieren</translation>
     </message>
+    <message>
+        <source>Keychain problem</source>
+        <translation>Problem mit dem Schlüsselbund</translation>
+    </message>
+    <message>
+        <source>No system keychain: account credentials cannot be saved and the admin token lasts for this run only. Install and unlock a Secret Service keyring (GNOME Keyring or KeePassXC with Secret Service enabled) and restart Drawbridge, or set DRAWBRIDGE_ADMIN_TOKEN. (%1)</source>
+        <translation>Kein System-Schlüsselbund: Konto-Zugangsdaten können nicht gespeichert werden, und das Admin-Token gilt nur für diesen Lauf. Installieren und entsperren Sie einen Secret-Service-Schlüsselbund (GNOME Keyring oder KeePassXC mit aktiviertem Secret Service) und starten Sie Drawbridge neu, oder setzen Sie DRAWBRIDGE_ADMIN_TOKEN. (%1)</translation>
+    </message>
 </context>
 <context>
     <name>Drawbridge::RequestLogModel</name>

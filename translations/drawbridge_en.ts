@@ -847,6 +847,14 @@ Anthropic base URL: %2</source>
         <source>Point Claude Code, Codex, opencode or Continue at this gateway, or copy a snippet</source>
         <translation type="unfinished"></translation>
     </message>
+    <message>
+        <source>Keychain problem</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>No system keychain: account credentials cannot be saved and the admin token lasts for this run only. Install and unlock a Secret Service keyring (GNOME Keyring or KeePassXC with Secret Service enabled) and restart Drawbridge, or set DRAWBRIDGE_ADMIN_TOKEN. (%1)</source>
+        <translation type="unfinished"></translation>
+    </message>
 </context>
 <context>
     <name>Drawbridge::RequestLogModel</name>

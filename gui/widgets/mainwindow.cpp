@@ -9,6 +9,7 @@
 #include <QStatusBar>
 #include <QTabWidget>
 #include <QTimer>
+#include <QVBoxLayout>
 
 #include "accountswidget.h"
 #include "connectdialog.h"
@@ -38,6 +39,7 @@ MainWindow::MainWindow(DesktopServices &app, Prompter &prompter, QWidget *parent
     , m_log(new LogWidget(*m_requestLog, this))
     , m_settings(new SettingsWidget(app, this))
     , m_status(new QLabel(this))
+    , m_keychainBanner(new QLabel(this))
 {
     setWindowTitle(tr("Drawbridge"));
     setWindowIcon(QIcon(QStringLiteral(":/icons/app/drawbridge.svg")));
@@ -55,7 +57,25 @@ MainWindow::MainWindow(DesktopServices &app, Prompter &prompter, QWidget *parent
         tr("Point Claude Code, Codex, opencode or Continue at this gateway, or copy a snippet"));
     connect(connectTool, &QPushButton::clicked, this, &MainWindow::openConnectDialog);
     m_tabs->setCornerWidget(connectTool, Qt::TopRightCorner);
-    setCentralWidget(m_tabs);
+    auto *central = new QWidget(this);
+    auto *centralLayout = new QVBoxLayout(central);
+    centralLayout->setContentsMargins(0, 0, 0, 0);
+    m_keychainBanner->setWordWrap(true);
+    m_keychainBanner->setFrameShape(QFrame::StyledPanel);
+    m_keychainBanner->setMargin(8);
+    m_keychainBanner->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    m_keychainBanner->setAccessibleName(tr("Keychain problem"));
+    // One banner instead of an error per secret: what is missing, what it costs and how to fix it.
+    m_keychainBanner->setText(
+        tr("No system keychain: account credentials cannot be saved and the admin token lasts for this run "
+           "only. "
+           "Install and unlock a Secret Service keyring (GNOME Keyring or KeePassXC with Secret Service "
+           "enabled) and restart Drawbridge, or set DRAWBRIDGE_ADMIN_TOKEN. (%1)")
+            .arg(app.keychainProblem()));
+    m_keychainBanner->setVisible(!app.isEphemeral() && !app.keychainAvailable());
+    centralLayout->addWidget(m_keychainBanner);
+    centralLayout->addWidget(m_tabs, 1);
+    setCentralWidget(central);
     // A first run starts where the setup starts: adding an account.
     if (app.accounts().accounts().empty())
         m_tabs->setCurrentIndex(AccountsTab);

@@ -41,6 +41,8 @@ public:
     LogWidget *logWidget() const { return m_log; }
     SettingsWidget *settingsWidget() const { return m_settings; }
     RequestLogModel *requestLog() const { return m_requestLog; }
+    /** Shown only when the OS keychain is unavailable (and not with --ephemeral). */
+    QLabel *keychainBanner() const { return m_keychainBanner; }
 
     /** Shows, un-minimizes and raises the window. */
     void bringToFront();
@@ -69,6 +71,7 @@ private:
     LogWidget *m_log;
     SettingsWidget *m_settings;
     QLabel *m_status;
+    QLabel *m_keychainBanner;
     std::function<void(ConnectDialog &)> m_connectHook;
 };
 

@@ -4,6 +4,7 @@
 #include <QClipboard>
 #include <QComboBox>
 #include <QDoubleSpinBox>
+#include <QLabel>
 #include <QPushButton>
 #include <QSignalSpy>
 #include <QSortFilterProxyModel>
@@ -15,6 +16,7 @@
 
 #include "app/applicationdesktopservices.h"
 #include "gui/models/autostartentry.h"
+#include "gui/models/desktopservices.h"
 #include "gui/models/requestlogmodel.h"
 #include "gui/widgets/desktopshell.h"
 #include "gui/widgets/logwidget.h"
@@ -28,6 +30,67 @@
 
 using namespace Drawbridge;
 using namespace Drawbridge::Test;
+
+namespace {
+
+/** The real services, except that there is no keychain (and no --ephemeral to excuse it). */
+class NoKeychainServices final : public DesktopServices
+{
+public:
+    explicit NoKeychainServices(DesktopServices &real) : m_real(real) { }
+
+    const Settings &settings() const override { return m_real.settings(); }
+    bool isEphemeral() const override { return false; }
+    QString adminToken() const override { return m_real.adminToken(); }
+    bool keychainAvailable() const override { return false; }
+    QString keychainProblem() const override
+    {
+        return QStringLiteral("no Secret Service on the session bus");
+    }
+    QString baseUrl() const override { return m_real.baseUrl(); }
+    bool isDraining() const override { return m_real.isDraining(); }
+    bool isDrained() const override { return m_real.isDrained(); }
+    int inFlight() const override { return m_real.inFlight(); }
+    void drain() override { m_real.drain(); }
+    void resume() override { m_real.resume(); }
+    void quit() override { m_real.quit(); }
+    KeyService &keys() override { return m_real.keys(); }
+    KiroAccountManager &accounts() override { return m_real.accounts(); }
+    AccountPool &pool() override { return m_real.pool(); }
+    UsageQuery &usage() override { return m_real.usage(); }
+    RateLimiter &limiter() override { return m_real.limiter(); }
+    const ModelCatalog &models() const override { return m_real.models(); }
+    QString configFilePath() const override { return {}; }
+    QString dataDirectory() const override { return {}; }
+    QVariant desktopPreference(const QString &key, const QVariant &fallback) const override
+    {
+        return m_real.desktopPreference(key, fallback);
+    }
+    void setDesktopPreference(const QString &key, const QVariant &value) override
+    {
+        m_real.setDesktopPreference(key, value);
+    }
+    QStringList connectableTools() const override { return m_real.connectableTools(); }
+    QString toolDisplayName(const QString &tool) const override { return m_real.toolDisplayName(tool); }
+    Result<ToolConfigChange> planToolConnection(const QString &tool, const QString &key) override
+    {
+        return m_real.planToolConnection(tool, key);
+    }
+    Result<QString> applyToolConnection(const ToolConfigChange &change, const QString &key) override
+    {
+        return m_real.applyToolConnection(change, key);
+    }
+    Status undoToolConnection(const QString &tool) override { return m_real.undoToolConnection(tool); }
+    bool canUndoToolConnection(const QString &tool) const override
+    {
+        return m_real.canUndoToolConnection(tool);
+    }
+
+private:
+    DesktopServices &m_real;
+};
+
+} // namespace
 
 class TestDesktopShell : public QObject
 {
@@ -144,6 +207,25 @@ private Q_SLOTS:
         QCOMPARE(widget.proxy()->rowCount(), 1);
         widget.filter()->setCurrentIndex(0);
         QCOMPARE(widget.proxy()->rowCount(), 4);
+    }
+
+    void keychainMissingIsOneBanner()
+    {
+        auto app = startEphemeralApplication();
+        QVERIFY(app);
+        ApplicationDesktopServices services(*app);
+        FakePrompter prompter;
+        MainWindow ephemeral(services, prompter);
+        QVERIFY(ephemeral.keychainBanner()->isHidden()); // --ephemeral needs no keychain
+        NoKeychainServices broken(services);
+        MainWindow window(broken, prompter);
+        QVERIFY(!window.keychainBanner()->isHidden());
+        QVERIFY(window.keychainBanner()->text().contains(QStringLiteral("DRAWBRIDGE_ADMIN_TOKEN")));
+        QVERIFY(
+            window.keychainBanner()->text().contains(QStringLiteral("no Secret Service on the session bus")));
+        TrayIcon tray(broken);
+        QCOMPARE(tray.state(), TrayState::Error);
+        QVERIFY(tray.toolTip().contains(QStringLiteral("keychain is unavailable")));
     }
 
     void closeToTrayNoticeOnlyOnce()
