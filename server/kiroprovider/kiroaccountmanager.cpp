@@ -110,6 +110,12 @@ QSet<QString> KiroAccountManager::accountsWithoutModel(const QString &modelId) c
     return out;
 }
 
+int KiroAccountManager::contextWindow(const QString &accountId, const QString &modelId) const
+{
+    const KiroAccount *a = m_registry.find(accountId);
+    return a ? m_quota.contextWindow(*a, modelId) : 0;
+}
+
 void KiroAccountManager::setCreditsUsedTotal(const QString &accountId, double total)
 {
     m_quota.setCreditsUsedTotal(accountId, total);

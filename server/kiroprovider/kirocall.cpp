@@ -205,8 +205,13 @@ void KiroCall::send(const KiroAccountContext &context)
     cfg.toolNameReverseMap = m_kiro->toolNameReverseMap;
     cfg.estimatedPromptTokens = m_kiro->estimatedPromptTokens;
     cfg.splitThinking = m_kiro->thinkingEmulated;
-    cfg.contextWindowTokens = KiroModels::contextWindow(
-        m_kiro->modelId, KiroModels::requestsLargeContext(m_request.requestedModel));
+    const bool large = KiroModels::requestsLargeContext(m_request.requestedModel);
+    cfg.contextWindowTokens = KiroModels::contextWindow(m_kiro->modelId, large);
+    // The account's catalog knows its tier's window better than the built-in table, except for a request that
+    // asked for the large (1M) context explicitly.
+    if (const int fromCatalog = m_provider.m_credentials.contextWindow(m_accountId, m_kiro->modelId);
+        fromCatalog > 0 && !large)
+        cfg.contextWindowTokens = fromCatalog;
     m_parser = std::make_unique<KiroResponseParser>(this, cfg);
     m_parser->setFirstOutputHandler([this] { onFirstOutput(); });
     m_parser->setEarlyErrorHandler([this](const KiroErrorClassification &c) {

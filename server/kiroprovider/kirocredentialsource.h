@@ -59,6 +59,9 @@ public:
 
     /** Accounts whose model catalog says they may not use @p modelId (free and paid tiers differ). */
     virtual QSet<QString> accountsWithoutModel(const QString &modelId) const = 0;
+
+    /** The context window the account's catalog gives @p modelId (maxInputTokens); 0 = not known. */
+    virtual int contextWindow(const QString &accountId, const QString &modelId) const = 0;
 };
 
 } // namespace Drawbridge

@@ -30,6 +30,17 @@ KiroQuotaTracker::KiroQuotaTracker(KiroAccountRegistry &registry, KiroCredential
 {
 }
 
+int KiroQuotaTracker::contextWindow(const KiroAccount &account, const QString &modelId) const
+{
+    const QString wanted = KiroModels::normalize(modelId);
+    for (const auto &m : account.catalog.models) {
+        if (m.modelId.compare(modelId, Qt::CaseInsensitive) == 0
+            || KiroModels::normalize(m.modelId) == wanted)
+            return m.maxInputTokens;
+    }
+    return 0;
+}
+
 bool KiroQuotaTracker::serves(const KiroAccount &account, const QString &modelId) const
 {
     if (!account.catalog.known)

@@ -33,6 +33,8 @@ public:
 
     /** True unless the account's known catalog lacks @p modelId (an unknown catalog restricts nothing). */
     bool serves(const KiroAccount &account, const QString &modelId) const;
+    /** maxInputTokens of @p modelId in the account's catalog; 0 = not known. */
+    int contextWindow(const KiroAccount &account, const QString &modelId) const;
 
     /** The upstream said the quota is used up: park the account now, then learn the real reset date. */
     void quotaExhausted(const QString &accountId, const QString &message);

@@ -58,6 +58,7 @@ public:
         /** The tier's catalog: GET /ListAvailableModels lists these (404 when empty, like a host without
          * the catalog), and chat refuses any other model with INVALID_MODEL_ID, as the service does. */
         QStringList models;
+        int maxInputTokens = 200'000; ///< every listed model's tokenLimits.maxInputTokens
     };
 
     struct RecordedRequest

@@ -116,6 +116,7 @@ private Q_SLOTS:
     void longConversationsAreTrimmedToFit();
     void trimmingOffRefusesWithoutCallingKiro();
     void modelsRouteOnlyToAccountsThatHaveThem();
+    void promptTokensUseTheCatalogsContextWindow();
 
 private:
     /** Adds @p n social accounts named a0, a1, … */
@@ -820,6 +821,31 @@ void TstKiroProvider::modelsRouteOnlyToAccountsThatHaveThem()
     QVERIFY(sink.error);
     QCOMPARE(sink.error->kind, ProviderErrorKind::ModelUnavailable);
     QCOMPARE(m_f->fake.requestCount(QStringLiteral("/generateAssistantResponse")), 4);
+}
+
+void TstKiroProvider::promptTokensUseTheCatalogsContextWindow()
+{
+    FakeKiroUpstream::Account a;
+    a.name = QStringLiteral("small");
+    a.refreshToken = QStringLiteral("rt-small");
+    a.models = { QStringLiteral("claude-sonnet-4.5") };
+    a.maxInputTokens = 100'000;
+    m_f->fake.addAccount(a);
+    QSignalSpy catalogs(&m_f->manager->quota(), &KiroQuotaTracker::catalogRefreshed);
+    KiroAccountManager::NewAccount n;
+    n.name = a.name;
+    n.authMethod = QStringLiteral("social");
+    n.refreshToken = a.refreshToken;
+    QVERIFY(m_f->add(n).ok());
+    QTRY_COMPARE(catalogs.count(), 1);
+
+    // 10 % of the tier's 100,000-token window, not of the built-in 200,000.
+    m_f->fake.enqueue(FakeKiroResponse::ok(QStringLiteral("Hi"), 0.01, 10.0));
+    RecordingSink sink;
+    auto call = m_provider->start(chat(), &sink);
+    QTRY_VERIFY(sink.done());
+    QVERIFY(!sink.error);
+    QCOMPARE(sink.usage.promptTokens + sink.usage.completionTokens, 10'000);
 }
 
 QTEST_GUILESS_MAIN(TstKiroProvider)
