@@ -76,6 +76,8 @@ public:
     const ModelCatalog &models() const { return *m_models; }
     Database &database() { return *m_database; }
     SystemClock &clock() { return *m_clock; }
+    /** The upstream HTTP client (for calls outside a request, such as the desktop's device sign-in). */
+    HttpClient &http() { return *m_http; }
 
 Q_SIGNALS:
     void keychainUnavailable(const QString &reason);

@@ -4,8 +4,10 @@
 #include <QSettings>
 
 #include "application.h"
+#include "server/core/clock.h"
 #include "server/gateway/gatewayserver.h"
 #include "server/gateway/keyservice.h"
+#include "server/kiroprovider/kirodevicelogin.h"
 
 namespace Drawbridge {
 
@@ -135,6 +137,19 @@ void ApplicationDesktopServices::setDesktopPreference(const QString &key, const 
         return;
     }
     QSettings().setValue(key, value);
+}
+
+std::unique_ptr<KiroDeviceLogin> ApplicationDesktopServices::createDeviceLogin(const QString &startUrl,
+                                                                               const QString &region)
+{
+    KiroDeviceLogin::Options options;
+    options.startUrl = startUrl;
+    options.region = region.isEmpty() ? m_app.settings().kiro.region : region;
+    // The same endpoint the account's token refreshes will use (docs/configuration.md, kiro.oidc_base_url).
+    options.oidcBaseUrl = m_app.settings().kiro.oidcBaseUrl.isEmpty()
+        ? QStringLiteral("https://oidc.%1.amazonaws.com").arg(options.region)
+        : m_app.settings().kiro.oidcBaseUrl;
+    return std::make_unique<KiroDeviceLogin>(m_app.http(), m_app.clock(), options);
 }
 
 QStringList ApplicationDesktopServices::connectableTools() const

@@ -52,6 +52,9 @@ public:
     QVariant desktopPreference(const QString &key, const QVariant &fallback) const override;
     void setDesktopPreference(const QString &key, const QVariant &value) override;
 
+    std::unique_ptr<KiroDeviceLogin> createDeviceLogin(const QString &startUrl,
+                                                       const QString &region) override;
+
     QStringList connectableTools() const override;
     QString toolDisplayName(const QString &tool) const override;
     Result<ToolConfigChange> planToolConnection(const QString &tool, const QString &key) override;

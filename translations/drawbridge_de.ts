@@ -194,6 +194,14 @@
         <source>No account yet. Log in to the Kiro IDE and click Import from Kiro IDE, or add an account with its refresh token.</source>
         <translation>Noch kein Konto. Melden Sie sich in der Kiro-IDE an und klicken Sie auf „Aus Kiro-IDE importieren“, oder fügen Sie ein Konto mit seinem Refresh-Token hinzu.</translation>
     </message>
+    <message>
+        <source>&amp;Sign in…</source>
+        <translation>&amp;Anmelden…</translation>
+    </message>
+    <message>
+        <source>Add an account by signing in with AWS Builder ID or IAM Identity Center</source>
+        <translation>Ein Konto durch Anmeldung mit AWS Builder ID oder IAM Identity Center hinzufügen</translation>
+    </message>
 </context>
 <context>
     <name>Drawbridge::AddAccountDialog</name>
@@ -1122,6 +1130,97 @@ Anthropic-Basis-URL: %2</translation>
     <message>
         <source>Files:</source>
         <translation>Dateien:</translation>
+    </message>
+</context>
+<context>
+    <name>Drawbridge::SignInDialog</name>
+    <message>
+        <source>&amp;Sign in</source>
+        <translation>&amp;Anmelden</translation>
+    </message>
+    <message>
+        <source>&amp;Open the sign-in page</source>
+        <translation>Anmeldeseite ö&amp;ffnen</translation>
+    </message>
+    <message>
+        <source>Sign in to Kiro</source>
+        <translation>Bei Kiro anmelden</translation>
+    </message>
+    <message>
+        <source>AWS Builder ID</source>
+        <translation>AWS Builder ID</translation>
+    </message>
+    <message>
+        <source>IAM Identity Center (organisation)</source>
+        <translation>IAM Identity Center (Organisation)</translation>
+    </message>
+    <message>
+        <source>Sign-in method</source>
+        <translation>Anmeldeverfahren</translation>
+    </message>
+    <message>
+        <source>https://my-company.awsapps.com/start</source>
+        <translation>https://meine-firma.awsapps.com/start</translation>
+    </message>
+    <message>
+        <source>Start URL</source>
+        <translation>Start-URL</translation>
+    </message>
+    <message>
+        <source>Region</source>
+        <translation>Region</translation>
+    </message>
+    <message>
+        <source>e.g. work</source>
+        <translation>z. B. Arbeit</translation>
+    </message>
+    <message>
+        <source>Account name</source>
+        <translation>Kontoname</translation>
+    </message>
+    <message>
+        <source>&amp;Method:</source>
+        <translation>&amp;Verfahren:</translation>
+    </message>
+    <message>
+        <source>S&amp;tart URL:</source>
+        <translation>S&amp;tart-URL:</translation>
+    </message>
+    <message>
+        <source>&amp;Region:</source>
+        <translation>&amp;Region:</translation>
+    </message>
+    <message>
+        <source>&amp;Name:</source>
+        <translation>&amp;Name:</translation>
+    </message>
+    <message>
+        <source>Your code</source>
+        <translation>Ihr Code</translation>
+    </message>
+    <message>
+        <source>Drawbridge shows a code; confirm it on the page that opens, and the account is added.</source>
+        <translation>Drawbridge zeigt einen Code; bestätigen Sie ihn auf der Seite, die sich öffnet, und das Konto wird hinzugefügt.</translation>
+    </message>
+    <message>
+        <source>Enter your organisation&apos;s start URL (https://…/start).</source>
+        <translation>Geben Sie die Start-URL Ihrer Organisation ein (https://…/start).</translation>
+    </message>
+    <message>
+        <source>Asking for a code…</source>
+        <translation>Code wird angefordert…</translation>
+    </message>
+    <message>
+        <source>Confirm the code %1 on the page that opened (%2). Waiting…</source>
+        <translation>Bestätigen Sie den Code %1 auf der geöffneten Seite (%2). Warte…</translation>
+    </message>
+    <message>
+        <source>Signed in. Adding the account…</source>
+        <translation>Angemeldet. Konto wird hinzugefügt…</translation>
+    </message>
+    <message>
+        <source>Signed in, but the account was not added: %1</source>
+        <translation>Angemeldet, aber das Konto wurde nicht hinzugefügt: %1</translation>
     </message>
 </context>
 <context>

@@ -194,6 +194,14 @@
         <source>No account yet. Log in to the Kiro IDE and click Import from Kiro IDE, or add an account with its refresh token.</source>
         <translation type="unfinished"></translation>
     </message>
+    <message>
+        <source>&amp;Sign in…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Add an account by signing in with AWS Builder ID or IAM Identity Center</source>
+        <translation type="unfinished"></translation>
+    </message>
 </context>
 <context>
     <name>Drawbridge::AddAccountDialog</name>
@@ -1112,6 +1120,97 @@ Anthropic base URL: %2</source>
     </message>
     <message>
         <source>Files:</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>Drawbridge::SignInDialog</name>
+    <message>
+        <source>&amp;Sign in</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>&amp;Open the sign-in page</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Sign in to Kiro</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>AWS Builder ID</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>IAM Identity Center (organisation)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Sign-in method</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>https://my-company.awsapps.com/start</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Start URL</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Region</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>e.g. work</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Account name</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>&amp;Method:</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>S&amp;tart URL:</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>&amp;Region:</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>&amp;Name:</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Your code</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Drawbridge shows a code; confirm it on the page that opens, and the account is added.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Enter your organisation&apos;s start URL (https://…/start).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Asking for a code…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Confirm the code %1 on the page that opened (%2). Waiting…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Signed in. Adding the account…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Signed in, but the account was not added: %1</source>
         <translation type="unfinished"></translation>
     </message>
 </context>

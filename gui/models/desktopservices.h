@@ -6,6 +6,8 @@
 #include <QStringList>
 #include <QVariant>
 
+#include <memory>
+
 #include "server/core/requestrecord.h"
 #include "server/core/result.h"
 #include "server/core/settings.h"
@@ -15,6 +17,7 @@ namespace Drawbridge {
 class AccountPool;
 class KeyService;
 class KiroAccountManager;
+class KiroDeviceLogin;
 class ModelCatalog;
 class RateLimiter;
 class UsageQuery;
@@ -86,6 +89,13 @@ public:
      */
     virtual QVariant desktopPreference(const QString &key, const QVariant &fallback) const = 0;
     virtual void setDesktopPreference(const QString &key, const QVariant &value) = 0;
+
+    /**
+     * A device-code sign-in (AWS Builder ID or IAM Identity Center) for @p startUrl in @p region, against
+     * kiro.oidc_base_url; not started.
+     */
+    virtual std::unique_ptr<KiroDeviceLogin> createDeviceLogin(const QString &startUrl, const QString &region)
+        = 0;
 
     // Connect a tool (docs/desktop.md).
     /** The tools that can be connected, by their command-line names ("claude-code", …). */

@@ -71,6 +71,10 @@ AccountsWidget::AccountsWidget(KiroAccountManager &accounts, int defaultSlots, P
 
     auto *buttons = new QHBoxLayout;
     buttons->addWidget(m_import);
+    m_signIn = new QPushButton(tr("&Sign in…"), this);
+    m_signIn->setToolTip(tr("Add an account by signing in with AWS Builder ID or IAM Identity Center"));
+    connect(m_signIn, &QPushButton::clicked, this, &AccountsWidget::signInRequested);
+    buttons->addWidget(m_signIn);
     buttons->addWidget(m_add);
     buttons->addSpacing(16);
     buttons->addWidget(m_toggle);

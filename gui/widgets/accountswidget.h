@@ -27,6 +27,11 @@ public:
 
     AccountTableModel *model() const { return m_model; }
     QTableView *view() const { return m_view; }
+    QPushButton *signInButton() const { return m_signIn; }
+
+Q_SIGNALS:
+    /** "Sign in…": the window runs the device-code sign-in (it needs more than the account manager). */
+    void signInRequested();
 
 public Q_SLOTS:
     void importFromIde();
@@ -48,6 +53,7 @@ private:
     QLabel *m_explanation;
     QLabel *m_progress;
     QPushButton *m_import;
+    QPushButton *m_signIn;
     QPushButton *m_add;
     QPushButton *m_toggle;
     QPushButton *m_remove;

@@ -23,6 +23,7 @@
 #include "server/gateway/keyservice.h"
 #include "server/kiroprovider/kiroaccountmanager.h"
 #include "settingswidget.h"
+#include "signindialog.h"
 #include "usagewidget.h"
 
 namespace Drawbridge {
@@ -57,6 +58,7 @@ MainWindow::MainWindow(DesktopServices &app, Prompter &prompter, QWidget *parent
         tr("Point Claude Code, Codex, opencode or Continue at this gateway, or copy a snippet"));
     connect(connectTool, &QPushButton::clicked, this, &MainWindow::openConnectDialog);
     m_tabs->setCornerWidget(connectTool, Qt::TopRightCorner);
+    connect(m_accounts, &AccountsWidget::signInRequested, this, &MainWindow::openSignInDialog);
     auto *central = new QWidget(this);
     auto *centralLayout = new QVBoxLayout(central);
     centralLayout->setContentsMargins(0, 0, 0, 0);
@@ -127,6 +129,14 @@ void MainWindow::openConnectDialog()
         m_connectHook(dialog);
     dialog.exec();
     m_keys->model()->reload();
+}
+
+void MainWindow::openSignInDialog()
+{
+    SignInDialog dialog(m_app, this);
+    if (m_signInHook)
+        m_signInHook(dialog);
+    dialog.exec();
 }
 
 void MainWindow::closeEvent(QCloseEvent *event)

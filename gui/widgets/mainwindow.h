@@ -19,6 +19,7 @@ class LogWidget;
 class Prompter;
 class RequestLogModel;
 class SettingsWidget;
+class SignInDialog;
 class UsageWidget;
 
 /** The main window: one tab per area (keys, accounts, usage, limits, log, settings). Closing it only hides
@@ -49,6 +50,9 @@ public:
     /** Opens the Connect a tool dialog (modal); @p hook sees it before it runs (tests close it). */
     void openConnectDialog();
     void setConnectDialogHook(std::function<void(ConnectDialog &)> hook) { m_connectHook = std::move(hook); }
+    /** Opens the device-code sign-in (modal); @p hook sees it before it runs. */
+    void openSignInDialog();
+    void setSignInDialogHook(std::function<void(SignInDialog &)> hook) { m_signInHook = std::move(hook); }
 
 Q_SIGNALS:
     /** The user closed the window (it is hidden, not destroyed). */
@@ -73,6 +77,7 @@ private:
     QLabel *m_status;
     QLabel *m_keychainBanner;
     std::function<void(ConnectDialog &)> m_connectHook;
+    std::function<void(SignInDialog &)> m_signInHook;
 };
 
 } // namespace Drawbridge

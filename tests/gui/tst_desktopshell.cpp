@@ -27,6 +27,7 @@
 #include "guiapplication.h"
 #include "server/gateway/gatewayserver.h"
 #include "server/gateway/keyservice.h"
+#include "server/kiroprovider/kirodevicelogin.h"
 
 using namespace Drawbridge;
 using namespace Drawbridge::Test;
@@ -69,6 +70,11 @@ public:
     void setDesktopPreference(const QString &key, const QVariant &value) override
     {
         m_real.setDesktopPreference(key, value);
+    }
+    std::unique_ptr<KiroDeviceLogin> createDeviceLogin(const QString &startUrl,
+                                                       const QString &region) override
+    {
+        return m_real.createDeviceLogin(startUrl, region);
     }
     QStringList connectableTools() const override { return m_real.connectableTools(); }
     QString toolDisplayName(const QString &tool) const override { return m_real.toolDisplayName(tool); }

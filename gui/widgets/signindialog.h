@@ -1,0 +1,68 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include <QDialog>
+
+#include <functional>
+#include <memory>
+
+class QComboBox;
+class QLabel;
+class QLineEdit;
+class QPushButton;
+class QUrl;
+
+namespace Drawbridge {
+
+class DesktopServices;
+class KiroDeviceLogin;
+
+/**
+ * @brief Adds a Kiro account by signing in with AWS Builder ID or IAM Identity Center: shows the code, opens
+ * the verification page, waits for the confirmation (KiroDeviceLogin) and adds the account.
+ */
+class SignInDialog final : public QDialog
+{
+    Q_OBJECT
+    Q_DISABLE_COPY_MOVE(SignInDialog)
+
+public:
+    explicit SignInDialog(DesktopServices &services, QWidget *parent = nullptr);
+    ~SignInDialog() override;
+
+    QComboBox *method() const { return m_method; }
+    QLineEdit *startUrl() const { return m_startUrl; }
+    QLineEdit *region() const { return m_region; }
+    QLineEdit *name() const { return m_name; }
+    QLabel *code() const { return m_code; }
+    QLabel *status() const { return m_status; }
+    QPushButton *signInButton() const { return m_signIn; }
+    QPushButton *openPageButton() const { return m_openPage; }
+    /** The id of the account that was added, once accepted. */
+    QString accountId() const { return m_accountId; }
+    /** Opens the verification page (tests replace the browser). */
+    void setUrlOpener(std::function<void(const QUrl &)> opener) { m_openUrl = std::move(opener); }
+
+public Q_SLOTS:
+    void signIn();
+
+private:
+    void updateFields();
+    void showStatus(const QString &text);
+
+    DesktopServices &m_services;
+    QComboBox *m_method;
+    QLineEdit *m_startUrl;
+    QLineEdit *m_region;
+    QLineEdit *m_name;
+    QLabel *m_code;
+    QLabel *m_status;
+    QPushButton *m_signIn;
+    QPushButton *m_openPage;
+    QString m_pageUrl;
+    QString m_accountId;
+    std::unique_ptr<KiroDeviceLogin> m_login;
+    std::function<void(const QUrl &)> m_openUrl;
+};
+
+} // namespace Drawbridge
