@@ -76,6 +76,9 @@ Application::~Application()
     m_accountRepository.reset();
     m_secrets.reset();
     m_secretTable.reset();
+    if (m_limiter)
+        m_limiter->setShared(nullptr);
+    m_rateWindow.reset();
     m_database.reset();
 }
 

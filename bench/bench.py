@@ -146,6 +146,63 @@ CHAT_BODY = json.dumps({"model": "kiro", "stream": False,
                         "messages": [{"role": "user", "content": "Say something."}]})
 
 
+class BenchPostgres:
+    """A private PostgreSQL for the team-mode phase: initdb into a temp dir, a Unix socket there, removed by stop().
+    As root it runs as the postgres user (PostgreSQL refuses root)."""
+
+    def __init__(self, tmp):
+        root = "/usr/lib/postgresql"
+        versions = sorted((v for v in (os.listdir(root) if os.path.isdir(root) else [])
+                           if os.path.exists(os.path.join(root, v, "bin", "initdb"))), key=float, reverse=True)
+        if not versions:
+            raise RuntimeError("team-mode phase: PostgreSQL is not installed (run scripts/setup)")
+        self.bin = os.path.join(root, versions[0], "bin")
+        self.dir = tempfile.mkdtemp(prefix="dbpg-bench-", dir="/tmp")
+        self.data = os.path.join(self.dir, "data")
+        self.as_root = os.geteuid() == 0
+        if self.as_root:
+            import pwd
+            pw = pwd.getpwnam("postgres")
+            os.chown(self.dir, pw.pw_uid, pw.pw_gid)
+        self.run("initdb", "-D", self.data, "-U", "drawbridge", "-A", "trust", "-E", "UTF8", "--no-locale",
+                 "--no-sync")
+        # fsync stays on: the figures should be those of a real server, not of a throwaway one.
+        self.run("pg_ctl", "start", "-w", "-t", "60", "-D", self.data, "-l", os.path.join(self.dir, "log"),
+                 "-o", f"-k {self.dir} -c listen_addresses=")
+        subprocess.run([os.path.join(self.bin, "psql"), "-h", self.dir, "-U", "drawbridge", "-d", "postgres",
+                        "-qc", "CREATE DATABASE bench"], check=True, timeout=30)
+
+    def run(self, tool, *args):
+        cmd = [os.path.join(self.bin, tool), *args]
+        if self.as_root:
+            cmd = ["runuser", "-u", "postgres", "--", *cmd]
+        subprocess.run(cmd, check=True, timeout=90, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+    def url(self):
+        return f"postgresql:///bench?host={self.dir}&user=drawbridge"
+
+    def cpu_s(self):
+        """CPU seconds of the postmaster and all its backends so far."""
+        with open(os.path.join(self.data, "postmaster.pid")) as f:
+            master = int(f.readline())
+        total = cpu_seconds(master)
+        for pid in os.listdir("/proc"):
+            if pid.isdigit():
+                try:
+                    with open(f"/proc/{pid}/stat") as f:
+                        if int(f.read().rsplit(")", 1)[1].split()[1]) == master:
+                            total += cpu_seconds(int(pid))
+                except (OSError, ValueError, IndexError):
+                    pass
+        return total
+
+    def stop(self):
+        try:
+            self.run("pg_ctl", "stop", "-w", "-m", "fast", "-D", self.data)
+        finally:
+            shutil.rmtree(self.dir, ignore_errors=True)
+
+
 class Bench:
     def __init__(self, args):
         self.args = args
@@ -408,6 +465,8 @@ oidc_base_url = "{self.fake}"
             self.run_main(cfg, phases)
         if "trickle" in phases:
             R["trickle"] = self.trickle_phase(cfg)
+        if a.teammode:
+            R["teammode"] = self.teammode_phase(cfg)
 
         if a.check:
             R["instructions"] = self.instruction_check(cfg)
@@ -554,6 +613,56 @@ oidc_base_url = "{self.fake}"
                 sxx = sum((x - mx) ** 2 for x, _ in pts)
                 slopes[dialect] = round(sum((x - mx) * (y - my) for x, y in pts) / sxx, 2) if sxx else None
         return {"seed": a.agent_seed, "rows": rows, "slope_us_per_kib": slopes}
+
+    def teammode_phase(self, cfg):
+        """Team mode (issue 17, docs/team-mode.md): latency at c=1 and gateway CPU per request at c=32 with the
+        storage on a private PostgreSQL (one rate-window upsert per request, the ledger batched), next to the same
+        figures on SQLite measured in this phase, so the difference is the cost of sharing."""
+        a = self.args
+        pg = BenchPostgres(self.tmp)
+        out = {}
+        try:
+            for mode in ("sqlite", "postgresql"):
+                mcfg = cfg
+                if mode == "postgresql":
+                    mcfg = os.path.join(self.tmp, "team.toml")
+                    with open(cfg) as src, open(mcfg, "w") as dst:
+                        dst.write(src.read() + f'\n[storage]\nurl = "{pg.url()}"\n')
+                    os.environ["DRAWBRIDGE_SECRET_KEY"] = secrets.token_hex(32)
+                try:
+                    self.gw, port, _ = self.start_gateway(mcfg)
+                finally:
+                    os.environ.pop("DRAWBRIDGE_SECRET_KEY", None)
+                self.gw_url = f"http://127.0.0.1:{port}"
+                key = self.provision(port, 2)
+                self.fake_mode()
+                self.gw_wrk(key, 1, 2)  # warm-up
+                log(f"team mode: {mode} latency at c=1")
+                p0 = pg.cpu_s()
+                lat = self.gw_wrk(key, 1, a.seconds)
+                log(f"team mode: {mode} CPU per request at c=32")
+                p1 = pg.cpu_s()
+                load = self.gw_wrk(key, 32, a.seconds)
+                p2 = pg.cpu_s()
+                out[mode] = {"latency_c1_us": lat["latency_us"], "rps_c1": round(lat["rps"], 1),
+                             "gateway_cpu_us_per_request_c32": round(load["gateway_cpu_us_per_request"], 1),
+                             "rps_c32": round(load["rps"], 1), "errors": lat["error_total"] + load["error_total"]}
+                if mode == "postgresql":
+                    out[mode]["postgres_cpu_us_per_request_c1"] = round((p1 - p0) * 1e6 / max(1, lat["requests"]), 1)
+                    out[mode]["postgres_cpu_us_per_request_c32"] = round((p2 - p1) * 1e6 / max(1, load["requests"]), 1)
+                self.stop(self.gw)
+        finally:
+            pg.stop()
+        s, t = out["sqlite"], out["postgresql"]
+        out["added_p50_us"] = round(t["latency_c1_us"]["p50"] - s["latency_c1_us"]["p50"], 1)
+        out["added_p99_us"] = round(t["latency_c1_us"]["p99"] - s["latency_c1_us"]["p99"], 1)
+        out["added_gateway_cpu_us_per_request"] = round(
+            t["gateway_cpu_us_per_request_c32"] - s["gateway_cpu_us_per_request_c32"], 1)
+        out["target_added_p50_us"] = 500
+        log(f"team mode: p50 +{out['added_p50_us']} µs (target ≤ +500), gateway CPU/request "
+            f"+{out['added_gateway_cpu_us_per_request']} µs, PostgreSQL CPU/request "
+            f"{t['postgres_cpu_us_per_request_c32']} µs at c=32")
+        return out
 
     def trickle_phase(self, cfg):
         """--trickle-runs pairs of (direct, gateway) runs; the headline is the median run (by added gap p99), the
@@ -920,6 +1029,8 @@ def main():
     ap.add_argument("--agent-cpu-s", type=float, default=1.5,
                     help="agent phase: gateway CPU seconds to spend per body (sets the number of requests)")
     ap.add_argument("--agent-max-requests", type=int, default=5000)
+    ap.add_argument("--teammode", action="store_true",
+                    help="also the team-mode phase: storage on a private PostgreSQL vs SQLite (docs/team-mode.md)")
     ap.add_argument("--phases", default="all", help=f"comma-separated subset of {','.join(PHASES)} (default all; none: only --check)")
     ap.add_argument("--delivery", choices=("trickle", "coalesced"), default="trickle",
                     help="how the fake delivers the streaming and slow phases (the trickle phase always trickles)")

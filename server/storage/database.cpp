@@ -73,6 +73,7 @@ Database::~Database()
     {
         std::lock_guard lock(m_mutex);
         names.swap(m_connections);
+        m_statements.clear();
     }
     for (const QString &name : std::as_const(names))
         QSqlDatabase::removeDatabase(name);
@@ -159,10 +160,34 @@ void Database::releaseConnection() const
     removeConnection(name);
 }
 
+Result<QSqlQuery *> Database::cachedStatement(const QString &sql) const
+{
+    auto db = connection();
+    if (!db)
+        return Error { db.error() };
+    const QString name = connectionName();
+    {
+        std::lock_guard lock(m_mutex);
+        if (auto it = m_statements.find(name); it != m_statements.end()) {
+            if (auto found = it->find(sql); found != it->end())
+                return found->get();
+        }
+    }
+    auto query = std::make_shared<QSqlQuery>(*db);
+    query->setForwardOnly(true);
+    if (!query->prepare(sql))
+        return Error { QStringLiteral("cannot prepare \"%1\": %2").arg(sql, query->lastError().text()) };
+    std::lock_guard lock(m_mutex);
+    m_statements[name].insert(sql, query);
+    return query.get();
+}
+
 void Database::removeConnection(const QString &name) const
 {
     {
         std::lock_guard lock(m_mutex);
+        // Statements first: a QSqlQuery must not outlive the driver of its connection.
+        m_statements.remove(name);
         if (!m_connections.remove(name))
             return;
     }

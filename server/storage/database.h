@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
+#include <QHash>
 #include <QSet>
 #include <QSqlDatabase>
+#include <QSqlQuery>
 #include <QString>
 
 #include <memory>
@@ -53,6 +55,12 @@ public:
     /** The calling thread's connection, opened on first use. */
     Result<QSqlDatabase> connection() const;
     /**
+     * A statement prepared once on the calling thread's connection and kept for it (hot paths: on PostgreSQL
+     * every QSqlQuery::prepare() is a PREPARE round trip and its destruction a DEALLOCATE). Bind and exec it
+     * on this thread only; it lives until the connection is released.
+     */
+    Result<QSqlQuery *> cachedStatement(const QString &sql) const;
+    /**
      * Closes and removes the calling thread's connection. Worker threads call this before they end; for
      * QThreads it also happens automatically when the thread finishes. The connection that open() created is
      * kept for the Database's lifetime (an in-memory database lives only while a connection is open).
@@ -85,6 +93,9 @@ private:
     std::unique_ptr<QObject> m_lifetime; ///< context for thread-end hooks, so they stop when we are gone
     mutable std::mutex m_mutex;
     mutable QSet<QString> m_connections; ///< names of the open connections
+    /** Per connection name: prepared statements by SQL text (cachedStatement()), dropped before the
+     * connection. */
+    mutable QHash<QString, QHash<QString, std::shared_ptr<QSqlQuery>>> m_statements;
 };
 
 } // namespace Drawbridge

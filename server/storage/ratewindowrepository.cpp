@@ -3,6 +3,8 @@
 
 #include <QRandomGenerator>
 #include <QSqlDatabase>
+#include <QSqlError>
+#include <QSqlQuery>
 #include <QStringList>
 
 #include <algorithm>
@@ -16,21 +18,23 @@ namespace Drawbridge {
 namespace {
 
 // The newest admissions still inside the window, at most `limit` of them (with a lowered limit only those can
-// ever matter, as in RateLimiter), oldest first. Binds the cutoff and the limit; repeated at every use
-// because QtSql binds positionally.
+// ever matter, as in RateLimiter), oldest first. Binds the cutoff and the limit.
 const QString inWindow
     = QStringLiteral("ARRAY(SELECT h FROM (SELECT h FROM unnest(w.hits) h WHERE h > ?"
                      " ORDER BY h DESC LIMIT GREATEST(CAST(? AS INTEGER), 0)) newest ORDER BY h)");
 
-const QString acquireSql = QStringLiteral("INSERT INTO rate_windows AS w (key_id, hits, token)"
-                                          " VALUES (?, CASE WHEN ? > 0 THEN ARRAY[CAST(? AS BIGINT)]"
-                                          " ELSE CAST('{}' AS BIGINT[]) END, CASE WHEN ? > 0 THEN ? END)"
-                                          " ON CONFLICT (key_id) DO UPDATE SET"
-                                          " hits = CASE WHEN cardinality(%1) < ? THEN %1 || CAST(? AS BIGINT)"
-                                          " ELSE %1 END,"
-                                          " token = CASE WHEN cardinality(%1) < ? THEN ? ELSE w.token END"
-                                          " RETURNING token, hits")
-                               .arg(inWindow);
+// The window is computed once per admission (a multi-column SET from one sub-select): its cost grows with the
+// admissions the window holds, so with the limit.
+const QString acquireSql
+    = QStringLiteral("INSERT INTO rate_windows AS w (key_id, hits, token)"
+                     " VALUES (?, CASE WHEN ? > 0 THEN ARRAY[CAST(? AS BIGINT)]"
+                     " ELSE CAST('{}' AS BIGINT[]) END, CASE WHEN ? > 0 THEN ? END)"
+                     " ON CONFLICT (key_id) DO UPDATE SET (hits, token) ="
+                     " (SELECT CASE WHEN cardinality(kept) < ? THEN kept || CAST(? AS BIGINT)"
+                     " ELSE kept END, CASE WHEN cardinality(kept) < ? THEN ? ELSE w.token END"
+                     " FROM (SELECT %1 AS kept) window_now)"
+                     " RETURNING token, hits")
+          .arg(inWindow);
 
 // QPSQL returns a bigint[] as its text form, "{1,2,3}".
 std::vector<qint64> parseArray(const QString &text)
@@ -72,22 +76,25 @@ RateWindowRepository::RateWindowRepository(const Database &database) : m_databas
 Result<RateLimiter::Decision> RateWindowRepository::acquire(const QString &keyId, int limit, qint64 nowMs)
 {
     const QString context = QStringLiteral("admitting a request of key %1").arg(keyId);
-    auto db = m_database.connection();
-    if (!db)
-        return Error { context + QStringLiteral(": ") + db.error() };
+    // Prepared once per connection: each admission is then one EXECUTE, one round trip.
+    auto query = m_database.cachedStatement(acquireSql);
+    if (!query)
+        return Error { context + QStringLiteral(": ") + query.error() };
+    QSqlQuery &q = **query;
     const qint64 cutoff = nowMs - RateLimiter::windowMs;
     const QString token = QString::number(QRandomGenerator::global()->generate64(), 36);
-    SqlStatement statement(*db, acquireSql);
-    statement.bind(keyId).bind(limit).bind(nowMs).bind(limit).bind(token);
-    statement.bind(cutoff).bind(limit).bind(limit).bind(cutoff).bind(limit).bind(nowMs).bind(cutoff).bind(
-        limit);
-    statement.bind(cutoff).bind(limit).bind(limit).bind(token);
-    if (auto done = statement.exec(context); !done)
-        return Error { done.error() };
-    if (!statement.next())
+    for (const QVariant &value : { QVariant(keyId), QVariant(limit), QVariant(nowMs), QVariant(limit),
+                                   QVariant(token), QVariant(limit), QVariant(nowMs), QVariant(limit),
+                                   QVariant(token), QVariant(cutoff), QVariant(limit) })
+        q.addBindValue(value);
+    if (!q.exec())
+        return Error { context + QStringLiteral(": ") + q.lastError().text() };
+    if (!q.next())
         return Error { context + QStringLiteral(": no row returned") };
-    const bool admitted = statement.value(0).toString() == token;
-    return decide(parseArray(statement.value(1).toString()), limit, nowMs, admitted);
+    const bool admitted = q.value(0).toString() == token;
+    const std::vector<qint64> hits = parseArray(q.value(1).toString());
+    q.finish();
+    return decide(hits, limit, nowMs, admitted);
 }
 
 Result<RateLimiter::Decision> RateWindowRepository::peek(const QString &keyId, int limit, qint64 nowMs) const

@@ -26,6 +26,9 @@ QString SqlDialect::ddl(const QSqlDatabase &db, const QString &sqliteDdl)
     sql.replace(integer, QStringLiteral("BIGINT"));
     sql.replace(real, QStringLiteral("DOUBLE PRECISION"));
     sql.replace(withoutRowId, QString());
+    // State that is cheap to lose (rate windows) skips the write-ahead log; SQLite reads the marker as a
+    // comment.
+    sql.replace(QStringLiteral("/*UNLOGGED*/ TABLE"), QStringLiteral("UNLOGGED TABLE"));
     return sql;
 }
 

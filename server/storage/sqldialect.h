@@ -22,8 +22,9 @@ public:
     /**
      * A migration's DDL, written for SQLite, as @p db's engine needs it. For PostgreSQL: INTEGER becomes
      * BIGINT (times are milliseconds), REAL becomes DOUBLE PRECISION, an `INTEGER PRIMARY KEY` row id
-     * becomes an identity column, and WITHOUT ROWID goes. The SQLite text is returned unchanged, so released
-     * migration steps keep meaning exactly what they meant.
+     * becomes an identity column, WITHOUT ROWID goes, and a table marked with the comment UNLOGGED (between
+     * comment delimiters, before TABLE) becomes an unlogged table. The SQLite text is returned unchanged, so
+     * released migration steps keep meaning exactly what they meant.
      */
     static QString ddl(const QSqlDatabase &db, const QString &sqliteDdl);
 
