@@ -182,6 +182,15 @@ Result<QSqlQuery *> Database::cachedStatement(const QString &sql) const
     return query.get();
 }
 
+int Database::cachedStatementCount() const
+{
+    std::lock_guard lock(m_mutex);
+    int count = 0;
+    for (const auto &perConnection : m_statements)
+        count += int(perConnection.size());
+    return count;
+}
+
 void Database::removeConnection(const QString &name) const
 {
     {

@@ -60,6 +60,9 @@ public:
      * on this thread only; it lives until the connection is released.
      */
     Result<QSqlQuery *> cachedStatement(const QString &sql) const;
+    /** How many cached statements all connections hold (diagnostics; tests check they go with their thread).
+     */
+    int cachedStatementCount() const;
     /**
      * Closes and removes the calling thread's connection. Worker threads call this before they end; for
      * QThreads it also happens automatically when the thread finishes. The connection that open() created is

@@ -88,6 +88,7 @@ private Q_SLOTS:
     void inMemorySharedAcrossThreads();
     void inMemoryDatabasesAreSeparate();
     void inMemoryConcurrentWriters();
+    void cachedStatementsLiveWithTheirConnection();
 };
 
 void TstDatabase::initTestCase()
@@ -448,6 +449,45 @@ void TstDatabase::inMemoryConcurrentWriters()
     QVERIFY2(failures == 0, qPrintable(firstError));
     auto db = database.connection();
     QCOMPARE(scalar(*db, QStringLiteral("SELECT count(*) FROM usage_hourly")).toInt(), 2 * perThread);
+}
+
+void TstDatabase::cachedStatementsLiveWithTheirConnection()
+{
+    // init() fails this test on QtSql's "still in use" warning: a cached statement must go before its
+    // connection, when a thread ends and when the Database is destroyed.
+    auto tmp = std::make_unique<Test::TempDatabase>();
+    QVERIFY2(tmp->isValid(), qPrintable(tmp->errorString()));
+    const QString sql = QStringLiteral("SELECT count(*) FROM api_keys WHERE id <> ?");
+    auto first = tmp->database().cachedStatement(sql);
+    DRAWBRIDGE_VERIFY_OK(first);
+    auto again = tmp->database().cachedStatement(sql);
+    DRAWBRIDGE_VERIFY_OK(again);
+    QCOMPARE(*again, *first);
+    (*first)->addBindValue(QStringLiteral("abcd2345"));
+    QVERIFY((*first)->exec());
+    QVERIFY((*first)->next());
+    QCOMPARE((*first)->value(0).toInt(), 0);
+    (*first)->finish();
+
+    QSqlQuery *inWorker = nullptr;
+    bool ranInWorker = false;
+    runInThread([&] {
+        auto worker = tmp->database().cachedStatement(sql);
+        if (!worker)
+            return;
+        inWorker = *worker;
+        (*worker)->addBindValue(QStringLiteral("x"));
+        ranInWorker = (*worker)->exec() && (*worker)->next();
+    });
+    QVERIFY(ranInWorker);
+    QVERIFY(inWorker != *first);
+    // The worker's connection went when its thread ended, and its statement before it.
+    QCOMPARE(tmp->database().cachedStatementCount(), 1);
+
+    auto broken = tmp->database().cachedStatement(QStringLiteral("SELEC nothing"));
+    QVERIFY(!broken.ok());
+    QVERIFY2(broken.error().startsWith(QStringLiteral("cannot prepare")), qPrintable(broken.error()));
+    tmp.reset();
 }
 
 QTEST_GUILESS_MAIN(TstDatabase)
