@@ -130,6 +130,14 @@ const std::vector<Step> &steps()
                              " hits BIGINT[] NOT NULL,"
                              " token TEXT)"),
           } },
+        { 6,
+          {
+              // Keys with high limits count per fixed minute instead (RateWindowRepository::exactLimitMax):
+              // the bucket's start and the counts of it and of the minute before.
+              QStringLiteral("ALTER TABLE rate_windows ADD COLUMN bucket_start INTEGER NOT NULL DEFAULT 0"),
+              QStringLiteral("ALTER TABLE rate_windows ADD COLUMN prev_count INTEGER NOT NULL DEFAULT 0"),
+              QStringLiteral("ALTER TABLE rate_windows ADD COLUMN cur_count INTEGER NOT NULL DEFAULT 0"),
+          } },
     };
     return all;
 }

@@ -69,6 +69,56 @@ RateLimiter::Decision decide(const std::vector<qint64> &hits, int limit, qint64 
     return d;
 }
 
+// Above RateWindowRepository::exactLimitMax: two fixed windows, the previous one weighted by how much of it
+// still overlaps the sliding window. Constant work per request whatever the traffic.
+const QString countedSql = QStringLiteral(
+    "INSERT INTO rate_windows AS w (key_id, hits, token, bucket_start, prev_count, cur_count)"
+    " VALUES (?, CAST('{}' AS BIGINT[]), CASE WHEN ? > 0 THEN ? END, ?, 0, CASE WHEN ? > 0 THEN 1 ELSE 0 END)"
+    " ON CONFLICT (key_id) DO UPDATE SET (bucket_start, prev_count, cur_count, token) ="
+    " (SELECT CAST(? AS BIGINT), p,"
+    " CASE WHEN p * CAST(? AS DOUBLE PRECISION) + c < ? THEN c + 1 ELSE c END,"
+    " CASE WHEN p * CAST(? AS DOUBLE PRECISION) + c < ? THEN ? ELSE w.token END"
+    " FROM (SELECT CASE WHEN w.bucket_start = ? THEN w.prev_count WHEN w.bucket_start = ? THEN w.cur_count"
+    " ELSE 0 END AS p, CASE WHEN w.bucket_start = ? THEN w.cur_count ELSE 0 END AS c) counts)"
+    " RETURNING token, bucket_start, prev_count, cur_count");
+
+struct Counts
+{
+    qint64 previous = 0;
+    qint64 current = 0;
+};
+
+// The counts as seen from @p nowMs's bucket.
+Counts shift(qint64 bucketStart, qint64 previous, qint64 current, qint64 nowBucket)
+{
+    if (bucketStart == nowBucket)
+        return { previous, current };
+    if (bucketStart == nowBucket - RateLimiter::windowMs)
+        return { current, 0 };
+    return {};
+}
+
+RateLimiter::Decision decideCounted(Counts counts, int limit, qint64 nowMs, qint64 nowBucket, bool admitted)
+{
+    const qint64 w = RateLimiter::windowMs;
+    const double weight = double(w - (nowMs - nowBucket)) / double(w);
+    const double used = double(counts.previous) * weight + double(counts.current);
+    RateLimiter::Decision d;
+    d.limit = limit;
+    d.admitted = admitted;
+    d.remaining = std::max(0, int(double(limit) - used));
+    if (limit > 0 && used < double(limit)) {
+        d.resetMs = nowMs;
+    } else if (counts.current < limit && counts.previous > 0) {
+        // The previous window's weight falls until one more fits.
+        const double fraction = 1.0 - double(limit - counts.current) / double(counts.previous);
+        d.resetMs = std::max(nowMs + 1, nowBucket + qint64(fraction * double(w)) + 1);
+    } else {
+        d.resetMs = nowBucket + w + (limit > 0 ? 0 : w);
+    }
+    return d;
+}
+
 } // namespace
 
 RateWindowRepository::RateWindowRepository(const Database &database) : m_database(database) { }
@@ -76,6 +126,30 @@ RateWindowRepository::RateWindowRepository(const Database &database) : m_databas
 Result<RateLimiter::Decision> RateWindowRepository::acquire(const QString &keyId, int limit, qint64 nowMs)
 {
     const QString context = QStringLiteral("admitting a request of key %1").arg(keyId);
+    if (limit > exactLimitMax) {
+        auto query = m_database.cachedStatement(countedSql);
+        if (!query)
+            return Error { context + QStringLiteral(": ") + query.error() };
+        QSqlQuery &q = **query;
+        const qint64 bucket = nowMs - nowMs % RateLimiter::windowMs;
+        const double weight
+            = double(RateLimiter::windowMs - (nowMs - bucket)) / double(RateLimiter::windowMs);
+        const QString token = QString::number(QRandomGenerator::global()->generate64(), 36);
+        for (const QVariant &value : { QVariant(keyId), QVariant(limit), QVariant(token), QVariant(bucket),
+                                       QVariant(limit), QVariant(bucket), QVariant(weight), QVariant(limit),
+                                       QVariant(weight), QVariant(limit), QVariant(token), QVariant(bucket),
+                                       QVariant(bucket - RateLimiter::windowMs), QVariant(bucket) })
+            q.addBindValue(value);
+        if (!q.exec())
+            return Error { context + QStringLiteral(": ") + q.lastError().text() };
+        if (!q.next())
+            return Error { context + QStringLiteral(": no row returned") };
+        const bool admitted = q.value(0).toString() == token;
+        const Counts counts
+            = shift(q.value(1).toLongLong(), q.value(2).toLongLong(), q.value(3).toLongLong(), bucket);
+        q.finish();
+        return decideCounted(counts, limit, nowMs, bucket, admitted);
+    }
     // Prepared once per connection: each admission is then one EXECUTE, one round trip.
     auto query = m_database.cachedStatement(acquireSql);
     if (!query)
@@ -103,10 +177,23 @@ Result<RateLimiter::Decision> RateWindowRepository::peek(const QString &keyId, i
     auto db = m_database.connection();
     if (!db)
         return Error { context + QStringLiteral(": ") + db.error() };
-    SqlStatement statement(*db, QStringLiteral("SELECT hits FROM rate_windows WHERE key_id = ?"));
+    SqlStatement statement(
+        *db,
+        QStringLiteral(
+            "SELECT hits, bucket_start, prev_count, cur_count FROM rate_windows WHERE key_id = ?"));
     statement.bind(keyId);
     if (auto done = statement.exec(context); !done)
         return Error { done.error() };
+    if (limit > exactLimitMax) {
+        const qint64 bucket = nowMs - nowMs % RateLimiter::windowMs;
+        const Counts counts = statement.next()
+            ? shift(statement.value(1).toLongLong(), statement.value(2).toLongLong(),
+                    statement.value(3).toLongLong(), bucket)
+            : Counts {};
+        RateLimiter::Decision d = decideCounted(counts, limit, nowMs, bucket, false);
+        d.admitted = d.remaining > 0;
+        return d;
+    }
     const std::vector<qint64> hits
         = statement.next() ? parseArray(statement.value(0).toString()) : std::vector<qint64>();
     RateLimiter::Decision d = decide(hits, limit, nowMs, false);

@@ -20,6 +20,14 @@ class Database;
 class RateWindowRepository final : public SharedRateWindow
 {
 public:
+    /**
+     * Limits up to this are an exact sliding log (its cost grows with the admissions in the window). Above it
+     * a key's window is two fixed one-minute counts, the previous one weighted by its overlap with the
+     * sliding minute: constant cost, exact while the previous minute is empty, otherwise within a few
+     * percent.
+     */
+    static constexpr int exactLimitMax = 240;
+
     explicit RateWindowRepository(const Database &database);
 
     Result<RateLimiter::Decision> acquire(const QString &keyId, int limit, qint64 nowMs) override;

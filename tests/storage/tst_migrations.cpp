@@ -164,7 +164,7 @@ void TstMigrations::freshDatabaseHasLatestSchema()
     auto db = tmp.database().connection();
     DRAWBRIDGE_VERIFY_OK(db);
     QCOMPARE(*Migrations::version(*db), Migrations::latestVersion);
-    QCOMPARE(Migrations::latestVersion, 5);
+    QCOMPARE(Migrations::latestVersion, 6);
 
     QCOMPARE(
         objectsOf(*db, QStringLiteral("table")),
@@ -319,7 +319,7 @@ void TstMigrations::refusesNewerSchema()
     QVERIFY(!reopened.ok());
     QCOMPARE(
         reopened.error(),
-        QStringLiteral("database schema version 7 is newer than this Drawbridge (5); upgrade Drawbridge"));
+        QStringLiteral("database schema version 7 is newer than this Drawbridge (6); upgrade Drawbridge"));
 
     // Refused without touching anything.
     auto opened = openAgain(tmp);
@@ -339,8 +339,8 @@ void TstMigrations::refusesDowngradeRequest()
     auto db = tmp.database().connection();
     const Status downgraded = Migrations::migrate(*db, 1);
     QVERIFY(!downgraded.ok());
-    QVERIFY2(downgraded.error().contains(QStringLiteral("version 5")), qPrintable(downgraded.error()));
-    QCOMPARE(*Migrations::version(*db), 5);
+    QVERIFY2(downgraded.error().contains(QStringLiteral("version 6")), qPrintable(downgraded.error()));
+    QCOMPARE(*Migrations::version(*db), 6);
 }
 
 void TstMigrations::refusesUnknownTarget()

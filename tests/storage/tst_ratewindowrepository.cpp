@@ -31,6 +31,8 @@ private Q_SLOTS:
     void twoInstancesRacingAdmitExactlyTheLimit();
     void zeroLimitAdmitsNothing();
     void forgetClearsTheWindow();
+    void highLimitRacingAdmitsExactlyTheLimit();
+    void highLimitWeighsThePreviousMinute();
 
 private:
     std::unique_ptr<Test::TempDatabase> m_db;
@@ -154,6 +156,70 @@ void TstRateWindowRepository::forgetClearsTheWindow()
     QVERIFY(!window.acquire(QStringLiteral("gone"), 1, 2000)->admitted);
     DRAWBRIDGE_VERIFY_OK(window.forget(QStringLiteral("gone")));
     QVERIFY(window.acquire(QStringLiteral("gone"), 1, 3000)->admitted);
+}
+
+void TstRateWindowRepository::highLimitRacingAdmitsExactlyTheLimit()
+{
+    // Above exactLimitMax the window is counted per minute; with the previous minute empty it is still exact,
+    // also when two instances race.
+    const int limit = RateWindowRepository::exactLimitMax * 4;
+    auto second = openAgain(*m_db);
+    DRAWBRIDGE_VERIFY_OK(second);
+    RateWindowRepository first(m_db->database());
+    RateWindowRepository other(**second);
+    std::atomic<int> admitted { 0 };
+    std::atomic<int> failed { 0 };
+    const qint64 minute = 1'780'000'020'000; // a whole minute
+    std::vector<std::thread> threads;
+    for (int t = 0; t < 4; ++t) {
+        RateWindowRepository *instance = t % 2 == 0 ? &first : &other;
+        const Database *db = t % 2 == 0 ? &m_db->database() : second->get();
+        threads.emplace_back([instance, db, &admitted, &failed, minute, limit] {
+            for (int i = 0; i < limit * 3 / 8; ++i) {
+                auto d = instance->acquire(QStringLiteral("bigkey01"), limit, minute + 10 + i % 50);
+                if (!d)
+                    ++failed;
+                else if (d->admitted)
+                    ++admitted;
+            }
+            db->releaseConnection();
+        });
+    }
+    for (auto &thread : threads)
+        thread.join();
+    QCOMPARE(failed.load(), 0);
+    QCOMPARE(admitted.load(), limit);
+}
+
+void TstRateWindowRepository::highLimitWeighsThePreviousMinute()
+{
+    const int limit = 300;
+    QVERIFY(limit > RateWindowRepository::exactLimitMax);
+    RateWindowRepository window(m_db->database());
+    const QString key = QStringLiteral("weighed1");
+    const qint64 minute = 1'780'000'080'000;
+    for (int i = 0; i < limit; ++i)
+        QVERIFY(window.acquire(key, limit, minute + 1000)->admitted);
+    auto full = window.acquire(key, limit, minute + 2000);
+    DRAWBRIDGE_VERIFY_OK(full);
+    QVERIFY(!full->admitted);
+    QCOMPARE(full->remaining, 0);
+    QVERIFY(full->resetMs > minute + 2000);
+    QVERIFY(full->resetMs <= minute + RateLimiter::windowMs + 1);
+
+    // Half-way through the next minute the previous one counts half: 150 more fit, the 151st does not.
+    const qint64 halfway = minute + RateLimiter::windowMs + RateLimiter::windowMs / 2;
+    auto peeked = window.peek(key, limit, halfway);
+    DRAWBRIDGE_VERIFY_OK(peeked);
+    QCOMPARE(peeked->remaining, 150);
+    int more = 0;
+    while (more < 200 && window.acquire(key, limit, halfway)->admitted)
+        ++more;
+    QCOMPARE(more, 150);
+    // Two minutes on, nothing of it is left.
+    auto later = window.peek(key, limit, minute + 3 * RateLimiter::windowMs);
+    DRAWBRIDGE_VERIFY_OK(later);
+    QCOMPARE(later->remaining, limit);
 }
 
 QTEST_GUILESS_MAIN(TstRateWindowRepository)
