@@ -4,6 +4,7 @@
 #include <QSettings>
 
 #include "application.h"
+#include "configeditor.h"
 #include "server/core/clock.h"
 #include "server/gateway/gatewayserver.h"
 #include "server/gateway/keyservice.h"
@@ -81,6 +82,22 @@ void ApplicationDesktopServices::resume()
 void ApplicationDesktopServices::quit()
 {
     m_app.shutdown();
+}
+
+void ApplicationDesktopServices::restart()
+{
+    m_restart = true;
+    m_app.shutdown();
+}
+
+Status ApplicationDesktopServices::changeSettings(const QList<QPair<QString, QVariant>> &changes)
+{
+    if (m_app.configPath().isEmpty())
+        return Error { QStringLiteral("no config file is in use (--ephemeral): nothing can be saved") };
+    QList<ConfigEditor::Change> edits;
+    for (const auto &[key, value] : changes)
+        edits.append({ key, value });
+    return ConfigEditor::write(m_app.configPath(), edits);
 }
 
 KeyService &ApplicationDesktopServices::keys()

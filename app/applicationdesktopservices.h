@@ -38,6 +38,9 @@ public:
     void drain() override;
     void resume() override;
     void quit() override;
+    void restart() override;
+    /** restart() was asked for: main() starts the new process once this one is gone. */
+    bool restartRequested() const { return m_restart; }
 
     KeyService &keys() override;
     KiroAccountManager &accounts() override;
@@ -52,6 +55,7 @@ public:
     QVariant desktopPreference(const QString &key, const QVariant &fallback) const override;
     void setDesktopPreference(const QString &key, const QVariant &value) override;
 
+    Status changeSettings(const QList<QPair<QString, QVariant>> &changes) override;
     std::unique_ptr<KiroDeviceLogin> createDeviceLogin(const QString &startUrl,
                                                        const QString &region) override;
 
@@ -72,6 +76,7 @@ private:
     Application &m_app;
     QProcessEnvironment m_toolEnv = QProcessEnvironment::systemEnvironment();
     QVariantMap m_ephemeralPreferences;
+    bool m_restart = false;
 };
 
 } // namespace Drawbridge

@@ -15,6 +15,7 @@
 
 #ifdef DRAWBRIDGE_WITH_GUI
 #include <QApplication>
+#include <QProcess>
 
 #include "applicationdesktopservices.h"
 #include "gui/widgets/desktopshell.h"
@@ -119,50 +120,63 @@ int main(int argc, char **argv)
     }
 #endif
 
-    Application app(cl, std::move(*resolved));
-    SignalWatcher signals;
     int exitCode = 0;
-    QObject::connect(&signals, &SignalWatcher::terminationRequested, &app, [&app](int) { app.shutdown(); });
-    QObject::connect(&app, &Application::stopped, qapp.get(), [] { QCoreApplication::exit(0); });
-    QObject::connect(&app, &Application::keychainUnavailable, &app, [](const QString &reason) {
-        std::fprintf(
-            stderr,
-            "drawbridge: warning: no OS keychain is available (%s); account secrets cannot be stored "
-            "and the admin token lasts for this run only. Set DRAWBRIDGE_ADMIN_TOKEN to fix it.\n",
-            qPrintable(reason));
-    });
+    int rc = 0;
+    [[maybe_unused]] bool restart = false;
+    {
+        Application app(cl, std::move(*resolved));
+        SignalWatcher signals;
+        QObject::connect(&signals, &SignalWatcher::terminationRequested, &app,
+                         [&app](int) { app.shutdown(); });
+        QObject::connect(&app, &Application::stopped, qapp.get(), [] { QCoreApplication::exit(0); });
+        QObject::connect(&app, &Application::keychainUnavailable, &app, [](const QString &reason) {
+            std::fprintf(
+                stderr,
+                "drawbridge: warning: no OS keychain is available (%s); account secrets cannot be stored "
+                "and the admin token lasts for this run only. Set DRAWBRIDGE_ADMIN_TOKEN to fix it.\n",
+                qPrintable(reason));
+        });
 
 #ifdef DRAWBRIDGE_WITH_GUI
-    std::unique_ptr<ApplicationDesktopServices> services;
-    std::unique_ptr<DesktopShell> shell;
+        std::unique_ptr<ApplicationDesktopServices> services;
+        std::unique_ptr<DesktopShell> shell;
 #endif
-    app.start([&](const Status &status) {
-        if (!status) {
-            std::fprintf(stderr, "drawbridge: %s\n", qPrintable(status.error()));
-            exitCode = 2;
-            QCoreApplication::exit(2);
-            return;
-        }
-        if (app.commandLine().action == CommandLine::Action::PrintAdminToken) {
-            std::printf("%s\n", qPrintable(app.adminToken()));
+        app.start([&](const Status &status) {
+            if (!status) {
+                std::fprintf(stderr, "drawbridge: %s\n", qPrintable(status.error()));
+                exitCode = 2;
+                QCoreApplication::exit(2);
+                return;
+            }
+            if (app.commandLine().action == CommandLine::Action::PrintAdminToken) {
+                std::printf("%s\n", qPrintable(app.adminToken()));
+                std::fflush(stdout);
+                QCoreApplication::exit(0);
+                return;
+            }
+            std::printf("drawbridge listening on %s\n", qPrintable(app.gateway().baseUrl()));
             std::fflush(stdout);
-            QCoreApplication::exit(0);
-            return;
-        }
-        std::printf("drawbridge listening on %s\n", qPrintable(app.gateway().baseUrl()));
-        std::fflush(stdout);
 #ifdef DRAWBRIDGE_WITH_GUI
-        if (!app.commandLine().headless) {
-            services = std::make_unique<ApplicationDesktopServices>(app);
-            shell = std::make_unique<DesktopShell>(*services);
-            shell->show();
-        }
+            if (!app.commandLine().headless) {
+                services = std::make_unique<ApplicationDesktopServices>(app);
+                shell = std::make_unique<DesktopShell>(*services);
+                shell->show();
+            }
 #endif
-    });
-    const int rc = QCoreApplication::exec();
+        });
+        rc = QCoreApplication::exec();
 #ifdef DRAWBRIDGE_WITH_GUI
-    shell.reset();
-    services.reset();
+        restart = services && services->restartRequested();
+        shell.reset();
+        services.reset();
+#endif
+    }
+#ifdef DRAWBRIDGE_WITH_GUI
+    // Settings → Restart: the new process starts once this one has let go of its port and its single-instance
+    // socket (Application and the shell are gone by now).
+    if (restart && exitCode == 0)
+        QProcess::startDetached(QCoreApplication::applicationFilePath(),
+                                QCoreApplication::arguments().mid(1));
 #endif
     return exitCode != 0 ? exitCode : rc;
 }

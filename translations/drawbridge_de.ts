@@ -921,6 +921,113 @@ Anthropic-Basis-URL: %2</translation>
     </message>
 </context>
 <context>
+    <name>Drawbridge::SettingsEditor</name>
+    <message>
+        <source>Change settings</source>
+        <translation>Einstellungen ändern</translation>
+    </message>
+    <message>
+        <source> per minute</source>
+        <translation> pro Minute</translation>
+    </message>
+    <message>
+        <source> requests</source>
+        <translation> Anfragen</translation>
+    </message>
+    <message>
+        <source> s</source>
+        <translation> s</translation>
+    </message>
+    <message>
+        <source> days</source>
+        <translation> Tage</translation>
+    </message>
+    <message>
+        <source>Drop the oldest turns of a conversation too long for Kiro</source>
+        <translation>Älteste Beiträge einer für Kiro zu langen Unterhaltung weglassen</translation>
+    </message>
+    <message>
+        <source>Sa&amp;ve</source>
+        <translation>S&amp;peichern</translation>
+    </message>
+    <message>
+        <source>Res&amp;tart now</source>
+        <translation>Jetzt neu s&amp;tarten</translation>
+    </message>
+    <message>
+        <source>any free port</source>
+        <translation>beliebiger freier Port</translation>
+    </message>
+    <message>
+        <source>none (browsers are refused); e.g. http://localhost:3000</source>
+        <translation>keine (Browser werden abgewiesen); z. B. http://localhost:3000</translation>
+    </message>
+    <message>
+        <source>from HTTPS_PROXY; or http://host:port</source>
+        <translation>aus HTTPS_PROXY; oder http://host:port</translation>
+    </message>
+    <message>
+        <source>Listen on host:</source>
+        <translation>Adresse:</translation>
+    </message>
+    <message>
+        <source>Port:</source>
+        <translation>Port:</translation>
+    </message>
+    <message>
+        <source>Default rate limit:</source>
+        <translation>Standard-Ratenlimit:</translation>
+    </message>
+    <message>
+        <source>Queue limit:</source>
+        <translation>Warteschlange höchstens:</translation>
+    </message>
+    <message>
+        <source>Queue timeout:</source>
+        <translation>Wartezeit höchstens:</translation>
+    </message>
+    <message>
+        <source>Slots per account:</source>
+        <translation>Slots pro Konto:</translation>
+    </message>
+    <message>
+        <source>CORS origins:</source>
+        <translation>CORS-Ursprünge:</translation>
+    </message>
+    <message>
+        <source>Keep usage records:</source>
+        <translation>Nutzungsdaten aufbewahren:</translation>
+    </message>
+    <message>
+        <source>History:</source>
+        <translation>Verlauf:</translation>
+    </message>
+    <message>
+        <source>Upstream proxy:</source>
+        <translation>Upstream-Proxy:</translation>
+    </message>
+    <message>
+        <source>Nothing is saved with --ephemeral.</source>
+        <translation>Mit --ephemeral wird nichts gespeichert.</translation>
+    </message>
+    <message>
+        <source>The host must be an IP address such as 127.0.0.1.</source>
+        <translation>Die Adresse muss eine IP-Adresse wie 127.0.0.1 sein.</translation>
+    </message>
+    <message>
+        <source>&quot;%1&quot; is not an origin such as http://localhost:3000.</source>
+        <translation>„%1“ ist kein Ursprung wie http://localhost:3000.</translation>
+    </message>
+    <message>
+        <source>Not saved: %1</source>
+        <translation>Nicht gespeichert: %1</translation>
+    </message>
+    <message>
+        <source>Saved to %1. Restart needed: the changes apply when Drawbridge starts again.</source>
+        <translation>In %1 gespeichert. Neustart nötig: Die Änderungen gelten, sobald Drawbridge neu startet.</translation>
+    </message>
+</context>
+<context>
     <name>Drawbridge::SettingsWidget</name>
     <message>
         <source>Re&amp;veal</source>

@@ -912,6 +912,113 @@ Anthropic base URL: %2</source>
     </message>
 </context>
 <context>
+    <name>Drawbridge::SettingsEditor</name>
+    <message>
+        <source>Change settings</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source> per minute</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source> requests</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source> s</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source> days</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Drop the oldest turns of a conversation too long for Kiro</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Sa&amp;ve</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Res&amp;tart now</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>any free port</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>none (browsers are refused); e.g. http://localhost:3000</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>from HTTPS_PROXY; or http://host:port</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Listen on host:</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Port:</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Default rate limit:</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Queue limit:</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Queue timeout:</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Slots per account:</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>CORS origins:</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Keep usage records:</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>History:</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Upstream proxy:</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Nothing is saved with --ephemeral.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The host must be an IP address such as 127.0.0.1.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>&quot;%1&quot; is not an origin such as http://localhost:3000.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Not saved: %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Saved to %1. Restart needed: the changes apply when Drawbridge starts again.</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
     <name>Drawbridge::SettingsWidget</name>
     <message>
         <source>Re&amp;veal</source>

@@ -68,6 +68,8 @@ public:
     virtual void resume() = 0;
     /** Drains (bounded by server.drain_timeout_s), flushes, then stopped(). */
     virtual void quit() = 0;
+    /** quit(), then Drawbridge starts again with the same command line (to apply changed settings). */
+    virtual void restart() = 0;
 
     // The services behind the tabs.
     virtual KeyService &keys() = 0;
@@ -96,6 +98,12 @@ public:
      */
     virtual std::unique_ptr<KiroDeviceLogin> createDeviceLogin(const QString &startUrl, const QString &region)
         = 0;
+
+    /**
+     * Writes @p changes ("server.port" → 9000, …) into the config file, keeping its comments, when the result
+     * is a config the gateway accepts; they apply at the next start.
+     */
+    virtual Status changeSettings(const QList<QPair<QString, QVariant>> &changes) = 0;
 
     // Connect a tool (docs/desktop.md).
     /** The tools that can be connected, by their command-line names ("claude-code", …). */

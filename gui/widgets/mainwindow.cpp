@@ -6,6 +6,7 @@
 #include <QIcon>
 #include <QLabel>
 #include <QPushButton>
+#include <QScrollArea>
 #include <QStatusBar>
 #include <QTabWidget>
 #include <QTimer>
@@ -50,7 +51,12 @@ MainWindow::MainWindow(DesktopServices &app, Prompter &prompter, QWidget *parent
     m_tabs->addTab(m_usage, tr("&Usage"));
     m_tabs->addTab(m_limits, tr("&Limits"));
     m_tabs->addTab(m_log, tr("L&og"));
-    m_tabs->addTab(m_settings, tr("&Settings"));
+    // The Settings tab is taller than the window's default size.
+    auto *settingsScroll = new QScrollArea(m_tabs);
+    settingsScroll->setWidget(m_settings);
+    settingsScroll->setWidgetResizable(true);
+    settingsScroll->setFrameShape(QFrame::NoFrame);
+    m_tabs->addTab(settingsScroll, tr("&Settings"));
     m_tabs->setAccessibleName(tr("Drawbridge sections"));
     m_tabs->setDocumentMode(true);
     auto *connectTool = new QPushButton(tr("Connect a &tool…"), m_tabs);

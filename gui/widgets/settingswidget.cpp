@@ -22,6 +22,7 @@
 #include "gui/models/autostartentry.h"
 #include "gui/models/clientsnippets.h"
 #include "gui/models/desktopservices.h"
+#include "settingseditor.h"
 #include "trayicon.h"
 
 namespace Drawbridge {
@@ -192,6 +193,8 @@ SettingsWidget::SettingsWidget(DesktopServices &app, QWidget *parent)
     layout->addWidget(storage);
     layout->addWidget(admin);
     layout->addWidget(desktop);
+    m_editor = new SettingsEditor(app, this);
+    layout->addWidget(m_editor);
     layout->addWidget(note);
     layout->addStretch();
 }

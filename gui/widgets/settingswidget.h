@@ -11,6 +11,7 @@ class QPushButton;
 namespace Drawbridge {
 
 class DesktopServices;
+class SettingsEditor;
 
 /**
  * The Settings tab: the effective settings (read-only), the admin token (reveal / copy), the base URLs to
@@ -30,6 +31,7 @@ public:
     QPushButton *copyAnthropicButton() const { return m_copyAnthropic; }
     QCheckBox *launchAtLogin() const { return m_launchAtLogin; }
     QDoubleSpinBox *lowCreditThreshold() const { return m_lowCredits; }
+    SettingsEditor *editor() const { return m_editor; }
 
 private:
     /** "Copied" on @p button for a moment: the copy happened. */
@@ -41,6 +43,7 @@ private:
     QPushButton *m_copyAnthropic = nullptr;
     QCheckBox *m_launchAtLogin = nullptr;
     QDoubleSpinBox *m_lowCredits = nullptr;
+    SettingsEditor *m_editor = nullptr;
 };
 
 } // namespace Drawbridge

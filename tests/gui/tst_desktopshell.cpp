@@ -1,13 +1,16 @@
 // SPDX-License-Identifier: MIT
 #include <QAction>
 #include <QApplication>
+#include <QCheckBox>
 #include <QClipboard>
 #include <QComboBox>
 #include <QDoubleSpinBox>
 #include <QLabel>
+#include <QLineEdit>
 #include <QPushButton>
 #include <QSignalSpy>
 #include <QSortFilterProxyModel>
+#include <QSpinBox>
 #include <QTabWidget>
 #include <QTemporaryDir>
 #include <QTest>
@@ -15,12 +18,14 @@
 #include <future>
 
 #include "app/applicationdesktopservices.h"
+#include "app/configfile.h"
 #include "gui/models/autostartentry.h"
 #include "gui/models/desktopservices.h"
 #include "gui/models/requestlogmodel.h"
 #include "gui/widgets/desktopshell.h"
 #include "gui/widgets/logwidget.h"
 #include "gui/widgets/mainwindow.h"
+#include "gui/widgets/settingseditor.h"
 #include "gui/widgets/settingswidget.h"
 #include "gui/widgets/singleinstance.h"
 #include "gui/widgets/trayicon.h"
@@ -55,6 +60,11 @@ public:
     void drain() override { m_real.drain(); }
     void resume() override { m_real.resume(); }
     void quit() override { m_real.quit(); }
+    void restart() override { m_real.restart(); }
+    Status changeSettings(const QList<QPair<QString, QVariant>> &changes) override
+    {
+        return m_real.changeSettings(changes);
+    }
     KeyService &keys() override { return m_real.keys(); }
     KiroAccountManager &accounts() override { return m_real.accounts(); }
     AccountPool &pool() override { return m_real.pool(); }
@@ -260,6 +270,57 @@ private Q_SLOTS:
         // The low-credit threshold is the tray's preference, changed live.
         settings.lowCreditThreshold()->setValue(25);
         QCOMPARE(services.desktopPreference(TrayIcon::lowCreditThresholdKey(), 0).toDouble(), 25.0);
+    }
+
+    void settingsAreSavedToTheConfigFileAndRestartFollows()
+    {
+        QTemporaryDir dir;
+        CommandLine commandLine;
+        commandLine.ephemeral = true;
+        ResolvedSettings resolved;
+        resolved.settings.server.port = 0;
+        resolved.settings.admin.authToken = QStringLiteral("test-admin-token-0123456789abcdef");
+        resolved.configPath = dir.filePath(QStringLiteral("drawbridge.toml"));
+        Application app(commandLine, resolved);
+        bool started = false;
+        app.start([&](const Status &s) { started = s.ok(); });
+        QTRY_VERIFY(started);
+        ApplicationDesktopServices services(app);
+        SettingsEditor editor(services);
+        QVERIFY(editor.isEnabled());
+        QVERIFY(!editor.saveButton()->isEnabled());
+        editor.port()->setValue(9100);
+        QVERIFY(editor.saveButton()->isEnabled());
+        editor.corsOrigins()->setText(QStringLiteral("ftp://example"));
+        QVERIFY(!editor.save());
+        QVERIFY(editor.status()->text().contains(QStringLiteral("not an origin")));
+        QVERIFY(!QFile::exists(resolved.configPath));
+        editor.corsOrigins()->setText(QStringLiteral("http://localhost:3000"));
+        editor.trimHistory()->setChecked(false);
+        QVERIFY(editor.save());
+        QVERIFY(editor.status()->text().contains(QStringLiteral("Restart needed")));
+        QVERIFY(editor.restartButton()->isVisibleTo(&editor));
+        Settings reread;
+        QStringList warnings;
+        QVERIFY(ConfigFile::load(resolved.configPath, false, reread, warnings).ok());
+        QCOMPARE(reread.server.port, 9100);
+        QCOMPARE(reread.server.corsOrigins, QStringList { QStringLiteral("http://localhost:3000") });
+        QCOMPARE(reread.kiro.trimHistory, false);
+
+        QSignalSpy stopped(&app, &Application::stopped);
+        editor.restartButton()->click();
+        QVERIFY(services.restartRequested());
+        QTRY_COMPARE(stopped.count(), 1);
+    }
+
+    void ephemeralSettingsCannotBeSaved()
+    {
+        auto app = startEphemeralApplication();
+        QVERIFY(app);
+        ApplicationDesktopServices services(*app);
+        SettingsEditor editor(services);
+        QVERIFY(!editor.isEnabled());
+        QVERIFY(!services.changeSettings({ { QStringLiteral("server.port"), 1 } }).ok());
     }
 
     void autostartEntry()
