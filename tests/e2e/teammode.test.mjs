@@ -124,7 +124,7 @@ test("a key's sliding window holds across instances: 100 requests over two insta
   }
 });
 
-test('secrets in team mode: sealed in the database, never in a dump, usable by every instance', async () => {
+test('secrets in team mode: sealed in the database, never in a dump, usable by every instance; usage shared', async () => {
   const first = await team('secrets');
   let second;
   try {
@@ -148,6 +148,15 @@ test('secrets in team mode: sealed in the database, never in a dump, usable by e
     const body = await res.json();
     assert.equal(res.status, 200, JSON.stringify(body));
     assert.ok(body.choices[0].message.content.length > 0);
+
+    // Usage recorded by #2 appears in /admin/usage on #1 within the contract's 10 s (ledger batches, shared table).
+    const t0 = Date.now();
+    const seen = await waitFor(async () => {
+      const r = await first.admin('GET', '/admin/usage?group_by=key');
+      return r.status === 200 && r.body.data.some((row) => row.group === key.id && row.requests >= 1) ? r : null;
+    }, { timeoutMs: 10_000, intervalMs: 100 });
+    assert.ok(seen, "#2's request never appeared in #1's /admin/usage");
+    console.log(`usage from #2 visible on #1 after ${Date.now() - t0} ms`);
   } finally {
     await second?.stop();
     await first.stop();
