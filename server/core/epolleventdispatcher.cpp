@@ -225,11 +225,14 @@ void EpollEventDispatcher::interrupt()
 
 void EpollEventDispatcher::drainWakeFd()
 {
-    // Cleared before reading: a wakeUp() racing with this then writes again (a spurious wake at worst)
-    // instead of being swallowed by a flag that still says one is pending.
-    m_wakeUpPending.store(false, std::memory_order_release);
     uint64_t value;
     while (::read(m_wakeFd, &value, sizeof value) > 0) { }
+    // Cleared after reading, as Qt's thread pipe does. Cleared before, a wakeUp() landing between the clear
+    // and the read would have its write consumed here while the flag stayed set, and every later wakeUp()
+    // would skip its write: cross-thread events would wait for unrelated socket traffic. A wakeUp() that
+    // lands between this read and the clear skips its write, which is harmless: its event was posted before
+    // it called wakeUp(), and every processEvents() starts by sending the posted events, before it may block.
+    m_wakeUpPending.store(false, std::memory_order_release);
 }
 
 int EpollEventDispatcher::waitTimeoutMs() const
