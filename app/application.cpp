@@ -248,7 +248,7 @@ void Application::resolveAdminToken(std::function<void()> next)
             next();
             return;
         }
-        m_secrets->write(adminTokenKey, m_adminToken.toUtf8(), this, [this, next](const SecretResult &w) {
+        m_secrets->write(adminTokenKey, m_adminToken.toUtf8(), this, [next](const SecretResult &w) {
             if (!w.ok())
                 qCWarning(lcApp) << "could not store the admin token in the keychain:" << w.message;
             next();

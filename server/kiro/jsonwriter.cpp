@@ -32,13 +32,13 @@ constexpr auto escapes = [] {
     } t;
     for (int i = 0; i < 0x20; ++i)
         t.c[i] = 'u';
-    t.c['\b'] = 'b';
-    t.c['\f'] = 'f';
-    t.c['\n'] = 'n';
-    t.c['\r'] = 'r';
-    t.c['\t'] = 't';
-    t.c['"'] = '"';
-    t.c['\\'] = '\\';
+    t.c[int('\b')] = 'b';
+    t.c[int('\f')] = 'f';
+    t.c[int('\n')] = 'n';
+    t.c[int('\r')] = 'r';
+    t.c[int('\t')] = 't';
+    t.c[int('"')] = '"';
+    t.c[int('\\')] = '\\';
     return t;
 }();
 
