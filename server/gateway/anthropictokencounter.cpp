@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: MIT
 #include "anthropictokencounter.h"
 
+#include <QHash>
 #include <QJsonDocument>
 
+#include <cstring>
 #include <limits>
 
 namespace Drawbridge {
@@ -21,19 +23,77 @@ bool isCjk(char32_t c)
         || (c >= 0x20000 && c <= 0x2FFFF); // supplementary ideographs
 }
 
+/**
+ * The estimate of @p tool's schema as compact JSON text. Agents send the same tools with every request and
+ * serialising a schema costs far more than counting it, so when the parser left the schema's text
+ * (ToolDefinition::parametersJson: equal text, equal schema) the count is memoised per thread under it,
+ * bounded like the builder's schema memo (256 schemas, 1 MiB of text, emptied when full). The count itself is
+ * always taken from QJsonDocument's text, which is what the estimate has always counted (the parser's text
+ * differs in key order and number format).
+ */
+qint64 schemaTokens(const ToolDefinition &tool)
+{
+    const auto compute = [&] {
+        return AnthropicTokenCounter::estimateText(
+            QString::fromUtf8(QJsonDocument(tool.parameters).toJson(QJsonDocument::Compact)));
+    };
+    if (tool.parametersJson.isEmpty())
+        return compute();
+    struct Memo
+    {
+        QHash<QByteArray, int> tokens;
+        qsizetype bytes = 0;
+    };
+    thread_local Memo memo;
+    if (const auto it = memo.tokens.constFind(tool.parametersJson); it != memo.tokens.constEnd())
+        return it.value();
+    const int tokens = compute();
+    constexpr qsizetype maxEntries = 256, maxBytes = 1024 * 1024;
+    const qsizetype size = tool.parametersJson.size();
+    if (memo.tokens.size() >= maxEntries || memo.bytes + size > maxBytes) {
+        memo.tokens.clear();
+        memo.bytes = 0;
+    }
+    if (size <= maxBytes / 4) {
+        memo.tokens.insert(tool.parametersJson, tokens);
+        memo.bytes += size;
+    }
+    return tokens;
+}
+
 } // namespace
 
 int AnthropicTokenCounter::estimateText(QStringView text)
 {
     // Quarter-token units: Latin 1 (four characters a token), CJK 4 (one a token), other scripts 2.
+    // Code points are read from the UTF-16 in place, the way QStringView::toUcs4() decodes them (a surrogate
+    // pair is one code point; a lone surrogate, which toUcs4() turns into U+FFFD, counts 2 like that),
+    // without its allocation and copy per text. Most text is ASCII: eight code units all below U+0200 (one
+    // test of two 64-bit words) count 8 at once.
+    const char16_t *const p = text.utf16();
+    const qsizetype n = text.size();
     qint64 units = 0;
-    for (const char32_t c : text.toUcs4()) {
-        if (c < 0x0250)
+    qsizetype i = 0;
+    while (i < n) {
+        if (n - i >= 8) {
+            quint64 lo, hi;
+            std::memcpy(&lo, p + i, sizeof lo);
+            std::memcpy(&hi, p + i + 4, sizeof hi);
+            if (((lo | hi) & 0xFE00FE00FE00FE00ULL) == 0) {
+                units += 8;
+                i += 8;
+                continue;
+            }
+        }
+        const char16_t u = p[i++];
+        if (u < 0x0250) {
             units += 1;
-        else if (isCjk(c))
-            units += 4;
-        else
-            units += 2;
+            continue;
+        }
+        char32_t c = u;
+        if (QChar::isHighSurrogate(u) && i < n && QChar::isLowSurrogate(p[i]))
+            c = QChar::surrogateToUcs4(u, p[i++]);
+        units += isCjk(c) ? 4 : 2;
     }
     return int((units + 3) / 4);
 }
@@ -52,8 +112,7 @@ int AnthropicTokenCounter::estimate(const ChatRequest &request)
     for (const ToolDefinition &tool : request.tools) {
         tokens += tokensPerTool + estimateText(tool.name) + estimateText(tool.description);
         if (!tool.parameters.isEmpty())
-            tokens += estimateText(
-                QString::fromUtf8(QJsonDocument(tool.parameters).toJson(QJsonDocument::Compact)));
+            tokens += schemaTokens(tool);
     }
     return int(qMin<qint64>(tokens, std::numeric_limits<int>::max()));
 }

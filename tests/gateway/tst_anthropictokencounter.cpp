@@ -1,0 +1,327 @@
+// SPDX-License-Identifier: MIT
+// AnthropicTokenCounter (issue 18): the estimate walks UTF-16 in place and memoises tool schemas, and must
+// give exactly the numbers of the former implementation, kept frozen below as the oracle (legacyEstimate*):
+// on the agent bodies of bench/agentbodies.py (both dialects, through the real parsers, so the schema memo is
+// keyed by the parsers' parametersJson), on seeded hostile strings (surrogate pairs, lone and reversed
+// surrogates, the script boundaries, runs that cross the eight-unit fast path), and on requests with images,
+// tool calls and more schemas than the memo holds. DRAWBRIDGE_FUZZ_SEED reproduces a run; a failure prints
+// its seed.
+#include <QDir>
+#include <QFile>
+#include <QJsonDocument>
+#include <QProcess>
+#include <QRandomGenerator>
+#include <QTemporaryDir>
+#include <QTest>
+
+#include "server/gateway/anthropicrequestparser.h"
+#include "server/gateway/anthropictokencounter.h"
+#include "server/gateway/openairequestparser.h"
+
+#include <limits>
+
+using namespace Drawbridge;
+using namespace Qt::StringLiterals;
+
+namespace {
+
+// ---- The former implementation, frozen (server/gateway/anthropictokencounter.cpp before issue 18).
+// ----------
+bool legacyIsCjk(char32_t c)
+{
+    return (c >= 0x3040 && c <= 0x30FF) // hiragana, katakana
+        || (c >= 0x3400 && c <= 0x4DBF) // CJK extension A
+        || (c >= 0x4E00 && c <= 0x9FFF) // CJK unified ideographs
+        || (c >= 0xAC00 && c <= 0xD7AF) // Hangul syllables
+        || (c >= 0xF900 && c <= 0xFAFF) // CJK compatibility ideographs
+        || (c >= 0xFF00 && c <= 0xFFEF) // half- and full-width forms
+        || (c >= 0x3000 && c <= 0x303F) // CJK punctuation
+        || (c >= 0x20000 && c <= 0x2FFFF); // supplementary ideographs
+}
+
+int legacyEstimateText(QStringView text)
+{
+    qint64 units = 0;
+    for (const char32_t c : text.toUcs4()) {
+        if (c < 0x0250)
+            units += 1;
+        else if (legacyIsCjk(c))
+            units += 4;
+        else
+            units += 2;
+    }
+    return int((units + 3) / 4);
+}
+
+int legacyEstimate(const ChatRequest &request)
+{
+    using C = AnthropicTokenCounter;
+    qint64 tokens = 0;
+    for (const ChatMessage &m : request.messages) {
+        tokens += C::tokensPerMessage + legacyEstimateText(m.text);
+        tokens += qint64(m.images.size()) * C::tokensPerImage;
+        for (const ToolCall &call : m.toolCalls)
+            tokens += C::tokensPerTool + legacyEstimateText(call.name) + legacyEstimateText(call.arguments);
+        if (!m.toolCallId.isEmpty())
+            tokens += legacyEstimateText(m.toolCallId);
+    }
+    for (const ToolDefinition &tool : request.tools) {
+        tokens += C::tokensPerTool + legacyEstimateText(tool.name) + legacyEstimateText(tool.description);
+        if (!tool.parameters.isEmpty())
+            tokens += legacyEstimateText(
+                QString::fromUtf8(QJsonDocument(tool.parameters).toJson(QJsonDocument::Compact)));
+    }
+    return int(qMin<qint64>(tokens, std::numeric_limits<int>::max()));
+}
+// ---- end of the frozen copy
+// ------------------------------------------------------------------------------------
+
+quint64 seedFromEnv()
+{
+    bool ok = false;
+    const quint64 v = qEnvironmentVariable("DRAWBRIDGE_FUZZ_SEED").toULongLong(&ok);
+    return ok ? v : QRandomGenerator::global()->generate64();
+}
+
+/** UTF-16 strings made to hit every branch: boundaries of each class, surrogates whole, lone and reversed. */
+class StringGen
+{
+public:
+    explicit StringGen(quint64 seed) : m_rng(seed) { }
+
+    int between(int lo, int hi) { return int(m_rng.bounded(lo, hi + 1)); }
+
+    QString string()
+    {
+        static const char16_t edges[] = {
+            0x0000, 0x0020, 0x007F, 0x0080, 0x00E9, 0x01FF, 0x0200, 0x024F, 0x0250, 0x0251, 0x03B1,
+            0x2192, 0x2FFF, 0x3000, 0x303F, 0x3040, 0x30FF, 0x3100, 0x33FF, 0x3400, 0x4DBF, 0x4DC0,
+            0x4DFF, 0x4E00, 0x65E5, 0x9FFF, 0xA000, 0xABFF, 0xAC00, 0xD7AF, 0xD7B0, 0xD7FF, 0xE000,
+            0xF8FF, 0xF900, 0xFAFF, 0xFB00, 0xFEFF, 0xFF00, 0xFFEF, 0xFFF0, 0xFFFD, 0xFFFE, 0xFFFF,
+        };
+        // High surrogates around the supplementary-ideograph planes (U+20000–U+2FFFF is D840–D87F).
+        static const char16_t highs[]
+            = { 0xD800, 0xD83D, 0xD83F, 0xD840, 0xD841, 0xD87E, 0xD87F, 0xD880, 0xDBFF };
+        static const char16_t lows[] = { 0xDC00, 0xDC01, 0xDE00, 0xDFFE, 0xDFFF };
+        QString s;
+        const int pieces = between(0, 40);
+        for (int k = 0; k < pieces; ++k) {
+            switch (between(0, 9)) {
+            case 0:
+            case 1:
+            case 2: // an ASCII run long enough to take the eight-unit path, at any alignment
+                s += QString(between(1, 30), QChar(u'a' + between(0, 25)));
+                break;
+            case 3:
+                s += QChar(edges[between(0, int(std::size(edges)) - 1)]);
+                break;
+            case 4: // a pair
+                s += QChar(highs[between(0, int(std::size(highs)) - 1)]);
+                s += QChar(lows[between(0, int(std::size(lows)) - 1)]);
+                break;
+            case 5: // a lone high surrogate (also at the very end)
+                s += QChar(highs[between(0, int(std::size(highs)) - 1)]);
+                break;
+            case 6: // a lone or reversed low surrogate
+                s += QChar(lows[between(0, int(std::size(lows)) - 1)]);
+                break;
+            case 7: // any code unit at all
+                s += QChar(char16_t(m_rng.bounded(0x10000u)));
+                break;
+            case 8: // Latin-1 and Latin Extended, below and above the 0x200 the fast path tests
+                s += QChar(char16_t(between(0x80, 0x260)));
+                break;
+            default:
+                s += u"caf\u00e9 \u65e5\u672c \U0001F600 \U00020000 \u2014"_s;
+                break;
+            }
+        }
+        return s;
+    }
+
+private:
+    QRandomGenerator m_rng;
+};
+
+ToolDefinition tool(const QString &name, const QJsonObject &parameters, bool withText)
+{
+    ToolDefinition t;
+    t.name = name;
+    t.description = u"Reads a file \u2014 \u65e5\u672c"_s;
+    t.parameters = parameters;
+    if (withText)
+        t.parametersJson = QJsonDocument(parameters).toJson(QJsonDocument::Compact);
+    return t;
+}
+
+} // namespace
+
+class TstAnthropicTokenCounter : public QObject
+{
+    Q_OBJECT
+
+private Q_SLOTS:
+    void estimateText_data();
+    void estimateText();
+    void hostileStrings();
+    void agentBodies_data();
+    void agentBodies();
+    void imagesCallsAndManySchemas();
+};
+
+void TstAnthropicTokenCounter::estimateText_data()
+{
+    QTest::addColumn<QString>("text");
+    QTest::addColumn<int>("tokens");
+    // Quarter-token units: below U+0250 1, CJK 4, anything else 2 (a lone surrogate too, like the U+FFFD
+    // toUcs4() makes of it), rounded up.
+    QTest::newRow("empty") << QString() << 0;
+    QTest::newRow("four ASCII") << u"abcd"_s << 1;
+    QTest::newRow("five ASCII") << u"abcde"_s << 2;
+    QTest::newRow("seventeen ASCII") << QString(17, u'x') << 5;
+    QTest::newRow("U+024F is Latin") << QString(4, QChar(0x024F)) << 1;
+    QTest::newRow("U+0250 is not") << QString(2, QChar(0x0250)) << 1;
+    QTest::newRow("U+0200 after seven ASCII") << u"abcdefg\u0200"_s << 2;
+    QTest::newRow("U+0250 after seven ASCII") << u"abcdefg\u0250"_s << 3;
+    QTest::newRow("CJK") << u"\u65e5\u672c\u8a9e"_s << 3;
+    QTest::newRow("U+FFEF full-width, U+FFF0 not") << u"\uffef\ufff0"_s << 2;
+    QTest::newRow("emoji pair is one code point") << u"\U0001F600\U0001F600"_s << 1;
+    QTest::newRow("supplementary ideograph") << u"\U00020000"_s << 1;
+    QTest::newRow("U+2FFFF and U+30000") << u"\U0002FFFF\U00030000"_s << 2;
+    QTest::newRow("lone high at the end") << (u"abc"_s + QChar(0xD83D)) << 2;
+    QTest::newRow("lone high then ASCII") << (QChar(0xD840) + u"abcdefgh"_s) << 3;
+    QTest::newRow("reversed pair") << (QString(QChar(0xDE00)) + QChar(0xD83D)) << 1;
+    QTest::newRow("high high low") << (QString(QChar(0xD840)) + QChar(0xD840) + QChar(0xDC00)) << 2;
+    QTest::newRow("pair across the eight-unit block")
+        << (u"abcdefg"_s + QChar(0xD840) + QChar(0xDC00) + u"abcdefg"_s) << 5;
+}
+
+void TstAnthropicTokenCounter::estimateText()
+{
+    QFETCH(QString, text);
+    QFETCH(int, tokens);
+    QCOMPARE(legacyEstimateText(text), tokens); // the table describes the former behaviour
+    QCOMPARE(AnthropicTokenCounter::estimateText(text), tokens);
+}
+
+void TstAnthropicTokenCounter::hostileStrings()
+{
+    const quint64 seed = seedFromEnv();
+    StringGen gen(seed);
+    QString joined;
+    for (int i = 0; i < 20'000; ++i) {
+        const QString s = gen.string();
+        const int expected = legacyEstimateText(s);
+        const int got = AnthropicTokenCounter::estimateText(s);
+        if (got != expected) {
+            QString hex;
+            for (const QChar c : s)
+                hex += u"%1 "_s.arg(c.unicode(), 4, 16, QChar(u'0'));
+            QFAIL(qPrintable(
+                u"seed %1 (DRAWBRIDGE_FUZZ_SEED=%1) string %2: %3 tokens, the former %4; units: %5"_s
+                    .arg(seed)
+                    .arg(i)
+                    .arg(got)
+                    .arg(expected)
+                    .arg(hex)));
+        }
+        // Views into the middle of a long text start at odd offsets and end mid-pair.
+        if (joined.size() < 200'000)
+            joined += s;
+    }
+    for (qsizetype from = 0; from + 64 < joined.size(); from += 997) {
+        const QStringView view = QStringView(joined).mid(from, 64 + from % 13);
+        QVERIFY2(AnthropicTokenCounter::estimateText(view) == legacyEstimateText(view),
+                 qPrintable(u"seed %1 offset %2"_s.arg(seed).arg(from)));
+    }
+    QCOMPARE(AnthropicTokenCounter::estimateText(joined), legacyEstimateText(joined));
+}
+
+void TstAnthropicTokenCounter::agentBodies_data()
+{
+    QTest::addColumn<int>("seed");
+    QTest::newRow("seed 18 (the bench's)") << 18;
+    QTest::newRow("seed 7") << 7;
+}
+
+void TstAnthropicTokenCounter::agentBodies()
+{
+    QFETCH(int, seed);
+    const QString script = qEnvironmentVariable("DRAWBRIDGE_SOURCE_DIR") + u"/bench/agentbodies.py"_s;
+    QVERIFY2(QFile::exists(script), qPrintable(script));
+    QTemporaryDir dir;
+    QVERIFY(dir.isValid());
+    QProcess python;
+    python.start(
+        u"python3"_s,
+        { script, u"--out"_s, dir.path(), u"--seed"_s, QString::number(seed), u"--sizes"_s, u"5,57,144"_s });
+    QVERIFY2(python.waitForFinished(60'000), "python3 bench/agentbodies.py did not finish in 60 s");
+    QVERIFY2(python.exitStatus() == QProcess::NormalExit && python.exitCode() == 0,
+             python.readAllStandardError().constData());
+    const QStringList files = QDir(dir.path()).entryList({ u"*.json"_s }, QDir::Files, QDir::Name);
+    QCOMPARE(files.size(), 6);
+    int withSchemaText = 0;
+    for (const QString &name : files) {
+        QFile f(dir.filePath(name));
+        QVERIFY(f.open(QIODevice::ReadOnly));
+        const QByteArray body = f.readAll();
+        std::optional<ChatRequest> request;
+        if (name.startsWith(u"anthropic"_s)) {
+            auto parsed = AnthropicRequestParser::parse(body);
+            QVERIFY2(std::holds_alternative<ChatRequest>(parsed), qPrintable(name));
+            request = std::get<ChatRequest>(std::move(parsed));
+        } else {
+            auto parsed = OpenAiRequestParser::parse(body);
+            QVERIFY2(std::holds_alternative<OpenAiChatRequest>(parsed), qPrintable(name));
+            request = std::get<OpenAiChatRequest>(std::move(parsed)).request;
+        }
+        for (const ToolDefinition &t : request->tools)
+            withSchemaText += t.parametersJson.isEmpty() ? 0 : 1;
+        const int expected = legacyEstimate(*request);
+        QVERIFY2(expected > int(body.size() / 8), qPrintable(name)); // not vacuous: the texts were counted
+        // Twice: the first fills the schema memo, the second reads it.
+        QCOMPARE(AnthropicTokenCounter::estimate(*request), expected);
+        QCOMPARE(AnthropicTokenCounter::estimate(*request), expected);
+    }
+    QVERIFY2(withSchemaText > 0, "the parsers left no schema text: the memo was not exercised");
+}
+
+void TstAnthropicTokenCounter::imagesCallsAndManySchemas()
+{
+    const quint64 seed = seedFromEnv();
+    StringGen gen(seed);
+    ChatRequest request;
+    for (int i = 0; i < 30; ++i) {
+        ChatMessage m;
+        m.role = i % 3 == 0 ? Role::User : i % 3 == 1 ? Role::Assistant : Role::Tool;
+        m.text = gen.string();
+        for (int k = gen.between(0, 2); k > 0; --k)
+            m.images.push_back({ u"image/png"_s, QByteArray(gen.between(0, 4000), 'A') });
+        if (m.role == Role::Assistant)
+            m.toolCalls.push_back({ u"call_%1"_s.arg(i), gen.string(), gen.string() });
+        if (m.role == Role::Tool)
+            m.toolCallId = gen.string();
+        request.messages.push_back(std::move(m));
+    }
+    // More distinct schemas than the memo keeps (256), one too big to keep at all, a schema with no text, and
+    // an empty one: every round must still count exactly what the former code counted.
+    for (int i = 0; i < 300; ++i) {
+        const QJsonObject schema {
+            { u"type"_s, u"object"_s },
+            { u"properties"_s,
+              QJsonObject { { u"p%1"_s.arg(i), QJsonObject { { u"description"_s, gen.string() } } } } }
+        };
+        request.tools.push_back(tool(u"T%1"_s.arg(i), schema, i % 7 != 0));
+    }
+    request.tools.push_back(
+        tool(u"Big"_s, QJsonObject { { u"description"_s, QString(300'000, u'\u65e5') } }, true));
+    request.tools.push_back(tool(u"Empty"_s, QJsonObject(), true));
+    const int expected = legacyEstimate(request);
+    for (int round = 0; round < 3; ++round)
+        QVERIFY2(AnthropicTokenCounter::estimate(request) == expected,
+                 qPrintable(u"seed %1 (DRAWBRIDGE_FUZZ_SEED=%1) round %2"_s.arg(seed).arg(round)));
+    QVERIFY(expected > 300'000 + 30 * AnthropicTokenCounter::tokensPerMessage);
+}
+
+QTEST_GUILESS_MAIN(TstAnthropicTokenCounter)
+#include "tst_anthropictokencounter.moc"
