@@ -42,6 +42,12 @@ KiroAccountManager::KiroAccountManager(const KiroSettings &settings, AccountRepo
     connect(&m_quota, &KiroQuotaTracker::accountUpdated, this, &KiroAccountManager::accountUpdated);
     connect(&m_persistence, &KiroPoolStatePersistence::accountUpdated, this,
             &KiroAccountManager::accountUpdated);
+    connect(&m_registry, &KiroAccountRegistry::accountsChanged, this, &KiroAccountManager::modelsChanged);
+    connect(&m_quota, &KiroQuotaTracker::catalogRefreshed, this, [this](const QString &, bool ok) {
+        // A failed read keeps the account's models as they were.
+        if (ok)
+            Q_EMIT modelsChanged();
+    });
     connect(&m_registry, &KiroAccountRegistry::secretsLoaded, this, &KiroAccountManager::poll);
     connect(&m_registry, &KiroAccountRegistry::accountAdded, this, &KiroAccountManager::onAccountAdded);
 }
@@ -135,6 +141,18 @@ void KiroAccountManager::importFromIdeFile(const QString &path, const QString &n
     m_registry.importFromIdeFile(path, name, slots, context, std::move(done));
 }
 
+void KiroAccountManager::replaceCredentials(const QString &accountId, const NewAccount &credentials,
+                                            QObject *context, OutcomeCallback done)
+{
+    m_registry.replaceCredentials(accountId, credentials, context,
+                                  [this, accountId, done = std::move(done)](const Outcome &outcome) {
+                                      // Signed in again: its credits may have changed meanwhile.
+                                      if (outcome.ok())
+                                          m_quota.pollNow(accountId);
+                                      done(outcome);
+                                  });
+}
+
 void KiroAccountManager::onAccountAdded(const QString &accountId, bool proven)
 {
     // The first usage poll tells the account's credits right away.
@@ -160,6 +178,11 @@ KiroAccountManager::Outcome KiroAccountManager::update(const QString &accountId,
 KiroAccountManager::Outcome KiroAccountManager::remove(const QString &accountId)
 {
     return m_registry.remove(accountId);
+}
+
+QStringList KiroAccountManager::availableModels() const
+{
+    return m_registry.allModels();
 }
 
 std::vector<KiroAccountManager::AccountInfo> KiroAccountManager::accounts() const

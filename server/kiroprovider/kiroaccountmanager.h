@@ -97,11 +97,16 @@ public:
      */
     void importFromIdeFile(const QString &path, const QString &name, std::optional<int> slots,
                            QObject *context, OutcomeCallback done);
+    /** See KiroAccountRegistry::replaceCredentials(): "sign in again" in place, keeping id and history. */
+    void replaceCredentials(const QString &accountId, const NewAccount &credentials, QObject *context,
+                            OutcomeCallback done);
     Outcome update(const QString &accountId, const Changes &changes);
     /** Removes the account, its pool entry and its secrets; the outcome carries the account as it was. */
     Outcome remove(const QString &accountId);
 
     std::vector<AccountInfo> accounts() const;
+    /** The models the accounts may use together (KiroAccountRegistry::allModels); see modelsChanged(). */
+    QStringList availableModels() const;
     std::optional<AccountInfo> account(const QString &accountId) const;
     PoolStatus poolStatus() const;
 
@@ -122,6 +127,8 @@ Q_SIGNALS:
     void accountsChanged();
     /** Something shown about the account changed (state, slots in use, credits, settings). */
     void accountUpdated(const QString &accountId);
+    /** availableModels() may have changed: an account was added or removed, or a catalog was read. */
+    void modelsChanged();
 
 private:
     void onAccountAdded(const QString &accountId, bool proven);

@@ -119,6 +119,24 @@ struct KiroAccountRegistry::PendingAdd
     QString writeError;
 };
 
+/**
+ * A replaceCredentials() in progress: the proving refresh, then the secret writes one at a time (so a
+ * failure knows which ones to put back), then the record.
+ */
+struct KiroAccountRegistry::PendingReplace
+{
+    QString accountId;
+    KiroNewAccount params;
+    QPointer<QObject> context;
+    bool guarded = false;
+    KiroAccountOutcomeCallback done;
+    std::unique_ptr<KiroPendingCall> call;
+    KiroAccountUpstream::Tokens tokens;
+    QString profileArn;
+    QList<std::pair<QString, QByteArray>> writes; ///< still to write
+    QList<std::pair<QString, QByteArray>> undo; ///< the previous values of what was written
+};
+
 KiroAccountRegistry::KiroAccountRegistry(const KiroSettings &settings, AccountRepository &repository,
                                          SecretStore &secrets, AccountPool &pool, KiroTokenService &tokens,
                                          KiroAccountUpstream &upstream, const Clock &clock,
@@ -148,6 +166,7 @@ KiroAccountRegistry::~KiroAccountRegistry()
 {
     // Pending HTTP calls end silently with their owners.
     m_pendingAdds.clear();
+    m_pendingReplaces.clear();
     m_accounts.clear();
 }
 
@@ -203,13 +222,49 @@ KiroAccountInfo KiroAccountRegistry::info(const KiroAccount &a) const
     if (!a.record.enabled)
         out.status = AccountStatus::Disabled;
     out.endpoint = apiBaseUrl(a);
-    if (a.catalog.known) {
-        for (const auto &m : a.catalog.models)
-            out.models.append(m.modelId);
-    } else {
-        out.models = m_settings.models;
-    }
+    out.models = models(a);
     return out;
+}
+
+QStringList KiroAccountRegistry::models(const KiroAccount &a) const
+{
+    if (!a.catalog.known)
+        return m_settings.models;
+    QStringList out;
+    out.reserve(a.catalog.models.size());
+    for (const auto &m : a.catalog.models)
+        out.append(m.modelId);
+    return out;
+}
+
+QStringList KiroAccountRegistry::allModels() const
+{
+    const std::vector<QString> accounts = ids();
+    if (accounts.empty())
+        return m_settings.models;
+    QStringList all;
+    for (const QString &id : accounts) {
+        if (const KiroAccount *a = find(id)) {
+            for (const QString &model : models(*a)) {
+                if (!all.contains(model, Qt::CaseInsensitive))
+                    all.append(model);
+            }
+        }
+    }
+    // A stable order whatever the accounts' ids: kiro.models' order, then the rest by name.
+    QStringList out;
+    out.reserve(all.size());
+    for (const QString &model : m_settings.models) {
+        if (all.contains(model, Qt::CaseInsensitive) && !out.contains(model, Qt::CaseInsensitive))
+            out.append(model);
+    }
+    QStringList rest;
+    for (const QString &model : std::as_const(all)) {
+        if (!out.contains(model, Qt::CaseInsensitive))
+            rest.append(model);
+    }
+    rest.sort(Qt::CaseInsensitive);
+    return out + rest;
 }
 
 KiroFingerprint KiroAccountRegistry::fingerprint(const KiroAccount &a) const
@@ -732,6 +787,186 @@ void KiroAccountRegistry::importFromIdeFile(const QString &path, const QString &
                                      .arg(file, outcome.failure.message),
                                  QStringLiteral("path") } });
     });
+}
+
+void KiroAccountRegistry::replaceCredentials(const QString &accountId, const KiroNewAccount &credentials,
+                                             QObject *context, KiroAccountOutcomeCallback done)
+{
+    auto replace = std::make_shared<PendingReplace>();
+    replace->accountId = accountId;
+    replace->params = credentials;
+    replace->context = context;
+    replace->guarded = context != nullptr;
+    replace->done = std::move(done);
+    auto failLater = [this, replace](KiroAccountFailure failure) {
+        QMetaObject::invokeMethod(
+            this, [this, replace, failure] { failReplace(replace, failure); }, Qt::QueuedConnection);
+    };
+    const KiroAccount *a = find(accountId);
+    if (!a)
+        return failLater(notFound(accountId).failure);
+    if (m_pendingReplaces.count(accountId))
+        return failLater(KiroAccountFailure {
+            KiroAccountErrorKind::InvalidRequest,
+            QStringLiteral("Account %1 is being signed in again already.").arg(accountId),
+            {} });
+    // The name and settings are the account's own; validate() only checks the credential fields.
+    replace->params.name = a->record.name;
+    replace->params.slots = std::nullopt;
+    if (auto invalid = validate(replace->params))
+        return failLater(*invalid);
+
+    const KiroNewAccount &p = replace->params;
+    KiroAccountUpstream::RefreshInput input;
+    input.authMethod = p.authMethod;
+    input.refreshToken = p.refreshToken;
+    input.clientId = p.clientId;
+    input.clientSecret = p.clientSecret;
+    input.authBaseUrl = authBaseUrl(p.authMethod, p.region);
+    input.fingerprint.machineId = a->record.machineId;
+    m_pendingReplaces.emplace(accountId, replace);
+    replace->call
+        = m_upstream.refresh(input, [this, replace](const KiroAccountUpstream::RefreshResult &result) {
+              finishReplace(replace, result);
+          });
+}
+
+void KiroAccountRegistry::finishReplace(const std::shared_ptr<PendingReplace> &replace,
+                                        const KiroAccountUpstream::RefreshResult &result)
+{
+    const std::unique_ptr<KiroPendingCall> finished = std::move(replace->call);
+    if (result.failure == KiroAccountUpstream::Failure::Rejected)
+        return failReplace(replace,
+                           KiroAccountFailure { KiroAccountErrorKind::InvalidRefreshToken,
+                                                QStringLiteral("The Kiro auth service rejected the "
+                                                               "credentials: %1")
+                                                    .arg(result.message),
+                                                QStringLiteral("refresh_token") });
+    // Unlike a new account, an account already stored is not worth replacing with credentials nobody
+    // proved: the user tries again when the auth service answers.
+    if (result.failure != KiroAccountUpstream::Failure::None)
+        return failReplace(
+            replace,
+            KiroAccountFailure { KiroAccountErrorKind::Upstream,
+                                 QStringLiteral("Could not verify the credentials: %1").arg(result.message),
+                                 {} });
+    const KiroAccount *a = find(replace->accountId);
+    if (!a)
+        return failReplace(replace, notFound(replace->accountId).failure);
+    replace->tokens = result.tokens;
+    replace->profileArn
+        = result.tokens.profileArn.isEmpty() ? replace->params.profileArn : result.tokens.profileArn;
+    const QString refreshToken
+        = result.tokens.refreshToken.isEmpty() ? replace->params.refreshToken : result.tokens.refreshToken;
+    const bool idcMethod = replace->params.authMethod == idc();
+    replace->writes.append({ clientIdName, replace->params.clientId.toUtf8() });
+    replace->writes.append({ clientSecretName, replace->params.clientSecret.toUtf8() });
+    replace->writes.append({ refreshTokenName, refreshToken.toUtf8() });
+    replace->writes.append(
+        { accessTokenName,
+          accessTokenBlob(result.tokens.accessToken, m_clock.nowMs() + result.tokens.expiresInS * 1000) });
+    if (!idcMethod) {
+        // A social account has no client; empty values would only be read back as "missing".
+        replace->writes.removeFirst();
+        replace->writes.removeFirst();
+    }
+    writeNextReplaceSecret(replace);
+}
+
+void KiroAccountRegistry::writeNextReplaceSecret(const std::shared_ptr<PendingReplace> &replace)
+{
+    if (replace->writes.isEmpty())
+        return commitReplace(replace);
+    const auto [name, value] = replace->writes.takeFirst();
+    // What goes back if a later step fails: the value the token service works with now.
+    QByteArray previous;
+    if (const auto *old = m_tokens.credentials(replace->accountId)) {
+        if (name == refreshTokenName)
+            previous = old->refreshToken.toUtf8();
+        else if (name == clientIdName)
+            previous = old->clientId.toUtf8();
+        else if (name == clientSecretName)
+            previous = old->clientSecret.toUtf8();
+    }
+    m_secrets.write(
+        secretKey(replace->accountId, name), value, this,
+        [this, replace, name, previous](const SecretResult &res) {
+            if (!res.ok()) {
+                return failReplace(
+                    replace,
+                    KiroAccountFailure {
+                        KiroAccountErrorKind::SecretStore,
+                        QStringLiteral("Could not store the account's secrets in the keychain: %1")
+                            .arg(res.message),
+                        {} });
+            }
+            replace->undo.append({ name, previous });
+            writeNextReplaceSecret(replace);
+        });
+}
+
+void KiroAccountRegistry::commitReplace(const std::shared_ptr<PendingReplace> &replace)
+{
+    KiroAccount *a = find(replace->accountId);
+    if (!a)
+        return failReplace(replace, notFound(replace->accountId).failure);
+    AccountRecord r = a->record;
+    r.authMethod = replace->params.authMethod;
+    r.region = replace->params.region;
+    r.profileArn = replace->profileArn;
+    r.status = accountStatusName(AccountStatus::Active);
+    r.lastError.clear();
+    r.cooldownUntilMs = std::nullopt;
+    // update() stores what the user edits (auth method, region, profile ARN); the health state has its own.
+    auto saved = m_repository.update(r);
+    if (saved && *saved)
+        saved = m_repository.updateStatus(r.id, r.status, r.lastError, r.cooldownUntilMs);
+    if (!saved || !*saved)
+        return failReplace(replace,
+                           saved ? notFound(replace->accountId).failure
+                                 : KiroAccountFailure { KiroAccountErrorKind::Storage, saved.error(), {} });
+    if (auto stored = m_repository.findById(r.id); stored && *stored)
+        r = **stored;
+    a->record = r;
+    a->persisted = { r.status, r.lastError, r.cooldownUntilMs };
+    resolveEndpoints(*a);
+    m_pendingReplaces.erase(r.id);
+
+    const QString refreshToken = replace->tokens.refreshToken.isEmpty() ? replace->params.refreshToken
+                                                                        : replace->tokens.refreshToken;
+    // A refresh still running with the old credentials would store its rotated token over the new one.
+    if (m_tokens.isRefreshing(r.id)) {
+        m_tokens.forget(r.id, QStringLiteral("Account %1 was signed in again; retry.").arg(r.id));
+        m_tokens.track(r.id);
+    }
+    m_tokens.adopt(r.id, credentials(r, refreshToken, replace->params.clientId, replace->params.clientSecret),
+                   replace->tokens.accessToken, m_clock.nowMs() + replace->tokens.expiresInS * 1000, 0);
+    m_pool.markActive(r.id);
+    qCInfo(lcKiro) << "account" << r.id << "signed in again (" << r.authMethod << ")";
+    Q_EMIT accountUpdated(r.id);
+    if (!replace->guarded || replace->context)
+        replace->done(KiroAccountOutcome { info(*a), {} });
+}
+
+void KiroAccountRegistry::failReplace(const std::shared_ptr<PendingReplace> &replace,
+                                      KiroAccountFailure failure)
+{
+    if (const auto it = m_pendingReplaces.find(replace->accountId);
+        it != m_pendingReplaces.end() && it->second == replace)
+        m_pendingReplaces.erase(it);
+    // Put back what was already written, so the keychain matches the record and the token service again.
+    for (const auto &[name, previous] : std::as_const(replace->undo)) {
+        if (name == accessTokenName || previous.isEmpty())
+            m_secrets.remove(secretKey(replace->accountId, name), this, [](const SecretResult &) {});
+        else
+            writeSecret(replace->accountId, name, previous);
+    }
+    replace->undo.clear();
+    if (failure.kind != KiroAccountErrorKind::InvalidRequest
+        && failure.kind != KiroAccountErrorKind::NotFound)
+        qCWarning(lcKiro) << "could not sign account" << replace->accountId << "in again:" << failure.message;
+    if (!replace->guarded || replace->context)
+        replace->done(KiroAccountOutcome { std::nullopt, std::move(failure) });
 }
 
 KiroAccountOutcome KiroAccountRegistry::update(const QString &accountId, const KiroAccountChanges &changes)

@@ -51,6 +51,15 @@ public:
     void addAccount(const KiroNewAccount &account, QObject *context, KiroAccountOutcomeCallback done);
     void importFromIdeFile(const QString &path, const QString &name, std::optional<int> slots,
                            QObject *context, KiroAccountOutcomeCallback done);
+    /**
+     * Signs an existing account in again with new credentials (a device-code login, a pasted token): proves
+     * them with one refresh, writes the secrets to the keychain one by one and only then the record, and
+     * clears needs_login. Id, name, settings, slots and history stay. Only the credential fields of
+     * @p credentials count (auth method, refresh token, client id and secret, region, profile ARN). A failure
+     * leaves the record and the keychain as they were. @p done is dropped when @p context is destroyed first.
+     */
+    void replaceCredentials(const QString &accountId, const KiroNewAccount &credentials, QObject *context,
+                            KiroAccountOutcomeCallback done);
     KiroAccountOutcome update(const QString &accountId, const KiroAccountChanges &changes);
     KiroAccountOutcome remove(const QString &accountId);
     /** Reads the account's secrets (again) into the token service. */
@@ -60,6 +69,13 @@ public:
     std::vector<QString> ids() const;
     /** The account as the admin API shows it; quota figures included. */
     KiroAccountInfo info(const KiroAccount &account) const;
+    /** The model ids the account may use: its catalog once read, else `kiro.models`. */
+    QStringList models(const KiroAccount &account) const;
+    /**
+     * The union of every account's models(), each id once (ignoring case): those `kiro.models` names in its
+     * order, then the others by name; `kiro.models` while there is no account.
+     */
+    QStringList allModels() const;
     /** What a chat call needs to talk to Kiro as the account. */
     KiroAccountContext context(const KiroAccount &account, const QString &accessToken) const;
     KiroFingerprint fingerprint(const KiroAccount &account) const;
@@ -82,6 +98,7 @@ Q_SIGNALS:
 
 private:
     struct PendingAdd;
+    struct PendingReplace;
 
     QString authBaseUrl(const QString &authMethod, const QString &region) const;
     /** Where the account's API lives: its profile ARN's region, else kiro.region. */
@@ -107,6 +124,11 @@ private:
     void finishAdd(const std::shared_ptr<PendingAdd> &add, const KiroAccountUpstream::RefreshResult &result);
     void commitAdd(const std::shared_ptr<PendingAdd> &add);
     void failAdd(const std::shared_ptr<PendingAdd> &add, KiroAccountFailure failure);
+    void finishReplace(const std::shared_ptr<PendingReplace> &replace,
+                       const KiroAccountUpstream::RefreshResult &result);
+    void writeNextReplaceSecret(const std::shared_ptr<PendingReplace> &replace);
+    void commitReplace(const std::shared_ptr<PendingReplace> &replace);
+    void failReplace(const std::shared_ptr<PendingReplace> &replace, KiroAccountFailure failure);
 
     const KiroSettings &m_settings;
     AccountRepository &m_repository;
@@ -118,6 +140,7 @@ private:
     QString m_ideTokenFilePath;
     std::map<QString, std::unique_ptr<KiroAccount>> m_accounts;
     std::map<QString, std::shared_ptr<PendingAdd>> m_pendingAdds;
+    std::map<QString, std::shared_ptr<PendingReplace>> m_pendingReplaces;
     bool m_started = false;
 };
 

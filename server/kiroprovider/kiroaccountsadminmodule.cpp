@@ -121,6 +121,8 @@ AdminReply KiroAccountsAdminModule::failureReply(const KiroAccountManager::Failu
         return apiError(ApiErrorKind::ResourceNotFound, f.message);
     case Kind::SecretStore:
         return apiError(ApiErrorKind::SecretStoreUnavailable, f.message);
+    case Kind::Upstream:
+        return apiError(ApiErrorKind::UpstreamError, f.message);
     case Kind::Storage:
         break;
     }

@@ -21,6 +21,7 @@ enum class KiroAccountErrorKind {
     NotFound, ///< no account with that id
     SecretStore, ///< the keychain refused; nothing was stored
     Storage, ///< the database failed
+    Upstream, ///< the auth service could not be reached to prove new credentials; nothing changed
 };
 
 struct KiroAccountFailure

@@ -72,6 +72,12 @@ bool KiroTokenService::isLoaded(const QString &accountId) const
     return e && e->state == State::Loaded;
 }
 
+const KiroTokenService::Credentials *KiroTokenService::credentials(const QString &accountId) const
+{
+    const Entry *e = find(accountId);
+    return e && e->state == State::Loaded ? &e->credentials : nullptr;
+}
+
 bool KiroTokenService::isUnavailable(const QString &accountId) const
 {
     const Entry *e = find(accountId);

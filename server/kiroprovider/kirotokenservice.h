@@ -92,6 +92,8 @@ public:
     void poll(const QString &accountId);
 
     bool isLoaded(const QString &accountId) const;
+    /** The credentials in use (nullptr until read): what a failed sign-in-again puts back in the keychain. */
+    const Credentials *credentials(const QString &accountId) const;
     bool isUnavailable(const QString &accountId) const;
     bool isRefreshing(const QString &accountId) const;
     /** An automatic retry is pending (the last refresh failed); 0 = none. */

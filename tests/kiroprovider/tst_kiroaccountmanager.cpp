@@ -89,10 +89,34 @@ private Q_SLOTS:
     void removeDropsAccountPoolEntryAndSecrets();
     void statesSurviveARestart();
     void unknownAccountFailsAsynchronously();
+    void signInAgainKeepsIdSettingsAndHistory();
+    void failedSignInAgainChangesNothing();
 
 private:
+    KiroAccountManager::Outcome replaceCredentials(const QString &id,
+                                                   const KiroAccountManager::NewAccount &n);
+
     std::unique_ptr<KiroAccountFixture> f;
 };
+
+KiroAccountManager::Outcome TstKiroAccountManager::replaceCredentials(const QString &id,
+                                                                      const KiroAccountManager::NewAccount &n)
+{
+    std::optional<KiroAccountManager::Outcome> outcome;
+    f->manager->replaceCredentials(id, n, nullptr,
+                                   [&](const KiroAccountManager::Outcome &o) { outcome = o; });
+    // Always asynchronous, like addAccount().
+    if (outcome)
+        return KiroAccountManager::Outcome {
+            std::nullopt,
+            { KiroAccountManager::ErrorKind::Storage, QStringLiteral("reported synchronously"), {} }
+        };
+    if (!QTest::qWaitFor([&] { return outcome.has_value(); }, 5000))
+        return KiroAccountManager::Outcome {
+            std::nullopt, { KiroAccountManager::ErrorKind::Storage, QStringLiteral("timed out"), {} }
+        };
+    return *outcome;
+}
 
 void TstKiroAccountManager::init()
 {
@@ -887,6 +911,142 @@ void TstKiroAccountManager::unknownAccountFailsAsynchronously()
     QVERIFY(!called);
     QTRY_VERIFY(called);
     QVERIFY(error.contains(QStringLiteral("ghost")));
+}
+
+void TstKiroAccountManager::signInAgainKeepsIdSettingsAndHistory()
+{
+    auto &m = f->startManager();
+    const auto added = f->add(f->socialAccount(QStringLiteral("hana")));
+    QVERIFY(added.ok());
+    const QString id = added.account->record.id;
+    KiroAccountManager::Changes c;
+    c.slots = std::optional<int>(5);
+    c.priority = 3;
+    QVERIFY(m.update(id, c).ok());
+    m.setCreditsUsedTotal(id, 12.5);
+    const qint64 createdAt = f->stored(id)->createdAtMs;
+    const QString machineId = f->stored(id)->machineId;
+
+    f->fake.revokeRefreshToken(QStringLiteral("hana"));
+    QString error;
+    QVERIFY(f->token(id, true, &error).isEmpty());
+    QCOMPARE(f->poolView(id)->status, AccountStatus::NeedsLogin);
+    QTRY_COMPARE(f->stored(id)->status, QStringLiteral("needs_login"));
+
+    // The user signs in again (e.g. by the device code) and gets a new refresh token for the same login.
+    FakeKiroUpstream::Account login;
+    login.name = QStringLiteral("hana");
+    login.refreshToken = QStringLiteral("rt-social-hana-again");
+    login.email = QStringLiteral("hana@example.com");
+    f->fake.addAccount(login);
+    KiroAccountManager::NewAccount n;
+    n.name = QStringLiteral("a name that must not be used");
+    n.authMethod = QStringLiteral("social");
+    n.refreshToken = login.refreshToken;
+    n.slots = 1;
+    QSignalSpy added2(&m, &KiroAccountManager::accountsChanged);
+    const auto outcome = replaceCredentials(id, n);
+    QVERIFY2(outcome.ok(), qPrintable(outcome.failure.message));
+    QCOMPARE(outcome.account->record.id, id);
+    QCOMPARE(outcome.account->record.name, QStringLiteral("hana"));
+    QCOMPARE(outcome.account->status, AccountStatus::Active);
+    QCOMPARE(outcome.account->slotsTotal, 5);
+    QCOMPARE(outcome.account->creditsUsed, 12.5);
+    QCOMPARE(added2.count(), 0); // the same account, not a new one
+    QCOMPARE(m.accounts().size(), size_t(1));
+
+    const auto stored = f->stored(id);
+    QCOMPARE(stored->status, QStringLiteral("active"));
+    QVERIFY(stored->lastError.isEmpty());
+    QCOMPARE(stored->slots.value_or(0), 5);
+    QCOMPARE(stored->priority, 3);
+    QCOMPARE(stored->createdAtMs, createdAt);
+    QCOMPARE(stored->machineId, machineId);
+    QCOMPARE(f->poolView(id)->status, AccountStatus::Active);
+    QCOMPARE(f->poolView(id)->slots, 5);
+    QCOMPARE(QString::fromUtf8(
+                 secretValue(f->secrets, KiroAccountManager::secretKey(id, QStringLiteral("refresh_token")))),
+             f->fake.refreshTokenOf(QStringLiteral("hana")));
+    QVERIFY(!f->token(id, false, &error).isEmpty());
+    // Survives a restart: the keychain and the record agree.
+    f->stopManager();
+    f->startManager();
+    QVERIFY(!f->token(id, true, &error).isEmpty());
+    QCOMPARE(f->poolView(id)->status, AccountStatus::Active);
+
+    QCOMPARE(replaceCredentials(QStringLiteral("nobody"), n).failure.kind,
+             KiroAccountManager::ErrorKind::NotFound);
+}
+
+void TstKiroAccountManager::failedSignInAgainChangesNothing()
+{
+    f->startManager();
+    const auto added = f->add(f->idcAccount(QStringLiteral("ivo")));
+    QVERIFY(added.ok());
+    const QString id = added.account->record.id;
+    f->fake.revokeRefreshToken(QStringLiteral("ivo"));
+    QString error;
+    QVERIFY(f->token(id, true, &error).isEmpty());
+    QTRY_COMPARE(f->stored(id)->status, QStringLiteral("needs_login"));
+    const QString refreshKey = KiroAccountManager::secretKey(id, QStringLiteral("refresh_token"));
+    const QByteArray oldToken = secretValue(f->secrets, refreshKey);
+    QVERIFY(!oldToken.isEmpty());
+    const QString lastError = f->stored(id)->lastError;
+
+    auto unchanged = [&] {
+        QCOMPARE(f->stored(id)->status, QStringLiteral("needs_login"));
+        QCOMPARE(f->stored(id)->lastError, lastError);
+        QCOMPARE(f->stored(id)->authMethod, QStringLiteral("idc"));
+        QCOMPARE(f->poolView(id)->status, AccountStatus::NeedsLogin);
+        QCOMPARE(secretValue(f->secrets, refreshKey), oldToken);
+    };
+
+    // Credentials the auth service rejects.
+    KiroAccountManager::NewAccount wrong;
+    wrong.authMethod = QStringLiteral("social");
+    wrong.refreshToken = QStringLiteral("rt-nobody-knows");
+    auto outcome = replaceCredentials(id, wrong);
+    QCOMPARE(outcome.failure.kind, KiroAccountManager::ErrorKind::InvalidRefreshToken);
+    unchanged();
+
+    // Malformed ones never reach the auth service.
+    const int refreshes = f->fake.requestCount();
+    KiroAccountManager::NewAccount bad;
+    bad.authMethod = QStringLiteral("idc");
+    bad.refreshToken = QStringLiteral("rt-x");
+    outcome = replaceCredentials(id, bad);
+    QCOMPARE(outcome.failure.kind, KiroAccountManager::ErrorKind::InvalidRequest);
+    QCOMPARE(outcome.failure.param, QStringLiteral("client_id"));
+    QCOMPARE(f->fake.requestCount(), refreshes);
+
+    // Good credentials, but the keychain refuses: the record stays as it was.
+    FakeKiroUpstream::Account login;
+    login.name = QStringLiteral("ivo");
+    login.refreshToken = QStringLiteral("rt-idc-ivo-again");
+    login.clientId = QStringLiteral("client-ivo-2");
+    login.clientSecret = QStringLiteral("client-secret-ivo-2");
+    f->fake.addAccount(login);
+    KiroAccountManager::NewAccount good;
+    good.authMethod = QStringLiteral("idc");
+    good.refreshToken = login.refreshToken;
+    good.clientId = login.clientId;
+    good.clientSecret = login.clientSecret;
+    good.region = QStringLiteral("eu-west-1");
+    f->secrets.setFailure(SecretError::AccessDenied, QStringLiteral("keyring locked"));
+    outcome = replaceCredentials(id, good);
+    QCOMPARE(outcome.failure.kind, KiroAccountManager::ErrorKind::SecretStore);
+    QVERIFY(outcome.failure.message.contains(QStringLiteral("keyring locked")));
+    f->secrets.setFailure(SecretError::None, {});
+    unchanged();
+
+    // The auth service is unreachable: nothing unproven replaces the stored credentials.
+    f->settings.oidcBaseUrl = KiroAccountFixture::localUrl(KiroAccountFixture::closedPort());
+    f->stopManager();
+    f->startManager();
+    QTRY_COMPARE(f->poolView(id)->status, AccountStatus::NeedsLogin);
+    outcome = replaceCredentials(id, good);
+    QCOMPARE(outcome.failure.kind, KiroAccountManager::ErrorKind::Upstream);
+    unchanged();
 }
 
 QTEST_GUILESS_MAIN(TstKiroAccountManager)
