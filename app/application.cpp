@@ -190,6 +190,10 @@ Status Application::buildServices()
                                                       *m_http, *m_clock, KiroAccountManager::Options {});
     if (const Status started = m_accounts->start(); !started)
         return started;
+    // The listed models are what the accounts may use (their catalogs), kept current as catalogs are read.
+    m_models->setAccountModels(m_accounts->availableModels());
+    connect(m_accounts.get(), &KiroAccountManager::modelsChanged, this,
+            [this] { m_models->setAccountModels(m_accounts->availableModels()); });
     if (auto totals = m_usage->accountTotals(); totals.ok()) {
         for (const auto &t : *totals)
             m_accounts->setCreditsUsedTotal(t.accountId, t.totals.credits);

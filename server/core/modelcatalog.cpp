@@ -104,7 +104,7 @@ std::optional<ModelCatalog::Resolution> ModelCatalog::resolveDetailed(const QStr
         return std::nullopt;
     if (requested == QLatin1String(publicModelId))
         return Resolution { m_defaultModel, Match::Exact };
-    if (m_models.contains(requested))
+    if (isKnownModel(requested))
         return Resolution { requested, Match::Exact };
     if (auto it = m_aliases.constFind(requested); it != m_aliases.constEnd())
         return Resolution { *it, Match::Exact };
@@ -115,7 +115,7 @@ std::optional<ModelCatalog::Resolution> ModelCatalog::resolveDetailed(const QStr
             return Resolution { *it, Match::Exact };
     }
     const QString normalized = normalize(requested);
-    if (m_models.contains(normalized))
+    if (isKnownModel(normalized))
         return Resolution { normalized, Match::Normalized };
     if (const QString family = clientAliasFamily(normalized); !family.isEmpty()) {
         if (auto best = bestOfFamily(family))
@@ -136,7 +136,7 @@ std::optional<QString> ModelCatalog::bestOfFamily(const QString &family) const
     for (const QLatin1StringView candidate : preference(family)) {
         std::optional<QString> best;
         QList<int> bestVersion;
-        for (const QString &model : m_models) {
+        for (const QString &model : listedModels()) {
             const QString normalized = normalize(model);
             if (familyOf(normalized) != candidate)
                 continue;
@@ -155,7 +155,7 @@ std::optional<QString> ModelCatalog::bestOfFamily(const QString &family) const
 QStringList ModelCatalog::listed() const
 {
     QStringList out { QLatin1String(publicModelId) };
-    for (const QString &m : m_models) {
+    for (const QString &m : listedModels()) {
         if (!out.contains(m))
             out.append(m);
     }
@@ -164,6 +164,21 @@ QStringList ModelCatalog::listed() const
             out.append(it.key());
     }
     return out;
+}
+
+void ModelCatalog::setAccountModels(const QStringList &models)
+{
+    m_accountModels = models;
+}
+
+bool ModelCatalog::isKnownModel(const QString &id) const
+{
+    return m_models.contains(id) || (m_accountModels && m_accountModels->contains(id));
+}
+
+const QStringList &ModelCatalog::listedModels() const
+{
+    return m_accountModels ? *m_accountModels : m_models;
 }
 
 } // namespace Drawbridge

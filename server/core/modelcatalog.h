@@ -20,6 +20,9 @@ namespace Drawbridge {
  * its newest release): any other `claude-opus-*`, `claude-sonnet-*` or `claude-haiku-*` id, and Claude Code's
  * own aliases `opus`, `sonnet`, `haiku` and `best`, resolve to the newest listed model of that family, else
  * of the closest family. `kiro.strict_models` turns that fallback off for `claude-*` ids.
+ *
+ * The provider tells which models its accounts may use (setAccountModels): from then on those are the listed
+ * models (/v1/models, the family fallback) and are accepted as well as `kiro.models`.
  */
 class ModelCatalog final
 {
@@ -48,6 +51,12 @@ public:
     std::optional<Resolution> resolveDetailed(const QString &requested) const;
     /** Every id /v1/models lists: `kiro`, the Kiro ids, then the aliases. */
     QStringList listed() const;
+    /**
+     * The models the upstream accounts may use together (the union of their catalogs, `kiro.models` standing
+     * in for an account whose catalog is unknown). They replace `kiro.models` in listed() and the family
+     * fallback; resolve() accepts them and `kiro.models` alike, so a configured id is never refused here.
+     */
+    void setAccountModels(const QStringList &models);
     /** True if @p requested names a model thinking/reasoning variant (`-thinking`). */
     static bool requestsThinking(const QString &requested);
     /** Lower-case, suffixes stripped, version dashes turned into dots. */
@@ -56,9 +65,14 @@ public:
 private:
     /** The newest listed model of @p family, else of the next family in its preference order. */
     std::optional<QString> bestOfFamily(const QString &family) const;
+    /** An id in `kiro.models` or in the accounts' models, exactly as listed. */
+    bool isKnownModel(const QString &id) const;
+    /** The Kiro ids listed: the accounts' models once set, else `kiro.models`. */
+    const QStringList &listedModels() const;
 
     QString m_defaultModel;
     QStringList m_models;
+    std::optional<QStringList> m_accountModels; ///< unset until the provider says
     QMap<QString, QString> m_aliases;
     bool m_strict = false;
 };

@@ -42,6 +42,12 @@ KiroAccountManager::KiroAccountManager(const KiroSettings &settings, AccountRepo
     connect(&m_quota, &KiroQuotaTracker::accountUpdated, this, &KiroAccountManager::accountUpdated);
     connect(&m_persistence, &KiroPoolStatePersistence::accountUpdated, this,
             &KiroAccountManager::accountUpdated);
+    connect(&m_registry, &KiroAccountRegistry::accountsChanged, this, &KiroAccountManager::modelsChanged);
+    connect(&m_quota, &KiroQuotaTracker::catalogRefreshed, this, [this](const QString &, bool ok) {
+        // A failed read keeps the account's models as they were.
+        if (ok)
+            Q_EMIT modelsChanged();
+    });
     connect(&m_registry, &KiroAccountRegistry::secretsLoaded, this, &KiroAccountManager::poll);
     connect(&m_registry, &KiroAccountRegistry::accountAdded, this, &KiroAccountManager::onAccountAdded);
 }
@@ -172,6 +178,11 @@ KiroAccountManager::Outcome KiroAccountManager::update(const QString &accountId,
 KiroAccountManager::Outcome KiroAccountManager::remove(const QString &accountId)
 {
     return m_registry.remove(accountId);
+}
+
+QStringList KiroAccountManager::availableModels() const
+{
+    return m_registry.allModels();
 }
 
 std::vector<KiroAccountManager::AccountInfo> KiroAccountManager::accounts() const

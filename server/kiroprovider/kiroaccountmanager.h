@@ -105,6 +105,8 @@ public:
     Outcome remove(const QString &accountId);
 
     std::vector<AccountInfo> accounts() const;
+    /** The models the accounts may use together (KiroAccountRegistry::allModels); see modelsChanged(). */
+    QStringList availableModels() const;
     std::optional<AccountInfo> account(const QString &accountId) const;
     PoolStatus poolStatus() const;
 
@@ -125,6 +127,8 @@ Q_SIGNALS:
     void accountsChanged();
     /** Something shown about the account changed (state, slots in use, credits, settings). */
     void accountUpdated(const QString &accountId);
+    /** availableModels() may have changed: an account was added or removed, or a catalog was read. */
+    void modelsChanged();
 
 private:
     void onAccountAdded(const QString &accountId, bool proven);

@@ -222,13 +222,49 @@ KiroAccountInfo KiroAccountRegistry::info(const KiroAccount &a) const
     if (!a.record.enabled)
         out.status = AccountStatus::Disabled;
     out.endpoint = apiBaseUrl(a);
-    if (a.catalog.known) {
-        for (const auto &m : a.catalog.models)
-            out.models.append(m.modelId);
-    } else {
-        out.models = m_settings.models;
-    }
+    out.models = models(a);
     return out;
+}
+
+QStringList KiroAccountRegistry::models(const KiroAccount &a) const
+{
+    if (!a.catalog.known)
+        return m_settings.models;
+    QStringList out;
+    out.reserve(a.catalog.models.size());
+    for (const auto &m : a.catalog.models)
+        out.append(m.modelId);
+    return out;
+}
+
+QStringList KiroAccountRegistry::allModels() const
+{
+    const std::vector<QString> accounts = ids();
+    if (accounts.empty())
+        return m_settings.models;
+    QStringList all;
+    for (const QString &id : accounts) {
+        if (const KiroAccount *a = find(id)) {
+            for (const QString &model : models(*a)) {
+                if (!all.contains(model, Qt::CaseInsensitive))
+                    all.append(model);
+            }
+        }
+    }
+    // A stable order whatever the accounts' ids: kiro.models' order, then the rest by name.
+    QStringList out;
+    out.reserve(all.size());
+    for (const QString &model : m_settings.models) {
+        if (all.contains(model, Qt::CaseInsensitive) && !out.contains(model, Qt::CaseInsensitive))
+            out.append(model);
+    }
+    QStringList rest;
+    for (const QString &model : std::as_const(all)) {
+        if (!out.contains(model, Qt::CaseInsensitive))
+            rest.append(model);
+    }
+    rest.sort(Qt::CaseInsensitive);
+    return out + rest;
 }
 
 KiroFingerprint KiroAccountRegistry::fingerprint(const KiroAccount &a) const

@@ -69,6 +69,13 @@ public:
     std::vector<QString> ids() const;
     /** The account as the admin API shows it; quota figures included. */
     KiroAccountInfo info(const KiroAccount &account) const;
+    /** The model ids the account may use: its catalog once read, else `kiro.models`. */
+    QStringList models(const KiroAccount &account) const;
+    /**
+     * The union of every account's models(), each id once (ignoring case): those `kiro.models` names in its
+     * order, then the others by name; `kiro.models` while there is no account.
+     */
+    QStringList allModels() const;
     /** What a chat call needs to talk to Kiro as the account. */
     KiroAccountContext context(const KiroAccount &account, const QString &accessToken) const;
     KiroFingerprint fingerprint(const KiroAccount &account) const;

@@ -16,6 +16,7 @@ private Q_SLOTS:
     void family();
     void strictModels();
     void listed();
+    void accountModels();
 };
 
 void TstModelCatalog::resolve_data()
@@ -171,6 +172,41 @@ void TstModelCatalog::listed()
     QVERIFY(ids.contains(QStringLiteral("claude-sonnet-4.5")));
     QCOMPARE(ids.last(), QStringLiteral("gpt-4o"));
     QCOMPARE(ids.size(), 1 + s.models.size() + 1);
+}
+
+void TstModelCatalog::accountModels()
+{
+    KiroSettings s;
+    s.modelAliases.insert(QStringLiteral("gpt-4o"), QStringLiteral("claude-haiku-4.5"));
+    ModelCatalog catalog(s);
+    // The accounts' catalogs: one model kiro.models lacks, newer opus ones missing.
+    catalog.setAccountModels({ QStringLiteral("claude-sonnet-4.5"), QStringLiteral("claude-opus-4.5"),
+                               QStringLiteral("qwen3-coder-480b") });
+    QCOMPARE(catalog.listed(),
+             (QStringList { QStringLiteral("kiro"), QStringLiteral("claude-sonnet-4.5"),
+                            QStringLiteral("claude-opus-4.5"), QStringLiteral("qwen3-coder-480b"),
+                            QStringLiteral("gpt-4o") }));
+    // A model only an account's catalog has resolves, exactly and normalized.
+    QCOMPARE(catalog.resolve(QStringLiteral("qwen3-coder-480b")), QStringLiteral("qwen3-coder-480b"));
+    QCOMPARE(catalog.resolve(QStringLiteral("Qwen3-Coder-480B")), QStringLiteral("qwen3-coder-480b"));
+    // kiro.models ids are still accepted (the provider answers whether an account has them).
+    QCOMPARE(catalog.resolve(QStringLiteral("claude-opus-4.7")), QStringLiteral("claude-opus-4.7"));
+    QCOMPARE(catalog.resolve(QStringLiteral("claude-haiku-4-5-20251001")),
+             QStringLiteral("claude-haiku-4.5"));
+    // The family fallback picks among what the accounts have: opus 4.5, not kiro.models' 4.7.
+    QCOMPARE(catalog.resolve(QStringLiteral("opus")), QStringLiteral("claude-opus-4.5"));
+    QCOMPARE(catalog.resolve(QStringLiteral("claude-opus-5-5")), QStringLiteral("claude-opus-4.5"));
+    QCOMPARE(catalog.resolve(QStringLiteral("haiku")), QStringLiteral("claude-sonnet-4.5"));
+    QCOMPARE(catalog.resolve(QStringLiteral("kiro")), QStringLiteral("claude-sonnet-4.5"));
+    QVERIFY(!catalog.resolve(QStringLiteral("qwen3-coder-30b")).has_value());
+
+    // Catalogs change: the list follows.
+    catalog.setAccountModels({ QStringLiteral("claude-opus-4.7") });
+    QCOMPARE(catalog.listed(),
+             (QStringList { QStringLiteral("kiro"), QStringLiteral("claude-opus-4.7"),
+                            QStringLiteral("gpt-4o") }));
+    QVERIFY(!catalog.resolve(QStringLiteral("qwen3-coder-480b")).has_value());
+    QCOMPARE(catalog.resolve(QStringLiteral("opus")), QStringLiteral("claude-opus-4.7"));
 }
 
 QTEST_GUILESS_MAIN(TstModelCatalog)

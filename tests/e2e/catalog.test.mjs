@@ -1,9 +1,11 @@
 // The per-account model catalog (issue 14, item 4), end to end: the real gateway against the Node fake, where
 // a free and a pro account have different tiers (ListAvailableModels, and chat refusing other models with
 // INVALID_MODEL_ID as the service does). A model goes only to accounts whose tier has it; /admin/accounts shows each
-// account's models; a model no account has is 404 model_not_found without a call to Kiro (docs/kiro.md).
+// account's models; a model no account has is 404 model_not_found without a call to Kiro (docs/kiro.md); /v1/models
+// (read with the official OpenAI SDK) lists the union of the catalogs, a model only the pro tier has included.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
+import OpenAI from 'openai';
 
 import { call, startNodeStack } from './fakekiro/stack.mjs';
 import { waitFor } from './harness.mjs';
@@ -27,7 +29,7 @@ async function account(id) {
 before(async () => {
   stack = await startNodeStack({
     fakeArgs: ['--coalesced', '--models', 'rt-tier-free:claude-sonnet-4.5',
-      '--models', 'rt-tier-pro:claude-sonnet-4.5,claude-opus-4.5'],
+      '--models', 'rt-tier-pro:claude-sonnet-4.5,claude-opus-4.5,qwen3-coder-480b'],
   });
   free = await stack.addAccount('free', 'rt-tier-free');
   pro = await stack.addAccount('pro', 'rt-tier-pro');
@@ -46,8 +48,8 @@ test('each account shows the models its tier may use', async () => {
   assert.deepEqual(freeModels, ['claude-sonnet-4.5']);
   assert.deepEqual(await waitFor(async () => {
     const m = (await account(pro.id)).models;
-    return m.length === 2 ? m : null;
-  }), ['claude-sonnet-4.5', 'claude-opus-4.5']);
+    return m.length === 3 ? m : null;
+  }), ['claude-sonnet-4.5', 'claude-opus-4.5', 'qwen3-coder-480b']);
 });
 
 test('a model goes only to the accounts that have it', async () => {
@@ -73,4 +75,26 @@ test('a model no account may use: 404 model_not_found, Kiro never asked', async 
   assert.equal(r.status, 404, r.text);
   assert.equal(r.json.error.code, 'model_not_found');
   assert.equal((await stack.fakeStats()).requests['/generateAssistantResponse'], before);
+});
+
+test('/v1/models lists the union of the catalogs, not kiro.models', async () => {
+  const openai = new OpenAI({ apiKey: key, baseURL: `${stack.baseUrl}/v1`, maxRetries: 0, timeout: 20_000 });
+  const listed = async () => {
+    const ids = [];
+    for await (const model of openai.models.list()) ids.push(model.id);
+    return ids;
+  };
+  // Both catalogs read: kiro, then kiro.models' order for what it names, then the rest by name.
+  const ids = await waitFor(async () => {
+    const now = await listed();
+    return now.includes('qwen3-coder-480b') && !now.includes('claude-haiku-4.5') ? now : null;
+  });
+  assert.deepEqual(ids, ['kiro', 'claude-sonnet-4.5', 'claude-opus-4.5', 'qwen3-coder-480b']);
+  // The model only the pro tier has is one the gateway accepts, and it goes to pro.
+  assert.equal((await openai.models.retrieve('qwen3-coder-480b')).id, 'qwen3-coder-480b');
+  const proBefore = (await account(pro.id)).requests;
+  const r = await chat('qwen3-coder-480b');
+  assert.equal(r.status, 200, r.text);
+  assert.equal(r.json.model, 'qwen3-coder-480b');
+  assert.equal((await account(pro.id)).requests, proBefore + 1);
 });

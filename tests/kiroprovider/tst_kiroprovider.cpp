@@ -116,6 +116,7 @@ private Q_SLOTS:
     void longConversationsAreTrimmedToFit();
     void trimmingOffRefusesWithoutCallingKiro();
     void modelsRouteOnlyToAccountsThatHaveThem();
+    void availableModelsAreTheUnionOfTheCatalogs();
     void promptTokensUseTheCatalogsContextWindow();
 
 private:
@@ -846,6 +847,58 @@ void TstKiroProvider::promptTokensUseTheCatalogsContextWindow()
     QTRY_VERIFY(sink.done());
     QVERIFY(!sink.error);
     QCOMPARE(sink.usage.promptTokens + sink.usage.completionTokens, 10'000);
+}
+
+void TstKiroProvider::availableModelsAreTheUnionOfTheCatalogs()
+{
+    // No account yet: kiro.models.
+    QCOMPARE(m_f->manager->availableModels(), m_f->settings.models);
+    QSignalSpy changed(m_f->manager.get(), &KiroAccountManager::modelsChanged);
+    QSignalSpy catalogs(&m_f->manager->quota(), &KiroQuotaTracker::catalogRefreshed);
+    QHash<QString, QString> ids;
+    // "pro" has a model kiro.models lacks; "old" is served where ListAvailableModels is not (its catalog is
+    // never read, so it stands for kiro.models).
+    for (const auto &[name, tier] : { std::pair { QStringLiteral("pro"),
+                                                  QStringList { QStringLiteral("qwen3-coder-480b"),
+                                                                QStringLiteral("claude-sonnet-4.5") } },
+                                      std::pair { QStringLiteral("old"), QStringList {} } }) {
+        FakeKiroUpstream::Account a;
+        a.name = name;
+        a.refreshToken = QStringLiteral("rt-") + name;
+        a.models = tier;
+        m_f->fake.addAccount(a);
+        KiroAccountManager::NewAccount n;
+        n.name = name;
+        n.authMethod = QStringLiteral("social");
+        n.refreshToken = a.refreshToken;
+        const auto added = m_f->add(n);
+        QVERIFY(added.ok());
+        ids.insert(name, added.account->record.id);
+    }
+    QTRY_COMPARE(catalogs.count(), 2);
+    QCOMPARE(m_f->manager->account(ids[QStringLiteral("old")])->models, m_f->settings.models);
+    // kiro.models' order first, then the others by name; each once.
+    QCOMPARE(m_f->manager->availableModels(),
+             m_f->settings.models + QStringList { QStringLiteral("qwen3-coder-480b") });
+    QVERIFY(changed.count() >= 3); // two accounts added, pro's catalog read
+
+    changed.clear();
+    QVERIFY(m_f->manager->remove(ids[QStringLiteral("old")]).ok());
+    QCOMPARE(changed.count(), 1);
+    QCOMPARE(m_f->manager->availableModels(),
+             (QStringList { QStringLiteral("claude-sonnet-4.5"), QStringLiteral("qwen3-coder-480b") }));
+
+    // pro's tier changes; the next catalog read tells, and says so.
+    FakeKiroUpstream::Account pro;
+    pro.name = QStringLiteral("pro");
+    pro.refreshToken = QStringLiteral("rt-pro");
+    pro.models = QStringList { QStringLiteral("claude-opus-4.5") };
+    m_f->fake.addAccount(pro);
+    changed.clear();
+    m_f->clock.advanceMs(KiroAccountManager::Options {}.catalogRefreshIntervalMs + 1);
+    m_f->manager->poll();
+    QTRY_COMPARE(changed.count(), 1);
+    QCOMPARE(m_f->manager->availableModels(), QStringList { QStringLiteral("claude-opus-4.5") });
 }
 
 QTEST_GUILESS_MAIN(TstKiroProvider)
