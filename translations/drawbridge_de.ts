@@ -202,6 +202,14 @@
         <source>Add an account by signing in with AWS Builder ID or IAM Identity Center</source>
         <translation>Ein Konto durch Anmeldung mit AWS Builder ID oder IAM Identity Center hinzufügen</translation>
     </message>
+    <message>
+        <source>Sign in &amp;again…</source>
+        <translation>&amp;Erneut anmelden…</translation>
+    </message>
+    <message>
+        <source>Give the selected account a new login; it keeps its settings, slots and history</source>
+        <translation>Dem gewählten Konto eine neue Anmeldung geben; Einstellungen, Slots und Verlauf bleiben erhalten</translation>
+    </message>
 </context>
 <context>
     <name>Drawbridge::AddAccountDialog</name>
@@ -1328,6 +1336,22 @@ Anthropic-Basis-URL: %2</translation>
     <message>
         <source>Signed in, but the account was not added: %1</source>
         <translation>Angemeldet, aber das Konto wurde nicht hinzugefügt: %1</translation>
+    </message>
+    <message>
+        <source>Sign in again</source>
+        <translation>Erneut anmelden</translation>
+    </message>
+    <message>
+        <source>Drawbridge shows a code; confirm it on the page that opens, and the account &quot;%1&quot; uses the new login. Its settings and history stay.</source>
+        <translation>Drawbridge zeigt einen Code; bestätigen Sie ihn auf der Seite, die sich öffnet, und das Konto „%1“ verwendet die neue Anmeldung. Seine Einstellungen und sein Verlauf bleiben erhalten.</translation>
+    </message>
+    <message>
+        <source>Signed in, but the account kept its old login: %1</source>
+        <translation>Angemeldet, aber das Konto behält seine alte Anmeldung: %1</translation>
+    </message>
+    <message>
+        <source>Signed in. Updating the account…</source>
+        <translation>Angemeldet. Das Konto wird aktualisiert…</translation>
     </message>
 </context>
 <context>

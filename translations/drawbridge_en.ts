@@ -202,6 +202,14 @@
         <source>Add an account by signing in with AWS Builder ID or IAM Identity Center</source>
         <translation type="unfinished"></translation>
     </message>
+    <message>
+        <source>Sign in &amp;again…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Give the selected account a new login; it keeps its settings, slots and history</source>
+        <translation type="unfinished"></translation>
+    </message>
 </context>
 <context>
     <name>Drawbridge::AddAccountDialog</name>
@@ -1318,6 +1326,22 @@ Anthropic base URL: %2</source>
     </message>
     <message>
         <source>Signed in, but the account was not added: %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Sign in again</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Drawbridge shows a code; confirm it on the page that opens, and the account &quot;%1&quot; uses the new login. Its settings and history stay.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Signed in, but the account kept its old login: %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Signed in. Updating the account…</source>
         <translation type="unfinished"></translation>
     </message>
 </context>

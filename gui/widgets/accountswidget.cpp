@@ -75,6 +75,15 @@ AccountsWidget::AccountsWidget(KiroAccountManager &accounts, int defaultSlots, P
     m_signIn->setToolTip(tr("Add an account by signing in with AWS Builder ID or IAM Identity Center"));
     connect(m_signIn, &QPushButton::clicked, this, &AccountsWidget::signInRequested);
     buttons->addWidget(m_signIn);
+    m_signInAgain = new QPushButton(tr("Sign in &again…"), this);
+    m_signInAgain->setToolTip(
+        tr("Give the selected account a new login; it keeps its settings, slots and history"));
+    connect(m_signInAgain, &QPushButton::clicked, this, [this] {
+        const QString id = selectedId();
+        if (const auto info = m_accounts.account(id))
+            Q_EMIT signInAgainRequested(id, info->record.name.isEmpty() ? id : info->record.name);
+    });
+    buttons->addWidget(m_signInAgain);
     buttons->addWidget(m_add);
     buttons->addSpacing(16);
     buttons->addWidget(m_toggle);
@@ -113,6 +122,10 @@ void AccountsWidget::updateSelection()
     const bool selected = !rows.isEmpty();
     m_toggle->setEnabled(selected);
     m_remove->setEnabled(selected);
+    // Only an account that lost its login has anything to sign in again for.
+    m_signInAgain->setEnabled(selected
+                              && AccountStatus(rows.first().data(AccountTableModel::StatusRole).toInt())
+                                  == AccountStatus::NeedsLogin);
     if (!selected) {
         m_toggle->setText(tr("&Disable"));
         QString empty;

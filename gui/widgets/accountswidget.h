@@ -28,10 +28,13 @@ public:
     AccountTableModel *model() const { return m_model; }
     QTableView *view() const { return m_view; }
     QPushButton *signInButton() const { return m_signIn; }
+    QPushButton *signInAgainButton() const { return m_signInAgain; }
 
 Q_SIGNALS:
     /** "Sign in…": the window runs the device-code sign-in (it needs more than the account manager). */
     void signInRequested();
+    /** "Sign in again…" for an account that needs a new login: the window runs the sign-in for it. */
+    void signInAgainRequested(const QString &accountId, const QString &name);
 
 public Q_SLOTS:
     void importFromIde();
@@ -54,6 +57,7 @@ private:
     QLabel *m_progress;
     QPushButton *m_import;
     QPushButton *m_signIn;
+    QPushButton *m_signInAgain;
     QPushButton *m_add;
     QPushButton *m_toggle;
     QPushButton *m_remove;

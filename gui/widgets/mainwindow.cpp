@@ -65,6 +65,7 @@ MainWindow::MainWindow(DesktopServices &app, Prompter &prompter, QWidget *parent
     connect(connectTool, &QPushButton::clicked, this, &MainWindow::openConnectDialog);
     m_tabs->setCornerWidget(connectTool, Qt::TopRightCorner);
     connect(m_accounts, &AccountsWidget::signInRequested, this, &MainWindow::openSignInDialog);
+    connect(m_accounts, &AccountsWidget::signInAgainRequested, this, &MainWindow::openSignInAgainDialog);
     auto *central = new QWidget(this);
     auto *centralLayout = new QVBoxLayout(central);
     centralLayout->setContentsMargins(0, 0, 0, 0);
@@ -140,6 +141,15 @@ void MainWindow::openConnectDialog()
 void MainWindow::openSignInDialog()
 {
     SignInDialog dialog(m_app, this);
+    if (m_signInHook)
+        m_signInHook(dialog);
+    dialog.exec();
+}
+
+void MainWindow::openSignInAgainDialog(const QString &accountId, const QString &name)
+{
+    SignInDialog dialog(m_app, this);
+    dialog.setAccountToReplace(accountId, name);
     if (m_signInHook)
         m_signInHook(dialog);
     dialog.exec();

@@ -53,6 +53,8 @@ public:
     /** Opens the device-code sign-in (modal); @p hook sees it before it runs. */
     void openSignInDialog();
     void setSignInDialogHook(std::function<void(SignInDialog &)> hook) { m_signInHook = std::move(hook); }
+    /** The same sign-in for an existing account that needs a new login (the same hook sees it). */
+    void openSignInAgainDialog(const QString &accountId, const QString &name);
 
 Q_SIGNALS:
     /** The user closed the window (it is hidden, not destroyed). */

@@ -78,6 +78,48 @@ SignInDialog::SignInDialog(DesktopServices &services, QWidget *parent)
 
 SignInDialog::~SignInDialog() = default;
 
+void SignInDialog::setAccountToReplace(const QString &accountId, const QString &name)
+{
+    m_replaceId = accountId;
+    setWindowTitle(tr("Sign in again"));
+    m_name->setText(name);
+    m_name->setEnabled(false);
+    m_status->setText(tr("Drawbridge shows a code; confirm it on the page that opens, and the account \"%1\" "
+                         "uses the new login. Its settings and history stay.")
+                          .arg(name));
+}
+
+void SignInDialog::onSignedIn(const QString &region, const QString &refreshToken, const QString &clientId,
+                              const QString &clientSecret)
+{
+    KiroAccountManager::NewAccount account;
+    account.name = m_name->text().trimmed();
+    account.authMethod = QStringLiteral("idc");
+    account.refreshToken = refreshToken;
+    account.clientId = clientId;
+    account.clientSecret = clientSecret;
+    account.region = region;
+    const bool replacing = !m_replaceId.isEmpty();
+    auto finished = [this, replacing](const KiroAccountManager::Outcome &o) {
+        if (!o.ok()) {
+            m_signIn->setEnabled(true);
+            showStatus(replacing
+                           ? tr("Signed in, but the account kept its old login: %1").arg(o.failure.message)
+                           : tr("Signed in, but the account was not added: %1").arg(o.failure.message));
+            return;
+        }
+        m_accountId = o.account->record.id;
+        accept();
+    };
+    if (replacing) {
+        showStatus(tr("Signed in. Updating the account…"));
+        m_services.accounts().replaceCredentials(m_replaceId, account, this, finished);
+    } else {
+        showStatus(tr("Signed in. Adding the account…"));
+        m_services.accounts().addAccount(account, this, finished);
+    }
+}
+
 void SignInDialog::updateFields()
 {
     const bool idc = m_method->currentData().toString() == QLatin1String("idc");
@@ -119,23 +161,7 @@ void SignInDialog::signIn()
     });
     connect(m_login.get(), &KiroDeviceLogin::signedIn, this,
             [this, region](const KiroDeviceLogin::Credentials &c) {
-                showStatus(tr("Signed in. Adding the account…"));
-                KiroAccountManager::NewAccount account;
-                account.name = m_name->text().trimmed();
-                account.authMethod = QStringLiteral("idc");
-                account.refreshToken = c.refreshToken;
-                account.clientId = c.clientId;
-                account.clientSecret = c.clientSecret;
-                account.region = region;
-                m_services.accounts().addAccount(account, this, [this](const KiroAccountManager::Outcome &o) {
-                    if (!o.ok()) {
-                        m_signIn->setEnabled(true);
-                        showStatus(tr("Signed in, but the account was not added: %1").arg(o.failure.message));
-                        return;
-                    }
-                    m_accountId = o.account->record.id;
-                    accept();
-                });
+                onSignedIn(region, c.refreshToken, c.clientId, c.clientSecret);
             });
     m_login->start();
 }

@@ -19,7 +19,8 @@ class KiroDeviceLogin;
 
 /**
  * @brief Adds a Kiro account by signing in with AWS Builder ID or IAM Identity Center: shows the code, opens
- * the verification page, waits for the confirmation (KiroDeviceLogin) and adds the account.
+ * the verification page, waits for the confirmation (KiroDeviceLogin) and adds the account, or signs an
+ * existing account in again (setAccountToReplace()).
  */
 class SignInDialog final : public QDialog
 {
@@ -38,8 +39,14 @@ public:
     QLabel *status() const { return m_status; }
     QPushButton *signInButton() const { return m_signIn; }
     QPushButton *openPageButton() const { return m_openPage; }
-    /** The id of the account that was added, once accepted. */
+    /** The id of the account that was added (or signed in again), once accepted. */
     QString accountId() const { return m_accountId; }
+    /**
+     * "Sign in again": the login replaces the credentials of the account @p accountId (named @p name) in
+     * place, keeping its id, settings and history, instead of adding an account. Call before signIn().
+     */
+    void setAccountToReplace(const QString &accountId, const QString &name);
+    QString accountToReplace() const { return m_replaceId; }
     /** Opens the verification page (tests replace the browser). */
     void setUrlOpener(std::function<void(const QUrl &)> opener) { m_openUrl = std::move(opener); }
 
@@ -49,6 +56,8 @@ public Q_SLOTS:
 private:
     void updateFields();
     void showStatus(const QString &text);
+    void onSignedIn(const QString &region, const QString &refreshToken, const QString &clientId,
+                    const QString &clientSecret);
 
     DesktopServices &m_services;
     QComboBox *m_method;
@@ -61,6 +70,7 @@ private:
     QPushButton *m_openPage;
     QString m_pageUrl;
     QString m_accountId;
+    QString m_replaceId;
     std::unique_ptr<KiroDeviceLogin> m_login;
     std::function<void(const QUrl &)> m_openUrl;
 };

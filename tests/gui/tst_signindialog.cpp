@@ -5,10 +5,13 @@
 #include <QLineEdit>
 #include <QPushButton>
 #include <QSignalSpy>
+#include <QTableView>
 #include <QTest>
 #include <QUrl>
 
 #include "app/applicationdesktopservices.h"
+#include "gui/models/accounttablemodel.h"
+#include "gui/widgets/accountswidget.h"
 #include "gui/widgets/signindialog.h"
 #include "guiapplication.h"
 #include "server/kiroprovider/kiroaccountmanager.h"
@@ -76,6 +79,73 @@ private Q_SLOTS:
         QCOMPARE(oidc.authorization.value(QStringLiteral("startUrl")).toString(),
                  QStringLiteral("https://my-company.awsapps.com/start"));
         QVERIFY(app->accounts().accounts().empty());
+    }
+
+    void signsAnAccountThatNeedsLoginInAgainInPlace()
+    {
+        FakeOidc oidc;
+        oidc.tokenAnswers = { QStringLiteral("authorization_pending"), QStringLiteral("ok") };
+        FakeKiroUpstream kiro;
+        QVERIFY(kiro.listen());
+        FakeKiroUpstream::Account upstream;
+        upstream.name = QStringLiteral("dana");
+        upstream.refreshToken = QStringLiteral("refresh-dana");
+        kiro.addAccount(upstream);
+        auto app = startEphemeralApplication([&](Settings &s) {
+            s.kiro.apiBaseUrl = kiro.baseUrl().toString();
+            s.kiro.socialAuthBaseUrl = kiro.baseUrl().toString();
+            s.kiro.oidcBaseUrl = oidc.baseUrl();
+        });
+        QVERIFY(app);
+        KiroAccountManager::NewAccount account;
+        account.name = QStringLiteral("dana");
+        account.authMethod = QStringLiteral("social");
+        account.refreshToken = upstream.refreshToken;
+        account.slots = 4;
+        std::optional<KiroAccountManager::Outcome> added;
+        app->accounts().addAccount(account, this, [&](const KiroAccountManager::Outcome &o) { added = o; });
+        QTRY_VERIFY_WITH_TIMEOUT(added.has_value(), 10'000);
+        QVERIFY2(added->ok(), qPrintable(added->failure.message));
+        const QString id = added->account->record.id;
+
+        FakePrompter prompter;
+        AccountsWidget widget(app->accounts(), 2, prompter);
+        QSignalSpy again(&widget, &AccountsWidget::signInAgainRequested);
+        QTRY_COMPARE(widget.model()->rowCount(), 1);
+        widget.view()->selectRow(0);
+        QVERIFY(!widget.signInAgainButton()->isEnabled()); // an active account has nothing to sign in for
+
+        // The login expires upstream: the account needs a new one.
+        kiro.revokeRefreshToken(QStringLiteral("dana"));
+        bool failed = false;
+        app->accounts().accessToken(
+            id, true, this, [&](const KiroAccountContext *c, const QString &) { failed = c == nullptr; });
+        QTRY_VERIFY(failed);
+        QCOMPARE(app->accounts().account(id)->status, AccountStatus::NeedsLogin);
+        QTRY_VERIFY(widget.signInAgainButton()->isEnabled());
+        widget.signInAgainButton()->click();
+        QCOMPARE(again.count(), 1);
+        QCOMPARE(again.first().at(0).toString(), id);
+        QCOMPARE(again.first().at(1).toString(), QStringLiteral("dana"));
+
+        ApplicationDesktopServices services(*app);
+        SignInDialog dialog(services);
+        dialog.setUrlOpener([](const QUrl &) {});
+        dialog.setAccountToReplace(id, QStringLiteral("dana"));
+        QVERIFY(!dialog.name()->isEnabled());
+        QSignalSpy accepted(&dialog, &QDialog::accepted);
+        dialog.signInButton()->click();
+        QTRY_COMPARE(dialog.code()->text(), QStringLiteral("ABCD-EFGH"));
+        QVERIFY(accepted.wait(10'000));
+        QCOMPARE(dialog.accountId(), id);
+        QCOMPARE(app->accounts().accounts().size(), size_t(1)); // the same account, not a second one
+        const auto signedIn = app->accounts().account(id);
+        QVERIFY(signedIn);
+        QCOMPARE(signedIn->record.name, QStringLiteral("dana"));
+        QCOMPARE(signedIn->record.authMethod, QStringLiteral("idc"));
+        QCOMPARE(signedIn->slotsTotal, 4);
+        QCOMPARE(signedIn->status, AccountStatus::Active);
+        QTRY_VERIFY(!widget.signInAgainButton()->isEnabled());
     }
 };
 
