@@ -98,9 +98,17 @@ int AnthropicTokenCounter::estimateText(QStringView text)
     return int((units + 3) / 4);
 }
 
+int AnthropicTokenCounter::overhead(const ChatRequest &request)
+{
+    if (request.tools.empty())
+        return 0;
+    const bool forced = request.toolChoice == ToolChoice::Required || request.toolChoice == ToolChoice::Named;
+    return forced ? forcedToolUseSystemPromptTokens : toolUseSystemPromptTokens;
+}
+
 int AnthropicTokenCounter::estimate(const ChatRequest &request)
 {
-    qint64 tokens = 0;
+    qint64 tokens = overhead(request);
     for (const ChatMessage &m : request.messages) {
         tokens += tokensPerMessage + estimateText(m.text);
         tokens += qint64(m.images.size()) * tokensPerImage;

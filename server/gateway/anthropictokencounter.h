@@ -12,7 +12,8 @@ namespace Drawbridge {
  *
  * Kiro counts no tokens, so this is a heuristic: about four characters per token for Latin scripts, one token
  * per character for CJK (Han, kana, Hangul, full-width forms), two characters per token for other scripts,
- * plus small per-message and per-tool overheads and a flat cost per image.
+ * plus small per-message and per-tool overheads, a flat cost per image, and the tool-use system prompt the
+ * model is given whenever tools are declared (docs/kiro.md#token-counts).
  */
 class AnthropicTokenCounter final
 {
@@ -20,6 +21,16 @@ public:
     static constexpr int tokensPerImage = 1600;
     static constexpr int tokensPerMessage = 4;
     static constexpr int tokensPerTool = 8;
+    /**
+     * The tool-use system prompt added to a request that declares tools, as Anthropic's own count_tokens and
+     * input_tokens count it for Claude 4 models: 346 tokens with tool_choice auto or none, 313 with any or a
+     * named tool. Clients compact their context from these counts, so leaving it out counted too low.
+     */
+    static constexpr int toolUseSystemPromptTokens = 346;
+    static constexpr int forcedToolUseSystemPromptTokens = 313;
+
+    /** The fixed overhead of @p request: its tool-use system prompt when it declares tools, else 0. */
+    static int overhead(const ChatRequest &request);
 
     static int estimateText(QStringView text);
     static int estimate(const ChatRequest &request);

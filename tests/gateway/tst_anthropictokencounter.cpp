@@ -167,6 +167,8 @@ private Q_SLOTS:
     void agentBodies_data();
     void agentBodies();
     void imagesCallsAndManySchemas();
+    void toolUseOverhead_data();
+    void toolUseOverhead();
 };
 
 void TstAnthropicTokenCounter::estimateText_data()
@@ -278,7 +280,8 @@ void TstAnthropicTokenCounter::agentBodies()
         }
         for (const ToolDefinition &t : request->tools)
             withSchemaText += t.parametersJson.isEmpty() ? 0 : 1;
-        const int expected = legacyEstimate(*request);
+        // The former estimate plus the tool-use system prompt, which it lacked (toolUseOverhead() pins it).
+        const int expected = legacyEstimate(*request) + AnthropicTokenCounter::overhead(*request);
         QVERIFY2(expected > int(body.size() / 8), qPrintable(name)); // not vacuous: the texts were counted
         // Twice: the first fills the schema memo, the second reads it.
         QCOMPARE(AnthropicTokenCounter::estimate(*request), expected);
@@ -317,11 +320,51 @@ void TstAnthropicTokenCounter::imagesCallsAndManySchemas()
     request.tools.push_back(
         tool(u"Big"_s, QJsonObject { { u"description"_s, QString(300'000, u'\u65e5') } }, true));
     request.tools.push_back(tool(u"Empty"_s, QJsonObject(), true));
-    const int expected = legacyEstimate(request);
+    const int expected = legacyEstimate(request) + AnthropicTokenCounter::toolUseSystemPromptTokens;
     for (int round = 0; round < 3; ++round)
         QVERIFY2(AnthropicTokenCounter::estimate(request) == expected,
                  qPrintable(u"seed %1 (DRAWBRIDGE_FUZZ_SEED=%1) round %2"_s.arg(seed).arg(round)));
     QVERIFY(expected > 300'000 + 30 * AnthropicTokenCounter::tokensPerMessage);
+}
+
+void TstAnthropicTokenCounter::toolUseOverhead_data()
+{
+    QTest::addColumn<bool>("withTool");
+    QTest::addColumn<int>("choice");
+    QTest::addColumn<bool>("withImage");
+    QTest::addColumn<int>("tokens");
+    // System "Be brief." (4 + 3) and user "Hello world" (4 + 3): 14.
+    QTest::newRow("text only") << false << int(ToolChoice::Auto) << false << 14;
+    QTest::newRow("image") << false << int(ToolChoice::Auto) << true << 14 + 1600;
+    // Tool "read" (8 + 1), "Reads a file" (3), {"type":"object"} (5): 17, plus the tool-use system prompt.
+    QTest::newRow("tool, auto") << true << int(ToolChoice::Auto) << false << 14 + 17 + 346;
+    QTest::newRow("tool, none") << true << int(ToolChoice::None) << false << 14 + 17 + 346;
+    QTest::newRow("tool, any") << true << int(ToolChoice::Required) << false << 14 + 17 + 313;
+    QTest::newRow("tool, named") << true << int(ToolChoice::Named) << true << 14 + 17 + 313 + 1600;
+}
+
+void TstAnthropicTokenCounter::toolUseOverhead()
+{
+    QFETCH(bool, withTool);
+    QFETCH(int, choice);
+    QFETCH(bool, withImage);
+    QFETCH(int, tokens);
+    ChatRequest request;
+    request.messages.push_back({ Role::System, u"Be brief."_s, {}, {}, {}, false });
+    ChatMessage user { Role::User, u"Hello world"_s, {}, {}, {}, false };
+    if (withImage)
+        user.images.push_back({ u"image/png"_s, QByteArray(5000, 'A') });
+    request.messages.push_back(std::move(user));
+    if (withTool) {
+        ToolDefinition t;
+        t.name = u"read"_s;
+        t.description = u"Reads a file"_s;
+        t.parameters = QJsonObject { { u"type"_s, u"object"_s } };
+        request.tools.push_back(t);
+    }
+    request.toolChoice = ToolChoice(choice);
+    request.toolChoiceName = request.toolChoice == ToolChoice::Named ? u"read"_s : QString();
+    QCOMPARE(AnthropicTokenCounter::estimate(request), tokens);
 }
 
 QTEST_GUILESS_MAIN(TstAnthropicTokenCounter)
