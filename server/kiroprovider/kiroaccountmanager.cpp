@@ -5,6 +5,7 @@
 
 #include "server/core/accountpool.h"
 #include "server/core/clock.h"
+#include "server/kiroprovider/kirodevicelogin.h"
 
 namespace Drawbridge {
 
@@ -26,6 +27,8 @@ KiroAccountManager::KiroAccountManager(const KiroSettings &settings, AccountRepo
                                        SecretStore &secrets, AccountPool &pool, HttpClient &http,
                                        const Clock &clock, Options options, QObject *parent)
     : QObject(parent)
+    , m_settings(settings)
+    , m_http(http)
     , m_pool(pool)
     , m_clock(clock)
     , m_options(std::move(options))
@@ -139,6 +142,18 @@ void KiroAccountManager::importFromIdeFile(const QString &path, const QString &n
                                            QObject *context, OutcomeCallback done)
 {
     m_registry.importFromIdeFile(path, name, slots, context, std::move(done));
+}
+
+std::unique_ptr<KiroDeviceLogin> KiroAccountManager::createDeviceLogin(const QString &startUrl,
+                                                                       const QString &region) const
+{
+    KiroDeviceLogin::Options options;
+    options.startUrl = startUrl;
+    options.region = region.isEmpty() ? m_settings.region : region;
+    options.oidcBaseUrl = m_settings.oidcBaseUrl.isEmpty()
+        ? QStringLiteral("https://oidc.%1.amazonaws.com").arg(options.region)
+        : m_settings.oidcBaseUrl;
+    return std::make_unique<KiroDeviceLogin>(m_http, m_clock, options);
 }
 
 void KiroAccountManager::replaceCredentials(const QString &accountId, const NewAccount &credentials,

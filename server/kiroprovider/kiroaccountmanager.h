@@ -5,6 +5,7 @@
 #include <QString>
 #include <QTimer>
 
+#include <memory>
 #include <optional>
 #include <vector>
 
@@ -25,6 +26,7 @@ class AccountPool;
 class AccountRepository;
 class Clock;
 class HttpClient;
+class KiroDeviceLogin;
 class SecretStore;
 
 /**
@@ -97,6 +99,11 @@ public:
      */
     void importFromIdeFile(const QString &path, const QString &name, std::optional<int> slots,
                            QObject *context, OutcomeCallback done);
+    /**
+     * A device-code sign-in (AWS Builder ID or IAM Identity Center) for @p startUrl in @p region (empty =
+     * kiro.region) against kiro.oidc_base_url, the endpoint the account's refreshes use; not started.
+     */
+    std::unique_ptr<KiroDeviceLogin> createDeviceLogin(const QString &startUrl, const QString &region) const;
     /** See KiroAccountRegistry::replaceCredentials(): "sign in again" in place, keeping id and history. */
     void replaceCredentials(const QString &accountId, const NewAccount &credentials, QObject *context,
                             OutcomeCallback done);
@@ -133,6 +140,8 @@ Q_SIGNALS:
 private:
     void onAccountAdded(const QString &accountId, bool proven);
 
+    const KiroSettings &m_settings;
+    HttpClient &m_http;
     AccountPool &m_pool;
     const Clock &m_clock;
     Options m_options;

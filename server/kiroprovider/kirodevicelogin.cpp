@@ -199,6 +199,7 @@ void KiroDeviceLogin::onToken(const HttpResponse &response)
         return;
     }
     if (error == QLatin1String("access_denied")) {
+        m_denied = true;
         fail(QStringLiteral("The sign-in was denied in the browser."));
         return;
     }

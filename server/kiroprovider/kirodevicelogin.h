@@ -67,6 +67,8 @@ public:
     void cancel();
     /** The polling interval in use now (grows with slow_down). */
     int intervalMs() const { return m_intervalMs; }
+    /** The user refused the sign-in in the browser (`access_denied`); set when failed() is reported. */
+    bool denied() const { return m_denied; }
 
 Q_SIGNALS:
     void codeReady(const Drawbridge::KiroDeviceLogin::Code &code);
@@ -94,6 +96,7 @@ private:
     qint64 m_expiresAtMs = 0;
     int m_intervalMs = 0;
     bool m_done = false;
+    bool m_denied = false;
 };
 
 } // namespace Drawbridge

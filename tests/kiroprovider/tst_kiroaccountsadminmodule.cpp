@@ -11,6 +11,8 @@
 #include <memory>
 
 #include "server/kiroprovider/kiroaccountsadminmodule.h"
+#include "server/kiroprovider/kirodevicelogin.h"
+#include "tests/app/fakeoidc.h"
 #include "tests/kiroprovider/kiroaccountfixture.h"
 #include "tests/support/adminmoduleclient.h"
 
@@ -60,8 +62,21 @@ private Q_SLOTS:
     void unknownIdIs404_data();
     void unknownIdIs404();
     void listShowsPoolAndQuota();
+    void loginAddsAnAccount();
+    void loginSignsAnAccountInAgain();
+    void loginEndings_data();
+    void loginEndings();
+    void loginValidation_data();
+    void loginValidation();
+    void loginWithoutSignInService();
+    void loginsAreBounded();
 
 private:
+    /** POST /admin/accounts/login against a fake SSO-OIDC; the 202 body, or empty. */
+    QJsonObject startLogin(Test::FakeOidc &oidc, const QJsonObject &request);
+    /** GET /admin/accounts/login/{id} until it is no longer pending (bounded). */
+    QJsonObject loginResult(const QString &loginId);
+
     struct Reply
     {
         int status = 0;
@@ -418,6 +433,206 @@ void TstKiroAccountsAdminModule::listShowsPoolAndQuota()
     QVERIFY(until.toMSecsSinceEpoch() > f->clock.nowMs());
     QCOMPARE(r.json.value(QStringLiteral("last_error")).toString(),
              QStringLiteral("You have reached the limit."));
+}
+
+QJsonObject TstKiroAccountsAdminModule::startLogin(Test::FakeOidc &oidc, const QJsonObject &request)
+{
+    f->settings.oidcBaseUrl = oidc.baseUrl();
+    const Reply r = call("POST", QStringLiteral("accounts/login"), QJsonDocument(request).toJson());
+    if (r.status != 202)
+        qWarning() << "POST accounts/login answered" << r.status << r.raw;
+    return r.status == 202 ? r.json : QJsonObject();
+}
+
+QJsonObject TstKiroAccountsAdminModule::loginResult(const QString &loginId)
+{
+    QJsonObject last;
+    const bool done = QTest::qWaitFor(
+        [&] {
+            last = call("GET", QStringLiteral("accounts/login/") + loginId).json;
+            return last.value(QStringLiteral("status")).toString() != QLatin1String("pending");
+        },
+        15'000);
+    return done ? last : QJsonObject();
+}
+
+void TstKiroAccountsAdminModule::loginAddsAnAccount()
+{
+    Test::FakeOidc oidc;
+    oidc.tokenAnswers = { QStringLiteral("authorization_pending"), QStringLiteral("ok") };
+    const QJsonObject started = startLogin(oidc,
+                                           { { QStringLiteral("method"), QStringLiteral("builder_id") },
+                                             { QStringLiteral("name"), QStringLiteral("builder") } });
+    QCOMPARE(
+        sortedKeys(started),
+        QStringList({ QStringLiteral("expires_at"), QStringLiteral("interval"), QStringLiteral("login_id"),
+                      QStringLiteral("user_code"), QStringLiteral("verification_uri"),
+                      QStringLiteral("verification_uri_complete") }));
+    QCOMPARE(started.value(QStringLiteral("user_code")).toString(), QStringLiteral("ABCD-EFGH"));
+    QCOMPARE(started.value(QStringLiteral("verification_uri_complete")).toString(),
+             QStringLiteral("https://device.example?user_code=ABCD-EFGH"));
+    QVERIFY(started.value(QStringLiteral("interval")).toInt() >= 1);
+    const QDateTime expires
+        = QDateTime::fromString(started.value(QStringLiteral("expires_at")).toString(), Qt::ISODateWithMs);
+    QVERIFY(expires.isValid());
+    QCOMPARE(oidc.authorization.value(QStringLiteral("startUrl")).toString(),
+             KiroDeviceLogin::builderIdStartUrl());
+    const QString loginId = started.value(QStringLiteral("login_id")).toString();
+    const Reply pending = call("GET", QStringLiteral("accounts/login/") + loginId);
+    QCOMPARE(pending.status, 200);
+    QCOMPARE(pending.json.value(QStringLiteral("status")).toString(), QStringLiteral("pending"));
+    QVERIFY(pending.json.value(QStringLiteral("account")).isNull());
+
+    const QJsonObject result = loginResult(loginId);
+    QCOMPARE(result.value(QStringLiteral("status")).toString(), QStringLiteral("complete"));
+    QVERIFY(result.value(QStringLiteral("error")).isNull());
+    const QJsonObject account = result.value(QStringLiteral("account")).toObject();
+    QCOMPARE(sortedKeys(account), accountKeys);
+    QCOMPARE(account.value(QStringLiteral("name")).toString(), QStringLiteral("builder"));
+    QCOMPARE(account.value(QStringLiteral("auth_method")).toString(), QStringLiteral("idc"));
+    QCOMPARE(account.value(QStringLiteral("status")).toString(), QStringLiteral("active"));
+    QVERIFY(f->manager->account(account.value(QStringLiteral("id")).toString()));
+    QVERIFY(!result.contains(QStringLiteral("refresh_token"))
+            && !QJsonDocument(result).toJson().contains("refresh-1"));
+}
+
+void TstKiroAccountsAdminModule::loginSignsAnAccountInAgain()
+{
+    const QString id = addAccount(QStringLiteral("olga"));
+    QVERIFY(!id.isEmpty());
+    KiroAccountManager::Changes c;
+    c.slots = std::optional<int>(6);
+    QVERIFY(f->manager->update(id, c).ok());
+    f->fake.revokeRefreshToken(QStringLiteral("olga"));
+    QString error;
+    QVERIFY(f->token(id, true, &error).isEmpty());
+    QCOMPARE(call("GET", QStringLiteral("accounts/") + id).json.value(QStringLiteral("status")).toString(),
+             QStringLiteral("needs_login"));
+
+    Test::FakeOidc oidc;
+    oidc.tokenAnswers = { QStringLiteral("ok") };
+    const QJsonObject started
+        = startLogin(oidc,
+                     { { QStringLiteral("method"), QStringLiteral("idc") },
+                       { QStringLiteral("start_url"), QStringLiteral("https://corp.awsapps.com/start") },
+                       { QStringLiteral("region"), QStringLiteral("eu-west-1") },
+                       { QStringLiteral("account_id"), id } });
+    QVERIFY(!started.isEmpty());
+    QCOMPARE(oidc.authorization.value(QStringLiteral("startUrl")).toString(),
+             QStringLiteral("https://corp.awsapps.com/start"));
+    const QJsonObject result = loginResult(started.value(QStringLiteral("login_id")).toString());
+    QCOMPARE(result.value(QStringLiteral("status")).toString(), QStringLiteral("complete"));
+    const QJsonObject account = result.value(QStringLiteral("account")).toObject();
+    QCOMPARE(account.value(QStringLiteral("id")).toString(), id);
+    QCOMPARE(account.value(QStringLiteral("name")).toString(), QStringLiteral("olga"));
+    QCOMPARE(account.value(QStringLiteral("auth_method")).toString(), QStringLiteral("idc"));
+    QCOMPARE(account.value(QStringLiteral("status")).toString(), QStringLiteral("active"));
+    QCOMPARE(account.value(QStringLiteral("slots_total")).toInt(), 6);
+    QCOMPARE(f->manager->accounts().size(), size_t(1));
+    QCOMPARE(f->stored(id)->region, QStringLiteral("eu-west-1"));
+}
+
+void TstKiroAccountsAdminModule::loginEndings_data()
+{
+    QTest::addColumn<QString>("answer");
+    QTest::addColumn<QString>("status");
+    QTest::addColumn<QString>("errorText");
+    QTest::newRow("denied") << QStringLiteral("access_denied") << QStringLiteral("denied")
+                            << QStringLiteral("denied");
+    QTest::newRow("expired") << QStringLiteral("expired_token") << QStringLiteral("expired")
+                             << QStringLiteral("expired");
+    QTest::newRow("other") << QStringLiteral("invalid_client") << QStringLiteral("error")
+                           << QStringLiteral("failed");
+}
+
+void TstKiroAccountsAdminModule::loginEndings()
+{
+    QFETCH(QString, answer);
+    QFETCH(QString, status);
+    QFETCH(QString, errorText);
+    Test::FakeOidc oidc;
+    oidc.tokenAnswers = { QStringLiteral("authorization_pending"), answer };
+    const QJsonObject started
+        = startLogin(oidc, { { QStringLiteral("method"), QStringLiteral("builder_id") } });
+    QVERIFY(!started.isEmpty());
+    const QJsonObject result = loginResult(started.value(QStringLiteral("login_id")).toString());
+    QCOMPARE(result.value(QStringLiteral("status")).toString(), status);
+    QVERIFY(result.value(QStringLiteral("account")).isNull());
+    QVERIFY2(result.value(QStringLiteral("error")).toString().contains(errorText),
+             qPrintable(result.value(QStringLiteral("error")).toString()));
+    QVERIFY(f->manager->accounts().empty());
+}
+
+void TstKiroAccountsAdminModule::loginValidation_data()
+{
+    QTest::addColumn<QByteArray>("body");
+    QTest::addColumn<int>("status");
+    QTest::addColumn<QString>("param");
+    QTest::newRow("no-method") << QByteArray("{}") << 400 << QStringLiteral("method");
+    QTest::newRow("bad-method") << QByteArray(R"({"method":"social"})") << 400 << QStringLiteral("method");
+    QTest::newRow("method-type") << QByteArray(R"({"method":5})") << 400 << QStringLiteral("method");
+    QTest::newRow("idc-no-start-url")
+        << QByteArray(R"({"method":"idc"})") << 400 << QStringLiteral("start_url");
+    QTest::newRow("idc-http") << QByteArray(R"({"method":"idc","start_url":"http://corp.example/start"})")
+                              << 400 << QStringLiteral("start_url");
+    QTest::newRow("bad-region") << QByteArray(
+        R"({"method":"idc","start_url":"https://corp.example/start","region":"x.evil.com"})")
+                                << 400 << QStringLiteral("region");
+    QTest::newRow("bad-name") << QByteArray("{\"method\":\"builder_id\",\"name\":\"a\\u0000b\"}") << 400
+                              << QStringLiteral("name");
+    QTest::newRow("unknown-account") << QByteArray(R"({"method":"builder_id","account_id":"nobody22"})")
+                                     << 404 << QString();
+    QTest::newRow("not-json") << QByteArray("{") << 400 << QString();
+}
+
+void TstKiroAccountsAdminModule::loginValidation()
+{
+    QFETCH(QByteArray, body);
+    QFETCH(int, status);
+    QFETCH(QString, param);
+    Test::FakeOidc oidc;
+    f->settings.oidcBaseUrl = oidc.baseUrl();
+    const Reply r = call("POST", QStringLiteral("accounts/login"), body);
+    QCOMPARE(r.status, status);
+    const QJsonObject error = r.json.value(QStringLiteral("error")).toObject();
+    QVERIFY2(!error.value(QStringLiteral("message")).toString().isEmpty(), r.raw.constData());
+    if (!param.isEmpty())
+        QCOMPARE(error.value(QStringLiteral("param")).toString(), param);
+    QVERIFY(oidc.registered.isEmpty()); // nothing was sent
+    QCOMPARE(call("GET", QStringLiteral("accounts/login/login-nothing")).status, 404);
+}
+
+void TstKiroAccountsAdminModule::loginWithoutSignInService()
+{
+    f->settings.oidcBaseUrl = KiroAccountFixture::localUrl(KiroAccountFixture::closedPort());
+    const Reply r = call("POST", QStringLiteral("accounts/login"), R"({"method":"builder_id"})");
+    QCOMPARE(r.status, 502);
+    QVERIFY(r.json.value(QStringLiteral("error"))
+                .toObject()
+                .value(QStringLiteral("message"))
+                .toString()
+                .contains(QStringLiteral("register")));
+}
+
+void TstKiroAccountsAdminModule::loginsAreBounded()
+{
+    Test::FakeOidc oidc; // never confirms: every sign-in stays pending
+    QStringList ids;
+    for (std::size_t i = 0; i < KiroAccountsAdminModule::maxLogins; ++i) {
+        const QJsonObject started
+            = startLogin(oidc, { { QStringLiteral("method"), QStringLiteral("builder_id") } });
+        QVERIFY(!started.isEmpty());
+        ids.append(started.value(QStringLiteral("login_id")).toString());
+    }
+    ids.removeDuplicates();
+    QCOMPARE(std::size_t(ids.size()), KiroAccountsAdminModule::maxLogins);
+    const Reply refused = call("POST", QStringLiteral("accounts/login"), R"({"method":"builder_id"})");
+    QCOMPARE(refused.status, 429);
+    for (const QString &id : std::as_const(ids))
+        QCOMPARE(call("GET", QStringLiteral("accounts/login/") + id)
+                     .json.value(QStringLiteral("status"))
+                     .toString(),
+                 QStringLiteral("pending"));
 }
 
 QTEST_GUILESS_MAIN(TstKiroAccountsAdminModule)
