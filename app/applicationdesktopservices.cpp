@@ -5,9 +5,9 @@
 
 #include "application.h"
 #include "configeditor.h"
-#include "server/core/clock.h"
 #include "server/gateway/gatewayserver.h"
 #include "server/gateway/keyservice.h"
+#include "server/kiroprovider/kiroaccountmanager.h"
 #include "server/kiroprovider/kirodevicelogin.h"
 
 namespace Drawbridge {
@@ -159,14 +159,8 @@ void ApplicationDesktopServices::setDesktopPreference(const QString &key, const 
 std::unique_ptr<KiroDeviceLogin> ApplicationDesktopServices::createDeviceLogin(const QString &startUrl,
                                                                                const QString &region)
 {
-    KiroDeviceLogin::Options options;
-    options.startUrl = startUrl;
-    options.region = region.isEmpty() ? m_app.settings().kiro.region : region;
-    // The same endpoint the account's token refreshes will use (docs/configuration.md, kiro.oidc_base_url).
-    options.oidcBaseUrl = m_app.settings().kiro.oidcBaseUrl.isEmpty()
-        ? QStringLiteral("https://oidc.%1.amazonaws.com").arg(options.region)
-        : m_app.settings().kiro.oidcBaseUrl;
-    return std::make_unique<KiroDeviceLogin>(m_app.http(), m_app.clock(), options);
+    // The same factory as the admin API's sign-in: the endpoint the account's token refreshes use.
+    return m_app.accounts().createDeviceLogin(startUrl, region);
 }
 
 QStringList ApplicationDesktopServices::connectableTools() const
