@@ -70,6 +70,7 @@ private Q_SLOTS:
     void loginValidation();
     void loginWithoutSignInService();
     void loginsAreBounded();
+    void answeredLoginsMakeRoom();
 
 private:
     /** POST /admin/accounts/login against a fake SSO-OIDC; the 202 body, or empty. */
@@ -633,6 +634,27 @@ void TstKiroAccountsAdminModule::loginsAreBounded()
                      .json.value(QStringLiteral("status"))
                      .toString(),
                  QStringLiteral("pending"));
+}
+
+void TstKiroAccountsAdminModule::answeredLoginsMakeRoom()
+{
+    Test::FakeOidc oidc;
+    for (std::size_t i = 0; i < KiroAccountsAdminModule::maxLogins; ++i)
+        oidc.tokenAnswers.push_back(QStringLiteral("access_denied"));
+    QStringList ids;
+    for (std::size_t i = 0; i < KiroAccountsAdminModule::maxLogins; ++i) {
+        const QJsonObject started
+            = startLogin(oidc, { { QStringLiteral("method"), QStringLiteral("builder_id") } });
+        QVERIFY(!started.isEmpty());
+        ids.append(started.value(QStringLiteral("login_id")).toString());
+    }
+    for (const QString &id : std::as_const(ids))
+        QCOMPARE(loginResult(id).value(QStringLiteral("status")).toString(), QStringLiteral("denied"));
+    // Full of answered sign-ins: a new one pushes out the oldest.
+    const QJsonObject next = startLogin(oidc, { { QStringLiteral("method"), QStringLiteral("builder_id") } });
+    QVERIFY(!next.isEmpty());
+    QCOMPARE(call("GET", QStringLiteral("accounts/login/") + ids.first()).status, 404);
+    QCOMPARE(call("GET", QStringLiteral("accounts/login/") + ids.last()).status, 200);
 }
 
 QTEST_GUILESS_MAIN(TstKiroAccountsAdminModule)
