@@ -132,8 +132,8 @@ private Q_SLOTS:
         probe.start(QStringLiteral("python3"),
                     { QStringLiteral("-c"), QStringLiteral("import tomllib, yaml") });
         if (!probe.waitForFinished(20000) || probe.exitCode() != 0)
-            QSKIP("python3 with tomllib and PyYAML is needed to check the written files (scripts/setup "
-                  "installs it)");
+            QFAIL("python3 with tomllib and PyYAML is needed to check the written files (scripts/setup "
+                  "installs python3-yaml)");
     }
 
     void connectsOnAnEmptyHome_data()
