@@ -14,6 +14,7 @@
 #include "anthropictokencounter.h"
 #include "fastjsonreader.h"
 #include "server/core/clientstringbounds.h"
+#include "server/gateway/jsontypename.h"
 
 namespace Drawbridge {
 
@@ -43,32 +44,12 @@ QString join(const QString &path, qsizetype index)
     return path + u'.' + QString::number(index);
 }
 
-QString typeOf(const QJsonValue &v)
-{
-    switch (v.type()) {
-    case QJsonValue::Null:
-        return QStringLiteral("null");
-    case QJsonValue::Bool:
-        return QStringLiteral("a boolean");
-    case QJsonValue::Double:
-        return QStringLiteral("a number");
-    case QJsonValue::String:
-        return QStringLiteral("a string");
-    case QJsonValue::Array:
-        return QStringLiteral("an array");
-    case QJsonValue::Object:
-        return QStringLiteral("an object");
-    default:
-        return QStringLiteral("nothing");
-    }
-}
-
 void expectType(const QJsonValue &v, QJsonValue::Type t, const QString &path, const char *what)
 {
     if (v.isUndefined())
         fail(path, QStringLiteral("Field required"));
     if (v.type() != t)
-        fail(path, QStringLiteral("Input should be %1, got %2").arg(QLatin1String(what), typeOf(v)));
+        fail(path, QStringLiteral("Input should be %1, got %2").arg(QLatin1String(what), jsonTypeName(v)));
 }
 
 QString requiredString(const QJsonObject &o, QLatin1String key, const QString &path)

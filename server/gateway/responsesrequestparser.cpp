@@ -11,6 +11,7 @@
 
 #include "server/core/clientstringbounds.h"
 #include "server/core/jsonescape.h"
+#include "server/gateway/jsontypename.h"
 
 namespace Drawbridge {
 
@@ -27,32 +28,12 @@ struct Invalid
     throw Invalid { ApiError { kind, message, param } };
 }
 
-QString typeOf(const QJsonValue &v)
-{
-    switch (v.type()) {
-    case QJsonValue::Null:
-        return QStringLiteral("null");
-    case QJsonValue::Bool:
-        return QStringLiteral("a boolean");
-    case QJsonValue::Double:
-        return QStringLiteral("a number");
-    case QJsonValue::String:
-        return QStringLiteral("a string");
-    case QJsonValue::Array:
-        return QStringLiteral("an array");
-    case QJsonValue::Object:
-        return QStringLiteral("an object");
-    default:
-        return QStringLiteral("undefined");
-    }
-}
-
 void expectType(const QJsonValue &v, QJsonValue::Type t, const QString &param, const char *what)
 {
     if (v.type() != t)
         fail(param,
              QStringLiteral("Invalid type for '%1': expected %2, but got %3.")
-                 .arg(param, QLatin1String(what), typeOf(v)));
+                 .arg(param, QLatin1String(what), jsonTypeName(v)));
 }
 
 QString requiredString(const QJsonObject &o, const char *key, const QString &prefix)
