@@ -97,14 +97,15 @@ KiroTokenService::Credentials TstKiroTokenService::credentials(const QString &re
 std::shared_ptr<Answer> TstKiroTokenService::ask(bool force)
 {
     auto answer = std::make_shared<Answer>();
-    bool returned = false;
-    m_tokens->request(acc, force, nullptr, [answer, &returned](const QString &token, const QString &error) {
+    // Shared, not a reference to a local: an asynchronous answer arrives after ask() has returned.
+    auto returned = std::make_shared<bool>(false);
+    m_tokens->request(acc, force, nullptr, [answer, returned](const QString &token, const QString &error) {
         answer->delivered = true;
-        answer->synchronous = !returned;
+        answer->synchronous = !*returned;
         answer->token = token;
         answer->error = error;
     });
-    returned = true;
+    *returned = true;
     return answer;
 }
 
