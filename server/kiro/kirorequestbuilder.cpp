@@ -595,8 +595,13 @@ Result<KiroRequest> Builder::build(ProviderErrorKind *errorKind)
                             .arg(m_options.maxBodyBytes));
     }
     out.toolNameReverseMap = std::move(m_reverseNames);
+    // Tools sent to Kiro come with the model's tool-use system prompt. Kiro has no tool_choice field (a
+    // forced choice is a line of the system prompt, already counted as text), so the model always sees the
+    // auto variant.
+    const int toolOverhead
+        = m_declaredNames.isEmpty() ? 0 : KiroTokenEstimator::toolUseSystemPrompt(ToolChoice::Auto);
     out.estimatedPromptTokens
-        = KiroTokenEstimator::tokensFromUnits(m_textUnits) + m_imageCount * tokensPerImage;
+        = KiroTokenEstimator::tokensFromUnits(m_textUnits) + m_imageCount * tokensPerImage + toolOverhead;
     return out;
 }
 

@@ -8,6 +8,7 @@
 #include <functional>
 
 #include "server/kiro/kirorequestbuilder.h"
+#include "server/kiro/kirotokenestimator.h"
 #include "server/kiro/kirotoolsanitizer.h"
 #include "tests/fakekiro/kirorequestvalidator.h"
 
@@ -432,6 +433,8 @@ private Q_SLOTS:
     void oversizeIsContextTooLong();
     void thinkingEmulation();
     void promptTokenEstimate();
+    void promptTokenEstimateToolOverhead_data();
+    void promptTokenEstimateToolOverhead();
     void noMessages();
 };
 
@@ -608,6 +611,64 @@ void TstKiroRequestBuilder::promptTokenEstimate()
     QVERIFY(small->estimatedPromptTokens > 0);
     QVERIFY(large->estimatedPromptTokens >= 10'000);
     QVERIFY(withImage->estimatedPromptTokens >= small->estimatedPromptTokens + 1000);
+}
+
+void TstKiroRequestBuilder::promptTokenEstimateToolOverhead_data()
+{
+    QTest::addColumn<bool>("withTools");
+    QTest::addColumn<int>("choice");
+    QTest::addColumn<int>("overhead");
+    // Kiro has no tool_choice field: a forced choice is a prompt line, so the model sees the auto prompt.
+    QTest::newRow("no tools") << false << int(ToolChoice::Auto) << 0;
+    QTest::newRow("tools, auto") << true << int(ToolChoice::Auto) << 346;
+    QTest::newRow("tools, required") << true << int(ToolChoice::Required) << 346;
+    QTest::newRow("tools, named") << true << int(ToolChoice::Named) << 346;
+    // tool_choice none sends no tools (they become text), so the model gets no tool-use prompt.
+    QTest::newRow("tools, none") << true << int(ToolChoice::None) << 0;
+}
+
+void TstKiroRequestBuilder::promptTokenEstimateToolOverhead()
+{
+    QFETCH(bool, withTools);
+    QFETCH(int, choice);
+    QFETCH(int, overhead);
+    ChatRequest r
+        = request({ user(u"What is the weather in Paris?"_s), assistant(QString(), { call(u"c1"_s) }),
+                    tool(u"c1"_s, u"Sunny, 21 C"_s) },
+                  withTools ? std::vector<ToolDefinition> { toolDef() } : std::vector<ToolDefinition> {});
+    r.toolChoice = ToolChoice(choice);
+    r.toolChoiceName = u"get_weather"_s;
+    const auto built = KiroRequestBuilder::build(r);
+    QVERIFY(built.ok());
+    // The expected count from the body itself: every text Kiro gets, each tool's name, description and
+    // schema text, then the fixed overhead on top.
+    const Built b = parse(built->body);
+    qint64 units = 0;
+    const auto addMessage = [&](const QJsonObject &m) {
+        units += KiroTokenEstimator::units(m.value(u"content"_s).toString());
+        // A tool call counts as the arguments text the client sent.
+        units
+            += m.value(u"toolUses"_s).toArray().size() * KiroTokenEstimator::units(u"{\"city\":\"Paris\"}"_s);
+        const QJsonObject context = m.value(u"userInputMessageContext"_s).toObject();
+        for (const QJsonValue &result : context.value(u"toolResults"_s).toArray())
+            units += KiroTokenEstimator::units(result[u"content"_s].toArray().at(0)[u"text"_s].toString());
+        for (const QJsonValue &tool : context.value(u"tools"_s).toArray()) {
+            const QJsonObject spec = tool[u"toolSpecification"_s].toObject();
+            units += KiroTokenEstimator::units(spec.value(u"name"_s).toString())
+                + KiroTokenEstimator::units(spec.value(u"description"_s).toString())
+                + QJsonDocument(spec.value(u"inputSchema"_s)[u"json"_s].toObject())
+                      .toJson(QJsonDocument::Compact)
+                      .size();
+        }
+    };
+    for (int i = 0; i < b.history.size(); ++i)
+        addMessage(b.historyMessage(i));
+    addMessage(b.current);
+    QCOMPARE(b.currentTools().isEmpty(), overhead == 0);
+    QCOMPARE(built->estimatedPromptTokens, KiroTokenEstimator::tokensFromUnits(units) + overhead);
+    QCOMPARE(KiroTokenEstimator::toolUseSystemPrompt(ToolChoice(choice)),
+             ToolChoice(choice) == ToolChoice::Required || ToolChoice(choice) == ToolChoice::Named ? 313
+                                                                                                   : 346);
 }
 
 void TstKiroRequestBuilder::noMessages()
