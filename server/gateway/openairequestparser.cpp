@@ -10,6 +10,7 @@
 
 #include "fastjsonreader.h"
 #include "server/core/clientstringbounds.h"
+#include "server/gateway/imagedataurl.h"
 #include "server/gateway/jsontypename.h"
 
 namespace Drawbridge {
@@ -72,31 +73,11 @@ bool optionalBool(const QJsonObject &o, const char *key, bool def)
 
 void parseDataUrl(const QString &url, const QString &param, ChatMessage &msg)
 {
-    // data:image/png;base64,AAAA
-    static const QRegularExpression re(QStringLiteral("^data:(image/[a-zA-Z0-9.+-]+);base64,"));
-    const QRegularExpressionMatch m = re.match(url);
-    if (!m.hasMatch()) {
-        fail(param,
-             url.startsWith(QLatin1String("http"))
-                 ? QStringLiteral(
-                     "Image URLs are not supported by this gateway; send the image as a data: URL (base64).")
-                 : QStringLiteral("'%1' must be a data:image/...;base64, URL.").arg(param));
-    }
-    const QString mediaType = m.captured(1).toLower();
-    static const QStringList supported
-        = { QStringLiteral("image/png"), QStringLiteral("image/jpeg"), QStringLiteral("image/jpg"),
-            QStringLiteral("image/gif"), QStringLiteral("image/webp") };
-    if (!supported.contains(mediaType))
-        fail(param,
-             QStringLiteral("Unsupported image type '%1'; use png, jpeg, gif or webp.").arg(mediaType));
-    QByteArray data = url.mid(m.capturedLength()).toLatin1();
-    if (data.isEmpty()
-        || QByteArray::fromBase64Encoding(data, QByteArray::AbortOnBase64DecodingErrors).decodingStatus
-            != QByteArray::Base64DecodingStatus::Ok)
-        fail(param, QStringLiteral("'%1' holds invalid base64 data.").arg(param));
-    msg.images.push_back(
-        ImagePart { mediaType == QLatin1String("image/jpg") ? QStringLiteral("image/jpeg") : mediaType,
-                    std::move(data) });
+    QString error;
+    auto image = parseImageDataUrl(url, param, error);
+    if (!image)
+        fail(param, error);
+    msg.images.push_back(std::move(*image));
 }
 
 /** Text (and images, when allowed) of a `content` field. */
