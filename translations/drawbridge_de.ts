@@ -191,10 +191,6 @@
         <translation>Noch kein Konto. Die Kiro-IDE ist auf diesem Computer angemeldet: Klicken Sie auf „Aus Kiro-IDE importieren“, um ihr Konto zu verwenden.</translation>
     </message>
     <message>
-        <source>No account yet. Log in to the Kiro IDE and click Import from Kiro IDE, or add an account with its refresh token.</source>
-        <translation>Noch kein Konto. Melden Sie sich in der Kiro-IDE an und klicken Sie auf „Aus Kiro-IDE importieren“, oder fügen Sie ein Konto mit seinem Refresh-Token hinzu.</translation>
-    </message>
-    <message>
         <source>&amp;Sign in…</source>
         <translation>&amp;Anmelden…</translation>
     </message>
@@ -209,6 +205,34 @@
     <message>
         <source>Give the selected account a new login; it keeps its settings, slots and history</source>
         <translation>Dem gewählten Konto eine neue Anmeldung geben; Einstellungen, Slots und Verlauf bleiben erhalten</translation>
+    </message>
+    <message>
+        <source>Import from &amp;kiro-cli</source>
+        <translation>Aus &amp;kiro-cli importieren</translation>
+    </message>
+    <message>
+        <source>Adds the account kiro-cli on this computer is logged in with</source>
+        <translation>Fügt das Konto hinzu, mit dem kiro-cli auf diesem Computer angemeldet ist</translation>
+    </message>
+    <message>
+        <source>No account yet. The Kiro IDE and kiro-cli are logged in on this computer: click Import from Kiro IDE or Import from kiro-cli to use their accounts.</source>
+        <translation>Noch kein Konto. Die Kiro-IDE und kiro-cli sind auf diesem Computer angemeldet: Klicken Sie auf „Aus Kiro-IDE importieren“ oder „Aus kiro-cli importieren“, um ihre Konten zu verwenden.</translation>
+    </message>
+    <message>
+        <source>No account yet. kiro-cli is logged in on this computer: click Import from kiro-cli to use its account.</source>
+        <translation>Noch kein Konto. kiro-cli ist auf diesem Computer angemeldet: Klicken Sie auf „Aus kiro-cli importieren“, um sein Konto zu verwenden.</translation>
+    </message>
+    <message>
+        <source>No account yet. Log in to the Kiro IDE or kiro-cli and import its login, sign in with AWS Builder ID, or add an account with its refresh token.</source>
+        <translation>Noch kein Konto. Melden Sie sich in der Kiro-IDE oder in kiro-cli an und importieren Sie die Anmeldung, melden Sie sich mit AWS Builder ID an, oder fügen Sie ein Konto mit seinem Refresh-Token hinzu.</translation>
+    </message>
+    <message>
+        <source>Import from kiro-cli</source>
+        <translation>Aus kiro-cli importieren</translation>
+    </message>
+    <message>
+        <source>The kiro-cli login could not be imported: %1</source>
+        <translation>Die Anmeldung von kiro-cli konnte nicht importiert werden: %1</translation>
     </message>
 </context>
 <context>

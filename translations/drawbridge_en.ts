@@ -191,10 +191,6 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <source>No account yet. Log in to the Kiro IDE and click Import from Kiro IDE, or add an account with its refresh token.</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
         <source>&amp;Sign in…</source>
         <translation type="unfinished"></translation>
     </message>
@@ -208,6 +204,34 @@
     </message>
     <message>
         <source>Give the selected account a new login; it keeps its settings, slots and history</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Import from &amp;kiro-cli</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Adds the account kiro-cli on this computer is logged in with</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>No account yet. The Kiro IDE and kiro-cli are logged in on this computer: click Import from Kiro IDE or Import from kiro-cli to use their accounts.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>No account yet. kiro-cli is logged in on this computer: click Import from kiro-cli to use its account.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>No account yet. Log in to the Kiro IDE or kiro-cli and import its login, sign in with AWS Builder ID, or add an account with its refresh token.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Import from kiro-cli</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The kiro-cli login could not be imported: %1</source>
         <translation type="unfinished"></translation>
     </message>
 </context>

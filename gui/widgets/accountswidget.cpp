@@ -15,6 +15,7 @@
 
 #include "addaccountdialog.h"
 #include "gui/models/accounttablemodel.h"
+#include "gui/models/kiroclitokenstore.h"
 #include "prompter.h"
 #include "server/kiroprovider/kiroaccountmanager.h"
 #include "server/kiroprovider/kiroidetokenfile.h"
@@ -34,6 +35,7 @@ AccountsWidget::AccountsWidget(KiroAccountManager &accounts, int defaultSlots, P
     , m_explanation(new QLabel(this))
     , m_progress(new QLabel(this))
     , m_import(new QPushButton(tr("&Import from Kiro IDE"), this))
+    , m_importCli(new QPushButton(tr("Import from &kiro-cli"), this))
     , m_add(new QPushButton(tr("&Paste credentials…"), this))
     , m_toggle(new QPushButton(tr("&Disable"), this))
     , m_remove(new QPushButton(tr("Re&move…"), this))
@@ -71,6 +73,7 @@ AccountsWidget::AccountsWidget(KiroAccountManager &accounts, int defaultSlots, P
 
     auto *buttons = new QHBoxLayout;
     buttons->addWidget(m_import);
+    buttons->addWidget(m_importCli);
     m_signIn = new QPushButton(tr("&Sign in…"), this);
     m_signIn->setToolTip(tr("Add an account by signing in with AWS Builder ID or IAM Identity Center"));
     connect(m_signIn, &QPushButton::clicked, this, &AccountsWidget::signInRequested);
@@ -98,6 +101,8 @@ AccountsWidget::AccountsWidget(KiroAccountManager &accounts, int defaultSlots, P
 
     m_import->setToolTip(tr("Adds the account the Kiro IDE on this computer is logged in with"));
     connect(m_import, &QPushButton::clicked, this, &AccountsWidget::importFromIde);
+    m_importCli->setToolTip(tr("Adds the account kiro-cli on this computer is logged in with"));
+    connect(m_importCli, &QPushButton::clicked, this, &AccountsWidget::importFromKiroCli);
     connect(m_add, &QPushButton::clicked, this, &AccountsWidget::addWithToken);
     connect(m_toggle, &QPushButton::clicked, this, &AccountsWidget::toggleEnabled);
     connect(m_remove, &QPushButton::clicked, this, &AccountsWidget::removeSelected);
@@ -106,6 +111,11 @@ AccountsWidget::AccountsWidget(KiroAccountManager &accounts, int defaultSlots, P
     connect(m_model, &QAbstractItemModel::dataChanged, this, &AccountsWidget::updateSelection);
     connect(m_model, &QAbstractItemModel::modelReset, this, &AccountsWidget::updateSelection);
     connect(m_tick, &QTimer::timeout, m_model, &AccountTableModel::tick);
+    // On a first run the user may log in to the Kiro IDE or kiro-cli while the window is open.
+    connect(m_tick, &QTimer::timeout, this, [this] {
+        if (m_model->rowCount() == 0)
+            updateSelection();
+    });
     m_tick->start(1000);
     updateSelection();
 }
@@ -130,14 +140,23 @@ void AccountsWidget::updateSelection()
         m_toggle->setText(tr("&Disable"));
         QString empty;
         if (m_model->rowCount() == 0) {
-            // First run: say whether the Kiro IDE's login is there to import.
-            empty = QFile::exists(KiroIdeTokenFile::defaultPath())
-                ? tr("No account yet. The Kiro IDE is logged in on this computer: click Import from Kiro IDE "
-                     "to "
-                     "use its account.")
-                : tr("No account yet. Log in to the Kiro IDE and click Import from Kiro IDE, or add an "
-                     "account "
-                     "with its refresh token.");
+            // First run: say whether the Kiro IDE's or kiro-cli's login is there to import.
+            const bool ide = QFile::exists(KiroIdeTokenFile::defaultPath());
+            const bool cli = QFile::exists(KiroCliTokenStore::defaultPath());
+            if (ide && cli)
+                empty = tr("No account yet. The Kiro IDE and kiro-cli are logged in on this computer: click "
+                           "Import from Kiro IDE or Import from kiro-cli to use their accounts.");
+            else if (ide)
+                empty
+                    = tr("No account yet. The Kiro IDE is logged in on this computer: click Import from Kiro "
+                         "IDE to use its account.");
+            else if (cli)
+                empty
+                    = tr("No account yet. kiro-cli is logged in on this computer: click Import from kiro-cli "
+                         "to use its account.");
+            else
+                empty = tr("No account yet. Log in to the Kiro IDE or kiro-cli and import its login, sign in "
+                           "with AWS Builder ID, or add an account with its refresh token.");
         }
         m_explanation->setText(empty);
         return;
@@ -151,6 +170,7 @@ void AccountsWidget::updateSelection()
 void AccountsWidget::setBusy(bool busy, const QString &message)
 {
     m_import->setEnabled(!busy);
+    m_importCli->setEnabled(!busy);
     m_add->setEnabled(!busy);
     m_progress->setText(message);
     m_progress->setVisible(busy);
@@ -164,6 +184,23 @@ void AccountsWidget::importFromIde()
         if (!o.ok())
             m_prompter.error(this, tr("Import from Kiro IDE"),
                              tr("The Kiro IDE login could not be imported: %1").arg(o.failure.message));
+    });
+}
+
+void AccountsWidget::importFromKiroCli()
+{
+    const auto login = KiroCliTokenStore::read(KiroCliTokenStore::defaultPath(), m_clock->nowMs());
+    if (!login) {
+        m_prompter.error(this, tr("Import from kiro-cli"),
+                         tr("The kiro-cli login could not be imported: %1").arg(login.error()));
+        return;
+    }
+    setBusy(true, tr("Importing…"));
+    m_accounts.addAccount(*login, this, [this](const KiroAccountManager::Outcome &o) {
+        setBusy(false);
+        if (!o.ok())
+            m_prompter.error(this, tr("Import from kiro-cli"),
+                             tr("The kiro-cli login could not be imported: %1").arg(o.failure.message));
     });
 }
 

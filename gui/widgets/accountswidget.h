@@ -3,6 +3,8 @@
 
 #include <QWidget>
 
+#include "server/core/clock.h"
+
 class QLabel;
 class QPushButton;
 class QSortFilterProxyModel;
@@ -29,6 +31,9 @@ public:
     QTableView *view() const { return m_view; }
     QPushButton *signInButton() const { return m_signIn; }
     QPushButton *signInAgainButton() const { return m_signInAgain; }
+    QPushButton *importFromKiroCliButton() const { return m_importCli; }
+    /** What "now" is when deciding whether kiro-cli's registered client has expired (tests). */
+    void setClock(const Clock &clock) { m_clock = &clock; }
 
 Q_SIGNALS:
     /** "Sign in…": the window runs the device-code sign-in (it needs more than the account manager). */
@@ -38,6 +43,7 @@ Q_SIGNALS:
 
 public Q_SLOTS:
     void importFromIde();
+    void importFromKiroCli();
     void addWithToken();
     void toggleEnabled();
     void removeSelected();
@@ -56,12 +62,15 @@ private:
     QLabel *m_explanation;
     QLabel *m_progress;
     QPushButton *m_import;
+    QPushButton *m_importCli;
     QPushButton *m_signIn;
     QPushButton *m_signInAgain;
     QPushButton *m_add;
     QPushButton *m_toggle;
     QPushButton *m_remove;
     QTimer *m_tick;
+    SystemClock m_systemClock;
+    const Clock *m_clock = &m_systemClock;
 };
 
 } // namespace Drawbridge

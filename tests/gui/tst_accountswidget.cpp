@@ -1,16 +1,23 @@
 // SPDX-License-Identifier: MIT
 #include <QAbstractItemModelTester>
 #include <QApplication>
+#include <QDateTime>
+#include <QDir>
 #include <QLabel>
+#include <QPushButton>
+#include <QScopeGuard>
 #include <QTableView>
+#include <QTemporaryDir>
 #include <QTest>
 
 #include "gui/models/accounttablemodel.h"
 #include "gui/widgets/accountswidget.h"
 #include "guiapplication.h"
+#include "kiroclidatabase.h"
 #include "server/core/accountpool.h"
 #include "server/kiroprovider/kiroaccountmanager.h"
 #include "tests/fakekiro/fakekiroupstream.h"
+#include "tests/support/fakeclock.h"
 
 using namespace Drawbridge;
 using namespace Drawbridge::Test;
@@ -87,6 +94,86 @@ private Q_SLOTS:
         prompter.answer = true;
         QMetaObject::invokeMethod(&widget, "removeSelected");
         QTRY_COMPARE(model.rowCount(), 0);
+    }
+
+    void firstRunImportsTheKiroCliLogin()
+    {
+        // A temporary HOME holding what "kiro-cli login" with Builder ID leaves behind.
+        QTemporaryDir home;
+        const QByteArray oldHome = qgetenv("HOME");
+        const QByteArray oldXdg = qgetenv("XDG_DATA_HOME");
+        qputenv("HOME", QFile::encodeName(home.path()));
+        qunsetenv("XDG_DATA_HOME");
+        const auto restore = qScopeGuard([&] {
+            qputenv("HOME", oldHome);
+            if (!oldXdg.isNull())
+                qputenv("XDG_DATA_HOME", oldXdg);
+        });
+
+        FakeKiroUpstream fake;
+        QVERIFY(fake.listen());
+        const QString base = fake.baseUrl().toString();
+        FakeKiroUpstream::Account upstream;
+        upstream.name = QStringLiteral("cli-user");
+        upstream.refreshToken = QStringLiteral("aor-cli-refresh");
+        upstream.clientId = QStringLiteral("cli-client");
+        upstream.clientSecret = QStringLiteral("cli-secret");
+        fake.addAccount(upstream);
+        auto app = startEphemeralApplication([&](Settings &s) {
+            s.kiro.apiBaseUrl = base;
+            s.kiro.socialAuthBaseUrl = base;
+            s.kiro.oidcBaseUrl = base;
+        });
+        QVERIFY(app);
+
+        FakePrompter prompter;
+        FakeClock clock;
+        AccountsWidget widget(app->accounts(), 3, prompter);
+        widget.setClock(clock);
+        const auto explanation = [&] {
+            for (QLabel *l : widget.findChildren<QLabel *>())
+                if (l->accessibleName() == QStringLiteral("Status explanation"))
+                    return l->text();
+            return QString();
+        };
+        QVERIFY2(explanation().contains(QStringLiteral("Log in to the Kiro IDE or kiro-cli")),
+                 qPrintable(explanation()));
+
+        // Nothing to import yet: one clear error, no account.
+        widget.importFromKiroCliButton()->click();
+        QCOMPARE(prompter.errors.size(), 1);
+        QVERIFY2(prompter.errors.first().contains(QStringLiteral("kiro-cli")),
+                 qPrintable(prompter.errors.first()));
+        QCOMPARE(widget.model()->rowCount(), 0);
+        prompter.errors.clear();
+
+        const QString dir = home.filePath(QStringLiteral(".local/share/kiro-cli"));
+        QVERIFY(QDir().mkpath(dir));
+        QVERIFY(writeKiroCliDatabase(
+            dir + QStringLiteral("/data.sqlite3"),
+            { { QStringLiteral("kirocli:odic:token"), cliUserToken },
+              { QStringLiteral("kirocli:odic:device-registration"), cliUserRegistration } }));
+        // The empty tab notices the login while it is open.
+        QTRY_VERIFY2(explanation().contains(QStringLiteral("kiro-cli is logged in on this computer")),
+                     qPrintable(explanation()));
+
+        widget.importFromKiroCliButton()->click();
+        QTRY_COMPARE_WITH_TIMEOUT(widget.model()->rowCount(), 1, 10'000);
+        QVERIFY2(prompter.errors.isEmpty(), qPrintable(prompter.errors.join(u'\n')));
+        const auto accounts = app->accounts().accounts();
+        QCOMPARE(accounts.size(), 1);
+        QCOMPARE(accounts.front().record.name, QStringLiteral("kiro-cli (Builder ID)"));
+        QCOMPARE(accounts.front().record.authMethod, QStringLiteral("idc"));
+        // Proven against the (fake) SSO-OIDC with kiro-cli's own client and refresh token.
+        QVERIFY(fake.refreshCount(QStringLiteral("cli-user")) >= 1);
+
+        // A registered client past its expiry is refused before anything is sent.
+        clock.setNowMs(
+            QDateTime::fromString(QStringLiteral("2026-09-01T00:00:00Z"), Qt::ISODate).toMSecsSinceEpoch());
+        widget.importFromKiroCliButton()->click();
+        QCOMPARE(prompter.errors.size(), 1);
+        QVERIFY2(prompter.errors.first().contains(QStringLiteral("expired")),
+                 qPrintable(prompter.errors.first()));
     }
 
     void explanationsCoverTheUserStates()
