@@ -10,11 +10,13 @@
 
 #include <algorithm>
 #include <cmath>
+#include <unordered_set>
 
 #include "anthropictokencounter.h"
 #include "fastjsonreader.h"
 #include "server/core/clientstringbounds.h"
 #include "server/gateway/jsontypename.h"
+#include "server/kiro/jsonwriter.h"
 
 namespace Drawbridge {
 
@@ -745,6 +747,23 @@ void fastUserMessage(simdjson::dom::element content, std::vector<ChatMessage> &o
         out.push_back(std::move(user));
 }
 
+/**
+ * A tool_use input as the QJsonDocument path writes it (sorted keys, Qt's number format), written straight
+ * from the DOM: a QJsonObject tree per call only to serialise it was a third of the parse. Inputs the writer
+ * is not sure of (a non-ASCII or duplicate key) take that tree after all.
+ */
+QString fastToolInput(const Member &input)
+{
+    if (FastJsonReader::isAbsent(input))
+        return QStringLiteral("{}");
+    if (!input->is_object())
+        throw Unsupported {};
+    QByteArray json;
+    if (!JsonWriter::appendQtCompactObject(json, *input, false))
+        json = QJsonDocument(FastJsonReader::toQJsonValue(*input).toObject()).toJson(QJsonDocument::Compact);
+    return QString::fromUtf8(json);
+}
+
 ChatMessage fastAssistantMessage(simdjson::dom::element content, Notes &notes)
 {
     ChatMessage msg;
@@ -763,13 +782,7 @@ ChatMessage fastAssistantMessage(simdjson::dom::element content, Notes &notes)
             ToolCall call;
             call.id = fastRequiredString(id);
             call.name = fastRequiredString(name);
-            QJsonObject inputObject;
-            if (!FastJsonReader::isAbsent(input)) {
-                if (!input->is_object())
-                    throw Unsupported {};
-                inputObject = FastJsonReader::toQJsonValue(*input).toObject();
-            }
-            call.arguments = QString::fromUtf8(QJsonDocument(inputObject).toJson(QJsonDocument::Compact));
+            call.arguments = fastToolInput(input);
             msg.toolCalls.push_back(std::move(call));
         } else if (type == "thinking" || type == "redacted_thinking") {
             continue;
@@ -785,14 +798,78 @@ ChatMessage fastAssistantMessage(simdjson::dom::element content, Notes &notes)
     return msg;
 }
 
+bool fastToolNameValid(std::string_view name)
+{
+    // ^[a-zA-Z0-9_-]{1,128}$, as parseTools requires
+    if (name.empty() || name.size() > 128)
+        return false;
+    return std::all_of(name.begin(), name.end(), [](char c) {
+        return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_'
+            || c == '-';
+    });
+}
+
+/**
+ * `tools` as parseTools reads them, without a QJsonObject per tool: only the four members it looks at are
+ * read (any other member is ignored there too). Server tools are left out and noted the same way.
+ */
+void fastTools(simdjson::dom::element tools, ChatRequest &req, Notes &notes)
+{
+    const simdjson::dom::array array = FastJsonReader::array(tools);
+    std::unordered_set<std::string_view> names;
+    for (const auto tool : array) {
+        Member type, name, description, schema;
+        for (const auto field : FastJsonReader::object(tool)) {
+            if (field.key == "type")
+                FastJsonReader::take(type, field.value);
+            else if (field.key == "name")
+                FastJsonReader::take(name, field.value);
+            else if (field.key == "description")
+                FastJsonReader::take(description, field.value);
+            else if (field.key == "input_schema")
+                FastJsonReader::take(schema, field.value);
+        }
+        if (!FastJsonReader::isAbsent(type)) {
+            std::string_view t;
+            if (type->get_string().get(t))
+                throw Unsupported {};
+            if (t != "custom") {
+                const QString typeText = FastJsonReader::string(t);
+                std::string_view n;
+                const QString nameText
+                    = name && !name->get_string().get(n) ? FastJsonReader::string(n) : QString();
+                notes.droppedTools.append(
+                    QStringLiteral("%1 (%2)").arg(nameText.isEmpty() ? typeText : nameText, typeText));
+                continue;
+            }
+        }
+        std::string_view n;
+        if (!name || name->get_string().get(n) || !fastToolNameValid(n) || !names.insert(n).second)
+            throw Unsupported {};
+        ToolDefinition def;
+        def.name = FastJsonReader::string(n);
+        if (!FastJsonReader::isAbsent(description))
+            def.description = FastJsonReader::string(*description);
+        if (!schema)
+            throw Unsupported {};
+        def.parameters = FastJsonReader::schemaObject(*schema, def.parametersJson);
+        // The schema's "type" read from the DOM: schemaObject() refused duplicate keys, so it is the one
+        // def.parameters holds.
+        std::string_view schemaType;
+        if ((*schema)["type"].get_string().get(schemaType) || schemaType != "object")
+            throw Unsupported {};
+        req.tools.push_back(std::move(def));
+    }
+}
+
 ChatRequest fastParse(const QByteArray &body, AnthropicRequestParser::Mode mode, Notes &notes)
 {
     const FastJsonReader reader(body);
-    Member messages, system;
+    Member messages, system, tools;
     // The small members go to the QJsonDocument path's own functions, as a QJsonObject of just them.
     static constexpr std::string_view small[]
-        = { "model", "max_tokens", "tools",  "tool_choice", "stop_sequences", "temperature",       "top_p",
-            "top_k", "metadata",   "stream", "thinking",    "output_config",  "context_management" };
+        = { "model", "max_tokens", "tool_choice", "stop_sequences", "temperature",   "top_p",
+            "top_k", "metadata",   "stream",      "thinking",       "output_config", "context_management" };
     Member smallValues[std::size(small)];
     for (const auto field : reader.root()) {
         if (field.key == "messages") {
@@ -803,49 +880,20 @@ ChatRequest fastParse(const QByteArray &body, AnthropicRequestParser::Mode mode,
             FastJsonReader::take(system, field.value);
             continue;
         }
+        if (field.key == "tools") {
+            FastJsonReader::take(tools, field.value);
+            continue;
+        }
         for (size_t i = 0; i < std::size(small); ++i) {
             if (field.key == small[i])
                 FastJsonReader::take(smallValues[i], field.value);
         }
     }
     QJsonObject o;
-    // Tool schemas come from the per-thread schema memo, with their text for the builder's memo.
-    QHash<QString, QByteArray> schemaTexts;
     for (size_t i = 0; i < std::size(small); ++i) {
-        if (!smallValues[i])
-            continue;
-        QJsonValue value;
-        if (small[i] == "tools" && smallValues[i]->is_array()) {
-            QJsonArray tools;
-            for (const auto tool : simdjson::dom::array(*smallValues[i])) {
-                if (!tool.is_object()) {
-                    tools.append(FastJsonReader::toQJsonValue(tool));
-                    continue;
-                }
-                QJsonObject t;
-                QByteArray schemaText;
-                for (const auto field : simdjson::dom::object(tool)) {
-                    const qsizetype before = t.size();
-                    if (field.key == "input_schema" && field.value.is_object())
-                        t.insert(QLatin1String("input_schema"),
-                                 FastJsonReader::schemaObject(field.value, schemaText));
-                    else
-                        t.insert(FastJsonReader::string(field.key),
-                                 FastJsonReader::toQJsonValue(field.value));
-                    if (t.size() == before)
-                        throw Unsupported {}; // a duplicate key
-                }
-                // Only tools parseTools keeps (no type, or "custom"): their names are unique.
-                const QJsonValue type = t.value(QLatin1String("type"));
-                if (!schemaText.isEmpty() && (!present(type) || type == QJsonValue(QLatin1String("custom"))))
-                    schemaTexts.insert(t.value(QLatin1String("name")).toString(), schemaText);
-                tools.append(t);
-            }
-            value = tools;
-        } else {
-            value = FastJsonReader::toQJsonValue(*smallValues[i]);
-        }
-        o.insert(QLatin1String(small[i].data(), qsizetype(small[i].size())), value);
+        if (smallValues[i])
+            o.insert(QLatin1String(small[i].data(), qsizetype(small[i].size())),
+                     FastJsonReader::toQJsonValue(*smallValues[i]));
     }
 
     try {
@@ -895,10 +943,11 @@ ChatRequest fastParse(const QByteArray &body, AnthropicRequestParser::Mode mode,
             if (!msg.text.isEmpty())
                 req.messages.insert(req.messages.begin(), std::move(msg));
         }
+        // Before finishObject: the tool choice is checked against the tools (o has none, so parseTools there
+        // has nothing to do).
+        if (!FastJsonReader::isAbsent(tools))
+            fastTools(*tools, req, notes);
         finishObject(o, req, notes);
-        // Tool names are unique here (parseTools refuses repeats), so the name finds the schema's text.
-        for (ToolDefinition &tool : req.tools)
-            tool.parametersJson = schemaTexts.value(tool.name);
         return req;
     } catch (const Invalid &) {
         throw Unsupported {};

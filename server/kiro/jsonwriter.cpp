@@ -129,11 +129,19 @@ bool JsonWriter::appendQtCompactObject(QByteArray &out, QByteArrayView json, boo
         && parser.allocate(std::max(parser.capacity(), size_t(4096)), maxCanonicalDepth))
         return false;
     simdjson::dom::element root;
-    if (parser.parse(json.data(), size_t(json.size()), true).get(root) || !root.is_object())
+    if (parser.parse(json.data(), size_t(json.size()), true).get(root))
+        return false;
+    return appendQtCompactObject(out, root, dropEmptyKey);
+}
+
+bool JsonWriter::appendQtCompactObject(QByteArray &out, const simdjson::dom::element &object,
+                                       bool dropEmptyKey)
+{
+    if (!object.is_object())
         return false;
     const qsizetype start = out.size();
     try {
-        appendQtCompact(out, root, dropEmptyKey);
+        appendQtCompact(out, object, dropEmptyKey);
     } catch (const Unsure &) {
         out.truncate(start);
         return false;

@@ -9,6 +9,10 @@
 
 class QJsonObject;
 
+namespace simdjson::dom {
+class element;
+}
+
 namespace Drawbridge {
 
 /**
@@ -50,6 +54,12 @@ public:
      * past 512): the caller then takes the Qt path.
      */
     static bool appendQtCompactObject(QByteArray &out, QByteArrayView json, bool dropEmptyKey);
+    /**
+     * The same for an object already parsed by simdjson (a request parser's tool input), without reading it
+     * again. @p object must come from a parse with a depth limit of at most 512.
+     */
+    static bool appendQtCompactObject(QByteArray &out, const simdjson::dom::element &object,
+                                      bool dropEmptyKey);
 
 private:
     void separate();

@@ -303,7 +303,11 @@ public:
                 QByteArray input;
                 switch (between(0, 3)) {
                 case 0:
-                    input = "{\"path\":" + str() + ",\"n\":" + number() + "}";
+                    // Nested values, Qt's number forms, and keys the direct writer leaves to Qt (non-ASCII).
+                    input = "{\"path\":" + str() + ",\"n\":" + number()
+                        + (chance(30) ? ",\"opts\":{\"z\":1.5e3,\"a\":[true,-0.0,12345678901234567890,1e-7]}"
+                                      : "")
+                        + (chance(10) ? ",\"\\u00fc\":1,\"\xc3\xa9t\xc3\xa9\":{\"B\":2,\"a\":3}" : "") + "}";
                     break;
                 case 1:
                     input = "{\"b\":[1,{\"c\":null}],\"a\":\"x\",\"a\":\"y\"}";
@@ -392,9 +396,9 @@ public:
                 if (chance(10))
                     b += "{\"type\":\"web_search_20250305\",\"name\":\"web_search\"}";
                 else
-                    b += "{\"name\":\""
+                    b += QByteArray(chance(10) ? "{\"type\":\"custom\"," : "{") + "\"name\":\""
                         + (m_hostile ? pick(QList<QByteArray> { "Read", "bad.name" }) : names[i])
-                        + "\",\"description\":" + maybeWrong(str())
+                        + "\",\"description\":" + (chance(5) ? QByteArray("null") : maybeWrong(str()))
                         + ",\"input_schema\":" + (chance(95) ? schema() : maybeWrong("null")) + "}";
             }
             b += ']';
