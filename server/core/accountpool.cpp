@@ -3,8 +3,11 @@
 
 #include <algorithm>
 
+#include <QRandomGenerator>
+
 #include "clock.h"
 #include "logging.h"
+#include "sharedslots.h"
 
 namespace Drawbridge {
 
@@ -92,6 +95,48 @@ AccountPool::~AccountPool()
 {
     // Waiters are told nothing: their owners are being torn down with us.
     m_queue.clear();
+    // Team slots still held go back now rather than when their leases lapse.
+    for (const Lease &lease : std::as_const(m_leases))
+        releaseShared(lease);
+}
+
+void AccountPool::setSharedSlots(SharedSlots *shared)
+{
+    m_shared = shared;
+    m_instanceTag = QString::number(QRandomGenerator::global()->generate64(), 36);
+    m_renewTimer.stop();
+    if (!m_shared)
+        return;
+    connect(&m_renewTimer, &QTimer::timeout, this, &AccountPool::renewSharedLeases, Qt::UniqueConnection);
+    m_renewTimer.start(std::chrono::milliseconds(m_options.sharedRenewMs));
+}
+
+void AccountPool::renewSharedLeases()
+{
+    if (!m_shared)
+        return;
+    QStringList ids;
+    for (const Lease &lease : std::as_const(m_leases)) {
+        if (!lease.sharedId.isEmpty())
+            ids.append(lease.sharedId);
+    }
+    if (ids.isEmpty())
+        return;
+    const auto held = m_shared->renew(ids, m_clock.nowMs() + m_options.sharedLeaseTtlMs);
+    if (!held)
+        qCWarning(lcPool) << "could not renew the team's slot leases:" << held.error();
+    else if (*held < ids.size())
+        // Only after this instance went unheard for longer than a lease lives (a pause, a lost database).
+        qCWarning(lcPool) << ids.size() - *held << "team slot lease(s) lapsed before their renewal";
+}
+
+void AccountPool::releaseShared(const Lease &lease)
+{
+    if (!m_shared || lease.sharedId.isEmpty())
+        return;
+    if (const Status released = m_shared->release(lease.accountId, lease.sharedId, m_clock.nowMs());
+        !released)
+        qCWarning(lcPool) << "could not give a team slot back (it lapses by itself):" << released.error();
 }
 
 void AccountPool::upsertAccount(const QString &id, int slots, int priority, bool enabled)
@@ -170,13 +215,42 @@ AccountPool::Account *AccountPool::pick(const QSet<QString> &exclude)
     return best;
 }
 
-SlotLease AccountPool::grant(Account &a)
+AccountPool::Account *AccountPool::claim(const QSet<QString> &exclude, QSet<QString> &teamFull,
+                                         QString &sharedId)
+{
+    sharedId.clear();
+    if (!m_shared)
+        return pick(exclude);
+    QSet<QString> skip = exclude;
+    skip.unite(teamFull);
+    while (Account *a = pick(skip)) {
+        const QString id = m_instanceTag + QLatin1Char('-') + QString::number(m_nextId++);
+        const qint64 now = m_clock.nowMs();
+        const auto taken
+            = m_shared->acquire(a->view.id, id, effectiveSlots(*a), now, now + m_options.sharedLeaseTtlMs);
+        if (!taken) {
+            // The database did not answer: this instance's own count still bounds the account.
+            qCWarning(lcPool) << "team slots unavailable, granting on this instance's count:"
+                              << taken.error();
+            return a;
+        }
+        if (*taken) {
+            sharedId = id;
+            return a;
+        }
+        teamFull.insert(a->view.id);
+        skip.insert(a->view.id);
+    }
+    return nullptr;
+}
+
+SlotLease AccountPool::grant(Account &a, const QString &sharedId)
 {
     const quint64 id = m_nextId++;
     ++a.view.inUse;
     ++a.view.requests;
     a.lastAcquiredMs = m_clock.nowMs();
-    m_leases.insert(id, Lease { a.view.id, a.lastAcquiredMs });
+    m_leases.insert(id, Lease { a.view.id, a.lastAcquiredMs, sharedId });
     scheduleTimer();
     Q_EMIT accountChanged(a.view.id);
     Q_EMIT statusChanged();
@@ -189,6 +263,7 @@ void AccountPool::releaseLease(quint64 leaseId)
     if (it == m_leases.end())
         return; // reclaimed by the watchdog already
     const QString accountId = it->accountId;
+    releaseShared(*it);
     m_leases.erase(it);
     auto acc = m_accounts.find(accountId);
     if (acc != m_accounts.end()) {
@@ -247,8 +322,10 @@ AccountPool::Acquisition AccountPool::acquire(const QSet<QString> &exclude, Gran
     poll();
     // FIFO: a newcomer may not overtake requests already waiting for the same accounts.
     if (m_queue.empty()) {
-        if (Account *a = pick(exclude)) {
-            out.lease = grant(*a);
+        QSet<QString> teamFull;
+        QString sharedId;
+        if (Account *a = claim(exclude, teamFull, sharedId)) {
+            out.lease = grant(*a, sharedId);
             return out;
         }
     }
@@ -293,15 +370,18 @@ void AccountPool::dispatch()
     m_dispatching = true;
     do {
         m_redispatch = false;
+        // Accounts the team holds entirely in this pass: asked once, not once per waiter.
+        QSet<QString> teamFull;
         for (auto it = m_queue.begin(); it != m_queue.end();) {
-            Account *a = pick(it->exclude);
+            QString sharedId;
+            Account *a = claim(it->exclude, teamFull, sharedId);
             if (!a) {
                 ++it;
                 continue;
             }
             Granted cb = std::move(it->callback);
             m_queue.erase(it);
-            SlotLease lease = grant(*a);
+            SlotLease lease = grant(*a, sharedId);
             cb(std::move(lease), std::nullopt);
             // The callback may have changed anything (released, queued, removed accounts): rescan.
             m_redispatch = true;
@@ -335,6 +415,7 @@ void AccountPool::poll()
             auto acc = m_accounts.find(it->accountId);
             if (acc != m_accounts.end())
                 acc->view.inUse = std::max(0, acc->view.inUse - 1);
+            releaseShared(*it);
             it = m_leases.erase(it);
         } else {
             ++it;
@@ -391,6 +472,8 @@ void AccountPool::scheduleTimer()
     }
     for (const Waiter &w : m_queue)
         consider(w.deadlineMs);
+    if (m_shared && !m_queue.empty())
+        consider(now + m_options.sharedRetryMs); // other instances give slots back without telling us
     if (!m_leases.isEmpty())
         consider(now + 30'000); // watchdog sweep
     if (!next) {

@@ -22,6 +22,7 @@ namespace Drawbridge {
 
 class AccountPool;
 class Clock;
+class SharedSlots;
 
 /**
  * @brief One concurrency slot of one upstream account, held for the duration of a request.
@@ -85,6 +86,11 @@ public:
         int queueTimeoutS = 30;
         int maxQueue = 256;
         qint64 leaseMaxAgeMs = 11 * 60 * 1000; ///< watchdog: leases older than this are reclaimed
+        // Team mode (setSharedSlots()): a team lease lapses this long after its last renewal, renewals go out
+        // this often, and waiters look for slots other instances gave back this often.
+        qint64 sharedLeaseTtlMs = 20'000;
+        qint64 sharedRenewMs = 5'000;
+        qint64 sharedRetryMs = 250;
     };
 
     struct AccountView
@@ -103,6 +109,15 @@ public:
 
     AccountPool(const Clock &clock, Options options, QObject *parent = nullptr);
     ~AccountPool() override;
+
+    /**
+     * Team mode: every slot is also taken in @p shared (the team's slots) before it is granted, and given
+     * back there; without it (SQLite, one instance) nothing changes. Starts the renewal timer. Call before
+     * the first acquire(); @p shared must outlive the pool.
+     */
+    void setSharedSlots(SharedSlots *shared);
+    /** Pushes the expiry of this instance's team leases forward (one statement); the renewal timer's job. */
+    void renewSharedLeases();
 
     void upsertAccount(const QString &id, int slots, int priority, bool enabled);
     void removeAccount(const QString &id);
@@ -161,6 +176,7 @@ private:
     {
         QString accountId;
         qint64 acquiredMs;
+        QString sharedId; ///< its id in the team's slots; empty without them
     };
     struct Waiter
     {
@@ -173,7 +189,13 @@ private:
     bool usable(const Account &a) const;
     int effectiveSlots(const Account &a) const;
     Account *pick(const QSet<QString> &exclude);
-    SlotLease grant(Account &a);
+    /**
+     * pick(), then (team mode) the team's slot on it; accounts the team holds entirely go to @p teamFull and
+     * the next candidate is tried. @p sharedId receives the team lease's id.
+     */
+    Account *claim(const QSet<QString> &exclude, QSet<QString> &teamFull, QString &sharedId);
+    SlotLease grant(Account &a, const QString &sharedId = {});
+    void releaseShared(const Lease &lease);
     void releaseLease(quint64 leaseId);
     void cancelWaiter(quint64 waiterId);
     /** Earliest time a candidate account recovers by itself, or nullopt. */
@@ -193,6 +215,9 @@ private:
     QTimer m_timer;
     bool m_dispatching = false;
     bool m_redispatch = false;
+    SharedSlots *m_shared = nullptr;
+    QString m_instanceTag; ///< prefix of this instance's team lease ids
+    QTimer m_renewTimer;
 };
 
 } // namespace Drawbridge

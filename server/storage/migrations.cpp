@@ -138,6 +138,16 @@ const std::vector<Step> &steps()
               QStringLiteral("ALTER TABLE rate_windows ADD COLUMN prev_count INTEGER NOT NULL DEFAULT 0"),
               QStringLiteral("ALTER TABLE rate_windows ADD COLUMN cur_count INTEGER NOT NULL DEFAULT 0"),
           } },
+        { 7,
+          {
+              // Team mode's shared account slots (SlotLeaseRepository): per account, the leases the team
+              // holds and when each expires unless its instance renews it. Unlogged on PostgreSQL like the
+              // rate windows: a server crash forgets leases that end within seconds anyway.
+              QStringLiteral("CREATE /*UNLOGGED*/ TABLE slot_leases ("
+                             " account_id TEXT PRIMARY KEY NOT NULL,"
+                             " lease_ids TEXT[] NOT NULL,"
+                             " expires BIGINT[] NOT NULL)"),
+          } },
     };
     return all;
 }

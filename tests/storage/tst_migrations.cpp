@@ -164,13 +164,13 @@ void TstMigrations::freshDatabaseHasLatestSchema()
     auto db = tmp.database().connection();
     DRAWBRIDGE_VERIFY_OK(db);
     QCOMPARE(*Migrations::version(*db), Migrations::latestVersion);
-    QCOMPARE(Migrations::latestVersion, 6);
+    QCOMPARE(Migrations::latestVersion, 7);
 
-    QCOMPARE(
-        objectsOf(*db, QStringLiteral("table")),
-        (QStringList { QStringLiteral("accounts"), QStringLiteral("api_keys"), QStringLiteral("rate_windows"),
-                       QStringLiteral("schema_version"), QStringLiteral("secrets"),
-                       QStringLiteral("usage_hourly"), QStringLiteral("usage_records") }));
+    QCOMPARE(objectsOf(*db, QStringLiteral("table")),
+             (QStringList { QStringLiteral("accounts"), QStringLiteral("api_keys"),
+                            QStringLiteral("rate_windows"), QStringLiteral("schema_version"),
+                            QStringLiteral("secrets"), QStringLiteral("slot_leases"),
+                            QStringLiteral("usage_hourly"), QStringLiteral("usage_records") }));
     QCOMPARE(objectsOf(*db, QStringLiteral("index")),
              (QStringList { QStringLiteral("usage_records_account_ts"),
                             QStringLiteral("usage_records_key_ts"), QStringLiteral("usage_records_ts") }));
@@ -311,7 +311,7 @@ void TstMigrations::refusesNewerSchema()
     QVERIFY2(tmp.isValid(), qPrintable(tmp.errorString()));
     {
         auto db = tmp.database().connection();
-        QVERIFY(exec(*db, QStringLiteral("UPDATE schema_version SET version = 7")));
+        QVERIFY(exec(*db, QStringLiteral("UPDATE schema_version SET version = 8")));
         QVERIFY(exec(*db, QStringLiteral("CREATE TABLE from_the_future (x INTEGER)")));
     }
     tmp.close();
@@ -319,13 +319,13 @@ void TstMigrations::refusesNewerSchema()
     QVERIFY(!reopened.ok());
     QCOMPARE(
         reopened.error(),
-        QStringLiteral("database schema version 7 is newer than this Drawbridge (6); upgrade Drawbridge"));
+        QStringLiteral("database schema version 8 is newer than this Drawbridge (7); upgrade Drawbridge"));
 
     // Refused without touching anything.
     auto opened = openAgain(tmp);
     DRAWBRIDGE_VERIFY_OK(opened);
     auto db = (*opened)->connection();
-    QCOMPARE(*Migrations::version(*db), 7);
+    QCOMPARE(*Migrations::version(*db), 8);
     QVERIFY(objectsOf(*db, QStringLiteral("table")).contains(QStringLiteral("from_the_future")));
     const Status again = Migrations::migrate(*db);
     QVERIFY(!again.ok());
@@ -339,8 +339,8 @@ void TstMigrations::refusesDowngradeRequest()
     auto db = tmp.database().connection();
     const Status downgraded = Migrations::migrate(*db, 1);
     QVERIFY(!downgraded.ok());
-    QVERIFY2(downgraded.error().contains(QStringLiteral("version 6")), qPrintable(downgraded.error()));
-    QCOMPARE(*Migrations::version(*db), 6);
+    QVERIFY2(downgraded.error().contains(QStringLiteral("version 7")), qPrintable(downgraded.error()));
+    QCOMPARE(*Migrations::version(*db), 7);
 }
 
 void TstMigrations::refusesUnknownTarget()
