@@ -82,6 +82,13 @@ def cpu_seconds(pid):
     return (int(fields[11]) + int(fields[12])) / CLK_TCK
 
 
+def cpu_split(pid):
+    """(user, system) CPU seconds of a process, all threads: how much of its time the kernel's socket work takes."""
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return int(fields[11]) / CLK_TCK, int(fields[12]) / CLK_TCK
+
+
 def listen_drops():
     """TcpExt ListenOverflows + ListenDrops: SYNs refused because an accept queue was full (machine-wide)."""
     with open("/proc/net/netstat") as f:
@@ -395,6 +402,7 @@ oidc_base_url = "{self.fake}"
         d0, k0, t0 = listen_drops(), machine_cpu(), time.monotonic()
         c0, f0 = children_cpu(), cpu_seconds(self.fake_proc.pid)
         g0 = cpu_seconds(gateway.pid) if gateway else 0.0
+        u0 = cpu_split(gateway.pid) if gateway else (0.0, 0.0)
         s0 = read_syscalls(gateway.pid) if gateway else 0
         r = self.client(port, path, fmt, key, extra, timeout=timeout, cpus=cpus)
         if gateway:
@@ -409,6 +417,10 @@ oidc_base_url = "{self.fake}"
                       "machine_busy": round((k1[0] - k0[0]) / CLK_TCK, 3),
                       "machine_total": round((k1[1] - k0[1]) / CLK_TCK, 3),
                       "wall_s": round(wall, 3)}
+        if gateway:
+            u1 = cpu_split(gateway.pid)
+            r["cpu_s"]["gateway_user"] = round(u1[0] - u0[0], 3)
+            r["cpu_s"]["gateway_system"] = round(u1[1] - u0[1], 3)
         ours = r["cpu_s"]["client"] + r["cpu_s"]["fake"] + (r["cpu_s"]["gateway"] or 0)
         # What other processes on the machine (other engineers' compilers, say) took during the run.
         r["cpu_s"]["others"] = round(max(0.0, r["cpu_s"]["machine_busy"] - ours), 3)
@@ -676,6 +688,12 @@ oidc_base_url = "{self.fake}"
             log(f"  run {i + 1}: {r['completed']}/{r['streams']} complete (direct {r['direct_completed']}), added "
                 f"first delta p99 {r['added_ttfb_us']['p99'] / 1000:.1f} ms, added gap p99 "
                 f"{r['added_gap_us']['p99'] / 1000:.2f} ms, other processes {r['gateway']['cpu_s']['others']} CPU s")
+            if r["reference"]:
+                ref = r["reference"]
+                log(f"         haproxy: {ref['completed']}/{r['streams']} complete, added first delta p99 "
+                    f"{ref['added_ttfb_us']['p99'] / 1000:.1f} ms, added gap p99 {ref['added_gap_us']['p99'] / 1000:.2f} ms, "
+                    f"CPU {ref['run']['cpu_s']['gateway']} s (user {ref['run']['cpu_s']['gateway_user']}, "
+                    f"system {ref['run']['cpu_s']['gateway_system']})")
             runs.append(r)
         order = sorted(range(len(runs)), key=lambda i: runs[i]["added_gap_us"]["p99"])
         out = dict(runs[order[len(order) // 2]])
@@ -691,11 +709,62 @@ oidc_base_url = "{self.fake}"
                                              "gateway": r["gateway"]["fake_stats"]["late_pieces"]},
                         "fake_late_share": {"direct": r["direct"]["fake_late_share"],
                                             "gateway": r["gateway"]["fake_late_share"]},
-                        "pieces": r["gateway"]["fake_stats"]["pieces"]} for r in runs]
+                        "pieces": r["gateway"]["fake_stats"]["pieces"],
+                        "reference": r["reference"] and {
+                            "proxy": r["reference"]["proxy"], "completed": r["reference"]["completed"],
+                            "added_ttfb_us": r["reference"]["added_ttfb_us"],
+                            "added_gap_us": r["reference"]["added_gap_us"],
+                            "ttfb_us": r["reference"]["run"]["ttfb_us"], "gap_us": r["reference"]["run"]["gap_us"],
+                            "cpu_s": r["reference"]["run"]["cpu_s"]}} for r in runs]
         out["completed_min"] = min(r["completed"] for r in runs)
+        if all(r["reference"] for r in runs):
+            out["reference_median_added"] = {
+                f: {k: round(statistics.median(r["reference"][f][k] for r in runs), 1) for k in ("p50", "p99")}
+                for f in ("added_ttfb_us", "added_gap_us")}
         out["median_added"] = {f: {k: round(statistics.median(r[f][k] for r in runs), 1) for k in ("p50", "p99")}
                                for f in ("added_ttfb_us", "added_gap_us")}
         return out
+
+    def start_reference_proxy(self):
+        """HAProxy in HTTP mode in front of the fake, forwarding without translation: what any proxy adds on this
+        machine for the same streams (two accepts, two connects, every piece relayed), the floor the gateway's added
+        figures can be set beside. Its threads default to the cores, as HAProxy's own default does."""
+        exe = shutil.which("haproxy") or "/usr/sbin/haproxy"
+        if not os.path.exists(exe):
+            raise RuntimeError("--reference-proxy haproxy: haproxy is not installed (apt-get install haproxy)")
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            port = s.getsockname()[1]
+        cfg = os.path.join(self.tmp, "haproxy.cfg")
+        with open(cfg, "w") as f:
+            f.write(f"""global
+    maxconn 8192
+defaults
+    mode http
+    # Relay each piece as it comes (no MSG_MORE batching), as a streaming gateway must.
+    option http-no-delay
+    timeout connect 5s
+    timeout client 120s
+    timeout server 120s
+frontend bench
+    bind 127.0.0.1:{port}
+    maxconn 8192
+    default_backend fake
+backend fake
+    server fake 127.0.0.1:{self.fake_port} maxconn 4096
+""")
+        p = subprocess.Popen([exe, "-f", cfg, "-db"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        self.procs.append(p)
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+                return p, port
+            except OSError:
+                if p.poll() is not None:
+                    raise RuntimeError(f"haproxy exited ({p.returncode}); config {cfg}")
+                time.sleep(0.05)
+        raise RuntimeError("haproxy did not start listening within 10 s")
 
     def trickle_once(self, cfg):
         """1,024 concurrent streams of 20 frames 50 ms apart, every frame cut into pieces sent apart, directly and
@@ -728,14 +797,30 @@ oidc_base_url = "{self.fake}"
         if pinned:
             os.sched_setaffinity(self.fake_proc.pid, set(range(os.cpu_count())))
         g["upstream_peak_connections"] = g["fake_stats"]["peak_open"]
+        ref = None
+        if a.reference_proxy:
+            hp, hport = self.start_reference_proxy()
+            self.fake_mode(chunks=frames, gap=gap, delivery="trickle")
+            self.client(hport, "/generateAssistantResponse", "kiro", None, ["--mode", "fixed", "--requests", "100"])
+            self.fake_mode(chunks=frames, gap=gap, delivery="trickle")
+            time.sleep(0.5)
+            ref = self.measured_client(hport, "/generateAssistantResponse", "kiro", None, sargs, gateway=hp,
+                                       cpus=gen_cpus)
+            self.stop(hp)
+            self.fake_mode(chunks=frames, gap=gap, delivery="trickle")
         rss = mem_kb(gw.pid)
         g["rss_kb"] = {"after": rss["VmRSS"], "peak": rss["VmHWM"]}
         self.fake_mode()
         self.stop(gw)
 
-        def added(field):
-            return {k: round(g[field][k] - direct[field][k], 1) for k in ("p50", "p90", "p99", "max")}
-        return {"streams": n, "frames": frames, "gap_ms": gap, "accounts": a.trickle_accounts, "slots_per_account": 64,
+        def added(field, through=None):
+            through = through or g
+            return {k: round(through[field][k] - direct[field][k], 1) for k in ("p50", "p90", "p99", "max")}
+        reference = None
+        if ref:
+            reference = {"proxy": "haproxy", "run": ref, "completed": ref["completed"],
+                         "added_ttfb_us": added("ttfb_us", ref), "added_gap_us": added("gap_us", ref)}
+        return {"reference": reference, "streams": n, "frames": frames, "gap_ms": gap, "accounts": a.trickle_accounts, "slots_per_account": 64,
                 "pinned": pinned,
                 "fake_mode": mode, "direct": direct, "gateway": g,
                 "completed": g["completed"], "direct_completed": direct["completed"],
@@ -1043,6 +1128,9 @@ def main():
     ap.add_argument("--trickle-accounts", type=int, default=16, help="64 slots each; 16 × 64 = 1,024")
     ap.add_argument("--trickle-timeout-s", type=int, default=60)
     ap.add_argument("--trickle-runs", type=int, default=3, help="direct+gateway pairs, each on a fresh gateway")
+    ap.add_argument("--reference-proxy", choices=("haproxy",), default=None,
+                    help="trickle phase: also run the direct load through HAProxy (no translation), the floor any "
+                         "proxy adds on this machine (needs the haproxy package)")
     ap.add_argument("--pin", action=argparse.BooleanOptionalAction, default=False,
                     help="trickle phase: fake and client on CPU 0, gateway on CPU 1 (default off: the direct run's "
                          "fake and client then share one core and the baseline gets worse)")
