@@ -161,6 +161,7 @@ private:
     QSet<QString> m_declaredNames; ///< Kiro-side names of the tools sent
     qint64 m_textUnits = 0;
     int m_imageCount = 0;
+    QByteArray m_reasoningFields; ///< native reasoning request fields; empty = emulate in the prompt
 };
 
 QString Builder::kiroToolName(const QString &original)
@@ -321,7 +322,7 @@ void Builder::ensureUserFirstAndUserLast()
 QString Builder::systemPrompt() const
 {
     QString system;
-    if (m_request.thinking) {
+    if (m_request.thinking && m_reasoningFields.isEmpty()) {
         const int budget = m_request.thinkingBudgetTokens > 0 ? m_request.thinkingBudgetTokens
                                                               : m_options.defaultThinkingBudget;
         system = QStringLiteral(
@@ -519,6 +520,12 @@ Result<KiroRequest> Builder::build(ProviderErrorKind *errorKind)
     if (Status collected = collectTurns(); !collected)
         return failWith(ProviderErrorKind::InvalidRequest, collected.error());
 
+    // The model's own reasoning, where its catalog entry says how to ask for it; else the prompt emulation.
+    if (m_request.thinking) {
+        m_reasoningFields = m_options.reasoning.requestFields(m_request.thinkingBudgetTokens > 0
+                                                                  ? m_request.thinkingBudgetTokens
+                                                                  : m_options.defaultThinkingBudget);
+    }
     m_toolsEnabled = !m_request.tools.empty() && m_request.toolChoice != ToolChoice::None;
     if (!m_toolsEnabled)
         convertToolsToText();
@@ -540,7 +547,8 @@ Result<KiroRequest> Builder::build(ProviderErrorKind *errorKind)
         ? QUuid::createUuid().toString(QUuid::WithoutBraces)
         : m_options.conversationId;
     out.modelId = m_request.upstreamModel;
-    out.thinkingEmulated = m_request.thinking;
+    out.thinkingEmulated = m_request.thinking && m_reasoningFields.isEmpty();
+    out.reasoningFields = m_reasoningFields;
 
     qsizetype textSize = 0;
     for (const Turn &turn : m_turns)
@@ -548,6 +556,10 @@ Result<KiroRequest> Builder::build(ProviderErrorKind *errorKind)
     out.body.reserve(textSize + textSize / 8 + 4096);
     JsonWriter w(out.body);
     w.beginObject();
+    if (!m_reasoningFields.isEmpty()) {
+        w.key("additionalModelRequestFields");
+        w.raw(m_reasoningFields);
+    }
     w.key("conversationState");
     w.beginObject();
     w.key("agentContinuationId");

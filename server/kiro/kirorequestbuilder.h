@@ -8,6 +8,7 @@
 #include "server/core/chatrequest.h"
 #include "server/core/provider.h"
 #include "server/core/result.h"
+#include "server/kiro/kiroreasoningschema.h"
 
 namespace Drawbridge {
 
@@ -21,6 +22,12 @@ struct KiroRequestOptions
     /** Budget put in the thinking prompt when the client asked for thinking without one (jwadow's default).
      */
     int defaultThinkingBudget = 4000;
+    /**
+     * What the model's catalog entry lets the request carry for reasoning. When the client asked for
+     * reasoning and this supports it, the body gets additionalModelRequestFields instead of the thinking
+     * prompt (docs/kiro.md#reasoning).
+     */
+    KiroReasoningSchema reasoning;
 };
 
 /** A generateAssistantResponse body ready to send, plus what the response parser needs to map it back. */
@@ -33,6 +40,8 @@ struct KiroRequest
     QString conversationId;
     QString modelId;
     bool thinkingEmulated = false; ///< the prompt asks for <thinking> blocks; split them out of the text
+    /** additionalModelRequestFields as sent (compact JSON); empty = none, reasoning (if any) is emulated. */
+    QByteArray reasoningFields;
 };
 
 /**

@@ -235,8 +235,11 @@ KiroAccountApi::ModelsResult KiroAccountApi::readListAvailableModelsResponse(con
         if (id.isEmpty() || models.size() >= maxModels)
             continue;
         const QJsonObject limits = m.value(QStringLiteral("tokenLimits")).toObject();
-        models.append(ModelInfo { id, limits.value(QStringLiteral("maxInputTokens")).toInt(0),
-                                  limits.value(QStringLiteral("maxOutputTokens")).toInt(0) });
+        models.append(
+            ModelInfo { id, limits.value(QStringLiteral("maxInputTokens")).toInt(0),
+                        limits.value(QStringLiteral("maxOutputTokens")).toInt(0),
+                        KiroReasoningSchema::fromCatalogSchema(
+                            m.value(QStringLiteral("additionalModelRequestFieldsSchema")).toObject()) });
     }
     r.models = models;
     r.nextToken = o.value(QStringLiteral("nextToken")).toString().left(4096);

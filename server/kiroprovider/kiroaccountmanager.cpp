@@ -125,6 +125,17 @@ int KiroAccountManager::contextWindow(const QString &accountId, const QString &m
     return a ? m_quota.contextWindow(*a, modelId) : 0;
 }
 
+KiroReasoningSchema KiroAccountManager::reasoningSchema(const QString &modelId) const
+{
+    for (const QString &id : m_registry.ids()) {
+        if (const KiroAccount *a = m_registry.find(id)) {
+            if (const KiroReasoningSchema s = m_quota.reasoningSchema(*a, modelId); s.supported())
+                return s;
+        }
+    }
+    return {};
+}
+
 void KiroAccountManager::setCreditsUsedTotal(const QString &accountId, double total)
 {
     m_quota.setCreditsUsedTotal(accountId, total);

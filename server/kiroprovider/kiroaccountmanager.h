@@ -85,6 +85,7 @@ public:
     QString endpointRefused(const QString &accountId, const QString &baseUrl, const QString &reason) override;
     QSet<QString> accountsWithoutModel(const QString &modelId) const override;
     int contextWindow(const QString &accountId, const QString &modelId) const override;
+    KiroReasoningSchema reasoningSchema(const QString &modelId) const override;
 
     /**
      * Refreshes once to prove the credentials, then stores the account (metadata in the database, secrets in

@@ -10,6 +10,7 @@
 
 #include "server/kiro/kiroerrorclassifier.h"
 #include "server/kiro/kirofingerprint.h"
+#include "server/kiro/kiroreasoningschema.h"
 #include "server/kiroprovider/kirousagelimits.h"
 
 namespace Drawbridge {
@@ -85,6 +86,8 @@ public:
         QString modelId;
         int maxInputTokens = 0; ///< 0 = not given
         int maxOutputTokens = 0;
+        /** additionalModelRequestFieldsSchema: how a request asks this model for reasoning. */
+        KiroReasoningSchema reasoning;
     };
 
     struct ModelsInput

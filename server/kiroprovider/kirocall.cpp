@@ -79,6 +79,7 @@ KiroCall::~KiroCall()
 void KiroCall::begin()
 {
     KiroRequestOptions opts;
+    opts.reasoning = m_provider.m_credentials.reasoningSchema(m_request.upstreamModel);
     KiroHistoryTrimmer::Options trim;
     trim.enabled = m_provider.m_settings.trimHistory;
     trim.maxRequestBytes = m_provider.m_settings.maxRequestBytes;

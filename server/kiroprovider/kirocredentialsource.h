@@ -8,6 +8,8 @@
 #include <functional>
 #include <optional>
 
+#include "server/kiro/kiroreasoningschema.h"
+
 namespace Drawbridge {
 
 /** What a chat call needs to talk to Kiro as one account. */
@@ -62,6 +64,13 @@ public:
 
     /** The context window the account's catalog gives @p modelId (maxInputTokens); 0 = not known. */
     virtual int contextWindow(const QString &accountId, const QString &modelId) const = 0;
+
+    /**
+     * What the catalogs say a request for @p modelId may carry for reasoning (the first account's catalog
+     * that lists the model with such a schema: it describes the model, not the account); unsupported when
+     * none does.
+     */
+    virtual KiroReasoningSchema reasoningSchema(const QString &modelId) const = 0;
 };
 
 } // namespace Drawbridge

@@ -30,15 +30,29 @@ KiroQuotaTracker::KiroQuotaTracker(KiroAccountRegistry &registry, KiroCredential
 {
 }
 
-int KiroQuotaTracker::contextWindow(const KiroAccount &account, const QString &modelId) const
+const KiroAccountUpstream::ModelInfo *KiroQuotaTracker::catalogEntry(const KiroAccount &account,
+                                                                     const QString &modelId)
 {
     const QString wanted = KiroModels::normalize(modelId);
     for (const auto &m : account.catalog.models) {
         if (m.modelId.compare(modelId, Qt::CaseInsensitive) == 0
             || KiroModels::normalize(m.modelId) == wanted)
-            return m.maxInputTokens;
+            return &m;
     }
-    return 0;
+    return nullptr;
+}
+
+int KiroQuotaTracker::contextWindow(const KiroAccount &account, const QString &modelId) const
+{
+    const auto *entry = catalogEntry(account, modelId);
+    return entry ? entry->maxInputTokens : 0;
+}
+
+KiroReasoningSchema KiroQuotaTracker::reasoningSchema(const KiroAccount &account,
+                                                      const QString &modelId) const
+{
+    const auto *entry = catalogEntry(account, modelId);
+    return entry ? entry->reasoning : KiroReasoningSchema {};
 }
 
 bool KiroQuotaTracker::serves(const KiroAccount &account, const QString &modelId) const

@@ -35,6 +35,8 @@ public:
     bool serves(const KiroAccount &account, const QString &modelId) const;
     /** maxInputTokens of @p modelId in the account's catalog; 0 = not known. */
     int contextWindow(const KiroAccount &account, const QString &modelId) const;
+    /** additionalModelRequestFieldsSchema of @p modelId in the account's catalog; unsupported = not known. */
+    KiroReasoningSchema reasoningSchema(const KiroAccount &account, const QString &modelId) const;
 
     /** The upstream said the quota is used up: park the account now, then learn the real reset date. */
     void quotaExhausted(const QString &accountId, const QString &message);
@@ -54,6 +56,9 @@ Q_SIGNALS:
     void catalogRefreshed(const QString &accountId, bool ok);
 
 private:
+    /** @p modelId's entry in the account's catalog (by id, or the same id normalized); nullptr = none. */
+    static const KiroAccountUpstream::ModelInfo *catalogEntry(const KiroAccount &account,
+                                                              const QString &modelId);
     void startUsagePoll(KiroAccount &account, bool parkQuota, bool retriedAuth = false);
     void startCatalogRefresh(KiroAccount &account);
     void requestCatalogPage(const QString &accountId, const KiroAccountContext &context);

@@ -671,11 +671,14 @@ void FakeKiroUpstream::handleListModels(const QHttpServerRequest &request, QHttp
     }
     QJsonArray models;
     for (const QString &id : account.models) {
-        models.append(QJsonObject { { u"modelId"_s, id },
-                                    { u"modelName"_s, id },
-                                    { u"tokenLimits"_s,
-                                      QJsonObject { { u"maxInputTokens"_s, account.maxInputTokens },
-                                                    { u"maxOutputTokens"_s, 64'000 } } } });
+        QJsonObject model { { u"modelId"_s, id },
+                            { u"modelName"_s, id },
+                            { u"tokenLimits"_s,
+                              QJsonObject { { u"maxInputTokens"_s, account.maxInputTokens },
+                                            { u"maxOutputTokens"_s, 64'000 } } } };
+        if (!account.requestFieldsSchema.isEmpty())
+            model.insert(u"additionalModelRequestFieldsSchema"_s, account.requestFieldsSchema);
+        models.append(model);
     }
     rec.status = 200;
     responder.write(QJsonDocument(QJsonObject { { u"models"_s, models } }).toJson(QJsonDocument::Compact),

@@ -59,6 +59,8 @@ public:
          * the catalog), and chat refuses any other model with INVALID_MODEL_ID, as the service does. */
         QStringList models;
         int maxInputTokens = 200'000; ///< every listed model's tokenLimits.maxInputTokens
+        /** Every listed model's additionalModelRequestFieldsSchema; empty = none listed. */
+        QJsonObject requestFieldsSchema;
     };
 
     struct RecordedRequest

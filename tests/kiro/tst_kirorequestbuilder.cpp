@@ -432,6 +432,8 @@ private Q_SLOTS:
     void unsupportedImage();
     void oversizeIsContextTooLong();
     void thinkingEmulation();
+    void nativeReasoning_data();
+    void nativeReasoning();
     void promptTokenEstimate();
     void promptTokenEstimateToolOverhead_data();
     void promptTokenEstimateToolOverhead();
@@ -600,6 +602,70 @@ void TstKiroRequestBuilder::thinkingEmulation()
     built = KiroRequestBuilder::build(r);
     QVERIFY(!built->thinkingEmulated);
     QVERIFY(!parse(built->body).current.value(u"content"_s).toString().contains(u"thinking_mode"_s));
+}
+
+void TstKiroRequestBuilder::nativeReasoning_data()
+{
+    QTest::addColumn<QByteArray>("schema"); ///< the model's additionalModelRequestFieldsSchema in the catalog
+    QTest::addColumn<bool>("thinking");
+    QTest::addColumn<int>("budget");
+    QTest::addColumn<QByteArray>(
+        "body"); ///< the expected body with the generated ids masked; empty = emulated
+
+    const QByteArray claude
+        = R"({"type":"object","properties":{"thinking":{"type":"object","properties":{"type":{"enum":["adaptive","disabled"]}}},)"
+          R"("output_config":{"type":"object","properties":{"effort":{"enum":["low","medium","high","max"]}}}}})";
+    const QByteArray gpt
+        = R"({"properties":{"reasoning":{"properties":{"effort":{"enum":["low","medium","high","xhigh"]}}}}})";
+    const QByteArray tail
+        = R"("conversationState":{"agentContinuationId":"ID","agentTaskType":"vibe",)"
+          R"("chatTriggerType":"MANUAL","conversationId":"ID","currentMessage":{"userInputMessage":)"
+          R"({"content":"Be careful.\n\n2+2?","modelId":"claude-sonnet-4.5","origin":"AI_EDITOR"}}}})";
+    QTest::newRow("claude, high") << claude << true << 24000
+                                  << R"({"additionalModelRequestFields":{"output_config":{"effort":"high"},)"
+                                     R"("thinking":{"type":"adaptive"}},)"
+            + tail;
+    QTest::newRow("gpt, xhigh") << gpt << true << 32000
+                                << R"({"additionalModelRequestFields":{"reasoning":{"effort":"xhigh"}},)"
+            + tail;
+    // No reasoning asked for: nothing sent, whatever the model supports.
+    QTest::newRow("not asked") << claude << false << 0 << "{" + tail;
+    // The catalog offers nothing for reasoning (or the model is not in it): today's prompt emulation.
+    QTest::newRow("unsupported") << QByteArray("{}") << true << 24000 << QByteArray();
+}
+
+void TstKiroRequestBuilder::nativeReasoning()
+{
+    QFETCH(QByteArray, schema);
+    QFETCH(bool, thinking);
+    QFETCH(int, budget);
+    QFETCH(QByteArray, body);
+    ChatRequest r = request({ sys(u"Be careful."_s), user(u"2+2?"_s) });
+    r.thinking = thinking;
+    r.thinkingBudgetTokens = budget;
+    KiroRequestOptions options;
+    options.reasoning = KiroReasoningSchema::fromCatalogSchema(QJsonDocument::fromJson(schema).object());
+    const auto built = KiroRequestBuilder::build(r, options);
+    QVERIFY(built.ok());
+    const QString content = parse(built->body).current.value(u"content"_s).toString();
+    if (body.isEmpty()) {
+        QVERIFY(built->thinkingEmulated);
+        QVERIFY(built->reasoningFields.isEmpty());
+        QVERIFY(content.startsWith(u"<thinking_mode>enabled</thinking_mode><max_thinking_length>24000"_s));
+        QVERIFY(!built->body.contains("additionalModelRequestFields"));
+        return;
+    }
+    QVERIFY(!built->thinkingEmulated);
+    QVERIFY(!content.contains(u"thinking_mode"_s));
+    QByteArray masked = built->body;
+    masked.replace(built->conversationId.toLatin1(), "ID");
+    masked.replace(parse(built->body).state.value(u"agentContinuationId"_s).toString().toLatin1(), "ID");
+    QCOMPARE(masked, body);
+    // The per-attempt profileArn still lands at the top level, after the fields.
+    const QJsonObject withArn
+        = QJsonDocument::fromJson(KiroRequestBuilder::withProfileArn(built->body, u"arn:x"_s)).object();
+    QCOMPARE(withArn.value(u"profileArn"_s).toString(), u"arn:x"_s);
+    QCOMPARE(withArn.contains(u"additionalModelRequestFields"_s), thinking);
 }
 
 void TstKiroRequestBuilder::promptTokenEstimate()

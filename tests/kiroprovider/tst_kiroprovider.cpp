@@ -118,6 +118,7 @@ private Q_SLOTS:
     void modelsRouteOnlyToAccountsThatHaveThem();
     void availableModelsAreTheUnionOfTheCatalogs();
     void promptTokensUseTheCatalogsContextWindow();
+    void reasoningUsesTheFieldsTheCatalogAdvertises();
 
 private:
     /** Adds @p n social accounts named a0, a1, … */
@@ -899,6 +900,56 @@ void TstKiroProvider::availableModelsAreTheUnionOfTheCatalogs()
     m_f->manager->poll();
     QTRY_COMPARE(changed.count(), 1);
     QCOMPARE(m_f->manager->availableModels(), QStringList { QStringLiteral("claude-opus-4.5") });
+}
+
+void TstKiroProvider::reasoningUsesTheFieldsTheCatalogAdvertises()
+{
+    QSignalSpy catalogs(&m_f->manager->quota(), &KiroQuotaTracker::catalogRefreshed);
+    FakeKiroUpstream::Account a;
+    a.name = QStringLiteral("a0");
+    a.refreshToken = QStringLiteral("rt-a0");
+    a.models = QStringList { QStringLiteral("claude-sonnet-4.5") };
+    a.requestFieldsSchema
+        = QJsonDocument::fromJson(
+              R"({"type":"object","properties":{"thinking":{"type":"object","properties":{"type":)"
+              R"({"type":"string","enum":["adaptive","disabled"]}}},"output_config":{"type":"object",)"
+              R"("properties":{"effort":{"type":"string","enum":["low","medium","high","max"]}}}}})")
+              .object();
+    m_f->fake.addAccount(a);
+    KiroAccountManager::NewAccount n;
+    n.name = a.name;
+    n.authMethod = QStringLiteral("social");
+    n.refreshToken = a.refreshToken;
+    QVERIFY(m_f->add(n).ok());
+    QTRY_COMPARE(catalogs.count(), 1);
+
+    // Reasoning asked for (OpenAI "high" = a 24,000 budget): the model's own fields, no prompt emulation.
+    ChatRequest thinking = chat();
+    thinking.thinking = true;
+    thinking.thinkingBudgetTokens = 24000;
+    m_f->fake.enqueue(FakeKiroResponse::ok(QStringLiteral("4"), 0.01, 1.0));
+    RecordingSink sink;
+    auto call = m_provider->start(thinking, &sink);
+    QTRY_VERIFY(sink.done());
+    QVERIFY2(!sink.error, qPrintable(sink.error ? sink.error->message : QString()));
+    // Without reasoning, nothing is added.
+    m_f->fake.enqueue(FakeKiroResponse::ok(QStringLiteral("4"), 0.01, 1.0));
+    RecordingSink plainSink;
+    auto plainCall = m_provider->start(chat(), &plainSink);
+    QTRY_VERIFY(plainSink.done());
+    QVERIFY(!plainSink.error);
+
+    const auto chats = m_f->fake.requests(QStringLiteral("/generateAssistantResponse"));
+    QCOMPARE(chats.size(), 2);
+    const QJsonObject body = QJsonDocument::fromJson(chats[0].body).object();
+    QCOMPARE(QJsonDocument(body.value(QStringLiteral("additionalModelRequestFields")).toObject())
+                 .toJson(QJsonDocument::Compact),
+             QByteArray(R"({"output_config":{"effort":"high"},"thinking":{"type":"adaptive"}})"));
+    QCOMPARE(body.value(QStringLiteral("profileArn")).toString(), a.profileArn);
+    QVERIFY(!chats[0].body.contains("thinking_mode"));
+    QVERIFY(!QJsonDocument::fromJson(chats[1].body)
+                 .object()
+                 .contains(QStringLiteral("additionalModelRequestFields")));
 }
 
 QTEST_GUILESS_MAIN(TstKiroProvider)
