@@ -35,6 +35,7 @@
 #include "server/storage/postgresurl.h"
 #include "server/storage/ratewindowrepository.h"
 #include "server/storage/secretrepository.h"
+#include "server/storage/slotleaserepository.h"
 #include "server/storage/usageadminmodule.h"
 #include "server/storage/usageledger.h"
 #include "server/storage/usagequery.h"
@@ -79,6 +80,7 @@ Application::~Application()
     if (m_limiter)
         m_limiter->setShared(nullptr);
     m_rateWindow.reset();
+    m_slotLeases.reset();
     m_database.reset();
 }
 
@@ -165,6 +167,12 @@ Status Application::buildServices()
     poolOptions.maxQueue = s.limits.maxQueue;
     poolOptions.leaseMaxAgeMs = qint64(s.server.requestTimeoutS + 60) * 1000;
     m_pool = std::make_unique<AccountPool>(*m_clock, poolOptions);
+    if (m_database->isPostgres()) {
+        // Team mode: an account's slots hold for every instance together; leases lapse 20 s after their
+        // instance stopped renewing them (killed), so its slots come back by themselves.
+        m_slotLeases = std::make_unique<SlotLeaseRepository>(*m_database);
+        m_pool->setSharedSlots(m_slotLeases.get());
+    }
     HttpClientOptions httpOptions;
     // Every account talks to the same upstream host; the pool's slots, not the HTTP client, bound
     // concurrency.

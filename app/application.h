@@ -28,6 +28,7 @@ class Metrics;
 class ModelCatalog;
 class RateLimiter;
 class RateWindowRepository;
+class SlotLeaseRepository;
 class SecretRepository;
 class SecretStore;
 class SystemClock;
@@ -104,6 +105,7 @@ private:
     std::unique_ptr<KeyService> m_keys;
     std::unique_ptr<ChangeFeed> m_changes; ///< team mode: other instances' key changes
     std::unique_ptr<RateWindowRepository> m_rateWindow; ///< team mode: m_limiter's shared window
+    std::unique_ptr<SlotLeaseRepository> m_slotLeases; ///< team mode: m_pool's shared slots
     std::unique_ptr<RateLimiter> m_limiter;
     std::unique_ptr<ModelCatalog> m_models;
     std::unique_ptr<AccountPool> m_pool;

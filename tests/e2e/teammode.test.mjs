@@ -49,14 +49,36 @@ async function startSecond(first, extraEnv = {}) {
     });
   return {
     url: gw.url,
+    child: gw.child,
+    stderr: gw.stderr,
     async stop() { await stopProgram(gw.child); rmSync(dir, { recursive: true, force: true }); },
   };
 }
 
-async function team(db) {
+async function team(db, { config = {}, fakeArgs = [] } = {}) {
   pg.createDatabase(db);
-  const first = await startStack({ config: { storage: [`url = "${pg.url(db)}"`] } });
+  const first = await startStack({ config: { ...config, storage: [`url = "${pg.url(db)}"`] }, fakeArgs });
   return first;
+}
+
+/** A streaming chat request; resolves once its first content arrives, with the time it did and the rest. */
+async function firstContent(baseUrl, key) {
+  const res = await fetch(`${baseUrl}/v1/chat/completions`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ model: 'kiro', stream: true, messages: [{ role: 'user', content: 'hold a slot' }] }),
+    signal: AbortSignal.timeout(90_000),
+  });
+  assert.equal(res.status, 200, await (res.status === 200 ? '' : res.text()));
+  const reader = res.body.getReader();
+  const decoder = new TextDecoder();
+  let text = '';
+  for (;;) {
+    const { value, done } = await reader.read();
+    if (done) throw new Error(`stream ended before any content: ${text}`);
+    text += decoder.decode(value, { stream: true });
+    if (/"content":"[^"]+"/.test(text)) return { at: Date.now(), reader };
+  }
 }
 
 async function models(baseUrl, key) {
@@ -198,6 +220,40 @@ test('an instance with another DRAWBRIDGE_SECRET_KEY, or without a reachable Pos
     assert.match(lines[0], /^drawbridge: cannot open database postgresql:\/\/team:\*\*\*@127\.0\.0\.1:1\/gw: /);
     assert.ok(!unreachable.stderr.includes('hunter2'));
   } finally {
+    await first.stop();
+  }
+});
+
+test("an account's slots hold across instances, and a SIGKILLed instance's slots come back within 30 s", async () => {
+  // One account with one slot for the team; every answer streams for about 14 s (10 words, 1.5 s apart).
+  const first = await team('slots', {
+    config: { kiro: ['slots_per_account = 1'], limits: ['queue_timeout_s = 60'] },
+    fakeArgs: ['--text', 'one two three four five six seven eight nine ten', '--delay-ms', '1500'],
+  });
+  let second;
+  try {
+    await first.addAccount('alice', 'rt-alice');
+    second = await startSecond(first);
+    const key = await first.createKey({ name: 'slots' });
+    assert.ok(await waitFor(async () => (await models(second.url, key.key)).status === 200,
+      { timeoutMs: 1_000, intervalMs: 20 }), '#2 never learned the key');
+
+    // #2 holds the team's only slot mid-stream; #1 must wait for it although #1 itself has a free one.
+    const held = await firstContent(second.url, key.key);
+    const waiting = firstContent(first.baseUrl, key.key);
+    const killedAt = Date.now();
+    second.child.kill('SIGKILL');
+    await new Promise((resolve) => second.child.once('exit', resolve));
+    await held.reader.cancel().catch(() => {});
+    const served = await waiting;
+    const after = served.at - killedAt;
+    console.log(`#1 got the slot ${after} ms after #2 was killed`);
+    // The lease lapses 15-20 s after the kill (20 s lifetime, renewed every 5 s): not sooner, within 30 s.
+    assert.ok(after >= 10_000, `#1 was served ${after} ms after the kill: the slot was not shared`);
+    assert.ok(after <= 30_000, `the killed instance's slot came back only after ${after} ms`);
+    await served.reader.cancel().catch(() => {});
+  } finally {
+    await second?.stop();
     await first.stop();
   }
 });
