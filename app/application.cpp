@@ -9,6 +9,7 @@
 
 #include <cstdio>
 
+#include "logfile.h"
 #include "server/core/accountpool.h"
 #include "server/core/apikeycodec.h"
 #include "server/core/clock.h"
@@ -270,6 +271,18 @@ void Application::resolveAdminToken(std::function<void()> next)
 
 void Application::start(std::function<void(Status)> done)
 {
+    if (!m_commandLine.ephemeral && m_commandLine.action == CommandLine::Action::Run) {
+        // The log goes to the data folder too (docs/configuration.md#logs); without it, stderr still has it
+        // all.
+        auto log
+            = std::make_unique<LogFile>(dataDirectory() + QStringLiteral("/logs/drawbridge.log"), *m_clock);
+        if (const Status opened = log->open(); opened) {
+            log->install();
+            m_logFile = std::move(log);
+        } else {
+            qCWarning(lcApp) << "no log file:" << opened.error();
+        }
+    }
     if (const Status opened = openStorage(); !opened) {
         // Queued: reported from inside start(), the caller's QCoreApplication::exit() would come before its
         // exec() and be lost, leaving a process that neither serves nor exits.
@@ -416,6 +429,11 @@ void Application::finishShutdown()
     }
     // From the event loop: callers may be inside a gateway callback.
     QMetaObject::invokeMethod(this, &Application::stopped, Qt::QueuedConnection);
+}
+
+QString Application::logFilePath() const
+{
+    return m_logFile ? m_logFile->path() : QString();
 }
 
 QString Application::dataDirectory() const

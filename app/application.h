@@ -22,6 +22,7 @@ class HttpClient;
 class KeyRepository;
 class KeyService;
 class KiroAccountManager;
+class LogFile;
 class KiroAccountsAdminModule;
 class KiroProvider;
 class Metrics;
@@ -65,6 +66,9 @@ public:
     QString configPath() const { return m_settings.configPath; }
     /** Where the database lives ("" with --ephemeral). */
     QString dataDirectory() const;
+    /** The log file being written (`<data dir>/logs/drawbridge.log`; "" with --ephemeral or when unwritable).
+     */
+    QString logFilePath() const;
 
     GatewayServer &gateway() { return *m_gateway; }
     KeyService &keys() { return *m_keys; }
@@ -97,6 +101,7 @@ private:
     CommandLine m_commandLine;
     ResolvedSettings m_settings;
     std::unique_ptr<SystemClock> m_clock;
+    std::unique_ptr<LogFile> m_logFile; ///< after the clock it reads, before everything that logs
     std::unique_ptr<Database> m_database;
     std::unique_ptr<SecretRepository> m_secretTable; ///< team mode: where m_secrets keeps its sealed values
     std::unique_ptr<SecretStore> m_secrets;

@@ -140,6 +140,11 @@ QString ApplicationDesktopServices::dataDirectory() const
     return m_app.dataDirectory();
 }
 
+QString ApplicationDesktopServices::logFilePath() const
+{
+    return m_app.logFilePath();
+}
+
 QVariant ApplicationDesktopServices::desktopPreference(const QString &key, const QVariant &fallback) const
 {
     if (isEphemeral())

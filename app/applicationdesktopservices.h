@@ -51,6 +51,7 @@ public:
 
     QString configFilePath() const override;
     QString dataDirectory() const override;
+    QString logFilePath() const override;
 
     QVariant desktopPreference(const QString &key, const QVariant &fallback) const override;
     void setDesktopPreference(const QString &key, const QVariant &value) override;

@@ -1270,6 +1270,14 @@ Anthropic-Basis-URL: %2</translation>
         <source>Files:</source>
         <translation>Dateien:</translation>
     </message>
+    <message>
+        <source>Open the &amp;logs</source>
+        <translation>Protoko&amp;lldatei öffnen</translation>
+    </message>
+    <message>
+        <source>No log file: --ephemeral writes nothing to disk</source>
+        <translation>Keine Protokolldatei: --ephemeral schreibt nichts auf die Festplatte</translation>
+    </message>
 </context>
 <context>
     <name>Drawbridge::SignInDialog</name>

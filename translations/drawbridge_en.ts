@@ -1261,6 +1261,14 @@ Anthropic base URL: %2</source>
         <source>Files:</source>
         <translation type="unfinished"></translation>
     </message>
+    <message>
+        <source>Open the &amp;logs</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>No log file: --ephemeral writes nothing to disk</source>
+        <translation type="unfinished"></translation>
+    </message>
 </context>
 <context>
     <name>Drawbridge::SignInDialog</name>

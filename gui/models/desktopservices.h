@@ -84,6 +84,8 @@ public:
     virtual QString configFilePath() const = 0;
     /** The data folder ("" with --ephemeral). */
     virtual QString dataDirectory() const = 0;
+    /** The log file being written ("" with --ephemeral, or when it could not be opened). */
+    virtual QString logFilePath() const = 0;
 
     /**
      * The desktop app's own preferences (tray threshold, notices already shown), kept apart from the

@@ -181,9 +181,17 @@ SettingsWidget::SettingsWidget(DesktopServices &app, QWidget *parent)
             [configFile] { QDesktopServices::openUrl(QUrl::fromLocalFile(configFile)); });
     connect(openData, &QPushButton::clicked, this,
             [dataFolder] { QDesktopServices::openUrl(QUrl::fromLocalFile(dataFolder)); });
+    m_openLogs = new QPushButton(tr("Open the &logs"), desktop);
+    const QString logFile = app.logFilePath();
+    m_openLogs->setEnabled(!logFile.isEmpty());
+    m_openLogs->setToolTip(logFile.isEmpty() ? tr("No log file: --ephemeral writes nothing to disk")
+                                             : QDir::toNativeSeparators(logFile));
+    connect(m_openLogs, &QPushButton::clicked, this,
+            [logFile] { QDesktopServices::openUrl(QUrl::fromLocalFile(logFile)); });
     auto *openRow = new QHBoxLayout;
     openRow->addWidget(openConfig);
     openRow->addWidget(openData);
+    openRow->addWidget(m_openLogs);
     openRow->addStretch();
     desktopForm->addRow(tr("Files:"), openRow);
 

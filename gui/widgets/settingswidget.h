@@ -15,8 +15,8 @@ class SettingsEditor;
 
 /**
  * The Settings tab: the effective settings (read-only), the admin token (reveal / copy), the base URLs to
- * copy and the desktop's own settings (launch at login, low-credit warning, open the config file and data
- * folder).
+ * copy and the desktop's own settings (launch at login, low-credit warning, open the config file, the data
+ * folder and the log).
  */
 class SettingsWidget final : public QWidget
 {
@@ -32,6 +32,7 @@ public:
     QCheckBox *launchAtLogin() const { return m_launchAtLogin; }
     QDoubleSpinBox *lowCreditThreshold() const { return m_lowCredits; }
     SettingsEditor *editor() const { return m_editor; }
+    QPushButton *openLogsButton() const { return m_openLogs; }
 
 private:
     /** "Copied" on @p button for a moment: the copy happened. */
@@ -44,6 +45,7 @@ private:
     QCheckBox *m_launchAtLogin = nullptr;
     QDoubleSpinBox *m_lowCredits = nullptr;
     SettingsEditor *m_editor = nullptr;
+    QPushButton *m_openLogs = nullptr;
 };
 
 } // namespace Drawbridge

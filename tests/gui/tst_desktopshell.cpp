@@ -73,6 +73,7 @@ public:
     const ModelCatalog &models() const override { return m_real.models(); }
     QString configFilePath() const override { return {}; }
     QString dataDirectory() const override { return {}; }
+    QString logFilePath() const override { return {}; }
     QVariant desktopPreference(const QString &key, const QVariant &fallback) const override
     {
         return m_real.desktopPreference(key, fallback);
@@ -270,6 +271,36 @@ private Q_SLOTS:
         // The low-credit threshold is the tray's preference, changed live.
         settings.lowCreditThreshold()->setValue(25);
         QCOMPARE(services.desktopPreference(TrayIcon::lowCreditThresholdKey(), 0).toDouble(), 25.0);
+    }
+
+    void settingsTabOpensTheLogFile()
+    {
+        auto ephemeral = startEphemeralApplication();
+        QVERIFY(ephemeral);
+        ApplicationDesktopServices none(*ephemeral);
+        SettingsWidget withoutLog(none);
+        QVERIFY(!withoutLog.openLogsButton()->isEnabled());
+        QVERIFY(withoutLog.openLogsButton()->toolTip().contains(QStringLiteral("--ephemeral")));
+
+        QTemporaryDir dir;
+        CommandLine commandLine;
+        ResolvedSettings resolved;
+        resolved.settings.server.port = 0;
+        resolved.settings.storage.dataDir = dir.path();
+        resolved.settings.admin.authToken = QStringLiteral("test-admin-token-0123456789abcdef");
+        Application app(commandLine, resolved);
+        bool started = false;
+        app.start([&](const Status &s) { started = s.ok(); });
+        QTRY_VERIFY(started);
+        ApplicationDesktopServices services(app);
+        SettingsWidget settings(services);
+        const QString log = dir.filePath(QStringLiteral("logs/drawbridge.log"));
+        QCOMPARE(services.logFilePath(), log);
+        QVERIFY(settings.openLogsButton()->isEnabled());
+        QCOMPARE(settings.openLogsButton()->toolTip(), log);
+        QFile file(log);
+        QVERIFY(file.open(QIODevice::ReadOnly));
+        QVERIFY(file.readAll().contains("drawbridge.app: listening on"));
     }
 
     void settingsAreSavedToTheConfigFileAndRestartFollows()
