@@ -7,6 +7,9 @@
 #include <QUrlQuery>
 #include <QUuid>
 
+#include <initializer_list>
+#include <utility>
+
 #include "server/net/httpcall.h"
 #include "server/net/httpclient.h"
 
@@ -31,6 +34,33 @@ QUrl endpoint(const QString &baseUrl, const QString &path)
     while (base.endsWith(u'/'))
         base.chop(1);
     return QUrl(base + path);
+}
+
+/**
+ * A GET of the account API (getUsageLimits, ListAvailableModels): @p query in order, items with an empty
+ * value left out; each value fully percent-encoded, since QUrlQuery leaves ':' and '/' alone and an ARN or a
+ * page token must arrive as one opaque value. The bearer token and the IDE fingerprint headers go with it.
+ */
+HttpRequest apiGet(const QString &baseUrl, const QString &path,
+                   std::initializer_list<std::pair<QString, QString>> query, const QString &accessToken,
+                   const KiroFingerprint &fingerprint)
+{
+    HttpRequest request;
+    request.method = QByteArrayLiteral("GET");
+    request.timeouts = smallCallTimeouts();
+    QUrl url = endpoint(baseUrl, path);
+    QUrlQuery items;
+    for (const auto &[name, value] : query) {
+        if (!value.isEmpty())
+            items.addQueryItem(name, QString::fromLatin1(QUrl::toPercentEncoding(value)));
+    }
+    url.setQuery(items);
+    request.url = url;
+    const QByteArray authorization = "Bearer " + accessToken.toUtf8();
+    request.headers.append("authorization", authorization);
+    for (const auto &[name, value] : fingerprint.usageLimitsHeaders())
+        request.headers.append(name, value);
+    return request;
 }
 
 /** The upstream's own words from an error body (`message`, `error_description` or `error`), bounded. */
@@ -133,26 +163,12 @@ KiroAccountApi::RefreshResult KiroAccountApi::readRefreshResponse(const HttpResp
 
 HttpRequest KiroAccountApi::usageLimitsRequest(const UsageInput &input)
 {
-    HttpRequest request;
-    request.method = QByteArrayLiteral("GET");
-    request.timeouts = smallCallTimeouts();
-    QUrl url = endpoint(input.apiBaseUrl, QStringLiteral("/getUsageLimits"));
-    QUrlQuery query;
-    query.addQueryItem(QStringLiteral("origin"), QStringLiteral("AI_EDITOR"));
-    query.addQueryItem(QStringLiteral("resourceType"), QStringLiteral("AGENTIC_REQUEST"));
-    query.addQueryItem(QStringLiteral("isEmailRequired"), QStringLiteral("true"));
-    if (!input.profileArn.isEmpty()) {
-        // QUrlQuery leaves ':' and '/' alone; the ARN must arrive as one opaque, fully encoded value.
-        query.addQueryItem(QStringLiteral("profileArn"),
-                           QString::fromLatin1(QUrl::toPercentEncoding(input.profileArn)));
-    }
-    url.setQuery(query);
-    request.url = url;
-    const QByteArray authorization = "Bearer " + input.accessToken.toUtf8();
-    request.headers.append("authorization", authorization);
-    for (const auto &[name, value] : input.fingerprint.usageLimitsHeaders())
-        request.headers.append(name, value);
-    return request;
+    return apiGet(input.apiBaseUrl, QStringLiteral("/getUsageLimits"),
+                  { { QStringLiteral("origin"), QStringLiteral("AI_EDITOR") },
+                    { QStringLiteral("resourceType"), QStringLiteral("AGENTIC_REQUEST") },
+                    { QStringLiteral("isEmailRequired"), QStringLiteral("true") },
+                    { QStringLiteral("profileArn"), input.profileArn } },
+                  input.accessToken, input.fingerprint);
 }
 
 KiroAccountApi::UsageResult KiroAccountApi::readUsageLimitsResponse(const HttpResponse &response)
@@ -182,26 +198,12 @@ KiroAccountApi::UsageResult KiroAccountApi::readUsageLimitsResponse(const HttpRe
 
 HttpRequest KiroAccountApi::listAvailableModelsRequest(const ModelsInput &input)
 {
-    HttpRequest request;
-    request.method = QByteArrayLiteral("GET");
-    request.timeouts = smallCallTimeouts();
-    QUrl url = endpoint(input.apiBaseUrl, QStringLiteral("/ListAvailableModels"));
-    QUrlQuery query;
-    query.addQueryItem(QStringLiteral("origin"), QStringLiteral("AI_EDITOR"));
-    query.addQueryItem(QStringLiteral("maxResults"), QStringLiteral("50"));
-    if (!input.profileArn.isEmpty())
-        query.addQueryItem(QStringLiteral("profileArn"),
-                           QString::fromLatin1(QUrl::toPercentEncoding(input.profileArn)));
-    if (!input.nextToken.isEmpty())
-        query.addQueryItem(QStringLiteral("nextToken"),
-                           QString::fromLatin1(QUrl::toPercentEncoding(input.nextToken)));
-    url.setQuery(query);
-    request.url = url;
-    const QByteArray authorization = "Bearer " + input.accessToken.toUtf8();
-    request.headers.append("authorization", authorization);
-    for (const auto &[name, value] : input.fingerprint.usageLimitsHeaders())
-        request.headers.append(name, value);
-    return request;
+    return apiGet(input.apiBaseUrl, QStringLiteral("/ListAvailableModels"),
+                  { { QStringLiteral("origin"), QStringLiteral("AI_EDITOR") },
+                    { QStringLiteral("maxResults"), QStringLiteral("50") },
+                    { QStringLiteral("profileArn"), input.profileArn },
+                    { QStringLiteral("nextToken"), input.nextToken } },
+                  input.accessToken, input.fingerprint);
 }
 
 KiroAccountApi::ModelsResult KiroAccountApi::readListAvailableModelsResponse(const HttpResponse &response)
