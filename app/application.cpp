@@ -442,6 +442,31 @@ QString Application::dataDirectory() const
         return {};
     const QString dir = m_settings.settings.storage.dataDir;
     return dir.isEmpty() ? QStandardPaths::writableLocation(QStandardPaths::AppDataLocation) : dir;
+bool Application::applyLive(const QString &key, const QVariant &value)
+{
+    Settings &s = m_settings.settings;
+    if (key == QLatin1String("limits.default_rpm")) {
+        // The gateway reads the default per request from these settings, so the next request sees it.
+        s.limits.defaultRpm = value.toInt();
+    } else if (key == QLatin1String("limits.max_queue") || key == QLatin1String("limits.queue_timeout_s")) {
+        (key == QLatin1String("limits.max_queue") ? s.limits.maxQueue : s.limits.queueTimeoutS)
+            = value.toInt();
+        if (m_pool)
+            m_pool->setQueueLimits(s.limits.maxQueue, s.limits.queueTimeoutS);
+    } else if (key == QLatin1String("server.cors_origins")) {
+        s.server.corsOrigins = value.toStringList();
+        if (m_gateway)
+            m_gateway->setCorsOrigins(s.server.corsOrigins);
+    } else if (key == QLatin1String("kiro.trim_history")) {
+        s.kiro.trimHistory = value.toBool();
+        if (m_provider)
+            m_provider->setTrimHistory(s.kiro.trimHistory);
+    } else {
+        return false;
+    }
+    return true;
+}
+
 }
 
 } // namespace Drawbridge

@@ -3,6 +3,7 @@
 
 #include <QObject>
 #include <QString>
+#include <QVariant>
 
 #include <functional>
 #include <memory>
@@ -56,6 +57,12 @@ public:
     void start(std::function<void(Status)> done);
     /** Drain (bounded by server.drain_timeout_s), flush, then stopped(). */
     void shutdown();
+    /**
+     * Applies @p key = @p value (a config key, as the config file names it) to the running gateway when it
+     * can change without a restart: limits.default_rpm, limits.max_queue, limits.queue_timeout_s,
+     * server.cors_origins and kiro.trim_history. False for any other key: that one needs a restart.
+     */
+    bool applyLive(const QString &key, const QVariant &value);
 
     const Settings &settings() const { return m_settings.settings; }
     const CommandLine &commandLine() const { return m_commandLine; }

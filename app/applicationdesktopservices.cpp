@@ -90,14 +90,45 @@ void ApplicationDesktopServices::restart()
     m_app.shutdown();
 }
 
-Status ApplicationDesktopServices::changeSettings(const QList<QPair<QString, QVariant>> &changes)
+namespace {
+
+/** The value in effect for a key the settings editor changes; invalid for one it does not know. */
+QVariant currentValue(const Settings &s, const QString &key)
+{
+    if (key == QLatin1String("server.host"))
+        return s.server.host;
+    if (key == QLatin1String("server.port"))
+        return s.server.port;
+    if (key == QLatin1String("kiro.slots_per_account"))
+        return s.kiro.slotsPerAccount;
+    if (key == QLatin1String("kiro.proxy"))
+        return s.kiro.proxy;
+    if (key == QLatin1String("storage.retention_days"))
+        return s.storage.retentionDays;
+    return {};
+}
+
+} // namespace
+
+Result<QStringList> ApplicationDesktopServices::changeSettings(const QList<QPair<QString, QVariant>> &changes)
 {
     if (m_app.configPath().isEmpty())
         return Error { QStringLiteral("no config file is in use (--ephemeral): nothing can be saved") };
     QList<ConfigEditor::Change> edits;
     for (const auto &[key, value] : changes)
         edits.append({ key, value });
-    return ConfigEditor::write(m_app.configPath(), edits);
+    if (const Status written = ConfigEditor::write(m_app.configPath(), edits); !written)
+        return Error { written.error() };
+    // Only what the file now says differently from the running gateway can need a restart.
+    QStringList restart;
+    for (const auto &[key, value] : changes) {
+        if (m_app.applyLive(key, value))
+            continue;
+        const QVariant current = currentValue(m_app.settings(), key);
+        if (!current.isValid() || current.toString() != value.toString())
+            restart.append(key);
+    }
+    return restart;
 }
 
 KeyService &ApplicationDesktopServices::keys()

@@ -56,7 +56,7 @@ public:
     QVariant desktopPreference(const QString &key, const QVariant &fallback) const override;
     void setDesktopPreference(const QString &key, const QVariant &value) override;
 
-    Status changeSettings(const QList<QPair<QString, QVariant>> &changes) override;
+    Result<QStringList> changeSettings(const QList<QPair<QString, QVariant>> &changes) override;
     std::unique_ptr<KiroDeviceLogin> createDeviceLogin(const QString &startUrl,
                                                        const QString &region) override;
 

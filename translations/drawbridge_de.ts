@@ -1055,8 +1055,32 @@ Anthropic-Basis-URL: %2</translation>
         <translation>Nicht gespeichert: %1</translation>
     </message>
     <message>
-        <source>Saved to %1. Restart needed: the changes apply when Drawbridge starts again.</source>
-        <translation>In %1 gespeichert. Neustart nötig: Die Änderungen gelten, sobald Drawbridge neu startet.</translation>
+        <source>host</source>
+        <translation>Host</translation>
+    </message>
+    <message>
+        <source>port</source>
+        <translation>Port</translation>
+    </message>
+    <message>
+        <source>slots per account</source>
+        <translation>Slots pro Konto</translation>
+    </message>
+    <message>
+        <source>upstream proxy</source>
+        <translation>Upstream-Proxy</translation>
+    </message>
+    <message>
+        <source>usage retention</source>
+        <translation>Aufbewahrung der Nutzungsdaten</translation>
+    </message>
+    <message>
+        <source>Saved to %1 and in effect now.</source>
+        <translation>In %1 gespeichert und sofort wirksam.</translation>
+    </message>
+    <message>
+        <source>Saved to %1. Restart needed for: %2. Everything else is in effect now.</source>
+        <translation>In %1 gespeichert. Neustart nötig für: %2. Alles andere ist sofort wirksam.</translation>
     </message>
 </context>
 <context>

@@ -1046,7 +1046,31 @@ Anthropic base URL: %2</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <source>Saved to %1. Restart needed: the changes apply when Drawbridge starts again.</source>
+        <source>host</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>port</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>slots per account</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>upstream proxy</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>usage retention</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Saved to %1 and in effect now.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Saved to %1. Restart needed for: %2. Everything else is in effect now.</source>
         <translation type="unfinished"></translation>
     </message>
 </context>

@@ -103,9 +103,10 @@ public:
 
     /**
      * Writes @p changes ("server.port" → 9000, …) into the config file, keeping its comments, when the result
-     * is a config the gateway accepts; they apply at the next start.
+     * is a config the gateway accepts, and applies those that can change while running at once. Returns the
+     * keys whose new value waits for a restart (empty: everything is in effect).
      */
-    virtual Status changeSettings(const QList<QPair<QString, QVariant>> &changes) = 0;
+    virtual Result<QStringList> changeSettings(const QList<QPair<QString, QVariant>> &changes) = 0;
 
     // Connect a tool (docs/desktop.md).
     /** The tools that can be connected, by their command-line names ("claude-code", …). */

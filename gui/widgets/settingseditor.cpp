@@ -28,6 +28,21 @@ QSpinBox *spin(int min, int max, int value, const QString &suffix, QWidget *pare
 
 } // namespace
 
+QString SettingsEditor::settingName(const QString &key)
+{
+    if (key == QLatin1String("server.host"))
+        return tr("host");
+    if (key == QLatin1String("server.port"))
+        return tr("port");
+    if (key == QLatin1String("kiro.slots_per_account"))
+        return tr("slots per account");
+    if (key == QLatin1String("kiro.proxy"))
+        return tr("upstream proxy");
+    if (key == QLatin1String("storage.retention_days"))
+        return tr("usage retention");
+    return key;
+}
+
 SettingsEditor::SettingsEditor(DesktopServices &services, QWidget *parent)
     : QGroupBox(tr("Change settings"), parent)
     , m_services(services)
@@ -120,15 +135,23 @@ bool SettingsEditor::save()
         { QStringLiteral("kiro.proxy"), m_proxy->text().trimmed() },
         { QStringLiteral("storage.retention_days"), m_retention->value() },
     };
-    const Status saved = m_services.changeSettings(changes);
+    const auto saved = m_services.changeSettings(changes);
     if (!saved) {
         m_status->setText(tr("Not saved: %1").arg(saved.error()));
         return false;
     }
     m_save->setEnabled(false);
+    if (saved->isEmpty()) {
+        m_status->setText(tr("Saved to %1 and in effect now.").arg(m_services.configFilePath()));
+        return true;
+    }
+    QStringList names;
+    for (const QString &key : *saved)
+        names.append(settingName(key));
+    // A restart asked for by an earlier save is still pending, so the button stays once shown.
     m_restart->show();
-    m_status->setText(tr("Saved to %1. Restart needed: the changes apply when Drawbridge starts again.")
-                          .arg(m_services.configFilePath()));
+    m_status->setText(tr("Saved to %1. Restart needed for: %2. Everything else is in effect now.")
+                          .arg(m_services.configFilePath(), names.join(QStringLiteral(", "))));
     return true;
 }
 

@@ -43,6 +43,8 @@ public:
 public Q_SLOTS:
     /** Validates and saves; false (and why, in status()) when nothing was written. */
     bool save();
+    /** The words for a config key in "restart needed for: …". */
+    static QString settingName(const QString &key);
 
 private:
     void markChanged();

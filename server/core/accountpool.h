@@ -116,6 +116,17 @@ public:
      * the first acquire(); @p shared must outlive the pool.
      */
     void setSharedSlots(SharedSlots *shared);
+    /**
+     * Changes limits.max_queue and limits.queue_timeout_s while running (the desktop's settings apply live):
+     * requests already waiting keep the deadline they were given.
+     */
+    void setQueueLimits(int maxQueue, int queueTimeoutS)
+    {
+        m_options.maxQueue = maxQueue;
+        m_options.queueTimeoutS = queueTimeoutS;
+    }
+    int maxQueue() const { return m_options.maxQueue; }
+    int queueTimeoutS() const { return m_options.queueTimeoutS; }
     /** Pushes the expiry of this instance's team leases forward (one statement); the renewal timer's job. */
     void renewSharedLeases();
 

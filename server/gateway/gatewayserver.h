@@ -52,6 +52,8 @@ public:
     void startDrain();
     /** Ends a drain: /health is ok again and new requests are served (POST /admin/resume, the tray). */
     void resume();
+    /** Browser origins allowed from now on (server.cors_origins, changed while running). */
+    void setCorsOrigins(const QStringList &origins) { m_guard.setCorsOrigins(origins); }
     bool isDraining() const { return m_draining; }
     /** Draining, nothing in flight and every answer flushed: the process may exit without losing bytes. */
     bool isDrained() const;

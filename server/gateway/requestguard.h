@@ -27,6 +27,8 @@ public:
 
     /** The port is known only after listening (it may be 0 in the config). */
     void setPort(int port) { m_port = port; }
+    /** server.cors_origins changed while running (the desktop's settings apply live). */
+    void setCorsOrigins(const QStringList &origins) { m_corsOrigins = origins; }
 
     /** An error when the request must be refused; otherwise the CORS headers to add (possibly none). */
     std::optional<ApiError> check(const QByteArray &host, const QByteArray &origin,

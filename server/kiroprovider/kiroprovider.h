@@ -41,6 +41,10 @@ public:
 
     KiroProvider(AccountPool &pool, KiroCredentialSource &credentials, HttpClient &http, const Clock &clock,
                  const KiroSettings &settings, Options options, QObject *parent = nullptr);
+
+    /** kiro.trim_history changed while running: requests from now on are trimmed, or refused, accordingly. */
+    void setTrimHistory(bool enabled) { m_settings.trimHistory = enabled; }
+    bool trimHistory() const { return m_settings.trimHistory; }
     ~KiroProvider() override;
 
     std::unique_ptr<ProviderCall> start(ChatRequest request, ProviderSink *sink) override;

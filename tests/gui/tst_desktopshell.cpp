@@ -30,9 +30,11 @@
 #include "gui/widgets/singleinstance.h"
 #include "gui/widgets/trayicon.h"
 #include "guiapplication.h"
+#include "server/core/accountpool.h"
 #include "server/gateway/gatewayserver.h"
 #include "server/gateway/keyservice.h"
 #include "server/kiroprovider/kirodevicelogin.h"
+#include "tests/support/rawhttpclient.h"
 
 using namespace Drawbridge;
 using namespace Drawbridge::Test;
@@ -61,7 +63,7 @@ public:
     void resume() override { m_real.resume(); }
     void quit() override { m_real.quit(); }
     void restart() override { m_real.restart(); }
-    Status changeSettings(const QList<QPair<QString, QVariant>> &changes) override
+    Result<QStringList> changeSettings(const QList<QPair<QString, QVariant>> &changes) override
     {
         return m_real.changeSettings(changes);
     }
@@ -342,6 +344,63 @@ private Q_SLOTS:
         editor.restartButton()->click();
         QVERIFY(services.restartRequested());
         QTRY_COMPARE(stopped.count(), 1);
+    }
+
+    void liveSettingsTakeEffectWithoutARestart()
+    {
+        QTemporaryDir dir;
+        CommandLine commandLine;
+        commandLine.ephemeral = true;
+        ResolvedSettings resolved;
+        resolved.settings.server.port = 0;
+        resolved.settings.admin.authToken = QStringLiteral("test-admin-token-0123456789abcdef");
+        resolved.configPath = dir.filePath(QStringLiteral("drawbridge.toml"));
+        Application app(commandLine, resolved);
+        bool started = false;
+        app.start([&](const Status &s) { started = s.ok(); });
+        QTRY_VERIFY(started);
+        ApplicationDesktopServices services(app);
+        SettingsEditor editor(services);
+        KeyService::NewKey newKey;
+        newKey.name = QStringLiteral("live");
+        const auto created = app.keys().create(newKey);
+        QVERIFY(created.ok());
+
+        RawHttpClient client(app.gateway().port());
+        const QPair<QByteArray, QByteArray> bearer { "Authorization", "Bearer " + created->key.toUtf8() };
+        const QPair<QByteArray, QByteArray> origin { "Origin", "http://localhost:3000" };
+        RawResponse r = client.request("GET", "/v1/models", {}, { bearer });
+        QCOMPARE(r.status, 200);
+        QCOMPARE(r.header("x-ratelimit-limit"), QByteArray("60"));
+        QCOMPARE(client.request("GET", "/v1/models", {}, { bearer, origin }).status, 403);
+
+        editor.defaultRpm()->setValue(2);
+        editor.corsOrigins()->setText(QStringLiteral("http://localhost:3000"));
+        editor.maxQueue()->setValue(7);
+        editor.queueTimeout()->setValue(9);
+        editor.trimHistory()->setChecked(!resolved.settings.kiro.trimHistory);
+        QVERIFY(editor.save());
+        QVERIFY2(editor.status()->text().contains(QStringLiteral("in effect now")),
+                 qPrintable(editor.status()->text()));
+        QVERIFY(!editor.restartButton()->isVisibleTo(&editor));
+
+        // The same running gateway, through real requests: the browser origin is let in, the key's window is
+        // now 2 per minute (this is its second request) and the third is refused.
+        r = client.request("GET", "/v1/models", {}, { bearer, origin });
+        QCOMPARE(r.status, 200);
+        QCOMPARE(r.header("access-control-allow-origin"), QByteArray("http://localhost:3000"));
+        QCOMPARE(r.header("x-ratelimit-limit"), QByteArray("2"));
+        QCOMPARE(client.request("GET", "/v1/models", {}, { bearer }).status, 429);
+        QCOMPARE(app.pool().maxQueue(), 7);
+        QCOMPARE(app.pool().queueTimeoutS(), 9);
+        QCOMPARE(app.settings().kiro.trimHistory, !resolved.settings.kiro.trimHistory);
+
+        // What only a start can change still says so, and names it.
+        editor.slots()->setValue(resolved.settings.kiro.slotsPerAccount + 1);
+        QVERIFY(editor.save());
+        QVERIFY2(editor.status()->text().contains(QStringLiteral("Restart needed for: slots per account.")),
+                 qPrintable(editor.status()->text()));
+        QVERIFY(editor.restartButton()->isVisibleTo(&editor));
     }
 
     void ephemeralSettingsCannotBeSaved()
