@@ -87,6 +87,8 @@ public:
     RateLimiter &limiter() { return *m_limiter; }
     const ModelCatalog &models() const { return *m_models; }
     Database &database() { return *m_database; }
+    /** Where account secrets go: the OS keychain, memory with --ephemeral, the database in team mode. */
+    SecretStore &secrets() { return *m_secrets; }
     SystemClock &clock() { return *m_clock; }
     /** The upstream HTTP client (for calls outside a request, such as the desktop's device sign-in). */
     HttpClient &http() { return *m_http; }

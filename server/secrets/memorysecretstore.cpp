@@ -35,6 +35,12 @@ void MemorySecretStore::write(const QString &key, const QByteArray &secret, QObj
         return deliver(context, std::move(callback), std::move(invalid));
     if (failIfSet(context, callback))
         return;
+    if (m_writesBeforeOneFailure == 0) {
+        m_writesBeforeOneFailure = -1;
+        return deliver(context, std::move(callback), { m_oneFailure, m_oneFailureMessage, {} });
+    }
+    if (m_writesBeforeOneFailure > 0)
+        --m_writesBeforeOneFailure;
     // Applied now rather than at delivery, so a read started after this write sees it, as with a real
     // keychain whose jobs run in order.
     m_secrets.insert(key, secret);
@@ -64,6 +70,13 @@ void MemorySecretStore::setFailure(SecretError error, const QString &message)
     m_failureMessage = message.isEmpty() && error != SecretError::None
         ? QStringLiteral("simulated secret store failure")
         : message;
+}
+
+void MemorySecretStore::failOneWrite(int succeeding, SecretError error, const QString &message)
+{
+    m_writesBeforeOneFailure = qMax(succeeding, 0);
+    m_oneFailure = error;
+    m_oneFailureMessage = message;
 }
 
 QStringList MemorySecretStore::keys() const

@@ -32,6 +32,11 @@ public:
     /** Every later operation fails with @p error and changes nothing; SecretError::None restores normal work.
      */
     void setFailure(SecretError error, const QString &message = QString());
+    /**
+     * After @p succeeding more writes, the next one fails with @p error and changes nothing, once; later
+     * operations work again (a keychain prompt the user cancelled in the middle of several writes).
+     */
+    void failOneWrite(int succeeding, SecretError error, const QString &message);
     /** The stored keys, sorted; for assertions. */
     QStringList keys() const;
 
@@ -41,6 +46,9 @@ private:
     QHash<QString, QByteArray> m_secrets;
     SecretError m_failure = SecretError::None;
     QString m_failureMessage;
+    int m_writesBeforeOneFailure = -1; ///< -1 = no one-shot failure armed
+    SecretError m_oneFailure = SecretError::None;
+    QString m_oneFailureMessage;
 };
 
 } // namespace Drawbridge

@@ -15,6 +15,7 @@
 #include "gui/widgets/signindialog.h"
 #include "guiapplication.h"
 #include "server/kiroprovider/kiroaccountmanager.h"
+#include "server/secrets/memorysecretstore.h"
 #include "tests/app/fakeoidc.h"
 #include "tests/fakekiro/fakekiroupstream.h"
 
@@ -146,6 +147,92 @@ private Q_SLOTS:
         QCOMPARE(signedIn->slotsTotal, 4);
         QCOMPARE(signedIn->status, AccountStatus::Active);
         QTRY_VERIFY(!widget.signInAgainButton()->isEnabled());
+    }
+
+    void aKeychainRefusingHalfWayLeavesTheAccountAsItWas()
+    {
+        FakeOidc oidc;
+        oidc.tokenAnswers = { QStringLiteral("ok") };
+        FakeKiroUpstream kiro;
+        QVERIFY(kiro.listen());
+        FakeKiroUpstream::Account upstream;
+        upstream.name = QStringLiteral("erin");
+        upstream.refreshToken = QStringLiteral("refresh-erin");
+        kiro.addAccount(upstream);
+        auto app = startEphemeralApplication([&](Settings &s) {
+            s.kiro.apiBaseUrl = kiro.baseUrl().toString();
+            s.kiro.socialAuthBaseUrl = kiro.baseUrl().toString();
+            s.kiro.oidcBaseUrl = oidc.baseUrl();
+        });
+        QVERIFY(app);
+        KiroAccountManager::NewAccount account;
+        account.name = QStringLiteral("erin");
+        account.authMethod = QStringLiteral("social");
+        account.refreshToken = upstream.refreshToken;
+        std::optional<KiroAccountManager::Outcome> added;
+        app->accounts().addAccount(account, this, [&](const KiroAccountManager::Outcome &o) { added = o; });
+        QTRY_VERIFY_WITH_TIMEOUT(added.has_value(), 10'000);
+        QVERIFY2(added->ok(), qPrintable(added->failure.message));
+        const QString id = added->account->record.id;
+        kiro.revokeRefreshToken(QStringLiteral("erin"));
+        bool failed = false;
+        app->accounts().accessToken(
+            id, true, this, [&](const KiroAccountContext *c, const QString &) { failed = c == nullptr; });
+        QTRY_VERIFY(failed);
+        QCOMPARE(app->accounts().account(id)->status, AccountStatus::NeedsLogin);
+
+        // The ephemeral app keeps its secrets in memory, which can refuse one write like a cancelled prompt.
+        auto *store = qobject_cast<MemorySecretStore *>(&app->secrets());
+        QVERIFY(store);
+        const QStringList keysBefore = store->keys();
+        const auto secret = [&](const QString &name) {
+            std::optional<SecretResult> result;
+            store->read(KiroAccountManager::secretKey(id, name), this,
+                        [&](const SecretResult &r) { result = r; });
+            if (!QTest::qWaitFor([&] { return result.has_value(); }, 5'000))
+                return QByteArray("<no answer>");
+            return result && result->ok() ? result->data : QByteArray("<none>");
+        };
+        const QByteArray refreshBefore = secret(QStringLiteral("refresh_token"));
+        QCOMPARE(refreshBefore, QByteArray("refresh-erin"));
+        const KiroAccountInfo before = *app->accounts().account(id);
+        store->failOneWrite(1, SecretError::AccessDenied, QStringLiteral("the keyring prompt was dismissed"));
+
+        ApplicationDesktopServices services(*app);
+        SignInDialog dialog(services);
+        dialog.setUrlOpener([](const QUrl &) {});
+        dialog.setAccountToReplace(id, QStringLiteral("erin"));
+        QSignalSpy accepted(&dialog, &QDialog::accepted);
+        dialog.signInButton()->click();
+        QTRY_VERIFY_WITH_TIMEOUT(dialog.signInButton()->isEnabled(), 10'000);
+
+        // One clear error, in the dialog, and the dialog stays open for another try.
+        const QString status = dialog.status()->text();
+        QVERIFY2(status.startsWith(QStringLiteral("Signed in, but the account kept its old login:")),
+                 qPrintable(status));
+        QCOMPARE(status.count(QStringLiteral("the keyring prompt was dismissed")), 1);
+        QCOMPARE(accepted.count(), 0);
+
+        // Nothing half-updated: the record, the pool's view and every secret are as they were (the one write
+        // that went through is taken back).
+        const auto after = app->accounts().account(id);
+        QVERIFY(after);
+        QCOMPARE(after->record.authMethod, before.record.authMethod);
+        QCOMPARE(after->record.region, before.record.region);
+        QCOMPARE(after->record.profileArn, before.record.profileArn);
+        QCOMPARE(after->status, AccountStatus::NeedsLogin);
+        QCOMPARE(app->accounts().accounts().size(), size_t(1));
+        QTRY_COMPARE(store->keys(), keysBefore);
+        QCOMPARE(secret(QStringLiteral("refresh_token")), refreshBefore);
+        QCOMPARE(secret(QStringLiteral("client_id")), QByteArray("<none>"));
+
+        // The keychain answers again: the same dialog signs the account in.
+        oidc.tokenAnswers = { QStringLiteral("ok") };
+        dialog.signInButton()->click();
+        QVERIFY(accepted.wait(10'000));
+        QCOMPARE(app->accounts().account(id)->record.authMethod, QStringLiteral("idc"));
+        QCOMPARE(app->accounts().account(id)->status, AccountStatus::Active);
+        QCOMPARE(secret(QStringLiteral("client_id")), QByteArray("client-1"));
     }
 };
 
