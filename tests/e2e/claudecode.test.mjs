@@ -5,16 +5,13 @@
 // Run: DRAWBRIDGE_BIN=… FAKE_KIRO_BIN=… node --test tests/e2e/claudecode.test.mjs
 import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, realpathSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import http from 'node:http';
-import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-import { startStack } from './harness.mjs';
+import { runInTempHome, startRecorder, startRefusingProxy, startStack } from './harness.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const RUN_TIMEOUT_MS = 90_000;
@@ -43,89 +40,17 @@ function readmeEnvironment() {
   return vars;
 }
 
-/**
- * Loopback HTTP proxy in front of the gateway that records what Claude Code sends (the request bodies) and what
- * came back (the statuses), so the test can check the wire and not only the printed answer.
- */
-async function startRecorder(target) {
-  const exchanges = [];
-  const server = http.createServer((req, res) => {
-    const chunks = [];
-    req.on('data', (c) => chunks.push(c));
-    req.on('end', () => {
-      const body = Buffer.concat(chunks);
-      const exchange = { method: req.method, url: req.url, headers: req.headers, body: body.toString('utf8'), status: 0 };
-      exchanges.push(exchange);
-      const up = http.request(target + req.url, { method: req.method, headers: req.headers }, (upRes) => {
-        exchange.status = upRes.statusCode;
-        res.writeHead(upRes.statusCode, upRes.headers);
-        upRes.pipe(res);
-      });
-      up.on('error', (e) => { exchange.status = -1; res.destroy(e); });
-      up.end(body);
-    });
-  });
-  await new Promise((r) => server.listen(0, '127.0.0.1', r));
-  return { url: `http://127.0.0.1:${server.address().port}`, exchanges, close: () => server.close() };
-}
-
-/**
- * The only proxy Claude Code may use for anything that is not loopback: every CONNECT or plain request is answered
- * 403 at once, so a call to api.anthropic.com, statsig, sentry or an update check fails fast instead of hanging
- * (CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC=1 should leave none). Attempts are recorded and reported.
- */
-async function startRefusingProxy() {
-  const attempts = [];
-  const server = net.createServer((socket) => {
-    socket.once('data', (d) => {
-      attempts.push(d.toString('latin1').split('\r\n')[0]);
-      socket.end('HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\nConnection: close\r\n\r\n');
-    });
-    socket.on('error', () => {});
-  });
-  await new Promise((r) => server.listen(0, '127.0.0.1', r));
-  return { url: `http://127.0.0.1:${server.address().port}`, attempts, close: () => server.close() };
-}
-
-/** Runs `claude -p PROMPT` in `cwd` with a fresh HOME; SIGKILL after RUN_TIMEOUT_MS. */
+/** Runs `claude -p PROMPT` in `cwd` with a fresh HOME and the README's environment; SIGKILL after RUN_TIMEOUT_MS. */
 function runClaude({ prompt, baseUrl, apiKey, proxyUrl, cwd }) {
-  const home = mkdtempSync(join(tmpdir(), 'drawbridge-claude-home-'));
-  const vars = readmeEnvironment();
-  const env = {
-    PATH: process.env.PATH,
-    HOME: home,
-    XDG_CONFIG_HOME: join(home, '.config'),
-    XDG_CACHE_HOME: join(home, '.cache'),
-    TMPDIR: tmpdir(),
-    LANG: 'C.UTF-8',
-    TERM: 'dumb',
-    ...vars,
-    ANTHROPIC_BASE_URL: baseUrl,
-    ANTHROPIC_API_KEY: apiKey,
-    // Anything beyond loopback goes to the refusing proxy and fails at once.
-    HTTPS_PROXY: proxyUrl, HTTP_PROXY: proxyUrl, ALL_PROXY: proxyUrl,
-    https_proxy: proxyUrl, http_proxy: proxyUrl, all_proxy: proxyUrl,
-    NO_PROXY: '127.0.0.1,localhost', no_proxy: '127.0.0.1,localhost',
-    DISABLE_AUTOUPDATER: '1', DISABLE_TELEMETRY: '1', DISABLE_ERROR_REPORTING: '1',
-  };
   const { bin, args } = claudeCommand();
-  return new Promise((resolve) => {
-    const child = spawn(bin, [...args, '-p', prompt], { env, cwd, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    let timedOut = false;
-    const timer = setTimeout(() => { timedOut = true; child.kill('SIGKILL'); }, RUN_TIMEOUT_MS);
-    child.stdout.setEncoding('utf8');
-    child.stderr.setEncoding('utf8');
-    child.stdout.on('data', (c) => { stdout += c; });
-    child.stderr.on('data', (c) => { stderr += c; });
-    const done = (code) => {
-      clearTimeout(timer);
-      rmSync(home, { recursive: true, force: true });
-      resolve({ code, stdout, stderr, timedOut });
-    };
-    child.on('error', (e) => { stderr += String(e); done(-1); });
-    child.on('exit', (code, signal) => done(code ?? signal));
+  return runInTempHome({
+    bin, args: [...args, '-p', prompt], cwd, proxyUrl, homePrefix: 'drawbridge-claude-home-', timeoutMs: RUN_TIMEOUT_MS,
+    env: {
+      ...readmeEnvironment(),
+      ANTHROPIC_BASE_URL: baseUrl,
+      ANTHROPIC_API_KEY: apiKey,
+      DISABLE_AUTOUPDATER: '1', DISABLE_TELEMETRY: '1', DISABLE_ERROR_REPORTING: '1',
+    },
   });
 }
 

@@ -6,15 +6,12 @@
 // Run: DRAWBRIDGE_BIN=… FAKE_KIRO_BIN=… node --test tests/e2e/codex.test.mjs
 import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import http from 'node:http';
-import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-import { startStack } from './harness.mjs';
+import { runInTempHome, startRecorder, startRefusingProxy, startStack } from './harness.mjs';
 
 const RUN_TIMEOUT_MS = 90_000;
 const KEY_VARIABLE = 'DRAWBRIDGE_API_KEY';
@@ -47,83 +44,20 @@ function codexConfig(baseUrl) {
   ].join('\n');
 }
 
-/** Loopback HTTP proxy in front of the gateway recording what Codex sends and the statuses it got back. */
-async function startRecorder(target) {
-  const exchanges = [];
-  const server = http.createServer((req, res) => {
-    const chunks = [];
-    req.on('data', (c) => chunks.push(c));
-    req.on('end', () => {
-      const body = Buffer.concat(chunks);
-      const exchange = { method: req.method, url: req.url, headers: req.headers, body: body.toString('utf8'), status: 0 };
-      exchanges.push(exchange);
-      const up = http.request(target + req.url, { method: req.method, headers: req.headers }, (upRes) => {
-        exchange.status = upRes.statusCode;
-        res.writeHead(upRes.statusCode, upRes.headers);
-        upRes.pipe(res);
-      });
-      up.on('error', (e) => { exchange.status = -1; res.destroy(e); });
-      up.end(body);
-    });
-  });
-  await new Promise((r) => server.listen(0, '127.0.0.1', r));
-  return { url: `http://127.0.0.1:${server.address().port}`, exchanges, close: () => server.close() };
-}
-
-/** The only proxy Codex may use beyond loopback: every request is answered 403 at once and recorded. */
-async function startRefusingProxy() {
-  const attempts = [];
-  const server = net.createServer((socket) => {
-    socket.once('data', (d) => {
-      attempts.push(d.toString('latin1').split('\r\n')[0]);
-      socket.end('HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\nConnection: close\r\n\r\n');
-    });
-    socket.on('error', () => {});
-  });
-  await new Promise((r) => server.listen(0, '127.0.0.1', r));
-  return { url: `http://127.0.0.1:${server.address().port}`, attempts, close: () => server.close() };
-}
-
-/** Runs `codex exec PROMPT` in `cwd` with a fresh HOME; SIGKILL after RUN_TIMEOUT_MS. */
+/** Runs `codex exec PROMPT` in `cwd` with a fresh HOME holding its config.toml; SIGKILL after RUN_TIMEOUT_MS. */
 function runCodex({ prompt, baseUrl, apiKey, proxyUrl, cwd }) {
-  const home = mkdtempSync(join(tmpdir(), 'drawbridge-codex-home-'));
-  const codexHome = join(home, '.codex');
-  mkdirSync(codexHome);
-  writeFileSync(join(codexHome, 'config.toml'), codexConfig(baseUrl));
-  const env = {
-    PATH: process.env.PATH,
-    HOME: home,
-    CODEX_HOME: codexHome,
-    XDG_CONFIG_HOME: join(home, '.config'),
-    XDG_CACHE_HOME: join(home, '.cache'),
-    TMPDIR: tmpdir(),
-    LANG: 'C.UTF-8',
-    TERM: 'dumb',
-    [KEY_VARIABLE]: apiKey,
-    HTTPS_PROXY: proxyUrl, HTTP_PROXY: proxyUrl, ALL_PROXY: proxyUrl,
-    https_proxy: proxyUrl, http_proxy: proxyUrl, all_proxy: proxyUrl,
-    NO_PROXY: '127.0.0.1,localhost', no_proxy: '127.0.0.1,localhost',
-  };
   const { bin, args } = codexCommand();
-  return new Promise((resolve) => {
-    // stdin closed: `codex exec` reads extra input from a pipe until EOF.
-    const child = spawn(bin, [...args, 'exec', '--skip-git-repo-check', prompt],
-      { env, cwd, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    let timedOut = false;
-    const timer = setTimeout(() => { timedOut = true; child.kill('SIGKILL'); }, RUN_TIMEOUT_MS);
-    child.stdout.setEncoding('utf8');
-    child.stderr.setEncoding('utf8');
-    child.stdout.on('data', (c) => { stdout += c; });
-    child.stderr.on('data', (c) => { stderr += c; });
-    const done = (code) => {
-      clearTimeout(timer);
-      rmSync(home, { recursive: true, force: true });
-      resolve({ code, stdout, stderr, timedOut });
-    };
-    child.on('error', (e) => { stderr += String(e); done(-1); });
-    child.on('exit', (code, signal) => done(code ?? signal));
+  // stdin closed (runInTempHome): `codex exec` reads extra input from a pipe until EOF.
+  return runInTempHome({
+    bin, args: [...args, 'exec', '--skip-git-repo-check', prompt], cwd, proxyUrl, homePrefix: 'drawbridge-codex-home-',
+    timeoutMs: RUN_TIMEOUT_MS,
+    prepareHome: (home) => {
+      const codexHome = join(home, '.codex');
+      mkdirSync(codexHome);
+      writeFileSync(join(codexHome, 'config.toml'), codexConfig(baseUrl));
+      return { CODEX_HOME: codexHome };
+    },
+    env: { [KEY_VARIABLE]: apiKey },
   });
 }
 

@@ -3,6 +3,8 @@
 // by stop() (and on process exit); every wait is bounded.
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
+import http from 'node:http';
+import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -203,4 +205,100 @@ export async function waitFor(probe, { timeoutMs = 5_000, intervalMs = 50 } = {}
 
 export function sleep(ms) {
   return new Promise((r) => setTimeout(r, ms));
+}
+
+// Real coding tools (Claude Code, Codex CLI) run offline against the stack: a recorder in front of the gateway,
+// a proxy that refuses everything off loopback, and the tool in a throw-away HOME.
+
+/**
+ * Loopback HTTP proxy in front of the gateway that records what a tool sends (the request bodies) and what came
+ * back (the statuses), so a test can check the wire and not only the printed answer.
+ */
+export async function startRecorder(target) {
+  const exchanges = [];
+  const server = http.createServer((req, res) => {
+    const chunks = [];
+    req.on('data', (c) => chunks.push(c));
+    req.on('end', () => {
+      const body = Buffer.concat(chunks);
+      const exchange = { method: req.method, url: req.url, headers: req.headers, body: body.toString('utf8'), status: 0 };
+      exchanges.push(exchange);
+      const up = http.request(target + req.url, { method: req.method, headers: req.headers }, (upRes) => {
+        exchange.status = upRes.statusCode;
+        res.writeHead(upRes.statusCode, upRes.headers);
+        upRes.pipe(res);
+      });
+      up.on('error', (e) => { exchange.status = -1; res.destroy(e); });
+      up.end(body);
+    });
+  });
+  await new Promise((r) => server.listen(0, '127.0.0.1', r));
+  return { url: `http://127.0.0.1:${server.address().port}`, exchanges, close: () => server.close() };
+}
+
+/**
+ * The only proxy a tool may use for anything that is not loopback: every CONNECT or plain request is answered 403
+ * at once, so a call to a vendor's API, telemetry or an update check fails fast instead of hanging. Attempts are
+ * recorded for the test to report.
+ */
+export async function startRefusingProxy() {
+  const attempts = [];
+  const server = net.createServer((socket) => {
+    socket.once('data', (d) => {
+      attempts.push(d.toString('latin1').split('\r\n')[0]);
+      socket.end('HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\nConnection: close\r\n\r\n');
+    });
+    socket.on('error', () => {});
+  });
+  await new Promise((r) => server.listen(0, '127.0.0.1', r));
+  return { url: `http://127.0.0.1:${server.address().port}`, attempts, close: () => server.close() };
+}
+
+/**
+ * Runs `bin args` in `cwd` with a fresh temporary HOME (XDG folders inside it, removed afterwards), nothing of this
+ * process's environment but PATH, every proxy variable pointing at `proxyUrl` (loopback excepted), plus `env`.
+ * `prepareHome(home)` may write the tool's config first and return more variables. SIGKILL after `timeoutMs`.
+ * Resolves { code, stdout, stderr, timedOut }.
+ */
+export function runInTempHome({ bin, args, cwd, proxyUrl, env = {}, prepareHome = () => ({}), homePrefix = 'drawbridge-tool-home-',
+  timeoutMs = 90_000 }) {
+  const home = mkdtempSync(join(tmpdir(), homePrefix));
+  const childEnv = {
+    PATH: process.env.PATH,
+    HOME: home,
+    XDG_CONFIG_HOME: join(home, '.config'),
+    XDG_CACHE_HOME: join(home, '.cache'),
+    TMPDIR: tmpdir(),
+    LANG: 'C.UTF-8',
+    TERM: 'dumb',
+    ...prepareHome(home),
+    ...env,
+    // Anything beyond loopback goes to the refusing proxy and fails at once.
+    HTTPS_PROXY: proxyUrl, HTTP_PROXY: proxyUrl, ALL_PROXY: proxyUrl,
+    https_proxy: proxyUrl, http_proxy: proxyUrl, all_proxy: proxyUrl,
+    NO_PROXY: '127.0.0.1,localhost', no_proxy: '127.0.0.1,localhost',
+  };
+  return new Promise((resolve) => {
+    const child = spawn(bin, args, { env: childEnv, cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+    live.add(child);
+    let stdout = '';
+    let stderr = '';
+    let timedOut = false;
+    const timer = setTimeout(() => { timedOut = true; child.kill('SIGKILL'); }, timeoutMs);
+    child.stdout.setEncoding('utf8');
+    child.stderr.setEncoding('utf8');
+    child.stdout.on('data', (c) => { stdout += c; });
+    child.stderr.on('data', (c) => { stderr += c; });
+    let finished = false;
+    const done = (code) => {
+      if (finished) return;
+      finished = true;
+      clearTimeout(timer);
+      live.delete(child);
+      rmSync(home, { recursive: true, force: true });
+      resolve({ code, stdout, stderr, timedOut });
+    };
+    child.on('error', (e) => { stderr += String(e); done(-1); });
+    child.on('exit', (code, signal) => done(code ?? signal));
+  });
 }
