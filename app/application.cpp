@@ -207,6 +207,17 @@ Status Application::buildServices()
         for (const auto &t : *totals)
             m_accounts->setCreditsUsedTotal(t.accountId, t.totals.credits);
     }
+    if (m_changes) {
+        // Team mode: accounts added, edited or removed on another instance, and the states (cooldown, quota,
+        // needs login, suspended) other instances found, within milliseconds.
+        if (const Status listening = m_changes->subscribe(ChangeFeed::accountsChannel()); !listening)
+            return listening;
+        connect(m_changes.get(), &ChangeFeed::changed, this,
+                [this](const QString &channel, const QString &id) {
+                    if (channel == ChangeFeed::accountsChannel() && m_accounts)
+                        m_accounts->syncStored(id);
+                });
+    }
 
     KiroProvider::Options providerOptions;
     providerOptions.requestTimeoutS = s.server.requestTimeoutS;

@@ -586,6 +586,17 @@ void AccountPool::markActive(const QString &id)
     dispatch();
 }
 
+void AccountPool::applyTeamState(const QString &id, AccountStatus status, qint64 untilMs,
+                                 const QString &message)
+{
+    auto it = m_accounts.find(id);
+    if (it == m_accounts.end())
+        return;
+    setState(*it, status, untilMs, message);
+    if (status == AccountStatus::Active)
+        dispatch();
+}
+
 PoolStatus AccountPool::status() const
 {
     PoolStatus s;

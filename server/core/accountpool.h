@@ -158,6 +158,11 @@ public:
     /** Not usable until @p retryAtMs (e.g. the auth service was unreachable). */
     void markError(const QString &id, const QString &message, qint64 retryAtMs);
     void markActive(const QString &id);
+    /**
+     * Team mode: the state another instance found for the account (read back from the database), taken as it
+     * is: no backoff of this instance's own is computed, and the failure streaks stay.
+     */
+    void applyTeamState(const QString &id, AccountStatus status, qint64 untilMs, const QString &message);
 
     PoolStatus status() const;
     std::optional<AccountView> account(const QString &id) const;

@@ -179,6 +179,12 @@ void KiroAccountManager::replaceCredentials(const QString &accountId, const NewA
                                   });
 }
 
+void KiroAccountManager::syncStored(const QString &accountId)
+{
+    if (const auto stored = m_registry.syncStored(accountId))
+        m_persistence.adoptStored(*stored);
+}
+
 void KiroAccountManager::onAccountAdded(const QString &accountId, bool proven)
 {
     // The first usage poll tells the account's credits right away.

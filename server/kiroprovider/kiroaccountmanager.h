@@ -122,6 +122,11 @@ public:
     void setCreditsUsedTotal(const QString &accountId, double total);
     /** Does whatever is due now; see the class comment. */
     void poll();
+    /**
+     * Team mode: another instance changed @p accountId (ChangeFeed::accountsChannel()): follow its row
+     * (added, edited, removed) and the pool state it found (KiroPoolStatePersistence::adoptStored()).
+     */
+    void syncStored(const QString &accountId);
 
     /** The parts, for tests that watch their signals. */
     KiroTokenService &tokens() { return m_tokens; }

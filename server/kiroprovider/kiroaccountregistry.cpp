@@ -414,6 +414,74 @@ void KiroAccountRegistry::restoreState(KiroAccount &a)
     // cooling_down is not restored: throttling cooldowns last seconds to minutes and start over cheaply.
 }
 
+std::optional<AccountRecord> KiroAccountRegistry::syncStored(const QString &accountId)
+{
+    if (!m_started || m_pendingAdds.count(accountId) != 0 || m_pendingReplaces.count(accountId) != 0)
+        return std::nullopt; // this instance's own change in progress: it finishes it itself
+    auto stored = m_repository.findById(accountId);
+    if (!stored) {
+        qCWarning(lcKiro) << "could not read account" << accountId
+                          << "changed by another instance:" << stored.error();
+        return std::nullopt;
+    }
+    const auto it = m_accounts.find(accountId);
+    if (!*stored || (*stored)->type != QStringLiteral("kiro")) {
+        if (it == m_accounts.end())
+            return std::nullopt;
+        // Removed by another instance, which removed its secrets too.
+        std::unique_ptr<KiroAccount> gone = std::move(it->second);
+        m_accounts.erase(it);
+        m_pool.removeAccount(accountId);
+        m_tokens.forget(accountId, QStringLiteral("Account %1 was removed.").arg(accountId));
+        gone.reset();
+        qCInfo(lcKiro) << "account" << accountId << "was removed by another instance";
+        Q_EMIT accountsChanged();
+        return std::nullopt;
+    }
+    const AccountRecord &r = **stored;
+    if (it == m_accounts.end()) {
+        // Added by another instance: its secrets were stored before its row.
+        auto a = std::make_unique<KiroAccount>();
+        a->record = r;
+        a->persisted = { r.status, r.lastError, r.cooldownUntilMs };
+        resolveEndpoints(*a);
+        KiroAccount &ref = *a;
+        m_accounts.emplace(r.id, std::move(a));
+        m_tokens.track(r.id);
+        registerInPool(ref);
+        restoreState(ref);
+        qCInfo(lcKiro) << "account" << r.id << "was added by another instance";
+        loadSecrets(r.id);
+        Q_EMIT accountsChanged();
+        Q_EMIT accountUpdated(r.id);
+        return r;
+    }
+    KiroAccount &a = *it->second;
+    AccountRecord &mine = a.record;
+    if (mine.name != r.name || mine.slots != r.slots || mine.enabled != r.enabled
+        || mine.priority != r.priority || mine.region != r.region || mine.profileArn != r.profileArn
+        || mine.authMethod != r.authMethod) {
+        const bool moved
+            = mine.region != r.region || mine.profileArn != r.profileArn || mine.authMethod != r.authMethod;
+        mine.name = r.name;
+        mine.slots = r.slots;
+        mine.enabled = r.enabled;
+        mine.priority = r.priority;
+        mine.region = r.region;
+        mine.profileArn = r.profileArn;
+        mine.authMethod = r.authMethod;
+        mine.updatedAtMs = r.updatedAtMs;
+        registerInPool(a);
+        if (moved) {
+            // Signed in again elsewhere (new credentials, maybe another method or region).
+            resolveEndpoints(a);
+            loadSecrets(accountId);
+        }
+        Q_EMIT accountUpdated(accountId);
+    }
+    return r;
+}
+
 // --- secrets
 // -----------------------------------------------------------------------------------------------------
 

@@ -64,6 +64,12 @@ public:
     KiroAccountOutcome remove(const QString &accountId);
     /** Reads the account's secrets (again) into the token service. */
     void loadSecrets(const QString &accountId);
+    /**
+     * Team mode: another instance added, edited or removed @p accountId; reads its row again and follows (a
+     * new account is loaded as at start-up, secrets included; a removed one is dropped here; edited settings
+     * apply). Returns the stored record when the account is here afterwards.
+     */
+    std::optional<AccountRecord> syncStored(const QString &accountId);
 
     KiroAccount *find(const QString &accountId) const;
     std::vector<QString> ids() const;

@@ -11,6 +11,22 @@
 
 namespace Drawbridge {
 
+namespace {
+
+// The pool state a stored status word names; Disabled is the account's own setting, not a pool state.
+std::optional<AccountStatus> poolStatusNamed(const QString &name)
+{
+    for (AccountStatus s :
+         { AccountStatus::Active, AccountStatus::CoolingDown, AccountStatus::NeedsLogin,
+           AccountStatus::QuotaExhausted, AccountStatus::Suspended, AccountStatus::Error }) {
+        if (accountStatusName(s) == name)
+            return s;
+    }
+    return std::nullopt;
+}
+
+} // namespace
+
 KiroPoolStatePersistence::KiroPoolStatePersistence(KiroAccountRegistry &registry, AccountPool &pool,
                                                    AccountRepository &repository, QObject *parent)
     : QObject(parent), m_registry(registry), m_pool(pool), m_repository(repository)
@@ -33,6 +49,32 @@ void KiroPoolStatePersistence::onPoolAccountChanged(const QString &accountId)
     m_dirty.insert(accountId);
     if (!m_flushTimer.isActive())
         m_flushTimer.start();
+}
+
+void KiroPoolStatePersistence::adoptStored(const AccountRecord &stored)
+{
+    KiroAccount *a = m_registry.find(stored.id);
+    const auto view = m_pool.account(stored.id);
+    if (!a || !view)
+        return;
+    KiroAccount::Persisted &p = a->persisted;
+    if (stored.status == p.status && stored.lastError == p.error
+        && stored.cooldownUntilMs == p.cooldownUntilMs)
+        return; // what this instance wrote or adopted last
+    const std::optional<AccountStatus> status = poolStatusNamed(stored.status);
+    if (!status || *status == AccountStatus::Error)
+        return; // p stays: this instance's flush writes its own view only when that view changes
+    const bool relogged = *status == AccountStatus::Active
+        && (view->status == AccountStatus::NeedsLogin || view->status == AccountStatus::Error);
+    // Noted as stored first, so the pool's change below is not written back (and announced) again.
+    p = { stored.status, stored.lastError, stored.cooldownUntilMs };
+    a->record.status = stored.status;
+    a->record.lastError = stored.lastError;
+    a->record.cooldownUntilMs = stored.cooldownUntilMs;
+    qCInfo(lcKiro) << "account" << stored.id << "is" << stored.status << "as another instance found";
+    m_pool.applyTeamState(stored.id, *status, stored.cooldownUntilMs.value_or(0), stored.lastError);
+    if (relogged)
+        m_registry.loadSecrets(stored.id);
 }
 
 void KiroPoolStatePersistence::flush()

@@ -6,6 +6,8 @@
 #include <QString>
 #include <QTimer>
 
+#include "server/storage/accountrecord.h"
+
 namespace Drawbridge {
 
 class AccountPool;
@@ -31,6 +33,13 @@ public:
 
     /** Writes what is pending now (also done on destruction). */
     void flush();
+    /**
+     * Team mode: @p stored is the account's row as another instance left it. A state that instance found
+     * (cooling down, out of quota, needs login, suspended, or active again) is taken over by this instance's
+     * pool without being written back; `error` stays each instance's own (it is about reaching the auth
+     * service from there). An account that becomes usable again after a login elsewhere re-reads its secrets.
+     */
+    void adoptStored(const AccountRecord &stored);
 
 Q_SIGNALS:
     /** Something the pool shows about the account changed (state, slots in use). */

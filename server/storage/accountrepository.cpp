@@ -5,6 +5,8 @@
 #include <QVariantList>
 
 #include "server/core/clock.h"
+#include "server/core/logging.h"
+#include "server/storage/changefeed.h"
 #include "server/storage/database.h"
 #include "server/storage/sqlstatement.h"
 
@@ -49,7 +51,8 @@ AccountRepository::AccountRepository(const Database &database, const Clock &cloc
 {
 }
 
-Result<bool> AccountRepository::write(const QString &context, const QString &sql, const QVariantList &values)
+Result<bool> AccountRepository::write(const QString &context, const QString &sql, const QVariantList &values,
+                                      const QString &announce)
 {
     auto db = m_database.connection();
     if (!db)
@@ -59,7 +62,14 @@ Result<bool> AccountRepository::write(const QString &context, const QString &sql
         statement.bind(value);
     if (auto done = statement.exec(context); !done)
         return Error { done.error() };
-    return statement.rowsAffected() > 0;
+    const bool changed = statement.rowsAffected() > 0;
+    // Committed already: an instance that misses the notification still reads the row at its next start, so a
+    // failed NOTIFY is logged rather than turned into a failed write.
+    if (changed && !announce.isEmpty()) {
+        if (auto sent = ChangeFeed::notify(*db, ChangeFeed::accountsChannel(), announce); !sent)
+            qCWarning(lcStorage) << sent.error();
+    }
+    return changed;
 }
 
 Result<bool> AccountRepository::insert(const AccountRecord &record)
@@ -77,7 +87,8 @@ Result<bool> AccountRepository::insert(const AccountRecord &record)
           record.enabled ? 1 : 0, record.status, SqlStatement::nullableText(record.lastError),
           SqlStatement::nullable(record.cooldownUntilMs), SqlStatement::nullableText(record.machineId),
           SqlStatement::nullable(record.creditsRemaining), SqlStatement::nullable(record.usageLimit),
-          SqlStatement::nullable(record.nextResetMs), record.priority, now, now });
+          SqlStatement::nullable(record.nextResetMs), record.priority, now, now },
+        record.id);
 }
 
 Result<std::optional<AccountRecord>> AccountRepository::findById(const QString &id) const
@@ -119,7 +130,8 @@ Result<bool> AccountRepository::update(const AccountRecord &record)
                  { record.name, record.authMethod, SqlStatement::nullableText(record.region),
                    SqlStatement::nullableText(record.profileArn), SqlStatement::nullable(record.slots),
                    record.enabled ? 1 : 0, SqlStatement::nullableText(record.machineId), record.priority,
-                   m_clock.nowMs(), record.id });
+                   m_clock.nowMs(), record.id },
+                 record.id);
 }
 
 Result<bool> AccountRepository::updateStatus(const QString &id, const QString &status,
@@ -129,7 +141,8 @@ Result<bool> AccountRepository::updateStatus(const QString &id, const QString &s
                  QStringLiteral("UPDATE accounts SET status = ?, last_error = ?, cooldown_until = ?,"
                                 " updated_at = ? WHERE id = ?"),
                  { status, SqlStatement::nullableText(lastError), SqlStatement::nullable(cooldownUntilMs),
-                   m_clock.nowMs(), id });
+                   m_clock.nowMs(), id },
+                 id);
 }
 
 Result<bool> AccountRepository::updateQuota(const QString &id, std::optional<double> creditsRemaining,
@@ -146,7 +159,7 @@ Result<bool> AccountRepository::updateQuota(const QString &id, std::optional<dou
 Result<bool> AccountRepository::remove(const QString &id)
 {
     return write(QStringLiteral("removing account %1").arg(id),
-                 QStringLiteral("DELETE FROM accounts WHERE id = ?"), { id });
+                 QStringLiteral("DELETE FROM accounts WHERE id = ?"), { id }, id);
 }
 
 } // namespace Drawbridge

@@ -20,7 +20,8 @@ class Database;
  * Settings the user edits (update()), the health state the pool tracks (updateStatus()) and the quota the
  * upstream reports (updateQuota()) are written separately, so a writer of one never overwrites a concurrent
  * change to another with a stale copy. Every write stamps updated_at from the clock. Calls that address one
- * account return false when no account has that id.
+ * account return false when no account has that id. In team mode every write but updateQuota() is announced
+ * on ChangeFeed::accountsChannel().
  */
 class AccountRepository final
 {
@@ -42,7 +43,12 @@ public:
     Result<bool> remove(const QString &id);
 
 private:
-    Result<bool> write(const QString &context, const QString &sql, const QVariantList &values);
+    /**
+     * Runs one write; when it changed a row and @p announce, tells the team (ChangeFeed::accountsChannel(),
+     * payload the id; PostgreSQL only) so the other instances read the row again.
+     */
+    Result<bool> write(const QString &context, const QString &sql, const QVariantList &values,
+                       const QString &announce = {});
 
     const Database &m_database;
     const Clock &m_clock;

@@ -28,6 +28,8 @@ class ChangeFeed final : public QObject
 public:
     /** api_keys rows: created, edited, revoked. */
     static QString keysChannel() { return QStringLiteral("drawbridge_keys"); }
+    /** accounts rows: added, edited, removed, their pool state (status, cooldown); not quota figures. */
+    static QString accountsChannel() { return QStringLiteral("drawbridge_accounts"); }
 
     explicit ChangeFeed(const Database &database, QObject *parent = nullptr);
     ~ChangeFeed() override;

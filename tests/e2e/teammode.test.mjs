@@ -257,3 +257,82 @@ test("an account's slots hold across instances, and a SIGKILLed instance's slots
     await first.stop();
   }
 });
+
+async function adminOn(baseUrl, method, path) {
+  const res = await fetch(baseUrl + path, {
+    method, headers: { authorization: `Bearer ${ADMIN_TOKEN}` }, signal: AbortSignal.timeout(5_000),
+  });
+  return { status: res.status, body: await res.json().catch(() => null) };
+}
+
+async function chatOn(baseUrl, key, content) {
+  const res = await fetch(`${baseUrl}/v1/chat/completions`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ model: 'kiro', messages: [{ role: 'user', content }] }),
+    signal: AbortSignal.timeout(30_000),
+  });
+  return { status: res.status, body: await res.json().catch(() => null) };
+}
+
+test('an account added on one instance serves on the other within 5 s, without a restart', async () => {
+  const first = await team('newaccount');
+  const second = await startSecond(first);
+  try {
+    const key = await first.createKey({ name: 'chat' });
+    assert.equal((await adminOn(second.url, 'GET', '/admin/accounts')).body.data.length, 0);
+    const added = await first.addAccount('alice', 'rt-alice');
+    const t0 = Date.now();
+    const served = await waitFor(async () => {
+      const r = await chatOn(second.url, key.key, 'Hello from #2');
+      return r.status === 200 ? r : null;
+    }, { timeoutMs: 5_000, intervalMs: 50 });
+    assert.ok(served, 'the account added on #1 did not serve on #2 within 5 s');
+    console.log(`account added on #1 served on #2 after ${Date.now() - t0} ms`);
+    const rows = (await adminOn(second.url, 'GET', '/admin/accounts')).body.data;
+    assert.deepEqual(rows.map((a) => a.id), [added.id]);
+
+    // Removed on #1: gone from #2 as well.
+    const removed = await first.admin('DELETE', `/admin/accounts/${added.id}`);
+    assert.ok([200, 204].includes(removed.status), `DELETE -> ${removed.status}`);
+    assert.ok(await waitFor(async () => (await adminOn(second.url, 'GET', '/admin/accounts')).body.data.length === 0,
+      { timeoutMs: 1_000, intervalMs: 20 }), 'the account removed on #1 is still on #2');
+  } finally {
+    await second.stop();
+    await first.stop();
+  }
+});
+
+test('a cooldown found by one instance holds on the other within 1 s', async () => {
+  // Every chat request is throttled upstream (HTTP 429): the instance that meets it cools the account down.
+  // A queue shorter than the 30 s cooldown: a request the cooldown outlasts is refused at once.
+  const first = await team('cooldown', {
+    fakeArgs: ['--fail-rate', '1', '--fail-kinds', '429'], config: { limits: ['queue_timeout_s = 5'] },
+  });
+  let second;
+  try {
+    await first.addAccount('alice', 'rt-alice');
+    second = await startSecond(first);
+    const key = await first.createKey({ name: 'chat' });
+    const throttled = await chatOn(first.baseUrl, key.key, 'meet the 429');
+    assert.ok([429, 502, 503].includes(throttled.status), JSON.stringify(throttled));
+    const t0 = Date.now();
+    const cooling = await waitFor(async () => {
+      const a = (await adminOn(second.url, 'GET', '/admin/accounts')).body.data[0];
+      return a?.status === 'cooling_down' ? a : null;
+    }, { timeoutMs: 1_000, intervalMs: 20 });
+    assert.ok(cooling, '#2 does not show the cooldown #1 found');
+    console.log(`cooldown found on #1 shown by #2 after ${Date.now() - t0} ms`);
+    const mine = (await first.admin('GET', '/admin/accounts')).body.data[0];
+    assert.equal(cooling.cooldown_until, mine.cooldown_until);
+    // #2 does not send the account upstream meanwhile: the fake sees no further chat request.
+    const before = JSON.stringify((await first.fakeStats()).requests);
+    const next = await chatOn(second.url, key.key, 'not upstream');
+    assert.equal(next.status, 503, JSON.stringify(next));
+    assert.equal(next.body.error.code, 'no_upstream_available');
+    assert.equal(JSON.stringify((await first.fakeStats()).requests), before);
+  } finally {
+    await second?.stop();
+    await first.stop();
+  }
+});
