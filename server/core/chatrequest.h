@@ -40,6 +40,12 @@ struct ChatMessage
     std::vector<ToolCall> toolCalls; ///< assistant only
     QString toolCallId; ///< tool only: the call this result answers
     bool toolError = false; ///< tool only: the result reports a failure
+    /**
+     * Optional: @ref text as the client sent it in UTF-8, set by a reader that has it at hand (the single-pass
+     * request parsers), so the Kiro builder copies a text it passes through unchanged without converting it
+     * back from UTF-16 (issue 18). Empty = not set. Whoever changes @ref text afterwards clears it.
+     */
+    QByteArray textUtf8;
 };
 
 struct ToolDefinition

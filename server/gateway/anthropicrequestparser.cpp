@@ -558,6 +558,7 @@ void applyContextManagement(const QJsonObject &o, ChatRequest &req, Notes &notes
         for (ChatMessage &m : req.messages) {
             if (m.role == Role::Tool && cleared.contains(m.toolCallId)) {
                 m.text = QStringLiteral("[tool result cleared to save context]");
+                m.textUtf8.clear();
                 m.images.clear();
                 ++notes.clearedToolResults;
             }
@@ -673,6 +674,13 @@ QString fastRequiredString(const Member &m)
     return FastJsonReader::string(*m);
 }
 
+std::string_view fastRequiredUtf8(const Member &m)
+{
+    if (!m)
+        throw Unsupported {};
+    return FastJsonReader::utf8(*m);
+}
+
 QString fastSystemText(simdjson::dom::element system)
 {
     if (system.is_string())
@@ -706,14 +714,14 @@ ChatMessage fastToolResult(simdjson::dom::element block)
     if (FastJsonReader::isAbsent(content))
         return msg;
     if (content->is_string()) {
-        msg.text = FastJsonReader::string(*content);
+        FastJsonReader::setText(msg, FastJsonReader::utf8(*content));
         return msg;
     }
     for (const auto part : FastJsonReader::array(*content)) {
         Member text;
         if (fastBlock(part, { { "text", &text } }) != "text")
             throw Unsupported {}; // images and documents: the other path
-        appendText(msg, fastRequiredString(text));
+        FastJsonReader::appendText(msg, fastRequiredUtf8(text));
     }
     return msg;
 }
@@ -723,7 +731,7 @@ void fastUserMessage(simdjson::dom::element content, std::vector<ChatMessage> &o
     ChatMessage user;
     user.role = Role::User;
     if (content.is_string()) {
-        user.text = FastJsonReader::string(content);
+        FastJsonReader::setText(user, FastJsonReader::utf8(content));
         out.push_back(std::move(user));
         return;
     }
@@ -735,7 +743,7 @@ void fastUserMessage(simdjson::dom::element content, std::vector<ChatMessage> &o
         Member text;
         const std::string_view type = fastBlock(block, { { "text", &text } });
         if (type == "text") {
-            appendText(user, fastRequiredString(text));
+            FastJsonReader::appendText(user, fastRequiredUtf8(text));
         } else if (type == "tool_result") {
             out.push_back(fastToolResult(block));
             hasToolResults = true;
@@ -769,7 +777,7 @@ ChatMessage fastAssistantMessage(simdjson::dom::element content, Notes &notes)
     ChatMessage msg;
     msg.role = Role::Assistant;
     if (content.is_string()) {
-        msg.text = FastJsonReader::string(content);
+        FastJsonReader::setText(msg, FastJsonReader::utf8(content));
         return msg;
     }
     for (const auto block : FastJsonReader::array(content)) {
@@ -777,7 +785,7 @@ ChatMessage fastAssistantMessage(simdjson::dom::element content, Notes &notes)
         const std::string_view type
             = fastBlock(block, { { "text", &text }, { "id", &id }, { "name", &name }, { "input", &input } });
         if (type == "text") {
-            appendText(msg, fastRequiredString(text));
+            FastJsonReader::appendText(msg, fastRequiredUtf8(text));
         } else if (type == "tool_use") {
             ToolCall call;
             call.id = fastRequiredString(id);

@@ -59,6 +59,32 @@ QString FastJsonReader::string(simdjson::dom::element e)
     return string(s);
 }
 
+std::string_view FastJsonReader::utf8(simdjson::dom::element e)
+{
+    std::string_view s;
+    if (e.get_string().get(s))
+        throw Unsupported {};
+    return s;
+}
+
+void FastJsonReader::setText(ChatMessage &msg, std::string_view utf8)
+{
+    msg.text = string(utf8);
+    msg.textUtf8 = QByteArray(utf8.data(), qsizetype(utf8.size()));
+}
+
+void FastJsonReader::appendText(ChatMessage &msg, std::string_view utf8)
+{
+    if (msg.text.isEmpty()) {
+        setText(msg, utf8);
+        return;
+    }
+    msg.text += u'\n';
+    msg.text += string(utf8);
+    msg.textUtf8 += '\n';
+    msg.textUtf8 += QByteArrayView(utf8.data(), qsizetype(utf8.size()));
+}
+
 double FastJsonReader::number(simdjson::dom::element e)
 {
     switch (e.type()) {

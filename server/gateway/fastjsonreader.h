@@ -10,6 +10,8 @@
 
 #include <simdjson.h>
 
+#include "server/core/chatrequest.h"
+
 namespace Drawbridge {
 
 /**
@@ -50,6 +52,12 @@ public:
     }
     /** A string value, or Unsupported for any other type. */
     static QString string(simdjson::dom::element e);
+    /** A string value as simdjson's UTF-8 view (valid UTF-8), or Unsupported for any other type. */
+    static std::string_view utf8(simdjson::dom::element e);
+    /** Sets @p msg's text to @p utf8, and ChatMessage::textUtf8 with it. */
+    static void setText(ChatMessage &msg, std::string_view utf8);
+    /** Appends @p utf8 to @p msg's text (and textUtf8), after a line break unless the text is empty. */
+    static void appendText(ChatMessage &msg, std::string_view utf8);
     static bool isAbsent(const Member &m) { return !m || m->is_null(); }
     /** A JSON number as double, or Unsupported. */
     static double number(simdjson::dom::element e);

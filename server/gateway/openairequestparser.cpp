@@ -374,10 +374,9 @@ void fastContent(const Member &content, bool allowNull, ChatMessage &msg)
         return;
     }
     if (content->is_string()) {
-        msg.text = FastJsonReader::string(*content);
+        FastJsonReader::setText(msg, FastJsonReader::utf8(*content));
         return;
     }
-    QString text;
     for (const auto part : FastJsonReader::array(*content)) {
         Member type, textValue;
         for (const auto field : FastJsonReader::object(part)) {
@@ -388,11 +387,8 @@ void fastContent(const Member &content, bool allowNull, ChatMessage &msg)
         }
         if (!fastIsString(type, "text") || !textValue)
             throw Unsupported {};
-        if (!text.isEmpty())
-            text += u'\n';
-        text += FastJsonReader::string(*textValue);
+        FastJsonReader::appendText(msg, FastJsonReader::utf8(*textValue));
     }
-    msg.text = text;
 }
 
 ToolCall fastToolCall(simdjson::dom::element value)

@@ -243,6 +243,68 @@ void JsonWriter::appendString(QByteArray &out, QStringView s)
     out.truncate(p - out.constData());
 }
 
+void JsonWriter::appendUtf8String(QByteArray &out, QByteArrayView utf8)
+{
+    // As appendString(): write into reserved space through a pointer, trim after. Room for the rest of the
+    // text, an eighth more for escapes (up to 6 bytes for 1), the closing quote and one 16-byte store past
+    // the end; an escape checks that room is left and asks for just that much more (the array grows
+    // geometrically past its capacity; asking for half its size again at every escape copied the whole body).
+    const auto room = [](qsizetype remaining) { return remaining + remaining / 8 + 6 + 1 + 16; };
+    const qsizetype start = out.size();
+    out.resize(start + 1 + room(utf8.size()));
+    char *p = out.data() + start;
+    char *limit = out.data() + out.size();
+    *p++ = '"';
+    const char *src = utf8.data();
+    const char *const end = src + utf8.size();
+    while (src != end) {
+#ifdef __SSE2__
+        // Bytes from 0x20 up (all of multi-byte UTF-8 too) are copied as they are, except '"' and '\\'.
+        while (end - src >= 16) {
+            const __m128i bytes = _mm_loadu_si128(reinterpret_cast<const __m128i *>(src));
+            const __m128i printable = _mm_cmpeq_epi8(_mm_max_epu8(bytes, _mm_set1_epi8(0x20)), bytes);
+            const __m128i special = _mm_or_si128(_mm_cmpeq_epi8(bytes, _mm_set1_epi8('"')),
+                                                 _mm_cmpeq_epi8(bytes, _mm_set1_epi8('\\')));
+            const int mask = _mm_movemask_epi8(_mm_andnot_si128(special, printable));
+            // All 16 stored (room for them was reserved); only the plain bytes before the first other count.
+            _mm_storeu_si128(reinterpret_cast<__m128i *>(p), bytes);
+            if (mask != 0xffff) {
+                const int plain = __builtin_ctz(unsigned(~mask));
+                p += plain;
+                src += plain;
+                break;
+            }
+            p += 16;
+            src += 16;
+        }
+        if (src == end)
+            break;
+#endif
+        const unsigned char c = static_cast<unsigned char>(*src++);
+        const char e = c < 0x80 ? escapes.c[c] : 0;
+        if (!e) {
+            *p++ = char(c);
+            continue;
+        }
+        if (limit - p < 6 + (end - src) + 1 + 16) {
+            const qsizetype at = p - out.constData();
+            out.resize(at + room(end - src));
+            p = out.data() + at;
+            limit = out.data() + out.size();
+        }
+        *p++ = '\\';
+        *p++ = e;
+        if (e == 'u') {
+            *p++ = '0';
+            *p++ = '0';
+            *p++ = hexDigits[c >> 4];
+            *p++ = hexDigits[c & 0xf];
+        }
+    }
+    *p++ = '"';
+    out.truncate(p - out.constData());
+}
+
 void JsonWriter::separate()
 {
     if (m_afterKey) {
@@ -296,6 +358,12 @@ void JsonWriter::string(QStringView s)
 {
     separate();
     appendString(m_out, s);
+}
+
+void JsonWriter::utf8String(QByteArrayView utf8)
+{
+    separate();
+    appendUtf8String(m_out, utf8);
 }
 
 void JsonWriter::asciiString(QByteArrayView s)

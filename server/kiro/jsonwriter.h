@@ -37,6 +37,8 @@ public:
     /** An object key; @p key is ASCII without characters to escape (the builder's own keys). */
     void key(QByteArrayView key);
     void string(QStringView s);
+    /** @p utf8 (valid UTF-8, e.g. checked by simdjson) written as string(QString::fromUtf8(utf8)) would. */
+    void utf8String(QByteArrayView utf8);
     /** Plain ASCII text that needs no escaping (fixed values such as "MANUAL"). */
     void asciiString(QByteArrayView s);
     /** @p json as it is: compact JSON produced by Qt (a serialised sub-object). */
@@ -46,6 +48,12 @@ public:
 
     /** Appends @p s quoted and escaped the way QJsonDocument does (UTF-16 in, UTF-8 out). */
     static void appendString(QByteArray &out, QStringView s);
+    /**
+     * Appends valid UTF-8 @p utf8 quoted and escaped as appendString() writes the same text: a text read from
+     * the client and only copied through is never converted to UTF-16 and back (issue 18). 16 bytes at a time
+     * while none needs an escape.
+     */
+    static void appendUtf8String(QByteArray &out, QByteArrayView utf8);
     /**
      * Appends what `QJsonDocument(QJsonDocument::fromJson(json).object()).toJson(Compact)` writes for the
      * JSON object @p json (sorted keys, Qt's number format; without a top-level "" key when @p dropEmptyKey),

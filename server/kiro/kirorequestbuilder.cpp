@@ -37,6 +37,7 @@ struct ToolResult
     QString id;
     QString text;
     bool error = false;
+    const ChatMessage *source = nullptr; ///< the message the text came from (see writeText())
 };
 
 /** One message in Kiro's two-role world while the history is being normalised. */
@@ -48,7 +49,23 @@ struct Turn
         images; // pointers: base64 payloads are big and copied only once, into JSON
     std::vector<ToolUse> toolUses;
     std::vector<ToolResult> toolResults;
+    const ChatMessage *source = nullptr; ///< the message the text came from (see writeText())
 };
+
+/**
+ * Writes @p text from the client's UTF-8 (ChatMessage::textUtf8) while it is still the very text of
+ * @p source, so a text only passed through is never converted back from UTF-16 (issue 18). The turn shares
+ * the message's string until normalisation changes it, and a change detaches it: the same data pointer and
+ * size mean the same text.
+ */
+void writeText(JsonWriter &w, const QString &text, const ChatMessage *source)
+{
+    if (source && !source->textUtf8.isEmpty() && text.constData() == source->text.constData()
+        && text.size() == source->text.size())
+        w.utf8String(source->textUtf8);
+    else
+        w.string(text);
+}
 
 /** `s.trimmed().isEmpty()` without the copy trimmed() makes of a text with surrounding whitespace. */
 bool isBlank(QStringView s)
@@ -183,6 +200,7 @@ Status Builder::collectTurns()
         case Role::User: {
             Turn turn;
             turn.text = message.text;
+            turn.source = &message;
             for (const ImagePart &image : message.images)
                 turn.images.push_back(&image);
             m_turns.push_back(std::move(turn));
@@ -192,6 +210,7 @@ Status Builder::collectTurns()
             Turn turn;
             turn.user = false;
             turn.text = message.text;
+            turn.source = &message;
             for (const ToolCall &call : message.toolCalls) {
                 turn.toolUses.push_back({ call.id, kiroToolName(call.name), call.name,
                                           inputJson(call.arguments), call.arguments });
@@ -203,7 +222,7 @@ Status Builder::collectTurns()
             // Consecutive tool messages become one user turn in mergeSameRole(): parallel results must all
             // land in the same user message or Kiro rejects the turn.
             Turn turn;
-            turn.toolResults.push_back({ message.toolCallId, message.text, message.toolError });
+            turn.toolResults.push_back({ message.toolCallId, message.text, message.toolError, &message });
             m_turns.push_back(std::move(turn));
             break;
         }
@@ -414,7 +433,7 @@ void Builder::writeUserMessage(JsonWriter &w, const Turn &turn, bool current)
     const QString text = isBlank(turn.text) ? KiroRequestBuilder::emptyPlaceholder() : turn.text;
     m_textUnits += KiroTokenEstimator::units(text);
     w.key("content");
-    w.string(text);
+    writeText(w, text, turn.source);
 
     if (!turn.images.empty()) {
         w.key("images");
@@ -459,7 +478,7 @@ void Builder::writeUserMessage(JsonWriter &w, const Turn &turn, bool current)
                 w.beginArray();
                 w.beginObject();
                 w.key("text");
-                w.string(resultText);
+                writeText(w, resultText, result.source);
                 w.endObject();
                 w.endArray();
                 w.key("status");
@@ -487,7 +506,7 @@ void Builder::writeAssistantMessage(JsonWriter &w, const Turn &turn)
     const QString text = isBlank(turn.text) ? KiroRequestBuilder::emptyPlaceholder() : turn.text;
     m_textUnits += KiroTokenEstimator::units(text);
     w.key("content");
-    w.string(text);
+    writeText(w, text, turn.source);
     if (!turn.toolUses.empty()) {
         // Omitted when empty: an empty toolUses array is itself a 400 (jwadow).
         w.key("toolUses");

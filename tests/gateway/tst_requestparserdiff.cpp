@@ -524,6 +524,22 @@ QString schemaTextMismatch(const std::vector<ToolDefinition> &tools)
     return {};
 }
 
+/**
+ * A message whose textUtf8 (the client's UTF-8, which the Kiro builder copies through instead of converting
+ * text back) is set but is not its text; @p carried counts the messages that have it.
+ */
+QString textUtf8Mismatch(const std::vector<ChatMessage> &messages, int &carried)
+{
+    for (const ChatMessage &m : messages) {
+        if (m.textUtf8.isEmpty())
+            continue;
+        ++carried;
+        if (m.textUtf8 != m.text.toUtf8())
+            return m.text + u" vs UTF-8 "_s + QString::fromLatin1(m.textUtf8.toHex());
+    }
+    return {};
+}
+
 /** The most frequent error messages of a run (their first words), to see what a corpus mostly exercises. */
 QString topErrors(const QHash<QString, int> &errors)
 {
@@ -577,7 +593,7 @@ void TstRequestParserDiff::openAiCorpus()
     const quint64 seed = seedFromEnv();
     const int iterations = iterationsFromEnv(3000);
     BodyGen gen(seed);
-    int taken = 0, takenUnmutated = 0, unmutated = 0, accepted = 0;
+    int taken = 0, takenUnmutated = 0, unmutated = 0, accepted = 0, carriedUtf8 = 0;
     QHash<QString, int> errors;
     for (int i = 0; i < iterations; ++i) {
         QByteArray body = gen.body();
@@ -598,6 +614,8 @@ void TstRequestParserDiff::openAiCorpus()
             takenUnmutated += mutated ? 0 : 1;
             if (const QString bad = schemaTextMismatch(fast->request.tools); !bad.isEmpty())
                 QFAIL(qPrintable(where + u"\nschema text: "_s + bad));
+            if (const QString bad = textUtf8Mismatch(fast->request.messages, carriedUtf8); !bad.isEmpty())
+                QFAIL(qPrintable(where + u"\ntext UTF-8: "_s + bad));
             const QString got = describe(std::variant<OpenAiChatRequest, ApiError>(*fast));
             if (got != expected)
                 QFAIL(qPrintable(where + u"\nsingle pass: "_s + got.left(2000) + u"\nQJsonDocument: "_s
@@ -616,6 +634,7 @@ void TstRequestParserDiff::openAiCorpus()
     // ones.
     QVERIFY2(accepted > iterations / 10, qPrintable(u"seed %1"_s.arg(seed)));
     QVERIFY2(takenUnmutated > unmutated / 10, qPrintable(u"seed %1"_s.arg(seed)));
+    QVERIFY2(carriedUtf8 > 0, qPrintable(u"seed %1: no text carried as UTF-8"_s.arg(seed)));
 }
 
 void TstRequestParserDiff::anthropicCorpus_data()
@@ -632,7 +651,7 @@ void TstRequestParserDiff::anthropicCorpus()
     const quint64 seed = seedFromEnv();
     const int iterations = iterationsFromEnv(3000);
     BodyGen gen(seed);
-    int taken = 0, takenUnmutated = 0, unmutated = 0, accepted = 0;
+    int taken = 0, takenUnmutated = 0, unmutated = 0, accepted = 0, carriedUtf8 = 0;
     QHash<QString, int> errors;
     for (int i = 0; i < iterations; ++i) {
         QByteArray body = gen.anthropicBody();
@@ -654,6 +673,8 @@ void TstRequestParserDiff::anthropicCorpus()
             takenUnmutated += mutated ? 0 : 1;
             if (const QString bad = schemaTextMismatch(fast->tools); !bad.isEmpty())
                 QFAIL(qPrintable(where + u"\nschema text: "_s + bad));
+            if (const QString bad = textUtf8Mismatch(fast->messages, carriedUtf8); !bad.isEmpty())
+                QFAIL(qPrintable(where + u"\ntext UTF-8: "_s + bad));
             const QString got = describe(std::variant<ChatRequest, ApiError>(*fast), fastNotes);
             if (got != expected)
                 QFAIL(qPrintable(where + u"\nsingle pass: "_s + got.left(2000) + u"\nQJsonDocument: "_s
@@ -670,6 +691,7 @@ void TstRequestParserDiff::anthropicCorpus()
           seed, iterations, accepted, taken, qPrintable(topErrors(errors)));
     QVERIFY2(accepted > iterations / 20, qPrintable(u"seed %1"_s.arg(seed)));
     QVERIFY2(takenUnmutated > unmutated / 20, qPrintable(u"seed %1"_s.arg(seed)));
+    QVERIFY2(carriedUtf8 > 0, qPrintable(u"seed %1: no text carried as UTF-8"_s.arg(seed)));
 }
 
 QTEST_GUILESS_MAIN(TstRequestParserDiff)

@@ -1,0 +1,191 @@
+// SPDX-License-Identifier: MIT
+// The UTF-8 carry (issue 18): the single-pass parsers keep each message text's UTF-8 (ChatMessage::textUtf8)
+// and the Kiro builder writes it instead of converting the QString back. The body must be byte for byte the
+// one built from the QStrings alone, whatever the history normalisation does to the texts (merged turns,
+// orphan tool results, blank texts, placeholders, tools turned into text). Each request is built twice, with
+// and without the UTF-8, and the two bodies compared; the agent bodies of bench/agentbodies.py and
+// hand-written edge cases, both dialects.
+#include <QDir>
+#include <QFile>
+#include <QProcess>
+#include <QTemporaryDir>
+#include <QTest>
+
+#include "server/gateway/anthropicrequestparser.h"
+#include "server/gateway/openairequestparser.h"
+#include "server/kiro/kirorequestbuilder.h"
+
+using namespace Drawbridge;
+using namespace Qt::StringLiterals;
+
+namespace {
+
+ChatRequest parseFast(const QByteArray &body, bool anthropic)
+{
+    if (anthropic) {
+        auto r = AnthropicRequestParser::parseSinglePass(body);
+        return r ? *r : ChatRequest {};
+    }
+    auto r = OpenAiRequestParser::parseSinglePass(body);
+    return r ? r->request : ChatRequest {};
+}
+
+/** @p body with its agentContinuationId (a fresh UUID per build) blanked out. */
+QByteArray withoutContinuationId(QByteArray body)
+{
+    static const QByteArray key = "\"agentContinuationId\":\"";
+    const qsizetype at = body.indexOf(key);
+    if (at >= 0)
+        body.replace(at + key.size(), 36, "*");
+    return body;
+}
+
+/** Builds @p request with and without its UTF-8 texts; returns how many texts were carried. */
+int compareBodies(ChatRequest request, const QString &name)
+{
+    request.upstreamModel = u"claude-sonnet-4.5"_s;
+    KiroRequestOptions options;
+    options.conversationId = u"conversation"_s;
+    options.profileArn = u"arn:aws:codewhisperer:us-east-1:1:profile/X"_s;
+    options.maxBodyBytes = 1 << 30;
+    const auto carried = KiroRequestBuilder::build(request, options);
+    int texts = 0;
+    for (ChatMessage &m : request.messages) {
+        texts += m.textUtf8.isEmpty() ? 0 : 1;
+        m.textUtf8.clear();
+    }
+    const auto converted = KiroRequestBuilder::build(request, options);
+    if (!carried || !converted) {
+        QTest::qFail(qPrintable(name + u": not built"_s), __FILE__, __LINE__);
+        return -1;
+    }
+    const QByteArray a = withoutContinuationId(carried.value().body);
+    const QByteArray b = withoutContinuationId(converted.value().body);
+    if (a != b) {
+        qsizetype at = 0;
+        while (at < a.size() && at < b.size() && a[at] == b[at])
+            ++at;
+        QTest::qFail(qPrintable(name + u": bodies differ at byte %1: carried …"_s.arg(at)
+                                + QString::fromUtf8(a.mid(std::max<qsizetype>(0, at - 40), 120))
+                                + u"… converted …"_s
+                                + QString::fromUtf8(b.mid(std::max<qsizetype>(0, at - 40), 120))),
+                     __FILE__, __LINE__);
+        return -1;
+    }
+    if (carried.value().estimatedPromptTokens != converted.value().estimatedPromptTokens) {
+        QTest::qFail(qPrintable(name + u": token estimates differ"_s), __FILE__, __LINE__);
+        return -1;
+    }
+    return texts;
+}
+
+} // namespace
+
+class TstKiroBodyUtf8 : public QObject
+{
+    Q_OBJECT
+
+private Q_SLOTS:
+    void agentBodies();
+    void edgeCases_data();
+    void edgeCases();
+};
+
+void TstKiroBodyUtf8::agentBodies()
+{
+    const QString script = qEnvironmentVariable("DRAWBRIDGE_SOURCE_DIR") + u"/bench/agentbodies.py"_s;
+    QVERIFY2(QFile::exists(script),
+             qPrintable(script + u" is missing: run through CTest, which sets DRAWBRIDGE_SOURCE_DIR"_s));
+    for (const int seed : { 18, 7 }) {
+        QTemporaryDir dir;
+        QVERIFY(dir.isValid());
+        QProcess python;
+        python.start(u"python3"_s,
+                     { script, u"--out"_s, dir.path(), u"--seed"_s, QString::number(seed), u"--sizes"_s,
+                       u"5,57,144"_s });
+        QVERIFY2(python.waitForFinished(60'000), "python3 bench/agentbodies.py did not finish in 60 s");
+        QVERIFY2(python.exitStatus() == QProcess::NormalExit && python.exitCode() == 0,
+                 python.readAllStandardError().constData());
+        const QStringList files = QDir(dir.path()).entryList({ u"*.json"_s }, QDir::Files, QDir::Name);
+        QCOMPARE(files.size(), 6);
+        for (const QString &name : files) {
+            QFile f(dir.filePath(name));
+            QVERIFY(f.open(QIODevice::ReadOnly));
+            const ChatRequest request = parseFast(f.readAll(), name.startsWith(u"anthropic"_s));
+            QVERIFY2(!request.messages.empty(), qPrintable(name + u": the single pass did not take it"_s));
+            const int texts = compareBodies(request, name);
+            if (QTest::currentTestFailed())
+                return;
+            QVERIFY2(texts >= int(request.messages.size()) / 2, qPrintable(name + u": few texts carried"_s));
+        }
+    }
+}
+
+void TstKiroBodyUtf8::edgeCases_data()
+{
+    QTest::addColumn<bool>("anthropic");
+    QTest::addColumn<QByteArray>("body");
+    QTest::newRow("openai: escapes, multi-byte, long runs")
+        << false
+        << QByteArray(
+               R"({"model":"m","messages":[{"role":"user","content":"tab\there \"q\" back\\slash \u0001 del\u007f é → 中 😀 )"
+               R"(0123456789abcdef0123456789abcdef\n end"}]})");
+    QTest::newRow("openai: two users merged, blank assistant")
+        << false
+        << QByteArray(
+               R"({"model":"m","messages":[{"role":"user","content":"first é"},{"role":"user","content":"second 😀"},)"
+               R"({"role":"assistant","content":"   "},{"role":"user","content":"third"}]})");
+    QTest::newRow("openai: parts joined, empty user first")
+        << false
+        << QByteArray(
+               R"({"model":"m","messages":[{"role":"user","content":""},{"role":"user","content":[{"type":"text","text":"a"},)"
+               R"({"type":"text","text":"b → c"}]}]})");
+    QTest::newRow("openai: tool call, result, orphan result")
+        << false
+        << QByteArray(
+               R"({"model":"m","tools":[{"type":"function","function":{"name":"Read","parameters":{"type":"object"}}}],)"
+               R"("messages":[{"role":"user","content":"go"},{"role":"assistant","content":null,"tool_calls":[)"
+               R"({"id":"c1","type":"function","function":{"name":"Read","arguments":"{\"p\":\"é\"}"}}]},)"
+               R"({"role":"tool","tool_call_id":"c1","content":"result \"1\" 中"},)"
+               R"({"role":"tool","tool_call_id":"zz","content":"orphan ✓"},{"role":"user","content":"after"}]})");
+    QTest::newRow("openai: tools none, history as text")
+        << false
+        << QByteArray(
+               R"({"model":"m","tool_choice":"none","tools":[{"type":"function","function":{"name":"Read"}}],)"
+               R"("messages":[{"role":"user","content":"go é"},{"role":"assistant","content":"calling","tool_calls":[)"
+               R"({"id":"c1","type":"function","function":{"name":"Read","arguments":"{}"}}]},)"
+               R"({"role":"tool","tool_call_id":"c1","content":"done 😀"},{"role":"user","content":"next"}]})");
+    QTest::newRow("openai: prefill")
+        << false
+        << QByteArray(
+               R"({"model":"m","messages":[{"role":"user","content":"q é"},{"role":"assistant","content":"partial 中"}]})");
+    QTest::newRow("anthropic: results with text after, empty result")
+        << true
+        << QByteArray(
+               R"({"model":"m","max_tokens":10,"system":"sys é","tools":[{"name":"Read","input_schema":{"type":"object"}}],)"
+               R"("messages":[{"role":"user","content":"go"},{"role":"assistant","content":[{"type":"text","text":"a → b"},)"
+               R"({"type":"tool_use","id":"t1","name":"Read","input":{"z":1,"a":"é"}},{"type":"tool_use","id":"t2","name":"Read","input":{}}]},)"
+               R"({"role":"user","content":[{"type":"tool_result","tool_use_id":"t1","content":"one \"é\""},)"
+               R"({"type":"tool_result","tool_use_id":"t2","content":""},{"type":"text","text":"and now 😀"}]}]})");
+    QTest::newRow("anthropic: text blocks joined, duplicate result")
+        << true
+        << QByteArray(
+               R"({"model":"m","max_tokens":10,"tools":[{"name":"Read","input_schema":{"type":"object"}}],)"
+               R"("messages":[{"role":"user","content":[{"type":"text","text":"x"},{"type":"text","text":"\n\ty"}]},)"
+               R"({"role":"assistant","content":[{"type":"tool_use","id":"t1","name":"Read","input":{}}]},)"
+               R"({"role":"user","content":[{"type":"tool_result","tool_use_id":"t1","content":[{"type":"text","text":"r1"},)"
+               R"({"type":"text","text":"r2 中"}]},{"type":"tool_result","tool_use_id":"t1","content":"again"}]}]})");
+}
+
+void TstKiroBodyUtf8::edgeCases()
+{
+    QFETCH(bool, anthropic);
+    QFETCH(QByteArray, body);
+    const ChatRequest request = parseFast(body, anthropic);
+    QVERIFY2(!request.messages.empty(), "the single pass did not take the body");
+    const int texts = compareBodies(request, QString::fromLatin1(QTest::currentDataTag()));
+    QVERIFY(texts > 0);
+}
+
+QTEST_GUILESS_MAIN(TstKiroBodyUtf8)
+#include "tst_kirobodyutf8.moc"

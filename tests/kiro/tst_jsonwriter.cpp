@@ -1,0 +1,216 @@
+// SPDX-License-Identifier: MIT
+// JsonWriter's UTF-8 paths (issue 18) against the UTF-16 writer and against Qt: a text the client sent as
+// UTF-8 and copied through must come out byte for byte as if it had gone through QString, and a tool input
+// written straight from simdjson as if it had been re-read from its text. Random strings are seeded:
+// DRAWBRIDGE_FUZZ_SEED reproduces a run, DRAWBRIDGE_FUZZ_ITERATIONS extends it.
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QRandomGenerator>
+#include <QTest>
+
+#include <simdjson.h>
+
+#include "server/kiro/jsonwriter.h"
+
+using namespace Drawbridge;
+
+namespace {
+
+quint64 seedFromEnv()
+{
+    bool ok = false;
+    const quint64 v = qEnvironmentVariable("DRAWBRIDGE_FUZZ_SEED").toULongLong(&ok);
+    return ok ? v : QRandomGenerator::global()->generate64();
+}
+
+int iterationsFromEnv(int fallback)
+{
+    bool ok = false;
+    const int v = qEnvironmentVariableIntValue("DRAWBRIDGE_FUZZ_ITERATIONS", &ok);
+    return ok && v > 0 ? v : fallback;
+}
+
+/** What Qt writes for @p text as a JSON string (the array brackets cut off). */
+QByteArray qtString(const QString &text)
+{
+    const QByteArray array = QJsonDocument(QJsonArray { text }).toJson(QJsonDocument::Compact);
+    return array.mid(1, array.size() - 2);
+}
+
+QByteArray utf8Written(QByteArrayView utf8)
+{
+    QByteArray out("prefix");
+    JsonWriter::appendUtf8String(out, utf8);
+    return out.mid(6);
+}
+
+/** Valid UTF-8 made of pieces that meet the writer's edges: escapes, quotes, multi-byte runs, 16-byte runs.
+ */
+QByteArray randomUtf8(QRandomGenerator &rng)
+{
+    static const QList<QByteArray> pieces = { "a",
+                                              "plain ascii text ",
+                                              "\"",
+                                              "\\",
+                                              "\n",
+                                              "\t",
+                                              "\r",
+                                              "\b",
+                                              "\f",
+                                              QByteArray(1, '\0'),
+                                              "\x01",
+                                              "\x1f",
+                                              " ",
+                                              "\x7f",
+                                              "\xc2\x80",
+                                              "\xc3\xa9",
+                                              "\xc9\x8f",
+                                              "\xc9\x90",
+                                              "\xe2\x86\x92",
+                                              "\xe4\xb8\xad",
+                                              "\xef\xbf\xbf",
+                                              "\xf0\x9f\x98\x80",
+                                              "\xf4\x8f\xbf\xbf",
+                                              "0123456789abcdef",
+                                              "/",
+                                              "<>&'" };
+    QByteArray out;
+    const int count = int(rng.bounded(0, 40));
+    for (int i = 0; i < count; ++i)
+        out += pieces[rng.bounded(pieces.size())];
+    return out;
+}
+
+} // namespace
+
+class TstJsonWriter : public QObject
+{
+    Q_OBJECT
+
+private Q_SLOTS:
+    void utf8String_data();
+    void utf8String();
+    void utf8StringRandom();
+    void utf8StringMember();
+    void qtCompactFromElement_data();
+    void qtCompactFromElement();
+};
+
+void TstJsonWriter::utf8String_data()
+{
+    QTest::addColumn<QByteArray>("utf8");
+    QTest::newRow("empty") << QByteArray();
+    QTest::newRow("ascii") << QByteArray("hello world");
+    QTest::newRow("every control character") << [] {
+        QByteArray s;
+        for (int c = 0; c < 0x20; ++c)
+            s += char(c);
+        return s;
+    }();
+    QTest::newRow("quotes and backslashes") << QByteArray(R"("a\"b\\c\\")");
+    QTest::newRow("del and slash") << QByteArray("\x7f/\x7f");
+    QTest::newRow("escape at each of 40 positions") << [] {
+        QByteArray s;
+        for (int i = 0; i < 40; ++i)
+            s += QByteArray(i, 'x') + '\n' + QByteArray(40 - i, 'y') + '"';
+        return s;
+    }();
+    QTest::newRow("multi-byte across 16-byte blocks") << QByteArray("0123456789abcde\xc3\xa9"
+                                                                    "0123456789abcd\xf0\x9f\x98\x80xyz");
+    QTest::newRow("long plain") << QByteArray(100000, 'k');
+    QTest::newRow("long escapes") << QByteArray(50000, '\x01');
+}
+
+void TstJsonWriter::utf8String()
+{
+    QFETCH(QByteArray, utf8);
+    const QString text = QString::fromUtf8(utf8);
+    QByteArray viaUtf16;
+    JsonWriter::appendString(viaUtf16, text);
+    QCOMPARE(utf8Written(utf8), viaUtf16);
+    QCOMPARE(utf8Written(utf8), qtString(text));
+}
+
+void TstJsonWriter::utf8StringRandom()
+{
+    const quint64 seed = seedFromEnv();
+    QRandomGenerator rng(seed);
+    const int iterations = iterationsFromEnv(3000);
+    for (int i = 0; i < iterations; ++i) {
+        const QByteArray utf8 = randomUtf8(rng);
+        const QString text = QString::fromUtf8(utf8);
+        QByteArray viaUtf16;
+        JsonWriter::appendString(viaUtf16, text);
+        const QByteArray written = utf8Written(utf8);
+        if (written != viaUtf16 || written != qtString(text))
+            QFAIL(qPrintable(QStringLiteral("seed %1 (DRAWBRIDGE_FUZZ_SEED=%1) iteration %2: %3")
+                                 .arg(seed)
+                                 .arg(i)
+                                 .arg(QString::fromLatin1(utf8.toHex()))));
+    }
+}
+
+void TstJsonWriter::utf8StringMember()
+{
+    // The member writes separators like string() does.
+    QByteArray viaUtf8, viaUtf16;
+    for (QByteArray *out : { &viaUtf8, &viaUtf16 }) {
+        JsonWriter w(*out);
+        w.beginObject();
+        w.key("a");
+        if (out == &viaUtf8)
+            w.utf8String("\xc3\xa9\"");
+        else
+            w.string(QStringLiteral("é\""));
+        w.key("b");
+        w.beginArray();
+        for (int i = 0; i < 2; ++i) {
+            if (out == &viaUtf8)
+                w.utf8String("x");
+            else
+                w.string(QStringLiteral("x"));
+        }
+        w.endArray();
+        w.endObject();
+    }
+    QCOMPARE(viaUtf8, viaUtf16);
+    QCOMPARE(viaUtf8, QByteArray(R"({"a":"é\"","b":["x","x"]})"));
+}
+
+void TstJsonWriter::qtCompactFromElement_data()
+{
+    QTest::addColumn<QByteArray>("json");
+    QTest::addColumn<bool>("written"); // false: left to the Qt path
+    QTest::newRow("sorted, numbers") << QByteArray(
+        R"({"z":1.5e3,"a":[true,-0.0,12345678901234567890,1e-7],"m":null})")
+                                     << true;
+    QTest::newRow("nested and escapes")
+        << QByteArray(R"({"b":{"y":"\u00e9\n","x":"\ud83d\ude00"},"a":""})") << true;
+    QTest::newRow("empty key kept") << QByteArray(R"({"":1,"a":2})") << true;
+    QTest::newRow("non-ascii key") << QByteArray(R"({"é":1})") << false;
+    QTest::newRow("duplicate key") << QByteArray(R"({"a":1,"a":2})") << false;
+    QTest::newRow("not an object") << QByteArray("[1,2]") << false;
+}
+
+void TstJsonWriter::qtCompactFromElement()
+{
+    QFETCH(QByteArray, json);
+    QFETCH(bool, written);
+    simdjson::dom::parser parser;
+    simdjson::dom::element root;
+    QVERIFY(!parser.parse(json.constData(), size_t(json.size())).get(root));
+    QByteArray fromElement("x");
+    QCOMPARE(JsonWriter::appendQtCompactObject(fromElement, root, false), written);
+    QByteArray fromText("x");
+    QCOMPARE(JsonWriter::appendQtCompactObject(fromText, json, false), written);
+    QCOMPARE(fromElement, fromText);
+    if (written)
+        QCOMPARE(fromElement.mid(1),
+                 QJsonDocument(QJsonDocument::fromJson(json).object()).toJson(QJsonDocument::Compact));
+    else
+        QCOMPARE(fromElement, QByteArray("x"));
+}
+
+QTEST_GUILESS_MAIN(TstJsonWriter)
+#include "tst_jsonwriter.moc"
