@@ -54,6 +54,7 @@ struct KiroAccount
         QString status;
         QString error;
         std::optional<qint64> cooldownUntilMs;
+        QString endpoint; ///< the API endpoint stored as the one that works
     } persisted;
 };
 

@@ -106,7 +106,9 @@ void KiroAccountManager::creditsUsed(const QString &accountId, double credits)
 QString KiroAccountManager::endpointRefused(const QString &accountId, const QString &baseUrl,
                                             const QString &reason)
 {
-    return m_registry.endpointRefused(accountId, baseUrl, reason);
+    const QString now = m_registry.endpointRefused(accountId, baseUrl, reason);
+    m_persistence.endpointMoved(accountId);
+    return now;
 }
 
 QSet<QString> KiroAccountManager::accountsWithoutModel(const QString &modelId) const

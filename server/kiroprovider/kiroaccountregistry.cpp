@@ -373,6 +373,9 @@ Status KiroAccountRegistry::start()
                                   << saved.error();
         }
         resolveEndpoints(*a);
+        // Where the account last got through, unless the configured list no longer has it.
+        a->endpoints.setCurrent(record.apiEndpoint);
+        a->persisted.endpoint = a->endpoints.current();
         KiroAccount &ref = *a;
         m_accounts.emplace(record.id, std::move(a));
         m_tokens.track(record.id);

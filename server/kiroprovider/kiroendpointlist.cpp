@@ -45,6 +45,12 @@ void KiroEndpointList::setUrls(QStringList urls)
     m_index = std::max<qsizetype>(0, m_urls.indexOf(was));
 }
 
+void KiroEndpointList::setCurrent(const QString &url)
+{
+    if (const qsizetype i = m_urls.indexOf(url); i >= 0)
+        m_index = i;
+}
+
 QString KiroEndpointList::refused(const QString &url)
 {
     if (m_urls.size() > 1 && url == current())

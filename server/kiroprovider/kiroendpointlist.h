@@ -14,8 +14,9 @@ struct KiroSettings;
  * The service is moving from `q.{R}.amazonaws.com` to `runtime.{R}.kiro.dev`, and reports conflict about
  * which token kinds each host accepts (docs/kiro.md#endpoints). So every account has a list: the configured
  * `kiro.api_base_urls` (or `kiro.api_base_url`), else defaults by auth method. A chat call that meets a
- * "wrong endpoint" refusal moves the account to the next URL, and the account stays there (in memory) until
- * that one is refused in turn; the list wraps around.
+ * "wrong endpoint" refusal moves the account to the next URL, and the account stays there until that one is
+ * refused in turn; the list wraps around. The URL that works is stored with the account's pool state, so a
+ * restart starts there.
  */
 class KiroEndpointList final
 {
@@ -35,6 +36,9 @@ public:
     QString current() const;
     /** Replaces the list; the current URL stays current when it is still in it. */
     void setUrls(QStringList urls);
+    /** Makes @p url current when it is in the list (the one stored before a restart); else changes nothing.
+     */
+    void setCurrent(const QString &url);
     /**
      * @p url refused the account: when it is the current one, the next URL becomes current. Returns the
      * current URL afterwards (unchanged when @p url was not current: another call already moved on).

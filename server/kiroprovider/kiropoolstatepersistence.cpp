@@ -101,8 +101,22 @@ void KiroPoolStatePersistence::flush()
                 qCWarning(lcKiro) << "could not store the state of account" << id << ":" << saved.error();
             }
         }
+        // The endpoint that works (docs/kiro.md#api-endpoints), so that a restart starts there.
+        if (const QString endpoint = a->endpoints.current(); endpoint != a->persisted.endpoint) {
+            if (auto saved = m_repository.updateEndpoint(id, endpoint); saved) {
+                a->persisted.endpoint = endpoint;
+                a->record.apiEndpoint = endpoint;
+            } else {
+                qCWarning(lcKiro) << "could not store the endpoint of account" << id << ":" << saved.error();
+            }
+        }
         Q_EMIT accountUpdated(id);
     }
+}
+
+void KiroPoolStatePersistence::endpointMoved(const QString &accountId)
+{
+    onPoolAccountChanged(accountId);
 }
 
 } // namespace Drawbridge

@@ -15,8 +15,9 @@ class AccountRepository;
 class KiroAccountRegistry;
 
 /**
- * @brief Keeps the pool-owned state of each Kiro account (status, last error, cooldown) in the database, so
- * needs_login, suspended, quota_exhausted and error outlive a restart.
+ * @brief Keeps the pool-owned state of each Kiro account (status, last error, cooldown, and the API endpoint
+ * that works) in the database, so needs_login, suspended, quota_exhausted, error and the endpoint outlive a
+ * restart.
  *
  * The pool reports every change, lease grants and releases included; those only mark the account, and one
  * flush per event-loop turn writes the accounts whose stored state really differs.
@@ -33,6 +34,8 @@ public:
 
     /** Writes what is pending now (also done on destruction). */
     void flush();
+    /** The account's API endpoint may have changed: store the one it uses now with the next flush. */
+    void endpointMoved(const QString &accountId);
     /**
      * Team mode: @p stored is the account's row as another instance left it. A state that instance found
      * (cooling down, out of quota, needs login, suspended, or active again) is taken over by this instance's

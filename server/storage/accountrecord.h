@@ -30,6 +30,7 @@ struct AccountRecord
     std::optional<double> usageLimit;
     std::optional<qint64> nextResetMs;
     int priority = 0; ///< higher is preferred
+    QString apiEndpoint; ///< the upstream API base URL that last worked; empty = none known (Kiro)
     qint64 createdAtMs = 0; ///< set by AccountRepository::insert
     qint64 updatedAtMs = 0; ///< set by every AccountRepository write
 

@@ -17,7 +17,7 @@ namespace {
 const QString selectColumns = QStringLiteral(
     "SELECT id, name, type, auth_method, region, profile_arn, slots, enabled, status, last_error,"
     " cooldown_until, machine_id, credits_remaining, usage_limit, next_reset, priority, created_at, "
-    "updated_at"
+    "updated_at, api_endpoint"
     " FROM accounts");
 
 AccountRecord fromRow(const SqlStatement &row)
@@ -41,6 +41,7 @@ AccountRecord fromRow(const SqlStatement &row)
     record.priority = row.value(15).toInt();
     record.createdAtMs = row.value(16).toLongLong();
     record.updatedAtMs = row.value(17).toLongLong();
+    record.apiEndpoint = row.value(18).toString();
     return record;
 }
 
@@ -154,6 +155,14 @@ Result<bool> AccountRepository::updateQuota(const QString &id, std::optional<dou
                                 " updated_at = ? WHERE id = ?"),
                  { SqlStatement::nullable(creditsRemaining), SqlStatement::nullable(usageLimit),
                    SqlStatement::nullable(nextResetMs), m_clock.nowMs(), id });
+}
+
+Result<bool> AccountRepository::updateEndpoint(const QString &id, const QString &apiEndpoint)
+{
+    // Not announced in team mode: each instance finds its own way to the service; a restart reads the last.
+    return write(QStringLiteral("storing the API endpoint of account %1").arg(id),
+                 QStringLiteral("UPDATE accounts SET api_endpoint = ?, updated_at = ? WHERE id = ?"),
+                 { SqlStatement::nullableText(apiEndpoint), m_clock.nowMs(), id });
 }
 
 Result<bool> AccountRepository::remove(const QString &id)

@@ -40,6 +40,8 @@ public:
                               std::optional<qint64> cooldownUntilMs);
     Result<bool> updateQuota(const QString &id, std::optional<double> creditsRemaining,
                              std::optional<double> usageLimit, std::optional<qint64> nextResetMs);
+    /** The upstream API base URL that works for the account (AccountRecord::apiEndpoint); empty = none. */
+    Result<bool> updateEndpoint(const QString &id, const QString &apiEndpoint);
     Result<bool> remove(const QString &id);
 
 private:

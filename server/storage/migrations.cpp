@@ -148,6 +148,12 @@ const std::vector<Step> &steps()
                              " lease_ids TEXT[] NOT NULL,"
                              " expires BIGINT[] NOT NULL)"),
           } },
+        { 8,
+          {
+              // The Kiro API endpoint that last worked for the account (docs/kiro.md#api-endpoints), so a
+              // restart starts there instead of at the head of its list; NULL = the head.
+              QStringLiteral("ALTER TABLE accounts ADD COLUMN api_endpoint TEXT"),
+          } },
     };
     return all;
 }

@@ -111,6 +111,7 @@ private Q_SLOTS:
     void corruptStreamsDoNotCoolTheAccount();
     void cutOffToolCallEndsAsLength();
     void endpointsFallBackAndAreRemembered();
+    void endpointSurvivesARestart();
     void defaultEndpointsFollowAuthMethodAndRegion_data();
     void defaultEndpointsFollowAuthMethodAndRegion();
     void longConversationsAreTrimmedToFit();
@@ -555,6 +556,52 @@ void TstKiroProvider::socialAccountSendsItsProfileArn()
     QCOMPARE(chats.size(), 1);
     QCOMPARE(QJsonDocument::fromJson(chats[0].body).object().value(QStringLiteral("profileArn")).toString(),
              FakeKiroUpstream::Account().profileArn);
+}
+
+void TstKiroProvider::endpointSurvivesARestart()
+{
+    // The head of the list cannot be reached; the second works.
+    const QString base = m_f->fake.baseUrl().toString();
+    const QString closed = KiroAccountFixture::localUrl(KiroAccountFixture::closedPort());
+    m_f->settings.apiBaseUrls = { closed, base };
+    const auto added = m_f->add(m_f->socialAccount(QStringLiteral("s")));
+    QVERIFY(added.ok());
+    const QString id = added.account->record.id;
+    QVERIFY(m_f->stored(id)->apiEndpoint.isEmpty());
+    RecordingSink first;
+    auto call = m_provider->start(chat(), &first);
+    QTRY_VERIFY(first.done());
+    QVERIFY2(!first.error, qPrintable(first.error ? first.error->message : QString()));
+    QCOMPARE(m_f->manager->account(id)->endpoint, base);
+    QTRY_COMPARE(m_f->stored(id)->apiEndpoint, base); // written with the pool state, one loop turn later
+    call.reset();
+
+    // A restart starts where the account got through: no move, nothing refused.
+    const auto restart = [&] {
+        m_provider.reset();
+        m_f->stopManager();
+        m_f->startManager();
+        KiroProvider::Options o;
+        o.transientRetryDelayMs = 10;
+        m_provider = std::make_unique<KiroProvider>(*m_f->pool, *m_f->manager, m_f->http, m_f->clock,
+                                                    m_f->settings, o);
+    };
+    restart();
+    QCOMPARE(m_f->manager->account(id)->endpoint, base);
+    QSignalSpy errors(m_provider.get(), &KiroProvider::upstreamError);
+    RecordingSink second;
+    call = m_provider->start(chat(), &second);
+    QTRY_VERIFY(second.done());
+    QVERIFY2(!second.error, qPrintable(second.error ? second.error->message : QString()));
+    QCOMPARE(errors.count(), 0);
+    QCOMPARE(m_f->fake.requestCount(QStringLiteral("/generateAssistantResponse")), 2);
+    call.reset();
+
+    // A stored endpoint the configured list no longer has is forgotten: the head of the new list.
+    const QString other = base + QStringLiteral("/runtime");
+    m_f->settings.apiBaseUrls = { other, closed };
+    restart();
+    QCOMPARE(m_f->manager->account(id)->endpoint, other);
 }
 
 void TstKiroProvider::idcAccountWithoutProfileSendsNone()

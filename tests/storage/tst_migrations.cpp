@@ -164,7 +164,7 @@ void TstMigrations::freshDatabaseHasLatestSchema()
     auto db = tmp.database().connection();
     DRAWBRIDGE_VERIFY_OK(db);
     QCOMPARE(*Migrations::version(*db), Migrations::latestVersion);
-    QCOMPARE(Migrations::latestVersion, 7);
+    QCOMPARE(Migrations::latestVersion, 8);
 
     QCOMPARE(objectsOf(*db, QStringLiteral("table")),
              (QStringList { QStringLiteral("accounts"), QStringLiteral("api_keys"),
@@ -182,7 +182,7 @@ void TstMigrations::freshDatabaseHasLatestSchema()
              QStringLiteral(
                  "id name type auth_method region profile_arn slots enabled status last_error"
                  " cooldown_until machine_id credits_remaining usage_limit next_reset priority created_at"
-                 " updated_at")
+                 " updated_at api_endpoint")
                  .split(QLatin1Char(' ')));
     QCOMPARE(
         columnsOf(*db, QStringLiteral("usage_records")),
@@ -311,7 +311,7 @@ void TstMigrations::refusesNewerSchema()
     QVERIFY2(tmp.isValid(), qPrintable(tmp.errorString()));
     {
         auto db = tmp.database().connection();
-        QVERIFY(exec(*db, QStringLiteral("UPDATE schema_version SET version = 8")));
+        QVERIFY(exec(*db, QStringLiteral("UPDATE schema_version SET version = 9")));
         QVERIFY(exec(*db, QStringLiteral("CREATE TABLE from_the_future (x INTEGER)")));
     }
     tmp.close();
@@ -319,13 +319,13 @@ void TstMigrations::refusesNewerSchema()
     QVERIFY(!reopened.ok());
     QCOMPARE(
         reopened.error(),
-        QStringLiteral("database schema version 8 is newer than this Drawbridge (7); upgrade Drawbridge"));
+        QStringLiteral("database schema version 9 is newer than this Drawbridge (8); upgrade Drawbridge"));
 
     // Refused without touching anything.
     auto opened = openAgain(tmp);
     DRAWBRIDGE_VERIFY_OK(opened);
     auto db = (*opened)->connection();
-    QCOMPARE(*Migrations::version(*db), 8);
+    QCOMPARE(*Migrations::version(*db), 9);
     QVERIFY(objectsOf(*db, QStringLiteral("table")).contains(QStringLiteral("from_the_future")));
     const Status again = Migrations::migrate(*db);
     QVERIFY(!again.ok());
@@ -339,8 +339,8 @@ void TstMigrations::refusesDowngradeRequest()
     auto db = tmp.database().connection();
     const Status downgraded = Migrations::migrate(*db, 1);
     QVERIFY(!downgraded.ok());
-    QVERIFY2(downgraded.error().contains(QStringLiteral("version 7")), qPrintable(downgraded.error()));
-    QCOMPARE(*Migrations::version(*db), 7);
+    QVERIFY2(downgraded.error().contains(QStringLiteral("version 8")), qPrintable(downgraded.error()));
+    QCOMPARE(*Migrations::version(*db), 8);
 }
 
 void TstMigrations::refusesUnknownTarget()
