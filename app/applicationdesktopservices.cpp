@@ -9,6 +9,7 @@
 #include "server/gateway/keyservice.h"
 #include "server/kiroprovider/kiroaccountmanager.h"
 #include "server/kiroprovider/kirodevicelogin.h"
+#include "server/kiroprovider/kirosociallogin.h"
 
 namespace Drawbridge {
 
@@ -197,6 +198,16 @@ std::unique_ptr<KiroDeviceLogin> ApplicationDesktopServices::createDeviceLogin(c
 {
     // The same factory as the admin API's sign-in: the endpoint the account's token refreshes use.
     return m_app.accounts().createDeviceLogin(startUrl, region);
+}
+
+std::unique_ptr<KiroSocialLogin> ApplicationDesktopServices::createSocialLogin(const QString &provider)
+{
+    // The auth service the account's social token refreshes will use (kiro.social_auth_base_url).
+    const KiroSettings &k = m_app.settings().kiro;
+    const QString base = k.socialAuthBaseUrl.isEmpty()
+        ? QStringLiteral("https://prod.%1.auth.desktop.kiro.dev").arg(k.region)
+        : k.socialAuthBaseUrl;
+    return std::make_unique<KiroSocialLogin>(m_app.http(), base, provider);
 }
 
 QStringList ApplicationDesktopServices::connectableTools() const

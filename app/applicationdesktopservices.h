@@ -59,6 +59,7 @@ public:
     Result<QStringList> changeSettings(const QList<QPair<QString, QVariant>> &changes) override;
     std::unique_ptr<KiroDeviceLogin> createDeviceLogin(const QString &startUrl,
                                                        const QString &region) override;
+    std::unique_ptr<KiroSocialLogin> createSocialLogin(const QString &provider) override;
 
     QStringList connectableTools() const override;
     QString toolDisplayName(const QString &tool) const override;

@@ -1409,6 +1409,34 @@ Anthropic-Basis-URL: %2</translation>
         <source>Signed in. Updating the account…</source>
         <translation>Angemeldet. Das Konto wird aktualisiert…</translation>
     </message>
+    <message>
+        <source>&amp;Finish</source>
+        <translation>A&amp;bschließen</translation>
+    </message>
+    <message>
+        <source>Google (Kiro social login)</source>
+        <translation>Google (Kiro-Social-Login)</translation>
+    </message>
+    <message>
+        <source>GitHub (Kiro social login)</source>
+        <translation>GitHub (Kiro-Social-Login)</translation>
+    </message>
+    <message>
+        <source>Address the browser ended on</source>
+        <translation>Adresse, auf der der Browser gelandet ist</translation>
+    </message>
+    <message>
+        <source>&amp;Browser ended on:</source>
+        <translation>Bro&amp;wser landete auf:</translation>
+    </message>
+    <message>
+        <source>Checking the sign-in…</source>
+        <translation>Anmeldung wird geprüft…</translation>
+    </message>
+    <message>
+        <source>Sign in with %1 on the page that opened. The browser then ends on an address starting with kiro:// (it may say it cannot open it, or offer the Kiro IDE: decline). Copy that whole address from the address bar, paste it above and click Finish.</source>
+        <translation>Melden Sie sich auf der geöffneten Seite mit %1 an. Der Browser landet danach auf einer Adresse, die mit kiro:// beginnt (vielleicht meldet er, dass er sie nicht öffnen kann, oder bietet die Kiro-IDE an: ablehnen). Kopieren Sie diese ganze Adresse aus der Adresszeile, fügen Sie sie oben ein und klicken Sie auf „Abschließen“.</translation>
+    </message>
 </context>
 <context>
     <name>Drawbridge::TrayIcon</name>

@@ -1400,6 +1400,34 @@ Anthropic base URL: %2</source>
         <source>Signed in. Updating the account…</source>
         <translation type="unfinished"></translation>
     </message>
+    <message>
+        <source>&amp;Finish</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Google (Kiro social login)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>GitHub (Kiro social login)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Address the browser ended on</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>&amp;Browser ended on:</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Checking the sign-in…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Sign in with %1 on the page that opened. The browser then ends on an address starting with kiro:// (it may say it cannot open it, or offer the Kiro IDE: decline). Copy that whole address from the address bar, paste it above and click Finish.</source>
+        <translation type="unfinished"></translation>
+    </message>
 </context>
 <context>
     <name>Drawbridge::TrayIcon</name>

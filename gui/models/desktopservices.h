@@ -18,6 +18,7 @@ class AccountPool;
 class KeyService;
 class KiroAccountManager;
 class KiroDeviceLogin;
+class KiroSocialLogin;
 class ModelCatalog;
 class RateLimiter;
 class UsageQuery;
@@ -100,6 +101,8 @@ public:
      */
     virtual std::unique_ptr<KiroDeviceLogin> createDeviceLogin(const QString &startUrl, const QString &region)
         = 0;
+    /** A Kiro social sign-in with @p provider ("Google", "Github") against kiro.social_auth_base_url. */
+    virtual std::unique_ptr<KiroSocialLogin> createSocialLogin(const QString &provider) = 0;
 
     /**
      * Writes @p changes ("server.port" → 9000, …) into the config file, keeping its comments, when the result

@@ -16,6 +16,7 @@
 #include "gui/models/desktopservices.h"
 #include "server/kiroprovider/kiroaccountmanager.h"
 #include "server/kiroprovider/kirodevicelogin.h"
+#include "server/kiroprovider/kirosociallogin.h"
 
 namespace Drawbridge {
 
@@ -30,12 +31,17 @@ SignInDialog::SignInDialog(DesktopServices &services, QWidget *parent)
     , m_status(new QLabel(this))
     , m_signIn(new QPushButton(tr("&Sign in"), this))
     , m_openPage(new QPushButton(tr("&Open the sign-in page"), this))
+    , m_pasted(new QLineEdit(this))
+    , m_finish(new QPushButton(tr("&Finish"), this))
     , m_openUrl([](const QUrl &url) { QDesktopServices::openUrl(url); })
 {
     setWindowTitle(tr("Sign in to Kiro"));
     setMinimumWidth(520);
     m_method->addItem(tr("AWS Builder ID"), QStringLiteral("builder_id"));
     m_method->addItem(tr("IAM Identity Center (organisation)"), QStringLiteral("idc"));
+    // Kiro's own identity providers; the value is the idp the auth service expects.
+    m_method->addItem(tr("Google (Kiro social login)"), QStringLiteral("Google"));
+    m_method->addItem(tr("GitHub (Kiro social login)"), QStringLiteral("Github"));
     m_method->setAccessibleName(tr("Sign-in method"));
     m_startUrl->setPlaceholderText(tr("https://my-company.awsapps.com/start"));
     m_startUrl->setAccessibleName(tr("Start URL"));
@@ -48,6 +54,16 @@ SignInDialog::SignInDialog(DesktopServices &services, QWidget *parent)
     form->addRow(tr("S&tart URL:"), m_startUrl);
     form->addRow(tr("&Region:"), m_region);
     form->addRow(tr("&Name:"), m_name);
+    m_pasted->setPlaceholderText(QStringLiteral("kiro://kiro.kiroAgent/authenticate-success?code=…&state=…"));
+    m_pasted->setAccessibleName(tr("Address the browser ended on"));
+    m_pasted->setMaxLength(KiroSocialLogin::maxPastedLength);
+    m_finish->setEnabled(false);
+    auto *pasteRow = new QHBoxLayout;
+    pasteRow->addWidget(m_pasted, 1);
+    pasteRow->addWidget(m_finish);
+    form->addRow(tr("&Browser ended on:"), pasteRow);
+    connect(m_finish, &QPushButton::clicked, this, &SignInDialog::finishSocial);
+    connect(m_pasted, &QLineEdit::returnPressed, this, &SignInDialog::finishSocial);
 
     QFont big = m_code->font();
     big.setPointSizeF(big.pointSizeF() * 2);
@@ -99,6 +115,11 @@ void SignInDialog::onSignedIn(const QString &region, const QString &refreshToken
     account.clientId = clientId;
     account.clientSecret = clientSecret;
     account.region = region;
+    store(account);
+}
+
+void SignInDialog::store(const KiroNewAccount &account)
+{
     const bool replacing = !m_replaceId.isEmpty();
     auto finished = [this, replacing](const KiroAccountManager::Outcome &o) {
         if (!o.ok()) {
@@ -120,11 +141,20 @@ void SignInDialog::onSignedIn(const QString &region, const QString &refreshToken
     }
 }
 
+bool SignInDialog::socialMethod() const
+{
+    const QString method = m_method->currentData().toString();
+    return method == QLatin1String("Google") || method == QLatin1String("Github");
+}
+
 void SignInDialog::updateFields()
 {
     const bool idc = m_method->currentData().toString() == QLatin1String("idc");
+    const bool social = socialMethod();
     m_startUrl->setEnabled(idc);
     m_region->setEnabled(idc);
+    m_pasted->setEnabled(social);
+    m_finish->setEnabled(social && m_social);
 }
 
 void SignInDialog::showStatus(const QString &text)
@@ -132,8 +162,48 @@ void SignInDialog::showStatus(const QString &text)
     m_status->setText(text);
 }
 
+void SignInDialog::finishSocial()
+{
+    if (!m_social || !m_finish->isEnabled())
+        return;
+    m_finish->setEnabled(false);
+    showStatus(tr("Checking the sign-in…"));
+    m_social->complete(m_pasted->text());
+}
+
 void SignInDialog::signIn()
 {
+    if (socialMethod()) {
+        // The service sends the browser to kiro://, which only the Kiro IDE opens: the user brings the
+        // address back here (KiroSocialLogin explains why there is no loopback redirect).
+        m_social = m_services.createSocialLogin(m_method->currentData().toString());
+        connect(m_social.get(), &KiroSocialLogin::failed, this, [this](const QString &message) {
+            m_finish->setEnabled(true);
+            showStatus(message);
+        });
+        connect(m_social.get(), &KiroSocialLogin::signedIn, this,
+                [this](const KiroSocialLogin::Credentials &c) {
+                    KiroAccountManager::NewAccount account;
+                    account.name = m_name->text().trimmed();
+                    account.authMethod = QStringLiteral("social");
+                    account.refreshToken = c.refreshToken;
+                    account.profileArn = c.profileArn;
+                    store(account);
+                });
+        m_pageUrl = m_social->loginUrl().toString();
+        m_openPage->setEnabled(true);
+        m_pasted->clear();
+        m_pasted->setEnabled(true);
+        m_finish->setEnabled(true);
+        m_openUrl(QUrl(m_pageUrl));
+        showStatus(
+            tr("Sign in with %1 on the page that opened. The browser then ends on an address starting with "
+               "kiro:// (it may say it cannot open it, or offer the Kiro IDE: decline). Copy that whole "
+               "address from the address bar, paste it above and click Finish.")
+                .arg(m_method->currentText()));
+        m_pasted->setFocus();
+        return;
+    }
     const bool idc = m_method->currentData().toString() == QLatin1String("idc");
     const QString startUrl = idc ? m_startUrl->text().trimmed() : KiroDeviceLogin::builderIdStartUrl();
     const QUrl parsed(startUrl);

@@ -16,6 +16,8 @@ namespace Drawbridge {
 
 class DesktopServices;
 class KiroDeviceLogin;
+class KiroSocialLogin;
+struct KiroNewAccount;
 
 /**
  * @brief Adds a Kiro account by signing in with AWS Builder ID or IAM Identity Center: shows the code, opens
@@ -39,6 +41,9 @@ public:
     QLabel *status() const { return m_status; }
     QPushButton *signInButton() const { return m_signIn; }
     QPushButton *openPageButton() const { return m_openPage; }
+    /** Google/GitHub: where the address the browser ended on is pasted, and the button that finishes. */
+    QLineEdit *pastedAddress() const { return m_pasted; }
+    QPushButton *finishButton() const { return m_finish; }
     /** The id of the account that was added (or signed in again), once accepted. */
     QString accountId() const { return m_accountId; }
     /**
@@ -52,12 +57,17 @@ public:
 
 public Q_SLOTS:
     void signIn();
+    /** Google/GitHub: exchanges the pasted address for the login and adds (or replaces) the account. */
+    void finishSocial();
 
 private:
     void updateFields();
     void showStatus(const QString &text);
     void onSignedIn(const QString &region, const QString &refreshToken, const QString &clientId,
                     const QString &clientSecret);
+    /** Adds @p account, or gives its credentials to the account being signed in again. */
+    void store(const KiroNewAccount &account);
+    bool socialMethod() const;
 
     DesktopServices &m_services;
     QComboBox *m_method;
@@ -68,10 +78,13 @@ private:
     QLabel *m_status;
     QPushButton *m_signIn;
     QPushButton *m_openPage;
+    QLineEdit *m_pasted;
+    QPushButton *m_finish;
     QString m_pageUrl;
     QString m_accountId;
     QString m_replaceId;
     std::unique_ptr<KiroDeviceLogin> m_login;
+    std::unique_ptr<KiroSocialLogin> m_social;
     std::function<void(const QUrl &)> m_openUrl;
 };
 

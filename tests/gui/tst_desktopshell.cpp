@@ -34,6 +34,7 @@
 #include "server/gateway/gatewayserver.h"
 #include "server/gateway/keyservice.h"
 #include "server/kiroprovider/kirodevicelogin.h"
+#include "server/kiroprovider/kirosociallogin.h"
 #include "tests/support/rawhttpclient.h"
 
 using namespace Drawbridge;
@@ -88,6 +89,10 @@ public:
                                                        const QString &region) override
     {
         return m_real.createDeviceLogin(startUrl, region);
+    }
+    std::unique_ptr<KiroSocialLogin> createSocialLogin(const QString &provider) override
+    {
+        return m_real.createSocialLogin(provider);
     }
     QStringList connectableTools() const override { return m_real.connectableTools(); }
     QString toolDisplayName(const QString &tool) const override { return m_real.toolDisplayName(tool); }

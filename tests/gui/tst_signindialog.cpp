@@ -8,13 +8,16 @@
 #include <QTableView>
 #include <QTest>
 #include <QUrl>
+#include <QUrlQuery>
 
 #include "app/applicationdesktopservices.h"
+#include "fakesocialauth.h"
 #include "gui/models/accounttablemodel.h"
 #include "gui/widgets/accountswidget.h"
 #include "gui/widgets/signindialog.h"
 #include "guiapplication.h"
 #include "server/kiroprovider/kiroaccountmanager.h"
+#include "server/kiroprovider/kirosociallogin.h"
 #include "server/secrets/memorysecretstore.h"
 #include "tests/app/fakeoidc.h"
 #include "tests/fakekiro/fakekiroupstream.h"
@@ -233,6 +236,102 @@ private Q_SLOTS:
         QCOMPARE(app->accounts().account(id)->record.authMethod, QStringLiteral("idc"));
         QCOMPARE(app->accounts().account(id)->status, AccountStatus::Active);
         QCOMPARE(secret(QStringLiteral("client_id")), QByteArray("client-1"));
+    }
+
+    void pkceChallengeIsRfc7636()
+    {
+        // RFC 7636, Appendix B.
+        QCOMPARE(KiroSocialLogin::challengeFor(QStringLiteral("dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk")),
+                 QStringLiteral("E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"));
+    }
+
+    void googleSignInByPastingTheAddressTheBrowserEndedOn()
+    {
+        FakeSocialAuth auth;
+        QVERIFY(auth.port != 0);
+        auto app = startEphemeralApplication([&](Settings &s) {
+            s.kiro.socialAuthBaseUrl = auth.baseUrl();
+            s.kiro.apiBaseUrl = auth.baseUrl();
+        });
+        QVERIFY(app);
+        ApplicationDesktopServices services(*app);
+        SignInDialog dialog(services);
+        QList<QUrl> opened;
+        dialog.setUrlOpener([&opened](const QUrl &url) { opened.append(url); });
+        QVERIFY(!dialog.pastedAddress()->isEnabled());
+        dialog.method()->setCurrentIndex(dialog.method()->findData(QStringLiteral("Google")));
+        QVERIFY(dialog.pastedAddress()->isEnabled());
+        QVERIFY(!dialog.finishButton()->isEnabled()); // nothing to finish before the page was opened
+        QVERIFY(!dialog.startUrl()->isEnabled());
+        dialog.name()->setText(QStringLiteral("gmail"));
+        dialog.signInButton()->click();
+
+        // The browser goes to the auth service's /login with a PKCE challenge and Kiro's own redirect.
+        QCOMPARE(opened.size(), 1);
+        const QUrl login = opened.first();
+        QCOMPARE(login.toString(QUrl::RemoveQuery), auth.baseUrl() + QStringLiteral("/login"));
+        const QUrlQuery q(login);
+        QCOMPARE(q.queryItemValue(QStringLiteral("idp")), QStringLiteral("Google"));
+        QCOMPARE(q.queryItemValue(QStringLiteral("redirect_uri"), QUrl::FullyDecoded),
+                 QStringLiteral("kiro://kiro.kiroAgent/authenticate-success"));
+        QCOMPARE(q.queryItemValue(QStringLiteral("code_challenge_method")), QStringLiteral("S256"));
+        const QString state = q.queryItemValue(QStringLiteral("state"), QUrl::FullyDecoded);
+        QVERIFY(state.size() >= 16);
+        auth.challenge = q.queryItemValue(QStringLiteral("code_challenge"), QUrl::FullyDecoded);
+        QCOMPARE(auth.challenge.size(), 43);
+        QVERIFY(dialog.status()->text().contains(QStringLiteral("kiro://")));
+
+        // Addresses that are not this sign-in's answer are refused before anything is sent.
+        dialog.pastedAddress()->setText(
+            QStringLiteral("kiro://kiro.kiroAgent/authenticate-success?code=code-1&state=someone-elses"));
+        dialog.finishButton()->click();
+        QVERIFY2(dialog.status()->text().contains(QStringLiteral("another sign-in")),
+                 qPrintable(dialog.status()->text()));
+        dialog.pastedAddress()->setText(QStringLiteral("https://example.com/nothing"));
+        dialog.finishButton()->click();
+        QVERIFY(dialog.status()->text().contains(QStringLiteral("no sign-in code")));
+        dialog.pastedAddress()->setText(QStringLiteral("kiro://kiro.kiroAgent/authenticate-success?error="
+                                                       "access_denied&error_description=User%20cancelled"));
+        dialog.finishButton()->click();
+        QVERIFY(dialog.status()->text().contains(QStringLiteral("User cancelled")));
+        QCOMPARE(auth.tokenRequests.size(), 0);
+
+        // The real one: exchanged with the verifier, the account is added with the social login.
+        QSignalSpy accepted(&dialog, &QDialog::accepted);
+        dialog.pastedAddress()->setText(
+            QStringLiteral("kiro://kiro.kiroAgent/authenticate-success?code=code-1&state=%1")
+                .arg(QString::fromLatin1(QUrl::toPercentEncoding(state))));
+        dialog.finishButton()->click();
+        QVERIFY(accepted.wait(10'000));
+        QCOMPARE(auth.tokenRequests.size(), 1);
+        QCOMPARE(auth.tokenRequests.first().value(QStringLiteral("code")).toString(),
+                 QStringLiteral("code-1"));
+        QVERIFY(auth.refreshes >= 1); // proven like any added account
+        const auto account = app->accounts().account(dialog.accountId());
+        QVERIFY(account);
+        QCOMPARE(account->record.name, QStringLiteral("gmail"));
+        QCOMPARE(account->record.authMethod, QStringLiteral("social"));
+        QCOMPARE(account->record.profileArn, auth.profileArn);
+    }
+
+    void aUsedOrWrongCodeSaysToStartAgain()
+    {
+        FakeSocialAuth auth;
+        auto app = startEphemeralApplication([&](Settings &s) { s.kiro.socialAuthBaseUrl = auth.baseUrl(); });
+        QVERIFY(app);
+        ApplicationDesktopServices services(*app);
+        auto login = services.createSocialLogin(QStringLiteral("Github"));
+        const QUrlQuery q(login->loginUrl());
+        QCOMPARE(q.queryItemValue(QStringLiteral("idp")), QStringLiteral("Github"));
+        auth.challenge = q.queryItemValue(QStringLiteral("code_challenge"), QUrl::FullyDecoded);
+        QSignalSpy failed(login.get(), &KiroSocialLogin::failed);
+        QSignalSpy signedIn(login.get(), &KiroSocialLogin::signedIn);
+        login->complete(QStringLiteral("code=stale&state=") + q.queryItemValue(QStringLiteral("state")));
+        QVERIFY(failed.wait(10'000));
+        QVERIFY2(failed.first().first().toString().contains(QStringLiteral("Invalid code")),
+                 qPrintable(failed.first().first().toString()));
+        QVERIFY(failed.first().first().toString().contains(QStringLiteral("Open the sign-in page again")));
+        QCOMPARE(signedIn.count(), 0);
     }
 };
 
