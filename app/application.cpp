@@ -20,6 +20,7 @@
 #include "server/gateway/gatewayserver.h"
 #include "server/gateway/keyservice.h"
 #include "server/kiroprovider/kiroaccountmanager.h"
+#include "server/kiroprovider/kiroteamtokenstore.h"
 #include "server/kiroprovider/kiroaccountsadminmodule.h"
 #include "server/kiroprovider/kiroprovider.h"
 #include "server/net/httpclient.h"
@@ -77,6 +78,7 @@ Application::~Application()
     m_keyRepository.reset();
     m_accountRepository.reset();
     m_secrets.reset();
+    m_teamTokens.reset();
     m_secretTable.reset();
     if (m_limiter)
         m_limiter->setShared(nullptr);
@@ -197,6 +199,8 @@ Status Application::buildServices()
 
     m_accounts = std::make_unique<KiroAccountManager>(s.kiro, *m_accountRepository, *m_secrets, *m_pool,
                                                       *m_http, *m_clock, KiroAccountManager::Options {});
+    if (m_teamTokens) // team mode: one refresh at a time per account across the team
+        m_accounts->tokens().setTeamStore(m_teamTokens.get());
     if (const Status started = m_accounts->start(); !started)
         return started;
     // The listed models are what the accounts may use (their catalogs), kept current as catalogs are read.
@@ -328,7 +332,9 @@ void Application::openTeamSecrets(std::function<void(Status)> next)
             return;
         }
         m_secretTable = std::make_unique<SecretRepository>(*m_database, *m_clock);
-        auto store = std::make_unique<DatabaseSecretStore>(*m_secretTable, std::move(*cipher));
+        auto store = std::make_unique<DatabaseSecretStore>(*m_secretTable, *cipher);
+        // Token refreshes read the team's rotated tokens straight from the table, under the account's lock.
+        m_teamTokens = std::make_unique<KiroTeamTokenStore>(*m_database, *m_secretTable, std::move(*cipher));
         // Every instance re-seals what the previous key sealed; replaceSealed() keeps concurrent instances
         // from undoing each other's writes.
         auto rotated = store->rotate();

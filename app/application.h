@@ -33,6 +33,7 @@ class RateWindowRepository;
 class SlotLeaseRepository;
 class SecretRepository;
 class SecretStore;
+class KiroTeamTokenStore;
 class SystemClock;
 class UsageAdminModule;
 class UsageLedger;
@@ -114,6 +115,7 @@ private:
     std::unique_ptr<Database> m_database;
     std::unique_ptr<SecretRepository> m_secretTable; ///< team mode: where m_secrets keeps its sealed values
     std::unique_ptr<SecretStore> m_secrets;
+    std::unique_ptr<KiroTeamTokenStore> m_teamTokens; ///< team mode: refresh lock and stored tokens
     std::unique_ptr<KeyRepository> m_keyRepository;
     std::unique_ptr<AccountRepository> m_accountRepository;
     std::unique_ptr<KeyService> m_keys;

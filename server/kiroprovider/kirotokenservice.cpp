@@ -2,6 +2,7 @@
 #include "kirotokenservice.h"
 
 #include <QDateTime>
+#include <QTimer>
 
 #include <algorithm>
 
@@ -28,7 +29,11 @@ KiroTokenService::KiroTokenService(KiroAccountUpstream &upstream, AccountPool &p
 
 KiroTokenService::~KiroTokenService()
 {
-    // Pending refreshes end silently with their entries.
+    // Pending refreshes end silently with their entries; team locks they held go back.
+    for (const auto &[id, entry] : m_entries) {
+        if (entry->teamLocked && m_team)
+            m_team->unlock(id);
+    }
     m_entries.clear();
 }
 
@@ -87,7 +92,7 @@ bool KiroTokenService::isUnavailable(const QString &accountId) const
 bool KiroTokenService::isRefreshing(const QString &accountId) const
 {
     const Entry *e = find(accountId);
-    return e && e->refreshCall;
+    return e && busy(*e);
 }
 
 qint64 KiroTokenService::retryAtMs(const QString &accountId) const
@@ -190,6 +195,8 @@ void KiroTokenService::forget(const QString &accountId, const QString &message)
         return;
     std::unique_ptr<Entry> gone = std::move(it->second);
     m_entries.erase(it);
+    if (gone->teamLocked && m_team)
+        m_team->unlock(accountId);
     for (Waiter &w : gone->waiters) {
         if (!w.guarded || w.guard)
             failLater(w.guarded ? w.guard.data() : nullptr, std::move(w.done), message);
@@ -224,7 +231,7 @@ void KiroTokenService::request(const QString &accountId, bool forceRefresh, QObj
         if (!forceRefresh && tokenUsable(*e)) {
             // The hot path: the cached token is good. When it is within the refresh window, renew it in the
             // background so no request ever waits for a refresh while the old token still works.
-            if (refreshDue(*e) && !e->refreshCall && e->retryAtMs == 0)
+            if (refreshDue(*e) && !busy(*e) && e->retryAtMs == 0)
                 startRefresh(accountId, *e);
             done(e->accessToken, QString());
             return;
@@ -232,14 +239,14 @@ void KiroTokenService::request(const QString &accountId, bool forceRefresh, QObj
     }
     e->waiters.push_back(Waiter { QPointer<QObject>(guard), guard != nullptr, std::move(done) });
     e->forceQueued = e->forceQueued || forceRefresh;
-    if (e->state == State::Loaded && !e->refreshCall)
+    if (e->state == State::Loaded && !busy(*e))
         startRefresh(accountId, *e);
 }
 
 void KiroTokenService::poll(const QString &accountId)
 {
     Entry *e = find(accountId);
-    if (!e || e->state != State::Loaded || e->refreshCall)
+    if (!e || e->state != State::Loaded || busy(*e))
         return;
     const auto view = m_pool.account(accountId);
     if (!view || view->status == AccountStatus::NeedsLogin || view->status == AccountStatus::Suspended)
@@ -250,8 +257,86 @@ void KiroTokenService::poll(const QString &accountId)
 
 void KiroTokenService::startRefresh(const QString &accountId, Entry &e)
 {
-    if (e.refreshCall)
+    if (busy(e))
         return;
+    if (!m_team)
+        return callUpstream(accountId, e);
+    // Team mode: from the event loop, so that failures reach the waiters asynchronously as promised.
+    e.teamWaiting = true;
+    e.teamWaitSinceMs = m_clock.nowMs();
+    QMetaObject::invokeMethod(
+        this, [this, accountId] { teamStep(accountId); }, Qt::QueuedConnection);
+}
+
+void KiroTokenService::teamStep(const QString &accountId)
+{
+    Entry *e = find(accountId);
+    if (!e || !e->teamWaiting)
+        return;
+    const auto locked = m_team->tryLock(accountId);
+    if (!locked) {
+        e->teamWaiting = false;
+        return failWithoutCall(accountId,
+                               QStringLiteral("cannot take the team's refresh lock: %1").arg(locked.error()));
+    }
+    if (!*locked) {
+        // Another instance is refreshing this account; its rotated refresh token is what we need next.
+        if (m_clock.nowMs() - e->teamWaitSinceMs > teamWaitMaxMs) {
+            e->teamWaiting = false;
+            return failWithoutCall(
+                accountId,
+                QStringLiteral("another instance has been refreshing the token for over %1 s")
+                    .arg(teamWaitMaxMs / 1000));
+        }
+        QTimer::singleShot(teamRetryMs, this, [this, accountId] { teamStep(accountId); });
+        return;
+    }
+    e->teamWaiting = false;
+    e->teamLocked = true;
+    const auto stored = m_team->read(accountId);
+    if (!stored) {
+        e->teamLocked = false;
+        m_team->unlock(accountId);
+        return failWithoutCall(accountId,
+                               QStringLiteral("cannot read the team's tokens: %1").arg(stored.error()));
+    }
+    if (!stored->refreshToken.isEmpty() && stored->refreshToken != e->credentials.refreshToken) {
+        // Rotated by another instance: ours is dead now. Stored already, so nothing to announce.
+        qCInfo(lcKiro) << "account" << accountId << ": using the refresh token another instance rotated";
+        e->credentials.refreshToken = stored->refreshToken;
+    }
+    const QString distrusted = e->forceQueued ? e->accessToken : QString();
+    if (!stored->accessToken.isEmpty() && stored->accessToken != e->accessToken
+        && stored->accessExpiresMs >= e->accessExpiresMs) {
+        e->accessToken = stored->accessToken;
+        e->accessExpiresMs = stored->accessExpiresMs;
+    }
+    const bool fresh
+        = tokenUsable(*e) && !refreshDue(*e) && (!e->forceQueued || e->accessToken != distrusted);
+    if (!fresh)
+        return callUpstream(accountId, *e);
+    // Another instance refreshed while we waited: no call, and the login survives the rotation.
+    qCDebug(lcKiro) << "account" << accountId << ": another instance refreshed the token already";
+    e->teamLocked = false;
+    m_team->unlock(accountId);
+    e->failureStreak = 0;
+    e->retryAtMs = 0;
+    if (const auto view = m_pool.account(accountId); view && view->status == AccountStatus::Error)
+        m_pool.markActive(accountId);
+    resolveWaiters(*e, {});
+    Q_EMIT refreshFinished(accountId, RefreshOutcome::Refreshed);
+}
+
+void KiroTokenService::failWithoutCall(const QString &accountId, const QString &message)
+{
+    KiroAccountUpstream::RefreshResult failed;
+    failed.failure = KiroAccountUpstream::Failure::Transient;
+    failed.message = message;
+    onRefreshed(accountId, failed);
+}
+
+void KiroTokenService::callUpstream(const QString &accountId, Entry &e)
+{
     KiroAccountUpstream::RefreshInput input;
     input.authMethod = e.credentials.authMethod;
     input.refreshToken = e.credentials.refreshToken;
@@ -272,6 +357,18 @@ void KiroTokenService::onRefreshed(const QString &accountId, const KiroAccountUp
         return;
     // Destroyed when this handler returns, which the HTTP client allows from inside the call's callback.
     const std::unique_ptr<KiroPendingCall> finished = std::move(e->refreshCall);
+    // Team mode: the lock goes back when this handler returns, after a rotated token was stored (the
+    // signals below write it synchronously), so the next instance reads that one.
+    struct TeamUnlock
+    {
+        TeamStore *team;
+        QString id;
+        ~TeamUnlock()
+        {
+            if (team)
+                team->unlock(id);
+        }
+    } const unlock { std::exchange(e->teamLocked, false) ? m_team : nullptr, accountId };
     const qint64 now = m_clock.nowMs();
 
     if (r.failure == KiroAccountUpstream::Failure::None) {

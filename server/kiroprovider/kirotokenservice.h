@@ -10,6 +10,7 @@
 #include <memory>
 #include <vector>
 
+#include "server/core/result.h"
 #include "server/kiroprovider/kiroaccountupstream.h"
 
 namespace Drawbridge {
@@ -53,12 +54,41 @@ public:
 
     enum class RefreshOutcome { Refreshed, Rejected, Failed };
 
+    /**
+     * Team mode: where the instances sharing the accounts make a refresh single-flight across all of them. A
+     * refresh runs only under the account's team lock, and only after the tokens the team stores were read
+     * again: a refresh token another instance rotated meanwhile replaces this instance's (dead) one, and a
+     * token it just fetched makes this instance's refresh unnecessary.
+     */
+    class TeamStore
+    {
+    public:
+        virtual ~TeamStore() = default;
+        struct Tokens
+        {
+            QString refreshToken; ///< empty = none stored
+            QString accessToken;
+            qint64 accessExpiresMs = 0;
+        };
+        /** Never waits: true = this instance holds @p accountId's lock now (until unlock() or its death). */
+        virtual Result<bool> tryLock(const QString &accountId) = 0;
+        virtual void unlock(const QString &accountId) = 0;
+        /** The account's tokens as the team stores them now. */
+        virtual Result<Tokens> read(const QString &accountId) = 0;
+    };
+    /** How often a refresh waiting for another instance's tries the lock again, and for how long at most. */
+    static constexpr int teamRetryMs = 100;
+    static constexpr qint64 teamWaitMaxMs = 30'000;
+
     /** @p error empty = @p accessToken is valid for at least Options::minTokenValidityMs. */
     using TokenCallback = std::function<void(const QString &accessToken, const QString &error)>;
 
     KiroTokenService(KiroAccountUpstream &upstream, AccountPool &pool, const Clock &clock, Options options,
                      QObject *parent = nullptr);
     ~KiroTokenService() override;
+
+    /** Team mode (see TeamStore); set before the first request. @p store must outlive the service. */
+    void setTeamStore(TeamStore *store) { m_team = store; }
 
     /** The account exists; its credentials are still being read. Requests wait until they arrive. */
     void track(const QString &accountId);
@@ -132,6 +162,9 @@ private:
         bool forceQueued = false; ///< a waiter distrusts the cached token
         int failureStreak = 0;
         qint64 retryAtMs = 0; ///< automatic refresh retry; 0 = none pending
+        bool teamWaiting = false; ///< team mode: waiting for the account's team lock
+        bool teamLocked = false; ///< team mode: this instance holds it (released when the refresh ends)
+        qint64 teamWaitSinceMs = 0;
     };
 
     Entry *find(const QString &accountId) const;
@@ -139,6 +172,12 @@ private:
     bool refreshDue(const Entry &e) const;
     bool needsLogin(const QString &accountId, QString *message) const;
     void startRefresh(const QString &accountId, Entry &e);
+    static bool busy(const Entry &e) { return e.refreshCall || e.teamWaiting; }
+    /** Team mode: one try for the lock; then the stored tokens decide whether to call the service at all. */
+    void teamStep(const QString &accountId);
+    void callUpstream(const QString &accountId, Entry &e);
+    /** A refresh that could not even start (team lock or tokens unreadable): a failed one. */
+    void failWithoutCall(const QString &accountId, const QString &message);
     void onRefreshed(const QString &accountId, const KiroAccountUpstream::RefreshResult &r);
     void resolveWaiters(Entry &e, const QString &error);
     void failLater(QObject *guard, TokenCallback done, const QString &error);
@@ -147,6 +186,7 @@ private:
     AccountPool &m_pool;
     const Clock &m_clock;
     Options m_options;
+    TeamStore *m_team = nullptr;
     std::map<QString, std::unique_ptr<Entry>> m_entries;
 };
 
