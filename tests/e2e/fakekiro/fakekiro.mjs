@@ -29,8 +29,36 @@ const REASONS = { 200: 'OK', 400: 'Bad Request', 402: 'Payment Required', 403: '
  *                                       404 UnknownOperationException (a retired host)
  *   models: { account: [modelId] }      an account's tier: GET /ListAvailableModels lists it (404 for accounts
  *                                       without one, like a host that does not serve the catalog) and chat
- *                                       refuses other models with 400 INVALID_MODEL_ID, as the service does
+ *                                       refuses other models with 400 INVALID_MODEL_ID, as the service does;
+ *                                       claude-* and gpt-* models come with the additionalModelRequestFieldsSchema
+ *                                       of requestFieldsSchema(), which chat holds additionalModelRequestFields to
  */
+
+/**
+ * The reasoning members a model's catalog entry advertises (docs/kiro.md#native-reasoning): Claude models an
+ * adaptive thinking type and an output_config effort, GPT models a reasoning effort; other models none.
+ */
+export function requestFieldsSchema(modelId) {
+  const object = (properties) => ({ type: 'object', properties, additionalProperties: false });
+  if (/^claude-/.test(modelId ?? '')) {
+    return object({
+      thinking: object({ type: { type: 'string', enum: ['adaptive', 'disabled'] } }),
+      output_config: object({ effort: { type: 'string', enum: ['low', 'medium', 'high', 'max'] } }),
+    });
+  }
+  if (/^gpt-/.test(modelId ?? '')) return object({ reasoning: object({ effort: { type: 'string', enum: ['low', 'medium', 'high', 'xhigh'] } }) });
+  return undefined;
+}
+
+/** Whether @p value satisfies the subset of JSON Schema requestFieldsSchema() uses (objects, strings, enums). */
+function conforms(value, schema) {
+  if (schema.type === 'object') {
+    if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
+    return Object.entries(value).every(([k, v]) => schema.properties?.[k] !== undefined && conforms(v, schema.properties[k]));
+  }
+  if (schema.type === 'string' && typeof value !== 'string') return false;
+  return !schema.enum || schema.enum.includes(value);
+}
 export async function startFakeKiro(options = {}) {
   const cfg = {
     delivery: options.delivery ?? 'trickle',
@@ -127,11 +155,22 @@ export async function startFakeKiro(options = {}) {
     if (tier && !tier.includes(userInput.modelId))
       return errorOut(400, 'ValidationException',
         { message: 'Invalid model. Please select a different model to continue.', reason: 'INVALID_MODEL_ID' });
+    // The service checks additionalModelRequestFields against the model's own schema before using them.
+    let reasoning = false;
+    if (body.additionalModelRequestFields !== undefined) {
+      const schema = requestFieldsSchema(userInput.modelId);
+      if (!schema || !conforms(body.additionalModelRequestFields, schema))
+        return errorOut(400, 'ValidationException',
+          { message: 'The additional model request fields are not valid for this model.', reason: 'REQUEST_BODY_INVALID' });
+      const f = body.additionalModelRequestFields;
+      reasoning = (f.thinking?.type !== undefined && f.thinking.type !== 'disabled') || !!f.output_config?.effort
+        || !!f.reasoning?.effort;
+    }
     // The service refuses social-login requests without the profile ARN from the refresh (IdC ones need none).
     if (cfg.requireProfileArn && tokens.get(bearer)?.social && !body.profileArn)
       return errorOut(403, 'AccessDeniedException', { message: 'User is not authorized: profileArn missing.', reason: null });
 
-    const p = plan(body, { text: cfg.text, toolArgs: cfg.toolArgs });
+    const p = plan(body, { text: cfg.text, toolArgs: cfg.toolArgs, reasoning });
     if (p.error) {
       count(req.path, p.error.status);
       return send(socket, p.error.status, [
@@ -201,7 +240,8 @@ export async function startFakeKiro(options = {}) {
       }
       count(req.path, 200);
       return sendJson(socket, 200, { models: tier.map((modelId) => ({ modelId, modelName: modelId,
-        tokenLimits: { maxInputTokens: 200_000, maxOutputTokens: 64_000 } })) });
+        tokenLimits: { maxInputTokens: 200_000, maxOutputTokens: 64_000 },
+        ...(requestFieldsSchema(modelId) ? { additionalModelRequestFieldsSchema: requestFieldsSchema(modelId) } : {}) })) });
     }
     if (req.method === 'GET' && req.path === '/__stats') {
       const body = Buffer.from(JSON.stringify({ ...stats, config: cfg }));

@@ -76,6 +76,9 @@ export function plan(body, options = {}) {
   const state = body?.conversationState ?? {};
   const current = state.currentMessage?.userInputMessage ?? {};
   const d = directives(current.content);
+  // Reasoning asked for in additionalModelRequestFields (checked against the model's schema by the caller) is
+  // answered natively, as the service does.
+  if (options.reasoning) d.reasoning = true;
   if (d.http) return { error: httpError(Number(d.http)) };
   if (d.capacity) {
     return { error: { status: 429, errorType: 'ThrottlingException',
