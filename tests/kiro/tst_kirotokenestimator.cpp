@@ -157,8 +157,24 @@ class TstKiroTokenEstimator : public QObject
     Q_OBJECT
 
 private Q_SLOTS:
+    void toolUseOverheadIsTheSameInBothEstimates();
     void errorAgainstReferenceTokenizer();
 };
+
+void TstKiroTokenEstimator::toolUseOverheadIsTheSameInBothEstimates()
+{
+    // Until the gateway's counter takes its figures from KiroTokenEstimator, they must at least agree.
+    QCOMPARE(AnthropicTokenCounter::toolUseSystemPromptTokens, KiroTokenEstimator::toolUseSystemPromptTokens);
+    QCOMPARE(AnthropicTokenCounter::forcedToolUseSystemPromptTokens,
+             KiroTokenEstimator::forcedToolUseSystemPromptTokens);
+    for (const ToolChoice choice :
+         { ToolChoice::Auto, ToolChoice::None, ToolChoice::Required, ToolChoice::Named }) {
+        ChatRequest r;
+        r.tools.push_back({ u"t"_s, u"d"_s, {} });
+        r.toolChoice = choice;
+        QCOMPARE(AnthropicTokenCounter::overhead(r), KiroTokenEstimator::toolUseSystemPrompt(choice));
+    }
+}
 
 void TstKiroTokenEstimator::errorAgainstReferenceTokenizer()
 {
