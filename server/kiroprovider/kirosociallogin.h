@@ -20,9 +20,9 @@ struct HttpResponse;
  * `GET {auth}/login?idp=Google|Github&redirect_uri=…&code_challenge=…&code_challenge_method=S256&state=…`
  * in the browser, which ends on the redirect URI with `?code=…&state=…`; then
  * `POST {auth}/oauth/token` `{"code","code_verifier","redirect_uri"}` answers
- * `{"accessToken","refreshToken","profileArn","expiresIn"}`. The service accepts only the Kiro IDE's own
- * redirect, `kiro://kiro.kiroAgent/authenticate-success`, which the browser hands to whatever owns `kiro://`
- * (the IDE, if installed) or shows as an error page. Drawbridge does not take over that scheme, so the user
+ * `{"accessToken","refreshToken","profileArn","expiresIn"}`. The service redirects only to addresses it
+ * allows; the one known to be allowed is the Kiro IDE's own, `kiro://kiro.kiroAgent/authenticate-success`,
+ * which the browser hands to whatever owns `kiro://` (the IDE, if installed) or shows as an error page. Drawbridge does not take over that scheme, so the user
  * pastes the address the browser ended on (or its `code=…&state=…` part) and complete() finishes the
  * exchange.
  */
