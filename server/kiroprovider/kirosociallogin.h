@@ -22,9 +22,9 @@ struct HttpResponse;
  * `POST {auth}/oauth/token` `{"code","code_verifier","redirect_uri"}` answers
  * `{"accessToken","refreshToken","profileArn","expiresIn"}`. The service redirects only to addresses it
  * allows; the one known to be allowed is the Kiro IDE's own, `kiro://kiro.kiroAgent/authenticate-success`,
- * which the browser hands to whatever owns `kiro://` (the IDE, if installed) or shows as an error page. Drawbridge does not take over that scheme, so the user
- * pastes the address the browser ended on (or its `code=…&state=…` part) and complete() finishes the
- * exchange.
+ * which the browser hands to whatever owns `kiro://` (the IDE, if installed) or shows as an error page.
+ * Drawbridge does not take over that scheme, so the user pastes the address the browser ended on (or its
+ * `code=…&state=…` part) and complete() finishes the exchange.
  */
 class KiroSocialLogin final : public QObject
 {
