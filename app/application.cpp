@@ -4,6 +4,7 @@
 #include <QCoreApplication>
 #include <QDir>
 #include <QProcessEnvironment>
+#include <QSet>
 #include <QStandardPaths>
 #include <QTimer>
 
@@ -218,8 +219,20 @@ Status Application::buildServices()
             return listening;
         connect(m_changes.get(), &ChangeFeed::changed, this,
                 [this](const QString &channel, const QString &id) {
-                    if (channel == ChangeFeed::accountsChannel() && m_accounts)
-                        m_accounts->syncStored(id);
+                    if (channel != ChangeFeed::accountsChannel() || !m_accounts)
+                        return;
+                    if (!id.isEmpty())
+                        return m_accounts->syncStored(id);
+                    // Listening again after a lost connection: every account, stored or known here.
+                    QSet<QString> ids;
+                    if (auto stored = m_accountRepository->list(); stored.ok()) {
+                        for (const AccountRecord &r : *stored)
+                            ids.insert(r.id);
+                    }
+                    for (const auto &a : m_accounts->accounts())
+                        ids.insert(a.record.id);
+                    for (const QString &each : std::as_const(ids))
+                        m_accounts->syncStored(each);
                 });
     }
 

@@ -21,8 +21,10 @@ Result<bool> run(const Database &database, const QString &sql, const QString &na
     QSqlQuery &q = **query;
     q.addBindValue(keySpace);
     q.addBindValue(name);
-    if (!q.exec())
+    if (!q.exec()) {
+        Database::noteFailure(q);
         return Error { context + QStringLiteral(": ") + q.lastError().text() };
+    }
     if (!q.next())
         return Error { context + QStringLiteral(": no row returned") };
     const bool result = q.value(0).toBool();

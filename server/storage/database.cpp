@@ -7,6 +7,7 @@
 #include <QDir>
 #include <QFileInfo>
 #include <QObject>
+#include <QSqlDriver>
 #include <QSqlError>
 #include <QSqlQuery>
 #include <QThread>
@@ -20,6 +21,8 @@ namespace {
 
 const QString driverName = QStringLiteral("QSQLITE");
 const QString postgresDriverName = QStringLiteral("QPSQL");
+// Dynamic property of a connection's QSqlDriver that noteFailure() sets.
+constexpr char lostProperty[] = "drawbridgeConnectionLost";
 
 // A serial rather than the OS thread id: ids are reused once a thread ends, and a stale connection of a dead
 // thread under a reused name would be refused by QtSql as belonging to another thread.
@@ -144,12 +147,61 @@ QString Database::connectionName() const
 Result<QSqlDatabase> Database::connection() const
 {
     const QString name = connectionName();
+    bool lost = false;
     {
         std::lock_guard lock(m_mutex);
-        if (m_connections.contains(name))
-            return QSqlDatabase::database(name, false);
+        if (m_connections.contains(name)) {
+            QSqlDatabase db = QSqlDatabase::database(name, false);
+            const QSqlDriver *driver = db.driver();
+            if (!m_postgres || !driver || !driver->property(lostProperty).toBool())
+                return db;
+            lost = true;
+        }
+    }
+    if (lost) {
+        qCWarning(lcStorage) << "the connection to" << displayName() << "was lost; connecting again";
+        removeConnection(name);
+        ++m_reconnects;
     }
     return openConnection(name, false);
+}
+
+bool Database::isConnectionLost(const QSqlError &error)
+{
+    if (error.type() == QSqlError::ConnectionError)
+        return true;
+    const QString code = error.nativeErrorCode();
+    // SQLSTATE 08xxx: connection exceptions; 57P01-57P03: the server is shutting down or not accepting.
+    if (code.startsWith(QLatin1String("08")) || code == QLatin1String("57P01")
+        || code == QLatin1String("57P02") || code == QLatin1String("57P03"))
+        return true;
+    // libpq reports a dead socket without an SQLSTATE.
+    static const QLatin1String phrases[] = {
+        QLatin1String("server closed the connection"),  QLatin1String("terminating connection"),
+        QLatin1String("no connection to the server"),   QLatin1String("could not receive data from server"),
+        QLatin1String("could not send data to server"), QLatin1String("connection to server was lost"),
+    };
+    const QString text = error.text();
+    for (const QLatin1String &phrase : phrases) {
+        if (text.contains(phrase, Qt::CaseInsensitive))
+            return true;
+    }
+    return false;
+}
+
+bool Database::isMarkedLost(const QSqlDatabase &db)
+{
+    const QSqlDriver *driver = db.driver();
+    return driver && driver->property(lostProperty).toBool();
+}
+
+void Database::noteFailure(const QSqlQuery &query)
+{
+    const QSqlDriver *driver = query.driver();
+    if (!driver || driver->dbmsType() != QSqlDriver::PostgreSQL || !isConnectionLost(query.lastError()))
+        return;
+    // Marked on the connection's driver, which only its thread uses: connection() then replaces it.
+    const_cast<QSqlDriver *>(driver)->setProperty(lostProperty, true);
 }
 
 void Database::releaseConnection() const
@@ -175,8 +227,10 @@ Result<QSqlQuery *> Database::cachedStatement(const QString &sql) const
     }
     auto query = std::make_shared<QSqlQuery>(*db);
     query->setForwardOnly(true);
-    if (!query->prepare(sql))
+    if (!query->prepare(sql)) {
+        noteFailure(*query);
         return Error { QStringLiteral("cannot prepare \"%1\": %2").arg(sql, query->lastError().text()) };
+    }
     std::lock_guard lock(m_mutex);
     m_statements[name].insert(sql, query);
     return query.get();

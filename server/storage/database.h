@@ -7,6 +7,7 @@
 #include <QSqlQuery>
 #include <QString>
 
+#include <atomic>
 #include <memory>
 #include <mutex>
 
@@ -52,8 +53,24 @@ public:
     ~Database();
     Q_DISABLE_COPY_MOVE(Database)
 
-    /** The calling thread's connection, opened on first use. */
+    /**
+     * The calling thread's connection, opened on first use. A PostgreSQL connection that noteFailure() saw
+     * lost (the server restarted, the backend was terminated, the network dropped) is opened again here, so
+     * the next operation after a failed one reconnects without a restart.
+     */
     Result<QSqlDatabase> connection() const;
+    /**
+     * After @p query failed: when the failure says the PostgreSQL connection is gone, marks it so the next
+     * connection() of its thread opens a new one (its prepared statements go with the old one). Anything
+     * else is left alone.
+     */
+    static void noteFailure(const QSqlQuery &query);
+    /** Whether @p error means the connection to the server is gone (SQLSTATE class 08, 57P01-57P03...). */
+    static bool isConnectionLost(const QSqlError &error);
+    /** noteFailure() marked @p db lost; its thread's next connection() replaces it. */
+    static bool isMarkedLost(const QSqlDatabase &db);
+    /** How many times a lost connection of this Database was opened again (diagnostics and tests). */
+    int reconnects() const { return m_reconnects.load(); }
     /**
      * A statement prepared once on the calling thread's connection and kept for it (hot paths: on PostgreSQL
      * every QSqlQuery::prepare() is a PREPARE round trip and its destruction a DEALLOCATE). Bind and exec it
@@ -94,6 +111,7 @@ private:
     const QString m_baseName; ///< unique per Database; connection names append a thread serial
     QString m_primaryName;
     std::unique_ptr<QObject> m_lifetime; ///< context for thread-end hooks, so they stop when we are gone
+    mutable std::atomic<int> m_reconnects { 0 };
     mutable std::mutex m_mutex;
     mutable QSet<QString> m_connections; ///< names of the open connections
     /** Per connection name: prepared statements by SQL text (cachedStatement()), dropped before the

@@ -140,8 +140,10 @@ Result<RateLimiter::Decision> RateWindowRepository::acquire(const QString &keyId
                                        QVariant(weight), QVariant(limit), QVariant(token), QVariant(bucket),
                                        QVariant(bucket - RateLimiter::windowMs), QVariant(bucket) })
             q.addBindValue(value);
-        if (!q.exec())
+        if (!q.exec()) {
+            Database::noteFailure(q);
             return Error { context + QStringLiteral(": ") + q.lastError().text() };
+        }
         if (!q.next())
             return Error { context + QStringLiteral(": no row returned") };
         const bool admitted = q.value(0).toString() == token;
@@ -161,8 +163,10 @@ Result<RateLimiter::Decision> RateWindowRepository::acquire(const QString &keyId
                                    QVariant(token), QVariant(limit), QVariant(nowMs), QVariant(limit),
                                    QVariant(token), QVariant(cutoff), QVariant(limit) })
         q.addBindValue(value);
-    if (!q.exec())
+    if (!q.exec()) {
+        Database::noteFailure(q);
         return Error { context + QStringLiteral(": ") + q.lastError().text() };
+    }
     if (!q.next())
         return Error { context + QStringLiteral(": no row returned") };
     const bool admitted = q.value(0).toString() == token;

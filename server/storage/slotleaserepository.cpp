@@ -79,8 +79,10 @@ Result<bool> SlotLeaseRepository::acquire(const QString &accountId, const QStrin
          { QVariant(accountId), QVariant(leaseId), QVariant(expiresAtMs), QVariant(slots), QVariant(leaseId),
            QVariant(slots), QVariant(expiresAtMs), QVariant(nowMs), QVariant(leaseId) })
         q.addBindValue(value);
-    if (!q.exec())
+    if (!q.exec()) {
+        Database::noteFailure(q); // the next call connects again
         return Error { context + QStringLiteral(": ") + q.lastError().text() };
+    }
     if (!q.next())
         return Error { context + QStringLiteral(": no row returned") };
     const bool granted = q.value(0).toBool();
@@ -97,8 +99,10 @@ Status SlotLeaseRepository::release(const QString &accountId, const QString &lea
     QSqlQuery &q = **query;
     for (const QVariant &value : { QVariant(leaseId), QVariant(nowMs), QVariant(accountId) })
         q.addBindValue(value);
-    if (!q.exec())
+    if (!q.exec()) {
+        Database::noteFailure(q); // the next call connects again
         return Error { context + QStringLiteral(": ") + q.lastError().text() };
+    }
     q.finish();
     return Ok {};
 }
@@ -115,8 +119,10 @@ Result<int> SlotLeaseRepository::renew(const QStringList &leaseIds, qint64 expir
     const QString ids = arrayLiteral(leaseIds);
     for (const QVariant &value : { QVariant(ids), QVariant(expiresAtMs), QVariant(ids), QVariant(ids) })
         q.addBindValue(value);
-    if (!q.exec())
+    if (!q.exec()) {
+        Database::noteFailure(q); // the next call connects again
         return Error { context + QStringLiteral(": ") + q.lastError().text() };
+    }
     int held = 0;
     while (q.next())
         held += q.value(0).toInt();

@@ -4,14 +4,18 @@
 #include <QSqlDatabase>
 #include <QSqlError>
 
+#include "server/storage/database.h"
+
 namespace Drawbridge {
 
 SqlStatement::SqlStatement(const QSqlDatabase &db, const QString &sql) : m_query(db), m_sql(sql)
 {
     // Results are read once, front to back; forward-only avoids QtSql caching every row.
     m_query.setForwardOnly(true);
-    if (!m_query.prepare(sql))
+    if (!m_query.prepare(sql)) {
         m_prepareError = m_query.lastError().text();
+        Database::noteFailure(m_query);
+    }
 }
 
 SqlStatement &SqlStatement::bind(const QVariant &value)
@@ -24,8 +28,10 @@ Status SqlStatement::exec(const QString &context)
 {
     if (!m_prepareError.isEmpty())
         return Error { QStringLiteral("%1: cannot prepare \"%2\": %3").arg(context, m_sql, m_prepareError) };
-    if (!m_query.exec())
+    if (!m_query.exec()) {
+        Database::noteFailure(m_query); // a lost connection is opened again by the next operation
         return Error { QStringLiteral("%1: %2").arg(context, m_query.lastError().text()) };
+    }
     return Ok {};
 }
 

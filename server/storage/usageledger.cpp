@@ -139,12 +139,16 @@ std::size_t UsageLedger::pendingRecords() const
 void UsageLedger::run(const std::shared_ptr<std::promise<Status>> &started)
 {
     {
-        auto db = m_database.connection();
-        if (!db) {
-            started->set_value(Error { QStringLiteral("usage ledger: %1").arg(db.error()) });
-            return;
+        std::unique_ptr<UsageWriter> writer;
+        {
+            // No handle outlives the writer: a lost connection is then replaced without QtSql warnings.
+            auto db = m_database.connection();
+            if (!db) {
+                started->set_value(Error { QStringLiteral("usage ledger: %1").arg(db.error()) });
+                return;
+            }
+            writer = std::make_unique<UsageWriter>(*db);
         }
-        UsageWriter writer(*db);
         started->set_value(Ok {});
 
         using SteadyClock = std::chrono::steady_clock;
@@ -156,7 +160,20 @@ void UsageLedger::run(const std::shared_ptr<std::promise<Status>> &started)
             });
             const bool stopping = m_stopping;
             const quint64 target = m_flushRequested;
-            writeQueued(writer, lock);
+            if (!writer || writer->connectionLost()) {
+                // The database went away (restart, terminated backend): a new connection and statements; the
+                // records stay queued meanwhile.
+                writer.reset(); // its statements go before the connection they were prepared on
+                lock.unlock();
+                auto again = m_database.connection();
+                lock.lock();
+                if (again)
+                    writer = std::make_unique<UsageWriter>(*again);
+                else
+                    m_lastWriteError = again.error();
+            }
+            if (writer)
+                writeQueued(*writer, lock);
             m_flushDone = std::max(m_flushDone, target);
             m_flushed.notify_all();
             if (m_dropped > m_droppedReported) {
@@ -166,9 +183,9 @@ void UsageLedger::run(const std::shared_ptr<std::promise<Status>> &started)
             }
             if (stopping)
                 break;
-            if (m_options.retentionDays > 0 && SteadyClock::now() >= nextPrune) {
+            if (writer && m_options.retentionDays > 0 && SteadyClock::now() >= nextPrune) {
                 lock.unlock();
-                const bool more = pruneExpired(writer);
+                const bool more = pruneExpired(*writer);
                 lock.lock();
                 nextPrune = SteadyClock::now()
                     + std::chrono::milliseconds(more ? m_options.flushIntervalMs

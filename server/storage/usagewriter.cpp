@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <tuple>
 
+#include "server/storage/database.h"
 #include "server/storage/sqldialect.h"
 #include "server/storage/usagereport.h"
 
@@ -18,6 +19,13 @@ namespace {
 Error sqlError(const QString &context, const QSqlError &error)
 {
     return Error { context + QStringLiteral(": ") + error.text() };
+}
+
+// After a failed statement: a lost PostgreSQL connection is marked, so the ledger connects again.
+Error failed(const QString &context, const QSqlQuery &query)
+{
+    Database::noteFailure(query);
+    return sqlError(context, query.lastError());
 }
 
 // NULL for "none" in usage_records (its columns are nullable); usage_hourly uses '' instead (see migrations).
@@ -83,7 +91,7 @@ Status UsageWriter::prepare()
     };
     for (const auto &[query, sql] : statements) {
         if (!query->prepare(sql))
-            return sqlError(QStringLiteral("preparing usage statements"), query->lastError());
+            return failed(QStringLiteral("preparing usage statements"), *query);
     }
     m_prepared = true;
     return Ok {};
@@ -98,13 +106,13 @@ Status UsageWriter::write(const std::vector<RequestRecord> &records)
     QSqlQuery begin(m_db);
     // IMMEDIATE takes the write lock up front, so busy_timeout applies instead of a mid-transaction BUSY.
     if (!begin.exec(SqlDialect::beginWrite(m_db)))
-        return sqlError(QStringLiteral("starting a usage batch"), begin.lastError());
+        return failed(QStringLiteral("starting a usage batch"), begin);
     Status written = writeRows(records);
     QSqlQuery end(m_db);
     if (written && end.exec(QStringLiteral("COMMIT")))
         return Ok {};
     if (written)
-        written = sqlError(QStringLiteral("committing a usage batch"), end.lastError());
+        written = failed(QStringLiteral("committing a usage batch"), end);
     QSqlQuery(m_db).exec(QStringLiteral("ROLLBACK"));
     return written;
 }
@@ -131,7 +139,7 @@ Status UsageWriter::writeRows(const std::vector<RequestRecord> &records)
         m_insertRecord.addBindValue(r.usage.cacheReadTokens);
         m_insertRecord.addBindValue(r.usage.cacheWriteTokens);
         if (!m_insertRecord.exec())
-            return sqlError(QStringLiteral("appending a usage record"), m_insertRecord.lastError());
+            return failed(QStringLiteral("appending a usage record"), m_insertRecord);
 
         UsageTotals &t
             = hourly[HourlyKey { usageBucketStart(r.startedMs, usageHourMs), r.keyId, r.accountId, r.model }];
@@ -164,7 +172,7 @@ Status UsageWriter::writeRows(const std::vector<RequestRecord> &records)
         m_upsertHourly.addBindValue(it->completionTokens);
         m_upsertHourly.addBindValue(it->credits);
         if (!m_upsertHourly.exec())
-            return sqlError(QStringLiteral("updating the hourly usage rollup"), m_upsertHourly.lastError());
+            return failed(QStringLiteral("updating the hourly usage rollup"), m_upsertHourly);
     }
 
     for (auto it = lastUsed.cbegin(); it != lastUsed.cend(); ++it) {
@@ -172,7 +180,7 @@ Status UsageWriter::writeRows(const std::vector<RequestRecord> &records)
         m_markUsed.addBindValue(it.value());
         m_markUsed.addBindValue(it.key());
         if (!m_markUsed.exec())
-            return sqlError(QStringLiteral("marking api key %1 used").arg(it.key()), m_markUsed.lastError());
+            return failed(QStringLiteral("marking api key %1 used").arg(it.key()), m_markUsed);
     }
     return Ok {};
 }
@@ -184,7 +192,7 @@ Result<int> UsageWriter::pruneStep(qint64 cutoffMs, int maxRows)
     m_prune.addBindValue(cutoffMs);
     m_prune.addBindValue(maxRows);
     if (!m_prune.exec())
-        return sqlError(QStringLiteral("pruning old usage records"), m_prune.lastError());
+        return failed(QStringLiteral("pruning old usage records"), m_prune);
     return m_prune.numRowsAffected();
 }
 

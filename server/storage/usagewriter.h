@@ -8,6 +8,7 @@
 
 #include "server/core/requestrecord.h"
 #include "server/core/result.h"
+#include "server/storage/database.h"
 
 namespace Drawbridge {
 
@@ -32,6 +33,8 @@ public:
     /** Deletes at most @p maxRows of the oldest raw records older than @p cutoffMs; returns how many it
      * deleted. */
     Result<int> pruneStep(qint64 cutoffMs, int maxRows);
+    /** A failure showed that the connection is gone (Database::noteFailure()): make a new writer. */
+    bool connectionLost() const { return Database::isMarkedLost(m_db); }
 
 private:
     Status prepare();

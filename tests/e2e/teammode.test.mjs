@@ -336,3 +336,50 @@ test('a cooldown found by one instance holds on the other within 1 s', async () 
     await first.stop();
   }
 });
+
+test('a dropped PostgreSQL connection is opened again: requests recover and LISTEN is re-established', async () => {
+  const first = await team('reconnect');
+  let second;
+  try {
+    await first.addAccount('alice', 'rt-alice');
+    second = await startSecond(first);
+    const key = await first.createKey({ name: 'before', rate_limit_rpm: 1000 });
+    assert.equal((await chatOn(second.url, key.key, 'before the drop')).status, 200);
+
+    // What an administrator's pg_terminate_backend (or a server restart) does to every instance at once.
+    const killed = Number(pg.sql('reconnect', 'SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity'
+      + ' WHERE datname = current_database() AND pid <> pg_backend_pid()').trim());
+    assert.ok(killed >= 2, `terminated ${killed} backend(s)`);
+    const t0 = Date.now();
+
+    // Requests keep being served (a statement that meets the drop falls back to the instance's own count).
+    for (const url of [first.baseUrl, second.url]) {
+      const r = await chatOn(url, key.key, 'after the drop');
+      assert.equal(r.status, 200, JSON.stringify(r));
+    }
+    // Each instance listens again: a key created on #2 now works on #1, a revocation on #1 acts on #2.
+    const made = await fetch(`${second.url}/admin/keys`, {
+      method: 'POST', headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ name: 'after' }), signal: AbortSignal.timeout(5_000),
+    });
+    assert.equal(made.status, 201);
+    const after = await made.json();
+    const usable = await waitFor(async () => (await models(first.baseUrl, after.key)).status === 200,
+      { timeoutMs: 5_000, intervalMs: 50 });
+    assert.ok(usable, 'a key created on #2 after the drop never reached #1');
+    console.log(`key created on #2 after the drop usable on #1 ${Date.now() - t0} ms after the drop`);
+    const revoked = await first.admin('DELETE', `/admin/keys/${key.id}`);
+    assert.ok([200, 204].includes(revoked.status));
+    assert.ok(await waitFor(async () => (await models(second.url, key.key)).status === 401,
+      { timeoutMs: 1_000, intervalMs: 20 }), 'a revocation on #1 did not reach #2 after the drop');
+    // The usage of the requests after the drop reached the shared ledger.
+    const seen = await waitFor(async () => {
+      const r = await first.admin('GET', '/admin/usage?group_by=key');
+      return r.status === 200 && r.body.data.some((row) => row.group === key.id && row.requests >= 3) ? r : null;
+    }, { timeoutMs: 10_000, intervalMs: 100 });
+    assert.ok(seen, 'requests served after the drop are missing from /admin/usage');
+  } finally {
+    await second?.stop();
+    await first.stop();
+  }
+});
