@@ -141,6 +141,7 @@ bool SettingsEditor::save()
         return false;
     }
     m_save->setEnabled(false);
+    Q_EMIT settingsSaved();
     if (saved->isEmpty()) {
         m_status->setText(tr("Saved to %1 and in effect now.").arg(m_services.configFilePath()));
         return true;

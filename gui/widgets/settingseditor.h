@@ -43,6 +43,12 @@ public:
 public Q_SLOTS:
     /** Validates and saves; false (and why, in status()) when nothing was written. */
     bool save();
+
+Q_SIGNALS:
+    /** A save went through; the settings that apply live are in effect. */
+    void settingsSaved();
+
+public:
     /** The words for a config key in "restart needed for: …". */
     static QString settingName(const QString &key);
 

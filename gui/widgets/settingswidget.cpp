@@ -50,8 +50,21 @@ void SettingsWidget::flashCopied(QPushButton *button)
     });
 }
 
+void SettingsWidget::showLiveSettings()
+{
+    const Settings &s = m_app.settings();
+    m_corsValue->setText(s.server.corsOrigins.isEmpty() ? tr("none (browsers are refused)")
+                                                        : s.server.corsOrigins.join(QStringLiteral(", ")));
+    m_rpmValue->setText(tr("%n request(s) per minute", nullptr, s.limits.defaultRpm));
+    m_queueValue->setText(
+        tr("up to %1 requests, %2 s timeout").arg(s.limits.maxQueue).arg(s.limits.queueTimeoutS));
+}
+
 SettingsWidget::SettingsWidget(DesktopServices &app, QWidget *parent)
-    : QWidget(parent), m_token(new QLineEdit(this)), m_reveal(new QPushButton(tr("Re&veal"), this))
+    : QWidget(parent)
+    , m_app(app)
+    , m_token(new QLineEdit(this))
+    , m_reveal(new QPushButton(tr("Re&veal"), this))
 {
     const Settings &s = app.settings();
 
@@ -62,10 +75,8 @@ SettingsWidget::SettingsWidget(DesktopServices &app, QWidget *parent)
                        value(s.server.port == 0 ? tr("%1, any free port").arg(s.server.host)
                                                 : tr("%1 : %2").arg(s.server.host).arg(s.server.port),
                              server));
-    serverForm->addRow(tr("CORS origins:"),
-                       value(s.server.corsOrigins.isEmpty() ? tr("none (browsers are refused)")
-                                                            : s.server.corsOrigins.join(QStringLiteral(", ")),
-                             server));
+    m_corsValue = value(QString(), server);
+    serverForm->addRow(tr("CORS origins:"), m_corsValue);
     serverForm->addRow(tr("Request timeout:"),
                        value(tr("%n second(s)", nullptr, s.server.requestTimeoutS), server));
     m_copyOpenAi = new QPushButton(tr("Copy the &OpenAI base URL"), server);
@@ -92,12 +103,11 @@ SettingsWidget::SettingsWidget(DesktopServices &app, QWidget *parent)
     auto *poolForm = new QFormLayout(pool);
     poolForm->addRow(tr("Default model:"), value(s.kiro.defaultModel, pool));
     poolForm->addRow(tr("Slots per account:"), value(QString::number(s.kiro.slotsPerAccount), pool));
-    poolForm->addRow(tr("Default rate limit:"),
-                     value(tr("%n request(s) per minute", nullptr, s.limits.defaultRpm), pool));
-    poolForm->addRow(
-        tr("Queue:"),
-        value(tr("up to %1 requests, %2 s timeout").arg(s.limits.maxQueue).arg(s.limits.queueTimeoutS),
-              pool));
+    m_rpmValue = value(QString(), pool);
+    poolForm->addRow(tr("Default rate limit:"), m_rpmValue);
+    m_queueValue = value(QString(), pool);
+    poolForm->addRow(tr("Queue:"), m_queueValue);
+    showLiveSettings();
 
     auto *storage = new QGroupBox(tr("Storage"), this);
     auto *storageForm = new QFormLayout(storage);
@@ -202,6 +212,8 @@ SettingsWidget::SettingsWidget(DesktopServices &app, QWidget *parent)
     layout->addWidget(admin);
     layout->addWidget(desktop);
     m_editor = new SettingsEditor(app, this);
+    // What a save applied at once shows here at once too.
+    connect(m_editor, &SettingsEditor::settingsSaved, this, &SettingsWidget::showLiveSettings);
     layout->addWidget(m_editor);
     layout->addWidget(note);
     layout->addStretch();

@@ -4,6 +4,7 @@
 #include <QWidget>
 
 class QCheckBox;
+class QLabel;
 class QDoubleSpinBox;
 class QLineEdit;
 class QPushButton;
@@ -33,11 +34,16 @@ public:
     QDoubleSpinBox *lowCreditThreshold() const { return m_lowCredits; }
     SettingsEditor *editor() const { return m_editor; }
     QPushButton *openLogsButton() const { return m_openLogs; }
+    /** The shown default rate limit (kept current when a save applies it live). */
+    QLabel *defaultRpmValue() const { return m_rpmValue; }
 
 private:
     /** "Copied" on @p button for a moment: the copy happened. */
     void flashCopied(QPushButton *button);
+    /** The settings a save can change live, as they are in effect now. */
+    void showLiveSettings();
 
+    DesktopServices &m_app;
     QLineEdit *m_token;
     QPushButton *m_reveal;
     QPushButton *m_copyOpenAi = nullptr;
@@ -46,6 +52,9 @@ private:
     QDoubleSpinBox *m_lowCredits = nullptr;
     SettingsEditor *m_editor = nullptr;
     QPushButton *m_openLogs = nullptr;
+    QLabel *m_corsValue = nullptr;
+    QLabel *m_rpmValue = nullptr;
+    QLabel *m_queueValue = nullptr;
 };
 
 } // namespace Drawbridge

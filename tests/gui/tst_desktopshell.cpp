@@ -365,7 +365,9 @@ private Q_SLOTS:
         app.start([&](const Status &s) { started = s.ok(); });
         QTRY_VERIFY(started);
         ApplicationDesktopServices services(app);
-        SettingsEditor editor(services);
+        SettingsWidget tab(services);
+        SettingsEditor &editor = *tab.editor();
+        QVERIFY(tab.defaultRpmValue()->text().startsWith(QStringLiteral("60 ")));
         KeyService::NewKey newKey;
         newKey.name = QStringLiteral("live");
         const auto created = app.keys().create(newKey);
@@ -388,6 +390,8 @@ private Q_SLOTS:
         QVERIFY2(editor.status()->text().contains(QStringLiteral("in effect now")),
                  qPrintable(editor.status()->text()));
         QVERIFY(!editor.restartButton()->isVisibleTo(&editor));
+        QVERIFY2(tab.defaultRpmValue()->text().startsWith(QStringLiteral("2 ")),
+                 qPrintable(tab.defaultRpmValue()->text()));
 
         // The same running gateway, through real requests: the browser origin is let in, the key's window is
         // now 2 per minute (this is its second request) and the third is refused.
