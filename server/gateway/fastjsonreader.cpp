@@ -5,6 +5,7 @@
 #include <QJsonArray>
 
 #include <algorithm>
+#include <cmath>
 
 namespace Drawbridge {
 
@@ -142,8 +143,14 @@ QJsonValue FastJsonReader::toQJsonValue(simdjson::dom::element e)
     case simdjson::dom::element_type::UINT64:
         // ... and parses larger ones as doubles.
         return QJsonValue(double(uint64_t(e)));
-    case simdjson::dom::element_type::DOUBLE:
-        return QJsonValue(double(e));
+    case simdjson::dom::element_type::DOUBLE: {
+        // ... and a whole number that fits in 64 bits as an integer however it was written (1e6, 1000000.0),
+        // which it then writes as one.
+        const double d = double(e);
+        if (d >= -0x1p63 && d < 0x1p63 && d == std::floor(d))
+            return QJsonValue(qint64(d));
+        return QJsonValue(d);
+    }
     case simdjson::dom::element_type::BOOL:
         return QJsonValue(bool(e));
     case simdjson::dom::element_type::NULL_VALUE:

@@ -6,6 +6,7 @@
 #include <QLocale>
 
 #include <algorithm>
+#include <cmath>
 #include <string_view>
 #include <utility>
 #include <vector>
@@ -105,9 +106,16 @@ void appendQtCompact(QByteArray &out, simdjson::dom::element e, bool dropEmptyKe
         // ... and parses larger ones as doubles, written in the shortest form that reads back.
         out += QByteArray::number(double(uint64_t(e)), 'g', QLocale::FloatingPointShortest);
         return;
-    case simdjson::dom::element_type::DOUBLE:
-        out += QByteArray::number(double(e), 'g', QLocale::FloatingPointShortest);
+    case simdjson::dom::element_type::DOUBLE: {
+        // Qt's parser keeps a whole number that fits in 64 bits as an integer however it was written (1e6,
+        // 1000000.0), and writes it back as one.
+        const double d = double(e);
+        if (d >= -0x1p63 && d < 0x1p63 && d == std::floor(d))
+            out += QByteArray::number(qint64(d));
+        else
+            out += QByteArray::number(d, 'g', QLocale::FloatingPointShortest);
         return;
+    }
     case simdjson::dom::element_type::BOOL:
         out += bool(e) ? "true" : "false";
         return;

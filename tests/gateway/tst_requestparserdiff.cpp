@@ -305,7 +305,8 @@ public:
                 case 0:
                     // Nested values, Qt's number forms, and keys the direct writer leaves to Qt (non-ASCII).
                     input = "{\"path\":" + str() + ",\"n\":" + number()
-                        + (chance(30) ? ",\"opts\":{\"z\":1.5e3,\"a\":[true,-0.0,12345678901234567890,1e-7]}"
+                        + (chance(30) ? ",\"opts\":{\"z\":1.5e3,\"a\":[true,-0.0,12345678901234567890,1e-7,"
+                                        "1e7,1e16,1000000.0,-2e18]}"
                                       : "")
                         + (chance(10) ? ",\"\\u00fc\":1,\"\xc3\xa9t\xc3\xa9\":{\"B\":2,\"a\":3}" : "") + "}";
                     break;

@@ -187,6 +187,13 @@ void TstJsonWriter::qtCompactFromElement_data()
                                      << true;
     QTest::newRow("nested and escapes")
         << QByteArray(R"({"b":{"y":"\u00e9\n","x":"\ud83d\ude00"},"a":""})") << true;
+    QTest::newRow("whole numbers written as doubles") << QByteArray(
+        R"({"a":[1e16,1e19,1.0e2,-0.0,0.0,9007199254740993.0,1e300,1e6,1000000.0,-1e18,2.5,-2.5e-10,)"
+        R"(9223372036854775807.0,-9223372036854775808.0,9.2e18,-9.3e18,1e-7,123456789.000]})")
+                                                      << true;
+    QTest::newRow("integers at the edges") << QByteArray(
+        R"({"a":[9223372036854775807,-9223372036854775808,9223372036854775808,18446744073709551615,0,-0]})")
+                                           << true;
     QTest::newRow("empty key kept") << QByteArray(R"({"":1,"a":2})") << true;
     QTest::newRow("non-ascii key") << QByteArray(R"({"é":1})") << false;
     QTest::newRow("duplicate key") << QByteArray(R"({"a":1,"a":2})") << false;
