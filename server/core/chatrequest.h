@@ -28,6 +28,13 @@ struct ToolCall
     QString id;
     QString name;
     QString arguments; ///< JSON object text as the client sent it
+    /**
+     * Optional: @ref arguments as the Kiro body's tool input (compact, as QJsonDocument writes the object,
+     * without a top-level "" key), set by a reader that wrote it that way anyway (the Anthropic single-pass
+     * parser), so the builder does not read the arguments again (issue 18). Empty = not set. Whoever changes
+     * @ref arguments afterwards clears it.
+     */
+    QByteArray kiroInput;
 };
 
 enum class Role { System, User, Assistant, Tool };

@@ -564,8 +564,10 @@ void applyContextManagement(const QJsonObject &o, ChatRequest &req, Notes &notes
             }
             if (clearInputs) {
                 for (ToolCall &call : m.toolCalls) {
-                    if (cleared.contains(call.id))
+                    if (cleared.contains(call.id)) {
                         call.arguments = QStringLiteral("{}");
+                        call.kiroInput.clear();
+                    }
                 }
             }
         }
@@ -758,18 +760,28 @@ void fastUserMessage(simdjson::dom::element content, std::vector<ChatMessage> &o
 /**
  * A tool_use input as the QJsonDocument path writes it (sorted keys, Qt's number format), written straight
  * from the DOM: a QJsonObject tree per call only to serialise it was a third of the parse. Inputs the writer
- * is not sure of (a non-ASCII or duplicate key) take that tree after all.
+ * is not sure of (a non-ASCII or duplicate key) take that tree after all. The same bytes are the Kiro body's
+ * tool input (ToolCall::kiroInput) unless the object has a "" key, which the builder drops.
  */
-QString fastToolInput(const Member &input)
+void fastToolInput(const Member &input, ToolCall &call)
 {
-    if (FastJsonReader::isAbsent(input))
-        return QStringLiteral("{}");
+    if (FastJsonReader::isAbsent(input)) {
+        call.arguments = QStringLiteral("{}");
+        return;
+    }
     if (!input->is_object())
         throw Unsupported {};
     QByteArray json;
-    if (!JsonWriter::appendQtCompactObject(json, *input, false))
+    if (!JsonWriter::appendQtCompactObject(json, *input, false)) {
         json = QJsonDocument(FastJsonReader::toQJsonValue(*input).toObject()).toJson(QJsonDocument::Compact);
-    return QString::fromUtf8(json);
+        call.arguments = QString::fromUtf8(json);
+        return;
+    }
+    call.arguments = QString::fromUtf8(json);
+    // The builder reads the arguments again and writes them the same way, which gives these bytes back but
+    // for a "" key, which it drops: that case is left to it.
+    if (simdjson::dom::object(*input)[""].error() == simdjson::NO_SUCH_FIELD)
+        call.kiroInput = std::move(json);
 }
 
 ChatMessage fastAssistantMessage(simdjson::dom::element content, Notes &notes)
@@ -790,7 +802,7 @@ ChatMessage fastAssistantMessage(simdjson::dom::element content, Notes &notes)
             ToolCall call;
             call.id = fastRequiredString(id);
             call.name = fastRequiredString(name);
-            call.arguments = fastToolInput(input);
+            fastToolInput(input, call);
             msg.toolCalls.push_back(std::move(call));
         } else if (type == "thinking" || type == "redacted_thinking") {
             continue;
@@ -876,24 +888,29 @@ ChatRequest fastParse(const QByteArray &body, AnthropicRequestParser::Mode mode,
     Member messages, system, tools;
     // The small members go to the QJsonDocument path's own functions, as a QJsonObject of just them.
     static constexpr std::string_view small[]
-        = { "model", "max_tokens", "tool_choice", "stop_sequences", "temperature",   "top_p",
-            "top_k", "metadata",   "stream",      "thinking",       "output_config", "context_management" };
+        = { "tool_choice",   "stop_sequences",    "top_k", "metadata", "thinking",
+            "output_config", "context_management" };
     Member smallValues[std::size(small)];
+    // The members every request has are read directly: a QJsonObject of them cost more than the rest of a
+    // small request's parse.
+    Member model, maxTokens, stream, temperature, topP;
     for (const auto field : reader.root()) {
-        if (field.key == "messages") {
-            FastJsonReader::take(messages, field.value);
-            continue;
-        }
-        if (field.key == "system") {
-            FastJsonReader::take(system, field.value);
-            continue;
-        }
-        if (field.key == "tools") {
-            FastJsonReader::take(tools, field.value);
+        const std::string_view k = field.key;
+        Member *slot = k == "messages" ? &messages
+            : k == "system"            ? &system
+            : k == "tools"             ? &tools
+            : k == "model"             ? &model
+            : k == "max_tokens"        ? &maxTokens
+            : k == "stream"            ? &stream
+            : k == "temperature"       ? &temperature
+            : k == "top_p"             ? &topP
+                                       : nullptr;
+        if (slot) {
+            FastJsonReader::take(*slot, field.value);
             continue;
         }
         for (size_t i = 0; i < std::size(small); ++i) {
-            if (field.key == small[i])
+            if (k == small[i])
                 FastJsonReader::take(smallValues[i], field.value);
         }
     }
@@ -903,15 +920,31 @@ ChatRequest fastParse(const QByteArray &body, AnthropicRequestParser::Mode mode,
             o.insert(QLatin1String(small[i].data(), qsizetype(small[i].size())),
                      FastJsonReader::toQJsonValue(*smallValues[i]));
     }
+    // As optionalNumber() and integerValue() take them; anything else is the other path's to refuse.
+    const auto number = [](const Member &m, double min, double max) -> std::optional<double> {
+        if (FastJsonReader::isAbsent(m))
+            return std::nullopt;
+        const double d = FastJsonReader::number(*m);
+        if (!std::isfinite(d) || d < min || d > max)
+            throw Unsupported {};
+        return d;
+    };
 
     try {
         ChatRequest req;
-        req.requestedModel = requiredString(o, QLatin1String("model"), {});
+        if (!model)
+            throw Unsupported {};
+        req.requestedModel = FastJsonReader::string(*model);
         if (req.requestedModel.isEmpty() || ClientStringBounds::modelProblem(req.requestedModel))
             throw Unsupported {};
-        if (mode == AnthropicRequestParser::Mode::Messages)
-            req.maxTokens
-                = integerValue(o.value(QLatin1String("max_tokens")), QStringLiteral("max_tokens"), 1);
+        if (mode == AnthropicRequestParser::Mode::Messages) {
+            if (!maxTokens)
+                throw Unsupported {};
+            const double d = FastJsonReader::number(*maxTokens);
+            if (d != std::floor(d) || d < 1 || d > 10'000'000)
+                throw Unsupported {};
+            req.maxTokens = int(d);
+        }
 
         if (!messages)
             throw Unsupported {};
@@ -956,6 +989,15 @@ ChatRequest fastParse(const QByteArray &body, AnthropicRequestParser::Mode mode,
         if (!FastJsonReader::isAbsent(tools))
             fastTools(*tools, req, notes);
         finishObject(o, req, notes);
+        // After finishObject, which sets them from o (where they are not).
+        req.temperature = number(temperature, 0.0, 1.0);
+        req.topP = number(topP, 0.0, 1.0);
+        if (!FastJsonReader::isAbsent(stream)) {
+            bool b = false;
+            if (stream->get_bool().get(b))
+                throw Unsupported {};
+            req.stream = b;
+        }
         return req;
     } catch (const Invalid &) {
         throw Unsupported {};

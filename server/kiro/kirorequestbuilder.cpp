@@ -213,7 +213,8 @@ Status Builder::collectTurns()
             turn.source = &message;
             for (const ToolCall &call : message.toolCalls) {
                 turn.toolUses.push_back({ call.id, kiroToolName(call.name), call.name,
-                                          inputJson(call.arguments), call.arguments });
+                                          call.kiroInput.isEmpty() ? inputJson(call.arguments) : call.kiroInput,
+                                          call.arguments });
             }
             m_turns.push_back(std::move(turn));
             break;

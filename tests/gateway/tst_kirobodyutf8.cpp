@@ -53,6 +53,10 @@ int compareBodies(ChatRequest request, const QString &name)
     for (ChatMessage &m : request.messages) {
         texts += m.textUtf8.isEmpty() ? 0 : 1;
         m.textUtf8.clear();
+        for (ToolCall &call : m.toolCalls) {
+            texts += call.kiroInput.isEmpty() ? 0 : 1;
+            call.kiroInput.clear();
+        }
     }
     const auto converted = KiroRequestBuilder::build(request, options);
     if (!carried || !converted) {
@@ -175,6 +179,21 @@ void TstKiroBodyUtf8::edgeCases_data()
                R"({"role":"assistant","content":[{"type":"tool_use","id":"t1","name":"Read","input":{}}]},)"
                R"({"role":"user","content":[{"type":"tool_result","tool_use_id":"t1","content":[{"type":"text","text":"r1"},)"
                R"({"type":"text","text":"r2 中"}]},{"type":"tool_result","tool_use_id":"t1","content":"again"}]}]})");
+    // Tool inputs the Anthropic parser hands over as written (ToolCall::kiroInput): numbers in every form Qt
+    // writes, a "" key (dropped by the builder), a non-ASCII key (left to Qt), escapes.
+    QTest::newRow("anthropic: tool inputs")
+        << true
+        << QByteArray(
+               R"({"model":"m","max_tokens":10,"tools":[{"name":"Read","input_schema":{"type":"object"}}],"messages":[)"
+               R"({"role":"user","content":"go"},{"role":"assistant","content":[)"
+               R"({"type":"tool_use","id":"t1","name":"Read","input":{"n":[-0.0,-0,0.0,1e16,1e19,18446744073709551615,)"
+               R"(9223372036854775807,9223372036854775808,-9223372036854775808,1.5e300,5e-324,1e-7,100.0,0.1,-2.5e-10,9.3e18,-9.3e18,1.5e3,1e6,12345678901234567890]}},)"
+               R"({"type":"tool_use","id":"t2","name":"Read","input":{"":1,"b":{"":2}}},)"
+               R"({"type":"tool_use","id":"t3","name":"Read","input":{"é":1,"a":"x"}},)"
+               R"({"type":"tool_use","id":"t4","name":"Read","input":{"s":"q\"\\\n\u0001 é 😀","z":{"y":[true,false,null]}}}]},)"
+               R"({"role":"user","content":[{"type":"tool_result","tool_use_id":"t1","content":"1"},)"
+               R"({"type":"tool_result","tool_use_id":"t2","content":"2"},{"type":"tool_result","tool_use_id":"t3","content":"3"},)"
+               R"({"type":"tool_result","tool_use_id":"t4","content":"4"}]}]})");
 }
 
 void TstKiroBodyUtf8::edgeCases()
