@@ -461,17 +461,6 @@ void Application::finishShutdown()
     QMetaObject::invokeMethod(this, &Application::stopped, Qt::QueuedConnection);
 }
 
-QString Application::logFilePath() const
-{
-    return m_logFile ? m_logFile->path() : QString();
-}
-
-QString Application::dataDirectory() const
-{
-    if (m_commandLine.ephemeral)
-        return {};
-    const QString dir = m_settings.settings.storage.dataDir;
-    return dir.isEmpty() ? QStandardPaths::writableLocation(QStandardPaths::AppDataLocation) : dir;
 bool Application::applyLive(const QString &key, const QVariant &value)
 {
     Settings &s = m_settings.settings;
@@ -497,6 +486,17 @@ bool Application::applyLive(const QString &key, const QVariant &value)
     return true;
 }
 
+QString Application::logFilePath() const
+{
+    return m_logFile ? m_logFile->path() : QString();
+}
+
+QString Application::dataDirectory() const
+{
+    if (m_commandLine.ephemeral)
+        return {};
+    const QString dir = m_settings.settings.storage.dataDir;
+    return dir.isEmpty() ? QStandardPaths::writableLocation(QStandardPaths::AppDataLocation) : dir;
 }
 
 } // namespace Drawbridge
