@@ -8,6 +8,7 @@
 #include <QStandardPaths>
 #include <QTimer>
 
+#include <algorithm>
 #include <cstdio>
 
 #include "logfile.h"
@@ -480,6 +481,17 @@ bool Application::applyLive(const QString &key, const QVariant &value)
         s.kiro.trimHistory = value.toBool();
         if (m_provider)
             m_provider->setTrimHistory(s.kiro.trimHistory);
+    } else if (key == QLatin1String("kiro.slots_per_account")) {
+        // The account manager reads the default from these settings; the pool's capacity of every account
+        // without slots of its own is registered again, as the manager does it when it loads one.
+        s.kiro.slotsPerAccount = value.toInt();
+        if (m_accounts && m_pool) {
+            for (const KiroAccountInfo &a : m_accounts->accounts()) {
+                if (!a.record.slots)
+                    m_pool->upsertAccount(a.record.id, std::max(1, s.kiro.slotsPerAccount), a.record.priority,
+                                          a.record.enabled);
+            }
+        }
     } else {
         return false;
     }

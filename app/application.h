@@ -61,7 +61,8 @@ public:
     /**
      * Applies @p key = @p value (a config key, as the config file names it) to the running gateway when it
      * can change without a restart: limits.default_rpm, limits.max_queue, limits.queue_timeout_s,
-     * server.cors_origins and kiro.trim_history. False for any other key: that one needs a restart.
+     * server.cors_origins, kiro.trim_history and kiro.slots_per_account. False for any other key: that one
+     * needs a restart.
      */
     bool applyLive(const QString &key, const QVariant &value);
 

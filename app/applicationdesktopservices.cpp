@@ -100,8 +100,6 @@ QVariant currentValue(const Settings &s, const QString &key)
         return s.server.host;
     if (key == QLatin1String("server.port"))
         return s.server.port;
-    if (key == QLatin1String("kiro.slots_per_account"))
-        return s.kiro.slotsPerAccount;
     if (key == QLatin1String("kiro.proxy"))
         return s.kiro.proxy;
     if (key == QLatin1String("storage.retention_days"))

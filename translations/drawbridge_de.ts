@@ -1063,10 +1063,6 @@ Anthropic-Basis-URL: %2</translation>
         <translation>Port</translation>
     </message>
     <message>
-        <source>slots per account</source>
-        <translation>Slots pro Konto</translation>
-    </message>
-    <message>
         <source>upstream proxy</source>
         <translation>Upstream-Proxy</translation>
     </message>

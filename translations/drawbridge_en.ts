@@ -1054,10 +1054,6 @@ Anthropic base URL: %2</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <source>slots per account</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
         <source>upstream proxy</source>
         <translation type="unfinished"></translation>
     </message>

@@ -34,8 +34,6 @@ QString SettingsEditor::settingName(const QString &key)
         return tr("host");
     if (key == QLatin1String("server.port"))
         return tr("port");
-    if (key == QLatin1String("kiro.slots_per_account"))
-        return tr("slots per account");
     if (key == QLatin1String("kiro.proxy"))
         return tr("upstream proxy");
     if (key == QLatin1String("storage.retention_days"))

@@ -33,8 +33,10 @@
 #include "server/core/accountpool.h"
 #include "server/gateway/gatewayserver.h"
 #include "server/gateway/keyservice.h"
+#include "server/kiroprovider/kiroaccountmanager.h"
 #include "server/kiroprovider/kirodevicelogin.h"
 #include "server/kiroprovider/kirosociallogin.h"
+#include "tests/fakekiro/fakekiroupstream.h"
 #include "tests/support/rawhttpclient.h"
 
 using namespace Drawbridge;
@@ -405,11 +407,63 @@ private Q_SLOTS:
         QCOMPARE(app.settings().kiro.trimHistory, !resolved.settings.kiro.trimHistory);
 
         // What only a start can change still says so, and names it.
-        editor.slots()->setValue(resolved.settings.kiro.slotsPerAccount + 1);
+        editor.retentionDays()->setValue(resolved.settings.storage.retentionDays + 1);
         QVERIFY(editor.save());
-        QVERIFY2(editor.status()->text().contains(QStringLiteral("Restart needed for: slots per account.")),
+        QVERIFY2(editor.status()->text().contains(QStringLiteral("Restart needed for: usage retention.")),
                  qPrintable(editor.status()->text()));
         QVERIFY(editor.restartButton()->isVisibleTo(&editor));
+    }
+
+    void slotsPerAccountApplyToAccountsWithoutTheirOwn()
+    {
+        FakeKiroUpstream kiro;
+        QVERIFY(kiro.listen());
+        for (const char *name : { "own", "default" }) {
+            FakeKiroUpstream::Account upstream;
+            upstream.name = QString::fromLatin1(name);
+            upstream.refreshToken = QStringLiteral("refresh-") + upstream.name;
+            kiro.addAccount(upstream);
+        }
+        QTemporaryDir dir;
+        CommandLine commandLine;
+        commandLine.ephemeral = true;
+        ResolvedSettings resolved;
+        resolved.settings.server.port = 0;
+        resolved.settings.admin.authToken = QStringLiteral("test-admin-token-0123456789abcdef");
+        resolved.settings.kiro.apiBaseUrl = kiro.baseUrl().toString();
+        resolved.settings.kiro.socialAuthBaseUrl = kiro.baseUrl().toString();
+        resolved.settings.kiro.slotsPerAccount = 3;
+        resolved.configPath = dir.filePath(QStringLiteral("drawbridge.toml"));
+        Application app(commandLine, resolved);
+        bool started = false;
+        app.start([&](const Status &s) { started = s.ok(); });
+        QTRY_VERIFY(started);
+        QHash<QString, QString> ids;
+        for (const QString &name : { QStringLiteral("own"), QStringLiteral("default") }) {
+            KiroAccountManager::NewAccount account;
+            account.name = name;
+            account.authMethod = QStringLiteral("social");
+            account.refreshToken = QStringLiteral("refresh-") + name;
+            if (name == QLatin1String("own"))
+                account.slots = 2;
+            std::optional<KiroAccountManager::Outcome> added;
+            app.accounts().addAccount(account, this,
+                                      [&](const KiroAccountManager::Outcome &o) { added = o; });
+            QTRY_VERIFY_WITH_TIMEOUT(added.has_value(), 10'000);
+            QVERIFY2(added->ok(), qPrintable(added->failure.message));
+            ids.insert(name, added->account->record.id);
+        }
+        QCOMPARE(app.pool().account(ids.value(QStringLiteral("default")))->slots, 3);
+
+        ApplicationDesktopServices services(app);
+        SettingsEditor editor(services);
+        editor.slots()->setValue(5);
+        QVERIFY(editor.save());
+        QVERIFY2(editor.status()->text().contains(QStringLiteral("in effect now")),
+                 qPrintable(editor.status()->text()));
+        QCOMPARE(app.pool().account(ids.value(QStringLiteral("default")))->slots, 5);
+        QCOMPARE(app.pool().account(ids.value(QStringLiteral("own")))->slots, 2); // its own setting stays
+        QCOMPARE(app.accounts().account(ids.value(QStringLiteral("default")))->slotsTotal, 5);
     }
 
     void ephemeralSettingsCannotBeSaved()
