@@ -448,6 +448,8 @@ std::optional<AccountRecord> KiroAccountRegistry::syncStored(const QString &acco
         a->record = r;
         a->persisted = { r.status, r.lastError, r.cooldownUntilMs };
         resolveEndpoints(*a);
+        a->endpoints.setCurrent(r.apiEndpoint); // as at start-up
+        a->persisted.endpoint = a->endpoints.current();
         KiroAccount &ref = *a;
         m_accounts.emplace(r.id, std::move(a));
         m_tokens.track(r.id);

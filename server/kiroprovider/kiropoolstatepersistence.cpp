@@ -67,7 +67,9 @@ void KiroPoolStatePersistence::adoptStored(const AccountRecord &stored)
     const bool relogged = *status == AccountStatus::Active
         && (view->status == AccountStatus::NeedsLogin || view->status == AccountStatus::Error);
     // Noted as stored first, so the pool's change below is not written back (and announced) again.
-    p = { stored.status, stored.lastError, stored.cooldownUntilMs };
+    p.status = stored.status; // the stored endpoint stays this instance's own
+    p.error = stored.lastError;
+    p.cooldownUntilMs = stored.cooldownUntilMs;
     a->record.status = stored.status;
     a->record.lastError = stored.lastError;
     a->record.cooldownUntilMs = stored.cooldownUntilMs;
