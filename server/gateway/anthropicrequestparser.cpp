@@ -15,8 +15,8 @@
 #include "anthropictokencounter.h"
 #include "fastjsonreader.h"
 #include "server/core/clientstringbounds.h"
+#include "server/core/qtcompactjson.h"
 #include "server/gateway/jsontypename.h"
-#include "server/kiro/jsonwriter.h"
 
 namespace Drawbridge {
 
@@ -759,9 +759,10 @@ void fastUserMessage(simdjson::dom::element content, std::vector<ChatMessage> &o
 
 /**
  * A tool_use input as the QJsonDocument path writes it (sorted keys, Qt's number format), written straight
- * from the DOM: a QJsonObject tree per call only to serialise it was a third of the parse. Inputs the writer
- * is not sure of (a non-ASCII or duplicate key) take that tree after all. The same bytes are the Kiro body's
- * tool input (ToolCall::kiroInput) unless the object has a "" key, which the builder drops.
+ * from the DOM (QtCompactJson): a QJsonObject tree per call only to serialise it was a third of the parse.
+ * Inputs the writer is not sure of (a non-ASCII or duplicate key) take that tree after all. The same bytes
+ * are the Kiro body's tool input (ToolCall::kiroInput) unless the object has a "" key, which the builder
+ * drops.
  */
 void fastToolInput(const Member &input, ToolCall &call)
 {
@@ -772,7 +773,7 @@ void fastToolInput(const Member &input, ToolCall &call)
     if (!input->is_object())
         throw Unsupported {};
     QByteArray json;
-    if (!JsonWriter::appendQtCompactObject(json, *input, false)) {
+    if (!QtCompactJson::appendObject(json, *input, false)) {
         json = QJsonDocument(FastJsonReader::toQJsonValue(*input).toObject()).toJson(QJsonDocument::Compact);
         call.arguments = QString::fromUtf8(json);
         return;

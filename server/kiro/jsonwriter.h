@@ -9,10 +9,6 @@
 
 class QJsonObject;
 
-namespace simdjson::dom {
-class element;
-}
-
 namespace Drawbridge {
 
 /**
@@ -57,17 +53,11 @@ public:
     /**
      * Appends what `QJsonDocument(QJsonDocument::fromJson(json).object()).toJson(Compact)` writes for the
      * JSON object @p json (sorted keys, Qt's number format; without a top-level "" key when @p dropEmptyKey),
-     * read with simdjson instead of a QJsonObject tree. Returns false, with @p out untouched, for anything it
-     * is not sure to write as Qt would (invalid JSON, not an object, duplicate or non-ASCII keys, nesting
-     * past 512): the caller then takes the Qt path.
+     * read with simdjson and written by QtCompactJson instead of a QJsonObject tree. Returns false, with @p
+     * out untouched, for anything it is not sure to write as Qt would (invalid JSON, not an object, duplicate
+     * or non-ASCII keys, nesting past 512): the caller then takes the Qt path.
      */
     static bool appendQtCompactObject(QByteArray &out, QByteArrayView json, bool dropEmptyKey);
-    /**
-     * The same for an object already parsed by simdjson (a request parser's tool input), without reading it
-     * again. @p object must come from a parse with a depth limit of at most 512.
-     */
-    static bool appendQtCompactObject(QByteArray &out, const simdjson::dom::element &object,
-                                      bool dropEmptyKey);
 
 private:
     void separate();
