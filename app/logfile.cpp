@@ -4,7 +4,6 @@
 #include <QDateTime>
 #include <QDir>
 #include <QFileInfo>
-#include <QMutexLocker>
 #include <QRegularExpression>
 
 #include <atomic>
@@ -54,6 +53,14 @@ LogFile::LogFile(QString path, const Clock &clock, qint64 maxBytes, int keep)
 LogFile::~LogFile()
 {
     uninstall();
+    if (m_writer.joinable()) {
+        {
+            std::lock_guard lock(m_mutex);
+            m_stop = true;
+        }
+        m_wake.notify_one();
+        m_writer.join(); // after writing what is queued
+    }
 }
 
 Status LogFile::open()
@@ -62,13 +69,15 @@ Status LogFile::open()
     if (!QDir().mkpath(info.absolutePath()))
         return Error { QStringLiteral("cannot create the log folder %1")
                            .arg(QDir::toNativeSeparators(info.absolutePath())) };
-    QMutexLocker lock(&m_mutex);
+    if (m_writer.joinable())
+        return Ok {};
     m_file.setFileName(m_path);
     if (!m_file.open(QIODevice::WriteOnly | QIODevice::Append))
         return Error { QStringLiteral("cannot write the log file %1: %2")
                            .arg(QDir::toNativeSeparators(m_path), m_file.errorString()) };
     // Account names, e-mail addresses and errors: nobody else's business.
     m_file.setPermissions(QFileDevice::ReadOwner | QFileDevice::WriteOwner);
+    m_writer = std::thread([this] { run(); });
     return Ok {};
 }
 
@@ -115,29 +124,83 @@ QString LogFile::redact(QString text)
 
 void LogFile::write(QtMsgType type, const char *category, const QString &message)
 {
-    QString text = message;
-    if (text.size() > maxLineBytes) {
-        text.truncate(maxLineBytes);
-        text.append(QStringLiteral(" […]"));
-    }
-    text = redact(std::move(text));
-    // One message, one line: a newline inside it must not look like the start of another entry.
-    text.replace(u'\n', QStringLiteral("\n    "));
-    QByteArray line
+    // The caller's share is small: the time (it is the time of the message, not of the write), the level and
+    // a copy of the text, cut to the line bound. Masking, which runs six regular expressions, is the
+    // writer's.
+    Pending item;
+    item.text = message.size() > maxLineBytes ? message.left(maxLineBytes) + QStringLiteral(" […]") : message;
+    item.prefix
         = QDateTime::fromMSecsSinceEpoch(m_clock.nowMs(), Qt::UTC).toString(Qt::ISODateWithMs).toUtf8();
-    line.append(' ').append(levelName(type)).append(' ');
-    line.append(category ? category : "default").append(": ").append(text.toUtf8()).append('\n');
+    item.prefix.append(' ').append(levelName(type)).append(' ');
+    item.prefix.append(category ? category : "default").append(": ");
+    const qint64 bytes = item.prefix.size() + item.text.size() * 2;
+    {
+        std::lock_guard lock(m_mutex);
+        if (!m_writer.joinable() || m_stop)
+            return;
+        if (m_pendingBytes + bytes > maxPendingBytes && type != QtFatalMsg) {
+            ++m_dropped; // reported in the file once the writer catches up
+            return;
+        }
+        ++m_queuedSeq;
+        m_pendingBytes += bytes;
+        m_queue.push_back(std::move(item));
+    }
+    m_wake.notify_one();
+    if (type == QtFatalMsg)
+        flush(); // the process aborts when the handler returns
+}
 
-    QMutexLocker lock(&m_mutex);
+void LogFile::flush()
+{
+    std::unique_lock lock(m_mutex);
+    const quint64 target = m_queuedSeq;
+    m_written.wait(lock, [&] { return m_writtenSeq >= target || !m_writer.joinable(); });
+}
+
+void LogFile::run()
+{
+    std::unique_lock lock(m_mutex);
+    for (;;) {
+        m_wake.wait(lock, [&] { return m_stop || !m_queue.empty(); });
+        if (m_queue.empty() && m_stop)
+            return;
+        std::deque<Pending> batch;
+        batch.swap(m_queue);
+        m_pendingBytes = 0;
+        const qint64 dropped = std::exchange(m_dropped, 0);
+        lock.unlock();
+
+        if (dropped > 0) {
+            writeLine(
+                QDateTime::fromMSecsSinceEpoch(m_clock.nowMs(), Qt::UTC).toString(Qt::ISODateWithMs).toUtf8()
+                + " warning drawbridge.app: " + QByteArray::number(dropped)
+                + " log line(s) dropped: they came faster than the disk took them\n");
+        }
+        for (Pending &item : batch) {
+            QString text = redact(std::move(item.text));
+            // One message, one line: a newline inside it must not look like the start of another entry.
+            text.replace(u'\n', QStringLiteral("\n    "));
+            writeLine(item.prefix + text.toUtf8() + '\n');
+        }
+        // Flushed after every batch: the log is read after a crash.
+        if (m_file.isOpen())
+            m_file.flush();
+
+        lock.lock();
+        m_writtenSeq += batch.size();
+        m_written.notify_all();
+    }
+}
+
+void LogFile::writeLine(const QByteArray &line)
+{
     if (!m_file.isOpen())
         return;
     if (m_file.size() > 0 && m_file.size() + line.size() > m_maxBytes)
         rotate();
-    if (m_file.isOpen()) {
+    if (m_file.isOpen())
         m_file.write(line);
-        // Flushed at once: the log is read after a crash, and a fatal message ends the process.
-        m_file.flush();
-    }
 }
 
 void LogFile::rotate()

@@ -5,6 +5,14 @@
 #include <QTemporaryDir>
 #include <QTest>
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <thread>
+#include <vector>
+
 #include "app/application.h"
 #include "app/logfile.h"
 #include "server/core/apikeycodec.h"
@@ -44,6 +52,7 @@ private Q_SLOTS:
         log.write(QtWarningMsg, "drawbridge.kiro", QStringLiteral("account acc_1 needs login"));
         clock.advanceMs(1500);
         log.write(QtInfoMsg, nullptr, QStringLiteral("two\nlines"));
+        log.flush();
         QCOMPARE(readAll(path),
                  QByteArray("2026-05-28T20:26:40.000Z warning drawbridge.kiro: account acc_1 needs login\n"
                             "2026-05-28T20:26:41.500Z info default: two\n    lines\n"));
@@ -61,6 +70,7 @@ private Q_SLOTS:
         QVERIFY(log.open().ok());
         for (int i = 0; i < 1000; ++i)
             log.write(QtInfoMsg, "drawbridge.app", QStringLiteral("message %1 ").arg(i) + QString(50, u'x'));
+        log.flush();
         QCOMPARE(logFiles(dir.path()),
                  (QStringList { QStringLiteral("drawbridge.log"), QStringLiteral("drawbridge.log.1"),
                                 QStringLiteral("drawbridge.log.2") }));
@@ -92,9 +102,90 @@ private Q_SLOTS:
         LogFile log(path, clock);
         QVERIFY(log.open().ok());
         log.write(QtInfoMsg, "drawbridge.gateway", QString(1024 * 1024, u'y'));
+        log.flush();
         const QByteArray text = readAll(path);
         QVERIFY(text.size() < LogFile::maxLineBytes + 200);
         QVERIFY(text.endsWith(" […]\n"));
+    }
+
+    void aStalledDiskNeverBlocksTheCaller()
+    {
+        // The "disk" is a pipe nobody reads yet: the writer thread blocks once the pipe's 64 KiB are full, as
+        // it would on a stalled disk. The callers must not: every write() returns, the queue stays within its
+        // bound, what does not fit is dropped and counted in the file, and nothing queued is lost or
+        // reordered.
+        QTemporaryDir dir;
+        FakeClock clock;
+        const QString path = dir.filePath(QStringLiteral("drawbridge.log"));
+        QCOMPARE(::mkfifo(QFile::encodeName(path).constData(), 0600), 0);
+        const int reader = ::open(QFile::encodeName(path).constData(), O_RDONLY | O_NONBLOCK);
+        QVERIFY(reader >= 0);
+        QByteArray text;
+        std::thread drain;
+        const QString big(LogFile::maxLineBytes / 2, u'z');
+        const int n = int(3 * LogFile::maxPendingBytes / LogFile::maxLineBytes); // 3x the bound
+        {
+            LogFile log(path, clock);
+            QVERIFY(log.open().ok());
+            for (int i = 0; i < n; ++i)
+                log.write(QtInfoMsg, "drawbridge.app", QStringLiteral("flood %1 ").arg(i) + big);
+            // Every call returned. Now the disk comes back: read until the writer closes the file.
+            drain = std::thread([&text, reader] {
+                ::fcntl(reader, F_SETFL, 0);
+                char buffer[65536];
+                for (ssize_t got; (got = ::read(reader, buffer, sizeof buffer)) != 0;) {
+                    if (got > 0)
+                        text.append(buffer, got);
+                    else if (errno != EINTR)
+                        break;
+                }
+            });
+            log.flush();
+            log.write(QtWarningMsg, "drawbridge.app", QStringLiteral("after the flood"));
+        } // ~LogFile writes what is queued, then closes the pipe's write end
+        drain.join();
+        ::close(reader);
+        QVERIFY(text.endsWith("warning drawbridge.app: after the flood\n"));
+        const qsizetype lines = text.count("info drawbridge.app: flood ");
+        QVERIFY2(lines > 0 && lines < n, qPrintable(QString::number(lines)));
+        // Each batch the writer takes reports the lines dropped since the one before.
+        qsizetype dropped = 0;
+        for (const auto &m : QRegularExpression(QStringLiteral("(\\d+) log line\\(s\\) dropped"))
+                                 .globalMatch(QString::fromUtf8(text)))
+            dropped += m.captured(1).toInt();
+        QVERIFY2(dropped > 0, "the drop is reported");
+        QCOMPARE(dropped + lines, qsizetype(n));
+        int last = -1;
+        for (const auto &m :
+             QRegularExpression(QStringLiteral("flood (\\d+) ")).globalMatch(QString::fromUtf8(text))) {
+            QVERIFY(m.captured(1).toInt() > last);
+            last = m.captured(1).toInt();
+        }
+    }
+
+    void writesFromManyThreadsAllArrive()
+    {
+        QTemporaryDir dir;
+        FakeClock clock;
+        const QString path = dir.filePath(QStringLiteral("drawbridge.log"));
+        {
+            LogFile log(path, clock);
+            QVERIFY(log.open().ok());
+            std::vector<std::thread> threads;
+            for (int t = 0; t < 4; ++t) {
+                threads.emplace_back([&log, t] {
+                    for (int i = 0; i < 500; ++i)
+                        log.write(QtInfoMsg, "drawbridge.app",
+                                  QStringLiteral("thread %1 line %2").arg(t).arg(i));
+                });
+            }
+            for (std::thread &thread : threads)
+                thread.join();
+        } // the destructor writes what is still queued
+        const QByteArray text = readAll(path);
+        QCOMPARE(text.count('\n'), qsizetype(2000));
+        for (int t = 0; t < 4; ++t)
+            QVERIFY(text.contains(QStringLiteral("thread %1 line 499\n").arg(t).toUtf8()));
     }
 
     void secretsAreMasked_data()
