@@ -50,13 +50,18 @@ std::optional<ChatRequest> ChatAdmission::admit(GatewayServer &server, RouteRequ
     }
     if (chat.thinking && chat.thinkingBudgetTokens <= 0)
         chat.thinkingBudgetTokens = defaultThinkingBudgetTokens;
-    // Responses keep the client's id; the log is the one place that says what served it.
-    if (upstream->match == ModelCatalog::Match::Family || upstream->match == ModelCatalog::Match::ClientAlias)
-        qCInfo(lcGateway).noquote() << QStringLiteral("%1: model %2 served by %3 (%4)")
-                                           .arg(dialect.endpoint(), chat.requestedModel, upstream->model,
-                                                upstream->match == ModelCatalog::Match::Family
-                                                    ? QStringLiteral("family fallback")
-                                                    : QStringLiteral("client alias"));
+    // Responses keep the client's id; the log says what served it (the ledger records it for every request),
+    // once per mapping: a Claude Code session would otherwise write this line for each of its requests.
+    if (upstream->match == ModelCatalog::Match::Family
+        || upstream->match == ModelCatalog::Match::ClientAlias) {
+        const QString line
+            = QStringLiteral("%1: model %2 served by %3 (%4)")
+                  .arg(dialect.endpoint(), chat.requestedModel, upstream->model,
+                       upstream->match == ModelCatalog::Match::Family ? QStringLiteral("family fallback")
+                                                                      : QStringLiteral("client alias"));
+        if (server.firstSightOfModelMapping(line))
+            qCInfo(lcGateway).noquote() << line << "(logged once per mapping)";
+    }
     dialect.admitted(chat, *upstream);
     return chat;
 }

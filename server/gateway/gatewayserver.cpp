@@ -137,6 +137,16 @@ void GatewayServer::serveAdmin(const AdminHandler &handler, RouteRequest &reques
     });
 }
 
+bool GatewayServer::firstSightOfModelMapping(const QString &mapping)
+{
+    if (m_modelMappingsLogged.contains(mapping))
+        return false;
+    if (m_modelMappingsLogged.size() >= 1024)
+        m_modelMappingsLogged.clear();
+    m_modelMappingsLogged.insert(mapping);
+    return true;
+}
+
 Result<quint16> GatewayServer::start()
 {
     const QString host = m_services.settings.server.host;

@@ -4,6 +4,7 @@
 #include <QByteArray>
 #include <QObject>
 #include <QPointer>
+#include <QSet>
 #include <QTimer>
 
 #include <functional>
@@ -78,6 +79,12 @@ public:
     static QString endpointLabel(const QString &path);
     void reportFinished(const RequestRecord &record);
     void exchangeStarted();
+    /**
+     * True the first time @p mapping (a requested model and what serves it) is seen: a family fallback is
+     * logged once, not on every request of a Claude Code session. Bounded: past 1,024 distinct mappings it
+     * starts over.
+     */
+    bool firstSightOfModelMapping(const QString &mapping);
     void exchangeEnded();
 
     // HttpRequestHandler
@@ -128,6 +135,7 @@ private:
     std::unique_ptr<KeysAdminModule> m_keysAdmin;
     std::set<HttpServerConnection *> m_connections;
     QTimer m_sweep;
+    QSet<QString> m_modelMappingsLogged;
 };
 
 } // namespace Drawbridge

@@ -220,6 +220,7 @@ private Q_SLOTS:
     void claudeCodeRequest();
     void familyModels_data();
     void familyModels();
+    void familyFallbackLoggedOncePerMapping();
     void serverToolsDroppedNotRefused();
 };
 
@@ -825,6 +826,43 @@ void TstAnthropicMessages::familyModels()
     }
     QCOMPARE(GatewayFixture::json(r).value(QLatin1String("model")).toString(), model);
     QCOMPARE(f.provider.lastRequest().upstreamModel, upstream);
+}
+
+namespace {
+int servedByLines = 0;
+QtMessageHandler previousHandler = nullptr;
+void countServedBy(QtMsgType type, const QMessageLogContext &context, const QString &message)
+{
+    if (message.contains(QLatin1String(" served by ")))
+        ++servedByLines;
+    else if (previousHandler)
+        previousHandler(type, context, message);
+}
+} // namespace
+
+void TstAnthropicMessages::familyFallbackLoggedOncePerMapping()
+{
+    // Claude Code asks for a model the catalog serves by family on every request of a session: the log says
+    // so once per mapping, not once per request (each line is also a write to the log file).
+    GatewayFixture f;
+    const auto [id, key] = f.createKey();
+    servedByLines = 0;
+    previousHandler = qInstallMessageHandler(countServedBy);
+    RawHttpClient c(f.port);
+    for (int i = 0; i < 3; ++i) {
+        QCOMPARE(c.request("POST", "/v1/messages", messageBody(QStringLiteral("claude-opus-5-5")),
+                           anthropicHeaders(key))
+                     .status,
+                 200);
+    }
+    const int afterOneModel = servedByLines;
+    QCOMPARE(c.request("POST", "/v1/messages", messageBody(QStringLiteral("claude-haiku-9")),
+                       anthropicHeaders(key))
+                 .status,
+             200);
+    qInstallMessageHandler(previousHandler);
+    QCOMPARE(afterOneModel, 1);
+    QCOMPARE(servedByLines, 2); // another mapping is news again
 }
 
 void TstAnthropicMessages::serverToolsDroppedNotRefused()
