@@ -41,6 +41,18 @@ constexpr auto escapes = [] {
 
 constexpr size_t maxCanonicalDepth = 512;
 
+/**
+ * Sets @p out's size to @p size, its capacity at least doubling when it has to grow: the writers size the
+ * array ahead of each string and trim after, and a body of hundreds of KiB must not be copied at every
+ * string that overshoots its capacity.
+ */
+void resizeGrowing(QByteArray &out, qsizetype size)
+{
+    if (size > out.capacity())
+        out.reserve(std::max(size, 2 * out.capacity()));
+    out.resize(size);
+}
+
 } // namespace
 
 bool JsonWriter::appendQtCompactObject(QByteArray &out, QByteArrayView json, bool dropEmptyKey)
@@ -63,7 +75,7 @@ void JsonWriter::appendString(QByteArray &out, QStringView s)
     // character. A code unit takes at most 3 bytes of UTF-8 (a surrogate pair 4 for two units); only escapes
     // take more (6), so room is checked when one is written.
     const qsizetype start = out.size();
-    out.resize(start + 2 + s.size() * 3);
+    resizeGrowing(out, start + 2 + s.size() * 3);
     char *p = out.data() + start;
     char *limit = out.data() + out.size();
     *p++ = '"';
@@ -74,7 +86,7 @@ void JsonWriter::appendString(QByteArray &out, QStringView s)
         if (limit - p >= need)
             return;
         const qsizetype at = p - out.constData();
-        out.resize(std::max(at + need, out.size() + out.size() / 2));
+        resizeGrowing(out, std::max(at + need, out.size() + out.size() / 2));
         p = out.data() + at;
         limit = out.data() + out.size();
     };
@@ -159,7 +171,7 @@ void JsonWriter::appendUtf8String(QByteArray &out, QByteArrayView utf8)
     // geometrically past its capacity; asking for half its size again at every escape copied the whole body).
     const auto room = [](qsizetype remaining) { return remaining + remaining / 8 + 6 + 1 + 16; };
     const qsizetype start = out.size();
-    out.resize(start + 1 + room(utf8.size()));
+    resizeGrowing(out, start + 1 + room(utf8.size()));
     char *p = out.data() + start;
     char *limit = out.data() + out.size();
     *p++ = '"';
@@ -196,7 +208,7 @@ void JsonWriter::appendUtf8String(QByteArray &out, QByteArrayView utf8)
         }
         if (limit - p < 6 + (end - src) + 1 + 16) {
             const qsizetype at = p - out.constData();
-            out.resize(at + room(end - src));
+            resizeGrowing(out, at + room(end - src));
             p = out.data() + at;
             limit = out.data() + out.size();
         }

@@ -570,9 +570,16 @@ Result<KiroRequest> Builder::build(ProviderErrorKind *errorKind)
     out.thinkingEmulated = m_request.thinking && m_reasoningFields.isEmpty();
     out.reasoningFields = m_reasoningFields;
 
+    // Room for what the body carries in bulk (texts, tool results, tool inputs; the tool specifications are
+    // within the slack): growing a body of hundreds of KiB past its capacity copies it.
     qsizetype textSize = 0;
-    for (const Turn &turn : m_turns)
+    for (const Turn &turn : m_turns) {
         textSize += turn.text.size();
+        for (const ToolResult &result : turn.toolResults)
+            textSize += result.text.size();
+        for (const ToolUse &use : turn.toolUses)
+            textSize += use.input.size();
+    }
     out.body.reserve(textSize + textSize / 8 + 4096);
     JsonWriter w(out.body);
     w.beginObject();
