@@ -100,10 +100,7 @@ int AnthropicTokenCounter::estimateText(QStringView text)
 
 int AnthropicTokenCounter::overhead(const ChatRequest &request)
 {
-    if (request.tools.empty())
-        return 0;
-    const bool forced = request.toolChoice == ToolChoice::Required || request.toolChoice == ToolChoice::Named;
-    return forced ? forcedToolUseSystemPromptTokens : toolUseSystemPromptTokens;
+    return request.tools.empty() ? 0 : ToolUsePrompt::tokensFor(request.toolChoice);
 }
 
 int AnthropicTokenCounter::estimate(const ChatRequest &request)

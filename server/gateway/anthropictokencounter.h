@@ -4,6 +4,7 @@
 #include <QStringView>
 
 #include "server/core/chatrequest.h"
+#include "server/core/tooluseprompt.h"
 
 namespace Drawbridge {
 
@@ -24,10 +25,11 @@ public:
     /**
      * The tool-use system prompt added to a request that declares tools, as Anthropic's own count_tokens and
      * input_tokens count it for Claude 4 models: 346 tokens with tool_choice auto or none, 313 with any or a
-     * named tool. Clients compact their context from these counts, so leaving it out counted too low.
+     * named tool. Clients compact their context from these counts, so leaving it out counted too low. The
+     * figures are core's ToolUsePrompt, which Kiro's fallback estimate adds too: one source for both.
      */
-    static constexpr int toolUseSystemPromptTokens = 346;
-    static constexpr int forcedToolUseSystemPromptTokens = 313;
+    static constexpr int toolUseSystemPromptTokens = ToolUsePrompt::tokens;
+    static constexpr int forcedToolUseSystemPromptTokens = ToolUsePrompt::forcedTokens;
 
     /** The fixed overhead of @p request: its tool-use system prompt when it declares tools, else 0. */
     static int overhead(const ChatRequest &request);

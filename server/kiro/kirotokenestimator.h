@@ -4,6 +4,7 @@
 #include <QStringView>
 
 #include "server/core/chatrequest.h"
+#include "server/core/tooluseprompt.h"
 
 namespace Drawbridge {
 
@@ -21,22 +22,10 @@ public:
     static int tokensFromUnits(qint64 units);
     static int estimate(QStringView text) { return tokensFromUnits(units(text)); }
 
-    /**
-     * The tool-use system prompt the model is given whenever a request declares tools, as Anthropic's own
-     * count_tokens and input_tokens count it for Claude 4 models: 346 tokens with tool_choice auto or none,
-     * 313 with any or a named tool. Both local estimates (the gateway's count_tokens and Kiro's fallback
-     * prompt count) add it, from here, so they cannot drift apart; leaving it out counted too low for
-     * clients that compact their context from these counts (docs/kiro.md#token-counts).
-     */
-    static constexpr int toolUseSystemPromptTokens = 346;
-    static constexpr int forcedToolUseSystemPromptTokens = 313;
-    /** The tool-use system prompt for @p choice: forcedToolUseSystemPromptTokens for a forced tool, else the
-     * other. */
-    static constexpr int toolUseSystemPrompt(ToolChoice choice)
-    {
-        return choice == ToolChoice::Required || choice == ToolChoice::Named ? forcedToolUseSystemPromptTokens
-                                                                             : toolUseSystemPromptTokens;
-    }
+    /** The tool-use system prompt (server/core/tooluseprompt.h, shared with the gateway's count_tokens). */
+    static constexpr int toolUseSystemPromptTokens = ToolUsePrompt::tokens;
+    static constexpr int forcedToolUseSystemPromptTokens = ToolUsePrompt::forcedTokens;
+    static constexpr int toolUseSystemPrompt(ToolChoice choice) { return ToolUsePrompt::tokensFor(choice); }
 };
 
 } // namespace Drawbridge
