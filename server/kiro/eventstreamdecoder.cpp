@@ -3,6 +3,9 @@
 
 #include <QtEndian>
 
+#include <array>
+#include <cstring>
+
 #include "server/kiro/crc32.h"
 
 namespace Drawbridge {
@@ -13,6 +16,38 @@ quint32 readU32(const char *p)
 {
     return qFromBigEndian<quint32>(p);
 }
+
+/** Equality with a literal whose size the compiler knows, so the comparison is inlined. */
+bool same(QByteArrayView a, QByteArrayView literal)
+{
+    return a.size() == literal.size() && std::memcmp(a.data(), literal.data(), size_t(literal.size())) == 0;
+}
+
+/**
+ * A header value Kiro sends on every frame, as a QByteArray over static storage when it is one of @p known:
+ * a frame whose headers are all known costs no allocation for them. Anything else is copied.
+ */
+template<size_t N> QByteArray internedValue(QByteArrayView value, const std::array<QByteArrayView, N> &known)
+{
+    for (const QByteArrayView k : known) {
+        if (same(value, k))
+            return QByteArray::fromRawData(k.data(), k.size());
+    }
+    return value.toByteArray();
+}
+
+constexpr std::array<QByteArrayView, 3> messageTypes { "event", "exception", "error" };
+constexpr std::array<QByteArrayView, 1> contentTypes { "application/json" };
+// Most frequent first.
+constexpr std::array<QByteArrayView, 13> eventTypes {
+    "assistantResponseEvent", "toolUseEvent",
+    "reasoningContentEvent",  "meteringEvent",
+    "contextUsageEvent",      "metadataEvent",
+    "messageMetadataEvent",   "followupPromptEvent",
+    "codeReferenceEvent",     "supplementaryWebLinksEvent",
+    "citationEvent",          "invalidStateEvent",
+    "intentsEvent",
+};
 
 } // namespace
 
@@ -207,17 +242,17 @@ bool EventStreamDecoder::parseHeaders(const char *p, qsizetype size, EventStream
             const QByteArrayView value(p + i, length);
             i += length;
             if (type == quint8(Type::String) && name.startsWith(':')) {
-                if (name == ":message-type")
-                    frame.messageType = value.toByteArray();
-                else if (name == ":event-type")
-                    frame.eventType = value.toByteArray();
-                else if (name == ":exception-type")
+                if (same(name, ":message-type"))
+                    frame.messageType = internedValue(value, messageTypes);
+                else if (same(name, ":event-type"))
+                    frame.eventType = internedValue(value, eventTypes);
+                else if (same(name, ":exception-type"))
                     frame.exceptionType = value.toByteArray();
-                else if (name == ":content-type")
-                    frame.contentType = value.toByteArray();
-                else if (name == ":error-code")
+                else if (same(name, ":content-type"))
+                    frame.contentType = internedValue(value, contentTypes);
+                else if (same(name, ":error-code"))
                     frame.errorCode = value.toByteArray();
-                else if (name == ":error-message")
+                else if (same(name, ":error-message"))
                     frame.errorMessage = value.toByteArray();
             }
             if (m_keepAllHeaders)

@@ -5,8 +5,10 @@
 #include <QJsonObject>
 
 #include <cmath>
+#include <cstring>
 
 #include "server/core/logging.h"
+#include "server/kiro/flatjsonobject.h"
 #include "server/kiro/kirotokenestimator.h"
 
 namespace Drawbridge {
@@ -35,6 +37,13 @@ std::optional<double> meteredCredits(const QJsonValue &usage)
         }
     }
     return std::nullopt;
+}
+
+/** Equality with a literal whose size the compiler knows, so the comparison is inlined. */
+bool same(const QByteArray &a, QByteArrayView literal)
+{
+    return a.size() == literal.size()
+        && std::memcmp(a.constData(), literal.data(), size_t(literal.size())) == 0;
 }
 
 } // namespace
@@ -75,54 +84,115 @@ void KiroResponseParser::handleFrame(const EventStreamFrame &frame)
 {
     if (m_done)
         return;
-    if (frame.messageType == "exception" || frame.messageType == "error") {
+    if (same(frame.messageType, "exception") || same(frame.messageType, "error")) {
         onException(frame);
         return;
     }
-    if (frame.messageType != "event")
+    if (!same(frame.messageType, "event"))
         return;
 
-    const QByteArray &type = frame.eventType;
+    const EventKind kind = eventKind(frame.eventType);
     // Ids, follow-ups, citations and the rest carry nothing Drawbridge reports; skip before parsing JSON.
-    const bool interesting = type == "assistantResponseEvent" || type == "toolUseEvent"
-        || type == "reasoningContentEvent" || type == "metadataEvent" || type == "contextUsageEvent"
-        || type == "meteringEvent" || type == "invalidStateEvent";
-    if (!interesting)
+    if (kind == EventKind::Other)
+        return;
+    if (handleFlatFrame(kind, frame.payload))
         return;
     const QJsonObject payload = QJsonDocument::fromJson(frame.payload).object();
 
-    if (type == "assistantResponseEvent") {
-        onAssistantResponse(payload);
-    } else if (type == "toolUseEvent") {
-        onToolUse(payload);
-    } else if (type == "reasoningContentEvent") {
-        onReasoning(payload);
-    } else if (type == "metadataEvent") {
+    switch (kind) {
+    case EventKind::Text:
+        onAssistantResponse(payload.contains(QLatin1String("followupPrompt")),
+                            payload.value(QLatin1String("content")).toString());
+        break;
+    case EventKind::ToolUse: {
+        const QJsonValue input = payload.value(QLatin1String("input"));
+        QString inputText;
+        if (input.isString())
+            inputText = input.toString();
+        else if (input.isObject())
+            inputText = QString::fromUtf8(QJsonDocument(input.toObject()).toJson(QJsonDocument::Compact));
+        onToolUse(payload.value(QLatin1String("toolUseId")).toString(),
+                  payload.value(QLatin1String("name")).toString(), inputText,
+                  payload.value(QLatin1String("stop")).toBool());
+        break;
+    }
+    case EventKind::Reasoning:
+        onReasoning(payload.value(QLatin1String("text")).toString(),
+                    payload.value(QLatin1String("signature")).toString(),
+                    payload.value(QLatin1String("redactedContent")).toString());
+        break;
+    case EventKind::Metadata:
         onMetadata(payload);
-    } else if (type == "contextUsageEvent") {
+        break;
+    case EventKind::ContextUsage:
         if (const auto v = payload.value(QLatin1String("contextUsagePercentage")); v.isDouble())
             m_contextPercent = v.toDouble();
-    } else if (type == "meteringEvent") {
+        break;
+    case EventKind::Metering:
         if (const auto credits = meteredCredits(payload.value(QLatin1String("usage")))) {
             m_credits += *credits;
             m_hasCredits = true;
         }
-    } else if (type == "invalidStateEvent") {
+        break;
+    case EventKind::InvalidState: {
         KiroErrorClassification c;
         c.kind = KiroErrorKind::Unknown;
         c.errorType = QStringLiteral("invalidStateEvent");
         c.reason = payload.value(QLatin1String("reason")).toString();
         c.message = payload.value(QLatin1String("message")).toString();
         endWithError(c);
+        break;
+    }
+    case EventKind::Other:
+        break;
     }
 }
 
-void KiroResponseParser::onAssistantResponse(const QJsonObject &payload)
+KiroResponseParser::EventKind KiroResponseParser::eventKind(const QByteArray &type)
+{
+    if (same(type, "assistantResponseEvent"))
+        return EventKind::Text;
+    if (same(type, "toolUseEvent"))
+        return EventKind::ToolUse;
+    if (same(type, "reasoningContentEvent"))
+        return EventKind::Reasoning;
+    if (same(type, "metadataEvent"))
+        return EventKind::Metadata;
+    if (same(type, "contextUsageEvent"))
+        return EventKind::ContextUsage;
+    if (same(type, "meteringEvent"))
+        return EventKind::Metering;
+    if (same(type, "invalidStateEvent"))
+        return EventKind::InvalidState;
+    return EventKind::Other;
+}
+
+bool KiroResponseParser::handleFlatFrame(EventKind kind, const QByteArray &payload)
+{
+    if (kind != EventKind::Text && kind != EventKind::ToolUse && kind != EventKind::Reasoning)
+        return false;
+    FlatJsonObject flat;
+    if (!flat.parse(payload))
+        return false;
+    if (kind == EventKind::Text) {
+        onAssistantResponse(flat.contains(QLatin1String("followupPrompt")),
+                            flat.string(QLatin1String("content")));
+    } else if (kind == EventKind::ToolUse) {
+        // A flat object has no object-valued input: that form goes through QJsonDocument.
+        onToolUse(flat.string(QLatin1String("toolUseId")), flat.string(QLatin1String("name")),
+                  flat.string(QLatin1String("input")), flat.boolean(QLatin1String("stop")));
+    } else {
+        onReasoning(flat.string(QLatin1String("text")), flat.string(QLatin1String("signature")),
+                    flat.string(QLatin1String("redactedContent")));
+    }
+    return true;
+}
+
+void KiroResponseParser::onAssistantResponse(bool followup, const QString &content)
 {
     // Follow-up suggestions ride on assistantResponseEvent in some streams; they are not answer text.
-    if (payload.contains(QLatin1String("followupPrompt")))
+    if (followup)
         return;
-    const QString content = payload.value(QLatin1String("content")).toString();
     if (content.isEmpty())
         return;
     if (!m_splitter) {
@@ -144,28 +214,24 @@ void KiroResponseParser::flushSplitter()
     m_pieces.clear();
 }
 
-void KiroResponseParser::onReasoning(const QJsonObject &payload)
+void KiroResponseParser::onReasoning(const QString &text, const QString &signature, const QString &redacted)
 {
     // A frame carries one of three forms (official schema §3.1): reasoning text, the signature of the
     // reasoning sent before it, or redactedContent (base64) standing in for reasoning the service withheld.
-    const QString text = payload.value(QLatin1String("text")).toString();
     if (!text.isEmpty())
         emitReasoning(text);
-    const QString signature = payload.value(QLatin1String("signature")).toString();
     if (!signature.isEmpty()) {
         beforeOutput();
         m_sink->onReasoningSignature(signature);
     }
-    const QString redacted = payload.value(QLatin1String("redactedContent")).toString();
     if (!redacted.isEmpty()) {
         beforeOutput();
         m_sink->onRedactedReasoning(redacted);
     }
 }
 
-void KiroResponseParser::onToolUse(const QJsonObject &payload)
+void KiroResponseParser::onToolUse(const QString &id, const QString &name, const QString &input, bool stop)
 {
-    const QString id = payload.value(QLatin1String("toolUseId")).toString();
     if (id.isEmpty())
         return;
     // A different toolUseId starts a new call and implicitly closes the open one (§3.5 rule 6).
@@ -174,17 +240,11 @@ void KiroResponseParser::onToolUse(const QJsonObject &payload)
     if (!m_openTool) {
         if (m_closedToolIds.contains(id))
             return; // stray fragment after stop:true
-        const QString shortName = payload.value(QLatin1String("name")).toString();
-        m_openTool = OpenToolCall { id, m_config.toolNameReverseMap.value(shortName, shortName), {} };
+        m_openTool = OpenToolCall { id, m_config.toolNameReverseMap.value(name, name), {} };
     }
 
-    const QJsonValue input = payload.value(QLatin1String("input"));
-    if (input.isString())
-        m_openTool->arguments += input.toString();
-    else if (input.isObject())
-        m_openTool->arguments
-            += QString::fromUtf8(QJsonDocument(input.toObject()).toJson(QJsonDocument::Compact));
-    if (payload.value(QLatin1String("stop")).toBool())
+    m_openTool->arguments += input;
+    if (stop)
         closeToolCall();
 }
 
@@ -247,14 +307,14 @@ void KiroResponseParser::onMetadata(const QJsonObject &payload)
 void KiroResponseParser::onException(const EventStreamFrame &frame)
 {
     KiroErrorClassification c;
-    if (frame.messageType == "error") {
+    if (same(frame.messageType, "error")) {
         c.kind = KiroErrorKind::Transient;
         c.errorType = QString::fromUtf8(frame.errorCode);
         c.message = QString::fromUtf8(frame.errorMessage.isEmpty() ? frame.payload : frame.errorMessage);
     } else {
         c = KiroErrorClassifier::classifyException(frame.exceptionType, frame.payload);
     }
-    if (frame.exceptionType == "ContentLengthExceededException") {
+    if (same(frame.exceptionType, "ContentLengthExceededException")) {
         // The output hit its limit: a truncated answer, not a failed one (§3.8).
         m_contentLengthExceeded = true;
         m_streamError = c;
@@ -264,22 +324,22 @@ void KiroResponseParser::onException(const EventStreamFrame &frame)
     endWithError(c);
 }
 
-void KiroResponseParser::emitText(QStringView text)
+void KiroResponseParser::emitText(const QString &text)
 {
     if (text.isEmpty())
         return;
     beforeOutput();
     m_outputUnits += KiroTokenEstimator::units(text);
-    m_sink->onTextDelta(text.toString());
+    m_sink->onTextDelta(text);
 }
 
-void KiroResponseParser::emitReasoning(QStringView text)
+void KiroResponseParser::emitReasoning(const QString &text)
 {
     if (text.isEmpty())
         return;
     beforeOutput();
     m_outputUnits += KiroTokenEstimator::units(text);
-    m_sink->onReasoningDelta(text.toString());
+    m_sink->onReasoningDelta(text);
 }
 
 void KiroResponseParser::beforeOutput()

@@ -77,16 +77,32 @@ private:
         QString arguments;
     };
 
-    void onAssistantResponse(const QJsonObject &payload);
-    void onToolUse(const QJsonObject &payload);
-    void onReasoning(const QJsonObject &payload);
+    /** The events the parser reads; everything else is skipped without parsing its payload. */
+    enum class EventKind : quint8 {
+        Other,
+        Text,
+        ToolUse,
+        Reasoning,
+        Metadata,
+        ContextUsage,
+        Metering,
+        InvalidState
+    };
+    static EventKind eventKind(const QByteArray &type);
+    /** The frequent events, read without a DOM when the payload is a flat object; false if it is not. */
+    bool handleFlatFrame(EventKind kind, const QByteArray &payload);
+    // The handlers take the fields they use, so the flat reader and QJsonDocument feed the same code.
+    void onAssistantResponse(bool followup, const QString &content);
+    void onToolUse(const QString &id, const QString &name, const QString &input, bool stop);
+    void onReasoning(const QString &text, const QString &signature, const QString &redacted);
     void onMetadata(const QJsonObject &payload);
     void onException(const EventStreamFrame &frame);
     void closeToolCall();
     /** Decides the finish reason and ends the call; the stream itself ended cleanly. */
     void conclude();
-    void emitText(QStringView text);
-    void emitReasoning(QStringView text);
+    // QString, not QStringView: the sink gets the same shared string, without a copy per delta.
+    void emitText(const QString &text);
+    void emitReasoning(const QString &text);
     void flushSplitter();
     void beforeOutput();
     void end(FinishReason reason);
