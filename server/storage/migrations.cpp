@@ -154,6 +154,20 @@ const std::vector<Step> &steps()
               // restart starts there instead of at the head of its list; NULL = the head.
               QStringLiteral("ALTER TABLE accounts ADD COLUMN api_endpoint TEXT"),
           } },
+        { 9,
+          {
+              // Team mode's instance heartbeats (InstanceHeartbeatRepository): each running instance's last
+              // report of itself, for /health and /admin/metrics to answer for the whole team. A row whose
+              // last_seen is old belongs to a dead instance and no longer counts. Unlogged on PostgreSQL like
+              // the leases: the rows are rewritten every few seconds.
+              QStringLiteral("CREATE /*UNLOGGED*/ TABLE team_instances ("
+                             " instance_id TEXT PRIMARY KEY NOT NULL,"
+                             " started_at INTEGER NOT NULL,"
+                             " last_seen INTEGER NOT NULL,"
+                             " in_flight INTEGER NOT NULL,"
+                             " queued INTEGER NOT NULL,"
+                             " metrics TEXT NOT NULL)"),
+          } },
     };
     return all;
 }

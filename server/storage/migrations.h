@@ -19,7 +19,7 @@ class Migrations final
 {
 public:
     /** The newest schema version this build can create and use. */
-    static constexpr int latestVersion = 8;
+    static constexpr int latestVersion = 9;
 
     /** The schema version of @p db; 0 for a database without Drawbridge tables. */
     static Result<int> version(const QSqlDatabase &db);

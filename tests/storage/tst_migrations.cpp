@@ -164,13 +164,14 @@ void TstMigrations::freshDatabaseHasLatestSchema()
     auto db = tmp.database().connection();
     DRAWBRIDGE_VERIFY_OK(db);
     QCOMPARE(*Migrations::version(*db), Migrations::latestVersion);
-    QCOMPARE(Migrations::latestVersion, 8);
+    QCOMPARE(Migrations::latestVersion, 9);
 
-    QCOMPARE(objectsOf(*db, QStringLiteral("table")),
-             (QStringList { QStringLiteral("accounts"), QStringLiteral("api_keys"),
-                            QStringLiteral("rate_windows"), QStringLiteral("schema_version"),
-                            QStringLiteral("secrets"), QStringLiteral("slot_leases"),
-                            QStringLiteral("usage_hourly"), QStringLiteral("usage_records") }));
+    QCOMPARE(
+        objectsOf(*db, QStringLiteral("table")),
+        (QStringList { QStringLiteral("accounts"), QStringLiteral("api_keys"), QStringLiteral("rate_windows"),
+                       QStringLiteral("schema_version"), QStringLiteral("secrets"),
+                       QStringLiteral("slot_leases"), QStringLiteral("team_instances"),
+                       QStringLiteral("usage_hourly"), QStringLiteral("usage_records") }));
     QCOMPARE(objectsOf(*db, QStringLiteral("index")),
              (QStringList { QStringLiteral("usage_records_account_ts"),
                             QStringLiteral("usage_records_key_ts"), QStringLiteral("usage_records_ts") }));
@@ -311,7 +312,7 @@ void TstMigrations::refusesNewerSchema()
     QVERIFY2(tmp.isValid(), qPrintable(tmp.errorString()));
     {
         auto db = tmp.database().connection();
-        QVERIFY(exec(*db, QStringLiteral("UPDATE schema_version SET version = 9")));
+        QVERIFY(exec(*db, QStringLiteral("UPDATE schema_version SET version = 10")));
         QVERIFY(exec(*db, QStringLiteral("CREATE TABLE from_the_future (x INTEGER)")));
     }
     tmp.close();
@@ -319,13 +320,13 @@ void TstMigrations::refusesNewerSchema()
     QVERIFY(!reopened.ok());
     QCOMPARE(
         reopened.error(),
-        QStringLiteral("database schema version 9 is newer than this Drawbridge (8); upgrade Drawbridge"));
+        QStringLiteral("database schema version 10 is newer than this Drawbridge (9); upgrade Drawbridge"));
 
     // Refused without touching anything.
     auto opened = openAgain(tmp);
     DRAWBRIDGE_VERIFY_OK(opened);
     auto db = (*opened)->connection();
-    QCOMPARE(*Migrations::version(*db), 9);
+    QCOMPARE(*Migrations::version(*db), 10);
     QVERIFY(objectsOf(*db, QStringLiteral("table")).contains(QStringLiteral("from_the_future")));
     const Status again = Migrations::migrate(*db);
     QVERIFY(!again.ok());
@@ -339,8 +340,8 @@ void TstMigrations::refusesDowngradeRequest()
     auto db = tmp.database().connection();
     const Status downgraded = Migrations::migrate(*db, 1);
     QVERIFY(!downgraded.ok());
-    QVERIFY2(downgraded.error().contains(QStringLiteral("version 8")), qPrintable(downgraded.error()));
-    QCOMPARE(*Migrations::version(*db), 8);
+    QVERIFY2(downgraded.error().contains(QStringLiteral("version 9")), qPrintable(downgraded.error()));
+    QCOMPARE(*Migrations::version(*db), 9);
 }
 
 void TstMigrations::refusesUnknownTarget()
