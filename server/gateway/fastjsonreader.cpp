@@ -45,8 +45,12 @@ FastJsonReader::FastJsonReader(const QByteArray &body)
         && parser.allocate(std::max(parser.capacity(), size_t(4096)), maxDepth))
         throw Unsupported {};
     simdjson::dom::element root;
-    // realloc_if_needed: the body has no SIMDJSON_PADDING bytes after it, so simdjson copies it (one memcpy).
-    if (parser.parse(body.constData(), size_t(body.size()), true).get(root))
+    // simdjson reads up to SIMDJSON_PADDING bytes past the end. The HTTP parser reserves that much behind a
+    // body of known length (allocated, so readable; their values do not matter), and then the body is parsed
+    // where it is; otherwise simdjson copies it into a padded buffer of its own (one memcpy of the whole
+    // body).
+    const bool padded = size_t(body.capacity() - body.size()) >= size_t(simdjson::SIMDJSON_PADDING);
+    if (parser.parse(body.constData(), size_t(body.size()), !padded).get(root))
         throw Unsupported {};
     if (root.get_object().get(m_root))
         throw Unsupported {};

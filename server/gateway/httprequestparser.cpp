@@ -399,7 +399,8 @@ HttpRequestParser::Status HttpRequestParser::finishHead()
         m_state = State::ChunkSize;
     } else if (r.contentLength > 0) {
         m_remaining = r.contentLength;
-        r.bodyBytes.reserve(r.contentLength);
+        // 64 bytes more: the JSON reader (simdjson) then parses the body in place instead of copying it.
+        r.bodyBytes.reserve(r.contentLength + 64);
         m_state = State::Body;
     } else {
         m_state = State::Complete;
