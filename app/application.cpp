@@ -34,12 +34,14 @@
 #include "server/storage/accountrepository.h"
 #include "server/storage/changefeed.h"
 #include "server/storage/database.h"
+#include "server/storage/instanceheartbeatrepository.h"
 #include "server/storage/keyrepository.h"
 #include "server/storage/migrations.h"
 #include "server/storage/postgresurl.h"
 #include "server/storage/ratewindowrepository.h"
 #include "server/storage/secretrepository.h"
 #include "server/storage/slotleaserepository.h"
+#include "server/storage/teamheartbeat.h"
 #include "server/storage/usageadminmodule.h"
 #include "server/storage/usageledger.h"
 #include "server/storage/usagequery.h"
@@ -63,6 +65,8 @@ Application::Application(CommandLine commandLine, ResolvedSettings settings, QOb
 Application::~Application()
 {
     // Requests first (they hold slots and sinks), then the services they used, storage last.
+    m_heartbeat.reset(); // a clean stop: the team stops counting this instance at its next tick
+    m_heartbeats.reset();
     m_gateway.reset();
     m_provider.reset();
     m_accountsAdmin.reset();
@@ -268,6 +272,22 @@ Status Application::buildServices()
         if (m_shuttingDown)
             finishShutdown();
     });
+    if (m_database->isPostgres()) {
+        // Team mode: /health and /admin/metrics answer for the whole team from what every instance writes
+        // of itself every few seconds (off the request path; /health reads the cached snapshot).
+        m_heartbeats = std::make_unique<InstanceHeartbeatRepository>(*m_database);
+        AccountPool *pooled = m_pool.get();
+        Metrics *metrics = m_metrics.get();
+        m_heartbeat = std::make_unique<TeamHeartbeat>(
+            *m_heartbeats, *m_clock,
+            [pooled, metrics] {
+                const PoolStatus status = pooled->status();
+                return TeamHeartbeat::Sample { status.inFlight, status.queued, metrics->json() };
+            },
+            TeamHeartbeat::Options {});
+        m_heartbeat->start();
+        m_gateway->setTeamStatus(m_heartbeat.get());
+    }
     return Ok {};
 }
 
@@ -454,6 +474,8 @@ void Application::finishShutdown()
     if (m_stopEmitted)
         return;
     m_stopEmitted = true;
+    if (m_heartbeat)
+        m_heartbeat->stop(); // drained: the team stops counting this instance at its next tick
     if (m_ledger) {
         if (const Status flushed = m_ledger->flush(); !flushed)
             qCWarning(lcApp) << "could not write the last usage records:" << flushed.error();

@@ -31,6 +31,8 @@ class ModelCatalog;
 class RateLimiter;
 class RateWindowRepository;
 class SlotLeaseRepository;
+class InstanceHeartbeatRepository;
+class TeamHeartbeat;
 class SecretRepository;
 class SecretStore;
 class KiroTeamTokenStore;
@@ -135,6 +137,8 @@ private:
     std::unique_ptr<UsageAdminModule> m_usageAdmin;
     std::unique_ptr<KiroAccountsAdminModule> m_accountsAdmin;
     std::unique_ptr<GatewayServer> m_gateway;
+    std::unique_ptr<InstanceHeartbeatRepository> m_heartbeats; ///< team mode: the team_instances table
+    std::unique_ptr<TeamHeartbeat> m_heartbeat; ///< team mode: this instance's heartbeat, the team's snapshot
     QString m_adminToken;
     bool m_keychainAvailable = false;
     QString m_keychainProblem;

@@ -26,6 +26,7 @@
 #include "server/core/modelcatalog.h"
 #include "server/core/provider.h"
 #include "server/core/ratelimiter.h"
+#include "server/core/teamstatus.h"
 
 namespace Drawbridge {
 
@@ -103,9 +104,14 @@ std::vector<AdminRoute> GatewayServer::operationsAdminRoutes()
     return {
         { "GET", QStringLiteral("metrics"),
           [this](const AdminRequest &, AdminResponder reply) {
-              reply(AdminReply { 200,
-                                 m_services.metrics ? m_services.metrics->json() : QByteArrayLiteral("{}"),
-                                 std::nullopt });
+              QByteArray body = m_services.metrics ? m_services.metrics->json() : QByteArrayLiteral("{}");
+              // Team mode: every instance's last report and the team's sums, from the cached snapshot.
+              if (const auto team = m_team ? m_team->snapshot() : nullptr) {
+                  QJsonObject o = QJsonDocument::fromJson(body).object();
+                  o.insert(QLatin1String("team"), team->metricsJson(m_services.clock.nowMs()));
+                  body = QJsonDocument(o).toJson(QJsonDocument::Compact);
+              }
+              reply(AdminReply { 200, body, std::nullopt });
           } },
         { "POST", QStringLiteral("drain"),
           [this](const AdminRequest &, AdminResponder reply) {
@@ -530,12 +536,15 @@ void GatewayServer::handleHealth(RouteRequest &request)
     } else {
         status = QStringLiteral("healthy");
     }
-    const QJsonObject o { { QLatin1String("status"), status },
-                          { QLatin1String("accounts"), pool.enabledAccounts },
-                          { QLatin1String("total_slots"), pool.totalSlots },
-                          { QLatin1String("available_slots"), pool.availableSlots },
-                          { QLatin1String("in_flight"), pool.inFlight },
-                          { QLatin1String("queued"), pool.queued } };
+    QJsonObject o { { QLatin1String("status"), status },
+                    { QLatin1String("accounts"), pool.enabledAccounts },
+                    { QLatin1String("total_slots"), pool.totalSlots },
+                    { QLatin1String("available_slots"), pool.availableSlots },
+                    { QLatin1String("in_flight"), pool.inFlight },
+                    { QLatin1String("queued"), pool.queued } };
+    // Team mode: the team's figures from the snapshot the heartbeat cached; never a database call here.
+    if (const auto team = m_team ? m_team->snapshot() : nullptr)
+        o.insert(QLatin1String("team"), team->healthJson(pool, m_services.clock.nowMs()));
     request.responder->sendJson(http, QJsonDocument(o).toJson(QJsonDocument::Compact));
 }
 

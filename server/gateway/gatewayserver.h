@@ -24,6 +24,7 @@ namespace Drawbridge {
 class GuardedTcpServer;
 class HttpServerConnection;
 class KeysAdminModule;
+class TeamStatus;
 
 /**
  * @brief The HTTP front door: routing, local-server hardening, client and admin authentication, drain.
@@ -56,6 +57,11 @@ public:
     /** Browser origins allowed from now on (server.cors_origins, changed while running). */
     void setCorsOrigins(const QStringList &origins) { m_guard.setCorsOrigins(origins); }
     bool isDraining() const { return m_draining; }
+    /**
+     * Team mode: where `/health` and `/admin/metrics` find the team's figures (their `team` objects); null
+     * (SQLite) leaves both answering for this instance alone.
+     */
+    void setTeamStatus(const TeamStatus *team) { m_team = team; }
     /** Draining, nothing in flight and every answer flushed: the process may exit without losing bytes. */
     bool isDrained() const;
     int inFlight() const { return m_inFlight; }
@@ -129,6 +135,7 @@ private:
     QByteArray m_adminTokenHash;
     quint16 m_port = 0;
     bool m_draining = false;
+    const TeamStatus *m_team = nullptr;
     bool m_drainedEmitted = false;
     int m_inFlight = 0;
     qint64 m_maxBodyBytes;

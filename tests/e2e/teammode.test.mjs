@@ -383,3 +383,65 @@ test('a dropped PostgreSQL connection is opened again: requests recover and LIST
     await first.stop();
   }
 });
+
+test('/health and /admin/metrics report the whole team: streams on #1 show on #2 within 6 s, a stopped #1 leaves it', async () => {
+  // Every answer streams for about 12 s (4 words, 3 s apart): long enough to be seen in flight.
+  const first = await team('teamhealth', {
+    config: { kiro: ['slots_per_account = 3'] },
+    fakeArgs: ['--text', 'one two three four', '--delay-ms', '3000'],
+  });
+  let second;
+  let streams = [];
+  try {
+    await first.addAccount('alice', 'rt-alice');
+    second = await startSecond(first);
+    const key = await first.createKey({ name: 'health', rate_limit_rpm: 1000 });
+    assert.ok(await waitFor(async () => (await models(second.url, key.key)).status === 200,
+      { timeoutMs: 1_000, intervalMs: 20 }), '#2 never learned the key');
+    // Both instances are in each other's snapshot once each has written its heartbeat.
+    assert.ok(await waitFor(async () => (await adminOn(second.url, 'GET', '/health')).body?.team?.instances === 2,
+      { timeoutMs: 6_000, intervalMs: 100 }), '#2 never saw #1');
+
+    streams = await Promise.all([firstContent(first.baseUrl, key.key), firstContent(first.baseUrl, key.key)]);
+    const t0 = Date.now();
+    const seen = await waitFor(async () => {
+      const h = (await adminOn(second.url, 'GET', '/health')).body;
+      return h?.team?.in_flight >= 2 && h.team.slots_in_use === 2 ? h : null;
+    }, { timeoutMs: 6_000, intervalMs: 50 });
+    assert.ok(seen, "#1's streams never showed in #2's /health team figures within 6 s");
+    console.log(`#1's streams shown by #2's /health after ${Date.now() - t0} ms: ${JSON.stringify(seen.team)}`);
+    // #2 itself serves nothing: the figures are the team's, and its own stay its own.
+    assert.equal(seen.in_flight, 0);
+    assert.equal(seen.team.instances, 2);
+    assert.equal(seen.team.total_slots, 3);
+    assert.equal(seen.team.available_slots, 1);
+    assert.equal(seen.team.status, 'healthy');
+    assert.ok(seen.team.age_ms >= 0 && seen.team.age_ms <= 3_000, `snapshot ${seen.team.age_ms} ms old`);
+    assert.ok(Math.abs(Date.parse(seen.team.as_of) - Date.now()) <= 5_000, seen.team.as_of);
+
+    // /admin/metrics: one snapshot per instance, and the team's sums.
+    const metrics = (await adminOn(second.url, 'GET', '/admin/metrics')).body;
+    assert.equal(metrics.team.instances.length, 2);
+    assert.ok(metrics.team.instances.some((i) => i.in_flight >= 2 && i.metrics.version), JSON.stringify(metrics.team));
+    assert.equal(metrics.team.totals.in_flight, seen.team.in_flight);
+
+    for (const s of streams) await s.reader.cancel().catch(() => {});
+    streams = [];
+    // A clean stop removes #1's row: #2 counts one instance at its next tick, long before a lapse (15 s).
+    const codes = await first.stop();
+    assert.equal(codes.drawbridge, 0);
+    const t1 = Date.now();
+    const alone = await waitFor(async () => {
+      const h = (await adminOn(second.url, 'GET', '/health')).body;
+      return h?.team?.instances === 1 ? h : null;
+    }, { timeoutMs: 4_000, intervalMs: 50 });
+    assert.ok(alone, "#2's /health still counts the stopped #1");
+    console.log(`#1's stop seen by #2 after ${Date.now() - t1} ms`);
+    assert.equal(alone.team.in_flight, 0);
+    assert.equal(alone.team.slots_in_use, 0);
+  } finally {
+    for (const s of streams) await s.reader.cancel().catch(() => {});
+    await second?.stop();
+    await first.stop();
+  }
+});
