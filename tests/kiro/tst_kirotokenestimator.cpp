@@ -11,6 +11,7 @@
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QProcess>
+#include <QRandomGenerator>
 #include <QStandardPaths>
 #include <QTemporaryDir>
 #include <QTest>
@@ -157,9 +158,37 @@ class TstKiroTokenEstimator : public QObject
     Q_OBJECT
 
 private Q_SLOTS:
+    void unitsCountEightAtATimeAsOneAtATime();
     void toolUseOverheadIsTheSameInBothEstimates();
     void errorAgainstReferenceTokenizer();
 };
+
+void TstKiroTokenEstimator::unitsCountEightAtATimeAsOneAtATime()
+{
+    // The former loop, the oracle: 1 per code unit below U+0250, 4 from there up.
+    const auto oracle = [](QStringView text) {
+        qint64 total = 0;
+        for (const QChar c : text)
+            total += c.unicode() < 0x0250 ? 1 : 4;
+        return total;
+    };
+    // Every length around the 8-unit blocks, at every offset into the string (unaligned loads), with the
+    // values at the edges: 0, U+024F/U+0250, the sign bit, surrogates, U+FFFF.
+    const std::array<char16_t, 12> edges { 0x0000, 0x0041, 0x007F, 0x00FF, 0x024F, 0x0250,
+                                           0x0251, 0x7FFF, 0x8000, 0xD83D, 0xDE80, 0xFFFF };
+    QRandomGenerator rng(20261202);
+    for (int round = 0; round < 4000; ++round) {
+        const int length = int(rng.bounded(0, 40));
+        QString text(length + 3, Qt::Uninitialized);
+        for (QChar &c : text)
+            c = QChar(rng.bounded(4) == 0 ? char16_t(rng.bounded(0x10000))
+                                          : edges[rng.bounded(int(edges.size()))]);
+        const int offset = int(rng.bounded(0, 4));
+        const QStringView view = QStringView(text).mid(offset, length);
+        QCOMPARE(KiroTokenEstimator::units(view), oracle(view));
+    }
+    QCOMPARE(KiroTokenEstimator::units(QStringView()), qint64(0));
+}
 
 void TstKiroTokenEstimator::toolUseOverheadIsTheSameInBothEstimates()
 {
