@@ -153,27 +153,45 @@ bool EventStreamDecoder::checkPrelude()
 
 std::optional<EventStreamFrame> EventStreamDecoder::next()
 {
+    EventStreamFrame frame;
+    if (!next(frame))
+        return std::nullopt;
+    return frame;
+}
+
+bool EventStreamDecoder::next(EventStreamFrame &frame)
+{
     if (!checkPrelude()) {
         adoptBorrowedTail();
-        return std::nullopt;
+        return false;
     }
     const char *p = m_buffer.constData() + m_pos;
     const qsizetype total = qsizetype(readU32(p));
     if (bufferedBytes() < total) {
         adoptBorrowedTail();
-        return std::nullopt;
+        return false;
     }
     const qsizetype headersLength = qsizetype(readU32(p + 4));
     if (Crc32::compute(p, total - 4) != readU32(p + total - 4)) {
         fail(QStringLiteral("event stream: message CRC mismatch"));
-        return std::nullopt;
+        return false;
     }
 
-    EventStreamFrame frame;
+    frame.messageType = QByteArray();
+    frame.eventType = QByteArray();
+    frame.exceptionType = QByteArray();
+    frame.contentType = QByteArray();
+    frame.errorCode = QByteArray();
+    frame.errorMessage = QByteArray();
+    frame.headers.clear();
     if (!parseHeaders(p + preludeBytes, headersLength, frame))
-        return std::nullopt;
+        return false;
     const qsizetype payloadOffset = preludeBytes + headersLength;
-    frame.payload = QByteArray(p + payloadOffset, total - payloadOffset - 4);
+    const qsizetype payloadSize = total - payloadOffset - 4;
+    // resize() keeps the capacity of a payload nobody else holds, so a reused frame costs no allocation.
+    frame.payload.resize(payloadSize);
+    if (payloadSize > 0)
+        std::memcpy(frame.payload.data(), p + payloadOffset, size_t(payloadSize));
 
     m_pos += total;
     m_preludeChecked = false;
@@ -183,7 +201,7 @@ std::optional<EventStreamFrame> EventStreamDecoder::next()
         m_pos = 0;
         m_borrowed = false;
     }
-    return frame;
+    return true;
 }
 
 bool EventStreamDecoder::parseHeaders(const char *p, qsizetype size, EventStreamFrame &frame)

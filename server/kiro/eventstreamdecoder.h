@@ -45,6 +45,11 @@ public:
 
     /** The next complete frame, or nothing when more bytes are needed or the stream is corrupt. */
     std::optional<EventStreamFrame> next();
+    /**
+     * The same into @p frame, which is overwritten; false when there is no frame. A caller that passes the
+     * same frame every time and keeps no copy of its payload decodes without an allocation per frame.
+     */
+    bool next(EventStreamFrame &frame);
 
     bool hasError() const { return !m_error.isEmpty(); }
     const QString &errorString() const { return m_error; }

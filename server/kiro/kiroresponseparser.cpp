@@ -60,12 +60,8 @@ void KiroResponseParser::feed(const QByteArray &bytes)
     if (m_done)
         return;
     m_decoder.feed(bytes);
-    while (!m_done) {
-        auto frame = m_decoder.next();
-        if (!frame)
-            break;
-        handleFrame(*frame);
-    }
+    while (!m_done && m_decoder.next(m_frame))
+        handleFrame(m_frame);
     if (m_done) {
         // The decoder may still borrow the caller's bytes; nothing more will be decoded.
         m_decoder.reset();

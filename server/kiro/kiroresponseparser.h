@@ -111,6 +111,9 @@ private:
     ProviderSink *m_sink;
     KiroResponseParserConfig m_config;
     EventStreamDecoder m_decoder;
+    /** Decoded into again for every frame, so its buffers are reused; feed() is not re-entered by the sink.
+     */
+    EventStreamFrame m_frame;
     std::optional<KiroThinkingSplitter> m_splitter;
     std::vector<KiroThinkingSplitter::Piece> m_pieces;
     std::function<void()> m_firstOutput;

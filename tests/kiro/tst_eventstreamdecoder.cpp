@@ -104,6 +104,7 @@ private Q_SLOTS:
     void truncatedStreamLeavesBufferedBytes();
     void unknownEventTypePassesThrough();
     void resetClearsError();
+    void reusedFrameMatchesFreshFrames();
 };
 
 void TstEventStreamDecoder::crcCheckValue()
@@ -445,6 +446,47 @@ void TstEventStreamDecoder::resetClearsError()
     QVERIFY(!decoder.hasError());
     decoder.feed(EventStreamEncoder::event("assistantResponseEvent", "{}"));
     QVERIFY(decoder.next());
+}
+
+// The parser decodes every frame into the same EventStreamFrame (issue 12, point 8): nothing of the previous
+// frame may survive into the next, whatever headers each carries, and its payload buffer must not be shared.
+void TstEventStreamDecoder::reusedFrameMatchesFreshFrames()
+{
+    QByteArray stream = EventStreamEncoder::exception("ThrottlingException", "{\"message\":\"slow down\"}");
+    stream += EventStreamEncoder::error("InternalError", "broken");
+    stream += EventStreamEncoder::event("assistantResponseEvent",
+                                        "{\"content\":\"a longer payload than the next\"}");
+    stream += EventStreamEncoder::encode({ EventStreamHeader::string(":message-type", "event"),
+                                           EventStreamHeader::string(":event-type", "someNewEvent") },
+                                         "{}");
+    stream += EventStreamEncoder::event("toolUseEvent", {});
+    stream += EventStreamEncoder::event("assistantResponseEvent", "{\"content\":\"x\"}");
+
+    EventStreamDecoder fresh;
+    fresh.feed(stream);
+    const std::vector<EventStreamFrame> expected = drain(fresh);
+    QCOMPARE(expected.size(), size_t(6));
+
+    EventStreamDecoder reusing;
+    reusing.feed(stream);
+    EventStreamFrame frame;
+    QByteArray kept; // a payload someone holds on to must keep its bytes
+    for (size_t i = 0; i < expected.size(); ++i) {
+        QVERIFY(reusing.next(frame));
+        QCOMPARE(frame.messageType, expected[i].messageType);
+        QCOMPARE(frame.eventType, expected[i].eventType);
+        QCOMPARE(frame.exceptionType, expected[i].exceptionType);
+        QCOMPARE(frame.contentType, expected[i].contentType);
+        QCOMPARE(frame.errorCode, expected[i].errorCode);
+        QCOMPARE(frame.errorMessage, expected[i].errorMessage);
+        QCOMPARE(frame.payload, expected[i].payload);
+        if (i == 2)
+            kept = frame.payload;
+    }
+    QVERIFY(!reusing.next(frame));
+    QCOMPARE(kept, expected[2].payload);
+    QCOMPARE(expected[3].eventType, QByteArray("someNewEvent"));
+    QVERIFY(expected[1].contentType.isEmpty());
 }
 
 QTEST_GUILESS_MAIN(TstEventStreamDecoder)
