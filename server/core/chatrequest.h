@@ -48,9 +48,10 @@ struct ChatMessage
     QString toolCallId; ///< tool only: the call this result answers
     bool toolError = false; ///< tool only: the result reports a failure
     /**
-     * Optional: @ref text as the client sent it in UTF-8, set by a reader that has it at hand (the single-pass
-     * request parsers), so the Kiro builder copies a text it passes through unchanged without converting it
-     * back from UTF-16 (issue 18). Empty = not set. Whoever changes @ref text afterwards clears it.
+     * Optional: @ref text as the client sent it in UTF-8, set by a reader that has it at hand (the
+     * single-pass request parsers), so the Kiro builder copies a text it passes through unchanged without
+     * converting it back from UTF-16 (issue 18). Empty = not set. Whoever changes @ref text afterwards clears
+     * it.
      */
     QByteArray textUtf8;
 };

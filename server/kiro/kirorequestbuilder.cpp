@@ -212,9 +212,10 @@ Status Builder::collectTurns()
             turn.text = message.text;
             turn.source = &message;
             for (const ToolCall &call : message.toolCalls) {
-                turn.toolUses.push_back({ call.id, kiroToolName(call.name), call.name,
-                                          call.kiroInput.isEmpty() ? inputJson(call.arguments) : call.kiroInput,
-                                          call.arguments });
+                turn.toolUses.push_back(
+                    { call.id, kiroToolName(call.name), call.name,
+                      call.kiroInput.isEmpty() ? inputJson(call.arguments) : call.kiroInput,
+                      call.arguments });
             }
             m_turns.push_back(std::move(turn));
             break;
