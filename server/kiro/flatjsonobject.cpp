@@ -65,14 +65,26 @@ public:
     /** A string value after its opening quote, decoded to UTF-16. */
     bool string(QString &out)
     {
-        // Every input byte yields at most one UTF-16 unit (four-byte sequences yield two), so the
-        // remaining size bounds the result: one allocation, shrunk at the end.
-        out = QString(m_end - m_p, Qt::Uninitialized);
+        // Every input byte yields at most one UTF-16 unit (four-byte sequences yield two), so the string's
+        // bytes up to its closing quote bound the result: one allocation of about the string's size, not
+        // the rest of the payload's. Decoding never steps over that quote without failing first (inside an
+        // escape or a UTF-8 sequence a quote is invalid), so it stays within the allocation.
+        const uchar *close = m_p;
+        while (close < m_end && *close != '"') {
+            if (*close == '\\' && m_end - close < 2)
+                return false;
+            close += *close == '\\' ? 2 : 1;
+        }
+        if (close >= m_end)
+            return false;
+        out = QString(close - m_p, Qt::Uninitialized);
         QChar *d = out.data();
         QChar *const begin = d;
-        while (m_p < m_end) {
+        while (m_p <= close) {
             const uchar c = *m_p;
             if (c == '"') {
+                if (m_p != close)
+                    return false;
                 ++m_p;
                 out.truncate(d - begin);
                 return true;
@@ -228,6 +240,7 @@ bool FlatJsonObject::parse(QByteArrayView json)
 {
     Scanner s(json);
     FlatJsonObject &object = *this;
+    object.m_count = 0;
     s.skipSpace();
     if (!s.take('{'))
         return false;

@@ -27,7 +27,8 @@ class FlatJsonObject final
 public:
     static constexpr int maxMembers = 8;
 
-    /** Reads @p json into this (empty) object; false when it is not of the accepted subset. */
+    /** Reads @p json into this object, replacing what it held; false when it is not of the accepted subset.
+     */
     bool parse(QByteArrayView json);
 
     int size() const { return m_count; }

@@ -99,6 +99,9 @@ void TstFlatJsonObject::givesUpOnTheUnusual_data()
     QTest::newRow("garbage after") << QByteArray(R"({"content":"a"}x)");
     QTest::newRow("two documents") << QByteArray(R"({}{})");
     QTest::newRow("cut") << QByteArray(R"({"content":"a)");
+    QTest::newRow("cut after a backslash") << QByteArray("{\"content\":\"a\\");
+    QTest::newRow("quote inside a unicode escape") << QByteArray("{\"content\":\"\\u0\"}");
+    QTest::newRow("quote inside a UTF-8 sequence") << QByteArray("{\"content\":\"\xe2\"}");
     QTest::newRow("empty") << QByteArray();
     QTest::newRow("string") << QByteArray(R"("content")");
     QTest::newRow("too many members")
