@@ -134,8 +134,16 @@ QVariant AccountTableModel::data(const QModelIndex &index, int role) const
         return a.requests;
     case Endpoint:
         return a.endpoint;
-    case LastError:
-        return a.lastError;
+    case LastError: {
+        if (a.lastError.isEmpty() || !a.lastErrorAtMs)
+            return a.lastError;
+        // When it happened: the time today, the date as well before that.
+        const QDateTime at = QDateTime::fromMSecsSinceEpoch(*a.lastErrorAtMs);
+        const QString when = at.date() == QDateTime::fromMSecsSinceEpoch(m_now()).date()
+            ? locale.toString(at.time(), QLocale::ShortFormat)
+            : locale.toString(at, QLocale::ShortFormat);
+        return tr("%1: %2").arg(when, a.lastError);
+    }
     case ColumnCount:
         break;
     }

@@ -491,6 +491,12 @@ void AccountPool::setState(Account &a, AccountStatus status, qint64 untilMs, con
         = a.view.status != status || a.view.cooldownUntilMs != untilMs || a.view.lastError != message;
     a.view.status = status;
     a.view.cooldownUntilMs = untilMs;
+    // The time of the error, not of the state: a recovery keeps the message (and its time) until a request
+    // succeeds, and an account restored from storage shows its stored error without a time.
+    if (!message.isEmpty() && (message != a.view.lastError || status != AccountStatus::Active))
+        a.view.lastErrorAtMs = m_clock.nowMs();
+    else if (message.isEmpty())
+        a.view.lastErrorAtMs = 0;
     a.view.lastError = message;
     a.view.effectiveSlots = effectiveSlots(a);
     if (changed) {
@@ -509,6 +515,12 @@ void AccountPool::markSuccess(const QString &id)
         return;
     it->throttleStreak = 0;
     it->transientStreak = 0;
+    // A request went through: the account has recovered, and an old error would only mislead.
+    if (it->view.status == AccountStatus::Active && !it->view.lastError.isEmpty()) {
+        it->view.lastError.clear();
+        it->view.lastErrorAtMs = 0;
+        Q_EMIT accountChanged(id);
+    }
 }
 
 void AccountPool::markThrottled(const QString &id, bool suspicious, const QString &message)
@@ -559,6 +571,7 @@ void AccountPool::markTransientFailure(const QString &id, const QString &message
     ++it->transientStreak;
     if (it->transientStreak < transientThreshold) {
         it->view.lastError = message;
+        it->view.lastErrorAtMs = m_clock.nowMs();
         Q_EMIT accountChanged(id);
         return;
     }

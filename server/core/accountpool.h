@@ -104,6 +104,8 @@ public:
         int priority = 0;
         qint64 cooldownUntilMs = 0; ///< 0 = none
         QString lastError;
+        qint64 lastErrorAtMs
+            = 0; ///< when lastError last happened (this instance's clock); 0 = unknown or none
         qint64 requests = 0; ///< leases granted since start
     };
 

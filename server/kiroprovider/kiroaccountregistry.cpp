@@ -213,6 +213,8 @@ KiroAccountInfo KiroAccountRegistry::info(const KiroAccount &a) const
         if (view->cooldownUntilMs > 0)
             out.cooldownUntilMs = view->cooldownUntilMs;
         out.lastError = view->lastError;
+        if (view->lastErrorAtMs > 0)
+            out.lastErrorAtMs = view->lastErrorAtMs;
         out.requests = view->requests;
     } else {
         out.status = statusFromName(a.record.status).value_or(AccountStatus::Error);

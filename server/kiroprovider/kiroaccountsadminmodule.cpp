@@ -129,6 +129,7 @@ QJsonObject KiroAccountsAdminModule::accountJson(const KiroAccountManager::Accou
         { QStringLiteral("usage_limit"), numberOrNull(a.record.usageLimit) },
         { QStringLiteral("next_reset"), isoOrNull(a.record.nextResetMs) },
         { QStringLiteral("last_error"), textOrNull(a.lastError) },
+        { QStringLiteral("last_error_at"), isoOrNull(a.lastErrorAtMs) },
         { QStringLiteral("requests"), double(a.requests) },
         { QStringLiteral("endpoint"), a.endpoint },
         { QStringLiteral("models"), QJsonArray::fromStringList(a.models) },

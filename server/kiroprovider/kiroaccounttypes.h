@@ -40,6 +40,8 @@ struct KiroAccountInfo
     int slotsInUse = 0;
     std::optional<qint64> cooldownUntilMs;
     QString lastError;
+    std::optional<qint64>
+        lastErrorAtMs; ///< when it happened, if this run saw it (a stored error has no time)
     qint64 requests = 0; ///< slot leases granted since start
     double creditsUsed = 0.0; ///< metered through this gateway
     std::optional<double> creditsRemaining; ///< last polled, minus credits metered since

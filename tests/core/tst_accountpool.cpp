@@ -60,6 +60,7 @@ private Q_SLOTS:
     void needsLoginAndSuspendedDoNotRecoverByThemselves();
     void quotaExhaustedUntilReset();
     void transientFailuresCoolAfterThreshold();
+    void lastErrorIsTimedAndClearedOnRecovery();
     void excludedAccountsAreSkipped();
     void cancelledTicketLeavesQueue();
     void watchdogReclaimsStaleLeases();
@@ -311,6 +312,36 @@ void TstAccountPool::transientFailuresCoolAfterThreshold()
     pool.markTransientFailure(QStringLiteral("a"), QStringLiteral("503"));
     QCOMPARE(pool.account(QStringLiteral("a"))->status, AccountStatus::CoolingDown);
     QCOMPARE(pool.account(QStringLiteral("a"))->lastError, QStringLiteral("503"));
+}
+
+void TstAccountPool::lastErrorIsTimedAndClearedOnRecovery()
+{
+    Test::FakeClock clock;
+    AccountPool pool(clock, {});
+    const QString a = QStringLiteral("a");
+    pool.upsertAccount(a, 1, 0, true);
+    const qint64 t0 = clock.nowMs();
+    pool.markTransientFailure(a, QStringLiteral("503"));
+    QCOMPARE(pool.account(a)->lastError, QStringLiteral("503"));
+    QCOMPARE(pool.account(a)->lastErrorAtMs, t0);
+    clock.advanceMs(2000);
+    pool.markThrottled(a, false, QStringLiteral("ThrottlingException"));
+    QCOMPARE(pool.account(a)->lastErrorAtMs, t0 + 2000); // the time of the latest error
+    QCOMPARE(pool.account(a)->status, AccountStatus::CoolingDown);
+    // The cooldown ends: the account is usable again, its error still says what happened, and when.
+    clock.advanceMs(10 * 60 * 1000);
+    pool.poll();
+    QCOMPARE(pool.account(a)->status, AccountStatus::Active);
+    QCOMPARE(pool.account(a)->lastError, QStringLiteral("ThrottlingException"));
+    QCOMPARE(pool.account(a)->lastErrorAtMs, t0 + 2000);
+    // A request goes through: recovered, and the old error goes.
+    QSignalSpy changed(&pool, &AccountPool::accountChanged);
+    pool.markSuccess(a);
+    QVERIFY(pool.account(a)->lastError.isEmpty());
+    QCOMPARE(pool.account(a)->lastErrorAtMs, qint64(0));
+    QCOMPARE(changed.count(), 1);
+    pool.markSuccess(a); // nothing more to clear: no signal
+    QCOMPARE(changed.count(), 1);
 }
 
 void TstAccountPool::excludedAccountsAreSkipped()

@@ -76,8 +76,16 @@ private Q_SLOTS:
         app->pool().markSuspended(id, QStringLiteral("Account suspended"));
         QTRY_COMPARE(model.index(row, AccountTableModel::Status).data().toString(),
                      QStringLiteral("Suspended"));
-        QCOMPARE(model.index(row, AccountTableModel::LastError).data().toString(),
-                 QStringLiteral("Account suspended"));
+        // The error with the time it happened (this run saw it): "<time>: Account suspended".
+        const QString lastError = model.index(row, AccountTableModel::LastError).data().toString();
+        const QDateTime at = QDateTime::fromMSecsSinceEpoch(app->pool().account(id)->lastErrorAtMs);
+        QVERIFY2(lastError
+                         == QLocale().toString(at.time(), QLocale::ShortFormat)
+                             + QStringLiteral(": Account suspended")
+                     || lastError
+                         == QLocale().toString(at, QLocale::ShortFormat)
+                             + QStringLiteral(": Account suspended"),
+                 qPrintable(lastError));
         widget.view()->selectRow(row);
         const auto labels = widget.findChildren<QLabel *>();
         const bool explained = std::any_of(labels.begin(), labels.end(), [](QLabel *l) {

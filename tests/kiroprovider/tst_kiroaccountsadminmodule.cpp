@@ -24,10 +24,10 @@ namespace {
 const QStringList accountKeys = {
     QStringLiteral("auth_method"),  QStringLiteral("cooldown_until"), QStringLiteral("credits_remaining"),
     QStringLiteral("credits_used"), QStringLiteral("endpoint"),       QStringLiteral("id"),
-    QStringLiteral("last_error"),   QStringLiteral("models"),         QStringLiteral("name"),
-    QStringLiteral("next_reset"),   QStringLiteral("queued"),         QStringLiteral("requests"),
-    QStringLiteral("slots_in_use"), QStringLiteral("slots_total"),    QStringLiteral("status"),
-    QStringLiteral("type"),         QStringLiteral("usage_limit"),
+    QStringLiteral("last_error"),   QStringLiteral("last_error_at"),  QStringLiteral("models"),
+    QStringLiteral("name"),         QStringLiteral("next_reset"),     QStringLiteral("queued"),
+    QStringLiteral("requests"),     QStringLiteral("slots_in_use"),   QStringLiteral("slots_total"),
+    QStringLiteral("status"),       QStringLiteral("type"),           QStringLiteral("usage_limit"),
 };
 
 QStringList sortedKeys(const QJsonObject &o)
@@ -434,6 +434,11 @@ void TstKiroAccountsAdminModule::listShowsPoolAndQuota()
     QVERIFY(until.toMSecsSinceEpoch() > f->clock.nowMs());
     QCOMPARE(r.json.value(QStringLiteral("last_error")).toString(),
              QStringLiteral("You have reached the limit."));
+    // When it happened, by the gateway's clock.
+    QCOMPARE(
+        QDateTime::fromString(r.json.value(QStringLiteral("last_error_at")).toString(), Qt::ISODateWithMs)
+            .toMSecsSinceEpoch(),
+        f->clock.nowMs());
 }
 
 QJsonObject TstKiroAccountsAdminModule::startLogin(Test::FakeOidc &oidc, const QJsonObject &request)
