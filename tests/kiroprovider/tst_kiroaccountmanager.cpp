@@ -559,9 +559,13 @@ void TstKiroAccountManager::usageLimitsAreStored()
 void TstKiroAccountManager::usagePollRepeatsPeriodically()
 {
     auto &m = f->startManager();
+    QSignalSpy pollFinished(&m.quota(), &KiroQuotaTracker::usagePollFinished);
     const auto outcome = f->add(f->socialAccount(QStringLiteral("omar")));
     QVERIFY(outcome.ok());
     QTRY_COMPARE(f->fake.requestCount(QStringLiteral("/getUsageLimits")), 1);
+    // The fake has the request; the first poll is over only once its answer is read (a poll still running
+    // is not started again), which on a slow build comes later.
+    QTRY_COMPARE(pollFinished.count(), 1);
     f->clock.advanceMs(14 * minute);
     QSignalSpy pollStarted(&m.quota(), &KiroQuotaTracker::usagePollStarted);
     m.poll(); // a due usage poll would start right here, synchronously
@@ -580,6 +584,7 @@ void TstKiroAccountManager::quotaExhaustedParksUntilNextReset()
     a.nextResetS = f->clock.nowMs() / 1000 + 3 * 86'400;
     f->fake.addAccount(a);
     auto &m = f->startManager();
+    QSignalSpy pollFinished(&m.quota(), &KiroQuotaTracker::usagePollFinished);
     KiroAccountManager::NewAccount n;
     n.name = QStringLiteral("paula");
     n.refreshToken = a.refreshToken;
@@ -587,6 +592,8 @@ void TstKiroAccountManager::quotaExhaustedParksUntilNextReset()
     QVERIFY(outcome.ok());
     const QString id = outcome.account->record.id;
     QTRY_COMPARE(f->fake.requestCount(QStringLiteral("/getUsageLimits")), 1);
+    QTRY_COMPARE(pollFinished.count(),
+                 1); // the first poll's answer is read (see usagePollRepeatsPeriodically)
 
     m.quotaExhausted(id, QStringLiteral("You have reached the limit."));
     QCOMPARE(f->poolView(id)->status, AccountStatus::QuotaExhausted);
