@@ -107,6 +107,10 @@
         <source>Last error</source>
         <translation type="unfinished"></translation>
     </message>
+    <message>
+        <source>%1: %2</source>
+        <translation type="unfinished"></translation>
+    </message>
 </context>
 <context>
     <name>Drawbridge::AccountsWidget</name>
