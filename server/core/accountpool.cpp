@@ -2,6 +2,7 @@
 #include "accountpool.h"
 
 #include <algorithm>
+#include <limits>
 
 #include <QRandomGenerator>
 
@@ -95,9 +96,10 @@ AccountPool::~AccountPool()
 {
     // Waiters are told nothing: their owners are being torn down with us.
     m_queue.clear();
-    // Team slots still held go back now rather than when their leases lapse.
+    // Team slots still held or kept go back now (one statement) rather than when their leases lapse.
     for (const Lease &lease : std::as_const(m_leases))
-        releaseShared(lease);
+        keepSpare(lease);
+    releaseSpares(std::numeric_limits<qint64>::max());
 }
 
 void AccountPool::setSharedSlots(SharedSlots *shared)
@@ -115,28 +117,61 @@ void AccountPool::renewSharedLeases()
 {
     if (!m_shared)
         return;
-    QStringList ids;
-    for (const Lease &lease : std::as_const(m_leases)) {
-        if (!lease.sharedId.isEmpty())
-            ids.append(lease.sharedId);
+    // Spares too: one may be taken again before it is given back.
+    std::vector<TeamLease *> leases;
+    for (Lease &lease : m_leases) {
+        if (!lease.team.id.isEmpty())
+            leases.push_back(&lease.team);
     }
-    if (ids.isEmpty())
+    for (std::vector<SpareLease> &spares : m_spares) {
+        for (SpareLease &spare : spares)
+            leases.push_back(&spare.team);
+    }
+    if (leases.empty())
         return;
-    const auto held = m_shared->renew(ids, m_clock.nowMs() + m_options.sharedLeaseTtlMs);
-    if (!held)
+    QStringList ids;
+    ids.reserve(qsizetype(leases.size()));
+    for (const TeamLease *lease : leases)
+        ids.append(lease->id);
+    const qint64 expiresMs = m_clock.nowMs() + m_options.sharedLeaseTtlMs;
+    const auto held = m_shared->renew(ids, expiresMs);
+    if (!held) {
         qCWarning(lcPool) << "could not renew the team's slot leases:" << held.error();
-    else if (*held < ids.size())
+    } else if (*held < ids.size()) {
         // Only after this instance went unheard for longer than a lease lives (a pause, a lost database).
+        // Which ones lapsed is not known: none is counted as renewed, so none is taken again as a spare.
         qCWarning(lcPool) << ids.size() - *held << "team slot lease(s) lapsed before their renewal";
+    } else {
+        for (TeamLease *lease : leases)
+            lease->expiresMs = expiresMs;
+    }
 }
 
-void AccountPool::releaseShared(const Lease &lease)
+void AccountPool::keepSpare(const Lease &lease)
 {
-    if (!m_shared || lease.sharedId.isEmpty())
+    if (!m_shared || lease.team.id.isEmpty())
         return;
-    if (const Status released = m_shared->release(lease.accountId, lease.sharedId, m_clock.nowMs());
-        !released)
-        qCWarning(lcPool) << "could not give a team slot back (it lapses by itself):" << released.error();
+    m_spares[lease.accountId].push_back(SpareLease { lease.team, m_clock.nowMs() });
+}
+
+void AccountPool::releaseSpares(qint64 keptBeforeMs)
+{
+    QStringList ids;
+    for (auto it = m_spares.begin(); it != m_spares.end();) {
+        std::vector<SpareLease> &spares = it.value();
+        const auto firstKept
+            = std::find_if(spares.begin(), spares.end(),
+                           [keptBeforeMs](const SpareLease &s) { return s.keptSinceMs > keptBeforeMs; });
+        for (auto s = spares.begin(); s != firstKept; ++s)
+            ids.append(s->team.id);
+        spares.erase(spares.begin(), firstKept);
+        it = spares.empty() ? m_spares.erase(it) : std::next(it);
+    }
+    if (ids.isEmpty() || !m_shared)
+        return;
+    if (const Status released = m_shared->release(ids, m_clock.nowMs()); !released)
+        qCWarning(lcPool) << "could not give" << ids.size()
+                          << "team slot(s) back (they lapse by themselves):" << released.error();
 }
 
 void AccountPool::upsertAccount(const QString &id, int slots, int priority, bool enabled)
@@ -216,18 +251,31 @@ AccountPool::Account *AccountPool::pick(const QSet<QString> &exclude)
 }
 
 AccountPool::Account *AccountPool::claim(const QSet<QString> &exclude, QSet<QString> &teamFull,
-                                         QString &sharedId)
+                                         TeamLease &team)
 {
-    sharedId.clear();
+    team = {};
     if (!m_shared)
         return pick(exclude);
     QSet<QString> skip = exclude;
     skip.unite(teamFull);
     while (Account *a = pick(skip)) {
-        const QString id = m_instanceTag + QLatin1Char('-') + QString::number(m_nextId++);
         const qint64 now = m_clock.nowMs();
-        const auto taken
-            = m_shared->acquire(a->view.id, id, effectiveSlots(*a), now, now + m_options.sharedLeaseTtlMs);
+        if (auto spares = m_spares.find(a->view.id); spares != m_spares.end()) {
+            // The newest spare, if its lease has a renewal's worth of life left: the team already counts
+            // it as this instance's, so taking it needs no round trip. Older or shorter-lived ones go back
+            // with the next release.
+            SpareLease &newest = spares->back();
+            if (newest.team.expiresMs - now >= m_options.sharedLeaseTtlMs / 2) {
+                team = newest.team;
+                spares->pop_back();
+                if (spares->empty())
+                    m_spares.erase(spares);
+                return a;
+            }
+        }
+        const QString id = m_instanceTag + QLatin1Char('-') + QString::number(m_nextId++);
+        const qint64 expiresMs = now + m_options.sharedLeaseTtlMs;
+        const auto taken = m_shared->acquire(a->view.id, id, effectiveSlots(*a), now, expiresMs);
         if (!taken) {
             // The database did not answer: this instance's own count still bounds the account.
             qCWarning(lcPool) << "team slots unavailable, granting on this instance's count:"
@@ -235,7 +283,7 @@ AccountPool::Account *AccountPool::claim(const QSet<QString> &exclude, QSet<QStr
             return a;
         }
         if (*taken) {
-            sharedId = id;
+            team = TeamLease { id, expiresMs };
             return a;
         }
         teamFull.insert(a->view.id);
@@ -244,13 +292,13 @@ AccountPool::Account *AccountPool::claim(const QSet<QString> &exclude, QSet<QStr
     return nullptr;
 }
 
-SlotLease AccountPool::grant(Account &a, const QString &sharedId)
+SlotLease AccountPool::grant(Account &a, const TeamLease &team)
 {
     const quint64 id = m_nextId++;
     ++a.view.inUse;
     ++a.view.requests;
     a.lastAcquiredMs = m_clock.nowMs();
-    m_leases.insert(id, Lease { a.view.id, a.lastAcquiredMs, sharedId });
+    m_leases.insert(id, Lease { a.view.id, a.lastAcquiredMs, team });
     scheduleTimer();
     Q_EMIT accountChanged(a.view.id);
     Q_EMIT statusChanged();
@@ -263,8 +311,11 @@ void AccountPool::releaseLease(quint64 leaseId)
     if (it == m_leases.end())
         return; // reclaimed by the watchdog already
     const QString accountId = it->accountId;
-    releaseShared(*it);
+    const bool kept = m_shared && !it->team.id.isEmpty();
+    keepSpare(*it);
     m_leases.erase(it);
+    if (kept)
+        scheduleTimer(); // the spare's release
     auto acc = m_accounts.find(accountId);
     if (acc != m_accounts.end()) {
         acc->view.inUse = std::max(0, acc->view.inUse - 1);
@@ -323,9 +374,9 @@ AccountPool::Acquisition AccountPool::acquire(const QSet<QString> &exclude, Gran
     // FIFO: a newcomer may not overtake requests already waiting for the same accounts.
     if (m_queue.empty()) {
         QSet<QString> teamFull;
-        QString sharedId;
-        if (Account *a = claim(exclude, teamFull, sharedId)) {
-            out.lease = grant(*a, sharedId);
+        TeamLease team;
+        if (Account *a = claim(exclude, teamFull, team)) {
+            out.lease = grant(*a, team);
             return out;
         }
     }
@@ -373,15 +424,15 @@ void AccountPool::dispatch()
         // Accounts the team holds entirely in this pass: asked once, not once per waiter.
         QSet<QString> teamFull;
         for (auto it = m_queue.begin(); it != m_queue.end();) {
-            QString sharedId;
-            Account *a = claim(it->exclude, teamFull, sharedId);
+            TeamLease team;
+            Account *a = claim(it->exclude, teamFull, team);
             if (!a) {
                 ++it;
                 continue;
             }
             Granted cb = std::move(it->callback);
             m_queue.erase(it);
-            SlotLease lease = grant(*a, sharedId);
+            SlotLease lease = grant(*a, team);
             cb(std::move(lease), std::nullopt);
             // The callback may have changed anything (released, queued, removed accounts): rescan.
             m_redispatch = true;
@@ -415,12 +466,19 @@ void AccountPool::poll()
             auto acc = m_accounts.find(it->accountId);
             if (acc != m_accounts.end())
                 acc->view.inUse = std::max(0, acc->view.inUse - 1);
-            releaseShared(*it);
+            // Its request may still be running: given back with the next release, not kept for another.
+            if (m_shared && !it->team.id.isEmpty())
+                m_spares[it->accountId].insert(m_spares[it->accountId].begin(),
+                                               SpareLease { TeamLease { it->team.id, 0 }, 0 });
             it = m_leases.erase(it);
         } else {
             ++it;
         }
     }
+
+    // Spares kept long enough go back to the team, after the watchdog so its reclaims go with them.
+    if (!m_spares.isEmpty())
+        releaseSpares(now - m_options.sharedSpareMs);
 
     dispatch();
 
@@ -474,6 +532,8 @@ void AccountPool::scheduleTimer()
         consider(w.deadlineMs);
     if (m_shared && !m_queue.empty())
         consider(now + m_options.sharedRetryMs); // other instances give slots back without telling us
+    for (const std::vector<SpareLease> &spares : std::as_const(m_spares))
+        consider(std::max<qint64>(1, spares.front().keptSinceMs + m_options.sharedSpareMs));
     if (!m_leases.isEmpty())
         consider(now + 30'000); // watchdog sweep
     if (!next) {

@@ -91,6 +91,10 @@ public:
         qint64 sharedLeaseTtlMs = 20'000;
         qint64 sharedRenewMs = 5'000;
         qint64 sharedRetryMs = 250;
+        // A team lease whose request ended is kept this long for this instance's next request on the account
+        // (taken without a round trip), then given back to the team with every other one kept since, in one
+        // statement.
+        qint64 sharedSpareMs = 50;
     };
 
     struct AccountView
@@ -190,11 +194,24 @@ private:
         int transientStreak = 0;
         qint64 reducedUntilMs = 0;
     };
+    /** A team lease: its id in the team's slots (empty without them) and when it lapses unless renewed. */
+    struct TeamLease
+    {
+        QString id;
+        qint64 expiresMs = 0;
+    };
     struct Lease
     {
         QString accountId;
         qint64 acquiredMs;
-        QString sharedId; ///< its id in the team's slots; empty without them
+        TeamLease team;
+    };
+    /** A team lease whose request ended, kept for the next request on its account (Options::sharedSpareMs).
+     */
+    struct SpareLease
+    {
+        TeamLease team;
+        qint64 keptSinceMs;
     };
     struct Waiter
     {
@@ -208,12 +225,17 @@ private:
     int effectiveSlots(const Account &a) const;
     Account *pick(const QSet<QString> &exclude);
     /**
-     * pick(), then (team mode) the team's slot on it; accounts the team holds entirely go to @p teamFull and
-     * the next candidate is tried. @p sharedId receives the team lease's id.
+     * pick(), then (team mode) the team's slot on it: a spare lease of the account if one is kept, else one
+     * taken in the team's slots; accounts the team holds entirely go to @p teamFull and the next candidate is
+     * tried. @p team receives the team lease.
      */
-    Account *claim(const QSet<QString> &exclude, QSet<QString> &teamFull, QString &sharedId);
-    SlotLease grant(Account &a, const QString &sharedId = {});
-    void releaseShared(const Lease &lease);
+    Account *claim(const QSet<QString> &exclude, QSet<QString> &teamFull, TeamLease &team);
+    SlotLease grant(Account &a, const TeamLease &team);
+    /** Keeps the team lease of a request that ended as a spare of its account. */
+    void keepSpare(const Lease &lease);
+    /** Gives the team the spares kept since @p keptBeforeMs or earlier (all of them: INT64_MAX), one
+     * statement. */
+    void releaseSpares(qint64 keptBeforeMs);
     void releaseLease(quint64 leaseId);
     void cancelWaiter(quint64 waiterId);
     /** Earliest time a candidate account recovers by itself, or nullopt. */
@@ -234,6 +256,7 @@ private:
     bool m_dispatching = false;
     bool m_redispatch = false;
     SharedSlots *m_shared = nullptr;
+    QHash<QString, std::vector<SpareLease>> m_spares; ///< by account, oldest first
     QString m_instanceTag; ///< prefix of this instance's team lease ids
     QTimer m_renewTimer;
 };

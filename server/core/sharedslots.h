@@ -29,8 +29,11 @@ public:
     virtual Result<bool> acquire(const QString &accountId, const QString &leaseId, int slots, qint64 nowMs,
                                  qint64 expiresAtMs)
         = 0;
-    /** Gives @p leaseId back (a lease that expired or is unknown is fine). */
-    virtual Status release(const QString &accountId, const QString &leaseId, qint64 nowMs) = 0;
+    /**
+     * Gives every lease in @p leaseIds back, whichever accounts they are on, in one round trip (leases that
+     * expired or are unknown are fine).
+     */
+    virtual Status release(const QStringList &leaseIds, qint64 nowMs) = 0;
     /** Moves the expiry of every lease in @p leaseIds to @p expiresAtMs; returns how many were still held. */
     virtual Result<int> renew(const QStringList &leaseIds, qint64 expiresAtMs) = 0;
 };

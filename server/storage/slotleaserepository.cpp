@@ -32,10 +32,11 @@ const QString acquireSql
                      " RETURNING CAST(? AS TEXT) = ANY(lease_ids)")
           .arg(keptLeases(QStringLiteral("e > ?")));
 
-// Binds: lease, now, account. Drops the expired leases too, so a row never grows past its live leases.
+// Binds: leases, now, leases (rows to touch). Drops the expired leases too, so a row never grows past its
+// live leases.
 const QString releaseSql = QStringLiteral("UPDATE slot_leases AS s SET (lease_ids, expires) = (%1)"
-                                          " WHERE account_id = ?")
-                               .arg(keptLeases(QStringLiteral("i <> ? AND e > ?")));
+                                          " WHERE s.lease_ids && CAST(? AS TEXT[])")
+                               .arg(keptLeases(QStringLiteral("i <> ALL(CAST(? AS TEXT[])) AND e > ?")));
 
 // Binds: leases, expiry, leases (rows to touch), leases (count). GREATEST: a renewal never shortens a lease.
 const QString renewSql
@@ -90,14 +91,17 @@ Result<bool> SlotLeaseRepository::acquire(const QString &accountId, const QStrin
     return granted;
 }
 
-Status SlotLeaseRepository::release(const QString &accountId, const QString &leaseId, qint64 nowMs)
+Status SlotLeaseRepository::release(const QStringList &leaseIds, qint64 nowMs)
 {
-    const QString context = QStringLiteral("giving back a slot of account %1").arg(accountId);
+    if (leaseIds.isEmpty())
+        return Ok {};
+    const QString context = QStringLiteral("giving back %1 slot lease(s)").arg(leaseIds.size());
     auto query = m_database.cachedStatement(releaseSql);
     if (!query)
         return Error { context + QStringLiteral(": ") + query.error() };
     QSqlQuery &q = **query;
-    for (const QVariant &value : { QVariant(leaseId), QVariant(nowMs), QVariant(accountId) })
+    const QString ids = arrayLiteral(leaseIds);
+    for (const QVariant &value : { QVariant(ids), QVariant(nowMs), QVariant(ids) })
         q.addBindValue(value);
     if (!q.exec()) {
         Database::noteFailure(q); // the next call connects again

@@ -14,8 +14,8 @@ class Database;
  * acquire() is one statement, an upsert whose ON CONFLICT DO UPDATE locks the account's row and works on its
  * newest version (as RateWindowRepository does for windows): concurrent acquisitions from any number of
  * instances are serialised per account, expired leases are dropped in passing, and no more than `slots` are
- * ever held. release() and renew() are one UPDATE each. Expiry times come from each instance's Clock: the
- * instances' clocks must agree (NTP).
+ * ever held. release() and renew() are one UPDATE each, for any number of leases. Expiry times come from each
+ * instance's Clock: the instances' clocks must agree (NTP).
  */
 class SlotLeaseRepository final : public SharedSlots
 {
@@ -24,7 +24,7 @@ public:
 
     Result<bool> acquire(const QString &accountId, const QString &leaseId, int slots, qint64 nowMs,
                          qint64 expiresAtMs) override;
-    Status release(const QString &accountId, const QString &leaseId, qint64 nowMs) override;
+    Status release(const QStringList &leaseIds, qint64 nowMs) override;
     Result<int> renew(const QStringList &leaseIds, qint64 expiresAtMs) override;
 
 private:

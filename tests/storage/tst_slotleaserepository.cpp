@@ -28,11 +28,15 @@ private Q_SLOTS:
     void twoInstancesShareTheSlots();
     void expiredLeasesNoLongerCount();
     void renewalKeepsLeasesAndReportsLapsedOnes();
+    void oneReleaseGivesBackLeasesOnEveryAccount();
     void racingInstancesNeverExceedTheSlots();
     void poolsHandSlotsToEachOther();
     void deadInstancesSlotsComeBackWhenTheirLeasesLapse();
     void renewedPoolLeasesOutliveTheirFirstExpiry();
     void unreachableTeamFallsBackToTheLocalCount();
+    void endedLeasesAreTakenAgainWithoutARoundTrip();
+    void spareLeasesGoBackToTheTeamInOneStatement();
+    void spareLeasesNearTheirExpiryAreNotTakenAgain();
 
 private:
     std::unique_ptr<Test::TempDatabase> m_db;
@@ -60,7 +64,7 @@ public:
         ++calls;
         return Error { QStringLiteral("server closed the connection unexpectedly") };
     }
-    Status release(const QString &, const QString &, qint64) override
+    Status release(const QStringList &, qint64) override
     {
         ++calls;
         return Error { QStringLiteral("server closed the connection unexpectedly") };
@@ -71,6 +75,40 @@ public:
         return Error { QStringLiteral("server closed the connection unexpectedly") };
     }
     int calls = 0;
+};
+
+/** The team's slots, counting the round trips each kind of call makes. */
+class CountingSlots final : public SharedSlots
+{
+public:
+    explicit CountingSlots(SharedSlots &real) : m_real(real) { }
+    Result<bool> acquire(const QString &account, const QString &lease, int slots, qint64 now,
+                         qint64 expires) override
+    {
+        ++acquires;
+        return m_real.acquire(account, lease, slots, now, expires);
+    }
+    Status release(const QStringList &leases, qint64 now) override
+    {
+        ++releases;
+        released += leases.size();
+        return m_real.release(leases, now);
+    }
+    Result<int> renew(const QStringList &leases, qint64 expires) override
+    {
+        ++renewals;
+        if (failRenewals)
+            return Error { QStringLiteral("server closed the connection unexpectedly") };
+        return m_real.renew(leases, expires);
+    }
+    int acquires = 0;
+    int releases = 0;
+    int released = 0;
+    int renewals = 0;
+    bool failRenewals = false;
+
+private:
+    SharedSlots &m_real;
 };
 
 } // namespace
@@ -99,14 +137,14 @@ void TstSlotLeaseRepository::twoInstancesShareTheSlots()
     DRAWBRIDGE_VERIFY_OK(third);
     QVERIFY2(!*third, "a third lease on a two-slot account");
     QVERIFY(!*one.acquire(acc, QStringLiteral("1-b"), 2, now, now + ttl));
-    DRAWBRIDGE_VERIFY_OK(one.release(acc, QStringLiteral("1-a"), now + 1));
+    DRAWBRIDGE_VERIFY_OK(one.release({ QStringLiteral("1-a") }, now + 1));
     QVERIFY(*two.acquire(acc, QStringLiteral("2-b"), 2, now + 2, now + ttl));
     // Giving back an unknown or already returned lease changes nothing.
-    DRAWBRIDGE_VERIFY_OK(one.release(acc, QStringLiteral("1-a"), now + 3));
-    DRAWBRIDGE_VERIFY_OK(one.release(QStringLiteral("no-such-account"), QStringLiteral("x"), now + 3));
+    DRAWBRIDGE_VERIFY_OK(one.release({ QStringLiteral("1-a") }, now + 3));
+    DRAWBRIDGE_VERIFY_OK(one.release({ QStringLiteral("x"), QStringLiteral("no-such-lease") }, now + 3));
     QVERIFY(!*one.acquire(acc, QStringLiteral("1-c"), 2, now + 4, now + ttl));
     // A lowered slot count holds at once for newcomers.
-    DRAWBRIDGE_VERIFY_OK(two.release(acc, QStringLiteral("2-a"), now + 5));
+    DRAWBRIDGE_VERIFY_OK(two.release({ QStringLiteral("2-a") }, now + 5));
     QVERIFY(!*one.acquire(acc, QStringLiteral("1-d"), 1, now + 6, now + ttl));
 }
 
@@ -147,6 +185,27 @@ void TstSlotLeaseRepository::renewalKeepsLeasesAndReportsLapsedOnes()
     QCOMPARE(*two.renew({ QStringLiteral("x1") }, now), 1);
     QVERIFY(!*one.acquire(a, QStringLiteral("r3"), 1, now + ttl + 15'001, now + 3 * ttl));
     DRAWBRIDGE_VERIFY_OK(one.renew({}, now));
+}
+
+void TstSlotLeaseRepository::oneReleaseGivesBackLeasesOnEveryAccount()
+{
+    SlotLeaseRepository one(m_db->database());
+    SlotLeaseRepository two(*m_second);
+    const qint64 now = 3'500'000;
+    QVERIFY(*one.acquire(QStringLiteral("many-a"), QStringLiteral("m1"), 1, now, now + ttl));
+    QVERIFY(*one.acquire(QStringLiteral("many-b"), QStringLiteral("m2"), 2, now, now + ttl));
+    QVERIFY(*one.acquire(QStringLiteral("many-b"), QStringLiteral("m3"), 2, now, now + ttl));
+    QVERIFY(*two.acquire(QStringLiteral("many-c"), QStringLiteral("kept"), 1, now, now + ttl));
+    // m3 stays held: one statement gives back m1 and m2 only, on both accounts.
+    DRAWBRIDGE_VERIFY_OK(
+        one.release({ QStringLiteral("m1"), QStringLiteral("m2"), QStringLiteral("never") }, now + 1));
+    QVERIFY(*two.acquire(QStringLiteral("many-a"), QStringLiteral("n1"), 1, now + 2, now + ttl));
+    QVERIFY(*two.acquire(QStringLiteral("many-b"), QStringLiteral("n2"), 2, now + 2, now + ttl));
+    QVERIFY2(!*two.acquire(QStringLiteral("many-b"), QStringLiteral("n3"), 2, now + 2, now + ttl),
+             "a lease that was not in the list was given back");
+    QVERIFY2(!*one.acquire(QStringLiteral("many-c"), QStringLiteral("m4"), 1, now + 2, now + ttl),
+             "another instance's lease was given back");
+    DRAWBRIDGE_VERIFY_OK(one.release({}, now + 3));
 }
 
 void TstSlotLeaseRepository::racingInstancesNeverExceedTheSlots()
@@ -211,10 +270,12 @@ void TstSlotLeaseRepository::poolsHandSlotsToEachOther()
     clock.advanceMs(250);
     two.poll();
     QVERIFY(!late);
-    // #1 gives one back: #2's waiter gets it at its next look.
+    // #1 gives one back (to the team once it has kept it sharedSpareMs for its own next request): #2's
+    // waiter gets it at its next look.
     const QString freed = held.front().accountId();
     held.front().release();
     clock.advanceMs(250);
+    one.poll();
     two.poll();
     QVERIFY(late.has_value());
     QVERIFY(bool(*late));
@@ -306,6 +367,116 @@ void TstSlotLeaseRepository::unreachableTeamFallsBackToTheLocalCount()
     // A lease granted without the team is not given back to it (nothing to give back).
     first.lease.release();
     QCOMPARE(down.calls, 1);
+}
+
+void TstSlotLeaseRepository::endedLeasesAreTakenAgainWithoutARoundTrip()
+{
+    // An agent's requests one after another on one instance: after the first, each takes the slot the last
+    // one left, and the team's table is not asked again (the window is then the request's one round trip).
+    Test::FakeClock clock;
+    SlotLeaseRepository real(m_db->database());
+    CountingSlots counted(real);
+    AccountPool pool(clock, poolOptions());
+    pool.setSharedSlots(&counted);
+    const QString acc = QStringLiteral("sequential");
+    pool.upsertAccount(acc, 1, 0, true);
+    for (int i = 0; i < 50; ++i) {
+        auto a = pool.acquire({}, [](SlotLease, std::optional<ProviderError>) {});
+        QVERIFY2(a.lease, qPrintable(QStringLiteral("request %1 got no slot").arg(i)));
+        clock.advanceMs(1);
+        a.lease.release();
+    }
+    QCOMPARE(counted.acquires, 1);
+    QCOMPARE(counted.releases, 0);
+    // While kept, the slot is still the team's count of this instance: another instance cannot take it.
+    SlotLeaseRepository other(*m_second);
+    QVERIFY2(!*other.acquire(acc, QStringLiteral("other-1"), 1, clock.nowMs(), clock.nowMs() + ttl),
+             "a kept slot was free for the team");
+    // Concurrent requests: the ones beyond the kept slot are taken in the table.
+    pool.upsertAccount(acc, 3, 0, true);
+    std::vector<SlotLease> held;
+    for (int i = 0; i < 3; ++i) {
+        auto a = pool.acquire({}, [](SlotLease, std::optional<ProviderError>) {});
+        QVERIFY(a.lease);
+        held.push_back(std::move(a.lease));
+    }
+    QCOMPARE(counted.acquires, 3);
+    held.clear();
+    QCOMPARE(counted.releases, 0);
+}
+
+void TstSlotLeaseRepository::spareLeasesGoBackToTheTeamInOneStatement()
+{
+    Test::FakeClock clock;
+    SlotLeaseRepository real(m_db->database());
+    CountingSlots counted(real);
+    SlotLeaseRepository other(*m_second);
+    AccountPool::Options options = poolOptions();
+    AccountPool pool(clock, options);
+    pool.setSharedSlots(&counted);
+    const QStringList accounts { QStringLiteral("spare-a"), QStringLiteral("spare-b"),
+                                 QStringLiteral("spare-c") };
+    for (const QString &acc : accounts)
+        pool.upsertAccount(acc, 1, 0, true);
+    std::vector<SlotLease> held;
+    for (int i = 0; i < 3; ++i) {
+        auto a = pool.acquire({}, [](SlotLease, std::optional<ProviderError>) {});
+        QVERIFY(a.lease);
+        held.push_back(std::move(a.lease));
+    }
+    QCOMPARE(counted.acquires, 3);
+    held.clear(); // three requests end
+    clock.advanceMs(options.sharedSpareMs - 1);
+    pool.poll();
+    QCOMPARE(counted.releases, 0);
+    for (const QString &acc : accounts)
+        QVERIFY(!*other.acquire(acc, QStringLiteral("early-") + acc, 1, clock.nowMs(), clock.nowMs() + ttl));
+    clock.advanceMs(1);
+    pool.poll();
+    QCOMPARE(counted.releases, 1);
+    QCOMPARE(counted.released, 3);
+    for (const QString &acc : accounts)
+        QVERIFY2(*other.acquire(acc, QStringLiteral("late-") + acc, 1, clock.nowMs(), clock.nowMs() + ttl),
+                 qPrintable(acc + QStringLiteral(" was not given back")));
+    // The pool's own timer does it too, without anyone calling poll(): a real-time wait on the real signal.
+    DRAWBRIDGE_VERIFY_OK(other.release({ QStringLiteral("late-spare-a") }, clock.nowMs()));
+    auto a = pool.acquire({ QStringLiteral("spare-b"), QStringLiteral("spare-c") },
+                          [](SlotLease, std::optional<ProviderError>) {});
+    QVERIFY(a.lease);
+    a.lease.release();
+    clock.advanceMs(options.sharedSpareMs);
+    QTRY_COMPARE_WITH_TIMEOUT(counted.releases, 2, 5000);
+}
+
+void TstSlotLeaseRepository::spareLeasesNearTheirExpiryAreNotTakenAgain()
+{
+    // Renewals failing (the database away): a kept lease may have lapsed in the table, so it is not taken
+    // again as a spare but a new one is asked for.
+    Test::FakeClock clock;
+    SlotLeaseRepository real(m_db->database());
+    CountingSlots counted(real);
+    AccountPool pool(clock, poolOptions());
+    pool.setSharedSlots(&counted);
+    pool.upsertAccount(QStringLiteral("stale-spare"), 1, 0, true);
+    auto first = pool.acquire({}, [](SlotLease, std::optional<ProviderError>) {});
+    QVERIFY(first.lease);
+    counted.failRenewals = true;
+    clock.advanceMs(ttl / 2 + 1); // less than half a lease's life left: not taken again
+    pool.renewSharedLeases();
+    first.lease.release();
+    auto second = pool.acquire({}, [](SlotLease, std::optional<ProviderError>) {});
+    QCOMPARE(counted.acquires, 2);
+    // The table still counts the first lease (it lapses only at ttl), so the team has no slot left for it
+    // and the request waits.
+    QVERIFY(!second.lease);
+    QVERIFY(second.ticket);
+    second.ticket.reset();
+    // A renewal that succeeds makes kept leases usable again.
+    counted.failRenewals = false;
+    pool.renewSharedLeases();
+    auto third = pool.acquire({}, [](SlotLease, std::optional<ProviderError>) {});
+    QVERIFY(third.lease);
+    QCOMPARE(counted.acquires, 2);
 }
 
 QTEST_GUILESS_MAIN(TstSlotLeaseRepository)

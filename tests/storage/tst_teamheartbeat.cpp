@@ -174,7 +174,7 @@ void TstTeamHeartbeat::snapshotCountsLiveLeasesTeamWide()
     auto team = one.beat(beat(QStringLiteral("leases-1"), now, 0, 0), now + 10'000, lapseMs);
     DRAWBRIDGE_VERIFY_OK(team);
     QCOMPARE(team->slotsInUse, 3);
-    DRAWBRIDGE_VERIFY_OK(leasesOne.release(QStringLiteral("lease-a"), QStringLiteral("l1"), now + 10'001));
+    DRAWBRIDGE_VERIFY_OK(leasesOne.release({ QStringLiteral("l1") }, now + 10'001));
     team = one.beat(beat(QStringLiteral("leases-1"), now, 0, 0), now + 10'002, lapseMs);
     DRAWBRIDGE_VERIFY_OK(team);
     QCOMPARE(team->slotsInUse, 2);
