@@ -6,8 +6,10 @@
 #include <QJsonObject>
 #include <QSet>
 #include <QUuid>
+#include <QVarLengthArray>
 
 #include <algorithm>
+#include <cstring>
 #include <vector>
 
 #include "server/core/jsonescape.h"
@@ -80,6 +82,31 @@ void appendParagraph(QString &text, const QString &addition)
     if (!isBlank(text))
         text += QLatin1String("\n\n");
     text += addition;
+}
+
+/**
+ * A total order on tool-use ids whose equality is QString's: length first, then the code units' bytes
+ * (not the alphabetical order, which pairing does not need).
+ */
+bool idLess(QStringView a, QStringView b)
+{
+    if (a.size() != b.size())
+        return a.size() < b.size();
+    return std::memcmp(a.utf16(), b.utf16(), size_t(a.size()) * sizeof(char16_t)) < 0;
+}
+
+/** Removes the elements of @p items whose flag in @p keep is false, keeping the order of the rest. */
+template<typename T> void keepFlagged(std::vector<T> &items, const QVarLengthArray<bool, 8> &keep)
+{
+    size_t to = 0;
+    for (size_t from = 0; from < items.size(); ++from) {
+        if (!keep[qsizetype(from)])
+            continue;
+        if (to != from)
+            items[to] = std::move(items[from]);
+        ++to;
+    }
+    items.erase(items.begin() + qsizetype(to), items.end());
 }
 
 QString toolCallAsText(const ToolUse &use)
@@ -271,29 +298,53 @@ void Builder::mergeSameRole()
 
 void Builder::pairToolUsesAndResults()
 {
+    // Ids are compared as views into the turns' own strings, kept in small sorted arrays: a QSet<QString> per
+    // turn hashed and allocated for the one or two ids a turn usually has (issue 18), and the sort keeps a
+    // turn with thousands of calls at n log n.
+    struct Offer
+    {
+        QStringView id;
+        qsizetype use = 0; ///< index into the assistant turn's toolUses
+        bool answered = false;
+    };
+    QVarLengthArray<Offer, 8> offered;
+    const auto offerOf = [&offered](QStringView id) -> Offer * {
+        const auto it = std::lower_bound(offered.begin(), offered.end(), id,
+                                         [](const Offer &o, QStringView v) { return idLess(o.id, v); });
+        return it != offered.end() && !idLess(id, it->id) ? it : nullptr;
+    };
+    QVarLengthArray<bool, 8> keep;
     for (size_t i = 0; i < m_turns.size(); ++i) {
         Turn &turn = m_turns[i];
+        const bool afterAssistant = i > 0 && !m_turns[i - 1].user;
         if (turn.user) {
             // Keep only results that answer a tool use of the directly preceding assistant turn, once each.
-            QSet<QString> offered;
-            if (i > 0 && !m_turns[i - 1].user) {
-                for (const ToolUse &use : m_turns[i - 1].toolUses)
-                    offered.insert(use.id);
+            // Its ids are unique and not empty: the assistant turn was deduplicated one iteration earlier.
+            offered.clear();
+            if (afterAssistant) {
+                const auto &uses = m_turns[i - 1].toolUses;
+                for (qsizetype u = 0; u < qsizetype(uses.size()); ++u)
+                    offered.append({ uses[size_t(u)].id, u, false });
+                std::sort(offered.begin(), offered.end(),
+                          [](const Offer &a, const Offer &b) { return idLess(a.id, b.id); });
             }
-            QSet<QString> answered;
-            std::vector<ToolResult> kept;
             QString orphanText;
-            for (ToolResult &result : turn.toolResults) {
-                if (answered.contains(result.id))
-                    continue; // duplicate toolUseId in one toolResults array (AIClient)
-                if (!offered.contains(result.id)) {
-                    appendParagraph(orphanText, toolResultAsText(result));
+            auto &results = turn.toolResults;
+            auto kept = results.begin();
+            for (auto it = results.begin(); it != results.end(); ++it) {
+                Offer *offer = offerOf(it->id);
+                if (!offer) {
+                    appendParagraph(orphanText, toolResultAsText(*it));
                     continue;
                 }
-                answered.insert(result.id);
-                kept.push_back(std::move(result));
+                if (offer->answered)
+                    continue; // duplicate toolUseId in one toolResults array (AIClient)
+                offer->answered = true;
+                if (kept != it)
+                    *kept = std::move(*it);
+                ++kept;
             }
-            turn.toolResults = std::move(kept);
+            results.erase(kept, results.end());
             if (!orphanText.isEmpty()) {
                 QString text = orphanText;
                 appendParagraph(text, turn.text);
@@ -301,24 +352,31 @@ void Builder::pairToolUsesAndResults()
             }
             // Drop the preceding assistant's tool uses that got no answer (kiro.rs
             // remove_orphaned_tool_uses).
-            if (i > 0 && !m_turns[i - 1].user) {
+            if (afterAssistant) {
                 auto &uses = m_turns[i - 1].toolUses;
-                uses.erase(std::remove_if(uses.begin(), uses.end(),
-                                          [&](const ToolUse &use) { return !answered.contains(use.id); }),
-                           uses.end());
+                keep.resize(qsizetype(uses.size()));
+                std::fill(keep.begin(), keep.end(), false);
+                for (const Offer &offer : offered)
+                    keep[offer.use] = offer.answered;
+                keepFlagged(uses, keep);
             }
         } else {
-            // Duplicate ids inside one assistant turn would make the pairing ambiguous; keep the first.
-            QSet<QString> seen;
+            // Duplicate ids inside one assistant turn would make the pairing ambiguous; keep the first. Empty
+            // ids go too.
             auto &uses = turn.toolUses;
-            uses.erase(std::remove_if(uses.begin(), uses.end(),
-                                      [&](const ToolUse &use) {
-                                          if (use.id.isEmpty() || seen.contains(use.id))
-                                              return true;
-                                          seen.insert(use.id);
-                                          return false;
-                                      }),
-                       uses.end());
+            offered.clear();
+            for (qsizetype u = 0; u < qsizetype(uses.size()); ++u)
+                offered.append({ uses[size_t(u)].id, u, false });
+            std::sort(offered.begin(), offered.end(), [](const Offer &a, const Offer &b) {
+                return idLess(a.id, b.id) || (!idLess(b.id, a.id) && a.use < b.use);
+            });
+            keep.resize(qsizetype(uses.size()));
+            std::fill(keep.begin(), keep.end(), false);
+            for (qsizetype k = 0; k < offered.size(); ++k) {
+                const Offer &offer = offered[k];
+                keep[offer.use] = !offer.id.isEmpty() && (k == 0 || idLess(offered[k - 1].id, offer.id));
+            }
+            keepFlagged(uses, keep);
             // An assistant turn with nobody after it to answer its tool uses (a prefill) cannot keep them.
             if (i + 1 == m_turns.size())
                 uses.clear();
@@ -581,7 +639,8 @@ Result<KiroRequest> Builder::build(ProviderErrorKind *errorKind)
         for (const ToolUse &use : turn.toolUses)
             textSize += use.input.size();
     }
-    out.body.reserve(textSize + textSize / 8 + 4096);
+    // The last 512 bytes are for the profileArn each attempt splices in (withProfileArn(KiroRequest &, …)).
+    out.body.reserve(textSize + textSize / 8 + 4096 + 512);
     JsonWriter w(out.body);
     w.beginObject();
     if (!m_reasoningFields.isEmpty()) {
@@ -691,6 +750,27 @@ QByteArray KiroRequestBuilder::withProfileArn(const QByteArray &body, QStringVie
     appendJsonString(out, profileArn);
     out.append('}');
     return out;
+}
+
+QByteArray KiroRequestBuilder::withProfileArn(KiroRequest &request, QStringView profileArn)
+{
+    QByteArray &body = request.body;
+    if (request.profileArnAt >= 0) {
+        // Back to the bare body. A body still shared with the previous attempt's request detaches here,
+        // which copies it once, as the copying overload always does.
+        body.truncate(request.profileArnAt);
+        body.append('}');
+        request.profileArnAt = -1;
+    }
+    if (profileArn.isEmpty() || !body.endsWith('}'))
+        return body;
+    const qsizetype at = body.size() - 1;
+    body.chop(1);
+    body.append(",\"profileArn\":");
+    appendJsonString(body, profileArn);
+    body.append('}');
+    request.profileArnAt = at;
+    return body;
 }
 
 } // namespace Drawbridge

@@ -42,6 +42,11 @@ struct KiroRequest
     bool thinkingEmulated = false; ///< the prompt asks for <thinking> blocks; split them out of the text
     /** additionalModelRequestFields as sent (compact JSON); empty = none, reasoning (if any) is emulated. */
     QByteArray reasoningFields;
+    /**
+     * Where withProfileArn(KiroRequest &, …) spliced a profileArn member into @ref body (the offset of its
+     * comma, where the bare body's closing brace was); -1 = @ref body is bare.
+     */
+    qsizetype profileArnAt = -1;
 };
 
 /**
@@ -69,6 +74,13 @@ public:
      * @p profileArn returns @p body unchanged (IdC accounts without a profile never get a placeholder).
      */
     static QByteArray withProfileArn(const QByteArray &body, QStringView profileArn);
+    /**
+     * The same bytes as withProfileArn(request.body, profileArn), spliced into @p request's own body in place
+     * (replacing the ARN of a previous attempt) instead of into a copy: the builder leaves room behind the
+     * body, so a body no earlier request still shares costs no copy of hundreds of KiB per attempt (issue
+     * 18). Returns the body to send, sharing @p request's.
+     */
+    static QByteArray withProfileArn(KiroRequest &request, QStringView profileArn);
     static QString emptyPlaceholder();
     /** Current-message text when the client ended with an assistant message it wants continued. */
     static QString prefillContinuation();

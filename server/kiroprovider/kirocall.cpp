@@ -197,9 +197,9 @@ void KiroCall::send(const KiroAccountContext &context)
     for (const auto &h : fp.chatHeaders({}, m_attempts, m_provider.m_options.maxAttempts))
         r.headers.append(h.first, h.second);
     r.headers.append("authorization", QByteArray("Bearer " + context.accessToken.toUtf8()));
-    // Implicitly shared: no copy of a long history per attempt, except to add a social account's profileArn,
-    // which the service requires (it answers 403 without it).
-    r.body = KiroRequestBuilder::withProfileArn(m_kiro->body, context.profileArn);
+    // Implicitly shared: no copy of a long history per attempt; a social account's profileArn, which the
+    // service requires (it answers 403 without it), is spliced into the body in place.
+    r.body = KiroRequestBuilder::withProfileArn(*m_kiro, context.profileArn);
     r.timeouts.connectMs = 10'000;
     r.timeouts.headersMs = m_provider.m_options.firstByteTimeoutS * 1000;
     r.timeouts.idleReadMs = m_provider.m_options.idleReadTimeoutS * 1000;

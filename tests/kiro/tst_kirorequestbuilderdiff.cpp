@@ -67,8 +67,19 @@ public:
     QString id()
     {
         static const QStringList ids = { u"call_1"_s, u"call_2"_s, u"toolu_01"_s, u"c\"3"_s, u""_s, u"ü"_s };
+        if (m_manyCalls && chance(80)) {
+            // Ids of one length that differ in one code unit (above and below U+0100, whose bytes order
+            // differently from the code units), and a few lengths: the pairing sorts and searches them.
+            static const QStringList units
+                = { u"0"_s, u"1"_s, u"\u00ff"_s, u"\u0100"_s, u"\u01ff"_s, u"a"_s };
+            return u"call_"_s + units[between(0, int(units.size()) - 1)]
+                + (chance(30) ? units[between(0, int(units.size()) - 1)] : QString());
+        }
         return ids[between(0, int(ids.size()) - 1)];
     }
+
+    /** Assistant turns with up to 40 tool calls and more tool results, on ids that collide often. */
+    void setManyCalls(bool many) { m_manyCalls = many; }
 
     QString toolName()
     {
@@ -124,7 +135,7 @@ public:
         const int messages = between(0, 30);
         for (int i = 0; i < messages; ++i) {
             ChatMessage m;
-            m.role = Role(between(0, 3));
+            m.role = m_manyCalls && chance(40) ? Role::Tool : Role(between(0, 3));
             m.text = text();
             if (m.role == Role::User && chance(10)) {
                 static const QStringList types
@@ -134,7 +145,7 @@ public:
                 m.images.push_back(ImagePart { types[between(0, 3)], data[between(0, 3)] });
             }
             if (m.role == Role::Assistant) {
-                const int calls = between(0, 3);
+                const int calls = m_manyCalls ? between(0, 40) : between(0, 3);
                 for (int c = 0; c < calls; ++c)
                     m.toolCalls.push_back(ToolCall { id(), toolName(), arguments() });
             }
@@ -173,6 +184,7 @@ public:
 
 private:
     QRandomGenerator64 m_rng;
+    bool m_manyCalls = false;
 };
 
 /** The agent continuation id is a fresh UUID per build; everything else must match byte for byte. */
@@ -201,7 +213,9 @@ private Q_SLOTS:
     void stringsLikeQt();
     void randomStringsLikeQt();
     void objectsLikeQt();
+    void corpus_data();
     void corpus();
+    void profileArnInPlace();
 };
 
 void TstKiroRequestBuilderDiff::stringsLikeQt_data()
@@ -293,14 +307,27 @@ void TstKiroRequestBuilderDiff::objectsLikeQt()
     QVERIFY(JsonWriter::appendQtCompactObject(out, texts.last().toUtf8(), true));
 }
 
+void TstKiroRequestBuilderDiff::corpus_data()
+{
+    QTest::addColumn<bool>("manyCalls");
+    QTest::addColumn<int>("defaultIterations");
+    QTest::newRow("mixed") << false << 1500;
+    // The tool-use pairing on turns of many calls (sorted id arrays past their inline size) and colliding
+    // ids.
+    QTest::newRow("many-tool-calls") << true << 400;
+}
+
 void TstKiroRequestBuilderDiff::corpus()
 {
+    QFETCH(bool, manyCalls);
+    QFETCH(int, defaultIterations);
     const quint64 seed = seedFromEnv(QRandomGenerator::global()->generate64());
     bool ok = false;
     int iterations = qEnvironmentVariableIntValue("DRAWBRIDGE_FUZZ_ITERATIONS", &ok);
     if (!ok || iterations <= 0)
-        iterations = 1500;
+        iterations = defaultIterations;
     Gen gen(seed);
+    gen.setManyCalls(manyCalls);
     int built = 0;
     for (int i = 0; i < iterations; ++i) {
         const ChatRequest request = gen.request();
@@ -339,6 +366,59 @@ void TstKiroRequestBuilderDiff::corpus()
     // The corpus must exercise the success path, not only the errors.
     QVERIFY2(built > iterations / 2,
              qPrintable(u"only %1 of %2 built (seed %3)"_s.arg(built).arg(iterations).arg(seed)));
+}
+
+void TstKiroRequestBuilderDiff::profileArnInPlace()
+{
+    // Attempt after attempt, the in-place splice must give the copying overload's bytes (and the legacy
+    // builder's, which wrote the ARN itself), whether the previous attempt's body is still shared or not, and
+    // leave the bare body behind when an attempt has no ARN.
+    const quint64 seed = seedFromEnv(QRandomGenerator::global()->generate64());
+    Gen gen(seed);
+    const QStringList arns = {
+        u"arn:aws:codewhisperer:us-east-1:699475941385:profile/EHGA3GRVQMUK"_s,
+        QString(),
+        u"arn:\"quoted\"\\ \u00e9\u65e5 😀"_s,
+        QString(600, u'a'), // longer than the room the builder leaves
+        u"x"_s,
+    };
+    int spliced = 0;
+    for (int i = 0; i < 200; ++i) {
+        const ChatRequest request = gen.request();
+        KiroRequestOptions options = gen.options();
+        options.profileArn.clear();
+        options.maxBodyBytes = 1 << 30; // an ARN must not push the legacy build over the size guard
+        auto built = KiroRequestBuilder::build(request, options);
+        if (!built.ok())
+            continue;
+        KiroRequest kiro = std::move(built.value());
+        const QByteArray bare = kiro.body; // shares the body: the first splice must detach from it
+        QByteArray previous;
+        for (int attempt = 0; attempt < 6; ++attempt) {
+            const QString &arn = arns[(i + attempt) % arns.size()];
+            if (attempt % 2)
+                previous.clear(); // the previous attempt's request is gone
+            const QByteArray sent = KiroRequestBuilder::withProfileArn(kiro, arn);
+            const QString where
+                = u"seed %1 iteration %2 attempt %3 (DRAWBRIDGE_FUZZ_SEED=%1)"_s.arg(seed).arg(i).arg(
+                    attempt);
+            QVERIFY2(sent == KiroRequestBuilder::withProfileArn(bare, arn), qPrintable(where));
+            QVERIFY2(kiro.body == sent, qPrintable(where));
+            if (!arn.isEmpty()) {
+                ++spliced;
+                KiroRequestOptions withArn = options;
+                withArn.profileArn = arn;
+                const auto legacy = LegacyKiroRequestBuilder::build(request, withArn);
+                QVERIFY2(legacy.ok(), qPrintable(where));
+                QVERIFY2(masked(sent) == masked(legacy->body), qPrintable(where));
+            }
+            previous = sent;
+        }
+        QVERIFY2(KiroRequestBuilder::withProfileArn(kiro, QString()) == bare,
+                 qPrintable(u"seed %1"_s.arg(seed)));
+        QCOMPARE(kiro.profileArnAt, qsizetype(-1));
+    }
+    QVERIFY2(spliced > 200, qPrintable(u"only %1 splices (seed %2)"_s.arg(spliced).arg(seed)));
 }
 
 QTEST_GUILESS_MAIN(TstKiroRequestBuilderDiff)
