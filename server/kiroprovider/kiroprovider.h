@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
+#include <QHash>
 #include <QObject>
+#include <QUrl>
 
 #include <memory>
 
@@ -57,12 +59,17 @@ Q_SIGNALS:
 
 private:
     friend class KiroCall;
+    /** The generateAssistantResponse URL of @p apiBaseUrl, parsed once per endpoint rather than per attempt.
+     */
+    QUrl chatUrl(const QString &apiBaseUrl);
+
     AccountPool &m_pool;
     KiroCredentialSource &m_credentials;
     HttpClient &m_http;
     const Clock &m_clock;
     KiroSettings m_settings;
     Options m_options;
+    QHash<QString, QUrl> m_chatUrls; ///< by API base URL; bounded by maxChatUrls
 };
 
 } // namespace Drawbridge

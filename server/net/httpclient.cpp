@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <chrono>
 #include <limits>
+#include <optional>
 
 #include "httpbodycollector.h"
 #include "httpconnection.h"
@@ -97,29 +98,39 @@ std::unique_ptr<HttpCall> HttpClient::send(HttpRequest request, HttpResponseSink
     call->m_totalDeadlineNs = deadlineAfter(call->m_startNs, call->m_request.timeouts.totalMs);
 
     const QUrl &url = call->m_request.url;
-    const QString scheme = url.scheme();
-    const bool tls = scheme == u"https";
-    if (!tls && scheme != u"http") {
-        deferFailure(call.get(), HttpErrorKind::InvalidRequest,
-                     QStringLiteral("unsupported URL scheme \"%1\"").arg(scheme));
-        return call;
-    }
-    HttpPoolKey key { url.host(), url.port(tls ? 443 : 80), tls };
-    if (key.host.isEmpty() || key.port <= 0 || key.port > 65535) {
-        deferFailure(call.get(), HttpErrorKind::InvalidRequest, QStringLiteral("URL has no usable host"));
-        return call;
+    const bool sameUrl = m_lastPool && url == m_lastUrl;
+    std::optional<HttpPoolKey> key;
+    if (!sameUrl) {
+        const QString scheme = url.scheme();
+        const bool tls = scheme == u"https";
+        if (!tls && scheme != u"http") {
+            deferFailure(call.get(), HttpErrorKind::InvalidRequest,
+                         QStringLiteral("unsupported URL scheme \"%1\"").arg(scheme));
+            return call;
+        }
+        key = HttpPoolKey { url.host(), url.port(tls ? 443 : 80), tls };
+        if (key->host.isEmpty() || key->port <= 0 || key->port > 65535) {
+            deferFailure(call.get(), HttpErrorKind::InvalidRequest, QStringLiteral("URL has no usable host"));
+            return call;
+        }
     }
     if (const QString problem = validate(call->m_request); !problem.isEmpty()) {
         deferFailure(call.get(), HttpErrorKind::InvalidRequest, problem);
         return call;
     }
 
-    call->m_target = url.toEncoded(QUrl::RemoveScheme | QUrl::RemoveAuthority | QUrl::RemoveFragment);
-    if (!call->m_target.startsWith('/'))
-        call->m_target.prepend('/');
+    if (!sameUrl) {
+        QByteArray target = url.toEncoded(QUrl::RemoveScheme | QUrl::RemoveAuthority | QUrl::RemoveFragment);
+        if (!target.startsWith('/'))
+            target.prepend('/');
+        m_lastPool = poolFor(*key, url);
+        m_lastUrl = url;
+        m_lastTarget = target;
+    }
+    call->m_target = m_lastTarget;
     call->m_headRequest = call->m_request.method == "HEAD";
     call->m_wantsClose = call->m_request.headers.hasToken("connection", "close");
-    call->m_pool = poolFor(key, url);
+    call->m_pool = m_lastPool;
     dispatch(call.get());
     return call;
 }

@@ -114,6 +114,11 @@ private:
     qint64 m_waitTimerDeadlineNs = 0;
     quint64 m_sequence = 0;
     quint64 m_responseReads = 0;
+    // The last URL sent to and what send() derived from it: calls mostly go to one URL, and comparing it
+    // costs a fraction of taking it apart again (scheme, host, port, encoded target).
+    QUrl m_lastUrl;
+    HttpHostPool *m_lastPool = nullptr; ///< pools live as long as the client
+    QByteArray m_lastTarget;
 };
 
 } // namespace Drawbridge

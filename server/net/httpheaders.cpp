@@ -79,4 +79,10 @@ void HttpHeaders::append(QByteArrayView name, QByteArrayView value)
     m_spans.append(Span { nameOffset, name.size(), valueOffset, value.size() });
 }
 
+void HttpHeaders::reserve(qsizetype fields, qsizetype bytes)
+{
+    m_block.reserve(m_block.size() + bytes);
+    m_spans.reserve(m_spans.size() + fields);
+}
+
 } // namespace Drawbridge

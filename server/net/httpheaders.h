@@ -39,6 +39,8 @@ public:
     bool hasToken(QByteArrayView name, QByteArrayView token) const;
 
     void append(QByteArrayView name, QByteArrayView value);
+    /** Room for @p fields more fields of @p bytes in all, so building a request's headers allocates once. */
+    void reserve(qsizetype fields, qsizetype bytes);
     /** Bytes held by names and values, a measure for size bounds. */
     qsizetype byteSize() const { return m_block.size(); }
 

@@ -284,6 +284,7 @@ private Q_SLOTS:
     void byteByByte();
     void keepAliveReuse();
     void requestHeadAndBody();
+    void urlChangesBetweenCalls();
     void serverClosesIdleConnection();
     void staleConnectionRetriedOnce();
     void noRetryAfterResponseBytes();
@@ -426,6 +427,60 @@ void TstHttpClient::requestHeadAndBody()
             head.contains(QByteArray("\r\nContent-Length: " + QByteArray::number(payload.size()) + "\r\n")));
     }
     QCOMPARE(server.connectionCount(), 1);
+}
+
+void TstHttpClient::urlChangesBetweenCalls()
+{
+    // The client reuses what it derived from the previous call's URL; each change must still be honoured.
+    const auto echo = [](ScriptedServer::Peer *peer, const QByteArray &head, const QByteArray &) {
+        ScriptedServer::send(peer, okResponse(head.first(head.indexOf("\r\n\r\n"))));
+    };
+    ScriptedServer a(echo);
+    ScriptedServer b(echo);
+    const QByteArray hostA = "127.0.0.1:" + QByteArray::number(a.url().port());
+    const QByteArray hostB = "127.0.0.1:" + QByteArray::number(b.url().port());
+    QUrl withQuery = a.url(QStringLiteral("/x"));
+    withQuery.setQuery(QStringLiteral("q=1"));
+    QUrl withFragment = a.url(QStringLiteral("/x"));
+    withFragment.setFragment(QStringLiteral("f"));
+    struct Step
+    {
+        QUrl url;
+        QByteArray requestLine; ///< empty: the call must fail as an invalid request
+        QByteArray host;
+    };
+    const QList<Step> steps {
+        { a.url(QStringLiteral("/x")), "GET /x HTTP/1.1", hostA },
+        { a.url(QStringLiteral("/x")), "GET /x HTTP/1.1", hostA },
+        { withQuery, "GET /x?q=1 HTTP/1.1", hostA },
+        { a.url(QStringLiteral("/y")), "GET /y HTTP/1.1", hostA },
+        { b.url(QStringLiteral("/y")), "GET /y HTTP/1.1", hostB },
+        { a.url(QStringLiteral("/y"), QStringLiteral("ftp")), {}, {} },
+        { withFragment, "GET /x HTTP/1.1", hostA },
+        { a.url(QStringLiteral("/y"), QStringLiteral("ftp")), {}, {} },
+        { b.url(QStringLiteral("/y")), "GET /y HTTP/1.1", hostB },
+    };
+    HttpClient client;
+    for (const Step &step : steps) {
+        HttpRequest request = get(step.url);
+        request.headers.reserve(2, 16);
+        request.headers.append("X-One", "1");
+        request.headers.append("X-Two", "22");
+        RecordingSink sink;
+        auto call = client.send(std::move(request), &sink);
+        QTRY_VERIFY(sink.done());
+        if (step.requestLine.isEmpty()) {
+            QCOMPARE(sink.failed, 1);
+            QCOMPARE(sink.error.kind, HttpErrorKind::InvalidRequest);
+            continue;
+        }
+        QCOMPARE(sink.finished, 1);
+        QVERIFY2(sink.body.startsWith(QByteArray(step.requestLine + "\r\n")), sink.body.constData());
+        QVERIFY(sink.body.contains(QByteArray("\r\nHost: " + step.host + "\r\n")));
+        QVERIFY(sink.body.contains("\r\nX-One: 1\r\nX-Two: 22"));
+    }
+    QCOMPARE(a.requestCount(), 5);
+    QCOMPARE(b.requestCount(), 2);
 }
 
 void TstHttpClient::serverClosesIdleConnection()
