@@ -174,10 +174,28 @@ class BenchPostgres:
         self.run("initdb", "-D", self.data, "-U", "drawbridge", "-A", "trust", "-E", "UTF8", "--no-locale",
                  "--no-sync")
         # fsync stays on: the figures should be those of a real server, not of a throwaway one.
+        # pg_stat_statements (shipped with Debian's server package) counts the statements the gateway runs, so
+        # the phase can report them per request.
         self.run("pg_ctl", "start", "-w", "-t", "60", "-D", self.data, "-l", os.path.join(self.dir, "log"),
-                 "-o", f"-k {self.dir} -c listen_addresses=")
-        subprocess.run([os.path.join(self.bin, "psql"), "-h", self.dir, "-U", "drawbridge", "-d", "postgres",
-                        "-qc", "CREATE DATABASE bench"], check=True, timeout=30)
+                 "-o", f"-k {self.dir} -c listen_addresses= -c shared_preload_libraries=pg_stat_statements")
+        self.sql("postgres", "CREATE DATABASE bench")
+        self.sql("bench", "CREATE EXTENSION pg_stat_statements")
+
+    def sql(self, db, statement):
+        out = subprocess.run([os.path.join(self.bin, "psql"), "-h", self.dir, "-U", "drawbridge", "-d", db, "-qAtX",
+                              "-F", "\t", "-c", statement], check=True, timeout=30, capture_output=True, text=True)
+        return [line.split("\t") for line in out.stdout.splitlines() if line]
+
+    def reset_statements(self):
+        self.sql("bench", "SELECT pg_stat_statements_reset()")
+
+    def statements(self):
+        """(calls, query) of every statement run in the bench database since reset_statements(), the most
+        frequent first; the psql calls of this class excluded."""
+        rows = self.sql("bench", "SELECT calls, regexp_replace(query, '\\s+', ' ', 'g') FROM pg_stat_statements"
+                                 " WHERE dbid = (SELECT oid FROM pg_database WHERE datname = 'bench')"
+                                 " AND query NOT LIKE '%pg_stat_statements%' ORDER BY calls DESC")
+        return [(int(calls), query) for calls, query in rows]
 
     def run(self, tool, *args):
         cmd = [os.path.join(self.bin, tool), *args]
@@ -649,9 +667,12 @@ oidc_base_url = "{self.fake}"
                 key = self.provision(port, 2)
                 self.fake_mode()
                 self.gw_wrk(key, 1, 2)  # warm-up
+                if mode == "postgresql":
+                    pg.reset_statements()
                 log(f"team mode: {mode} latency at c=1")
                 p0 = pg.cpu_s()
                 lat = self.gw_wrk(key, 1, a.seconds)
+                c1_statements = pg.statements() if mode == "postgresql" else []
                 log(f"team mode: {mode} CPU per request at c=32")
                 p1 = pg.cpu_s()
                 load = self.gw_wrk(key, 32, a.seconds)
@@ -660,6 +681,14 @@ oidc_base_url = "{self.fake}"
                              "gateway_cpu_us_per_request_c32": round(load["gateway_cpu_us_per_request"], 1),
                              "rps_c32": round(load["rps"], 1), "errors": lat["error_total"] + load["error_total"]}
                 if mode == "postgresql":
+                    # Statements per request while serving (renewals, heartbeat and the ledger's batches
+                    # included), at c=1 and over both loads; each statement is one round trip.
+                    both = pg.statements()
+                    n1, n_all = max(1, lat["requests"]), max(1, lat["requests"] + load["requests"])
+                    out[mode]["statements_per_request_c1"] = round(sum(c for c, _ in c1_statements) / n1, 3)
+                    out[mode]["statements_per_request"] = round(sum(c for c, _ in both) / n_all, 3)
+                    out[mode]["statements"] = [{"calls_per_request": round(c / n_all, 4), "query": q[:160]}
+                                               for c, q in both[:12]]
                     out[mode]["postgres_cpu_us_per_request_c1"] = round((p1 - p0) * 1e6 / max(1, lat["requests"]), 1)
                     out[mode]["postgres_cpu_us_per_request_c32"] = round((p2 - p1) * 1e6 / max(1, load["requests"]), 1)
                 self.stop(self.gw)
@@ -671,6 +700,10 @@ oidc_base_url = "{self.fake}"
         out["added_gateway_cpu_us_per_request"] = round(
             t["gateway_cpu_us_per_request_c32"] - s["gateway_cpu_us_per_request_c32"], 1)
         out["target_added_p50_us"] = 500
+        log(f"team mode: {t['statements_per_request_c1']} database statements per request at c=1, "
+            f"{t['statements_per_request']} over both loads (at most 1 wanted); the most frequent:")
+        for st in t["statements"][:6]:
+            log(f"    {st['calls_per_request']:.4f}/request  {st['query'][:100]}")
         log(f"team mode: p50 +{out['added_p50_us']} µs (target ≤ +500), gateway CPU/request "
             f"+{out['added_gateway_cpu_us_per_request']} µs, PostgreSQL CPU/request "
             f"{t['postgres_cpu_us_per_request_c32']} µs at c=32")

@@ -6,6 +6,7 @@
 #include <QVariant>
 
 #include <algorithm>
+#include <bit>
 #include <tuple>
 
 #include "server/storage/database.h"
@@ -51,22 +52,77 @@ size_t qHash(const HourlyKey &k, size_t seed = 0)
 
 } // namespace
 
-UsageWriter::UsageWriter(const QSqlDatabase &db)
-    : m_db(db), m_insertRecord(db), m_upsertHourly(db), m_markUsed(db), m_prune(db)
+// usage_records' columns, in the order insertRecords() binds them.
+constexpr int recordColumns = 16;
+
+UsageWriter::UsageWriter(const QSqlDatabase &db) : m_db(db), m_upsertHourly(db), m_markUsed(db), m_prune(db)
 {
+}
+
+QSqlQuery *UsageWriter::insertStatement(int rows)
+{
+    // One statement per power of two up to maxRowsPerInsert, prepared when first needed: a batch of n records
+    // is then at most n / maxRowsPerInsert + log2(maxRowsPerInsert) + 1 statements, each one round trip in
+    // team mode (PostgreSQL), instead of n.
+    const int slot = std::countr_zero(unsigned(rows));
+    std::unique_ptr<QSqlQuery> &query = m_insertRecords[size_t(slot)];
+    if (query)
+        return query.get();
+    QString sql
+        = QStringLiteral("INSERT INTO usage_records (ts_ms, key_id, account_id, model, status, http_status,"
+                         " prompt_tokens, completion_tokens, tokens_estimated, credits, latency_ms, ttft_ms,"
+                         " stream, endpoint, cache_read_tokens, cache_write_tokens) VALUES ");
+    const QString row
+        = QLatin1Char('(') + QStringLiteral("?, ").repeated(recordColumns - 1) + QStringLiteral("?)");
+    for (int i = 0; i < rows; ++i) {
+        if (i > 0)
+            sql += QStringLiteral(", ");
+        sql += row;
+    }
+    auto prepared = std::make_unique<QSqlQuery>(m_db);
+    if (!prepared->prepare(sql)) {
+        m_lastPrepareError = failed(QStringLiteral("preparing the usage insert"), *prepared);
+        return nullptr;
+    }
+    query = std::move(prepared);
+    return query.get();
+}
+
+Status UsageWriter::insertRecords(const RequestRecord *records, int count)
+{
+    QSqlQuery *insert = insertStatement(count);
+    if (!insert)
+        return m_lastPrepareError;
+    for (const RequestRecord *r = records; r != records + count; ++r) {
+        insert->addBindValue(r->startedMs);
+        insert->addBindValue(nullableText(r->keyId));
+        insert->addBindValue(nullableText(r->accountId));
+        insert->addBindValue(r->model.isNull() ? QString(QLatin1String("")) : r->model);
+        insert->addBindValue(r->status.isNull() ? QString(QLatin1String("")) : r->status);
+        insert->addBindValue(r->httpStatus);
+        insert->addBindValue(r->usage.promptTokens);
+        insert->addBindValue(r->usage.completionTokens);
+        insert->addBindValue(r->usage.tokensEstimated ? 1 : 0);
+        insert->addBindValue(r->usage.hasCredits ? QVariant(r->usage.credits) : QVariant());
+        insert->addBindValue(r->latencyMs);
+        insert->addBindValue(r->ttftMs >= 0 ? QVariant(r->ttftMs) : QVariant());
+        insert->addBindValue(r->stream ? 1 : 0);
+        insert->addBindValue(r->endpoint.isNull() ? QString(QLatin1String("")) : r->endpoint);
+        insert->addBindValue(r->usage.cacheReadTokens);
+        insert->addBindValue(r->usage.cacheWriteTokens);
+    }
+    if (!insert->exec())
+        return failed(QStringLiteral("appending %1 usage record(s)").arg(count), *insert);
+    return Ok {};
 }
 
 Status UsageWriter::prepare()
 {
     if (m_prepared)
         return Ok {};
+    if (!insertStatement(1))
+        return m_lastPrepareError;
     const std::tuple<QSqlQuery *, QString> statements[] = {
-        { &m_insertRecord,
-          QStringLiteral(
-              "INSERT INTO usage_records (ts_ms, key_id, account_id, model, status, http_status,"
-              " prompt_tokens, completion_tokens, tokens_estimated, credits, latency_ms, ttft_ms, stream,"
-              " endpoint, cache_read_tokens, cache_write_tokens)"
-              " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)") },
         { &m_upsertHourly,
           QStringLiteral(
               "INSERT INTO usage_hourly (hour_start_ms, key_id, account_id, model, requests, errors,"
@@ -119,28 +175,19 @@ Status UsageWriter::write(const std::vector<RequestRecord> &records)
 
 Status UsageWriter::writeRows(const std::vector<RequestRecord> &records)
 {
+    // Rows in order, in chunks of maxRowsPerInsert and then the remainder's powers of two, largest first.
+    const int total = int(records.size());
+    for (int done = 0; done < total;) {
+        const int left = total - done;
+        const int rows = left >= maxRowsPerInsert ? maxRowsPerInsert : int(std::bit_floor(unsigned(left)));
+        if (Status inserted = insertRecords(records.data() + done, rows); !inserted)
+            return inserted;
+        done += rows;
+    }
+
     QHash<HourlyKey, UsageTotals> hourly;
     QHash<QString, qint64> lastUsed;
     for (const RequestRecord &r : records) {
-        m_insertRecord.addBindValue(r.startedMs);
-        m_insertRecord.addBindValue(nullableText(r.keyId));
-        m_insertRecord.addBindValue(nullableText(r.accountId));
-        m_insertRecord.addBindValue(r.model.isNull() ? QString(QLatin1String("")) : r.model);
-        m_insertRecord.addBindValue(r.status.isNull() ? QString(QLatin1String("")) : r.status);
-        m_insertRecord.addBindValue(r.httpStatus);
-        m_insertRecord.addBindValue(r.usage.promptTokens);
-        m_insertRecord.addBindValue(r.usage.completionTokens);
-        m_insertRecord.addBindValue(r.usage.tokensEstimated ? 1 : 0);
-        m_insertRecord.addBindValue(r.usage.hasCredits ? QVariant(r.usage.credits) : QVariant());
-        m_insertRecord.addBindValue(r.latencyMs);
-        m_insertRecord.addBindValue(r.ttftMs >= 0 ? QVariant(r.ttftMs) : QVariant());
-        m_insertRecord.addBindValue(r.stream ? 1 : 0);
-        m_insertRecord.addBindValue(r.endpoint.isNull() ? QString(QLatin1String("")) : r.endpoint);
-        m_insertRecord.addBindValue(r.usage.cacheReadTokens);
-        m_insertRecord.addBindValue(r.usage.cacheWriteTokens);
-        if (!m_insertRecord.exec())
-            return failed(QStringLiteral("appending a usage record"), m_insertRecord);
-
         UsageTotals &t
             = hourly[HourlyKey { usageBucketStart(r.startedMs, usageHourMs), r.keyId, r.accountId, r.model }];
         t.requests += 1;

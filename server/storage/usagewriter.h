@@ -4,6 +4,9 @@
 #include <QSqlDatabase>
 #include <QSqlQuery>
 
+#include <array>
+#include <bit>
+#include <memory>
 #include <vector>
 
 #include "server/core/requestrecord.h"
@@ -24,9 +27,13 @@ public:
     explicit UsageWriter(const QSqlDatabase &db);
     Q_DISABLE_COPY_MOVE(UsageWriter)
 
+    /** The most rows one INSERT carries (16 columns each: 512 parameters). A power of two. */
+    static constexpr int maxRowsPerInsert = 32;
+
     /**
-     * In one transaction: appends every record to usage_records, adds them to the usage_hourly rollups and
-     * moves api_keys.last_used_at forward. Nothing is written when it fails.
+     * In one transaction: appends every record to usage_records (multi-row INSERTs, see insertStatement()),
+     * adds them to the usage_hourly rollups and moves api_keys.last_used_at forward. Nothing is written when
+     * it fails.
      */
     Status write(const std::vector<RequestRecord> &records);
 
@@ -39,9 +46,13 @@ public:
 private:
     Status prepare();
     Status writeRows(const std::vector<RequestRecord> &records);
+    /** The prepared INSERT of @p rows records (a power of two up to maxRowsPerInsert); nullptr on failure. */
+    QSqlQuery *insertStatement(int rows);
+    Status insertRecords(const RequestRecord *records, int count);
 
     QSqlDatabase m_db;
-    QSqlQuery m_insertRecord;
+    std::array<std::unique_ptr<QSqlQuery>, std::bit_width(unsigned(maxRowsPerInsert))> m_insertRecords;
+    Status m_lastPrepareError = Ok {};
     QSqlQuery m_upsertHourly;
     QSqlQuery m_markUsed;
     QSqlQuery m_prune;

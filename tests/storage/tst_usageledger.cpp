@@ -194,6 +194,7 @@ private Q_SLOTS:
     void cleanShutdownLosesNothing();
     void flushMakesRecordsVisible();
     void cachedTokensRecorded();
+    void everyBatchSizeWritesEveryRecordInOrder();
     void lastUsedOnlyMovesForward();
     void fullQueueDropsOldest();
     void failedWriteIsRetried();
@@ -518,6 +519,50 @@ void TstUsageLedger::cachedTokensRecorded()
                         "SELECT cache_read_tokens + cache_write_tokens FROM usage_records WHERE ts_ms = ?"),
                     { baseMs + 1 }),
              qint64(0));
+}
+
+void TstUsageLedger::everyBatchSizeWritesEveryRecordInOrder()
+{
+    // Batches go out as multi-row INSERTs (chunks of maxRowsPerInsert, then the remainder's powers of two):
+    // every size up to three chunks and a bit must write each record once, with its own values, in order.
+    Test::TempDatabase db;
+    QVERIFY2(db.isValid(), qPrintable(db.errorString()));
+    auto connection = db.database().connection();
+    QVERIFY(connection.ok());
+    UsageWriter writer(*connection);
+    const int maxSize = 3 * UsageWriter::maxRowsPerInsert + 5;
+    qint64 ts = baseMs;
+    int written = 0;
+    for (int size = 1; size <= maxSize; ++size) {
+        std::vector<RequestRecord> batch;
+        for (int i = 0; i < size; ++i) {
+            RequestRecord r = makeRecord(++ts, QStringLiteral("aaaa2222"), QStringLiteral("acct-1"),
+                                         QStringLiteral("m-%1-%2").arg(size).arg(i));
+            r.usage.promptTokens = size * 1000 + i;
+            r.ttftMs = i % 3 == 0 ? -1 : i; // NULL in every chunk position
+            batch.push_back(r);
+        }
+        DRAWBRIDGE_VERIFY_OK(writer.write(batch));
+        written += size;
+    }
+    QSqlQuery q(*connection);
+    QVERIFY(
+        q.exec(QStringLiteral("SELECT ts_ms, model, prompt_tokens, ttft_ms FROM usage_records ORDER BY id")));
+    int seen = 0;
+    ts = baseMs;
+    for (int size = 1; size <= maxSize; ++size) {
+        for (int i = 0; i < size; ++i) {
+            QVERIFY2(q.next(),
+                     qPrintable(QStringLiteral("record %1 of a batch of %2 missing").arg(i).arg(size)));
+            QCOMPARE(q.value(0).toLongLong(), ++ts);
+            QCOMPARE(q.value(1).toString(), QStringLiteral("m-%1-%2").arg(size).arg(i));
+            QCOMPARE(q.value(2).toInt(), size * 1000 + i);
+            QCOMPARE(q.value(3).isNull(), i % 3 == 0);
+            ++seen;
+        }
+    }
+    QVERIFY(!q.next());
+    QCOMPARE(seen, written);
 }
 
 void TstUsageLedger::lastUsedOnlyMovesForward()
