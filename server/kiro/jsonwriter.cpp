@@ -5,6 +5,7 @@
 #include <QJsonObject>
 
 #include <algorithm>
+#include <cstring>
 
 #include <simdjson.h>
 
@@ -48,10 +49,65 @@ constexpr size_t maxCanonicalDepth = 512;
  */
 void resizeGrowing(QByteArray &out, qsizetype size)
 {
+    // The body is the writer's own, so nearly always unshared with room: then only the size and the
+    // terminator change, which QByteArray::resize() and truncate() do out of line after more checks (they
+    // ran for every string of the body; issue 18). Strictly below the capacity keeps the terminator inside.
+    QByteArray::DataPointer &d = out.data_ptr();
+    if (!d.needsDetach() && size < d.size + d.freeSpaceAtEnd()) {
+        d.size = size;
+        d.data()[size] = '\0';
+        return;
+    }
     if (size > out.capacity())
         out.reserve(std::max(size, 2 * out.capacity()));
     out.resize(size);
 }
+
+/**
+ * Appends @p n bytes at @p s: copied straight behind the data when the array is unshared with room, else
+ * QByteArray::append(), whose general insert() cost more than the few bytes a key or a bracket writes.
+ */
+inline void appendBytes(QByteArray &out, const char *s, qsizetype n)
+{
+    QByteArray::DataPointer &d = out.data_ptr();
+    if (!d.needsDetach() && n < d.freeSpaceAtEnd()) {
+        std::memcpy(d.data() + d.size, s, size_t(n));
+        d.size += n;
+        d.data()[d.size] = '\0';
+        return;
+    }
+    out.append(s, n);
+}
+
+/** A short token (a bracket, a key, a fixed value) composed on the stack, behind a comma if @p comma. */
+class Token
+{
+public:
+    explicit Token(bool comma)
+    {
+        if (comma)
+            m_buffer[m_size++] = ',';
+    }
+    Token &operator<<(char c)
+    {
+        m_buffer[m_size++] = c;
+        return *this;
+    }
+    /** False when @p text does not fit; the caller then writes piece by piece. */
+    bool add(QByteArrayView text)
+    {
+        if (text.size() > qsizetype(sizeof(m_buffer)) - 4 - m_size)
+            return false;
+        std::memcpy(m_buffer + m_size, text.data(), size_t(text.size()));
+        m_size += text.size();
+        return true;
+    }
+    void writeTo(QByteArray &out) const { appendBytes(out, m_buffer, m_size); }
+
+private:
+    char m_buffer[96];
+    qsizetype m_size = 0;
+};
 
 } // namespace
 
@@ -160,7 +216,7 @@ void JsonWriter::appendString(QByteArray &out, QStringView s)
         }
     }
     *p++ = '"';
-    out.truncate(p - out.constData());
+    resizeGrowing(out, p - out.constData());
 }
 
 void JsonWriter::appendUtf8String(QByteArray &out, QByteArrayView utf8)
@@ -222,25 +278,24 @@ void JsonWriter::appendUtf8String(QByteArray &out, QByteArrayView utf8)
         }
     }
     *p++ = '"';
-    out.truncate(p - out.constData());
+    resizeGrowing(out, p - out.constData());
 }
 
-void JsonWriter::separate()
+bool JsonWriter::separate()
 {
     if (m_afterKey) {
         m_afterKey = false;
-        return;
+        return false;
     }
     const std::uint64_t bit = std::uint64_t(1) << (m_depth & 63);
-    if (m_depth > 0 && !(m_first & bit))
-        m_out += ',';
+    const bool comma = m_depth > 0 && !(m_first & bit);
     m_first &= ~bit;
+    return comma;
 }
 
 void JsonWriter::beginObject()
 {
-    separate();
-    m_out += '{';
+    (Token(separate()) << '{').writeTo(m_out);
     ++m_depth;
     m_first |= std::uint64_t(1) << (m_depth & 63);
 }
@@ -248,13 +303,12 @@ void JsonWriter::beginObject()
 void JsonWriter::endObject()
 {
     --m_depth;
-    m_out += '}';
+    appendBytes(m_out, "}", 1);
 }
 
 void JsonWriter::beginArray()
 {
-    separate();
-    m_out += '[';
+    (Token(separate()) << '[').writeTo(m_out);
     ++m_depth;
     m_first |= std::uint64_t(1) << (m_depth & 63);
 }
@@ -262,42 +316,56 @@ void JsonWriter::beginArray()
 void JsonWriter::endArray()
 {
     --m_depth;
-    m_out += ']';
+    appendBytes(m_out, "]", 1);
 }
 
 void JsonWriter::key(QByteArrayView key)
 {
-    separate();
-    m_out += '"';
-    m_out += key;
-    m_out += "\":";
+    const bool comma = separate();
     m_afterKey = true;
+    Token token(comma);
+    token << '"';
+    if (token.add(key)) {
+        (token << '"' << ':').writeTo(m_out);
+        return;
+    }
+    token.writeTo(m_out);
+    appendBytes(m_out, key.data(), key.size());
+    appendBytes(m_out, "\":", 2);
 }
 
 void JsonWriter::string(QStringView s)
 {
-    separate();
+    if (separate())
+        appendBytes(m_out, ",", 1);
     appendString(m_out, s);
 }
 
 void JsonWriter::utf8String(QByteArrayView utf8)
 {
-    separate();
+    if (separate())
+        appendBytes(m_out, ",", 1);
     appendUtf8String(m_out, utf8);
 }
 
 void JsonWriter::asciiString(QByteArrayView s)
 {
-    separate();
-    m_out += '"';
-    m_out += s;
-    m_out += '"';
+    Token token(separate());
+    token << '"';
+    if (token.add(s)) {
+        (token << '"').writeTo(m_out);
+        return;
+    }
+    token.writeTo(m_out);
+    appendBytes(m_out, s.data(), s.size());
+    appendBytes(m_out, "\"", 1);
 }
 
 void JsonWriter::raw(QByteArrayView json)
 {
-    separate();
-    m_out += json;
+    if (separate())
+        appendBytes(m_out, ",", 1);
+    appendBytes(m_out, json.data(), json.size());
 }
 
 qsizetype JsonWriter::object(const QJsonObject &object)

@@ -60,7 +60,8 @@ public:
     static bool appendQtCompactObject(QByteArray &out, QByteArrayView json, bool dropEmptyKey);
 
 private:
-    void separate();
+    /** Ends the previous member; true when a comma must come before the next one. */
+    bool separate();
 
     QByteArray &m_out;
     // One bit per open container: set while its first member is still to come. The builder nests 8 deep.

@@ -9,6 +9,8 @@
 #include <QRandomGenerator>
 #include <QTest>
 
+#include <algorithm>
+
 #include <simdjson.h>
 
 #include "server/core/qtcompactjson.h"
@@ -83,6 +85,61 @@ QByteArray randomUtf8(QRandomGenerator &rng)
     return out;
 }
 
+/**
+ * A random tree written both ways: into @p w and as the QJsonValue returned. Keys (sorted, as the builder
+ * writes them) run up to 200 bytes, past the writer's stack token; strings and raw JSON up to 300.
+ */
+QJsonValue writeRandom(QRandomGenerator64 &rng, JsonWriter &w, int depth)
+{
+    const auto ascii = [&rng](int maxLength) {
+        QByteArray text(int(rng.bounded(maxLength + 1)), Qt::Uninitialized);
+        for (char &c : text)
+            c = char('a' + rng.bounded(26));
+        return text;
+    };
+    switch (depth >= 6 ? 3 + int(rng.bounded(3)) : int(rng.bounded(6))) {
+    case 0:
+    case 1: {
+        QJsonObject object;
+        QList<QByteArray> keys;
+        for (int i = int(rng.bounded(6)); i > 0; --i)
+            keys.append(ascii(rng.bounded(4) ? 12 : 200));
+        std::sort(keys.begin(), keys.end());
+        keys.erase(std::unique(keys.begin(), keys.end()), keys.end());
+        w.beginObject();
+        for (const QByteArray &key : keys) {
+            w.key(key);
+            object.insert(QString::fromLatin1(key), writeRandom(rng, w, depth + 1));
+        }
+        w.endObject();
+        return object;
+    }
+    case 2: {
+        QJsonArray array;
+        w.beginArray();
+        for (int i = int(rng.bounded(6)); i > 0; --i)
+            array.append(writeRandom(rng, w, depth + 1));
+        w.endArray();
+        return array;
+    }
+    case 3: {
+        const QByteArray text = ascii(rng.bounded(4) ? 16 : 300);
+        w.asciiString(text);
+        return QString::fromLatin1(text);
+    }
+    case 4: {
+        const QString text = QString::fromLatin1(ascii(300)) + QStringLiteral("\"\\\n\u00e9\u65e5");
+        w.string(text);
+        return text;
+    }
+    default: {
+        const qint64 n = qint64(rng.bounded(1'000'000)) - 500'000;
+        w.raw(QByteArray::number(n));
+        return n;
+    }
+    }
+}
+
 } // namespace
 
 class TstJsonWriter : public QObject
@@ -95,6 +152,7 @@ private Q_SLOTS:
     void utf8StringRandom();
     void utf8StringMember();
     void qtCompactFromElement_data();
+    void structureLikeQt();
     void qtCompactFromElement();
 };
 
@@ -218,6 +276,49 @@ void TstJsonWriter::qtCompactFromElement()
                  QJsonDocument(QJsonDocument::fromJson(json).object()).toJson(QJsonDocument::Compact));
     else
         QCOMPARE(fromElement, QByteArray("x"));
+}
+
+void TstJsonWriter::structureLikeQt()
+{
+    // Brackets, keys, separators and values as Qt writes them, whatever state the target array is in: empty
+    // (no allocation), shared with a copy that must not change, or full to its last byte.
+    const quint64 seed = seedFromEnv();
+    QRandomGenerator64 rng(seed);
+    const int iterations = iterationsFromEnv(600);
+    for (int i = 0; i < iterations; ++i) {
+        QByteArray out;
+        QByteArray kept;
+        if (i % 3 == 1) {
+            out.reserve(4096); // room behind the data, so only the sharing forbids writing there
+            out.append("prefix");
+            kept = out; // shared: the first write must detach, not write into the copy
+        } else if (i % 3 == 2) {
+            out.reserve(int(rng.bounded(64)));
+            out.resize(out.capacity()); // no room left: every first write grows the array
+            out.fill('p');
+        }
+        const QByteArray prefix = out;
+        JsonWriter w(out);
+        const QJsonValue value = writeRandom(rng, w, 0);
+        const QByteArray expected = value.isObject()
+            ? QJsonDocument(value.toObject()).toJson(QJsonDocument::Compact)
+            : value.isArray() ? QJsonDocument(value.toArray()).toJson(QJsonDocument::Compact)
+                              : QByteArray();
+        const QString where
+            = QStringLiteral("seed %1 iteration %2 (DRAWBRIDGE_FUZZ_SEED=%1)").arg(seed).arg(i);
+        QVERIFY2(out.startsWith(prefix), qPrintable(where));
+        if (!expected.isEmpty())
+            QVERIFY2(out.sliced(prefix.size()) == expected,
+                     qPrintable(where + QStringLiteral(": ") + QString::fromUtf8(out)));
+        QVERIFY2(qstrlen(out.constData()) == size_t(out.size()),
+                 qPrintable(where)); // terminated, no NUL inside
+        if (i % 3 == 1) {
+            QVERIFY2(kept == "prefix", qPrintable(where));
+            // ... and its bytes end where they did: writing behind them in the shared block overwrites its
+            // terminator.
+            QVERIFY2(qstrlen(kept.constData()) == size_t(kept.size()), qPrintable(where));
+        }
+    }
 }
 
 QTEST_GUILESS_MAIN(TstJsonWriter)
