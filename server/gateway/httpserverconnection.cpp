@@ -2,6 +2,7 @@
 #include "httpserverconnection.h"
 
 #include <QTcpSocket>
+#include <QTimerEvent>
 
 #include <cerrno>
 #include <sys/socket.h>
@@ -35,8 +36,6 @@ HttpServerConnection::HttpServerConnection(QTcpSocket *socket, const Options &op
     // Qt must not pull more from the kernel than one chunk while a request is being handled.
     m_socket->setReadBufferSize(readChunkBytes);
     m_idleSinceNs = m_clock.monotonicNs();
-    m_closeTimer.setSingleShot(true);
-    connect(&m_closeTimer, &QTimer::timeout, this, [this] { m_socket->abort(); });
     connect(m_socket, &QIODevice::readyRead, this, &HttpServerConnection::onReadyRead);
     connect(m_socket, &QIODevice::bytesWritten, this, &HttpServerConnection::onBytesWritten);
     connect(m_socket, &QAbstractSocket::disconnected, this, &HttpServerConnection::onDisconnected);
@@ -49,6 +48,16 @@ HttpServerConnection::HttpServerConnection(QTcpSocket *socket, const Options &op
 }
 
 HttpServerConnection::~HttpServerConnection() = default;
+
+void HttpServerConnection::timerEvent(QTimerEvent *event)
+{
+    if (event->timerId() != m_closeTimer.timerId()) {
+        QObject::timerEvent(event);
+        return;
+    }
+    m_closeTimer.stop();
+    m_socket->abort();
+}
 
 void HttpServerConnection::onReadyRead()
 {
@@ -255,7 +264,7 @@ void HttpServerConnection::beginClose()
         return;
     }
     // Flushing may take a while for a large answer; the timer restarts on every progress.
-    m_closeTimer.start(m_options.lingerMs);
+    m_closeTimer.start(m_options.lingerMs, this);
 }
 
 void HttpServerConnection::shutdownWrite()
@@ -265,7 +274,7 @@ void HttpServerConnection::shutdownWrite()
     // answer: send FIN, then read and discard whatever is still coming, for a bounded time.
     if (m_socket->socketDescriptor() >= 0)
         ::shutdown(int(m_socket->socketDescriptor()), SHUT_WR);
-    m_closeTimer.start(m_options.lingerMs);
+    m_closeTimer.start(m_options.lingerMs, this);
     discardInput();
 }
 
@@ -276,7 +285,7 @@ void HttpServerConnection::onBytesWritten()
         if (m_socket->bytesToWrite() == 0)
             shutdownWrite();
         else
-            m_closeTimer.start(m_options.lingerMs);
+            m_closeTimer.start(m_options.lingerMs, this);
         return;
     }
     if (m_state == State::Reading && m_socket->bytesToWrite() <= writeHighWater)

@@ -2,6 +2,7 @@
 #include "kirocall.h"
 
 #include <QDateTime>
+#include <QTimerEvent>
 #include <QUrl>
 
 #include <chrono>
@@ -60,10 +61,6 @@ constexpr qint64 provisionalQuotaParkMs = 5 * 60'000;
 KiroCall::KiroCall(KiroProvider &provider, ChatRequest request, ProviderSink *sink)
     : m_provider(provider), m_sink(sink), m_request(std::move(request))
 {
-    m_keepAlive.setSingleShot(true);
-    connect(&m_keepAlive, &QTimer::timeout, this, &KiroCall::onKeepAliveTimer);
-    m_retryTimer.setSingleShot(true);
-    connect(&m_retryTimer, &QTimer::timeout, this, &KiroCall::nextAttempt);
 }
 
 KiroCall::~KiroCall()
@@ -106,6 +103,20 @@ void KiroCall::begin()
                        << m_kiro->body.size() << "bytes, about" << m_kiro->estimatedPromptTokens << "tokens)";
     }
     nextAttempt();
+}
+
+void KiroCall::timerEvent(QTimerEvent *event)
+{
+    // Both are single-shot.
+    if (event->timerId() == m_keepAlive.timerId()) {
+        m_keepAlive.stop();
+        onKeepAliveTimer();
+    } else if (event->timerId() == m_retryTimer.timerId()) {
+        m_retryTimer.stop();
+        nextAttempt();
+    } else {
+        QObject::timerEvent(event);
+    }
 }
 
 void KiroCall::failLater(const ProviderError &error)
@@ -253,7 +264,7 @@ void KiroCall::onFirstOutput()
     m_started = true;
     m_sink->onStart(ProviderStartInfo { m_accountId, m_trimmedMessages });
     m_lastOutputNs = steadyNs();
-    m_keepAlive.start(m_provider.m_options.keepAliveIntervalMs);
+    m_keepAlive.start(m_provider.m_options.keepAliveIntervalMs, this);
 }
 
 void KiroCall::touchKeepAlive()
@@ -269,11 +280,11 @@ void KiroCall::onKeepAliveTimer()
     const qint64 intervalMs = m_provider.m_options.keepAliveIntervalMs;
     const qint64 quietMs = (steadyNs() - m_lastOutputNs) / 1'000'000;
     if (quietMs < intervalMs) {
-        m_keepAlive.start(int(intervalMs - quietMs));
+        m_keepAlive.start(int(intervalMs - quietMs), this);
         return;
     }
     m_lastOutputNs = steadyNs();
-    m_keepAlive.start(int(intervalMs));
+    m_keepAlive.start(int(intervalMs), this);
     m_sink->onKeepAlive();
 }
 
@@ -465,7 +476,7 @@ void KiroCall::failOver(bool excludeAccount, int delayMs)
     qCInfo(lcKiro) << "attempt" << m_attempts << "on account" << m_accountId << "failed; trying again"
                    << (excludeAccount ? "elsewhere" : "after a pause");
     if (delayMs > 0)
-        m_retryTimer.start(delayMs);
+        m_retryTimer.start(delayMs, this);
     else
         QMetaObject::invokeMethod(this, &KiroCall::nextAttempt, Qt::QueuedConnection);
 }

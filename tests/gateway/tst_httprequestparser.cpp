@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include <QRandomGenerator>
 #include <QTest>
+#include <QUrl>
 
 #include "server/gateway/httprequestparser.h"
 
@@ -138,6 +139,8 @@ private Q_SLOTS:
     void framing();
     void headAndFields();
     void pipelinedMessages();
+    void pathAsQUrlDecodesIt_data();
+    void pathAsQUrlDecodesIt();
     void bodyNeverExceedsLimit();
     void randomMutations();
 };
@@ -329,6 +332,46 @@ void TstHttpRequestParser::pipelinedMessages()
     QCOMPARE(o.messages[1].body, QByteArray("two"));
     QCOMPARE(o.messages[2].path, QStringLiteral("/c"));
     QVERIFY(run(raw, everyByte(raw.size()), smallLimits()) == o);
+}
+
+void TstHttpRequestParser::pathAsQUrlDecodesIt_data()
+{
+    QTest::addColumn<QByteArray>("target");
+    // Plain paths take a shortcut past QUrl; the rest go through it. Either way the path is what QUrl says.
+    for (const char *t : { "/",
+                           "/v1/chat/completions",
+                           "/v1/models/claude-sonnet-4.5",
+                           "/a_b~c-d.e",
+                           "//double//slash/",
+                           "/trailing/",
+                           "/.hidden",
+                           "/a/.b/..c/...",
+                           "/a/./b",
+                           "/a/../b",
+                           "/.",
+                           "/..",
+                           "/a/.",
+                           "/a/..",
+                           "/v1/models/a%20b",
+                           "/%41%2f",
+                           "/x?q=1",
+                           "/x?",
+                           "/a:b@c",
+                           "/a!$&'()*+,;=",
+                           "/%C3%A4",
+                           "/A/Z/0/9" })
+        QTest::newRow(t) << QByteArray(t);
+}
+
+void TstHttpRequestParser::pathAsQUrlDecodesIt()
+{
+    QFETCH(QByteArray, target);
+    HttpRequestParser p(smallLimits());
+    p.append(QByteArray("GET " + target + " HTTP/1.1\r\n" + host + "\r\n"));
+    QCOMPARE(p.parse(), HttpRequestParser::Status::HeadComplete);
+    QCOMPARE(p.parse(), HttpRequestParser::Status::MessageComplete);
+    QCOMPARE(p.takeRequest().path,
+             QUrl::fromEncoded(QByteArray("http://drawbridge.invalid" + target)).path());
 }
 
 void TstHttpRequestParser::bodyNeverExceedsLimit()
