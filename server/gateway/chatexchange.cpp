@@ -3,6 +3,10 @@
 
 #include <QRegularExpression>
 #include <QTcpSocket>
+#include <QTimerEvent>
+
+#include <algorithm>
+#include <limits>
 
 #include "httpresponder.h"
 #include "server/core/clock.h"
@@ -52,11 +56,9 @@ ChatExchange::ChatExchange(const Clock &clock, std::shared_ptr<HttpResponder> re
     , m_renderer(std::move(renderer))
     , m_record(std::move(record))
     , m_finished(std::move(finished))
+    , m_timeoutMs(int(std::min<qint64>(qint64(timeoutS) * 1000, std::numeric_limits<int>::max())))
     , m_startedNs(startedNs)
 {
-    m_timeout.setSingleShot(true);
-    m_timeout.setInterval(std::chrono::seconds(timeoutS));
-    connect(&m_timeout, &QTimer::timeout, this, &ChatExchange::onTimeout);
     if (QTcpSocket *s = m_responder->socket())
         m_disconnect = connect(s, &QAbstractSocket::disconnected, this, &ChatExchange::onClientGone);
 }
@@ -71,9 +73,19 @@ ChatExchange::~ChatExchange()
 void ChatExchange::start(Provider &provider, ChatRequest request, qint64 overheadNs)
 {
     m_overheadNs = overheadNs;
-    m_timeout.start();
+    m_timeout.start(m_timeoutMs, this);
     m_upstreamStartNs = m_clock.monotonicNs();
     m_call = provider.start(std::move(request), this);
+}
+
+void ChatExchange::timerEvent(QTimerEvent *event)
+{
+    if (event->timerId() != m_timeout.timerId()) {
+        QObject::timerEvent(event);
+        return;
+    }
+    m_timeout.stop(); // single-shot
+    onTimeout();
 }
 
 void ChatExchange::firstOutput()
