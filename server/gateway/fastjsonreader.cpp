@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <string>
 
 namespace Drawbridge {
 
@@ -24,14 +25,86 @@ simdjson::dom::parser &threadParser()
 }
 
 constexpr qsizetype memoEntries = 256;
-constexpr qsizetype memoBytes = 1024 * 1024; // of schema text; the objects take a few times that
+constexpr qsizetype memoBytes = 1024 * 1024; // of fingerprints and texts; the objects take a few times that
 
-/** Schema text → the QJsonObject it converts to; emptied when full, so it stays bounded. */
+/** Schema fingerprint → its compact text and the QJsonObject it converts to; emptied when full, so bounded.
+ */
 struct SchemaMemo
 {
-    QHash<QByteArray, QJsonObject> objects;
+    struct Schema
+    {
+        QByteArray compact;
+        QJsonObject object;
+    };
+    QHash<QByteArray, Schema> schemas;
     qsizetype bytes = 0;
 };
+
+void appendLength(std::string &out, size_t n)
+{
+    const quint64 length = n;
+    out.append(reinterpret_cast<const char *>(&length), sizeof length);
+}
+
+/**
+ * Appends a fingerprint of @p e: a type tag per value, strings and keys as their length and bytes, numbers
+ * as their 8 bytes, containers closed by an end tag. Different DOMs have different fingerprints (the form
+ * can be read back unambiguously), and equal DOMs minify to equal text, so a schema's memo entry is found
+ * by its fingerprint without minifying it, which cost about 13 k instructions for an agent's tool schema
+ * (issue 18). Recursion is bounded by the parser's depth limit.
+ */
+void appendFingerprint(std::string &out, simdjson::dom::element e)
+{
+    using simdjson::dom::element_type;
+    switch (e.type()) {
+    case element_type::OBJECT:
+        out += '{';
+        for (const simdjson::dom::key_value_pair field : simdjson::dom::object(e)) {
+            appendLength(out, field.key.size());
+            out.append(field.key);
+            appendFingerprint(out, field.value);
+        }
+        out += '}';
+        break;
+    case element_type::ARRAY:
+        out += '[';
+        for (const simdjson::dom::element value : simdjson::dom::array(e))
+            appendFingerprint(out, value);
+        out += ']';
+        break;
+    case element_type::STRING: {
+        const std::string_view text(e);
+        out += 's';
+        appendLength(out, text.size());
+        out.append(text);
+        break;
+    }
+    case element_type::INT64: {
+        const int64_t v(e);
+        out += 'i';
+        out.append(reinterpret_cast<const char *>(&v), sizeof v);
+        break;
+    }
+    case element_type::UINT64: {
+        const uint64_t v(e);
+        out += 'u';
+        out.append(reinterpret_cast<const char *>(&v), sizeof v);
+        break;
+    }
+    case element_type::DOUBLE: {
+        const double v(e);
+        out += 'd';
+        out.append(reinterpret_cast<const char *>(&v), sizeof v);
+        break;
+    }
+    case element_type::BOOL:
+        out += bool(e) ? 't' : 'f';
+        break;
+    case element_type::NULL_VALUE:
+        out += 'n';
+        break;
+    }
+}
 
 } // namespace
 
@@ -167,21 +240,32 @@ QJsonObject FastJsonReader::schemaObject(simdjson::dom::element e, QByteArray &c
 {
     if (!e.is_object())
         throw Unsupported {};
+    thread_local SchemaMemo memo;
+    // One buffer per thread: after the first schemas, a fingerprint costs no allocation (one grown by a huge
+    // schema is not kept).
+    thread_local std::string print;
+    if (print.capacity() > 64 * 1024)
+        std::string().swap(print);
+    print.clear();
+    appendFingerprint(print, e);
+    const QByteArray fingerprint = QByteArray::fromRawData(print.data(), qsizetype(print.size()));
+    if (const auto it = memo.schemas.constFind(fingerprint); it != memo.schemas.constEnd()) {
+        compact = it->compact;
+        return it->object;
+    }
     // simdjson's minified form: one text per DOM (numbers round-trip, strings escaped), so equal text means
     // an equal schema.
     const std::string text = simdjson::minify(e);
     compact = QByteArray(text.data(), qsizetype(text.size()));
-    thread_local SchemaMemo memo;
-    if (const auto it = memo.objects.constFind(compact); it != memo.objects.constEnd())
-        return it.value();
     const QJsonObject object = toQJsonValue(e).toObject();
-    if (memo.objects.size() >= memoEntries || memo.bytes + compact.size() > memoBytes) {
-        memo.objects.clear();
+    const qsizetype size = fingerprint.size() + compact.size();
+    if (memo.schemas.size() >= memoEntries || memo.bytes + size > memoBytes) {
+        memo.schemas.clear();
         memo.bytes = 0;
     }
-    if (compact.size() <= memoBytes / 4) {
-        memo.objects.insert(compact, object);
-        memo.bytes += compact.size();
+    if (size <= memoBytes / 4) {
+        memo.schemas.insert(QByteArray(print.data(), qsizetype(print.size())), { compact, object });
+        memo.bytes += size;
     }
     return object;
 }

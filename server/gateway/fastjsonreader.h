@@ -70,8 +70,8 @@ public:
     /**
      * A tool schema (an object, else Unsupported) as toQJsonValue() converts it, and its compact text in
      * @p compact (ToolDefinition::parametersJson). Agents send the same tools with every request, so schemas
-     * are memoised per thread by their text (bounded: 256 schemas, 1 MiB of text); a repeat costs a
-     * serialisation of the schema and a hash lookup instead of a QJsonObject tree.
+     * are memoised per thread by a fingerprint of their DOM (bounded: 256 schemas, 1 MiB of fingerprints and
+     * texts); a repeat costs a walk of the DOM and a hash lookup instead of a QJsonObject tree and the text.
      */
     static QJsonObject schemaObject(simdjson::dom::element e, QByteArray &compact);
     /** Assigns @p value to @p slot; a key seen twice in one object is Unsupported. */
