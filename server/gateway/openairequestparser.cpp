@@ -507,8 +507,12 @@ ToolDefinition fastTool(simdjson::dom::element value)
         def.description = FastJsonReader::string(*description);
     if (!FastJsonReader::isAbsent(parameters)) {
         def.parameters = FastJsonReader::schemaObject(*parameters, def.parametersJson);
-        const QJsonValue schemaType = def.parameters.value(QLatin1String("type"));
-        if (!schemaType.isUndefined() && schemaType != QJsonValue(QLatin1String("object")))
+        // Read from the DOM (schemaObject() took only an object without duplicate keys): asking the
+        // QJsonObject cost a QJsonValue lookup, construction and comparison per tool and request.
+        Member schemaType;
+        if (simdjson::dom::element t; (*parameters)["type"].get(t) == simdjson::SUCCESS)
+            schemaType = t;
+        if (schemaType && !fastIsString(schemaType, "object"))
             throw Unsupported {};
     }
     return def;
