@@ -36,7 +36,7 @@ struct RecordingSink final : ProviderSink
     }
     void onToolCallArgumentsDelta(int, const QString &fragment) override { arguments += fragment; }
     void onUsage(const Usage &u) override { usage = u; }
-    void onKeepAlive() override { }
+    void onKeepAlive() override { ++keepAlives; }
     void onFinish(FinishReason r) override
     {
         ++terminals;
@@ -51,6 +51,7 @@ struct RecordingSink final : ProviderSink
 
     int starts = 0;
     int terminals = 0;
+    int keepAlives = 0;
     QString accountId;
     int trimmedMessages = 0;
     QString text;
@@ -86,6 +87,7 @@ private Q_SLOTS:
     void init();
     void cleanup();
     void streamsTextUsageAndCredits();
+    void keepAlivesFillASilentStream();
     void toolCallsPassThrough();
     void nativeReasoningAndCachedUsage();
     void throttledAccountFailsOver();
@@ -173,6 +175,25 @@ void TstKiroProvider::streamsTextUsageAndCredits()
     const auto info = m_f->manager->account(sink.accountId);
     QVERIFY(info.has_value());
     QCOMPARE(info->creditsUsed, 0.42);
+}
+
+void TstKiroProvider::keepAlivesFillASilentStream()
+{
+    addAccounts(1);
+    KiroProvider::Options o;
+    o.keepAliveIntervalMs = 30;
+    m_provider
+        = std::make_unique<KiroProvider>(*m_f->pool, *m_f->manager, m_f->http, m_f->clock, m_f->settings, o);
+    FakeKiroResponse r;
+    r.text(QStringLiteral("before")).delay(300).text(QStringLiteral(" after")).closing();
+    m_f->fake.enqueue(r);
+    RecordingSink sink;
+    auto call = m_provider->start(chat(), &sink);
+    QTRY_VERIFY(sink.done());
+    QVERIFY(!sink.error);
+    QCOMPARE(sink.text, QStringLiteral("before after"));
+    // 300 ms without output at a 30 ms interval: the keep-alive timer fired, re-armed itself and fired again.
+    QVERIFY2(sink.keepAlives >= 2, qPrintable(QString::number(sink.keepAlives)));
 }
 
 void TstKiroProvider::toolCallsPassThrough()
