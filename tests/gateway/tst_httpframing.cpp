@@ -2,10 +2,16 @@
 #include <QEventLoop>
 #include <QJsonDocument>
 #include <QJsonObject>
+#include <QScopeGuard>
 #include <QSignalSpy>
 #include <QTcpSocket>
 #include <QTest>
 #include <QTimer>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include "gatewayfixture.h"
 
@@ -110,6 +116,7 @@ private Q_SLOTS:
     void connectionCloseAfterPipelinedRequests();
     void idleKeepAliveConnectionCloses();
     void slowHeadGets408();
+    void lingerEndsAClientThatNeverCloses();
     void connectionCap();
     void upstreamAddressNotShownToClients();
 };
@@ -464,6 +471,30 @@ void TstHttpFraming::slowHeadGets408()
         s, [](const QByteArray &g) { return g.contains("\r\n\r\n"); }, 5000);
     QVERIFY2(got.startsWith("HTTP/1.1 408 "), got.constData());
     QVERIFY(waitClosed(s));
+}
+
+void TstHttpFraming::lingerEndsAClientThatNeverCloses()
+{
+    GatewayFixture f;
+    QSignalSpy counts(f.server.get(), &GatewayServer::connectionCountChanged);
+    // A raw descriptor: a QTcpSocket would close its side on the server's FIN by itself.
+    const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    QVERIFY(fd >= 0);
+    const auto closeFd = qScopeGuard([fd] { ::close(fd); });
+    sockaddr_in addr {};
+    addr.sin_family = AF_INET;
+    addr.sin_port = htons(f.port);
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    QCOMPARE(::connect(fd, reinterpret_cast<const sockaddr *>(&addr), sizeof addr), 0);
+    const QByteArray bad = "GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: x\r\n\r\n";
+    QCOMPARE(::send(fd, bad.constData(), size_t(bad.size()), MSG_NOSIGNAL), ssize_t(bad.size()));
+    QTRY_VERIFY(!counts.isEmpty() && counts.last().at(0).toInt() == 1);
+    // The server answers 400, sends FIN and lingers to drain input; this client neither reads nor closes, so
+    // only the linger timer (2 s) ends the connection.
+    QTRY_VERIFY_WITH_TIMEOUT(counts.last().at(0).toInt() == 0, 10'000);
+    char buffer[512];
+    const ssize_t n = ::recv(fd, buffer, sizeof buffer, MSG_DONTWAIT);
+    QVERIFY2(n > 0 && QByteArray(buffer, qsizetype(n)).startsWith("HTTP/1.1 400 "), "no 400 answer");
 }
 
 void TstHttpFraming::connectionCap()
