@@ -49,6 +49,9 @@ public:
             u"\u2028\u2029\u00a0\u3000"_s, // Unicode spaces: trimmed() removes them
             u"<thinking>nested</thinking>"_s,
             u"{\"looks\":\"like json\"}"_s,
+            // The edges of the token estimate's weights in UTF-8: U+024F/U+0250 (C9 8F/C9 90), U+027F/U+0280
+            // (C9 BF/CA 80), two and three bytes, four bytes.
+            u"\u024f\u0250\u027f\u0280 \u07ff\u0800\uffff \U00010000\U0010ffff"_s,
         };
         return pool[between(0, int(pool.size()) - 1)];
     }
@@ -57,6 +60,11 @@ public:
     {
         if (chance(3))
             return QString(between(20'000, 80'000), QChar(u'x' + between(0, 2))) + piece(); // huge
+        if (chance(2)) {
+            // Long multi-byte runs: the UTF-8 unit count sums its byte counters every 255 rounds of 16 bytes.
+            static const QList<char16_t> wide = { u'\u00e9', u'\u024f', u'\u0250', u'\u65e5' };
+            return QString(between(3'000, 9'000), QChar(wide[between(0, int(wide.size()) - 1)])) + piece();
+        }
         QString t;
         const int n = between(0, 6);
         for (int i = 0; i < n; ++i)
@@ -137,6 +145,13 @@ public:
             ChatMessage m;
             m.role = m_manyCalls && chance(40) ? Role::Tool : Role(between(0, 3));
             m.text = text();
+            // Half the texts carry their UTF-8, as the single-pass parsers leave it (only a text UTF-8 can
+            // carry: no lone surrogates): the builder writes and counts those from the bytes.
+            if (chance(50)) {
+                const QByteArray utf8 = m.text.toUtf8();
+                if (QString::fromUtf8(utf8) == m.text)
+                    m.textUtf8 = utf8;
+            }
             if (m.role == Role::User && chance(10)) {
                 static const QStringList types
                     = { u"image/png"_s, u"image/jpeg"_s, u"IMAGE/JPG "_s, u"image/bmp"_s };
