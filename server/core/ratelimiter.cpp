@@ -32,14 +32,8 @@ RateLimiter::Decision RateLimiter::acquire(const QString &keyId, int limit)
 {
     const qint64 now = m_clock.nowMs();
     if (m_shared) {
-        auto shared = m_shared->acquire(keyId, limit, now);
-        if (shared) {
-            if (!shared->admitted)
-                shared->retryAfterS = int(std::max<qint64>(1, (shared->resetMs - now + 999) / 1000));
+        if (std::optional<Decision> shared = acquireShared(keyId, limit, now))
             return *shared;
-        }
-        qCWarning(lcCore) << "shared rate window unavailable, limiting key" << keyId
-                          << "on this instance only:" << shared.error();
     }
     std::deque<qint64> &log = m_logs[keyId];
     Decision d = evaluate(log, limit, now);
@@ -52,6 +46,40 @@ RateLimiter::Decision RateLimiter::acquire(const QString &keyId, int limit)
     } else {
         d.retryAfterS = int(std::max<qint64>(1, (d.resetMs - now + 999) / 1000));
     }
+    return d;
+}
+
+std::optional<RateLimiter::Decision> RateLimiter::acquireShared(const QString &keyId, int limit, qint64 now)
+{
+    const qint64 bucket = now - now % windowMs;
+    const int wanted = sharedGrantSize(limit);
+    if (wanted > 1) {
+        auto held = m_grants.find(keyId);
+        if (held != m_grants.end() && held->bucketMs == bucket && held->limit == limit && held->left > 0) {
+            --held->left;
+            Decision d;
+            d.admitted = true;
+            d.limit = limit;
+            d.remaining = held->remaining + held->left;
+            d.resetMs = now;
+            return d;
+        }
+    }
+    auto grant = m_shared->acquireMany(keyId, limit, now, wanted);
+    if (!grant) {
+        qCWarning(lcCore) << "shared rate window unavailable, limiting key" << keyId
+                          << "on this instance only:" << grant.error();
+        return std::nullopt;
+    }
+    Decision d = grant->decision;
+    if (grant->granted > 1) {
+        m_grants.insert(keyId, SharedGrant { bucket, limit, grant->granted - 1, d.remaining });
+        d.remaining += grant->granted - 1;
+    } else {
+        m_grants.remove(keyId);
+    }
+    if (!d.admitted)
+        d.retryAfterS = int(std::max<qint64>(1, (d.resetMs - now + 999) / 1000));
     return d;
 }
 
@@ -82,6 +110,7 @@ void RateLimiter::forget(const QString &keyId)
                               << forgotten.error();
     }
     m_logs.remove(keyId);
+    m_grants.remove(keyId);
 }
 
 } // namespace Drawbridge

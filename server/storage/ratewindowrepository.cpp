@@ -70,16 +70,22 @@ RateLimiter::Decision decide(const std::vector<qint64> &hits, int limit, qint64 
 }
 
 // Above RateWindowRepository::exactLimitMax: two fixed windows, the previous one weighted by how much of it
-// still overlaps the sliding window. Constant work per request whatever the traffic.
+// still overlaps the sliding window. Constant work per request whatever the traffic. Up to `wanted`
+// admissions at once: the k-th (from 0) fits while p * weight + c + k < limit, so g = ceil(limit - used)
+// of them, at most wanted. The token written is "<random>:<g>", telling the caller whether and how many.
+// Binds: key, limit, wanted, token, bucket (a first row); bucket, token, wanted, limit, weight, bucket,
+// previous bucket, bucket.
 const QString countedSql = QStringLiteral(
     "INSERT INTO rate_windows AS w (key_id, hits, token, bucket_start, prev_count, cur_count)"
-    " VALUES (?, CAST('{}' AS BIGINT[]), CASE WHEN ? > 0 THEN ? END, ?, 0, CASE WHEN ? > 0 THEN 1 ELSE 0 END)"
+    " SELECT ?, CAST('{}' AS BIGINT[]), CASE WHEN g > 0 THEN t || ':' || g END, ?, 0, g"
+    " FROM (SELECT GREATEST(0, LEAST(CAST(? AS INTEGER), CAST(? AS INTEGER))) AS g, CAST(? AS TEXT) AS t) "
+    "fresh"
     " ON CONFLICT (key_id) DO UPDATE SET (bucket_start, prev_count, cur_count, token) ="
-    " (SELECT CAST(? AS BIGINT), p,"
-    " CASE WHEN p * CAST(? AS DOUBLE PRECISION) + c < ? THEN c + 1 ELSE c END,"
-    " CASE WHEN p * CAST(? AS DOUBLE PRECISION) + c < ? THEN ? ELSE w.token END"
+    " (SELECT CAST(? AS BIGINT), p, c + g, CASE WHEN g > 0 THEN CAST(? AS TEXT) || ':' || g ELSE w.token END"
+    " FROM (SELECT p, c, CAST(GREATEST(0, LEAST(CAST(? AS INTEGER),"
+    " CEIL(CAST(? AS DOUBLE PRECISION) - (p * CAST(? AS DOUBLE PRECISION) + c)))) AS BIGINT) AS g"
     " FROM (SELECT CASE WHEN w.bucket_start = ? THEN w.prev_count WHEN w.bucket_start = ? THEN w.cur_count"
-    " ELSE 0 END AS p, CASE WHEN w.bucket_start = ? THEN w.cur_count ELSE 0 END AS c) counts)"
+    " ELSE 0 END AS p, CASE WHEN w.bucket_start = ? THEN w.cur_count ELSE 0 END AS c) counts) granted)"
     " RETURNING token, bucket_start, prev_count, cur_count");
 
 struct Counts
@@ -123,34 +129,55 @@ RateLimiter::Decision decideCounted(Counts counts, int limit, qint64 nowMs, qint
 
 RateWindowRepository::RateWindowRepository(const Database &database) : m_database(database) { }
 
+Result<SharedRateWindow::Grant> RateWindowRepository::acquireMany(const QString &keyId, int limit,
+                                                                  qint64 nowMs, int wanted)
+{
+    if (limit <= exactLimitMax) {
+        auto one = acquire(keyId, limit, nowMs);
+        if (!one)
+            return Error { one.error() };
+        return Grant { *one, one->admitted ? 1 : 0 };
+    }
+    wanted = std::max(1, wanted);
+    const QString context = QStringLiteral("admitting requests of key %1").arg(keyId);
+    auto query = m_database.cachedStatement(countedSql);
+    if (!query)
+        return Error { context + QStringLiteral(": ") + query.error() };
+    QSqlQuery &q = **query;
+    const qint64 bucket = nowMs - nowMs % RateLimiter::windowMs;
+    const double weight = double(RateLimiter::windowMs - (nowMs - bucket)) / double(RateLimiter::windowMs);
+    const QString token = QString::number(QRandomGenerator::global()->generate64(), 36);
+    for (const QVariant &value :
+         { QVariant(keyId), QVariant(bucket), QVariant(wanted), QVariant(limit), QVariant(token),
+           QVariant(bucket), QVariant(token), QVariant(wanted), QVariant(limit), QVariant(weight),
+           QVariant(bucket), QVariant(bucket - RateLimiter::windowMs), QVariant(bucket) })
+        q.addBindValue(value);
+    if (!q.exec()) {
+        Database::noteFailure(q);
+        return Error { context + QStringLiteral(": ") + q.lastError().text() };
+    }
+    if (!q.next())
+        return Error { context + QStringLiteral(": no row returned") };
+    // Ours only if the row carries this call's token; another call's (or none) means nothing was granted.
+    const QString written = q.value(0).toString();
+    const qsizetype colon = written.lastIndexOf(QLatin1Char(':'));
+    const int granted = colon == token.size() && QStringView(written).left(colon) == token
+        ? QStringView(written).mid(colon + 1).toInt()
+        : 0;
+    const Counts counts
+        = shift(q.value(1).toLongLong(), q.value(2).toLongLong(), q.value(3).toLongLong(), bucket);
+    q.finish();
+    return Grant { decideCounted(counts, limit, nowMs, bucket, granted > 0), granted };
+}
+
 Result<RateLimiter::Decision> RateWindowRepository::acquire(const QString &keyId, int limit, qint64 nowMs)
 {
     const QString context = QStringLiteral("admitting a request of key %1").arg(keyId);
     if (limit > exactLimitMax) {
-        auto query = m_database.cachedStatement(countedSql);
-        if (!query)
-            return Error { context + QStringLiteral(": ") + query.error() };
-        QSqlQuery &q = **query;
-        const qint64 bucket = nowMs - nowMs % RateLimiter::windowMs;
-        const double weight
-            = double(RateLimiter::windowMs - (nowMs - bucket)) / double(RateLimiter::windowMs);
-        const QString token = QString::number(QRandomGenerator::global()->generate64(), 36);
-        for (const QVariant &value : { QVariant(keyId), QVariant(limit), QVariant(token), QVariant(bucket),
-                                       QVariant(limit), QVariant(bucket), QVariant(weight), QVariant(limit),
-                                       QVariant(weight), QVariant(limit), QVariant(token), QVariant(bucket),
-                                       QVariant(bucket - RateLimiter::windowMs), QVariant(bucket) })
-            q.addBindValue(value);
-        if (!q.exec()) {
-            Database::noteFailure(q);
-            return Error { context + QStringLiteral(": ") + q.lastError().text() };
-        }
-        if (!q.next())
-            return Error { context + QStringLiteral(": no row returned") };
-        const bool admitted = q.value(0).toString() == token;
-        const Counts counts
-            = shift(q.value(1).toLongLong(), q.value(2).toLongLong(), q.value(3).toLongLong(), bucket);
-        q.finish();
-        return decideCounted(counts, limit, nowMs, bucket, admitted);
+        auto grant = acquireMany(keyId, limit, nowMs, 1);
+        if (!grant)
+            return Error { grant.error() };
+        return grant->decision;
     }
     // Prepared once per connection: each admission is then one EXECUTE, one round trip.
     auto query = m_database.cachedStatement(acquireSql);

@@ -31,6 +31,8 @@ public:
     explicit RateWindowRepository(const Database &database);
 
     Result<RateLimiter::Decision> acquire(const QString &keyId, int limit, qint64 nowMs) override;
+    /** Above exactLimitMax: one statement adds up to @p wanted admissions to the minute's count. */
+    Result<Grant> acquireMany(const QString &keyId, int limit, qint64 nowMs, int wanted) override;
     Result<RateLimiter::Decision> peek(const QString &keyId, int limit, qint64 nowMs) const override;
     Status forget(const QString &keyId) override;
 

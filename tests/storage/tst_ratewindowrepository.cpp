@@ -33,6 +33,9 @@ private Q_SLOTS:
     void forgetClearsTheWindow();
     void highLimitRacingAdmitsExactlyTheLimit();
     void highLimitWeighsThePreviousMinute();
+    void highLimitGrantsSaveRoundTrips();
+    void instancesTakingGrantsAdmitExactlyTheLimit();
+    void grantsDoNotOutliveTheirMinute();
 
 private:
     std::unique_ptr<Test::TempDatabase> m_db;
@@ -47,6 +50,32 @@ Result<std::unique_ptr<Database>> openAgain(const Test::TempDatabase &tmp)
         return Error { url.error() };
     return Database::openPostgres(*url);
 }
+
+/** The team's window, counting the round trips a RateLimiter makes to it. */
+class CountingWindow final : public SharedRateWindow
+{
+public:
+    explicit CountingWindow(SharedRateWindow &real) : m_real(real) { }
+    Result<RateLimiter::Decision> acquire(const QString &key, int limit, qint64 now) override
+    {
+        ++trips;
+        return m_real.acquire(key, limit, now);
+    }
+    Result<Grant> acquireMany(const QString &key, int limit, qint64 now, int wanted) override
+    {
+        ++trips;
+        return m_real.acquireMany(key, limit, now, wanted);
+    }
+    Result<RateLimiter::Decision> peek(const QString &key, int limit, qint64 now) const override
+    {
+        return m_real.peek(key, limit, now);
+    }
+    Status forget(const QString &key) override { return m_real.forget(key); }
+    int trips = 0;
+
+private:
+    SharedRateWindow &m_real;
+};
 
 } // namespace
 
@@ -220,6 +249,85 @@ void TstRateWindowRepository::highLimitWeighsThePreviousMinute()
     auto later = window.peek(key, limit, minute + 3 * RateLimiter::windowMs);
     DRAWBRIDGE_VERIFY_OK(later);
     QCOMPARE(later->remaining, limit);
+}
+
+void TstRateWindowRepository::highLimitGrantsSaveRoundTrips()
+{
+    // A 16,384 rpm key takes 32 admissions per round trip; the remaining count still falls by one per
+    // request.
+    Test::FakeClock clock(1'780'000'140'000 + 1000);
+    RateWindowRepository window(m_db->database());
+    CountingWindow counted(window);
+    RateLimiter limiter(clock);
+    limiter.setShared(&counted);
+    const int limit = 16'384;
+    QCOMPARE(RateLimiter::sharedGrantSize(limit), 32);
+    int lastRemaining = limit;
+    for (int i = 0; i < 1000; ++i) {
+        const RateLimiter::Decision d = limiter.acquire(QStringLiteral("granted1"), limit);
+        QVERIFY2(d.admitted, qPrintable(QStringLiteral("request %1 refused").arg(i)));
+        QCOMPARE(d.remaining, lastRemaining - 1);
+        lastRemaining = d.remaining;
+    }
+    QCOMPARE(counted.trips, 32); // 1,000 / 32, rounded up
+    // Every request of a key below 1,024 rpm asks the window.
+    counted.trips = 0;
+    QCOMPARE(RateLimiter::sharedGrantSize(1023), 1);
+    for (int i = 0; i < 100; ++i)
+        QVERIFY(limiter.acquire(QStringLiteral("granted2"), 1023).admitted);
+    QCOMPARE(counted.trips, 100);
+}
+
+void TstRateWindowRepository::instancesTakingGrantsAdmitExactlyTheLimit()
+{
+    // Two instances take grants of 4 from a 2,048 rpm window in turns, until both are refused: together
+    // they admit exactly the limit, never more.
+    auto second = openAgain(*m_db);
+    DRAWBRIDGE_VERIFY_OK(second);
+    RateWindowRepository oneWindow(m_db->database());
+    RateWindowRepository twoWindow(**second);
+    Test::FakeClock clock(1'780'000'200'000 + 500);
+    RateLimiter one(clock);
+    RateLimiter two(clock);
+    one.setShared(&oneWindow);
+    two.setShared(&twoWindow);
+    const int limit = 2048;
+    QCOMPARE(RateLimiter::sharedGrantSize(limit), 4);
+    QRandomGenerator rng(17);
+    int admitted = 0;
+    int refusedInARow = 0;
+    for (int i = 0; i < 3 * limit && refusedInARow < 8; ++i) {
+        RateLimiter &instance = rng.bounded(2) == 0 ? one : two;
+        const RateLimiter::Decision d = instance.acquire(QStringLiteral("granted3"), limit);
+        admitted += d.admitted ? 1 : 0;
+        refusedInARow = d.admitted ? 0 : refusedInARow + 1;
+        if (!d.admitted)
+            QVERIFY(d.retryAfterS >= 1);
+    }
+    QCOMPARE(admitted, limit);
+}
+
+void TstRateWindowRepository::grantsDoNotOutliveTheirMinute()
+{
+    // What is left of a grant belongs to the minute it was counted in: the next minute asks the window again.
+    const qint64 minute = 1'780'000'260'000;
+    Test::FakeClock clock(minute + RateLimiter::windowMs - 1);
+    RateWindowRepository window(m_db->database());
+    CountingWindow counted(window);
+    RateLimiter limiter(clock);
+    limiter.setShared(&counted);
+    QVERIFY(limiter.acquire(QStringLiteral("granted4"), 16'384).admitted);
+    QVERIFY(limiter.acquire(QStringLiteral("granted4"), 16'384).admitted);
+    QCOMPARE(counted.trips, 1);
+    clock.advanceMs(1);
+    QVERIFY(limiter.acquire(QStringLiteral("granted4"), 16'384).admitted);
+    QCOMPARE(counted.trips, 2);
+    // A changed limit, or a forgotten key, asks again too.
+    QVERIFY(limiter.acquire(QStringLiteral("granted4"), 20'000).admitted);
+    QCOMPARE(counted.trips, 3);
+    limiter.forget(QStringLiteral("granted4"));
+    QVERIFY(limiter.acquire(QStringLiteral("granted4"), 20'000).admitted);
+    QCOMPARE(counted.trips, 4);
 }
 
 QTEST_GUILESS_MAIN(TstRateWindowRepository)
