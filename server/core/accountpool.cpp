@@ -210,7 +210,12 @@ void AccountPool::setEnabled(const QString &id, bool enabled)
 
 int AccountPool::effectiveSlots(const Account &a) const
 {
-    if (a.reducedUntilMs > m_clock.nowMs())
+    return effectiveSlots(a, m_clock.nowMs());
+}
+
+int AccountPool::effectiveSlots(const Account &a, qint64 nowMs) const
+{
+    if (a.reducedUntilMs > nowMs)
         return std::max(1, a.view.slots / 2);
     return a.view.slots;
 }
@@ -223,8 +228,11 @@ bool AccountPool::usable(const Account &a) const
 AccountPool::Account *AccountPool::pick(const QSet<QString> &exclude)
 {
     Account *best = nullptr;
+    const qint64 now = m_clock.nowMs();
+    const bool excluding = !exclude.isEmpty();
     for (Account &a : m_accounts) {
-        if (!usable(a) || exclude.contains(a.view.id) || a.view.inUse >= effectiveSlots(a))
+        if (!usable(a) || a.view.inUse >= effectiveSlots(a, now)
+            || (excluding && exclude.contains(a.view.id)))
             continue;
         if (!best) {
             best = &a;
@@ -236,8 +244,8 @@ AccountPool::Account *AccountPool::pick(const QSet<QString> &exclude)
                 best = &a;
             continue;
         }
-        const qint64 lhs = qint64(a.view.inUse) * effectiveSlots(*best);
-        const qint64 rhs = qint64(best->view.inUse) * effectiveSlots(a);
+        const qint64 lhs = qint64(a.view.inUse) * effectiveSlots(*best, now);
+        const qint64 rhs = qint64(best->view.inUse) * effectiveSlots(a, now);
         if (lhs != rhs) {
             if (lhs < rhs)
                 best = &a;
@@ -299,7 +307,11 @@ SlotLease AccountPool::grant(Account &a, const TeamLease &team)
     ++a.view.requests;
     a.lastAcquiredMs = m_clock.nowMs();
     m_leases.insert(id, Lease { a.view.id, a.lastAcquiredMs, team });
-    scheduleTimer();
+    // Leases come in time order, so a new one is the next to reclaim only when it is the only one, and the
+    // timer needs re-arming only when it is not running.
+    m_nextSweepMs = std::min(m_nextSweepMs, a.lastAcquiredMs + m_options.leaseMaxAgeMs + 1);
+    if (!m_timer.isActive())
+        scheduleTimer();
     Q_EMIT accountChanged(a.view.id);
     Q_EMIT statusChanged();
     return SlotLease(this, id, a.view.id);
@@ -442,23 +454,9 @@ void AccountPool::dispatch()
     m_dispatching = false;
 }
 
-void AccountPool::poll()
+void AccountPool::sweepLeases(qint64 now)
 {
-    const qint64 now = m_clock.nowMs();
-    for (Account &a : m_accounts) {
-        if (a.view.cooldownUntilMs > 0 && a.view.cooldownUntilMs <= now
-            && accountStatusRecovers(a.view.status) && a.view.status != AccountStatus::Active) {
-            qCInfo(lcPool) << "account" << a.view.id << "recovered from" << accountStatusName(a.view.status);
-            setState(a, AccountStatus::Active, 0, a.view.lastError);
-        }
-        const int eff = effectiveSlots(a);
-        if (eff != a.view.effectiveSlots) {
-            a.view.effectiveSlots = eff;
-            Q_EMIT accountChanged(a.view.id);
-        }
-    }
-
-    // Watchdog: a lease this old belongs to a request that should long have ended; take the slot back.
+    qint64 oldest = std::numeric_limits<qint64>::max();
     for (auto it = m_leases.begin(); it != m_leases.end();) {
         if (now - it->acquiredMs > m_options.leaseMaxAgeMs) {
             qCWarning(lcPool) << "reclaiming a slot of account" << it->accountId << "held for"
@@ -472,9 +470,33 @@ void AccountPool::poll()
                                                SpareLease { TeamLease { it->team.id, 0 }, 0 });
             it = m_leases.erase(it);
         } else {
+            oldest = std::min(oldest, it->acquiredMs);
             ++it;
         }
     }
+    m_nextSweepMs
+        = oldest == std::numeric_limits<qint64>::max() ? oldest : oldest + m_options.leaseMaxAgeMs + 1;
+}
+
+void AccountPool::poll()
+{
+    const qint64 now = m_clock.nowMs();
+    for (Account &a : m_accounts) {
+        if (a.view.cooldownUntilMs > 0 && a.view.cooldownUntilMs <= now
+            && accountStatusRecovers(a.view.status) && a.view.status != AccountStatus::Active) {
+            qCInfo(lcPool) << "account" << a.view.id << "recovered from" << accountStatusName(a.view.status);
+            setState(a, AccountStatus::Active, 0, a.view.lastError);
+        }
+        const int eff = effectiveSlots(a, now);
+        if (eff != a.view.effectiveSlots) {
+            a.view.effectiveSlots = eff;
+            Q_EMIT accountChanged(a.view.id);
+        }
+    }
+
+    // Watchdog: a lease this old belongs to a request that should long have ended; take the slot back.
+    if (now >= m_nextSweepMs)
+        sweepLeases(now);
 
     // Spares kept long enough go back to the team, after the watchdog so its reclaims go with them.
     if (!m_spares.isEmpty())
@@ -535,7 +557,7 @@ void AccountPool::scheduleTimer()
     for (const std::vector<SpareLease> &spares : std::as_const(m_spares))
         consider(std::max<qint64>(1, spares.front().keptSinceMs + m_options.sharedSpareMs));
     if (!m_leases.isEmpty())
-        consider(now + 30'000); // watchdog sweep
+        consider(m_nextSweepMs); // the watchdog's next reclaim
     if (!next) {
         m_timer.stop();
         return;

@@ -9,6 +9,7 @@
 #include <QTimer>
 
 #include <functional>
+#include <limits>
 #include <list>
 #include <memory>
 #include <optional>
@@ -223,6 +224,7 @@ private:
 
     bool usable(const Account &a) const;
     int effectiveSlots(const Account &a) const;
+    int effectiveSlots(const Account &a, qint64 nowMs) const;
     Account *pick(const QSet<QString> &exclude);
     /**
      * pick(), then (team mode) the team's slot on it: a spare lease of the account if one is kept, else one
@@ -245,11 +247,18 @@ private:
     void setState(Account &a, AccountStatus status, qint64 untilMs, const QString &message);
     void dispatch();
     void scheduleTimer();
+    /** The watchdog: reclaims leases older than leaseMaxAgeMs and finds when the next one will be. */
+    void sweepLeases(qint64 now);
 
     const Clock &m_clock;
     Options m_options;
     QHash<QString, Account> m_accounts;
     QHash<quint64, Lease> m_leases;
+    /**
+     * When the watchdog next has a lease to reclaim (the oldest lease's acquiredMs + leaseMaxAgeMs + 1), so
+     * poll(), which every acquire() runs, does not walk every lease each time.
+     */
+    qint64 m_nextSweepMs = std::numeric_limits<qint64>::max();
     std::list<Waiter> m_queue;
     quint64 m_nextId = 1;
     QTimer m_timer;

@@ -64,6 +64,7 @@ private Q_SLOTS:
     void excludedAccountsAreSkipped();
     void cancelledTicketLeavesQueue();
     void watchdogReclaimsStaleLeases();
+    void watchdogReclaimsEachLeaseAtItsOwnAge();
     void disabledAccountNotUsed();
     void leaseOutlivingPoolIsHarmless();
     void randomStressNeverLeaks_data();
@@ -389,6 +390,44 @@ void TstAccountPool::watchdogReclaimsStaleLeases()
     QCOMPARE(pool.status().inFlight, 0);
     stuck.lease.release(); // late release of a reclaimed lease must not free a second slot
     QCOMPARE(pool.account(QStringLiteral("a"))->inUse, 0);
+}
+
+void TstAccountPool::watchdogReclaimsEachLeaseAtItsOwnAge()
+{
+    // acquire() does not walk every lease: the watchdog runs when the oldest lease comes of age. A lease
+    // given back before then, and leases granted later, must still be reclaimed at exactly their own age.
+    Test::FakeClock clock;
+    const qint64 maxAge = 60'000;
+    AccountPool pool(clock, { 30, 10, maxAge });
+    pool.upsertAccount(QStringLiteral("a"), 3, 0, true);
+    Waiting first, second, third;
+    acquireInto(pool, first);
+    clock.advanceMs(10'000);
+    acquireInto(pool, second);
+    clock.advanceMs(10'000);
+    acquireInto(pool, third);
+    first.lease.release();
+    clock.advanceMs(maxAge - 20'000 + 1); // the first would be reclaimed now; nothing else is old enough
+    pool.poll();
+    QCOMPARE(pool.status().inFlight, 2);
+    clock.advanceMs(9'999);
+    pool.poll();
+    QCOMPARE(pool.status().inFlight, 2);
+    clock.advanceMs(1); // the second comes of age
+    pool.poll();
+    QCOMPARE(pool.status().inFlight, 1);
+    Waiting fourth;
+    acquireInto(pool, fourth); // granted while a sweep is already due for the third
+    clock.advanceMs(10'000);
+    pool.poll();
+    QCOMPARE(pool.status().inFlight, 1); // the third went, the fourth stays
+    QVERIFY(!fourth.lease.accountId().isEmpty());
+    clock.advanceMs(maxAge - 10'000);
+    pool.poll();
+    QCOMPARE(pool.status().inFlight, 1);
+    clock.advanceMs(1);
+    pool.poll();
+    QCOMPARE(pool.status().inFlight, 0);
 }
 
 void TstAccountPool::disabledAccountNotUsed()
