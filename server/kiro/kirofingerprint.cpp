@@ -2,7 +2,11 @@
 #include "kirofingerprint.h"
 
 #include <QCryptographicHash>
+#include <QRandomGenerator>
 #include <QUuid>
+
+#include <array>
+#include <optional>
 
 namespace Drawbridge {
 
@@ -10,8 +14,16 @@ namespace {
 
 QByteArray invocation(const QString &invocationId)
 {
-    return invocationId.isEmpty() ? QUuid::createUuid().toByteArray(QUuid::WithoutBraces)
-                                  : invocationId.toUtf8();
+    if (!invocationId.isEmpty())
+        return invocationId.toUtf8();
+    // A version 4 UUID from the seeded generator: QUuid::createUuid() asks the system's random source, a
+    // system call per request, and an invocation id needs to be unique, not secret.
+    std::array<quint32, 4> words;
+    QRandomGenerator::global()->fillRange(words.data(), qsizetype(words.size()));
+    QByteArray bytes(reinterpret_cast<const char *>(words.data()), 16);
+    bytes[6] = char((uchar(bytes[6]) & 0x0f) | 0x40); // version 4
+    bytes[8] = char((uchar(bytes[8]) & 0x3f) | 0x80); // RFC 4122 variant
+    return QUuid::fromRfc4122(bytes).toByteArray(QUuid::WithoutBraces);
 }
 
 bool isLowerHex(QStringView s)
@@ -48,22 +60,37 @@ QString KiroFingerprint::normalizeMachineId(const QString &id)
 
 KiroHeaderList KiroFingerprint::chatHeaders(const QString &invocationId, int attempt, int maxAttempts) const
 {
-    const QByteArray kiro = "KiroIDE-" + kiroVersion.toUtf8() + '-' + machineId.toUtf8();
-    const QByteArray sdk = sdkVersion.toUtf8();
-    return {
-        { "content-type", "application/json" },
-        { "accept", "application/vnd.amazon.eventstream" },
-        { "x-amzn-codewhisperer-optout", "true" },
-        { "x-amzn-kiro-agent-mode", agentMode.toUtf8() },
-        { "x-amz-user-agent", "aws-sdk-js/" + sdk + ' ' + kiro },
-        { "user-agent",
-          "aws-sdk-js/" + sdk + " ua/2.1 os/" + osName.toUtf8() + '#' + osVersion.toUtf8()
-              + " lang/js md/nodejs#" + nodeVersion.toUtf8() + " api/codewhispererstreaming#" + sdk + " m/E "
-              + kiro },
-        { "amz-sdk-invocation-id", invocation(invocationId) },
-        { "amz-sdk-request",
-          "attempt=" + QByteArray::number(attempt) + "; max=" + QByteArray::number(maxAttempts) },
+    // The first six headers depend only on the fingerprint, which is the same for every request of an
+    // account: built once per thread and fingerprint, then shared (the list and its byte arrays are
+    // implicitly shared, so a request copies no header text).
+    struct Built
+    {
+        KiroFingerprint of;
+        KiroHeaderList headers;
     };
+    thread_local std::optional<Built> last;
+    if (!last || !(last->of == *this)) {
+        const QByteArray kiro = "KiroIDE-" + kiroVersion.toUtf8() + '-' + machineId.toUtf8();
+        const QByteArray sdk = sdkVersion.toUtf8();
+        last = Built { *this,
+                       {
+                           { "content-type", "application/json" },
+                           { "accept", "application/vnd.amazon.eventstream" },
+                           { "x-amzn-codewhisperer-optout", "true" },
+                           { "x-amzn-kiro-agent-mode", agentMode.toUtf8() },
+                           { "x-amz-user-agent", "aws-sdk-js/" + sdk + ' ' + kiro },
+                           { "user-agent",
+                             "aws-sdk-js/" + sdk + " ua/2.1 os/" + osName.toUtf8() + '#' + osVersion.toUtf8()
+                                 + " lang/js md/nodejs#" + nodeVersion.toUtf8()
+                                 + " api/codewhispererstreaming#" + sdk + " m/E " + kiro },
+                       } };
+        last->headers.reserve(last->headers.size() + 2);
+    }
+    KiroHeaderList headers = last->headers;
+    headers.append({ QByteArrayLiteral("amz-sdk-invocation-id"), invocation(invocationId) });
+    headers.append({ QByteArrayLiteral("amz-sdk-request"),
+                     "attempt=" + QByteArray::number(attempt) + "; max=" + QByteArray::number(maxAttempts) });
+    return headers;
 }
 
 KiroHeaderList KiroFingerprint::usageLimitsHeaders(const QString &invocationId) const

@@ -42,6 +42,8 @@ struct KiroFingerprint
     KiroHeaderList usageLimitsHeaders(const QString &invocationId = {}) const;
     /** Headers for the social POST /refreshToken. */
     KiroHeaderList socialRefreshHeaders() const;
+
+    friend bool operator==(const KiroFingerprint &, const KiroFingerprint &) = default;
 };
 
 } // namespace Drawbridge

@@ -30,13 +30,21 @@ KiroQuotaTracker::KiroQuotaTracker(KiroAccountRegistry &registry, KiroCredential
 {
 }
 
-const KiroAccountUpstream::ModelInfo *KiroQuotaTracker::catalogEntry(const KiroAccount &account,
-                                                                     const QString &modelId)
+const QString &KiroQuotaTracker::normalized(const QString &modelId) const
 {
-    const QString wanted = KiroModels::normalize(modelId);
+    if (auto it = m_normalized.constFind(modelId); it != m_normalized.constEnd())
+        return *it;
+    if (m_normalized.size() >= 4096)
+        m_normalized.clear();
+    return *m_normalized.insert(modelId, KiroModels::normalize(modelId));
+}
+
+const KiroAccountUpstream::ModelInfo *KiroQuotaTracker::catalogEntry(const KiroAccount &account,
+                                                                     const QString &modelId) const
+{
+    const QString wanted = normalized(modelId);
     for (const auto &m : account.catalog.models) {
-        if (m.modelId.compare(modelId, Qt::CaseInsensitive) == 0
-            || KiroModels::normalize(m.modelId) == wanted)
+        if (m.modelId.compare(modelId, Qt::CaseInsensitive) == 0 || normalized(m.modelId) == wanted)
             return &m;
     }
     return nullptr;
@@ -59,10 +67,9 @@ bool KiroQuotaTracker::serves(const KiroAccount &account, const QString &modelId
 {
     if (!account.catalog.known)
         return true;
-    const QString wanted = KiroModels::normalize(modelId);
+    const QString wanted = normalized(modelId);
     for (const auto &m : account.catalog.models) {
-        if (m.modelId.compare(modelId, Qt::CaseInsensitive) == 0
-            || KiroModels::normalize(m.modelId) == wanted)
+        if (m.modelId.compare(modelId, Qt::CaseInsensitive) == 0 || normalized(m.modelId) == wanted)
             return true;
     }
     return false;

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
+#include <QHash>
 #include <QObject>
 #include <QString>
 
@@ -57,8 +58,14 @@ Q_SIGNALS:
 
 private:
     /** @p modelId's entry in the account's catalog (by id, or the same id normalized); nullptr = none. */
-    static const KiroAccountUpstream::ModelInfo *catalogEntry(const KiroAccount &account,
-                                                              const QString &modelId);
+    const KiroAccountUpstream::ModelInfo *catalogEntry(const KiroAccount &account,
+                                                       const QString &modelId) const;
+    /**
+     * KiroModels::normalize(@p modelId), remembered: every request looks its model up in every account's
+     * catalog, and normalizing is five regular-expression passes. Bounded (emptied at 4,096 names: the
+     * catalogs' ids and the models clients ask for).
+     */
+    const QString &normalized(const QString &modelId) const;
     void startUsagePoll(KiroAccount &account, bool parkQuota, bool retriedAuth = false);
     void startCatalogRefresh(KiroAccount &account);
     void requestCatalogPage(const QString &accountId, const KiroAccountContext &context);
@@ -75,6 +82,7 @@ private:
     const Clock &m_clock;
     qint64 m_usagePollIntervalMs;
     qint64 m_catalogRefreshIntervalMs;
+    mutable QHash<QString, QString> m_normalized;
 };
 
 } // namespace Drawbridge

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 #include <QCryptographicHash>
+#include <QRegularExpression>
 #include <QTest>
 
 #include "server/kiro/kirofingerprint.h"
@@ -83,9 +84,26 @@ void TstKiroFingerprint::chatHeaders()
     QVERIFY(headerValue(headers, "x-amz-target").isEmpty()); // restJson1: no target header
     QVERIFY(headerValue(headers, "authorization").isEmpty());
 
-    // A fresh invocation id per call when none is given.
+    // A fresh invocation id per call when none is given: a version 4 UUID, as the SDK sends.
     QVERIFY(headerValue(fp.chatHeaders(), "amz-sdk-invocation-id")
             != headerValue(fp.chatHeaders(), "amz-sdk-invocation-id"));
+    static const QRegularExpression v4(
+        QStringLiteral("^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$"));
+    for (int i = 0; i < 200; ++i) {
+        const QString id = QString::fromLatin1(headerValue(fp.chatHeaders(), "amz-sdk-invocation-id"));
+        QVERIFY2(v4.match(id).hasMatch(), qPrintable(id));
+    }
+
+    // The fixed headers are built once per fingerprint: another fingerprint (another account) on the same
+    // thread gets its own, and the first one's come back unchanged.
+    KiroFingerprint other = fp;
+    other.machineId = QString(64, u'0');
+    other.kiroVersion = u"0.12.0"_s;
+    QCOMPARE(headerValue(other.chatHeaders(u"inv-2"_s, 1, 3), "x-amz-user-agent"),
+             "aws-sdk-js/1.0.34 KiroIDE-0.12.0-" + QByteArray(64, '0'));
+    QCOMPARE(headerValue(fp.chatHeaders(u"inv-3"_s, 1, 3), "x-amz-user-agent"),
+             "aws-sdk-js/1.0.34 " + suffix);
+    QCOMPARE(fp.chatHeaders(u"inv-4"_s, 3, 3).size(), headers.size());
 }
 
 void TstKiroFingerprint::otherHeaders()
