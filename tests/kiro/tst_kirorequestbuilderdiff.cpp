@@ -376,6 +376,11 @@ void TstKiroRequestBuilderDiff::corpus()
         QVERIFY2(now->estimatedPromptTokens == before->estimatedPromptTokens + toolOverhead,
                  qPrintable(where));
         QVERIFY2(now->thinkingEmulated == before->thinkingEmulated, qPrintable(where));
+        // Built again, the tools come from the builder's per-thread memos: the same bytes and estimate.
+        const auto again = KiroRequestBuilder::build(request, options);
+        QVERIFY2(again.ok(), qPrintable(where));
+        QVERIFY2(masked(again->body) == a, qPrintable(where + u": the second build differs"_s));
+        QVERIFY2(again->estimatedPromptTokens == now->estimatedPromptTokens, qPrintable(where));
         QVERIFY2(now->conversationId == before->conversationId, qPrintable(where));
     }
     // The corpus must exercise the success path, not only the errors.
