@@ -5,8 +5,9 @@
 #include <QRandomGenerator>
 #include <QUuid>
 
+#include <algorithm>
 #include <array>
-#include <optional>
+#include <vector>
 
 namespace Drawbridge {
 
@@ -61,32 +62,37 @@ QString KiroFingerprint::normalizeMachineId(const QString &id)
 KiroHeaderList KiroFingerprint::chatHeaders(const QString &invocationId, int attempt, int maxAttempts) const
 {
     // The first six headers depend only on the fingerprint, which is the same for every request of an
-    // account: built once per thread and fingerprint, then shared (the list and its byte arrays are
-    // implicitly shared, so a request copies no header text).
+    // account: built once per thread and fingerprint (the accounts' machine ids; at most 64 kept, then
+    // started afresh), then shared (the list and its byte arrays are implicitly shared, so a request copies
+    // no header text).
     struct Built
     {
         KiroFingerprint of;
         KiroHeaderList headers;
     };
-    thread_local std::optional<Built> last;
-    if (!last || !(last->of == *this)) {
+    thread_local std::vector<Built> built;
+    auto found = std::find_if(built.begin(), built.end(), [this](const Built &b) { return b.of == *this; });
+    if (found == built.end()) {
+        if (built.size() >= 64)
+            built.clear();
         const QByteArray kiro = "KiroIDE-" + kiroVersion.toUtf8() + '-' + machineId.toUtf8();
         const QByteArray sdk = sdkVersion.toUtf8();
-        last = Built { *this,
-                       {
-                           { "content-type", "application/json" },
-                           { "accept", "application/vnd.amazon.eventstream" },
-                           { "x-amzn-codewhisperer-optout", "true" },
-                           { "x-amzn-kiro-agent-mode", agentMode.toUtf8() },
-                           { "x-amz-user-agent", "aws-sdk-js/" + sdk + ' ' + kiro },
-                           { "user-agent",
-                             "aws-sdk-js/" + sdk + " ua/2.1 os/" + osName.toUtf8() + '#' + osVersion.toUtf8()
-                                 + " lang/js md/nodejs#" + nodeVersion.toUtf8()
-                                 + " api/codewhispererstreaming#" + sdk + " m/E " + kiro },
-                       } };
-        last->headers.reserve(last->headers.size() + 2);
+        built.push_back(Built { *this,
+                                {
+                                    { "content-type", "application/json" },
+                                    { "accept", "application/vnd.amazon.eventstream" },
+                                    { "x-amzn-codewhisperer-optout", "true" },
+                                    { "x-amzn-kiro-agent-mode", agentMode.toUtf8() },
+                                    { "x-amz-user-agent", "aws-sdk-js/" + sdk + ' ' + kiro },
+                                    { "user-agent",
+                                      "aws-sdk-js/" + sdk + " ua/2.1 os/" + osName.toUtf8() + '#'
+                                          + osVersion.toUtf8() + " lang/js md/nodejs#" + nodeVersion.toUtf8()
+                                          + " api/codewhispererstreaming#" + sdk + " m/E " + kiro },
+                                } });
+        found = built.end() - 1;
     }
-    KiroHeaderList headers = last->headers;
+    KiroHeaderList headers = found->headers;
+    headers.reserve(headers.size() + 2);
     headers.append({ QByteArrayLiteral("amz-sdk-invocation-id"), invocation(invocationId) });
     headers.append({ QByteArrayLiteral("amz-sdk-request"),
                      "attempt=" + QByteArray::number(attempt) + "; max=" + QByteArray::number(maxAttempts) });
