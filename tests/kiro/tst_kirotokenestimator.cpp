@@ -188,6 +188,18 @@ void TstKiroTokenEstimator::unitsCountEightAtATimeAsOneAtATime()
         QCOMPARE(KiroTokenEstimator::units(view), oracle(view));
     }
     QCOMPARE(KiroTokenEstimator::units(QStringView()), qint64(0));
+    // Long texts cross the blocks whose lane counts are summed (8,192 rounds of 8 units): all narrow (the
+    // counts' worst case), all wide, and mixed, at lengths around the block edges.
+    for (const qsizetype length : { 65'535, 65'536, 65'537, 65'543, 131'072, 600'011 }) {
+        const QString narrow(length, u'a');
+        const QString wide(length, QChar(0x4E2D));
+        QString mixed(length, Qt::Uninitialized);
+        for (QChar &c : mixed)
+            c = QChar(rng.bounded(3) == 0 ? char16_t(0x0250 + rng.bounded(0xD000))
+                                          : char16_t(rng.bounded(0x250)));
+        for (const QString *text : std::array<const QString *, 3> { &narrow, &wide, &mixed })
+            QCOMPARE(KiroTokenEstimator::units(*text), oracle(*text));
+    }
 }
 
 void TstKiroTokenEstimator::toolUseOverheadIsTheSameInBothEstimates()
