@@ -1,52 +1,115 @@
 // SPDX-License-Identifier: MIT
 #include "jsonescape.h"
 
+#include <cstring>
+
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 namespace Drawbridge {
+
+namespace {
+
+constexpr bool needsEscape(unsigned char c)
+{
+    return c < 0x20 || c == '"' || c == '\\';
+}
+
+// Where the next byte that needs an escape is, from @p i; @p n if none.
+qsizetype nextEscape(const char *d, qsizetype i, qsizetype n)
+{
+#if defined(__SSE2__)
+    // 16 bytes at a time: agents' texts (code, JSON, prose) run for dozens of bytes between escapes.
+    const __m128i controlMax = _mm_set1_epi8(0x1F);
+    const __m128i quote = _mm_set1_epi8('"');
+    const __m128i backslash = _mm_set1_epi8('\\');
+    for (; i + 16 <= n; i += 16) {
+        const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i *>(d + i));
+        // Unsigned v <= 0x1F exactly when max(v, 0x1F) == 0x1F.
+        const __m128i hit
+            = _mm_or_si128(_mm_cmpeq_epi8(_mm_max_epu8(v, controlMax), controlMax),
+                           _mm_or_si128(_mm_cmpeq_epi8(v, quote), _mm_cmpeq_epi8(v, backslash)));
+        if (const int mask = _mm_movemask_epi8(hit))
+            return i + __builtin_ctz(unsigned(mask));
+    }
+#endif
+    for (; i < n; ++i) {
+        if (needsEscape(static_cast<unsigned char>(d[i])))
+            return i;
+    }
+    return n;
+}
+
+} // namespace
 
 void appendJsonString(QByteArray &out, QByteArrayView utf8)
 {
     static constexpr char hex[] = "0123456789abcdef";
-    out.reserve(out.size() + utf8.size() + 2);
-    out += '"';
-    qsizetype runStart = 0;
-    const qsizetype n = utf8.size();
     const char *d = utf8.data();
-    for (qsizetype i = 0; i < n; ++i) {
-        const unsigned char c = static_cast<unsigned char>(d[i]);
-        if (c >= 0x20 && c != '"' && c != '\\')
-            continue;
-        out.append(d + runStart, i - runStart);
-        runStart = i + 1;
+    const qsizetype n = utf8.size();
+    // Sized for the text and its quotes, written through one pointer (a QByteArray::append per run and
+    // escape cost more than the copying); grown when escapes need more, trimmed to what was written.
+    qsizetype w = out.size();
+    out.resize(w + n + 2);
+    char *base = out.data();
+    base[w++] = '"';
+    for (qsizetype i = 0; i < n;) {
+        const qsizetype j = nextEscape(d, i, n);
+        if (j > i)
+            std::memcpy(base + w, d + i, size_t(j - i));
+        w += j - i;
+        if (j == n)
+            break;
+        const unsigned char c = static_cast<unsigned char>(d[j]);
+        // At most 6 bytes for this one, then the rest of the text unescaped and the closing quote.
+        if (const qsizetype need = w + 6 + (n - j - 1) + 1; need > out.size()) {
+            out.resize(need + (n - j) / 8 + 16);
+            base = out.data();
+        }
+        char *e = base + w;
         switch (c) {
         case '"':
-            out += "\\\"";
-            break;
         case '\\':
-            out += "\\\\";
+            e[0] = '\\';
+            e[1] = char(c);
+            w += 2;
             break;
         case '\n':
-            out += "\\n";
+            e[0] = '\\';
+            e[1] = 'n';
+            w += 2;
             break;
         case '\r':
-            out += "\\r";
+            e[0] = '\\';
+            e[1] = 'r';
+            w += 2;
             break;
         case '\t':
-            out += "\\t";
+            e[0] = '\\';
+            e[1] = 't';
+            w += 2;
             break;
         case '\b':
-            out += "\\b";
+            e[0] = '\\';
+            e[1] = 'b';
+            w += 2;
             break;
         case '\f':
-            out += "\\f";
+            e[0] = '\\';
+            e[1] = 'f';
+            w += 2;
             break;
         default:
-            out += "\\u00";
-            out += hex[c >> 4];
-            out += hex[c & 0xf];
+            std::memcpy(e, "\\u00", 4);
+            e[4] = hex[c >> 4];
+            e[5] = hex[c & 0xf];
+            w += 6;
         }
+        i = j + 1;
     }
-    out.append(d + runStart, n - runStart);
-    out += '"';
+    base[w++] = '"';
+    out.resize(w);
 }
 
 void appendJsonString(QByteArray &out, QStringView s)

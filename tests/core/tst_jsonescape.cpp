@@ -1,0 +1,140 @@
+// SPDX-License-Identifier: MIT
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QRandomGenerator>
+#include <QTest>
+
+#include "server/core/jsonescape.h"
+
+using namespace Drawbridge;
+
+/**
+ * appendJsonString (every SSE chunk, tool input and Kiro body string goes through it) against the
+ * byte-at-a-time version it replaced, kept here as the oracle, on seeded random texts of every length around
+ * the 16-byte blocks, appended to empty, filled, shared and full buffers; and against Qt's parser, which must
+ * read back the very text.
+ */
+class TstJsonEscape : public QObject
+{
+    Q_OBJECT
+
+private Q_SLOTS:
+    void sameBytesAsTheByteAtATimeWriter();
+    void qtReadsBackTheText();
+};
+
+namespace {
+
+void oracle(QByteArray &out, QByteArrayView utf8)
+{
+    static constexpr char hex[] = "0123456789abcdef";
+    out += '"';
+    for (const char ch : utf8) {
+        const unsigned char c = static_cast<unsigned char>(ch);
+        switch (c) {
+        case '"':
+            out += "\\\"";
+            break;
+        case '\\':
+            out += "\\\\";
+            break;
+        case '\n':
+            out += "\\n";
+            break;
+        case '\r':
+            out += "\\r";
+            break;
+        case '\t':
+            out += "\\t";
+            break;
+        case '\b':
+            out += "\\b";
+            break;
+        case '\f':
+            out += "\\f";
+            break;
+        default:
+            if (c < 0x20) {
+                out += "\\u00";
+                out += hex[c >> 4];
+                out += hex[c & 0xf];
+            } else {
+                out += char(c);
+            }
+        }
+    }
+    out += '"';
+}
+
+QByteArray randomText(QRandomGenerator &rng, qsizetype length)
+{
+    // Mostly plain bytes, with escapes, control bytes, 0x7F, 0x80 and high bytes (the sign bit) in between,
+    // sometimes in runs.
+    static constexpr char special[]
+        = { '"',    '\\',   '\n',   '\r',       '\t',       '\b',       '\f',       '\0',      '\x01',
+            '\x1f', '\x20', '\x7f', char(0x80), char(0x9f), char(0xc3), char(0xe2), char(0xff) };
+    const int density = int(rng.bounded(1, 40));
+    QByteArray text(length, Qt::Uninitialized);
+    for (char &c : text)
+        c = int(rng.bounded(density)) == 0 ? special[rng.bounded(int(sizeof special))]
+                                           : char(rng.bounded(0x20, 0x7f));
+    return text;
+}
+
+} // namespace
+
+void TstJsonEscape::sameBytesAsTheByteAtATimeWriter()
+{
+    const quint32 seed = QRandomGenerator::global()->generate();
+    QRandomGenerator rng(seed);
+    for (int round = 0; round < 20000; ++round) {
+        const qsizetype length = round % 50 == 0 ? rng.bounded(1000, 70000) : rng.bounded(0, 70);
+        const QByteArray text = randomText(rng, length);
+        const qsizetype offset = rng.bounded(0, 4); // unaligned views
+        const QByteArrayView view = QByteArrayView(text).sliced(std::min(offset, text.size()));
+        QByteArray prefix = randomText(rng, rng.bounded(0, 20));
+        QByteArray expected = prefix;
+        oracle(expected, view);
+
+        QByteArray out = prefix;
+        switch (round % 3) {
+        case 0: // a buffer shared with another QByteArray: must not be written into
+            break;
+        case 1:
+            out.detach();
+            break;
+        case 2:
+            out.reserve(out.size() + view.size() + 2); // exactly full when nothing needs an escape
+            break;
+        }
+        const QByteArray before = prefix;
+        appendJsonString(out, view);
+        if (out != expected)
+            qWarning("DRAWBRIDGE_FUZZ_SEED=%u round %d", seed, round);
+        QCOMPARE(out, expected);
+        QCOMPARE(prefix, before);
+    }
+    QByteArray empty;
+    appendJsonString(empty, QByteArrayView());
+    QCOMPARE(empty, QByteArray("\"\""));
+}
+
+void TstJsonEscape::qtReadsBackTheText()
+{
+    QRandomGenerator rng(20261202);
+    for (int round = 0; round < 2000; ++round) {
+        // Valid UTF-8 (Qt's parser replaces invalid bytes): the text through QString and back.
+        const QByteArray raw = randomText(rng, rng.bounded(0, 200));
+        const QString text = QString::fromUtf8(raw);
+        QByteArray json = "[";
+        appendJsonString(json, QStringView(text));
+        json += ']';
+        QJsonParseError error;
+        const QJsonDocument doc = QJsonDocument::fromJson(json, &error);
+        QVERIFY2(error.error == QJsonParseError::NoError, json.constData());
+        QCOMPARE(doc.array().at(0).toString(), text);
+    }
+}
+
+QTEST_GUILESS_MAIN(TstJsonEscape)
+#include "tst_jsonescape.moc"
