@@ -50,12 +50,49 @@ size_t qHash(const HourlyKey &k, size_t seed = 0)
     return qHashMulti(seed, k.hourStartMs, k.keyId, k.accountId, k.model);
 }
 
-} // namespace
-
-// usage_records' columns, in the order insertRecords() binds them.
+// usage_records' columns, in the order insertRecords() and insertRecordDirect() bind them.
 constexpr int recordColumns = 16;
 
-UsageWriter::UsageWriter(const QSqlDatabase &db) : m_db(db), m_upsertHourly(db), m_markUsed(db), m_prune(db)
+QString insertSql(int rows)
+{
+    QString sql
+        = QStringLiteral("INSERT INTO usage_records (ts_ms, key_id, account_id, model, status, http_status,"
+                         " prompt_tokens, completion_tokens, tokens_estimated, credits, latency_ms, ttft_ms,"
+                         " stream, endpoint, cache_read_tokens, cache_write_tokens) VALUES ");
+    const QString row
+        = QLatin1Char('(') + QStringLiteral("?, ").repeated(recordColumns - 1) + QStringLiteral("?)");
+    for (int i = 0; i < rows; ++i) {
+        if (i > 0)
+            sql += QStringLiteral(", ");
+        sql += row;
+    }
+    return sql;
+}
+
+constexpr char upsertHourlySql[]
+    = "INSERT INTO usage_hourly (hour_start_ms, key_id, account_id, model, requests, errors,"
+      " prompt_tokens, completion_tokens, credits) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+      // Qualified: PostgreSQL refuses a bare column here as ambiguous with excluded's.
+      " ON CONFLICT (hour_start_ms, key_id, account_id, model) DO UPDATE SET"
+      " requests = usage_hourly.requests + excluded.requests,"
+      " errors = usage_hourly.errors + excluded.errors,"
+      " prompt_tokens = usage_hourly.prompt_tokens + excluded.prompt_tokens,"
+      " completion_tokens = usage_hourly.completion_tokens + excluded.completion_tokens,"
+      " credits = usage_hourly.credits + excluded.credits";
+
+// Forward only (KeyRepository::markUsed semantics): batches may carry older times than a previous one.
+constexpr char markUsedSql[]
+    = "UPDATE api_keys SET last_used_at = CASE WHEN last_used_at IS NULL OR last_used_at < ?"
+      " THEN ? ELSE last_used_at END WHERE id = ?";
+
+} // namespace
+
+UsageWriter::UsageWriter(const QSqlDatabase &db, SqliteAccess access)
+    : m_db(db)
+    , m_upsertHourly(db)
+    , m_markUsed(db)
+    , m_prune(db)
+    , m_sqlite(access == SqliteAccess::Direct ? SqliteStatement::handleOf(db) : nullptr)
 {
 }
 
@@ -68,19 +105,8 @@ QSqlQuery *UsageWriter::insertStatement(int rows)
     std::unique_ptr<QSqlQuery> &query = m_insertRecords[size_t(slot)];
     if (query)
         return query.get();
-    QString sql
-        = QStringLiteral("INSERT INTO usage_records (ts_ms, key_id, account_id, model, status, http_status,"
-                         " prompt_tokens, completion_tokens, tokens_estimated, credits, latency_ms, ttft_ms,"
-                         " stream, endpoint, cache_read_tokens, cache_write_tokens) VALUES ");
-    const QString row
-        = QLatin1Char('(') + QStringLiteral("?, ").repeated(recordColumns - 1) + QStringLiteral("?)");
-    for (int i = 0; i < rows; ++i) {
-        if (i > 0)
-            sql += QStringLiteral(", ");
-        sql += row;
-    }
     auto prepared = std::make_unique<QSqlQuery>(m_db);
-    if (!prepared->prepare(sql)) {
+    if (!prepared->prepare(insertSql(rows))) {
         m_lastPrepareError = failed(QStringLiteral("preparing the usage insert"), *prepared);
         return nullptr;
     }
@@ -116,37 +142,67 @@ Status UsageWriter::insertRecords(const RequestRecord *records, int count)
     return Ok {};
 }
 
+Status UsageWriter::insertRecordDirect(const RequestRecord &r)
+{
+    // The same values as insertRecords() binds, column by column (tst_usageledger compares the rows).
+    SqliteStatement &s = m_insertRecord;
+    s.bindInt64(1, r.startedMs);
+    r.keyId.isEmpty() ? s.bindNull(2) : s.bindText(2, r.keyId);
+    r.accountId.isEmpty() ? s.bindNull(3) : s.bindText(3, r.accountId);
+    s.bindTextOrEmpty(4, r.model);
+    s.bindTextOrEmpty(5, r.status);
+    s.bindInt64(6, r.httpStatus);
+    s.bindInt64(7, r.usage.promptTokens);
+    s.bindInt64(8, r.usage.completionTokens);
+    s.bindInt64(9, r.usage.tokensEstimated ? 1 : 0);
+    r.usage.hasCredits ? s.bindDouble(10, r.usage.credits) : s.bindNull(10);
+    s.bindInt64(11, r.latencyMs);
+    r.ttftMs >= 0 ? s.bindInt64(12, r.ttftMs) : s.bindNull(12);
+    s.bindInt64(13, r.stream ? 1 : 0);
+    s.bindTextOrEmpty(14, r.endpoint);
+    s.bindInt64(15, r.usage.cacheReadTokens);
+    s.bindInt64(16, r.usage.cacheWriteTokens);
+    return s.run("appending a usage record");
+}
+
+Status UsageWriter::prepareDirect()
+{
+    const std::tuple<SqliteStatement *, QByteArray> statements[] = {
+        { &m_begin, SqlDialect::beginWrite(m_db).toUtf8() },
+        { &m_commit, QByteArrayLiteral("COMMIT") },
+        { &m_rollback, QByteArrayLiteral("ROLLBACK") },
+        { &m_insertRecord, insertSql(1).toUtf8() },
+        { &m_upsertHourlyDirect, QByteArray(upsertHourlySql) },
+        { &m_markUsedDirect, QByteArray(markUsedSql) },
+    };
+    for (const auto &[statement, sql] : statements) {
+        if (Status prepared = statement->prepare(m_sqlite, sql); !prepared)
+            return prepared;
+    }
+    return Ok {};
+}
+
 Status UsageWriter::prepare()
 {
     if (m_prepared)
         return Ok {};
-    if (!insertStatement(1))
+    if (m_sqlite) {
+        if (Status prepared = prepareDirect(); !prepared)
+            return prepared;
+    } else if (!insertStatement(1)) {
         return m_lastPrepareError;
+    }
+    // The direct path prepares only the prune here (a rare, bounded statement).
     const std::tuple<QSqlQuery *, QString> statements[] = {
-        { &m_upsertHourly,
-          QStringLiteral(
-              "INSERT INTO usage_hourly (hour_start_ms, key_id, account_id, model, requests, errors,"
-              " prompt_tokens, completion_tokens, credits) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
-              // Qualified: PostgreSQL refuses a bare column here as ambiguous with excluded's.
-              " ON CONFLICT (hour_start_ms, key_id, account_id, model) DO UPDATE SET"
-              " requests = usage_hourly.requests + excluded.requests,"
-              " errors = usage_hourly.errors + excluded.errors,"
-              " prompt_tokens = usage_hourly.prompt_tokens + excluded.prompt_tokens,"
-              " completion_tokens = usage_hourly.completion_tokens + excluded.completion_tokens,"
-              " credits = usage_hourly.credits + excluded.credits") },
-        // Forward only (KeyRepository::markUsed semantics): batches may carry older times than a previous
-        // one.
-        { &m_markUsed,
-          QStringLiteral(
-              "UPDATE api_keys SET last_used_at = CASE WHEN last_used_at IS NULL OR last_used_at < ?"
-              " THEN ? ELSE last_used_at END WHERE id = ?") },
+        { m_sqlite ? nullptr : &m_upsertHourly, QString::fromLatin1(upsertHourlySql) },
+        { m_sqlite ? nullptr : &m_markUsed, QString::fromLatin1(markUsedSql) },
         // Oldest first through the ts index, a bounded number per step, so no step holds the write lock long.
         { &m_prune,
           QStringLiteral("DELETE FROM usage_records WHERE id IN"
                          " (SELECT id FROM usage_records WHERE ts_ms < ? ORDER BY ts_ms LIMIT ?)") },
     };
     for (const auto &[query, sql] : statements) {
-        if (!query->prepare(sql))
+        if (query && !query->prepare(sql))
             return failed(QStringLiteral("preparing usage statements"), *query);
     }
     m_prepared = true;
@@ -159,6 +215,17 @@ Status UsageWriter::write(const std::vector<RequestRecord> &records)
         return Ok {};
     if (auto prepared = prepare(); !prepared)
         return prepared;
+    if (m_sqlite) {
+        // The same transaction as below, on statements prepared once.
+        if (Status begun = m_begin.run("starting a usage batch"); !begun)
+            return begun;
+        Status written = writeRows(records);
+        if (written)
+            written = m_commit.run("committing a usage batch");
+        if (!written) // its own failure adds nothing to the error that caused it (as below)
+            std::ignore = m_rollback.run("rolling back a usage batch");
+        return written;
+    }
     QSqlQuery begin(m_db);
     // IMMEDIATE takes the write lock up front, so busy_timeout applies instead of a mid-transaction BUSY.
     if (!begin.exec(SqlDialect::beginWrite(m_db)))
@@ -175,14 +242,23 @@ Status UsageWriter::write(const std::vector<RequestRecord> &records)
 
 Status UsageWriter::writeRows(const std::vector<RequestRecord> &records)
 {
-    // Rows in order, in chunks of maxRowsPerInsert and then the remainder's powers of two, largest first.
-    const int total = int(records.size());
-    for (int done = 0; done < total;) {
-        const int left = total - done;
-        const int rows = left >= maxRowsPerInsert ? maxRowsPerInsert : int(std::bit_floor(unsigned(left)));
-        if (Status inserted = insertRecords(records.data() + done, rows); !inserted)
-            return inserted;
-        done += rows;
+    if (m_sqlite) {
+        // Rows in order, one step each: no round trips to save on SQLite.
+        for (const RequestRecord &r : records) {
+            if (Status inserted = insertRecordDirect(r); !inserted)
+                return inserted;
+        }
+    } else {
+        // Rows in order, in chunks of maxRowsPerInsert and then the remainder's powers of two, largest first.
+        const int total = int(records.size());
+        for (int done = 0; done < total;) {
+            const int left = total - done;
+            const int rows
+                = left >= maxRowsPerInsert ? maxRowsPerInsert : int(std::bit_floor(unsigned(left)));
+            if (Status inserted = insertRecords(records.data() + done, rows); !inserted)
+                return inserted;
+            done += rows;
+        }
     }
 
     QHash<HourlyKey, UsageTotals> hourly;
@@ -207,6 +283,21 @@ Status UsageWriter::writeRows(const std::vector<RequestRecord> &records)
     }
 
     for (auto it = hourly.cbegin(); it != hourly.cend(); ++it) {
+        if (m_sqlite) {
+            SqliteStatement &s = m_upsertHourlyDirect;
+            s.bindInt64(1, it.key().hourStartMs);
+            s.bindTextOrEmpty(2, it.key().keyId);
+            s.bindTextOrEmpty(3, it.key().accountId);
+            s.bindTextOrEmpty(4, it.key().model);
+            s.bindInt64(5, it->requests);
+            s.bindInt64(6, it->errors);
+            s.bindInt64(7, it->promptTokens);
+            s.bindInt64(8, it->completionTokens);
+            s.bindDouble(9, it->credits);
+            if (Status upserted = s.run("updating the hourly usage rollup"); !upserted)
+                return upserted;
+            continue;
+        }
         // QString() would bind NULL, which the NOT NULL key columns refuse; '' means "none" there.
         const auto text = [](const QString &s) { return s.isNull() ? QString(QLatin1String("")) : s; };
         m_upsertHourly.addBindValue(it.key().hourStartMs);
@@ -223,6 +314,14 @@ Status UsageWriter::writeRows(const std::vector<RequestRecord> &records)
     }
 
     for (auto it = lastUsed.cbegin(); it != lastUsed.cend(); ++it) {
+        if (m_sqlite) {
+            m_markUsedDirect.bindInt64(1, it.value());
+            m_markUsedDirect.bindInt64(2, it.value());
+            m_markUsedDirect.bindText(3, it.key());
+            if (Status marked = m_markUsedDirect.run("marking an api key used"); !marked)
+                return marked;
+            continue;
+        }
         m_markUsed.addBindValue(it.value());
         m_markUsed.addBindValue(it.value());
         m_markUsed.addBindValue(it.key());

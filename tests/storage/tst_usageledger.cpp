@@ -6,7 +6,11 @@
 #include <QSqlQuery>
 #include <QtTest>
 
+#include <QSqlError>
+
+#include <array>
 #include <cmath>
+#include <limits>
 #include <map>
 #include <optional>
 #include <vector>
@@ -143,6 +147,86 @@ qint64 scalar(const Database &db, const QString &sql, const QVariantList &binds 
     return q.value(0).toLongLong();
 }
 
+// Every column of every row of @p table, exactly: SQLite's storage class and the value (text as its bytes,
+// reals to the last bit), ordered by @p order. Columns come from the schema, so a new one is compared too.
+QStringList dumpTable(const QSqlDatabase &db, const QString &table, const QString &order)
+{
+    QSqlQuery info(db);
+    if (!info.exec(QStringLiteral("PRAGMA table_info(%1)").arg(table)))
+        return { QStringLiteral("PRAGMA failed: ") + info.lastError().text() };
+    QStringList columns;
+    while (info.next()) {
+        columns << QStringLiteral("'%1=' || typeof(%1) || ':' || CASE typeof(%1) WHEN 'real' THEN"
+                                  " printf('%!.17g', %1) WHEN 'text' THEN hex(%1) ELSE quote(%1) END")
+                       .arg(info.value(1).toString());
+    }
+    QSqlQuery rows(db);
+    if (!rows.exec(QStringLiteral("SELECT %1 FROM %2 ORDER BY %3")
+                       .arg(columns.join(QStringLiteral(" || ' ' || ")), table, order)))
+        return { QStringLiteral("SELECT failed: ") + rows.lastError().text() };
+    QStringList out;
+    while (rows.next())
+        out << rows.value(0).toString();
+    return out;
+}
+
+// Records at the edges of every usage_records column: NULL and '' for each kind of "none", integers at their
+// limits, doubles down to denormals, non-ASCII text (a lone surrogate too), flags both ways.
+std::vector<RequestRecord> edgeRecords()
+{
+    std::vector<RequestRecord> out;
+    const QString lone = QString(QChar(0xD800)) + QStringLiteral("x");
+    const QString nonAscii = QStringLiteral("mod\u00e8le-\u65e5\u672c-\U0001F680");
+    struct Edge
+    {
+        QString key, account, model, status, endpoint;
+    };
+    const Edge texts[] = {
+        { QStringLiteral("aaaa2222"), QStringLiteral("acct-1"), QStringLiteral("kiro"),
+          QStringLiteral("success"), QStringLiteral("chat") },
+        { QString(), QString(), QString(), QString(), QString() }, // null: NULL or '' per column
+        { QLatin1String(""), QLatin1String(""), QLatin1String(""), QLatin1String(""), QLatin1String("") },
+        { QStringLiteral("bbbb3333"), QStringLiteral("konto-\u00e4\u00f6"), nonAscii,
+          QStringLiteral("upstream_error"), QStringLiteral("messages") },
+        { QStringLiteral("k\u00fcy-\u00df"), lone, lone, QStringLiteral("rate_limited"), lone },
+    };
+    const double credits[] = { 0.0, 0.1, 4.9406564584124654e-324, 123456789.123456789, -2.5, 1e300 };
+    const qint64 bigs[] = { 0,
+                            1,
+                            -1,
+                            std::numeric_limits<qint64>::max(),
+                            std::numeric_limits<qint64>::min(),
+                            (qint64(1) << 53) + 1 };
+    const int ints[] = { 0, 1, -1, std::numeric_limits<int>::max(), std::numeric_limits<int>::min(), 200 };
+    int i = 0;
+    for (const Edge &t : texts) {
+        for (int v = 0; v < 6; ++v, ++i) {
+            RequestRecord r;
+            r.startedMs = baseMs + qint64(i) * 977'777 + (v == 5 ? (qint64(1) << 40) : 0);
+            r.keyId = t.key;
+            r.accountId = t.account;
+            r.model = t.model;
+            r.status = t.status;
+            r.endpoint = t.endpoint;
+            r.errorMessage = QStringLiteral("not stored");
+            r.httpStatus = ints[(v + 1) % 6];
+            r.usage.promptTokens = ints[v];
+            r.usage.completionTokens = ints[(v + 2) % 6];
+            r.usage.cacheReadTokens = ints[(v + 3) % 6];
+            r.usage.cacheWriteTokens = ints[(v + 4) % 6];
+            r.usage.tokensEstimated = v % 2 == 0;
+            r.usage.hasCredits = v % 3 != 2; // a value beside hasCredits = false must still be NULL
+            r.usage.credits = credits[v];
+            r.latencyMs = bigs[v];
+            r.ttftMs
+                = std::array<qint64, 6> { -1, 0, 7, -2, std::numeric_limits<qint64>::max(), 300 }[size_t(v)];
+            r.stream = v % 2 == 1;
+            out.push_back(r);
+        }
+    }
+    return out;
+}
+
 UsageLedgerOptions fastOptions()
 {
     UsageLedgerOptions options;
@@ -202,6 +286,8 @@ private Q_SLOTS:
     void expiredPartialHourUsesRollup();
     void ledgerPrunesInBackground();
     void killedWriterLosesOnlyUnflushedRecords();
+    void directPathWritesWhatQtSqlWrites();
+    void directPathRollsBackAFailedBatch();
 };
 
 void TstUsageLedger::totalsMatchRecorded_data()
@@ -855,6 +941,111 @@ void TstUsageLedger::killedWriterLosesOnlyUnflushedRecords()
     // Batches are atomic: raw rows and rollups always agree.
     QCOMPARE(scalar(**db, QStringLiteral("SELECT sum(requests) FROM usage_hourly")), stored);
     qInfo("handed %lld, reported committed %lld, stored %lld", handed, committed, stored);
+}
+
+void TstUsageLedger::directPathWritesWhatQtSqlWrites()
+{
+    // On SQLite the writer binds through SQLite's C API; QSqlQuery (what PostgreSQL still takes) is the
+    // reference: the same batches must leave byte-identical rows in every table the writer touches.
+    Test::TempDatabase direct;
+    QVERIFY2(direct.isValid(), qPrintable(direct.errorString()));
+    if (direct.isPostgres())
+        QSKIP("the direct path is SQLite's; PostgreSQL writes through QtSql only");
+    Test::TempDatabase reference;
+    QVERIFY2(reference.isValid(), qPrintable(reference.errorString()));
+    Test::FakeClock clock(baseMs + dayMs);
+    for (Test::TempDatabase *db : { &direct, &reference }) {
+        KeyRepository keys(db->database(), clock);
+        for (const char *id : { "aaaa2222", "bbbb3333", "cccc4444" }) {
+            ApiKeyRecord key;
+            key.id = QLatin1String(id);
+            key.name = key.id;
+            key.keyHash = QString(64, u'f');
+            if (key.id == QLatin1String("bbbb3333"))
+                key.lastUsedAtMs = baseMs + 3 * 977'777; // between the records' times: moves once
+            DRAWBRIDGE_VERIFY_OK(keys.insert(key));
+        }
+    }
+    auto directConnection = direct.database().connection();
+    auto referenceConnection = reference.database().connection();
+    QVERIFY(directConnection.ok() && referenceConnection.ok());
+    {
+        UsageWriter directWriter(*directConnection);
+        UsageWriter referenceWriter(*referenceConnection, UsageWriter::SqliteAccess::QtSql);
+        QVERIFY(directWriter.writesDirectly());
+        QVERIFY(!referenceWriter.writesDirectly());
+        const std::vector<RequestRecord> edges = edgeRecords();
+        // The edges twice (the second time every rollup row exists: the upsert's update side), then a
+        // random batch larger than one multi-row INSERT, then a single record.
+        const std::vector<RequestRecord> batches[]
+            = { edges,
+                edges,
+                randomRecords(18, 2 * UsageWriter::maxRowsPerInsert + 3, baseMs, dayMs),
+                { edges.back() } };
+        for (const auto &batch : batches) {
+            DRAWBRIDGE_VERIFY_OK(directWriter.write(batch));
+            DRAWBRIDGE_VERIFY_OK(referenceWriter.write(batch));
+        }
+    }
+    const std::tuple<QString, QString> tables[] = {
+        { QStringLiteral("usage_records"), QStringLiteral("id") },
+        { QStringLiteral("usage_hourly"), QStringLiteral("hour_start_ms, key_id, account_id, model") },
+        { QStringLiteral("api_keys"), QStringLiteral("id") },
+    };
+    for (const auto &[table, order] : tables) {
+        const QStringList got = dumpTable(*directConnection, table, order);
+        const QStringList want = dumpTable(*referenceConnection, table, order);
+        QVERIFY2(got.size() > 2, qPrintable(table + QStringLiteral(": ") + got.value(0)));
+        QCOMPARE(got.size(), want.size());
+        for (qsizetype i = 0; i < got.size(); ++i)
+            QVERIFY2(got[i] == want[i],
+                     qPrintable(QStringLiteral("%1 row %2:\n direct %3\n QtSql  %4")
+                                    .arg(table)
+                                    .arg(i)
+                                    .arg(got[i], want[i])));
+    }
+    // The records' own counts, so two writers that both dropped rows cannot pass; every key was used later
+    // than bbbb3333's earlier time.
+    QCOMPARE(scalar(direct.database(), QStringLiteral("SELECT count(*) FROM usage_records")),
+             qint64(2 * edgeRecords().size() + 2 * UsageWriter::maxRowsPerInsert + 3 + 1));
+    QCOMPARE(scalar(direct.database(), QStringLiteral("SELECT count(*) FROM api_keys WHERE last_used_at > ?"),
+                    { baseMs + 3 * 977'777 }),
+             qint64(3));
+}
+
+void TstUsageLedger::directPathRollsBackAFailedBatch()
+{
+    // A batch that fails part-way (a NaN credit becomes NULL in the NOT NULL rollup sum, after every record
+    // was inserted) leaves nothing behind on either path, and the writer goes on with the next batch.
+    Test::TempDatabase direct;
+    QVERIFY2(direct.isValid(), qPrintable(direct.errorString()));
+    if (direct.isPostgres())
+        QSKIP("the direct path is SQLite's; PostgreSQL writes through QtSql only");
+    Test::TempDatabase reference;
+    QVERIFY2(reference.isValid(), qPrintable(reference.errorString()));
+    auto directConnection = direct.database().connection();
+    auto referenceConnection = reference.database().connection();
+    QVERIFY(directConnection.ok() && referenceConnection.ok());
+    UsageWriter directWriter(*directConnection);
+    UsageWriter referenceWriter(*referenceConnection, UsageWriter::SqliteAccess::QtSql);
+    QVERIFY(directWriter.writesDirectly());
+    std::vector<RequestRecord> bad = randomRecords(7, 10, baseMs, hourMs);
+    bad.back().usage.hasCredits = true;
+    bad.back().usage.credits = std::numeric_limits<double>::quiet_NaN();
+    const Status directFailure = directWriter.write(bad);
+    QVERIFY(!directFailure);
+    QVERIFY2(directFailure.error().contains(QLatin1String("NOT NULL")), qPrintable(directFailure.error()));
+    QVERIFY(!referenceWriter.write(bad));
+    for (const Test::TempDatabase *db : { &direct, &reference }) {
+        QCOMPARE(scalar(db->database(), QStringLiteral("SELECT count(*) FROM usage_records")), qint64(0));
+        QCOMPARE(scalar(db->database(), QStringLiteral("SELECT count(*) FROM usage_hourly")), qint64(0));
+    }
+    const std::vector<RequestRecord> good = randomRecords(8, 5, baseMs, hourMs);
+    DRAWBRIDGE_VERIFY_OK(directWriter.write(good));
+    DRAWBRIDGE_VERIFY_OK(referenceWriter.write(good));
+    QCOMPARE(dumpTable(*directConnection, QStringLiteral("usage_records"), QStringLiteral("id")),
+             dumpTable(*referenceConnection, QStringLiteral("usage_records"), QStringLiteral("id")));
+    QCOMPARE(scalar(direct.database(), QStringLiteral("SELECT count(*) FROM usage_records")), qint64(5));
 }
 
 QTEST_GUILESS_MAIN(TstUsageLedger)
