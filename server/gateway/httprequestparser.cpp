@@ -145,6 +145,29 @@ void HttpRequestParser::append(QByteArrayView bytes)
     m_buffer.append(bytes.data(), bytes.size());
 }
 
+char *HttpRequestParser::bodySpace(qsizetype &room)
+{
+    room = 0;
+    if (m_state != State::Body || m_pos != m_buffer.size() || m_remaining <= 0)
+        return nullptr;
+    QByteArray &body = m_request.bodyBytes;
+    const qsizetype size = body.size();
+    // finishHead() reserved the whole body (and simdjson's padding), so this does not reallocate.
+    body.resize(size + qsizetype(m_remaining));
+    room = qsizetype(m_remaining);
+    return body.data() + size;
+}
+
+void HttpRequestParser::bodyWritten(qint64 written)
+{
+    QByteArray &body = m_request.bodyBytes;
+    const qint64 kept = std::clamp<qint64>(written, 0, m_remaining);
+    body.resize(body.size() - qsizetype(m_remaining - kept));
+    m_remaining -= kept;
+    if (m_remaining == 0)
+        m_state = State::Complete;
+}
+
 bool HttpRequestParser::readingBody() const
 {
     switch (m_state) {

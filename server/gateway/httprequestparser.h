@@ -62,6 +62,15 @@ public:
     bool readingBody() const;
     const Limits &limits() const { return m_limits; }
 
+    /**
+     * A body of known length (Content-Length) with nothing buffered: the rest of it can be read straight
+     * into the request's body, without the parse buffer and a chunk in between (two copies of every byte
+     * fewer). Returns where to write and how much at most (@p room), or nullptr when not in that state;
+     * then bodyWritten() with what was written (0 and negative: nothing) before anything else.
+     */
+    char *bodySpace(qsizetype &room);
+    void bodyWritten(qint64 written);
+
 private:
     enum class State {
         RequestLine,

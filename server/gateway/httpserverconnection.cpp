@@ -86,6 +86,16 @@ void HttpServerConnection::processInput()
             const qint64 available = m_socket->bytesAvailable();
             if (available <= 0)
                 return;
+            qsizetype room = 0;
+            if (char *space = m_parser.bodySpace(room)) {
+                // The rest of a Content-Length body goes straight into the request's body.
+                const qint64 got = m_socket->read(space, std::min<qint64>(room, available));
+                m_parser.bodyWritten(got);
+                if (got <= 0)
+                    return;
+                m_lastInputNs = m_clock.monotonicNs();
+                continue;
+            }
             const QByteArray chunk = m_socket->read(std::min(available, readChunkBytes));
             const qint64 now = m_clock.monotonicNs();
             if (!m_parser.readingBody() && m_headStartedNs < 0)

@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: MIT
 #include <QRandomGenerator>
 #include <QTest>
+
 #include <QUrl>
+#include <cstring>
 
 #include "server/gateway/httprequestparser.h"
 
@@ -55,10 +57,12 @@ struct Outcome
 
 /**
  * Feeds @p input in pieces cut at @p cuts and runs the parser to the end; @p invariant collects what broke.
- * Bounded: at most 64 messages, and every parse() call either consumes input or asks for more.
+ * Bounded: at most 64 messages, and every parse() call either consumes input or asks for more. @p direct:
+ * whenever the parser offers bodySpace(), the piece goes straight into the body, as HttpServerConnection
+ * does, every other time after an empty read into it.
  */
 Outcome run(const QByteArray &input, const QList<qsizetype> &cuts, const HttpRequestParser::Limits &limits,
-            QString *invariant = nullptr)
+            QString *invariant = nullptr, bool direct = false)
 {
     HttpRequestParser p(limits);
     Outcome out;
@@ -87,6 +91,20 @@ Outcome run(const QByteArray &input, const QList<qsizetype> &cuts, const HttpReq
             const qsizetype next
                 = cutIndex < cuts.size() ? std::min(cuts[cutIndex++], input.size()) : input.size();
             const qsizetype end = std::max(next, fed + 1);
+            qsizetype room = 0;
+            if (char *space = direct ? p.bodySpace(room) : nullptr) {
+                if (steps % 2 == 0) {
+                    p.bodyWritten(0); // a read that found nothing
+                    space = p.bodySpace(room);
+                }
+                const qsizetype take = std::min(room, end - fed);
+                if (take <= 0)
+                    broken(QStringLiteral("bodySpace() offered no room"));
+                std::memcpy(space, input.constData() + fed, size_t(take));
+                p.bodyWritten(take);
+                fed += take;
+                continue;
+            }
             p.append(QByteArrayView(input).sliced(fed, end - fed));
             fed = end;
             continue;
@@ -281,6 +299,12 @@ void TstHttpRequestParser::framing()
     const Outcome bytewise = run(raw, everyByte(raw.size()), smallLimits(), &broken);
     QVERIFY2(broken.isEmpty(), qPrintable(broken));
     QVERIFY(bytewise == whole);
+    // Also when the body is read straight into the request (HttpServerConnection's path).
+    for (const QList<qsizetype> &cuts : { QList<qsizetype>(), everyByte(raw.size()) }) {
+        const Outcome direct = run(raw, cuts, smallLimits(), &broken, true);
+        QVERIFY2(broken.isEmpty(), qPrintable(broken));
+        QVERIFY(direct == whole);
+    }
 }
 
 void TstHttpRequestParser::headAndFields()
@@ -332,6 +356,11 @@ void TstHttpRequestParser::pipelinedMessages()
     QCOMPARE(o.messages[1].body, QByteArray("two"));
     QCOMPARE(o.messages[2].path, QStringLiteral("/c"));
     QVERIFY(run(raw, everyByte(raw.size()), smallLimits()) == o);
+    // A body read straight into the request takes only its own bytes: the next request stays intact.
+    QVERIFY(run(raw, everyByte(raw.size()), smallLimits(), nullptr, true) == o);
+    QList<qsizetype> afterHead;
+    afterHead.append(raw.indexOf("one"));
+    QVERIFY(run(raw, afterHead, smallLimits(), nullptr, true) == o);
 }
 
 void TstHttpRequestParser::pathAsQUrlDecodesIt_data()
@@ -468,6 +497,9 @@ void TstHttpRequestParser::randomMutations()
         const Outcome split = run(input, cuts, smallLimits(), &broken);
         if (broken.isEmpty() && !(whole == split))
             broken = QStringLiteral("outcome depends on how the input is split");
+        const Outcome direct = run(input, cuts, smallLimits(), &broken, true);
+        if (broken.isEmpty() && !(whole == direct))
+            broken = QStringLiteral("outcome differs when bodies are read straight into the request");
         if (!broken.isEmpty()) {
             QFAIL(
                 qPrintable(QStringLiteral("seed %1 (DRAWBRIDGE_FUZZ_SEED), iteration %2: %3; input (hex): %4")
