@@ -50,7 +50,7 @@ size_t qHash(const HourlyKey &k, size_t seed = 0)
     return qHashMulti(seed, k.hourStartMs, k.keyId, k.accountId, k.model);
 }
 
-// usage_records' columns, in the order insertRecords() and insertRecordDirect() bind them.
+// usage_records' columns, in the order insertRecords() and insertRecordsDirect() bind them.
 constexpr int recordColumns = 16;
 
 QString insertSql(int rows)
@@ -142,27 +142,47 @@ Status UsageWriter::insertRecords(const RequestRecord *records, int count)
     return Ok {};
 }
 
-Status UsageWriter::insertRecordDirect(const RequestRecord &r)
+SqliteStatement *UsageWriter::directInsertStatement(int rows)
 {
+    const int slot = std::countr_zero(unsigned(rows));
+    std::unique_ptr<SqliteStatement> &statement = m_insertRecordsDirect[size_t(slot)];
+    if (statement)
+        return statement.get();
+    auto prepared = std::make_unique<SqliteStatement>();
+    if (Status status = prepared->prepare(m_sqlite, insertSql(rows).toUtf8()); !status) {
+        m_lastPrepareError = status;
+        return nullptr;
+    }
+    statement = std::move(prepared);
+    return statement.get();
+}
+
+Status UsageWriter::insertRecordsDirect(const RequestRecord *records, int count)
+{
+    SqliteStatement *s = directInsertStatement(count);
+    if (!s)
+        return m_lastPrepareError;
     // The same values as insertRecords() binds, column by column (tst_usageledger compares the rows).
-    SqliteStatement &s = m_insertRecord;
-    s.bindInt64(1, r.startedMs);
-    r.keyId.isEmpty() ? s.bindNull(2) : s.bindText(2, r.keyId);
-    r.accountId.isEmpty() ? s.bindNull(3) : s.bindText(3, r.accountId);
-    s.bindTextOrEmpty(4, r.model);
-    s.bindTextOrEmpty(5, r.status);
-    s.bindInt64(6, r.httpStatus);
-    s.bindInt64(7, r.usage.promptTokens);
-    s.bindInt64(8, r.usage.completionTokens);
-    s.bindInt64(9, r.usage.tokensEstimated ? 1 : 0);
-    r.usage.hasCredits ? s.bindDouble(10, r.usage.credits) : s.bindNull(10);
-    s.bindInt64(11, r.latencyMs);
-    r.ttftMs >= 0 ? s.bindInt64(12, r.ttftMs) : s.bindNull(12);
-    s.bindInt64(13, r.stream ? 1 : 0);
-    s.bindTextOrEmpty(14, r.endpoint);
-    s.bindInt64(15, r.usage.cacheReadTokens);
-    s.bindInt64(16, r.usage.cacheWriteTokens);
-    return s.run("appending a usage record");
+    int p = 0;
+    for (const RequestRecord *r = records; r != records + count; ++r, p += recordColumns) {
+        s->bindInt64(p + 1, r->startedMs);
+        r->keyId.isEmpty() ? s->bindNull(p + 2) : s->bindText(p + 2, r->keyId);
+        r->accountId.isEmpty() ? s->bindNull(p + 3) : s->bindText(p + 3, r->accountId);
+        s->bindTextOrEmpty(p + 4, r->model);
+        s->bindTextOrEmpty(p + 5, r->status);
+        s->bindInt64(p + 6, r->httpStatus);
+        s->bindInt64(p + 7, r->usage.promptTokens);
+        s->bindInt64(p + 8, r->usage.completionTokens);
+        s->bindInt64(p + 9, r->usage.tokensEstimated ? 1 : 0);
+        r->usage.hasCredits ? s->bindDouble(p + 10, r->usage.credits) : s->bindNull(p + 10);
+        s->bindInt64(p + 11, r->latencyMs);
+        r->ttftMs >= 0 ? s->bindInt64(p + 12, r->ttftMs) : s->bindNull(p + 12);
+        s->bindInt64(p + 13, r->stream ? 1 : 0);
+        s->bindTextOrEmpty(p + 14, r->endpoint);
+        s->bindInt64(p + 15, r->usage.cacheReadTokens);
+        s->bindInt64(p + 16, r->usage.cacheWriteTokens);
+    }
+    return s->run("appending usage records");
 }
 
 Status UsageWriter::prepareDirect()
@@ -171,7 +191,6 @@ Status UsageWriter::prepareDirect()
         { &m_begin, SqlDialect::beginWrite(m_db).toUtf8() },
         { &m_commit, QByteArrayLiteral("COMMIT") },
         { &m_rollback, QByteArrayLiteral("ROLLBACK") },
-        { &m_insertRecord, insertSql(1).toUtf8() },
         { &m_upsertHourlyDirect, QByteArray(upsertHourlySql) },
         { &m_markUsedDirect, QByteArray(markUsedSql) },
     };
@@ -187,6 +206,8 @@ Status UsageWriter::prepare()
     if (m_prepared)
         return Ok {};
     if (m_sqlite) {
+        if (!directInsertStatement(1))
+            return m_lastPrepareError;
         if (Status prepared = prepareDirect(); !prepared)
             return prepared;
     } else if (!insertStatement(1)) {
@@ -242,23 +263,16 @@ Status UsageWriter::write(const std::vector<RequestRecord> &records)
 
 Status UsageWriter::writeRows(const std::vector<RequestRecord> &records)
 {
-    if (m_sqlite) {
-        // Rows in order, one step each: no round trips to save on SQLite.
-        for (const RequestRecord &r : records) {
-            if (Status inserted = insertRecordDirect(r); !inserted)
-                return inserted;
-        }
-    } else {
-        // Rows in order, in chunks of maxRowsPerInsert and then the remainder's powers of two, largest first.
-        const int total = int(records.size());
-        for (int done = 0; done < total;) {
-            const int left = total - done;
-            const int rows
-                = left >= maxRowsPerInsert ? maxRowsPerInsert : int(std::bit_floor(unsigned(left)));
-            if (Status inserted = insertRecords(records.data() + done, rows); !inserted)
-                return inserted;
-            done += rows;
-        }
+    // Rows in order, in chunks of maxRowsPerInsert and then the remainder's powers of two, largest first.
+    const int total = int(records.size());
+    for (int done = 0; done < total;) {
+        const int left = total - done;
+        const int rows = left >= maxRowsPerInsert ? maxRowsPerInsert : int(std::bit_floor(unsigned(left)));
+        Status inserted = m_sqlite ? insertRecordsDirect(records.data() + done, rows)
+                                   : insertRecords(records.data() + done, rows);
+        if (!inserted)
+            return inserted;
+        done += rows;
     }
 
     QHash<HourlyKey, UsageTotals> hourly;

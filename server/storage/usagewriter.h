@@ -58,7 +58,9 @@ private:
     /** The prepared INSERT of @p rows records (a power of two up to maxRowsPerInsert); nullptr on failure. */
     QSqlQuery *insertStatement(int rows);
     Status insertRecords(const RequestRecord *records, int count);
-    Status insertRecordDirect(const RequestRecord &record);
+    /** insertStatement() and insertRecords() on the direct path. */
+    SqliteStatement *directInsertStatement(int rows);
+    Status insertRecordsDirect(const RequestRecord *records, int count);
     Status prepareDirect();
 
     QSqlDatabase m_db;
@@ -68,13 +70,14 @@ private:
     QSqlQuery m_markUsed;
     QSqlQuery m_prune;
     bool m_prepared = false;
-    // The direct path (m_sqlite set): one single-row INSERT stepped per record, which SQLite runs as cheaply
-    // per row as the multi-row one and compiles in a fraction of its time.
+    // The direct path (m_sqlite set). The multi-row INSERTs stay: SQLite opens the table's and indexes'
+    // cursors and ends the statement once per step, which costs more than a row's own work.
     sqlite3 *m_sqlite = nullptr;
+    std::array<std::unique_ptr<SqliteStatement>, std::bit_width(unsigned(maxRowsPerInsert))>
+        m_insertRecordsDirect;
     SqliteStatement m_begin;
     SqliteStatement m_commit;
     SqliteStatement m_rollback;
-    SqliteStatement m_insertRecord;
     SqliteStatement m_upsertHourlyDirect;
     SqliteStatement m_markUsedDirect;
 };
