@@ -3,6 +3,7 @@
 
 #include <QCryptographicHash>
 #include <QRandomGenerator>
+#include <QVarLengthArray>
 
 namespace Drawbridge {
 
@@ -81,6 +82,36 @@ bool ApiKeyCodec::constantTimeEquals(const QByteArray &a, const QByteArray &b)
     unsigned char diff = 0;
     for (qsizetype i = 0; i < a.size(); ++i)
         diff |= static_cast<unsigned char>(a[i] ^ b[i]);
+    return diff == 0;
+}
+
+bool ApiKeyCodec::hashMatches(QStringView key, QStringView storedHash)
+{
+    // Per request: the ASCII key goes to SHA-256 from a stack buffer and the digest is compared with the
+    // stored hex text digit by digit, instead of a UTF-8 copy, a hex copy and a Latin-1 copy of the stored
+    // hash.
+    QVarLengthArray<char, 256> bytes;
+    bool ascii = true;
+    for (QChar c : key) {
+        if (c.unicode() >= 0x80) {
+            ascii = false;
+            break;
+        }
+        bytes.append(char(c.unicode()));
+    }
+    const QByteArray digest = ascii ? QCryptographicHash::hash(
+                                  QByteArrayView(bytes.constData(), bytes.size()), QCryptographicHash::Sha256)
+                                    : QCryptographicHash::hash(key.toUtf8(), QCryptographicHash::Sha256);
+    // Length is not secret: the stored form is always 64 hex digits.
+    if (storedHash.size() != 2 * digest.size())
+        return false;
+    static constexpr char hexDigits[] = "0123456789abcdef";
+    char16_t diff = 0;
+    for (qsizetype i = 0; i < digest.size(); ++i) {
+        const auto byte = static_cast<unsigned char>(digest[i]);
+        diff |= char16_t(storedHash[2 * i].unicode() ^ char16_t(hexDigits[byte >> 4]));
+        diff |= char16_t(storedHash[2 * i + 1].unicode() ^ char16_t(hexDigits[byte & 0xf]));
+    }
     return diff == 0;
 }
 

@@ -33,6 +33,11 @@ public:
     static QByteArray hash(QStringView key);
     /** Compares in time independent of where the inputs differ. */
     static bool constantTimeEquals(const QByteArray &a, const QByteArray &b);
+    /**
+     * Whether hash(key) equals storedHash (as hash() writes it), in time independent of where they differ;
+     * hashes the key even when storedHash cannot match (empty for an unknown id).
+     */
+    static bool hashMatches(QStringView key, QStringView storedHash);
     /** A random token for the admin API (base62, 48 chars). */
     static QString generateAdminToken();
 };

@@ -91,19 +91,22 @@ Result<bool> KeyService::revoke(const QString &id)
 
 std::variant<const ApiKeyRecord *, ApiError> KeyService::authenticate(QStringView presentedKey) const
 {
-    const std::optional<QString> id = ApiKeyCodec::parseId(presentedKey);
-    const auto unknown = ApiError {
-        ApiErrorKind::InvalidApiKey,
-        QStringLiteral(
-            "Incorrect API key provided. Create a key in Drawbridge (db-…) and send it as a Bearer token.")
+    // Built only on the way out with it: a request with a good key needs none.
+    const auto unknown = [] {
+        return ApiError { ApiErrorKind::InvalidApiKey,
+                          QStringLiteral("Incorrect API key provided. Create a key in Drawbridge (db-…) and "
+                                         "send it as a Bearer token.") };
     };
+    const std::optional<QString> id = ApiKeyCodec::parseId(presentedKey);
     if (!id)
-        return unknown;
+        return unknown();
     auto it = m_keys.constFind(*id);
-    // Hash even when the id is unknown so timing does not reveal which ids exist.
-    const QByteArray presentedHash = ApiKeyCodec::hash(presentedKey);
-    if (it == m_keys.constEnd() || !ApiKeyCodec::constantTimeEquals(presentedHash, it->keyHash.toLatin1()))
-        return unknown;
+    // Hashes even when the id is unknown (against an empty stored hash) so timing does not reveal which ids
+    // exist.
+    const bool matches = ApiKeyCodec::hashMatches(
+        presentedKey, it == m_keys.constEnd() ? QStringView() : QStringView(it->keyHash));
+    if (it == m_keys.constEnd() || !matches)
+        return unknown();
     if (it->revokedAtMs)
         return ApiError { ApiErrorKind::KeyRevoked, QStringLiteral("This API key has been revoked.") };
     if (it->expiresAtMs && *it->expiresAtMs <= m_clock.nowMs())

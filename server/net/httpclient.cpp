@@ -4,9 +4,11 @@
 #include <QTimerEvent>
 
 #include <algorithm>
+#include <array>
 #include <chrono>
 #include <limits>
 #include <optional>
+#include <string_view>
 
 #include "httpbodycollector.h"
 #include "httpconnection.h"
@@ -18,11 +20,24 @@ namespace {
 
 constexpr qint64 noDeadline = std::numeric_limits<qint64>::max();
 
+// RFC 9110 tchar as a table: every byte of every header name of every request is checked, and three range
+// tests plus a search of the symbol list per byte were ≈ 1 k instructions per Kiro request.
+constexpr std::array<bool, 256> tokenChars = [] {
+    std::array<bool, 256> t {};
+    for (int c = 'a'; c <= 'z'; ++c)
+        t[size_t(c)] = true;
+    for (int c = 'A'; c <= 'Z'; ++c)
+        t[size_t(c)] = true;
+    for (int c = '0'; c <= '9'; ++c)
+        t[size_t(c)] = true;
+    for (char c : std::string_view("!#$%&'*+-.^_`|~"))
+        t[static_cast<unsigned char>(c)] = true;
+    return t;
+}();
+
 bool isTokenChar(char c)
 {
-    if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'))
-        return true;
-    return QByteArrayView("!#$%&'*+-.^_`|~").contains(c);
+    return tokenChars[static_cast<unsigned char>(c)];
 }
 
 bool isToken(QByteArrayView v)

@@ -16,6 +16,8 @@ private Q_SLOTS:
     void parseId();
     void hashIsSha256Hex();
     void constantTimeEquals();
+    void hashMatches_data();
+    void hashMatches();
 };
 
 void TstApiKeyCodec::generatedKeysAreWellFormedAndUnique()
@@ -66,6 +68,39 @@ void TstApiKeyCodec::hashIsSha256Hex()
 {
     QCOMPARE(ApiKeyCodec::hash(u"abc"),
              QByteArray("ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"));
+}
+
+void TstApiKeyCodec::hashMatches_data()
+{
+    QTest::addColumn<QString>("key");
+    QTest::addColumn<QString>("stored");
+    QTest::addColumn<bool>("matches");
+    const QString key = ApiKeyCodec::generate().key;
+    const QString good = QString::fromLatin1(ApiKeyCodec::hash(key));
+    QTest::newRow("own hash") << key << good << true;
+    for (int at : { 0, 1, 31, 62, 63 }) {
+        QString bad = good;
+        bad[at] = bad[at] == u'0' ? u'1' : u'0';
+        QTest::newRow(qPrintable(QStringLiteral("digit %1 differs").arg(at))) << key << bad << false;
+    }
+    QTest::newRow("upper-case hex") << key << good.toUpper() << (good.toUpper() == good);
+    QTest::newRow("unknown id (empty)") << key << QString() << false;
+    QTest::newRow("one digit short") << key << good.left(63) << false;
+    QTest::newRow("one digit more") << key << good + u'0' << false;
+    QTest::newRow("other key") << ApiKeyCodec::generate().key << good << false;
+    // Not a key parseId accepts, but the hash of non-ASCII text is still the UTF-8 one hash() writes.
+    const QString wide = QStringLiteral("db-ümlaut-€");
+    QTest::newRow("non-ASCII") << wide << QString::fromLatin1(ApiKeyCodec::hash(wide)) << true;
+    QTest::newRow("empty key") << QString() << QString::fromLatin1(ApiKeyCodec::hash(QString())) << true;
+}
+
+void TstApiKeyCodec::hashMatches()
+{
+    QFETCH(QString, key);
+    QFETCH(QString, stored);
+    QFETCH(bool, matches);
+    QCOMPARE(ApiKeyCodec::hashMatches(key, stored), matches);
+    QCOMPARE(ApiKeyCodec::hashMatches(key, stored), ApiKeyCodec::hash(key) == stored.toLatin1());
 }
 
 void TstApiKeyCodec::constantTimeEquals()

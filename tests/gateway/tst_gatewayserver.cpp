@@ -1,5 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include <QJsonArray>
+#include <QRegularExpression>
+#include <QSet>
 #include <QSignalSpy>
 #include <QTest>
 
@@ -45,6 +47,7 @@ private Q_SLOTS:
     void unknownModelIs404();
     void modelsList();
     void chatNonStreaming();
+    void chatIdsAreUniformAlphanumerics();
     void chatStreaming();
     void chatStreamingToolCallsAndUsage();
     void chatReasoningAndCachedTokens();
@@ -436,6 +439,30 @@ void TstGatewayServer::modelsList()
     QCOMPARE(data.first().toObject().value(QLatin1String("owned_by")).toString(),
              QStringLiteral("drawbridge"));
     QVERIFY(r.header("x-ratelimit-limit").toInt() > 0);
+}
+
+void TstGatewayServer::chatIdsAreUniformAlphanumerics()
+{
+    // 30 completions: each id is chatcmpl- and 24 of the 62 letters and digits, no two alike, and at least 56
+    // of the 62 show up in the 720 draws (all 62 but for a chance of about 1 in 2,000 of one missing; a mapping
+    // onto a part of the alphabet fails).
+    GatewayFixture f;
+    const auto [id, key] = f.createKey(R"({"name":"t","rate_limit_rpm":1000})");
+    const QRegularExpression form(QStringLiteral("^chatcmpl-[A-Za-z0-9]{24}$"));
+    QSet<QString> ids;
+    QSet<QChar> seen;
+    RawHttpClient c(f.port);
+    for (int i = 0; i < 30; ++i) {
+        const RawResponse r = c.request("POST", "/v1/chat/completions", simpleChat, bearer(key));
+        QCOMPARE(r.status, 200);
+        const QString chatId = GatewayFixture::json(r).value(QLatin1String("id")).toString();
+        QVERIFY2(form.match(chatId).hasMatch(), qPrintable(chatId));
+        ids.insert(chatId);
+        for (QChar ch : QStringView(chatId).mid(9))
+            seen.insert(ch);
+    }
+    QCOMPARE(ids.size(), 30);
+    QVERIFY2(seen.size() >= 56, qPrintable(QString::number(seen.size())));
 }
 
 void TstGatewayServer::chatNonStreaming()

@@ -285,6 +285,7 @@ private Q_SLOTS:
     void keepAliveReuse();
     void requestHeadAndBody();
     void urlChangesBetweenCalls();
+    void headerNamesAreTokens();
     void serverClosesIdleConnection();
     void staleConnectionRetriedOnce();
     void noRetryAfterResponseBytes();
@@ -481,6 +482,56 @@ void TstHttpClient::urlChangesBetweenCalls()
     }
     QCOMPARE(a.requestCount(), 5);
     QCOMPARE(b.requestCount(), 2);
+}
+
+void TstHttpClient::headerNamesAreTokens()
+{
+    // Every byte as a header name and as a method: only RFC 9110 tchar goes out, the rest fails the call as
+    // an invalid request before anything is sent. A value may hold anything but CR, LF and NUL.
+    const QByteArrayView tchar(
+        "!#$%&'*+-.^_`|~0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz");
+    ScriptedServer server([](ScriptedServer::Peer *peer, const QByteArray &head, const QByteArray &) {
+        ScriptedServer::send(peer, okResponse(head.first(head.indexOf("\r\n\r\n"))));
+    });
+    HttpClient client;
+    const auto run = [&](HttpRequest request) {
+        RecordingSink sink;
+        auto call = client.send(std::move(request), &sink);
+        if (!QTest::qWaitFor([&] { return sink.done(); }, 5000))
+            return QByteArray("timeout");
+        return sink.finished == 1 ? sink.body
+                                  : (sink.error.kind == HttpErrorKind::InvalidRequest ? QByteArray("invalid")
+                                                                                      : QByteArray("other"));
+    };
+    int sent = 0;
+    for (int b = 0; b < 256; ++b) {
+        const char c = char(b);
+        const bool token = tchar.contains(c);
+        HttpRequest named = get(server.url());
+        named.headers.append(QByteArray(QByteArray(1, c) + "-x"), "v");
+        const QByteArray got = run(std::move(named));
+        if (token) {
+            QVERIFY2(got.contains(QByteArray("\r\n" + QByteArray(1, c) + "-x: v")),
+                     qPrintable(QString::number(b)));
+            ++sent;
+        } else {
+            QVERIFY2(got == "invalid", qPrintable(QString::number(b)));
+        }
+        HttpRequest method = get(server.url());
+        method.method = QByteArray(1, c);
+        const QByteArray methodResult = run(std::move(method));
+        QVERIFY2(token ? methodResult != "invalid" : methodResult == "invalid",
+                 qPrintable(QString::number(b)));
+    }
+    QCOMPARE(sent, 77);
+    for (const char c : { '\r', '\n', '\0', '\x7f', '\x80', '\xff', ' ', ':' }) {
+        HttpRequest valued = get(server.url());
+        valued.headers.append("X-V", QByteArray(QByteArray("a") + c + "b"));
+        const QByteArray valueResult = run(std::move(valued));
+        const bool valueOk = c != '\r' && c != '\n' && c != '\0';
+        QVERIFY2(valueOk ? valueResult != "invalid" : valueResult == "invalid",
+                 qPrintable(QString::number(c)));
+    }
 }
 
 void TstHttpClient::serverClosesIdleConnection()
