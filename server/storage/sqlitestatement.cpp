@@ -78,10 +78,39 @@ void SqliteStatement::bindText(int index, const QString &text)
         bindNull(index);
         return;
     }
-    // UTF-16 as Qt's driver binds it, so SQLite does the same conversion to the database's UTF-8 (lone
-    // surrogates included) as on the QSqlQuery path; STATIC because the caller's string outlives the step.
-    const void *data = text.isEmpty() ? static_cast<const void *>(emptyText) : text.utf16();
-    noteBind(sqlite3_bind_text16(m_stmt, index, data, int(text.size() * sizeof(char16_t)), SQLITE_STATIC));
+    if (text.isEmpty()) {
+        noteBind(sqlite3_bind_text16(m_stmt, index, emptyText, 0, SQLITE_STATIC));
+        return;
+    }
+    m_pendingTexts.push_back({ index, reinterpret_cast<const char16_t *>(text.utf16()), text.size() });
+}
+
+void SqliteStatement::bindPendingTexts()
+{
+    qsizetype total = 0;
+    for (const PendingText &t : m_pendingTexts)
+        total += t.size;
+    if (m_ascii.size() < size_t(total))
+        m_ascii.resize(size_t(total)); // only grows: the pointers bound below stay valid until the step
+    char *out = m_ascii.data();
+    for (const PendingText &t : m_pendingTexts) {
+        char16_t seen = 0;
+        for (qsizetype i = 0; i < t.size; ++i) {
+            seen |= t.data[i];
+            out[i] = char(t.data[i]);
+        }
+        if (seen < 0x80) {
+            // ASCII is the same text in UTF-8: what SQLite would have stored from the UTF-16.
+            noteBind(sqlite3_bind_text(m_stmt, t.index, out, int(t.size), SQLITE_STATIC));
+            out += t.size;
+        } else {
+            // UTF-16 as Qt's driver binds it, so SQLite does the same conversion to the database's UTF-8
+            // (lone surrogates included) as on the QSqlQuery path.
+            noteBind(
+                sqlite3_bind_text16(m_stmt, t.index, t.data, int(t.size * sizeof(char16_t)), SQLITE_STATIC));
+        }
+    }
+    m_pendingTexts.clear();
 }
 
 void SqliteStatement::bindTextOrEmpty(int index, const QString &text)
@@ -94,6 +123,8 @@ void SqliteStatement::bindTextOrEmpty(int index, const QString &text)
 
 Status SqliteStatement::run(const char *context)
 {
+    if (!m_pendingTexts.empty())
+        bindPendingTexts();
     bool failed = true;
     QString failure;
     if (m_bindError != SQLITE_OK)

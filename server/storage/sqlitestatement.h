@@ -5,6 +5,8 @@
 #include <QString>
 #include <QtGlobal>
 
+#include <vector>
+
 #include "server/core/result.h"
 
 class QSqlDatabase;
@@ -37,7 +39,8 @@ public:
     Status prepare(sqlite3 *db, const QByteArray &sql);
     bool isPrepared() const { return m_stmt != nullptr; }
 
-    // Parameters are numbered from 1. The text is not copied: it must stay alive until run() returns.
+    // Parameters are numbered from 1, each bound once per run(). The text is not copied: it must stay alive
+    // until run() returns.
     void bindInt64(int index, qint64 value);
     void bindDouble(int index, double value);
     void bindNull(int index);
@@ -54,10 +57,22 @@ public:
 
 private:
     void noteBind(int rc);
+    void bindPendingTexts();
+
+    struct PendingText
+    {
+        int index;
+        const char16_t *data;
+        qsizetype size;
+    };
 
     sqlite3 *m_db = nullptr;
     sqlite3_stmt *m_stmt = nullptr;
     int m_bindError = 0;
+    // Texts are bound at run(): the ASCII ones (nearly all: ids, models, statuses) as UTF-8 narrowed into
+    // m_ascii, which saves SQLite a UTF-16 conversion and an allocation per value.
+    std::vector<PendingText> m_pendingTexts;
+    std::vector<char> m_ascii;
 };
 
 } // namespace Drawbridge
