@@ -21,9 +21,10 @@ namespace Drawbridge {
  *
  * For hot paths only (the usage ledger): QSqlQuery builds a placeholder name and a hash entry for every bound
  * value and re-reads the parameter names on every exec, which costs more than SQLite's own work per row.
- * Values are bound the way Qt's SQLite driver binds them (text as UTF-16, a null QString as NULL), so rows
- * come out the same as through QSqlQuery. Use it on the connection's thread only, and destroy it before the
- * connection is closed: SQLite refuses to close a handle with statements left.
+ * Values are bound as Qt's SQLite driver binds them (a null QString as NULL, text as UTF-16 or, when it is
+ * ASCII, as the same bytes in UTF-8), so rows come out the same as through QSqlQuery. Use it on the
+ * connection's thread only, and destroy it before the connection is closed: SQLite refuses to close a handle
+ * with statements left.
  */
 class SqliteStatement final
 {
