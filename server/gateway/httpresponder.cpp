@@ -3,8 +3,6 @@
 
 #include "httpserverconnection.h"
 
-#include <cstdio>
-
 namespace Drawbridge {
 
 namespace {
@@ -190,10 +188,16 @@ bool HttpResponder::writeChunk(const QByteArray &data)
         return true;
     }
     // Size line, data and CRLF leave in one sendmsg() without being copied together first.
+    // The size in lower-case hex without leading zeros, written from the right: snprintf was ≈ 700
+    // instructions per chunk.
     char sizeLine[24];
-    const int n
-        = std::snprintf(sizeLine, sizeof sizeLine, "%llx\r\n", static_cast<unsigned long long>(data.size()));
-    m_connection->writeResponseParts(QByteArrayView(sizeLine, n), data, QByteArrayView("\r\n", 2));
+    char *end = sizeLine + sizeof sizeLine;
+    char *p = end;
+    *--p = '\n';
+    *--p = '\r';
+    for (auto size = static_cast<unsigned long long>(data.size()); size != 0; size >>= 4)
+        *--p = "0123456789abcdef"[size & 0xf];
+    m_connection->writeResponseParts(QByteArrayView(p, end - p), data, QByteArrayView("\r\n", 2));
     return true;
 }
 

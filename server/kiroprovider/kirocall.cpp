@@ -83,8 +83,9 @@ void KiroCall::begin()
     KiroHistoryTrimmer::Options trim;
     trim.enabled = m_provider.m_settings.trimHistory;
     trim.maxRequestBytes = m_provider.m_settings.maxRequestBytes;
-    trim.contextWindowTokens = KiroModels::contextWindow(
-        m_request.upstreamModel, KiroModels::requestsLargeContext(m_request.requestedModel));
+    m_largeContext = KiroModels::requestsLargeContext(m_request.requestedModel);
+    m_builtinContextWindow = KiroModels::contextWindow(m_request.upstreamModel, m_largeContext);
+    trim.contextWindowTokens = m_builtinContextWindow;
     ProviderErrorKind kind = ProviderErrorKind::InvalidRequest;
     Result<KiroTrimmedRequest> built = KiroHistoryTrimmer::build(m_request, opts, trim, &kind);
     if (!built) {
@@ -230,8 +231,12 @@ void KiroCall::send(const KiroAccountContext &context)
     cfg.toolNameReverseMap = m_kiro->toolNameReverseMap;
     cfg.estimatedPromptTokens = m_kiro->estimatedPromptTokens;
     cfg.splitThinking = m_kiro->thinkingEmulated;
-    const bool large = KiroModels::requestsLargeContext(m_request.requestedModel);
-    cfg.contextWindowTokens = KiroModels::contextWindow(m_kiro->modelId, large);
+    const bool large = m_largeContext;
+    // The same table lookup as in begin() unless the body builder changed the model id (four case-insensitive
+    // comparisons per attempt otherwise).
+    cfg.contextWindowTokens = m_kiro->modelId == m_request.upstreamModel
+        ? m_builtinContextWindow
+        : KiroModels::contextWindow(m_kiro->modelId, large);
     // The account's catalog knows its tier's window better than the built-in table, except for a request that
     // asked for the large (1M) context explicitly.
     if (const int fromCatalog = m_provider.m_credentials.contextWindow(m_accountId, m_kiro->modelId);

@@ -87,6 +87,9 @@ private:
     ChatRequest m_request;
     std::optional<KiroRequest> m_kiro;
     int m_trimmedMessages = 0; ///< the client's messages left out so the body fits
+    bool m_largeContext = false; ///< the client asked for the 1M window ("[1m]")
+    /// KiroModels::contextWindow of the upstream model, worked out once for begin() and every send()
+    int m_builtinContextWindow = 0;
     std::optional<ProviderError> m_buildError;
 
     std::unique_ptr<PoolTicket> m_ticket;

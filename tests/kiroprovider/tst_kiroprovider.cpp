@@ -121,6 +121,8 @@ private Q_SLOTS:
     void modelsRouteOnlyToAccountsThatHaveThem();
     void availableModelsAreTheUnionOfTheCatalogs();
     void promptTokensUseTheCatalogsContextWindow();
+    void promptTokensUseTheBuiltInWindowWithoutCatalog_data();
+    void promptTokensUseTheBuiltInWindowWithoutCatalog();
     void reasoningUsesTheFieldsTheCatalogAdvertises();
 
 private:
@@ -916,6 +918,51 @@ void TstKiroProvider::promptTokensUseTheCatalogsContextWindow()
     QTRY_VERIFY(sink.done());
     QVERIFY(!sink.error);
     QCOMPARE(sink.usage.promptTokens + sink.usage.completionTokens, 10'000);
+}
+
+void TstKiroProvider::promptTokensUseTheBuiltInWindowWithoutCatalog_data()
+{
+    QTest::addColumn<QString>("requested");
+    QTest::addColumn<QString>("upstream");
+    QTest::addColumn<int>("window");
+    QTest::newRow("200k model") << QStringLiteral("kiro") << QStringLiteral("claude-sonnet-4.5") << 200'000;
+    QTest::newRow("1M model") << QStringLiteral("claude-sonnet-4.6") << QStringLiteral("claude-sonnet-4.6")
+                              << 1'000'000;
+    QTest::newRow("[1m] asked") << QStringLiteral("claude-sonnet-4-5[1m]")
+                                << QStringLiteral("claude-sonnet-4.5") << 1'000'000;
+    QTest::newRow("[1m] asked, 1M model")
+        << QStringLiteral("claude-sonnet-4.6 [1M]") << QStringLiteral("claude-sonnet-4.6") << 1'000'000;
+}
+
+void TstKiroProvider::promptTokensUseTheBuiltInWindowWithoutCatalog()
+{
+    // An account whose catalog is never read: the prompt tokens are the context percentage of the built-in
+    // window of the model, or of 1M when the client asked for it.
+    QFETCH(QString, requested);
+    QFETCH(QString, upstream);
+    QFETCH(int, window);
+    FakeKiroUpstream::Account a;
+    a.name = QStringLiteral("old");
+    a.refreshToken = QStringLiteral("rt-old");
+    a.models = {};
+    m_f->fake.addAccount(a);
+    QSignalSpy catalogs(&m_f->manager->quota(), &KiroQuotaTracker::catalogRefreshed);
+    KiroAccountManager::NewAccount n;
+    n.name = a.name;
+    n.authMethod = QStringLiteral("social");
+    n.refreshToken = a.refreshToken;
+    QVERIFY(m_f->add(n).ok());
+    QTRY_COMPARE(catalogs.count(), 1);
+
+    m_f->fake.enqueue(FakeKiroResponse::ok(QStringLiteral("Hi"), 0.01, 10.0));
+    ChatRequest request = chat();
+    request.requestedModel = requested;
+    request.upstreamModel = upstream;
+    RecordingSink sink;
+    auto call = m_provider->start(request, &sink);
+    QTRY_VERIFY(sink.done());
+    QVERIFY(!sink.error);
+    QCOMPARE(sink.usage.promptTokens + sink.usage.completionTokens, window / 10);
 }
 
 void TstKiroProvider::availableModelsAreTheUnionOfTheCatalogs()
