@@ -34,9 +34,11 @@ namespace {
 
 QByteArray bearerToken(const RouteRequest &r)
 {
-    const QByteArray auth = r.header("authorization").trimmed();
-    if (auth.size() > 7 && auth.left(7).toLower() == "bearer ")
-        return auth.mid(7).trimmed();
+    // Views until the token itself: no trimmed, lower-cased and cut copies of the header per request.
+    const QByteArray header = r.header("authorization");
+    const QByteArrayView auth = QByteArrayView(header).trimmed();
+    if (auth.size() > 7 && auth.first(7).compare("bearer ", Qt::CaseInsensitive) == 0)
+        return auth.sliced(7).trimmed().toByteArray();
     return r.header("x-api-key").trimmed();
 }
 

@@ -3,6 +3,7 @@
 #include <QRegularExpression>
 #include <QSet>
 #include <QSignalSpy>
+#include <QTcpSocket>
 #include <QTest>
 
 #include "gatewayfixture.h"
@@ -33,6 +34,8 @@ private Q_SLOTS:
     void clientAuthErrors_data();
     void clientAuthErrors();
     void xApiKeyAccepted();
+    void bearerSchemeInAnyCase_data();
+    void bearerSchemeInAnyCase();
     void adminAndClientTokensDoNotMix();
     void keyLifecycle();
     void expiredKeyRejected();
@@ -49,6 +52,7 @@ private Q_SLOTS:
     void chatNonStreaming();
     void chatIdsAreUniformAlphanumerics();
     void chatStreaming();
+    void chunkSizeLinesAreShortestLowerHex();
     void chatStreamingToolCallsAndUsage();
     void chatReasoningAndCachedTokens();
     void providerErrorsMapToStatus_data();
@@ -123,6 +127,43 @@ void TstGatewayServer::xApiKeyAccepted()
     RawHttpClient c(f.port);
     const RawResponse r = c.request("GET", "/v1/models", {}, { { "x-api-key", key.toUtf8() } });
     QCOMPARE(r.status, 200);
+}
+
+void TstGatewayServer::bearerSchemeInAnyCase_data()
+{
+    // %1 stands for the key.
+    QTest::addColumn<QByteArray>("authorization");
+    QTest::addColumn<int>("status");
+    QTest::newRow("Bearer") << QByteArray("Bearer %1") << 200;
+    QTest::newRow("bearer") << QByteArray("bearer %1") << 200;
+    QTest::newRow("BeArEr") << QByteArray("BeArEr %1") << 200;
+    QTest::newRow("spaces around the key") << QByteArray("Bearer    %1  ") << 200;
+    QTest::newRow("tab before the key") << QByteArray("Bearer \t%1") << 200;
+    QTest::newRow("no space") << QByteArray("Bearer%1") << 401;
+    QTest::newRow("tab instead of space") << QByteArray("Bearer\t%1") << 401;
+    QTest::newRow("Basic") << QByteArray("Basic %1") << 401;
+    QTest::newRow("scheme only") << QByteArray("Bearer ") << 401;
+    QTest::newRow("last character changed") << QByteArray("Bearer %1\x01") << 401;
+}
+
+void TstGatewayServer::bearerSchemeInAnyCase()
+{
+    QFETCH(QByteArray, authorization);
+    QFETCH(int, status);
+    GatewayFixture f;
+    const auto [id, key] = f.createKey();
+    RawHttpClient c(f.port);
+    QByteArray value = authorization;
+    value.replace("%1", key.toLatin1());
+    // \x01: the key's last character swapped for another base62 one.
+    if (value.endsWith('\x01')) {
+        value.chop(1);
+        const char last = value.back();
+        value.chop(1);
+        value += last == 'a' ? 'b' : 'a';
+    }
+    const RawResponse r = c.request("GET", "/v1/models", {}, { { "Authorization", value } });
+    QCOMPARE(r.status, status);
 }
 
 void TstGatewayServer::adminAndClientTokensDoNotMix()
@@ -444,8 +485,8 @@ void TstGatewayServer::modelsList()
 void TstGatewayServer::chatIdsAreUniformAlphanumerics()
 {
     // 30 completions: each id is chatcmpl- and 24 of the 62 letters and digits, no two alike, and at least 56
-    // of the 62 show up in the 720 draws (all 62 but for a chance of about 1 in 2,000 of one missing; a mapping
-    // onto a part of the alphabet fails).
+    // of the 62 show up in the 720 draws (all 62 but for a chance of about 1 in 2,000 of one missing; a
+    // mapping onto a part of the alphabet fails).
     GatewayFixture f;
     const auto [id, key] = f.createKey(R"({"name":"t","rate_limit_rpm":1000})");
     const QRegularExpression form(QStringLiteral("^chatcmpl-[A-Za-z0-9]{24}$"));
@@ -534,6 +575,66 @@ void TstGatewayServer::chatStreaming()
     QCOMPARE(finish, QStringLiteral("stop"));
     QVERIFY(r.body.endsWith("data: [DONE]\n\n"));
     QVERIFY(!r.body.contains("\"usage\":{")); // not asked for
+}
+
+void TstGatewayServer::chunkSizeLinesAreShortestLowerHex()
+{
+    // Deltas whose chunks need one to five hex digits: every size line is the chunk's length in lower-case
+    // hex without leading zeros (RFC 9112 allows more, but this is what the gateway writes), read off the
+    // wire.
+    GatewayFixture f;
+    QStringList pieces;
+    for (int n : { 1, 40, 300, 5'000, 70'000 })
+        pieces.append(QString(n, u'x'));
+    f.provider.enqueue(ScriptedProvider::textScript(pieces));
+    const auto [id, key] = f.createKey();
+    QTcpSocket socket;
+    socket.connectToHost(QHostAddress::LocalHost, f.port);
+    QTRY_COMPARE(socket.state(), QAbstractSocket::ConnectedState);
+    socket.write(RawHttpClient::build(
+        "POST", "/v1/chat/completions", f.port,
+        R"({"model":"kiro","stream":true,"messages":[{"role":"user","content":"hi"}]})",
+        { { "Authorization", QByteArray("Bearer " + key.toLatin1()) }, { "Connection", "close" } }));
+    QByteArray wire;
+    QTRY_VERIFY_WITH_TIMEOUT((wire += socket.readAll(), wire.endsWith("\r\n0\r\n\r\n")), 10'000);
+    qsizetype pos = wire.indexOf("\r\n\r\n") + 4;
+    QVERIFY(pos > 4);
+    const QRegularExpression sizeForm(QStringLiteral("^[1-9a-f][0-9a-f]*$"));
+    QSet<qsizetype> digits;
+    QByteArray body;
+    while (true) {
+        const qsizetype eol = wire.indexOf("\r\n", pos);
+        QVERIFY(eol > pos);
+        const QByteArray sizeLine = wire.mid(pos, eol - pos);
+        if (sizeLine == "0")
+            break;
+        QVERIFY2(sizeForm.match(QString::fromLatin1(sizeLine)).hasMatch(), sizeLine.constData());
+        bool ok = false;
+        const qsizetype size = sizeLine.toLongLong(&ok, 16);
+        QVERIFY(ok);
+        QCOMPARE(wire.mid(eol + 2 + size, 2), QByteArray("\r\n"));
+        body += wire.mid(eol + 2, size);
+        digits.insert(sizeLine.size());
+        pos = eol + 2 + size + 2;
+    }
+    QCOMPARE(pos + 5, wire.size());
+    for (qsizetype n : { 2, 3, 4, 5 })
+        QVERIFY2(digits.contains(n), qPrintable(QString::number(n)));
+    QString text;
+    for (const QByteArray &line : body.split('\n')) {
+        if (!line.startsWith("data: {"))
+            continue;
+        const QJsonObject delta = QJsonDocument::fromJson(line.mid(6))
+                                      .object()
+                                      .value(QLatin1String("choices"))
+                                      .toArray()
+                                      .first()
+                                      .toObject()
+                                      .value(QLatin1String("delta"))
+                                      .toObject();
+        text += delta.value(QLatin1String("content")).toString();
+    }
+    QCOMPARE(text, pieces.join(QString()));
 }
 
 void TstGatewayServer::chatStreamingToolCallsAndUsage()
