@@ -68,17 +68,20 @@ void EpollEventDispatcher::registerSocketNotifier(QSocketNotifier *notifier)
 {
     const int fd = int(notifier->socket());
     Watched &watched = m_watched[fd];
-    switch (notifier->type()) {
-    case QSocketNotifier::Read:
-        watched.read = notifier;
-        break;
-    case QSocketNotifier::Write:
-        watched.write = notifier;
-        break;
-    case QSocketNotifier::Exception:
-        watched.exception = notifier;
-        break;
+    QSocketNotifier **slot = notifier->type() == QSocketNotifier::Read ? &watched.read
+        : notifier->type() == QSocketNotifier::Write                   ? &watched.write
+                                                                       : &watched.exception;
+    if (*slot && *slot != notifier) {
+        // Another notifier of this kind still holds the number: its descriptor was closed before it was
+        // unregistered (libpq closes a lost PostgreSQL connection's socket while Qt's notifier on it lives
+        // on), and this is a new descriptor under the same number. Closing took the old one out of the
+        // kernel's set, so the mask kept here is stale: register the descriptor again, or the new socket
+        // would never be reported (a client's request then sits unread).
+        std::replace(m_pendingNotifiers.begin(), m_pendingNotifiers.end(), *slot,
+                     static_cast<QSocketNotifier *>(nullptr));
+        watched.mask = 0;
     }
+    *slot = notifier;
     updateInterest(fd, watched);
 }
 

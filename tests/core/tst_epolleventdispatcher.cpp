@@ -85,6 +85,7 @@ private Q_SLOTS:
     void timerIsNotReenteredByANestedLoop();
     void tcpTrafficBothWaysThroughManySockets();
     void notifierDisabledByAnotherHandlerIsNotActivated();
+    void descriptorReusedBeforeItsNotifierWasUnregistered();
     void excludingSocketNotifiersNeitherActivatesNorSpins();
     void crossThreadWakeUpAndInterrupt();
     void crossThreadWakeUpsAreNeverLost();
@@ -240,6 +241,60 @@ void TestEpollEventDispatcher::notifierDisabledByAnotherHandlerIsNotActivated()
     QCoreApplication::processEvents();
     QCoreApplication::processEvents();
     QCOMPARE(activations, 1);
+}
+
+void TestEpollEventDispatcher::descriptorReusedBeforeItsNotifierWasUnregistered()
+{
+    // What libpq does to Qt's notifier on a lost PostgreSQL connection: the descriptor is closed while its
+    // notifier lives on, and the next accepted client socket gets the same number. The new socket's notifier
+    // must be reported; the old one must not hear of it, and unregistering it later must not silence the new.
+    SocketPair old;
+    auto stale = std::make_unique<QSocketNotifier>(old.fd[0], QSocketNotifier::Read);
+    int staleActivations = 0;
+    QObject::connect(stale.get(), &QSocketNotifier::activated, this, [&] { ++staleActivations; });
+    const int number = old.fd[0];
+    ::close(old.fd[0]);
+    old.fd[0] = -1;
+
+    SocketPair fresh; // the new socket under the old number (the lowest free one, or moved there)
+    if (fresh.fd[0] != number) {
+        QVERIFY(::dup2(fresh.fd[0], number) == number);
+        ::close(fresh.fd[0]);
+        fresh.fd[0] = number;
+    }
+    QSocketNotifier reader(number, QSocketNotifier::Read);
+    QSignalSpy read(&reader, &QSocketNotifier::activated);
+    QCOMPARE(::write(fresh.fd[1], "x", 1), ssize_t(1));
+    QVERIFY2(read.wait(2000), "the reused descriptor's new notifier was never activated");
+    QCOMPARE(staleActivations, 0);
+
+    char buffer[8];
+    QCOMPARE(::read(number, buffer, sizeof buffer), ssize_t(1));
+    stale.reset(); // unregistered at last
+    QCOMPARE(::write(fresh.fd[1], "y", 1), ssize_t(1));
+    QVERIFY2(read.wait(2000), "unregistering the stale notifier silenced the new one");
+    QCOMPARE(::read(number, buffer, sizeof buffer), ssize_t(1));
+
+    // A write notifier registered first on a reused number, then the read one.
+    SocketPair other;
+    auto staleRead = std::make_unique<QSocketNotifier>(other.fd[0], QSocketNotifier::Read);
+    const int second = other.fd[0];
+    ::close(other.fd[0]);
+    other.fd[0] = -1;
+    SocketPair again;
+    if (again.fd[0] != second) {
+        QVERIFY(::dup2(again.fd[0], second) == second);
+        ::close(again.fd[0]);
+        again.fd[0] = second;
+    }
+    QSocketNotifier writer(second, QSocketNotifier::Write);
+    QSignalSpy writable(&writer, &QSocketNotifier::activated);
+    QVERIFY(writable.wait(2000));
+    writer.setEnabled(false);
+    QSocketNotifier reader2(second, QSocketNotifier::Read);
+    QSignalSpy read2(&reader2, &QSocketNotifier::activated);
+    QCOMPARE(::write(again.fd[1], "z", 1), ssize_t(1));
+    QVERIFY2(read2.wait(2000), "a read notifier on a reused number after a write one was never activated");
 }
 
 void TestEpollEventDispatcher::excludingSocketNotifiersNeitherActivatesNorSpins()
