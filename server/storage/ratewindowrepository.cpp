@@ -88,6 +88,21 @@ const QString countedSql = QStringLiteral(
     " ELSE 0 END AS p, CASE WHEN w.bucket_start = ? THEN w.cur_count ELSE 0 END AS c) counts) granted)"
     " RETURNING token, bucket_start, prev_count, cur_count");
 
+// Binds @p values to the prepared @p q and runs it; its one row is then current. A failure marks a lost
+// connection, so the next call connects again.
+Status runForOneRow(QSqlQuery &q, std::initializer_list<QVariant> values, const QString &context)
+{
+    for (const QVariant &value : values)
+        q.addBindValue(value);
+    if (!q.exec()) {
+        Database::noteFailure(q);
+        return Error { context + QStringLiteral(": ") + q.lastError().text() };
+    }
+    if (!q.next())
+        return Error { context + QStringLiteral(": no row returned") };
+    return Ok {};
+}
+
 struct Counts
 {
     qint64 previous = 0;
@@ -147,17 +162,14 @@ Result<SharedRateWindow::Grant> RateWindowRepository::acquireMany(const QString 
     const qint64 bucket = nowMs - nowMs % RateLimiter::windowMs;
     const double weight = double(RateLimiter::windowMs - (nowMs - bucket)) / double(RateLimiter::windowMs);
     const QString token = QString::number(QRandomGenerator::global()->generate64(), 36);
-    for (const QVariant &value :
-         { QVariant(keyId), QVariant(bucket), QVariant(wanted), QVariant(limit), QVariant(token),
-           QVariant(bucket), QVariant(token), QVariant(wanted), QVariant(limit), QVariant(weight),
-           QVariant(bucket), QVariant(bucket - RateLimiter::windowMs), QVariant(bucket) })
-        q.addBindValue(value);
-    if (!q.exec()) {
-        Database::noteFailure(q);
-        return Error { context + QStringLiteral(": ") + q.lastError().text() };
-    }
-    if (!q.next())
-        return Error { context + QStringLiteral(": no row returned") };
+    if (Status ran = runForOneRow(q,
+                                  { QVariant(keyId), QVariant(bucket), QVariant(wanted), QVariant(limit),
+                                    QVariant(token), QVariant(bucket), QVariant(token), QVariant(wanted),
+                                    QVariant(limit), QVariant(weight), QVariant(bucket),
+                                    QVariant(bucket - RateLimiter::windowMs), QVariant(bucket) },
+                                  context);
+        !ran)
+        return Error { ran.error() };
     // Ours only if the row carries this call's token; another call's (or none) means nothing was granted.
     const QString written = q.value(0).toString();
     const qsizetype colon = written.lastIndexOf(QLatin1Char(':'));
@@ -186,16 +198,13 @@ Result<RateLimiter::Decision> RateWindowRepository::acquire(const QString &keyId
     QSqlQuery &q = **query;
     const qint64 cutoff = nowMs - RateLimiter::windowMs;
     const QString token = QString::number(QRandomGenerator::global()->generate64(), 36);
-    for (const QVariant &value : { QVariant(keyId), QVariant(limit), QVariant(nowMs), QVariant(limit),
-                                   QVariant(token), QVariant(limit), QVariant(nowMs), QVariant(limit),
-                                   QVariant(token), QVariant(cutoff), QVariant(limit) })
-        q.addBindValue(value);
-    if (!q.exec()) {
-        Database::noteFailure(q);
-        return Error { context + QStringLiteral(": ") + q.lastError().text() };
-    }
-    if (!q.next())
-        return Error { context + QStringLiteral(": no row returned") };
+    if (Status ran = runForOneRow(q,
+                                  { QVariant(keyId), QVariant(limit), QVariant(nowMs), QVariant(limit),
+                                    QVariant(token), QVariant(limit), QVariant(nowMs), QVariant(limit),
+                                    QVariant(token), QVariant(cutoff), QVariant(limit) },
+                                  context);
+        !ran)
+        return Error { ran.error() };
     const bool admitted = q.value(0).toString() == token;
     const std::vector<qint64> hits = parseArray(q.value(1).toString());
     q.finish();
