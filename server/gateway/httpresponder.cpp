@@ -1,6 +1,9 @@
 // SPDX-License-Identifier: MIT
 #include "httpresponder.h"
 
+#include <charconv>
+#include <cstring>
+
 #include "httpserverconnection.h"
 
 namespace Drawbridge {
@@ -87,32 +90,50 @@ QByteArray HttpResponder::reasonPhrase(int status)
 void HttpResponder::appendHead(QByteArray &out, int status, const QByteArray &contentType,
                                const ResponseHeaders &headers, bool keepAlive) const
 {
-    out += "HTTP/1.1 ";
-    out += QByteArray::number(status);
-    out += ' ';
-    out += reasonPhrase(status);
-    out += "\r\n";
+    // Sized once and filled with plain copies: the head, the first bytes of every stream, was some forty
+    // separate appends (≈ 3 k instructions per response).
+    char statusText[16];
+    const qsizetype statusLength
+        = std::to_chars(statusText, statusText + sizeof statusText, status).ptr - statusText;
+    const QByteArray reason = reasonPhrase(status);
+    const QByteArrayView connection = !keepAlive ? QByteArrayView("Connection: close\r\n")
+        : m_mode.http10                          ? QByteArrayView("Connection: keep-alive\r\n")
+                                                 : QByteArrayView();
+    qsizetype size = 9 + statusLength + 1 + reason.size() + 2 + connection.size();
+    if (!contentType.isEmpty())
+        size += 14 + contentType.size() + 2;
+    for (const ResponseHeaders *list : { &m_extraHeaders, &headers }) {
+        for (const auto &h : *list)
+            size += h.first.size() + 2 + h.second.size() + 2;
+    }
+    const qsizetype start = out.size();
+    out.resize(start + size);
+    char *p = out.data() + start;
+    const auto put = [&p](QByteArrayView bytes) {
+        if (!bytes.isEmpty())
+            memcpy(p, bytes.data(), size_t(bytes.size()));
+        p += bytes.size();
+    };
+    put("HTTP/1.1 ");
+    put(QByteArrayView(statusText, statusLength));
+    put(" ");
+    put(reason);
+    put("\r\n");
     if (!contentType.isEmpty()) {
-        out += "Content-Type: ";
-        out += contentType;
-        out += "\r\n";
+        put("Content-Type: ");
+        put(contentType);
+        put("\r\n");
     }
-    for (const auto &h : m_extraHeaders) {
-        out += h.first;
-        out += ": ";
-        out += h.second;
-        out += "\r\n";
+    for (const ResponseHeaders *list : { &m_extraHeaders, &headers }) {
+        for (const auto &h : *list) {
+            put(h.first);
+            put(": ");
+            put(h.second);
+            put("\r\n");
+        }
     }
-    for (const auto &h : headers) {
-        out += h.first;
-        out += ": ";
-        out += h.second;
-        out += "\r\n";
-    }
-    if (!keepAlive)
-        out += "Connection: close\r\n";
-    else if (m_mode.http10)
-        out += "Connection: keep-alive\r\n";
+    put(connection);
+    Q_ASSERT(p == out.data() + out.size());
 }
 
 void HttpResponder::write(const QByteArray &bytes)
