@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <limits>
 #include <vector>
 
 #include "server/core/clock.h"
@@ -173,7 +174,7 @@ void UsageLedger::run(const std::shared_ptr<std::promise<Status>> &started)
                     m_lastWriteError = again.error();
             }
             if (writer)
-                writeQueued(*writer, lock);
+                writeQueued(*writer, lock, stopping || target > m_flushDone);
             m_flushDone = std::max(m_flushDone, target);
             m_flushed.notify_all();
             if (m_dropped > m_droppedReported) {
@@ -197,10 +198,12 @@ void UsageLedger::run(const std::shared_ptr<std::promise<Status>> &started)
     m_database.releaseConnection();
 }
 
-void UsageLedger::writeQueued(UsageWriter &writer, std::unique_lock<std::mutex> &lock)
+void UsageLedger::writeQueued(UsageWriter &writer, std::unique_lock<std::mutex> &lock, bool drain)
 {
-    while (!m_queue.empty()) {
-        const std::size_t n = std::min(m_queue.size(), m_options.maxBatch);
+    std::size_t left = drain ? std::numeric_limits<std::size_t>::max() : m_queue.size();
+    while (!m_queue.empty() && left > 0) {
+        const std::size_t n = std::min({ m_queue.size(), m_options.maxBatch, left });
+        left -= n;
         std::vector<RequestRecord> batch(std::make_move_iterator(m_queue.begin()),
                                          std::make_move_iterator(m_queue.begin() + std::ptrdiff_t(n)));
         m_queue.erase(m_queue.begin(), m_queue.begin() + std::ptrdiff_t(n));

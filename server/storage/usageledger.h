@@ -81,7 +81,12 @@ public:
 
 private:
     void run(const std::shared_ptr<std::promise<Status>> &started);
-    void writeQueued(UsageWriter &writer, std::unique_lock<std::mutex> &lock);
+    /**
+     * Writes the queue in batches. @p drain: all of it, records that arrive meanwhile included (a flush or
+     * the stop waits for them); else only what was queued when it began, so that under a steady stream of
+     * requests the ledger writes once per flush interval rather than once per write's duration.
+     */
+    void writeQueued(UsageWriter &writer, std::unique_lock<std::mutex> &lock, bool drain);
     bool pruneExpired(UsageWriter &writer);
 
     const Database &m_database;
