@@ -5,13 +5,16 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <string_view>
 #include <utility>
 #include <vector>
 
 #include <simdjson.h>
 
-#include "server/core/jsonescape.h"
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 namespace Drawbridge {
 
@@ -21,81 +24,274 @@ struct Unsure
 {
 };
 
+constexpr char hexDigits[] = "0123456789abcdef";
+
+// For each ASCII byte: 0 = copied as is, else the character after the backslash ('u' = \u00XX). The same
+// escapes as QJsonDocument (and appendJsonString).
+constexpr auto escapes = [] {
+    struct Table
+    {
+        char c[128] {};
+    } t;
+    for (int i = 0; i < 0x20; ++i)
+        t.c[i] = 'u';
+    t.c[int('\b')] = 'b';
+    t.c[int('\f')] = 'f';
+    t.c[int('\n')] = 'n';
+    t.c[int('\r')] = 'r';
+    t.c[int('\t')] = 't';
+    t.c[int('"')] = '"';
+    t.c[int('\\')] = '\\';
+    return t;
+}();
+
+using Member = std::pair<std::string_view, simdjson::dom::element>;
+
+/**
+ * Writes into @p out through a pointer into room made ahead (the array is trimmed to what was written at the
+ * end): a tool input is a few dozen tokens, and an append per token (a resize per string, a QByteArray per
+ * number) cost more than the bytes (issue 18).
+ */
+class Writer
+{
+public:
+    Writer(QByteArray &out, std::vector<Member> &members) : m_out(out), m_members(members)
+    {
+        m_pos = out.size();
+        m_out.resize(m_pos + 256);
+        m_data = m_out.data();
+        m_end = m_out.size();
+    }
+    /** Trims the array to what was written. */
+    void finish() { m_out.resize(m_pos); }
+
+    void value(simdjson::dom::element e, bool dropEmptyKey);
+
+private:
+    void room(qsizetype n)
+    {
+        if (m_end - m_pos < n)
+            grow(n);
+    }
+    void grow(qsizetype n)
+    {
+        m_out.resize(std::max(m_pos + n, m_end + m_end / 2));
+        m_data = m_out.data();
+        m_end = m_out.size();
+    }
+    void put(char c) { m_data[m_pos++] = c; } // room() made space
+    void put(const char *s, qsizetype n)
+    {
+        room(n);
+        std::memcpy(m_data + m_pos, s, size_t(n));
+        m_pos += n;
+    }
+    void object(simdjson::dom::element e, bool dropEmptyKey);
+    void member(std::string_view key, simdjson::dom::element item, bool comma);
+    void string(std::string_view s);
+    void integer(qint64 v);
+
+    QByteArray &m_out;
+    std::vector<Member> &m_members; ///< stack of the members of the objects being sorted, innermost last
+    char *m_data = nullptr;
+    qsizetype m_pos = 0;
+    qsizetype m_end = 0;
+};
+
 // Writes @p e as QJsonDocument::toJson(Compact) writes the value Qt's parser makes of the same text.
-void appendQtCompact(QByteArray &out, simdjson::dom::element e, bool dropEmptyKey)
+void Writer::value(simdjson::dom::element e, bool dropEmptyKey)
 {
     switch (e.type()) {
-    case simdjson::dom::element_type::OBJECT: {
-        std::vector<std::pair<std::string_view, simdjson::dom::element>> members;
-        for (const auto field : simdjson::dom::object(e)) {
-            // QJsonObject orders keys as UTF-16; for ASCII that is byte order. Anything else: the Qt path.
-            if (std::any_of(field.key.begin(), field.key.end(),
-                            [](char c) { return (unsigned char)c >= 0x80; }))
-                throw Unsure {};
-            if (dropEmptyKey && field.key.empty())
-                continue;
-            members.emplace_back(field.key, field.value);
-        }
-        std::sort(members.begin(), members.end(),
-                  [](const auto &a, const auto &b) { return a.first < b.first; });
-        out += '{';
-        for (size_t i = 0; i < members.size(); ++i) {
-            if (i > 0 && members[i].first == members[i - 1].first)
-                throw Unsure {}; // a duplicate key; Qt keeps one of them
-            if (i)
-                out += ',';
-            appendJsonString(out,
-                             QByteArrayView(members[i].first.data(), qsizetype(members[i].first.size())));
-            out += ':';
-            appendQtCompact(out, members[i].second, false);
-        }
-        out += '}';
+    case simdjson::dom::element_type::OBJECT:
+        object(e, dropEmptyKey);
         return;
-    }
     case simdjson::dom::element_type::ARRAY: {
-        out += '[';
+        room(1);
+        put('[');
         bool first = true;
         for (const auto item : simdjson::dom::array(e)) {
-            if (!first)
-                out += ',';
+            if (!first) {
+                room(1);
+                put(',');
+            }
             first = false;
-            appendQtCompact(out, item, false);
+            value(item, false);
         }
-        out += ']';
+        room(1);
+        put(']');
         return;
     }
-    case simdjson::dom::element_type::STRING: {
+    case simdjson::dom::element_type::STRING:
         // Valid UTF-8 (simdjson checked it) comes out of Qt unchanged but for the same escapes.
-        const std::string_view s(e);
-        appendJsonString(out, QByteArrayView(s.data(), qsizetype(s.size())));
+        string(std::string_view(e));
         return;
-    }
     case simdjson::dom::element_type::INT64:
         // Qt keeps integers that fit in 64 bits as integers ...
-        out += QByteArray::number(qint64(int64_t(e)));
+        integer(qint64(int64_t(e)));
         return;
-    case simdjson::dom::element_type::UINT64:
+    case simdjson::dom::element_type::UINT64: {
         // ... and parses larger ones as doubles, written in the shortest form that reads back.
-        out += QByteArray::number(double(uint64_t(e)), 'g', QLocale::FloatingPointShortest);
+        const QByteArray n = QByteArray::number(double(uint64_t(e)), 'g', QLocale::FloatingPointShortest);
+        put(n.constData(), n.size());
         return;
+    }
     case simdjson::dom::element_type::DOUBLE: {
         // Qt's parser keeps a whole number that fits in 64 bits as an integer however it was written (1e6,
         // 1000000.0), and writes it back as one.
         const double d = double(e);
-        if (d >= -0x1p63 && d < 0x1p63 && d == std::floor(d))
-            out += QByteArray::number(qint64(d));
-        else
-            out += QByteArray::number(d, 'g', QLocale::FloatingPointShortest);
+        if (d >= -0x1p63 && d < 0x1p63 && d == std::floor(d)) {
+            integer(qint64(d));
+        } else {
+            const QByteArray n = QByteArray::number(d, 'g', QLocale::FloatingPointShortest);
+            put(n.constData(), n.size());
+        }
         return;
     }
     case simdjson::dom::element_type::BOOL:
-        out += bool(e) ? "true" : "false";
+        if (bool(e))
+            put("true", 4);
+        else
+            put("false", 5);
         return;
     case simdjson::dom::element_type::NULL_VALUE:
-        out += "null";
+        put("null", 4);
         return;
     }
     throw Unsure {};
+}
+
+void Writer::object(simdjson::dom::element e, bool dropEmptyKey)
+{
+    const simdjson::dom::object members(e);
+    // QJsonObject orders keys as UTF-16; for ASCII that is byte order. Anything else: the Qt path. Agents
+    // often send keys in order already (or one or two): then the members are written as they come, without
+    // collecting and sorting them, and strictly ascending keys have no duplicate.
+    bool sorted = true;
+    std::string_view previous;
+    bool any = false;
+    for (const auto field : members) {
+        unsigned char high = 0;
+        for (const char c : field.key)
+            high |= (unsigned char)c;
+        if (high >= 0x80)
+            throw Unsure {};
+        if (any && !(previous < field.key))
+            sorted = false;
+        previous = field.key;
+        any = true;
+    }
+    room(1);
+    put('{');
+    bool comma = false;
+    if (sorted) {
+        for (const auto field : members) {
+            if (dropEmptyKey && field.key.empty())
+                continue;
+            member(field.key, field.value, comma);
+            comma = true;
+        }
+    } else {
+        // Collected on a stack shared by all levels (one allocation per thread, not one per object); by
+        // index, as nested objects push onto it while this one is written.
+        const size_t base = m_members.size();
+        for (const auto field : members) {
+            if (!(dropEmptyKey && field.key.empty()))
+                m_members.emplace_back(field.key, field.value);
+        }
+        std::sort(m_members.begin() + std::ptrdiff_t(base), m_members.end(),
+                  [](const Member &a, const Member &b) { return a.first < b.first; });
+        const size_t end = m_members.size();
+        for (size_t i = base; i < end; ++i) {
+            if (i > base && m_members[i].first == m_members[i - 1].first)
+                throw Unsure {}; // a duplicate key; Qt keeps one of them
+            const Member m = m_members[i];
+            member(m.first, m.second, comma);
+            comma = true;
+        }
+        m_members.resize(base);
+    }
+    room(1);
+    put('}');
+}
+
+void Writer::member(std::string_view key, simdjson::dom::element item, bool comma)
+{
+    if (comma) {
+        room(1);
+        put(',');
+    }
+    string(key);
+    room(1);
+    put(':');
+    value(item, false);
+}
+
+void Writer::string(std::string_view s)
+{
+    // Room for the text, its quotes and one 16-byte store past the end; an escape (up to 6 bytes for 1)
+    // makes room for itself and the rest.
+    const char *src = s.data();
+    const char *const end = src + s.size();
+    room(qsizetype(s.size()) + 2 + 16);
+    put('"');
+    while (src != end) {
+#ifdef __SSE2__
+        // Bytes from 0x20 up (all of multi-byte UTF-8 too) are copied as they are, except '"' and '\\'.
+        while (end - src >= 16) {
+            const __m128i bytes = _mm_loadu_si128(reinterpret_cast<const __m128i *>(src));
+            const __m128i printable = _mm_cmpeq_epi8(_mm_max_epu8(bytes, _mm_set1_epi8(0x20)), bytes);
+            const __m128i special = _mm_or_si128(_mm_cmpeq_epi8(bytes, _mm_set1_epi8('"')),
+                                                 _mm_cmpeq_epi8(bytes, _mm_set1_epi8('\\')));
+            const int mask = _mm_movemask_epi8(_mm_andnot_si128(special, printable));
+            // All 16 stored (room for them was made); only the plain bytes before the first other count.
+            _mm_storeu_si128(reinterpret_cast<__m128i *>(m_data + m_pos), bytes);
+            if (mask != 0xffff) {
+                const int plain = __builtin_ctz(unsigned(~mask));
+                m_pos += plain;
+                src += plain;
+                break;
+            }
+            m_pos += 16;
+            src += 16;
+        }
+        if (src == end)
+            break;
+#endif
+        const unsigned char c = static_cast<unsigned char>(*src++);
+        const char e = c < 0x80 ? escapes.c[c] : 0;
+        if (!e) {
+            put(char(c));
+            continue;
+        }
+        room(6 + (end - src) + 1 + 16);
+        put('\\');
+        put(e);
+        if (e == 'u') {
+            put('0');
+            put('0');
+            put(hexDigits[c >> 4]);
+            put(hexDigits[c & 0xf]);
+        }
+    }
+    put('"');
+}
+
+void Writer::integer(qint64 v)
+{
+    // As QByteArray::number(qint64) writes it, without the temporary array.
+    char digits[20];
+    char *p = digits + sizeof(digits);
+    quint64 magnitude = v < 0 ? 0 - quint64(v) : quint64(v);
+    do {
+        *--p = char('0' + magnitude % 10);
+        magnitude /= 10;
+    } while (magnitude);
+    room(21);
+    if (v < 0)
+        put('-');
+    const qsizetype n = digits + sizeof(digits) - p;
+    std::memcpy(m_data + m_pos, p, size_t(n));
+    m_pos += n;
 }
 
 } // namespace
@@ -104,13 +300,18 @@ bool QtCompactJson::appendObject(QByteArray &out, const simdjson::dom::element &
 {
     if (!object.is_object())
         return false;
+    // The member stack of unsorted objects, reused by every call on this thread (its capacity stays).
+    thread_local std::vector<Member> members;
     const qsizetype start = out.size();
+    Writer writer(out, members);
     try {
-        appendQtCompact(out, object, dropEmptyKey);
+        writer.value(object, dropEmptyKey);
     } catch (const Unsure &) {
+        members.clear();
         out.truncate(start);
         return false;
     }
+    writer.finish();
     return true;
 }
 
