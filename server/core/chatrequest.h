@@ -39,21 +39,31 @@ struct ToolCall
 
 enum class Role { System, User, Assistant, Tool };
 
+/**
+ * One message. Its text (all text content, parts joined) is held in one of two forms: @ref textUtf8 when
+ * that is not empty, else @ref text. The single-pass request parsers keep only the client's UTF-8, so a text
+ * that is only passed through to Kiro is never converted to UTF-16 and back (issue 18); readers use
+ * textString() or hasText(), and whoever sets one form clears the other.
+ */
 struct ChatMessage
 {
     Role role = Role::User;
-    QString text; ///< all text content of the message, parts joined
+    QString text; ///< the text as UTF-16, when @ref textUtf8 is empty (see above)
     std::vector<ImagePart> images;
     std::vector<ToolCall> toolCalls; ///< assistant only
     QString toolCallId; ///< tool only: the call this result answers
     bool toolError = false; ///< tool only: the result reports a failure
-    /**
-     * Optional: @ref text as the client sent it in UTF-8, set by a reader that has it at hand (the
-     * single-pass request parsers), so the Kiro builder copies a text it passes through unchanged without
-     * converting it back from UTF-16 (issue 18). Empty = not set. Whoever changes @ref text afterwards clears
-     * it.
-     */
-    QByteArray textUtf8;
+    QByteArray textUtf8; ///< the text as the client sent it in valid UTF-8; empty = @ref text holds it
+
+    /** The text, converted from UTF-8 when that is the form held (a copy then; the shared string else). */
+    QString textString() const { return textUtf8.isEmpty() ? text : QString::fromUtf8(textUtf8); }
+    bool hasText() const { return !textUtf8.isEmpty() || !text.isEmpty(); }
+    /** Replaces the text with @p s (and drops the UTF-8 form). */
+    void setText(const QString &s)
+    {
+        text = s;
+        textUtf8.clear();
+    }
 };
 
 struct ToolDefinition

@@ -257,7 +257,7 @@ void parseUserMessage(const QJsonValue &content, const QString &path, std::vecto
                      .arg(type));
         }
     }
-    if (!hasToolResults || !user.text.isEmpty() || !user.images.empty())
+    if (!hasToolResults || user.hasText() || !user.images.empty())
         out.push_back(std::move(user));
 }
 
@@ -753,7 +753,7 @@ void fastUserMessage(simdjson::dom::element content, std::vector<ChatMessage> &o
             throw Unsupported {};
         }
     }
-    if (!hasToolResults || !user.text.isEmpty() || !user.images.empty())
+    if (!hasToolResults || user.hasText() || !user.images.empty())
         out.push_back(std::move(user));
 }
 

@@ -98,6 +98,57 @@ int AnthropicTokenCounter::estimateText(QStringView text)
     return int((units + 3) / 4);
 }
 
+int AnthropicTokenCounter::estimateUtf8(QByteArrayView utf8)
+{
+    // The same quarter-token units per code point as estimateText(). In UTF-8 a code point below U+0250 is
+    // one byte, or two with a lead byte C2–C8, or C9 followed by 80–8F; anything else is decoded (2–4 bytes)
+    // and weighed 4 if CJK, else 2. A message's text is the client's UTF-8 (ChatMessage::textUtf8), so this
+    // spares the UTF-16 copy of every text (issue 18). Sixteen ASCII bytes count 16 at once.
+    const auto *p = reinterpret_cast<const unsigned char *>(utf8.data());
+    const qsizetype n = utf8.size();
+    qint64 units = 0;
+    qsizetype i = 0;
+    while (i < n) {
+        if (n - i >= 16) {
+            quint64 lo, hi;
+            std::memcpy(&lo, p + i, sizeof lo);
+            std::memcpy(&hi, p + i + 8, sizeof hi);
+            if (((lo | hi) & 0x8080808080808080ULL) == 0) {
+                units += 16;
+                i += 16;
+                continue;
+            }
+        }
+        const unsigned char b = p[i];
+        if (b < 0x80) {
+            units += 1;
+            ++i;
+            continue;
+        }
+        char32_t c;
+        qsizetype len;
+        if (b < 0xE0) {
+            c = b & 0x1F;
+            len = 2;
+        } else if (b < 0xF0) {
+            c = b & 0x0F;
+            len = 3;
+        } else {
+            c = b & 0x07;
+            len = 4;
+        }
+        if (n - i < len) { // cut short (not valid UTF-8, which callers do not pass): as U+FFFD, weighed 2
+            units += 2;
+            break;
+        }
+        for (qsizetype k = 1; k < len; ++k)
+            c = (c << 6) | (p[i + k] & 0x3F);
+        i += len;
+        units += c < 0x0250 ? 1 : isCjk(c) ? 4 : 2;
+    }
+    return int((units + 3) / 4);
+}
+
 int AnthropicTokenCounter::overhead(const ChatRequest &request)
 {
     return request.tools.empty() ? 0 : ToolUsePrompt::tokensFor(request.toolChoice);
@@ -107,7 +158,7 @@ int AnthropicTokenCounter::estimate(const ChatRequest &request)
 {
     qint64 tokens = overhead(request);
     for (const ChatMessage &m : request.messages) {
-        tokens += tokensPerMessage + estimateText(m.text);
+        tokens += tokensPerMessage + (m.textUtf8.isEmpty() ? estimateText(m.text) : estimateUtf8(m.textUtf8));
         tokens += qint64(m.images.size()) * tokensPerImage;
         for (const ToolCall &call : m.toolCalls)
             tokens += tokensPerTool + estimateText(call.name) + estimateText(call.arguments);

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
+#include <QByteArrayView>
 #include <QStringView>
 
 #include "server/core/chatrequest.h"
@@ -35,6 +36,8 @@ public:
     static int overhead(const ChatRequest &request);
 
     static int estimateText(QStringView text);
+    /** estimateText(QString::fromUtf8(utf8)) for valid UTF-8, counted on the bytes without the conversion. */
+    static int estimateUtf8(QByteArrayView utf8);
     static int estimate(const ChatRequest &request);
 };
 

@@ -38,46 +38,93 @@ struct ToolUse
     QString argumentsText; ///< as the client sent it, for the text fallback
 };
 
+/** `s.trimmed().isEmpty()` without the copy trimmed() makes of a text with surrounding whitespace. */
+bool isBlank(QStringView s)
+{
+    return std::all_of(s.begin(), s.end(), [](QChar c) { return c.isSpace(); });
+}
+
+/**
+ * A turn's or a tool result's text. Until normalisation changes it, it is its message's text in the form the
+ * message holds it: the single-pass parsers keep only the client's UTF-8 (ChatMessage::textUtf8), so a text
+ * that is only passed through is written from those bytes and never converted to UTF-16 at all (issue 18).
+ * Changing it (edit()) makes it a QString of its own.
+ */
+class TurnText
+{
+public:
+    TurnText() = default;
+    explicit TurnText(const ChatMessage &source) : m_source(&source) { }
+    explicit TurnText(QString text) : m_text(std::move(text)) { }
+
+    /** The client's UTF-8 while this is still a message's text held that way, else nullptr. */
+    const QByteArray *utf8() const
+    {
+        return m_source && !m_source->textUtf8.isEmpty() ? &m_source->textUtf8 : nullptr;
+    }
+    /** The text as UTF-16 (a conversion while it is a message's UTF-8). */
+    QString string() const { return m_source ? m_source->textString() : m_text; }
+    QString &edit()
+    {
+        if (m_source) {
+            m_text = m_source->textString();
+            m_source = nullptr;
+        }
+        return m_text;
+    }
+    bool isEmpty() const { return m_source ? !m_source->hasText() : m_text.isEmpty(); }
+    /** isBlank(string()); on UTF-8, the first byte that is ASCII and not a space decides without a copy. */
+    bool isBlank() const
+    {
+        const QByteArray *bytes = utf8();
+        if (!bytes)
+            return Drawbridge::isBlank(m_source ? QStringView(m_source->text) : QStringView(m_text));
+        bool ascii = true;
+        for (const char c : *bytes) {
+            const auto b = static_cast<unsigned char>(c);
+            if (b >= 0x80)
+                ascii = false; // could be a Unicode space (U+00A0, U+2000…): QChar decides below
+            else if (b != ' ' && (b < '\t' || b > '\r'))
+                return false; // QChar::isSpace() below U+0080: tab to carriage return, and space
+        }
+        return ascii || Drawbridge::isBlank(string());
+    }
+    /** Bytes the text takes in the body, about: for reserving room. */
+    qsizetype sizeHint() const
+    {
+        const QByteArray *bytes = utf8();
+        return bytes ? bytes->size() : (m_source ? m_source->text.size() : m_text.size());
+    }
+
+private:
+    const ChatMessage *m_source = nullptr;
+    QString m_text;
+};
+
 struct ToolResult
 {
     QString id;
-    QString text;
+    TurnText text;
     bool error = false;
-    const ChatMessage *source = nullptr; ///< the message the text came from (see writeText())
 };
 
 /** One message in Kiro's two-role world while the history is being normalised. */
 struct Turn
 {
     bool user = true;
-    QString text;
+    TurnText text;
     std::vector<const ImagePart *>
         images; // pointers: base64 payloads are big and copied only once, into JSON
     std::vector<ToolUse> toolUses;
     std::vector<ToolResult> toolResults;
-    const ChatMessage *source = nullptr; ///< the message the text came from (see writeText())
 };
 
-/**
- * Writes @p text from the client's UTF-8 (ChatMessage::textUtf8) while it is still the very text of
- * @p source, so a text only passed through is never converted back from UTF-16 (issue 18). The turn shares
- * the message's string until normalisation changes it, and a change detaches it: the same data pointer and
- * size mean the same text.
- */
-const QByteArray *clientUtf8(const QString &text, const ChatMessage *source)
+void writeText(JsonWriter &w, const TurnText &text)
 {
-    if (source && !source->textUtf8.isEmpty() && text.constData() == source->text.constData()
-        && text.size() == source->text.size())
-        return &source->textUtf8;
-    return nullptr;
-}
-
-void writeText(JsonWriter &w, const QString &text, const ChatMessage *source)
-{
-    if (const QByteArray *utf8 = clientUtf8(text, source))
+    if (const QByteArray *utf8 = text.utf8())
         w.utf8String(*utf8);
     else
-        w.string(text);
+        w.string(text.string());
 }
 
 /**
@@ -142,18 +189,12 @@ qint64 utf8Units(QByteArrayView utf8)
     return units;
 }
 
-/** KiroTokenEstimator::units(text), from the client's UTF-8 while @p text is still @p source's. */
-qint64 textUnits(const QString &text, const ChatMessage *source)
+/** KiroTokenEstimator::units(text.string()), from the client's UTF-8 while the text is held that way. */
+qint64 textUnits(const TurnText &text)
 {
-    if (const QByteArray *utf8 = clientUtf8(text, source))
+    if (const QByteArray *utf8 = text.utf8())
         return utf8Units(*utf8);
-    return KiroTokenEstimator::units(text);
-}
-
-/** `s.trimmed().isEmpty()` without the copy trimmed() makes of a text with surrounding whitespace. */
-bool isBlank(QStringView s)
-{
-    return std::all_of(s.begin(), s.end(), [](QChar c) { return c.isSpace(); });
+    return KiroTokenEstimator::units(text.string());
 }
 
 void appendParagraph(QString &text, const QString &addition)
@@ -163,6 +204,23 @@ void appendParagraph(QString &text, const QString &addition)
     if (!isBlank(text))
         text += QLatin1String("\n\n");
     text += addition;
+}
+
+void appendParagraph(TurnText &text, const QString &addition)
+{
+    if (isBlank(addition))
+        return;
+    const bool blank = text.isBlank();
+    QString &edited = text.edit();
+    if (!blank)
+        edited += QLatin1String("\n\n");
+    edited += addition;
+}
+
+void appendParagraph(TurnText &text, const TurnText &addition)
+{
+    if (!addition.isBlank())
+        appendParagraph(text, addition.string());
 }
 
 /**
@@ -199,7 +257,7 @@ QString toolCallAsText(const ToolUse &use)
 QString toolResultAsText(const ToolResult &result)
 {
     return QStringLiteral("[Tool result for %1%2]\n%3")
-        .arg(result.id, result.error ? QStringLiteral(" (error)") : QString(), result.text);
+        .arg(result.id, result.error ? QStringLiteral(" (error)") : QString(), result.text.string());
 }
 
 /**
@@ -302,13 +360,12 @@ Status Builder::collectTurns()
     for (const ChatMessage &message : m_request.messages) {
         switch (message.role) {
         case Role::System:
-            if (!isBlank(message.text))
-                m_systemParts.append(message.text);
+            if (const TurnText text(message); !text.isBlank())
+                m_systemParts.append(text.string());
             break;
         case Role::User: {
             Turn turn;
-            turn.text = message.text;
-            turn.source = &message;
+            turn.text = TurnText(message);
             for (const ImagePart &image : message.images)
                 turn.images.push_back(&image);
             m_turns.push_back(std::move(turn));
@@ -317,8 +374,7 @@ Status Builder::collectTurns()
         case Role::Assistant: {
             Turn turn;
             turn.user = false;
-            turn.text = message.text;
-            turn.source = &message;
+            turn.text = TurnText(message);
             for (const ToolCall &call : message.toolCalls) {
                 turn.toolUses.push_back(
                     { call.id, kiroToolName(call.name), call.name,
@@ -332,7 +388,7 @@ Status Builder::collectTurns()
             // Consecutive tool messages become one user turn in mergeSameRole(): parallel results must all
             // land in the same user message or Kiro rejects the turn.
             Turn turn;
-            turn.toolResults.push_back({ message.toolCallId, message.text, message.toolError, &message });
+            turn.toolResults.push_back({ message.toolCallId, TurnText(message), message.toolError });
             m_turns.push_back(std::move(turn));
             break;
         }
@@ -428,8 +484,9 @@ void Builder::pairToolUsesAndResults()
             results.erase(kept, results.end());
             if (!orphanText.isEmpty()) {
                 QString text = orphanText;
-                appendParagraph(text, turn.text);
-                turn.text = text;
+                if (!turn.text.isBlank())
+                    appendParagraph(text, turn.text.string());
+                turn.text = TurnText(text);
             }
             // Drop the preceding assistant's tool uses that got no answer (kiro.rs
             // remove_orphaned_tool_uses).
@@ -474,7 +531,7 @@ void Builder::ensureUserFirstAndUserLast()
         // A prefill: the assistant message goes into history and the model is asked to go on.
         m_prefill = true;
         Turn next;
-        next.text = KiroRequestBuilder::prefillContinuation();
+        next.text = TurnText(KiroRequestBuilder::prefillContinuation());
         m_turns.push_back(std::move(next));
     }
 }
@@ -571,10 +628,12 @@ Status Builder::checkImages() const
 void Builder::writeUserMessage(JsonWriter &w, const Turn &turn, bool current)
 {
     w.beginObject();
-    const QString text = isBlank(turn.text) ? KiroRequestBuilder::emptyPlaceholder() : turn.text;
-    m_textUnits += textUnits(text, turn.source);
+    const bool blank = turn.text.isBlank();
+    const TurnText placeholder = blank ? TurnText(KiroRequestBuilder::emptyPlaceholder()) : TurnText();
+    const TurnText &text = blank ? placeholder : turn.text;
+    m_textUnits += textUnits(text);
     w.key("content");
-    writeText(w, text, turn.source);
+    writeText(w, text);
 
     if (!turn.images.empty()) {
         w.key("images");
@@ -611,15 +670,16 @@ void Builder::writeUserMessage(JsonWriter &w, const Turn &turn, bool current)
             w.key("toolResults");
             w.beginArray();
             for (const ToolResult &result : turn.toolResults) {
-                const QString resultText
-                    = result.text.isEmpty() ? QStringLiteral("(empty result)") : result.text;
-                m_textUnits += textUnits(resultText, result.source);
+                const bool empty = result.text.isEmpty();
+                const TurnText emptyResult = empty ? TurnText(QStringLiteral("(empty result)")) : TurnText();
+                const TurnText &resultText = empty ? emptyResult : result.text;
+                m_textUnits += textUnits(resultText);
                 w.beginObject();
                 w.key("content");
                 w.beginArray();
                 w.beginObject();
                 w.key("text");
-                writeText(w, resultText, result.source);
+                writeText(w, resultText);
                 w.endObject();
                 w.endArray();
                 w.key("status");
@@ -644,10 +704,12 @@ void Builder::writeUserMessage(JsonWriter &w, const Turn &turn, bool current)
 void Builder::writeAssistantMessage(JsonWriter &w, const Turn &turn)
 {
     w.beginObject();
-    const QString text = isBlank(turn.text) ? KiroRequestBuilder::emptyPlaceholder() : turn.text;
-    m_textUnits += textUnits(text, turn.source);
+    const bool blank = turn.text.isBlank();
+    const TurnText placeholder = blank ? TurnText(KiroRequestBuilder::emptyPlaceholder()) : TurnText();
+    const TurnText &text = blank ? placeholder : turn.text;
+    m_textUnits += textUnits(text);
     w.key("content");
-    writeText(w, text, turn.source);
+    writeText(w, text);
     if (!turn.toolUses.empty()) {
         // Omitted when empty: an empty toolUses array is itself a 400 (jwadow).
         w.key("toolUses");
@@ -695,8 +757,8 @@ Result<KiroRequest> Builder::build(ProviderErrorKind *errorKind)
     ensureUserFirstAndUserLast();
     // Prepending the system prompt to the first user message is the cheap variant of §2.4.
     if (const QString system = systemPrompt(); !system.isEmpty()) {
-        QString &first = m_turns.front().text;
-        first = isBlank(first) ? system : system + QLatin1String("\n\n") + first;
+        TurnText &first = m_turns.front().text;
+        first = TurnText(first.isBlank() ? system : system + QLatin1String("\n\n") + first.string());
     }
 
     if (Status images = checkImages(); !images)
@@ -714,9 +776,9 @@ Result<KiroRequest> Builder::build(ProviderErrorKind *errorKind)
     // within the slack): growing a body of hundreds of KiB past its capacity copies it.
     qsizetype textSize = 0;
     for (const Turn &turn : m_turns) {
-        textSize += turn.text.size();
+        textSize += turn.text.sizeHint();
         for (const ToolResult &result : turn.toolResults)
-            textSize += result.text.size();
+            textSize += result.text.sizeHint();
         for (const ToolUse &use : turn.toolUses)
             textSize += use.input.size();
     }

@@ -483,7 +483,7 @@ void TstAnthropicMessages::multiTurnToolConversation()
     QCOMPARE(req.messages[3].toolCallId, req.messages[2].toolCalls[0].id);
     QCOMPARE(req.messages[4].toolCallId, req.messages[2].toolCalls[1].id);
     QVERIFY(req.messages[4].toolError);
-    QCOMPARE(req.messages[5].text, QStringLiteral("Now summarize."));
+    QCOMPARE(req.messages[5].textString(), QStringLiteral("Now summarize."));
 }
 
 void TstAnthropicMessages::providerErrorsUseAnthropicShape_data()
@@ -769,7 +769,7 @@ void TstAnthropicMessages::claudeCodeRequest()
     QVERIFY(req.thinking);
     QCOMPARE(req.messages.size(), size_t(3));
     QCOMPARE(req.messages[2].role, Role::System);
-    QVERIFY(req.messages[2].text.startsWith(QLatin1String("# Environment")));
+    QVERIFY(req.messages[2].textString().startsWith(QLatin1String("# Environment")));
     QCOMPARE(req.tools.size(), size_t(12));
 }
 

@@ -102,7 +102,7 @@ void TstAnthropicRequestParser::minimal()
     QCOMPARE(r.maxTokens, std::optional<int>(256));
     QCOMPARE(r.messages.size(), size_t(1));
     QCOMPARE(r.messages[0].role, Role::User);
-    QCOMPARE(r.messages[0].text, QStringLiteral("hi"));
+    QCOMPARE(r.messages[0].textString(), QStringLiteral("hi"));
     QVERIFY(!r.stream);
     QVERIFY(!r.thinking);
     QVERIFY(r.tools.empty());
@@ -174,12 +174,12 @@ void TstAnthropicRequestParser::multiTurnToolConversation()
     QCOMPARE(r.maxTokens, std::optional<int>(8192));
     QCOMPARE(r.messages.size(), size_t(6));
     QCOMPARE(r.messages[0].role, Role::System);
-    QCOMPARE(r.messages[0].text, QStringLiteral("You are a coding agent.\nBe brief."));
+    QCOMPARE(r.messages[0].textString(), QStringLiteral("You are a coding agent.\nBe brief."));
     QCOMPARE(r.messages[1].role, Role::User);
-    QCOMPARE(r.messages[1].text, QStringLiteral("Read a.txt and run ls"));
+    QCOMPARE(r.messages[1].textString(), QStringLiteral("Read a.txt and run ls"));
     const ChatMessage &a = r.messages[2];
     QCOMPARE(a.role, Role::Assistant);
-    QCOMPARE(a.text, QStringLiteral("Sure.")); // the thinking block is dropped
+    QCOMPARE(a.textString(), QStringLiteral("Sure.")); // the thinking block is dropped
     QCOMPARE(a.toolCalls.size(), size_t(2));
     QCOMPARE(a.toolCalls[0].id, QStringLiteral("toolu_01"));
     QCOMPARE(a.toolCalls[0].name, QStringLiteral("read_file"));
@@ -187,14 +187,14 @@ void TstAnthropicRequestParser::multiTurnToolConversation()
     QCOMPARE(a.toolCalls[1].arguments, QStringLiteral("{\"cmd\":\"ls\"}"));
     QCOMPARE(r.messages[3].role, Role::Tool);
     QCOMPARE(r.messages[3].toolCallId, QStringLiteral("toolu_01"));
-    QCOMPARE(r.messages[3].text, QStringLiteral("alpha"));
+    QCOMPARE(r.messages[3].textString(), QStringLiteral("alpha"));
     QVERIFY(!r.messages[3].toolError);
     QCOMPARE(r.messages[4].role, Role::Tool);
     QCOMPARE(r.messages[4].toolCallId, QStringLiteral("toolu_02"));
-    QCOMPARE(r.messages[4].text, QStringLiteral("ls: denied\nexit 2"));
+    QCOMPARE(r.messages[4].textString(), QStringLiteral("ls: denied\nexit 2"));
     QVERIFY(r.messages[4].toolError);
     QCOMPARE(r.messages[5].role, Role::User);
-    QCOMPARE(r.messages[5].text, QStringLiteral("Now summarize."));
+    QCOMPARE(r.messages[5].textString(), QStringLiteral("Now summarize."));
     QCOMPARE(r.tools.size(), size_t(2));
     QCOMPARE(r.tools[1].name, QStringLiteral("run"));
     QCOMPARE(r.tools[1].description, QStringLiteral("Runs a command"));
@@ -206,7 +206,7 @@ void TstAnthropicRequestParser::imageAndTextInOneMessage()
 {
     const ChatRequest r = parseOk(AnthropicParserCases::userImageAndText);
     QCOMPARE(r.messages.size(), size_t(1));
-    QCOMPARE(r.messages[0].text, QStringLiteral("what is this?"));
+    QCOMPARE(r.messages[0].textString(), QStringLiteral("what is this?"));
     QCOMPARE(r.messages[0].images.size(), size_t(1));
     QCOMPARE(r.messages[0].images[0].mediaType, QStringLiteral("image/webp"));
     QCOMPARE(r.messages[0].images[0].base64Data, QByteArray("aGVsbG8="));
@@ -219,7 +219,7 @@ void TstAnthropicRequestParser::onlyToolResultsAddNoUserMessage()
     QCOMPARE(r.messages[1].toolCalls[0].arguments, QStringLiteral("{}"));
     QCOMPARE(r.messages[2].role, Role::Tool);
     QCOMPARE(r.messages[2].toolCallId, QStringLiteral("t1"));
-    QVERIFY(r.messages[2].text.isEmpty());
+    QVERIFY(!r.messages[2].hasText());
 }
 
 void TstAnthropicRequestParser::emptySystemAddsNoMessage()
@@ -300,13 +300,13 @@ void TstAnthropicRequestParser::contextManagement()
     QCOMPARE(notes.clearedToolResults, cleared);
     int placeholders = 0;
     for (const ChatMessage &m : r.messages) {
-        if (m.role == Role::Tool && m.text.contains(QLatin1String("cleared")))
+        if (m.role == Role::Tool && m.textString().contains(QLatin1String("cleared")))
             ++placeholders;
     }
     QCOMPARE(placeholders, cleared);
     // The newest tool result always survives (keep >= 1 or excluded); ids and pairing are untouched.
     QCOMPARE(r.messages.back().toolCallId, QStringLiteral("t3"));
-    QCOMPARE(r.messages.back().text, QStringLiteral("three"));
+    QCOMPARE(r.messages.back().textString(), QStringLiteral("three"));
     if (QTest::currentDataTag() == QByteArray("clear-tool-uses-exclude")) {
         QCOMPARE(r.messages[3].toolCalls[0].arguments, QStringLiteral("{}")); // clear_tool_inputs
         QCOMPARE(r.messages[1].toolCalls[0].arguments, QStringLiteral("{\"p\":1}")); // Read is excluded
@@ -319,10 +319,10 @@ void TstAnthropicRequestParser::textualBlocks()
     const ChatRequest r
         = parseOk(AnthropicParserCases::textualBlocks, AnthropicRequestParser::Mode::Messages, &notes);
     QCOMPARE(roles(r), QStringLiteral("UAT"));
-    QCOMPARE(r.messages[0].text, QStringLiteral("notes\ndoc body\nT (https://s)\nfound"));
-    QCOMPARE(r.messages[1].text, QStringLiteral("ok"));
+    QCOMPARE(r.messages[0].textString(), QStringLiteral("notes\ndoc body\nT (https://s)\nfound"));
+    QCOMPARE(r.messages[1].textString(), QStringLiteral("ok"));
     QCOMPARE(r.messages[1].toolCalls.size(), size_t(1)); // server_tool_use is not ours to replay
-    QCOMPARE(r.messages[2].text, QStringLiteral("Tool 'Glob' is available."));
+    QCOMPARE(r.messages[2].textString(), QStringLiteral("Tool 'Glob' is available."));
     QCOMPARE(notes.ignored.size(), 2);
 }
 
@@ -336,9 +336,9 @@ void TstAnthropicRequestParser::claudeCodeRequest()
     QCOMPARE(r.maxTokens, std::optional<int>(128000));
     // Top-level system, the user turn, then the environment block Claude Code sends as message 1.
     QCOMPARE(roles(r), QStringLiteral("SUS"));
-    QVERIFY(r.messages[0].text.contains(QLatin1String("Claude Agent SDK")));
-    QVERIFY(r.messages[1].text.endsWith(QLatin1String("Read hello.txt")));
-    QVERIFY(r.messages[2].text.startsWith(QLatin1String("# Environment")));
+    QVERIFY(r.messages[0].textString().contains(QLatin1String("Claude Agent SDK")));
+    QVERIFY(r.messages[1].textString().endsWith(QLatin1String("Read hello.txt")));
+    QVERIFY(r.messages[2].textString().startsWith(QLatin1String("# Environment")));
     QVERIFY(r.thinking); // adaptive, effort medium
     QCOMPARE(r.thinkingBudgetTokens, 10000);
     QVERIFY(notes.thinkingOmitted);

@@ -58,7 +58,7 @@ int legacyEstimate(const ChatRequest &request)
     using C = AnthropicTokenCounter;
     qint64 tokens = 0;
     for (const ChatMessage &m : request.messages) {
-        tokens += C::tokensPerMessage + legacyEstimateText(m.text);
+        tokens += C::tokensPerMessage + legacyEstimateText(m.textString());
         tokens += qint64(m.images.size()) * C::tokensPerImage;
         for (const ToolCall &call : m.toolCalls)
             tokens += C::tokensPerTool + legacyEstimateText(call.name) + legacyEstimateText(call.arguments);
@@ -164,6 +164,8 @@ private Q_SLOTS:
     void estimateText_data();
     void estimateText();
     void hostileStrings();
+    void estimateUtf8_data();
+    void estimateUtf8();
     void agentBodies_data();
     void agentBodies();
     void imagesCallsAndManySchemas();
@@ -210,7 +212,8 @@ void TstAnthropicTokenCounter::hostileStrings()
 {
     const quint64 seed = seedFromEnv();
     StringGen gen(seed);
-    QString joined;
+    QString joined, validJoined;
+    int validUtf8 = 0;
     for (int i = 0; i < 20'000; ++i) {
         const QString s = gen.string();
         const int expected = legacyEstimateText(s);
@@ -230,6 +233,22 @@ void TstAnthropicTokenCounter::hostileStrings()
         // Views into the middle of a long text start at odd offsets and end mid-pair.
         if (joined.size() < 200'000)
             joined += s;
+        // The UTF-8 count, for texts that have a UTF-8 form (no lone surrogates; the parsers hold only valid
+        // UTF-8): the same as the former count of the text.
+        const QByteArray utf8 = s.toUtf8();
+        if (QString::fromUtf8(utf8) != s)
+            continue;
+        ++validUtf8;
+        if (validJoined.size() < 200'000)
+            validJoined += s;
+        const int fromUtf8 = AnthropicTokenCounter::estimateUtf8(utf8);
+        QVERIFY2(
+            fromUtf8 == expected,
+            qPrintable(u"seed %1 (DRAWBRIDGE_FUZZ_SEED=%1) string %2: %3 tokens from UTF-8, the former %4"_s
+                           .arg(seed)
+                           .arg(i)
+                           .arg(fromUtf8)
+                           .arg(expected)));
     }
     for (qsizetype from = 0; from + 64 < joined.size(); from += 997) {
         const QStringView view = QStringView(joined).mid(from, 64 + from % 13);
@@ -237,6 +256,23 @@ void TstAnthropicTokenCounter::hostileStrings()
                  qPrintable(u"seed %1 offset %2"_s.arg(seed).arg(from)));
     }
     QCOMPARE(AnthropicTokenCounter::estimateText(joined), legacyEstimateText(joined));
+    QVERIFY2(validUtf8 > 1'000,
+             qPrintable(u"seed %1: only %2 strings had a UTF-8 form"_s.arg(seed).arg(validUtf8)));
+    QCOMPARE(AnthropicTokenCounter::estimateUtf8(validJoined.toUtf8()), legacyEstimateText(validJoined));
+}
+
+void TstAnthropicTokenCounter::estimateUtf8_data()
+{
+    estimateText_data();
+}
+
+void TstAnthropicTokenCounter::estimateUtf8()
+{
+    // The table's texts as UTF-8; rows with lone surrogates have none, and are counted as what toUtf8() makes
+    // of them. The rows around U+0250 cover the C9 lead byte (C9 8F is U+024F, C9 90 is U+0250).
+    QFETCH(QString, text);
+    const QByteArray utf8 = text.toUtf8();
+    QCOMPARE(AnthropicTokenCounter::estimateUtf8(utf8), legacyEstimateText(QString::fromUtf8(utf8)));
 }
 
 void TstAnthropicTokenCounter::agentBodies_data()

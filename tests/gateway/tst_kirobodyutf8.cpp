@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: MIT
-// The UTF-8 carry (issue 18): the single-pass parsers keep each message text's UTF-8 (ChatMessage::textUtf8)
-// and the Kiro builder writes it instead of converting the QString back. The body must be byte for byte the
-// one built from the QStrings alone, whatever the history normalisation does to the texts (merged turns,
-// orphan tool results, blank texts, placeholders, tools turned into text). Each request is built twice, with
-// and without the UTF-8, and the two bodies compared; the agent bodies of bench/agentbodies.py and
-// hand-written edge cases, both dialects.
+// The UTF-8 carry (issue 18): the single-pass parsers keep each message text only as the client's UTF-8
+// (ChatMessage::textUtf8) and the Kiro builder writes it without a UTF-16 form. The body must be byte for
+// byte the one built from the QStrings alone, whatever the history normalisation does to the texts (merged
+// turns, orphan tool results, blank texts, placeholders, tools turned into text). Each request is built
+// twice, with and without the UTF-8, and the two bodies compared; the agent bodies of bench/agentbodies.py
+// and hand-written edge cases, both dialects.
 #include <QDir>
 #include <QFile>
 #include <QProcess>
@@ -52,7 +52,7 @@ int compareBodies(ChatRequest request, const QString &name)
     int texts = 0;
     for (ChatMessage &m : request.messages) {
         texts += m.textUtf8.isEmpty() ? 0 : 1;
-        m.textUtf8.clear();
+        m.setText(m.textString()); // the UTF-16 form only
         for (ToolCall &call : m.toolCalls) {
             texts += call.kiroInput.isEmpty() ? 0 : 1;
             call.kiroInput.clear();

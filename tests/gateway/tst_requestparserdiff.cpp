@@ -484,7 +484,7 @@ QString describe(const ChatRequest &r)
         + u" stream="_s + QString::number(r.stream) + u" thinking="_s + QString::number(r.thinking) + u'/'
         + QString::number(r.thinkingBudgetTokens) + u" key="_s + r.keyId + u'\n';
     for (const ChatMessage &m : r.messages) {
-        d += u"msg "_s + QString::number(int(m.role)) + u" ["_s + m.text + u"] id="_s + m.toolCallId
+        d += u"msg "_s + QString::number(int(m.role)) + u" ["_s + m.textString() + u"] id="_s + m.toolCallId
             + u" err="_s + QString::number(m.toolError) + u'\n';
         for (const ImagePart &i : m.images)
             d += u"  image "_s + i.mediaType + u' ' + QString::fromLatin1(i.base64Data) + u'\n';
@@ -526,8 +526,9 @@ QString schemaTextMismatch(const std::vector<ToolDefinition> &tools)
 }
 
 /**
- * A message whose textUtf8 (the client's UTF-8, which the Kiro builder copies through instead of converting
- * text back) is set but is not its text; @p carried counts the messages that have it.
+ * A message that holds its text in both forms, or whose textUtf8 (the client's UTF-8, which the Kiro builder
+ * copies through without a UTF-16 form) is not valid UTF-8; @p carried counts the messages that hold it.
+ * That the text itself is the legacy parser's is checked by describe(), through textString().
  */
 QString textUtf8Mismatch(const std::vector<ChatMessage> &messages, int &carried)
 {
@@ -535,8 +536,10 @@ QString textUtf8Mismatch(const std::vector<ChatMessage> &messages, int &carried)
         if (m.textUtf8.isEmpty())
             continue;
         ++carried;
-        if (m.textUtf8 != m.text.toUtf8())
-            return m.text + u" vs UTF-8 "_s + QString::fromLatin1(m.textUtf8.toHex());
+        if (!m.text.isEmpty())
+            return u"both forms: "_s + m.text + u" and UTF-8 "_s + QString::fromLatin1(m.textUtf8.toHex());
+        if (QString::fromUtf8(m.textUtf8).toUtf8() != m.textUtf8)
+            return u"not valid UTF-8: "_s + QString::fromLatin1(m.textUtf8.toHex());
     }
     return {};
 }
@@ -586,7 +589,7 @@ void TstRequestParserDiff::openAiAgentBodiesTakeTheSinglePass()
     QCOMPARE(describe(std::variant<OpenAiChatRequest, ApiError>(*fast)),
              describe(OpenAiRequestParser::parseWithQtJson(body)));
     QCOMPARE(fast->request.messages.size(), size_t(5));
-    QCOMPARE(fast->request.messages[1].text, u"Read src/main.cpp 😀"_s);
+    QCOMPARE(fast->request.messages[1].textString(), u"Read src/main.cpp 😀"_s);
 }
 
 void TstRequestParserDiff::openAiCorpus()

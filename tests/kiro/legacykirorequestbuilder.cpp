@@ -128,12 +128,12 @@ Status Builder::collectTurns()
     for (const ChatMessage &message : m_request.messages) {
         switch (message.role) {
         case Role::System:
-            if (!message.text.trimmed().isEmpty())
-                m_systemParts.append(message.text);
+            if (!message.textString().trimmed().isEmpty())
+                m_systemParts.append(message.textString());
             break;
         case Role::User: {
             Turn turn;
-            turn.text = message.text;
+            turn.text = message.textString();
             for (const ImagePart &image : message.images)
                 turn.images.push_back(&image);
             m_turns.push_back(std::move(turn));
@@ -142,7 +142,7 @@ Status Builder::collectTurns()
         case Role::Assistant: {
             Turn turn;
             turn.user = false;
-            turn.text = message.text;
+            turn.text = message.textString();
             for (const ToolCall &call : message.toolCalls) {
                 turn.toolUses.push_back({ call.id, kiroToolName(call.name), call.name,
                                           parseArguments(call.arguments), call.arguments });
@@ -154,7 +154,7 @@ Status Builder::collectTurns()
             // Consecutive tool messages become one user turn in mergeSameRole(): parallel results must all
             // land in the same user message or Kiro rejects the turn.
             Turn turn;
-            turn.toolResults.push_back({ message.toolCallId, message.text, message.toolError });
+            turn.toolResults.push_back({ message.toolCallId, message.textString(), message.toolError });
             m_turns.push_back(std::move(turn));
             break;
         }

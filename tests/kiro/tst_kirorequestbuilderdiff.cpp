@@ -145,12 +145,15 @@ public:
             ChatMessage m;
             m.role = m_manyCalls && chance(40) ? Role::Tool : Role(between(0, 3));
             m.text = text();
-            // Half the texts carry their UTF-8, as the single-pass parsers leave it (only a text UTF-8 can
-            // carry: no lone surrogates): the builder writes and counts those from the bytes.
+            // Half the texts are held as UTF-8 only, as the single-pass parsers leave them (only a text UTF-8
+            // can hold: no lone surrogates): the builder writes and counts those from the bytes, and converts
+            // them only where normalisation changes them.
             if (chance(50)) {
                 const QByteArray utf8 = m.text.toUtf8();
-                if (QString::fromUtf8(utf8) == m.text)
+                if (QString::fromUtf8(utf8) == m.text) {
                     m.textUtf8 = utf8;
+                    m.text.clear();
+                }
             }
             if (m.role == Role::User && chance(10)) {
                 static const QStringList types
