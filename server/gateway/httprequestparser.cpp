@@ -145,6 +145,16 @@ void HttpRequestParser::append(QByteArrayView bytes)
     m_buffer.append(bytes.data(), bytes.size());
 }
 
+void HttpRequestParser::adopt(QByteArray &&bytes)
+{
+    if (m_pos == m_buffer.size()) {
+        m_buffer = std::move(bytes);
+        m_pos = 0;
+        return;
+    }
+    m_buffer.append(bytes);
+}
+
 char *HttpRequestParser::bodySpace(qsizetype &room)
 {
     room = 0;

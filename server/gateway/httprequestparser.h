@@ -45,6 +45,12 @@ public:
     explicit HttpRequestParser(const Limits &limits);
 
     void append(QByteArrayView bytes);
+    /**
+     * Appends bytes the caller no longer needs (a read from the socket): with nothing unconsumed
+     * buffered, the parser takes @p bytes over instead of copying them, so a read of a head and the first
+     * body bytes is copied once, into the body.
+     */
+    void adopt(QByteArray &&bytes);
     Status parse();
 
     const HttpServerRequest &request() const { return m_request; }

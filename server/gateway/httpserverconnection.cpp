@@ -17,7 +17,10 @@ namespace Drawbridge {
 
 namespace {
 
-constexpr qint64 readChunkBytes = 64 * 1024;
+// What Qt reads from the kernel per readiness event, and the most taken from it at once. Small enough that
+// little of a large body passes through Qt's buffer (the rest is read straight into the request), large
+// enough for the head of almost any request in one read.
+constexpr qint64 readChunkBytes = 16 * 1024;
 // Past this much unsent response data, the next pipelined request waits for the client to read.
 constexpr qint64 writeHighWater = 1024 * 1024;
 
@@ -35,6 +38,8 @@ HttpServerConnection::HttpServerConnection(QTcpSocket *socket, const Options &op
     m_socket->setParent(this);
     // Qt must not pull more from the kernel than one chunk while a request is being handled.
     m_socket->setReadBufferSize(readChunkBytes);
+    // A TLS socket's descriptor carries records, not the request: its input must go through Qt.
+    m_directReads = !m_socket->inherits("QSslSocket");
     m_idleSinceNs = m_clock.monotonicNs();
     connect(m_socket, &QIODevice::readyRead, this, &HttpServerConnection::onReadyRead);
     connect(m_socket, &QIODevice::bytesWritten, this, &HttpServerConnection::onBytesWritten);
@@ -61,6 +66,8 @@ void HttpServerConnection::timerEvent(QTimerEvent *event)
 
 void HttpServerConnection::onReadyRead()
 {
+    // Qt reads what the kernel reports, up to its buffer's limit: short of the limit, it took everything.
+    m_kernelDrained = m_socket->bytesAvailable() < readChunkBytes;
     if (m_state == State::Lingering || m_state == State::Closing) {
         discardInput();
         return;
@@ -83,25 +90,27 @@ void HttpServerConnection::processInput()
             return; // onBytesWritten() resumes
         switch (m_parser.parse()) {
         case HttpRequestParser::Status::NeedMore: {
-            const qint64 available = m_socket->bytesAvailable();
-            if (available <= 0)
-                return;
             qsizetype room = 0;
             if (char *space = m_parser.bodySpace(room)) {
                 // The rest of a Content-Length body goes straight into the request's body.
-                const qint64 got = m_socket->read(space, std::min<qint64>(room, available));
+                const qint64 got = readBody(space, room);
                 m_parser.bodyWritten(got);
                 if (got <= 0)
                     return;
                 m_lastInputNs = m_clock.monotonicNs();
                 continue;
             }
-            const QByteArray chunk = m_socket->read(std::min(available, readChunkBytes));
+            const qint64 available = m_socket->bytesAvailable();
+            if (available <= 0)
+                return;
+            // Qt hands over its buffered block itself when all of it is asked for, and the parser keeps it:
+            // no copy before the body's.
+            QByteArray chunk = m_socket->read(std::min(available, readChunkBytes));
             const qint64 now = m_clock.monotonicNs();
             if (!m_parser.readingBody() && m_headStartedNs < 0)
                 m_headStartedNs = now;
             m_lastInputNs = now;
-            m_parser.append(chunk);
+            m_parser.adopt(std::move(chunk));
             continue;
         }
         case HttpRequestParser::Status::HeadComplete:
@@ -123,6 +132,28 @@ void HttpServerConnection::processInput()
             return;
         }
     }
+}
+
+qint64 HttpServerConnection::readBody(char *space, qsizetype room)
+{
+    const qint64 buffered = m_socket->bytesAvailable();
+    if (buffered > 0)
+        return m_socket->read(space, std::min<qint64>(room, buffered));
+    // Nothing in Qt's buffer: take what the kernel holds straight into the body, one copy instead of two
+    // (Qt would read it into its buffer at the next readiness event, then copy it here). Qt's socket is
+    // not told: it keeps no count of the descriptor's input, and its read notifier stays on, so the next
+    // bytes, an end of stream or an error still reach it. When Qt's last read or ours came back short, the
+    // kernel had no more: the next attempt waits for readyRead instead of paying a recv() that finds nothing.
+    const qintptr fd = m_socket->socketDescriptor();
+    if (!m_directReads || m_kernelDrained || fd < 0 || m_socket->state() != QAbstractSocket::ConnectedState)
+        return 0;
+    ssize_t n;
+    do {
+        n = ::recv(int(fd), space, size_t(room), MSG_DONTWAIT);
+    } while (n < 0 && errno == EINTR);
+    if (n < qint64(room))
+        m_kernelDrained = true;
+    return n > 0 ? qint64(n) : 0;
 }
 
 void HttpServerConnection::dispatch()
@@ -244,6 +275,7 @@ void HttpServerConnection::continueAfterResponse(bool keepAlive)
         return;
     }
     m_state = State::Reading;
+    m_kernelDrained = false;
     const qint64 now = m_clock.monotonicNs();
     m_idleSinceNs = now;
     m_headStartedNs = m_parser.bufferedBytes() > 0 ? now : -1;

@@ -88,6 +88,8 @@ private:
     void beginClose();
     void shutdownWrite();
     void discardInput();
+    /** Reads up to @p room body bytes into @p space: what Qt has buffered, else from the kernel directly. */
+    qint64 readBody(char *space, qsizetype room);
     void checkFlushed();
     /** Hands @p parts to the kernel while Qt has nothing queued; returns how many bytes it took. */
     qsizetype sendDirect(const QByteArrayView *parts, int count);
@@ -102,6 +104,8 @@ private:
     State m_state = State::Reading;
     bool m_responseInFlight = false;
     bool m_responseDone = false;
+    bool m_directReads = true;
+    bool m_kernelDrained = false; ///< Qt's last read or a direct one came back short: the kernel had no more
     qint64 m_idleSinceNs = 0;
     qint64 m_headStartedNs = -1;
     qint64 m_lastInputNs = 0;

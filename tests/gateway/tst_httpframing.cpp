@@ -112,6 +112,8 @@ private Q_SLOTS:
     void http10GetsNoChunkedAndNoKeepAlive();
     void expectContinue();
     void oversizedContentLengthRefusedBeforeBody();
+    void largeBodyInPieces_data();
+    void largeBodyInPieces();
     void pipelinedAnswersLeaveInOrder();
     void connectionCloseAfterPipelinedRequests();
     void idleKeepAliveConnectionCloses();
@@ -386,6 +388,66 @@ void TstHttpFraming::oversizedContentLengthRefusedBeforeBody()
     QVERIFY2(refused.startsWith("HTTP/1.1 413 "), refused.left(200).constData());
     QVERIFY(waitClosed(c));
     QCOMPARE(f.provider.started(), 0);
+}
+
+void TstHttpFraming::largeBodyInPieces_data()
+{
+    // How a large Content-Length body reaches the server: the cut points into head + body. Bodies larger than
+    // what Qt reads per event are read straight from the kernel into the request (HttpServerConnection).
+    QTest::addColumn<QList<qsizetype>>("cuts"); // offsets into the body; -1: the end of the head
+    QTest::addColumn<bool>("pipelined"); // a second request right behind the body, in the same write
+    QList<qsizetype> many { 1000 };
+    for (qsizetype at = 1000 + 7001; at < 300'000; at += 7001)
+        many.append(at);
+    QTest::newRow("one-write") << QList<qsizetype>() << false;
+    QTest::newRow("one-write-then-pipelined") << QList<qsizetype>() << true;
+    QTest::newRow("head-alone-then-body") << QList<qsizetype> { -1 } << false;
+    QTest::newRow("head-and-part-then-many") << many << false;
+    QTest::newRow("head-and-part-then-many-then-pipelined") << many << true;
+    QTest::newRow("head-split") << QList<qsizetype> { -20, 200'000 } << true;
+}
+
+void TstHttpFraming::largeBodyInPieces()
+{
+    QFETCH(QList<qsizetype>, cuts);
+    QFETCH(bool, pipelined);
+    GatewayFixture f;
+    const auto [id, key] = f.createKey();
+    // A text of about 300 KB with every byte position distinct: a piece lost, doubled or misplaced changes
+    // it.
+    QByteArray text;
+    for (int i = 0; text.size() < 300'000; ++i)
+        text += QByteArray::number(i) + ' ';
+    const QByteArray body = R"({"model":"kiro","messages":[{"role":"user","content":")" + text + R"("}]})";
+    const Headers h { { "Authorization", "Bearer " + key.toUtf8() } };
+    const QByteArray request = RawHttpClient::build("POST", "/v1/chat/completions", f.port, body, h);
+    const qsizetype headSize = request.size() - body.size();
+    QByteArray stream = request;
+    if (pipelined)
+        stream += RawHttpClient::build("GET", "/health", f.port, {}, {});
+    QTcpSocket s;
+    QVERIFY(connectTo(s, f.port));
+    s.setSocketOption(QAbstractSocket::LowDelayOption, 1);
+    qsizetype from = 0;
+    for (const qsizetype cut : cuts) {
+        const qsizetype to = cut < 0 ? headSize + cut + 1 : headSize + cut;
+        s.write(stream.sliced(from, to - from));
+        QVERIFY(s.flush());
+        from = to;
+        // One round of the server's event loop per piece, so each piece is a read event of its own.
+        QCoreApplication::processEvents();
+    }
+    s.write(stream.sliced(from));
+    const int expected = pipelined ? 2 : 1;
+    const QByteArray all = readUntil(
+        s, [&](const QByteArray &got) { return statuses(got).size() >= expected; }, 15'000);
+    QCOMPARE(statuses(all), pipelined ? (QList<int> { 200, 200 }) : (QList<int> { 200 }));
+    QCOMPARE(f.provider.started(), 1);
+    QVERIFY(f.provider.lastRequest().messages.back().textString() == QString::fromLatin1(text));
+    // The connection is still in step: the next request is read from where the body ended.
+    s.write(RawHttpClient::build("GET", "/nothing", f.port, {}, {}));
+    const QByteArray next = readUntil(s, [](const QByteArray &got) { return statuses(got).size() >= 1; });
+    QCOMPARE(statuses(next), QList<int> { 404 });
 }
 
 void TstHttpFraming::pipelinedAnswersLeaveInOrder()

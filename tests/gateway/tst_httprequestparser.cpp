@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 #include <QRandomGenerator>
+#include <QScopeGuard>
 #include <QTest>
 
 #include <QUrl>
@@ -59,7 +60,8 @@ struct Outcome
  * Feeds @p input in pieces cut at @p cuts and runs the parser to the end; @p invariant collects what broke.
  * Bounded: at most 64 messages, and every parse() call either consumes input or asks for more. @p direct:
  * whenever the parser offers bodySpace(), the piece goes straight into the body, as HttpServerConnection
- * does, every other time after an empty read into it.
+ * does, every other time after an empty read into it; every other piece is handed over with adopt(), as the
+ * connection hands over its reads, and the parser must not care what else shares it.
  */
 Outcome run(const QByteArray &input, const QList<qsizetype> &cuts, const HttpRequestParser::Limits &limits,
             QString *invariant = nullptr, bool direct = false)
@@ -73,6 +75,13 @@ Outcome run(const QByteArray &input, const QList<qsizetype> &cuts, const HttpReq
         if (invariant && invariant->isEmpty())
             *invariant = what;
     };
+    QList<QPair<QByteArray, qsizetype>> held; // pieces handed over while someone else held them too
+    const auto checkHeld = qScopeGuard([&] {
+        for (const auto &[piece, from] : held) {
+            if (piece != input.sliced(from, piece.size()))
+                broken(QStringLiteral("the parser wrote into a block someone else holds"));
+        }
+    });
     while (true) {
         if (++steps > 100'000) {
             broken(QStringLiteral("parser does not terminate"));
@@ -105,7 +114,15 @@ Outcome run(const QByteArray &input, const QList<qsizetype> &cuts, const HttpReq
                 fed += take;
                 continue;
             }
-            p.append(QByteArrayView(input).sliced(fed, end - fed));
+            if (direct) {
+                QByteArray piece = input.sliced(fed, end - fed);
+                // Sometimes shared, as Qt's read buffer may still share a block it hands over.
+                if (steps % 3 == 0)
+                    held.append({ piece, fed });
+                p.adopt(std::move(piece));
+            } else {
+                p.append(QByteArrayView(input).sliced(fed, end - fed));
+            }
             fed = end;
             continue;
         }
@@ -157,6 +174,8 @@ private Q_SLOTS:
     void framing();
     void headAndFields();
     void pipelinedMessages();
+    void bodyLandsInItsFinalBuffer_data();
+    void bodyLandsInItsFinalBuffer();
     void pathAsQUrlDecodesIt_data();
     void pathAsQUrlDecodesIt();
     void bodyNeverExceedsLimit();
@@ -361,6 +380,91 @@ void TstHttpRequestParser::pipelinedMessages()
     QList<qsizetype> afterHead;
     afterHead.append(raw.indexOf("one"));
     QVERIFY(run(raw, afterHead, smallLimits(), nullptr, true) == o);
+}
+
+void TstHttpRequestParser::bodyLandsInItsFinalBuffer_data()
+{
+    // How a large body reaches HttpServerConnection: cut points into head + body + the next request.
+    QTest::addColumn<QList<qsizetype>>("cuts");
+    QTest::addColumn<bool>("direct");
+    const qsizetype head = 66; // the head's length below, checked in the test
+    const qsizetype body = 100'000;
+    QList<qsizetype> partThenMany { head + 100 };
+    for (qsizetype at = head + 100 + 4096; at < head + body; at += 4096)
+        partThenMany.append(at);
+    for (const bool direct : { false, true }) {
+        const char *const mode = direct ? "direct" : "appended";
+        QTest::addRow("all-in-one-%s", mode) << QList<qsizetype>() << direct;
+        QTest::addRow("head-alone-%s", mode) << QList<qsizetype> { head } << direct;
+        QTest::addRow("head-and-part-then-many-%s", mode) << partThenMany << direct;
+        QTest::addRow("head-split-then-part-%s", mode) << QList<qsizetype> { head - 5, head + 3 } << direct;
+        QTest::addRow("body-and-next-head-in-one-%s", mode)
+            << QList<qsizetype> { head + 10, head + body + 7 } << direct;
+    }
+}
+
+void TstHttpRequestParser::bodyLandsInItsFinalBuffer()
+{
+    QFETCH(QList<qsizetype>, cuts);
+    QFETCH(bool, direct);
+    QByteArray body(100'000, Qt::Uninitialized);
+    QRandomGenerator rng(18);
+    for (char &c : body)
+        c = char(rng.bounded(256));
+    const QByteArray first = "POST /a HTTP/1.1\r\n" + host + "Content-Length: 100000\r\n\r\n";
+    QCOMPARE(first.size(), 66);
+    const QByteArray next = "GET /next HTTP/1.1\r\n" + host + "\r\n";
+    const QByteArray input = first + body + next;
+
+    QString broken;
+    const Outcome o = run(input, cuts, HttpRequestParser::Limits(), &broken, direct);
+    QVERIFY2(broken.isEmpty(), qPrintable(broken));
+    QCOMPARE(o.messages.size(), 2);
+    QVERIFY(o.messages[0].body == body);
+    QCOMPARE(o.messages[1].path, QStringLiteral("/next"));
+
+    // The body is reserved once at the head, with simdjson's padding behind it, and never moves.
+    HttpRequestParser p { HttpRequestParser::Limits() };
+    qsizetype fed = 0;
+    qsizetype cutIndex = 0;
+    const char *reserved = nullptr;
+    QStringList paths;
+    for (;;) {
+        HttpRequestParser::Status st;
+        while ((st = p.parse()) != HttpRequestParser::Status::NeedMore) {
+            if (st == HttpRequestParser::Status::HeadComplete) {
+                if (p.request().path == QStringLiteral("/a")) {
+                    reserved = p.request().bodyBytes.constData();
+                    QVERIFY(p.request().bodyBytes.capacity() >= body.size() + 64);
+                }
+                continue;
+            }
+            QCOMPARE(st, HttpRequestParser::Status::MessageComplete);
+            const HttpServerRequest r = p.takeRequest();
+            paths.append(r.path);
+            if (r.path == QStringLiteral("/a")) {
+                QCOMPARE(r.bodyBytes.constData(), reserved);
+                QVERIFY(r.bodyBytes == body);
+            }
+        }
+        if (fed == input.size())
+            break;
+        const qsizetype cut
+            = cutIndex < cuts.size() ? std::min(cuts[cutIndex++], input.size()) : input.size();
+        qsizetype room = 0;
+        if (char *space = direct ? p.bodySpace(room) : nullptr) {
+            const qsizetype take = std::min(room, cut - fed);
+            std::memcpy(space, input.constData() + fed, size_t(take));
+            p.bodyWritten(take);
+            fed += take;
+        }
+        if (fed < cut) {
+            p.adopt(input.sliced(fed, cut - fed));
+            fed = cut;
+        }
+    }
+    QVERIFY(reserved);
+    QCOMPARE(paths, (QStringList { QStringLiteral("/a"), QStringLiteral("/next") }));
 }
 
 void TstHttpRequestParser::pathAsQUrlDecodesIt_data()
