@@ -20,6 +20,7 @@
 #include "server/kiro/jsonwriter.h"
 #include "server/kiro/kirotokenestimator.h"
 #include "server/kiro/kirotoolsanitizer.h"
+#include "server/kiro/toolinputmemo.h"
 
 namespace Drawbridge {
 
@@ -297,18 +298,15 @@ QByteArray sanitizedSchema(const ToolDefinition &tool)
     return schema;
 }
 
-/** The tool input as compact JSON: the client's arguments as an object, "{}" for anything else. */
+/**
+ * The tool input as compact JSON: the client's arguments as an object, "{}" for anything else. Memoised per
+ * thread under the arguments' text (ToolInputMemo): an agent resends every earlier tool call with each
+ * request, so all but the newest turn's calls hit; a benchmark repeating one body hits for all of them.
+ */
 QByteArray inputJson(const QString &arguments)
 {
-    const QByteArray utf8 = arguments.toUtf8();
-    // AIClient saw Kiro reject inputs with an empty-string key, hence dropEmptyKey / remove().
-    QByteArray out;
-    if (JsonWriter::appendQtCompactObject(out, utf8, true))
-        return out;
-    const QJsonDocument doc = QJsonDocument::fromJson(utf8);
-    QJsonObject input = doc.isObject() ? doc.object() : QJsonObject();
-    input.remove(QString());
-    return QJsonDocument(input).toJson(QJsonDocument::Compact);
+    thread_local ToolInputMemo memo;
+    return memo.input(arguments);
 }
 
 class Builder
