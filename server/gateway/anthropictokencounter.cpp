@@ -7,6 +7,10 @@
 #include <cstring>
 #include <limits>
 
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
+
 namespace Drawbridge {
 
 namespace {
@@ -101,27 +105,64 @@ int AnthropicTokenCounter::estimateText(QStringView text)
 int AnthropicTokenCounter::estimateUtf8(QByteArrayView utf8)
 {
     // The same quarter-token units per code point as estimateText(). In UTF-8 a code point below U+0250 is
-    // one byte, or two with a lead byte C2–C8, or C9 followed by 80–8F; anything else is decoded (2–4 bytes)
-    // and weighed 4 if CJK, else 2. A message's text is the client's UTF-8 (ChatMessage::textUtf8), so this
-    // spares the UTF-16 copy of every text (issue 18). Sixteen ASCII bytes count 16 at once.
+    // one byte, or two with a lead byte C2–C8, or C9 followed by 80–8F; one from U+0250 to U+07FF (C9 90 up
+    // to DF BF) weighs 2; from three bytes on it is decoded and weighed 4 if CJK, else 2. A message's text is
+    // the client's UTF-8 (ChatMessage::textUtf8), so this spares the UTF-16 copy of every text (issue 18).
+    // Blocks of 16 bytes without a lead byte of three or more are counted in SIMD lanes: one unit per byte
+    // that is not a continuation (80–BF), one more per lead from CA and per C9 followed by 90 or more.
     const auto *p = reinterpret_cast<const unsigned char *>(utf8.data());
     const qsizetype n = utf8.size();
     qint64 units = 0;
     qsizetype i = 0;
     while (i < n) {
-        if (n - i >= 16) {
-            quint64 lo, hi;
-            std::memcpy(&lo, p + i, sizeof lo);
-            std::memcpy(&hi, p + i + 8, sizeof hi);
-            if (((lo | hi) & 0x8080808080808080ULL) == 0) {
-                units += 16;
-                i += 16;
-                continue;
+#ifdef __SSE2__
+        // Each block reads 17 bytes: a C9's successor may be the next block's first. Lane counts are summed
+        // every 255 blocks at most (a lane holds 255).
+        const __m128i zero = _mm_setzero_si128();
+        __m128i continuations = zero, wide = zero;
+        qint64 blocks = 0;
+        for (int rounds = 0; rounds < 255 && n - i >= 17; i += 16) {
+            const __m128i b = _mm_loadu_si128(reinterpret_cast<const __m128i *>(p + i));
+            ++blocks;
+            if (!_mm_movemask_epi8(b))
+                continue; // 16 ASCII bytes
+            // Unsigned b >= k exactly when max(b, k) == b.
+            const auto atLeast
+                = [&b](char k) { return _mm_cmpeq_epi8(_mm_max_epu8(b, _mm_set1_epi8(k)), b); };
+            if (_mm_movemask_epi8(atLeast(char(0xe0)))) {
+                --blocks;
+                break; // a three- or four-byte sequence: decoded below
             }
+            ++rounds;
+            const __m128i next = _mm_loadu_si128(reinterpret_cast<const __m128i *>(p + i + 1));
+            const __m128i nextFrom90 = _mm_cmpeq_epi8(_mm_max_epu8(next, _mm_set1_epi8(char(0x90))), next);
+            // A compare gives -1 per matching lane: subtracting it counts.
+            continuations = _mm_sub_epi8(
+                continuations,
+                _mm_cmpeq_epi8(_mm_and_si128(b, _mm_set1_epi8(char(0xc0))), _mm_set1_epi8(char(0x80))));
+            wide = _mm_sub_epi8(
+                wide,
+                _mm_or_si128(atLeast(char(0xca)),
+                             _mm_and_si128(_mm_cmpeq_epi8(b, _mm_set1_epi8(char(0xc9))), nextFrom90)));
         }
+        const auto sum = [zero](__m128i counts) {
+            quint64 halves[2];
+            _mm_storeu_si128(reinterpret_cast<__m128i *>(halves), _mm_sad_epu8(counts, zero));
+            return qint64(halves[0] + halves[1]);
+        };
+        units += 16 * blocks - sum(continuations) + sum(wide);
+        if (blocks > 0 && n - i >= 17)
+            continue; // 255 rounds counted: sum and go on
+        if (i >= n)
+            break;
+#endif
         const unsigned char b = p[i];
         if (b < 0x80) {
             units += 1;
+            ++i;
+            continue;
+        }
+        if (b < 0xC0) { // a continuation whose lead a block above counted
             ++i;
             continue;
         }

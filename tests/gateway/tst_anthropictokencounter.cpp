@@ -166,6 +166,7 @@ private Q_SLOTS:
     void hostileStrings();
     void estimateUtf8_data();
     void estimateUtf8();
+    void longTwoByteRuns();
     void agentBodies_data();
     void agentBodies();
     void imagesCallsAndManySchemas();
@@ -273,6 +274,21 @@ void TstAnthropicTokenCounter::estimateUtf8()
     QFETCH(QString, text);
     const QByteArray utf8 = text.toUtf8();
     QCOMPARE(AnthropicTokenCounter::estimateUtf8(utf8), legacyEstimateText(QString::fromUtf8(utf8)));
+}
+
+void TstAnthropicTokenCounter::longTwoByteRuns()
+{
+    // Blocks of two-byte sequences are counted in 8-bit SIMD lanes, summed before 256 blocks fill one: runs
+    // far longer than that, of U+024F (C9 8F, weight 1), U+0250 (C9 90, weight 2) and é, at every offset
+    // against the 16-byte blocks, with a three-byte character now and then.
+    for (const QString &unit : { u"\u024f"_s, u"\u0250"_s, u"\u00e9"_s, u"\u024f\u0250a"_s }) {
+        for (int offset = 0; offset < 3; ++offset) {
+            QString text = QString(offset, u'x') + unit.repeated(5'000);
+            QCOMPARE(AnthropicTokenCounter::estimateUtf8(text.toUtf8()), legacyEstimateText(text));
+            text.insert(7'001, u"\u65e5"_s);
+            QCOMPARE(AnthropicTokenCounter::estimateUtf8(text.toUtf8()), legacyEstimateText(text));
+        }
+    }
 }
 
 void TstAnthropicTokenCounter::agentBodies_data()
