@@ -85,6 +85,11 @@ void ChatExchange::timerEvent(QTimerEvent *event)
         return;
     }
     m_timeout.stop(); // single-shot
+    if (m_done) {
+        // The release complete() scheduled: the provider's callback that ended the exchange has returned.
+        delete this;
+        return;
+    }
     onTimeout();
 }
 
@@ -299,8 +304,11 @@ void ChatExchange::complete(const QString &status, int httpStatus, const QString
     m_record.upstreamSeconds = double(now - m_upstreamStartNs) / 1e9;
     if (m_finished)
         m_finished(m_record);
-    // The provider may be inside a callback into us: release the call and ourselves once it has returned.
-    deleteLater();
+    // The provider may be inside a callback into us: release the call and ourselves once it has returned, on
+    // the request timer restarted at zero (timerEvent()). Not deleteLater(): a posted event makes the event
+    // dispatcher wake itself through its eventfd (a write and two reads per request), while a due timer runs
+    // in the same pass of the event loop, right after the socket event that brought the end.
+    m_timeout.start(0, this);
 }
 
 } // namespace Drawbridge

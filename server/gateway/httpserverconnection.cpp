@@ -166,7 +166,9 @@ void HttpServerConnection::dispatch()
     const HttpResponder::Mode mode { m_current.keepAlive, m_current.minorVersion == 0, m_current.isHead() };
     auto responder = std::make_shared<HttpResponder>(this, m_socket, mode);
     m_responder = responder;
+    m_inDispatch = true;
     m_handler.handleRequest(m_current, responder);
+    m_inDispatch = false;
 }
 
 qsizetype HttpServerConnection::sendDirect(const QByteArrayView *parts, int count)
@@ -244,7 +246,18 @@ void HttpServerConnection::responseComplete(bool keepAlive)
     if (m_state != State::Dispatched || m_responseDone)
         return;
     m_responseDone = true;
-    // The handler may still be on the stack and reading the request: move on once it has returned.
+    if (!m_inDispatch && keepAlive && m_parser.bufferedBytes() == 0 && m_socket->bytesAvailable() == 0) {
+        // Answered from a later event (the upstream's), and nothing of a next request is here: the handler
+        // has returned, nothing holds the request any more, and reading on would find nothing to start from
+        // inside the provider's callback. So go back to reading now; a round of the event loop for it would
+        // cost the dispatcher a wake-up (an eventfd write and two reads) per request. Before checkFlushed():
+        // a slot of responseFlushed() may end the server.
+        continueAfterResponse(true);
+        checkFlushed();
+        return;
+    }
+    // The handler may still be on the stack and reading the request, or the next request would start from
+    // inside the caller: move on once it has returned.
     QMetaObject::invokeMethod(
         this, [this, keepAlive] { continueAfterResponse(keepAlive); }, Qt::QueuedConnection);
     checkFlushed();

@@ -105,6 +105,7 @@ private:
     bool m_responseInFlight = false;
     bool m_responseDone = false;
     bool m_directReads = true;
+    bool m_inDispatch = false; ///< the handler is on the stack
     bool m_kernelDrained = false; ///< Qt's last read or a direct one came back short: the kernel had no more
     qint64 m_idleSinceNs = 0;
     qint64 m_headStartedNs = -1;
