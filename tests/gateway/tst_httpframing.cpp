@@ -14,6 +14,8 @@
 #include <unistd.h>
 
 #include "gatewayfixture.h"
+#include "server/gateway/chatexchange.h"
+#include "server/gateway/httpserverconnection.h"
 
 using namespace Drawbridge;
 using namespace Drawbridge::Test;
@@ -114,6 +116,7 @@ private Q_SLOTS:
     void oversizedContentLengthRefusedBeforeBody();
     void largeBodyInPieces_data();
     void largeBodyInPieces();
+    void requestEndPostsNoEvent();
     void pipelinedAnswersLeaveInOrder();
     void connectionCloseAfterPipelinedRequests();
     void idleKeepAliveConnectionCloses();
@@ -448,6 +451,44 @@ void TstHttpFraming::largeBodyInPieces()
     s.write(RawHttpClient::build("GET", "/nothing", f.port, {}, {}));
     const QByteArray next = readUntil(s, [](const QByteArray &got) { return statuses(got).size() >= 1; });
     QCOMPARE(statuses(next), QList<int> { 404 });
+}
+
+void TstHttpFraming::requestEndPostsNoEvent()
+{
+    // An answer that ends in a later event (the upstream's) on a keep-alive connection with nothing more to
+    // read: the connection reads on and the exchange is released without a posted event (each would make the
+    // event dispatcher wake itself through its eventfd, three system calls per request).
+    GatewayFixture f;
+    const auto [id, key] = f.createKey();
+    const Headers h { { "Authorization", "Bearer " + key.toUtf8() } };
+    RawHttpClient c(f.port);
+    QCOMPARE(c.request("POST", "/v1/chat/completions", simpleChat, h).status, 200);
+    QTRY_COMPARE(f.provider.alive(), 0);
+
+    struct PostedCounter : QObject
+    {
+        int posted = 0;
+        bool eventFilter(QObject *receiver, QEvent *event) override
+        {
+            const bool ours
+                = qobject_cast<HttpServerConnection *>(receiver) || qobject_cast<ChatExchange *>(receiver);
+            if (ours && (event->type() == QEvent::MetaCall || event->type() == QEvent::DeferredDelete))
+                ++posted;
+            return false;
+        }
+    } counter;
+    QCoreApplication::instance()->installEventFilter(&counter);
+    const auto removeFilter = qScopeGuard([&] { QCoreApplication::instance()->removeEventFilter(&counter); });
+    for (int i = 0; i < 3; ++i) {
+        const RawResponse r = c.request("POST", "/v1/chat/completions", simpleChat, h);
+        QCOMPARE(r.status, 200);
+        QVERIFY(r.body.contains("Hello world"));
+    }
+    // Each exchange (and the provider call it owns) is released once the event loop runs again.
+    QTRY_COMPARE(f.provider.alive(), 0);
+    QCOMPARE(f.provider.started(), 4);
+    QCOMPARE(counter.posted, 0);
+    QVERIFY(c.isConnected());
 }
 
 void TstHttpFraming::pipelinedAnswersLeaveInOrder()
