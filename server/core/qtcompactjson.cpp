@@ -236,26 +236,34 @@ void Writer::string(std::string_view s)
     put('"');
     while (src != end) {
 #ifdef __SSE2__
-        // Bytes from 0x20 up (all of multi-byte UTF-8 too) are copied as they are, except '"' and '\\'.
-        while (end - src >= 16) {
-            const __m128i bytes = _mm_loadu_si128(reinterpret_cast<const __m128i *>(src));
-            const __m128i printable = _mm_cmpeq_epi8(_mm_max_epu8(bytes, _mm_set1_epi8(0x20)), bytes);
-            const __m128i special = _mm_or_si128(_mm_cmpeq_epi8(bytes, _mm_set1_epi8('"')),
-                                                 _mm_cmpeq_epi8(bytes, _mm_set1_epi8('\\')));
-            const int mask = _mm_movemask_epi8(_mm_andnot_si128(special, printable));
-            // All 16 stored (room for them was made); only the plain bytes before the first other count.
-            _mm_storeu_si128(reinterpret_cast<__m128i *>(m_data + m_pos), bytes);
-            if (mask != 0xffff) {
-                const int plain = __builtin_ctz(unsigned(~mask));
-                m_pos += plain;
-                src += plain;
-                break;
-            }
-            m_pos += 16;
-            src += 16;
+        // 16 bytes at a time: bytes from 0x20 up (all of multi-byte UTF-8 too) are copied as they are, except
+        // '"' and '\\'. Keys and most values are shorter than 16 bytes: a shorter rest is copied into a
+        // block first (reading past the text could leave its buffer), which beats a byte at a time.
+        const qsizetype n = end - src;
+        __m128i bytes;
+        if (n >= 16) {
+            bytes = _mm_loadu_si128(reinterpret_cast<const __m128i *>(src));
+        } else {
+            alignas(16) char block[16] = {};
+            std::memcpy(block, src, size_t(n));
+            bytes = _mm_load_si128(reinterpret_cast<const __m128i *>(block));
         }
-        if (src == end)
+        const __m128i printable = _mm_cmpeq_epi8(_mm_max_epu8(bytes, _mm_set1_epi8(0x20)), bytes);
+        const __m128i special = _mm_or_si128(_mm_cmpeq_epi8(bytes, _mm_set1_epi8('"')),
+                                             _mm_cmpeq_epi8(bytes, _mm_set1_epi8('\\')));
+        const int mask = _mm_movemask_epi8(_mm_andnot_si128(special, printable));
+        // All 16 stored (room for them was made); only the plain bytes before the first other count.
+        _mm_storeu_si128(reinterpret_cast<__m128i *>(m_data + m_pos), bytes);
+        const qsizetype plain = mask == 0xffff ? 16 : __builtin_ctz(unsigned(~mask));
+        if (plain >= n) {
+            m_pos += n;
             break;
+        }
+        m_pos += plain;
+        src += plain;
+        if (plain == 16)
+            continue;
+            // *src needs an escape (the zeros past a short rest are beyond it).
 #endif
         const unsigned char c = static_cast<unsigned char>(*src++);
         const char e = c < 0x80 ? escapes.c[c] : 0;

@@ -273,6 +273,7 @@ private Q_SLOTS:
     void randomObjectsLikeQt();
     void targetStates();
     void refusalLeavesTargetUntouched();
+    void everyLengthAndEscapePosition();
 };
 
 void TstQtCompactJson::randomObjectsLikeQt()
@@ -372,6 +373,35 @@ void TstQtCompactJson::refusalLeavesTargetUntouched()
     QVERIFY(!parser.parse(good.constData(), size_t(good.size())).get(root));
     QVERIFY(QtCompactJson::appendObject(out, root, false));
     QCOMPARE(out, QByteArray(R"(keep{"a":2,"z":{"x":{"p":2,"q":1},"y":1}})"));
+}
+
+void TstQtCompactJson::everyLengthAndEscapePosition()
+{
+    // Strings are written 16 bytes at a time, a shorter rest through a block: every length around one and
+    // two blocks, with each kind of byte that ends a run at every position, as key and as value.
+    simdjson::dom::parser parser;
+    static const char *const specials[]
+        = { R"(\")", R"(\\)", R"(\n)", R"(\u0001)", R"(\u001f)", "\x7f", "\xc3\xa9", "\xe2\x82\xac", " " };
+    for (int length = 0; length <= 40; ++length) {
+        for (int at = -1; at < length; ++at) {
+            for (const char *special : specials) {
+                QByteArray text(length, 'k');
+                if (at >= 0)
+                    text.replace(at, 1, special);
+                // Keys with non-ASCII bytes are the Qt path's.
+                const bool ascii = std::all_of(text.begin(), text.end(), [](char c) { return !(c & 0x80); });
+                const QByteArray json = "{\"" + (ascii ? text : "k") + "\":\"" + text + "\",\"~~\":1}";
+                simdjson::dom::element root;
+                QVERIFY(!parser.parse(json.constData(), size_t(json.size())).get(root));
+                QByteArray out;
+                QVERIFY(QtCompactJson::appendObject(out, root, false));
+                if (out != qtCompact(json, false))
+                    QFAIL(qPrintable(QString::fromUtf8(json + " -> " + out)));
+                if (at < 0)
+                    break;
+            }
+        }
+    }
 }
 
 QTEST_GUILESS_MAIN(TstQtCompactJson)
