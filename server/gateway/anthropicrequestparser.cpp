@@ -683,19 +683,25 @@ std::string_view fastRequiredUtf8(const Member &m)
     return FastJsonReader::utf8(*m);
 }
 
-QString fastSystemText(simdjson::dom::element system)
+/**
+ * The system text as the client's UTF-8 (ChatMessage::textUtf8): a coding agent's system prompt is many KiB
+ * that the Kiro builder passes through, so it is not converted to UTF-16 (issue 18).
+ */
+QByteArray fastSystemUtf8(simdjson::dom::element system)
 {
-    if (system.is_string())
-        return FastJsonReader::string(system);
-    QString text;
+    if (system.is_string()) {
+        const std::string_view text = FastJsonReader::utf8(system);
+        return QByteArray(text.data(), qsizetype(text.size()));
+    }
+    QByteArray text;
     for (const auto block : FastJsonReader::array(system)) {
         Member textValue;
         if (fastBlock(block, { { "text", &textValue } }) != "text")
             throw Unsupported {};
-        const QString part = fastRequiredString(textValue);
+        const std::string_view part = fastRequiredUtf8(textValue);
         if (!text.isEmpty())
-            text += u'\n';
-        text += part;
+            text += '\n';
+        text += QByteArrayView(part.data(), qsizetype(part.size()));
     }
     return text;
 }
@@ -971,8 +977,8 @@ ChatRequest fastParse(const QByteArray &body, AnthropicRequestParser::Mode mode,
             } else if (r == "system") {
                 ChatMessage msg;
                 msg.role = Role::System;
-                msg.text = fastSystemText(*content);
-                if (!msg.text.isEmpty())
+                msg.textUtf8 = fastSystemUtf8(*content);
+                if (msg.hasText())
                     req.messages.push_back(std::move(msg));
             } else {
                 throw Unsupported {};
@@ -981,8 +987,8 @@ ChatRequest fastParse(const QByteArray &body, AnthropicRequestParser::Mode mode,
         if (!FastJsonReader::isAbsent(system)) {
             ChatMessage msg;
             msg.role = Role::System;
-            msg.text = fastSystemText(*system);
-            if (!msg.text.isEmpty())
+            msg.textUtf8 = fastSystemUtf8(*system);
+            if (msg.hasText())
                 req.messages.insert(req.messages.begin(), std::move(msg));
         }
         // Before finishObject: the tool choice is checked against the tools (o has none, so parseTools there

@@ -45,11 +45,26 @@ bool isBlank(QStringView s)
     return std::all_of(s.begin(), s.end(), [](QChar c) { return c.isSpace(); });
 }
 
+/** isBlank(QString::fromUtf8(utf8)) for valid UTF-8; the first byte that is ASCII and not a space decides. */
+bool isBlankUtf8(QByteArrayView utf8)
+{
+    bool ascii = true;
+    for (const char c : utf8) {
+        const auto b = static_cast<unsigned char>(c);
+        if (b >= 0x80)
+            ascii = false; // could be a Unicode space (U+00A0, U+2000…): QChar decides below
+        else if (b != ' ' && (b < '\t' || b > '\r'))
+            return false; // QChar::isSpace() below U+0080: tab to carriage return, and space
+    }
+    return ascii || isBlank(QString::fromUtf8(utf8));
+}
+
 /**
  * A turn's or a tool result's text. Until normalisation changes it, it is its message's text in the form the
  * message holds it: the single-pass parsers keep only the client's UTF-8 (ChatMessage::textUtf8), so a text
  * that is only passed through is written from those bytes and never converted to UTF-16 at all (issue 18).
- * Changing it (edit()) makes it a QString of its own.
+ * Texts joined from such texts (the system prompt in front of the first user message) stay UTF-8 too
+ * (fromUtf8()); changing one otherwise (edit()) makes it a QString of its own.
  */
 class TurnText
 {
@@ -57,38 +72,52 @@ public:
     TurnText() = default;
     explicit TurnText(const ChatMessage &source) : m_source(&source) { }
     explicit TurnText(QString text) : m_text(std::move(text)) { }
+    /** A text of its own held as @p utf8, which must be valid UTF-8. */
+    static TurnText fromUtf8(QByteArray utf8)
+    {
+        TurnText t;
+        t.m_utf8 = std::move(utf8);
+        t.m_ownUtf8 = true;
+        return t;
+    }
 
-    /** The client's UTF-8 while this is still a message's text held that way, else nullptr. */
+    /** The text's UTF-8 while it is held that way (the client's, or joined from the client's), else nullptr.
+     */
     const QByteArray *utf8() const
     {
-        return m_source && !m_source->textUtf8.isEmpty() ? &m_source->textUtf8 : nullptr;
+        if (m_source)
+            return m_source->textUtf8.isEmpty() ? nullptr : &m_source->textUtf8;
+        return m_ownUtf8 ? &m_utf8 : nullptr;
     }
-    /** The text as UTF-16 (a conversion while it is a message's UTF-8). */
-    QString string() const { return m_source ? m_source->textString() : m_text; }
+    /** The text as UTF-16 (a conversion while it is held as UTF-8). */
+    QString string() const
+    {
+        if (m_source)
+            return m_source->textString();
+        return m_ownUtf8 ? QString::fromUtf8(m_utf8) : m_text;
+    }
     QString &edit()
     {
-        if (m_source) {
-            m_text = m_source->textString();
+        if (m_source || m_ownUtf8) {
+            m_text = string();
             m_source = nullptr;
+            m_ownUtf8 = false;
+            m_utf8.clear();
         }
         return m_text;
     }
-    bool isEmpty() const { return m_source ? !m_source->hasText() : m_text.isEmpty(); }
-    /** isBlank(string()); on UTF-8, the first byte that is ASCII and not a space decides without a copy. */
+    bool isEmpty() const
+    {
+        if (m_source)
+            return !m_source->hasText();
+        return m_ownUtf8 ? m_utf8.isEmpty() : m_text.isEmpty();
+    }
+    /** isBlank(string()), without a conversion for a text held as UTF-8. */
     bool isBlank() const
     {
-        const QByteArray *bytes = utf8();
-        if (!bytes)
-            return Drawbridge::isBlank(m_source ? QStringView(m_source->text) : QStringView(m_text));
-        bool ascii = true;
-        for (const char c : *bytes) {
-            const auto b = static_cast<unsigned char>(c);
-            if (b >= 0x80)
-                ascii = false; // could be a Unicode space (U+00A0, U+2000…): QChar decides below
-            else if (b != ' ' && (b < '\t' || b > '\r'))
-                return false; // QChar::isSpace() below U+0080: tab to carriage return, and space
-        }
-        return ascii || Drawbridge::isBlank(string());
+        if (const QByteArray *bytes = utf8())
+            return isBlankUtf8(*bytes);
+        return Drawbridge::isBlank(m_source ? QStringView(m_source->text) : QStringView(m_text));
     }
     /** Bytes the text takes in the body, about: for reserving room. */
     qsizetype sizeHint() const
@@ -100,6 +129,8 @@ public:
 private:
     const ChatMessage *m_source = nullptr;
     QString m_text;
+    QByteArray m_utf8;
+    bool m_ownUtf8 = false;
 };
 
 struct ToolResult
@@ -224,6 +255,16 @@ void appendParagraph(TurnText &text, const TurnText &addition)
         appendParagraph(text, addition.string());
 }
 
+/** appendParagraph() on valid UTF-8. */
+void appendParagraphUtf8(QByteArray &text, QByteArrayView addition)
+{
+    if (isBlankUtf8(addition))
+        return;
+    if (!isBlankUtf8(text))
+        text += "\n\n";
+    text += addition;
+}
+
 /**
  * A total order on tool-use ids whose equality is QString's: length first, then the code units' bytes
  * (not the alphabetical order, which pairing does not need).
@@ -325,7 +366,7 @@ private:
     void mergeSameRole();
     void pairToolUsesAndResults();
     void ensureUserFirstAndUserLast();
-    QString systemPrompt() const;
+    TurnText systemPrompt() const;
     Status checkImages() const;
     int toolSpecifications(QByteArray &json);
     void writeUserMessage(JsonWriter &w, const Turn &turn, bool current);
@@ -334,7 +375,7 @@ private:
 
     const ChatRequest &m_request;
     const KiroRequestOptions &m_options;
-    QStringList m_systemParts;
+    std::vector<TurnText> m_systemParts;
     std::vector<Turn> m_turns;
     bool m_toolsEnabled = false;
     bool m_prefill = false;
@@ -358,8 +399,8 @@ Status Builder::collectTurns()
     for (const ChatMessage &message : m_request.messages) {
         switch (message.role) {
         case Role::System:
-            if (const TurnText text(message); !text.isBlank())
-                m_systemParts.append(text.string());
+            if (TurnText text(message); !text.isBlank())
+                m_systemParts.push_back(std::move(text));
             break;
         case Role::User: {
             Turn turn;
@@ -392,7 +433,7 @@ Status Builder::collectTurns()
         }
         }
     }
-    if (m_turns.empty() && m_systemParts.isEmpty())
+    if (m_turns.empty() && m_systemParts.empty())
         return Error { QStringLiteral("the request has no messages") };
     return Ok {};
 }
@@ -534,27 +575,41 @@ void Builder::ensureUserFirstAndUserLast()
     }
 }
 
-QString Builder::systemPrompt() const
+TurnText Builder::systemPrompt() const
 {
-    QString system;
+    // Its pieces in order: the thinking emulation, the system messages, the tool-choice line.
+    QString thinking, choice;
     if (m_request.thinking && m_reasoningFields.isEmpty()) {
         const int budget = m_request.thinkingBudgetTokens > 0 ? m_request.thinkingBudgetTokens
                                                               : m_options.defaultThinkingBudget;
-        system = QStringLiteral(
-                     "<thinking_mode>enabled</thinking_mode><max_thinking_length>%1</max_thinking_length>")
-                     .arg(budget);
+        thinking = QStringLiteral(
+                       "<thinking_mode>enabled</thinking_mode><max_thinking_length>%1</max_thinking_length>")
+                       .arg(budget);
     }
-    for (const QString &part : m_systemParts)
-        appendParagraph(system, part);
     // tool_choice has no field in Kiro's request (§2.6); a prompt line is the only lever.
     if (m_toolsEnabled && m_request.toolChoice == ToolChoice::Required)
-        appendParagraph(system, QStringLiteral("You must respond by calling one of the provided tools."));
+        choice = QStringLiteral("You must respond by calling one of the provided tools.");
     else if (m_toolsEnabled && m_request.toolChoice == ToolChoice::Named
              && !m_request.toolChoiceName.isEmpty())
-        appendParagraph(system,
-                        QStringLiteral("You must respond by calling the tool \"%1\".")
-                            .arg(KiroToolSanitizer::shortenName(m_request.toolChoiceName)));
-    return system;
+        choice = QStringLiteral("You must respond by calling the tool \"%1\".")
+                     .arg(KiroToolSanitizer::shortenName(m_request.toolChoiceName));
+    // The system messages as the client sent them (8 KiB and more for agents) stay UTF-8 when every piece has
+    // an exact UTF-8 form (the choice line quotes a client string, which could hold a lone surrogate).
+    const bool utf8Parts = std::all_of(m_systemParts.begin(), m_systemParts.end(),
+                                       [](const TurnText &part) { return part.utf8() != nullptr; });
+    QByteArray choiceUtf8 = choice.toUtf8();
+    if (utf8Parts && QString::fromUtf8(choiceUtf8) == choice) {
+        QByteArray system = thinking.toUtf8(); // ASCII
+        for (const TurnText &part : m_systemParts)
+            appendParagraphUtf8(system, *part.utf8());
+        appendParagraphUtf8(system, choiceUtf8);
+        return TurnText::fromUtf8(std::move(system));
+    }
+    QString system = thinking;
+    for (const TurnText &part : m_systemParts)
+        appendParagraph(system, part.string());
+    appendParagraph(system, choice);
+    return TurnText(system);
 }
 
 /**
@@ -754,9 +809,14 @@ Result<KiroRequest> Builder::build(ProviderErrorKind *errorKind)
         pairToolUsesAndResults();
     ensureUserFirstAndUserLast();
     // Prepending the system prompt to the first user message is the cheap variant of §2.4.
-    if (const QString system = systemPrompt(); !system.isEmpty()) {
+    if (TurnText system = systemPrompt(); !system.isEmpty()) {
         TurnText &first = m_turns.front().text;
-        first = TurnText(first.isBlank() ? system : system + QLatin1String("\n\n") + first.string());
+        if (first.isBlank())
+            first = std::move(system);
+        else if (system.utf8() && first.utf8())
+            first = TurnText::fromUtf8(*system.utf8() + "\n\n" + *first.utf8());
+        else
+            first = TurnText(system.string() + QLatin1String("\n\n") + first.string());
     }
 
     if (Status images = checkImages(); !images)

@@ -263,7 +263,7 @@ void TstAnthropicRequestParser::systemEntries()
     const auto it = std::find_if(r.messages.rbegin(), r.messages.rend(),
                                  [](const ChatMessage &m) { return m.role == Role::System; });
     QVERIFY(it != r.messages.rend());
-    QCOMPARE(it->text, entryText);
+    QCOMPARE(it->textString(), entryText);
 }
 
 void TstAnthropicRequestParser::serverToolsAreDropped()
