@@ -48,6 +48,20 @@ constexpr auto escapes = [] {
 using Member = std::pair<std::string_view, simdjson::dom::element>;
 
 /**
+ * @p a orders before @p b byte by byte (for the ASCII keys compared here, as QJsonObject orders them). Keys
+ * of a tool input mostly differ in their first bytes: a loop ends there sooner than a call to memcmp.
+ */
+inline bool keyLess(std::string_view a, std::string_view b)
+{
+    const size_t n = std::min(a.size(), b.size());
+    for (size_t i = 0; i < n; ++i) {
+        if (a[i] != b[i])
+            return (unsigned char)a[i] < (unsigned char)b[i];
+    }
+    return a.size() < b.size();
+}
+
+/**
  * Writes into @p out through a pointer into room made ahead (the array is trimmed to what was written at the
  * end): a tool input is a few dozen tokens, and an append per token (a resize per string, a QByteArray per
  * number) cost more than the bytes (issue 18).
@@ -58,7 +72,11 @@ public:
     Writer(QByteArray &out, std::vector<Member> &members) : m_out(out), m_members(members)
     {
         m_pos = out.size();
-        m_out.resize(m_pos + 256);
+        // The callers start from an empty array: allocating it outright skips resize()'s growth policy.
+        if (m_pos == 0 && m_out.capacity() < initialRoom)
+            m_out = QByteArray(initialRoom, Qt::Uninitialized);
+        else
+            m_out.resize(m_pos + initialRoom);
         m_data = m_out.data();
         m_end = m_out.size();
     }
@@ -68,6 +86,8 @@ public:
     void value(simdjson::dom::element e, bool dropEmptyKey);
 
 private:
+    static constexpr qsizetype initialRoom = 256;
+
     void room(qsizetype n)
     {
         if (m_end - m_pos < n)
@@ -175,7 +195,7 @@ void Writer::object(simdjson::dom::element e, bool dropEmptyKey)
             high |= (unsigned char)c;
         if (high >= 0x80)
             throw Unsure {};
-        if (any && !(previous < field.key))
+        if (any && !keyLess(previous, field.key))
             sorted = false;
         previous = field.key;
         any = true;
@@ -198,9 +218,20 @@ void Writer::object(simdjson::dom::element e, bool dropEmptyKey)
             if (!(dropEmptyKey && field.key.empty()))
                 m_members.emplace_back(field.key, field.value);
         }
-        std::sort(m_members.begin() + std::ptrdiff_t(base), m_members.end(),
-                  [](const Member &a, const Member &b) { return a.first < b.first; });
         const size_t end = m_members.size();
+        const auto less = [](const Member &a, const Member &b) { return keyLess(a.first, b.first); };
+        if (end - base <= 16) {
+            // A handful of members: insertion sort, without std::sort's set-up.
+            for (size_t i = base + 1; i < end; ++i) {
+                const Member m = m_members[i];
+                size_t j = i;
+                for (; j > base && less(m, m_members[j - 1]); --j)
+                    m_members[j] = m_members[j - 1];
+                m_members[j] = m;
+            }
+        } else {
+            std::sort(m_members.begin() + std::ptrdiff_t(base), m_members.end(), less);
+        }
         for (size_t i = base; i < end; ++i) {
             if (i > base && m_members[i].first == m_members[i - 1].first)
                 throw Unsure {}; // a duplicate key; Qt keeps one of them

@@ -274,6 +274,7 @@ private Q_SLOTS:
     void targetStates();
     void refusalLeavesTargetUntouched();
     void everyLengthAndEscapePosition();
+    void manyMembersInAnyOrder();
 };
 
 void TstQtCompactJson::randomObjectsLikeQt()
@@ -400,6 +401,41 @@ void TstQtCompactJson::everyLengthAndEscapePosition()
                 if (at < 0)
                     break;
             }
+        }
+    }
+}
+
+void TstQtCompactJson::manyMembersInAnyOrder()
+{
+    // Up to 16 members are sorted by insertion, more by std::sort; keys sharing long prefixes and prefixes of
+    // each other, in shuffled, sorted and reversed order.
+    const quint64 seed = seedFromEnv();
+    QRandomGenerator64 rng(seed);
+    simdjson::dom::parser parser;
+    for (int n = 0; n <= 60; ++n) {
+        QList<QByteArray> keys;
+        for (int i = 0; i < n; ++i)
+            keys.append(QByteArray(int(rng.bounded(4)), 'p') + QByteArray::number(i)
+                        + QByteArray(i % 3, 'x'));
+        for (int order = 0; order < 3; ++order) {
+            if (order == 0)
+                std::shuffle(keys.begin(), keys.end(), rng);
+            else
+                std::sort(keys.begin(), keys.end());
+            if (order == 2)
+                std::reverse(keys.begin(), keys.end());
+            QByteArray json = "{";
+            for (int i = 0; i < n; ++i)
+                json += (i ? ",\"" : "\"") + keys[i] + "\":{\"b\":" + QByteArray::number(i) + ",\"a\":[]}";
+            json += "}";
+            simdjson::dom::element root;
+            QVERIFY(!parser.parse(json.constData(), size_t(json.size())).get(root));
+            QByteArray out;
+            QVERIFY(QtCompactJson::appendObject(out, root, false));
+            if (out != qtCompact(json, false))
+                QFAIL(qPrintable(QStringLiteral("seed %1 (DRAWBRIDGE_FUZZ_SEED=%1): %2")
+                                     .arg(seed)
+                                     .arg(QString::fromUtf8(json))));
         }
     }
 }
