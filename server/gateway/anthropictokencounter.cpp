@@ -115,24 +115,33 @@ int AnthropicTokenCounter::estimateUtf8(QByteArrayView utf8)
     qint64 units = 0;
     qsizetype i = 0;
     while (i < n) {
+        qsizetype decodeTo = n; // the loop at the end decodes code points while i <= decodeTo
 #ifdef __SSE2__
         // Each block reads 17 bytes: a C9's successor may be the next block's first. Lane counts are summed
         // every 255 blocks at most (a lane holds 255).
         const __m128i zero = _mm_setzero_si128();
         __m128i continuations = zero, wide = zero;
         qint64 blocks = 0;
-        for (int rounds = 0; rounds < 255 && n - i >= 17; i += 16) {
+        bool lanesFull = false;
+        for (int rounds = 0; n - i >= 17; i += 16) {
+            if (rounds == 255) {
+                lanesFull = true;
+                break;
+            }
             const __m128i b = _mm_loadu_si128(reinterpret_cast<const __m128i *>(p + i));
-            ++blocks;
-            if (!_mm_movemask_epi8(b))
-                continue; // 16 ASCII bytes
+            if (!_mm_movemask_epi8(b)) {
+                ++blocks; // 16 ASCII bytes
+                continue;
+            }
             // Unsigned b >= k exactly when max(b, k) == b.
             const auto atLeast
                 = [&b](char k) { return _mm_cmpeq_epi8(_mm_max_epu8(b, _mm_set1_epi8(k)), b); };
-            if (_mm_movemask_epi8(atLeast(char(0xe0)))) {
-                --blocks;
-                break; // a three- or four-byte sequence: decoded below
+            if (const int high = _mm_movemask_epi8(atLeast(char(0xe0)))) {
+                // A three- or four-byte sequence: decode up to and including it below, then blocks again.
+                decodeTo = i + __builtin_ctz(unsigned(high));
+                break;
             }
+            ++blocks;
             ++rounds;
             const __m128i next = _mm_loadu_si128(reinterpret_cast<const __m128i *>(p + i + 1));
             const __m128i nextFrom90 = _mm_cmpeq_epi8(_mm_max_epu8(next, _mm_set1_epi8(char(0x90))), next);
@@ -151,41 +160,42 @@ int AnthropicTokenCounter::estimateUtf8(QByteArrayView utf8)
             return qint64(halves[0] + halves[1]);
         };
         units += 16 * blocks - sum(continuations) + sum(wide);
-        if (blocks > 0 && n - i >= 17)
-            continue; // 255 rounds counted: sum and go on
-        if (i >= n)
-            break;
+        if (lanesFull)
+            continue;
 #endif
-        const unsigned char b = p[i];
-        if (b < 0x80) {
-            units += 1;
-            ++i;
-            continue;
+        while (i < n && i <= decodeTo) {
+            const unsigned char b = p[i];
+            if (b < 0x80) {
+                units += 1;
+                ++i;
+                continue;
+            }
+            if (b < 0xC0) { // a continuation whose lead a block above counted
+                ++i;
+                continue;
+            }
+            char32_t c;
+            qsizetype len;
+            if (b < 0xE0) {
+                c = b & 0x1F;
+                len = 2;
+            } else if (b < 0xF0) {
+                c = b & 0x0F;
+                len = 3;
+            } else {
+                c = b & 0x07;
+                len = 4;
+            }
+            if (n - i < len) { // cut short (not valid UTF-8, which callers do not pass): as U+FFFD, weighed 2
+                units += 2;
+                i = n;
+                break;
+            }
+            for (qsizetype k = 1; k < len; ++k)
+                c = (c << 6) | (p[i + k] & 0x3F);
+            i += len;
+            units += c < 0x0250 ? 1 : isCjk(c) ? 4 : 2;
         }
-        if (b < 0xC0) { // a continuation whose lead a block above counted
-            ++i;
-            continue;
-        }
-        char32_t c;
-        qsizetype len;
-        if (b < 0xE0) {
-            c = b & 0x1F;
-            len = 2;
-        } else if (b < 0xF0) {
-            c = b & 0x0F;
-            len = 3;
-        } else {
-            c = b & 0x07;
-            len = 4;
-        }
-        if (n - i < len) { // cut short (not valid UTF-8, which callers do not pass): as U+FFFD, weighed 2
-            units += 2;
-            break;
-        }
-        for (qsizetype k = 1; k < len; ++k)
-            c = (c << 6) | (p[i + k] & 0x3F);
-        i += len;
-        units += c < 0x0250 ? 1 : isCjk(c) ? 4 : 2;
     }
     return int((units + 3) / 4);
 }

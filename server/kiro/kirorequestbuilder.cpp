@@ -830,18 +830,29 @@ Result<KiroRequest> Builder::build(ProviderErrorKind *errorKind)
     out.thinkingEmulated = m_request.thinking && m_reasoningFields.isEmpty();
     out.reasoningFields = m_reasoningFields;
 
-    // Room for what the body carries in bulk (texts, tool results, tool inputs; the tool specifications are
-    // within the slack): growing a body of hundreds of KiB past its capacity copies it.
-    qsizetype textSize = 0;
+    // Room for the whole body: growing one of hundreds of KiB past its capacity copies it (a 144 KiB agent
+    // request did, once per request: its 20 tool specifications and the JSON around every turn, result and
+    // tool use were more than the slack). Texts and inputs count their bytes and an eighth for escapes; each
+    // turn, result and use its keys and ids; the tool specifications their schema, description and name.
+    qsizetype textSize = 0, structure = 0;
     for (const Turn &turn : m_turns) {
         textSize += turn.text.sizeHint();
-        for (const ToolResult &result : turn.toolResults)
+        structure += 160 + qsizetype(m_request.upstreamModel.size());
+        for (const ToolResult &result : turn.toolResults) {
             textSize += result.text.sizeHint();
-        for (const ToolUse &use : turn.toolUses)
+            structure += 96 + qsizetype(result.id.size());
+        }
+        for (const ToolUse &use : turn.toolUses) {
             textSize += use.input.size();
+            structure += 64 + qsizetype(use.id.size() + use.name.size());
+        }
+    }
+    for (const ToolDefinition &tool : m_request.tools) {
+        structure += 96 + qsizetype(tool.name.size() + tool.description.size())
+            + (tool.parametersJson.isEmpty() ? 1024 : qsizetype(tool.parametersJson.size()));
     }
     // The last 512 bytes are for the profileArn each attempt splices in (withProfileArn(KiroRequest &, …)).
-    out.body.reserve(textSize + textSize / 8 + 4096 + 512);
+    out.body.reserve(textSize + textSize / 8 + structure + 4096 + 512);
     JsonWriter w(out.body);
     w.beginObject();
     if (!m_reasoningFields.isEmpty()) {
