@@ -343,15 +343,20 @@ bool QtCompactJson::appendObject(QByteArray &out, const simdjson::dom::element &
     thread_local std::vector<Member> members;
     const qsizetype start = out.size();
     Writer writer(out, members);
+    bool written = true;
     try {
         writer.value(object, dropEmptyKey);
+        writer.finish();
     } catch (const Unsure &) {
         members.clear();
         out.truncate(start);
-        return false;
+        written = false;
     }
-    writer.finish();
-    return true;
+    // An object with thousands of members (the body allows it) must not leave the thread holding its stack.
+    constexpr size_t keptMembers = 1024;
+    if (members.capacity() > keptMembers)
+        std::vector<Member>().swap(members);
+    return written;
 }
 
 } // namespace Drawbridge

@@ -27,7 +27,9 @@ QByteArray ToolInputMemo::input(const QString &arguments)
         return it.value();
     }
     QByteArray input = convert(arguments);
-    const qsizetype size = arguments.size() * qsizetype(sizeof(QChar)) + input.size() + entryOverhead;
+    // What the entry holds: the key's array (shared with the request, kept alive by the memo) and the
+    // value's whole capacity (the writer makes room ahead).
+    const qsizetype size = arguments.capacity() * qsizetype(sizeof(QChar)) + input.capacity() + entryOverhead;
     // One large input must not empty the memo for the many small ones: a quarter of the bound at most.
     if (size > m_maxBytes / 4)
         return input;
