@@ -7,6 +7,7 @@
 #include <QRandomGenerator>
 
 #include "httpresponder.h"
+#include "jsonnumber.h"
 #include "server/core/jsonescape.h"
 
 namespace Drawbridge {
@@ -246,10 +247,17 @@ void AnthropicMessagesRenderer::finish(FinishReason reason, const Usage &usage)
     const int inputTokens = usage.promptTokens > 0
         ? std::max(0, usage.promptTokens - usage.cacheReadTokens - usage.cacheWriteTokens)
         : m_inputTokens;
-    const QByteArray usageJson = "{\"input_tokens\":" + QByteArray::number(inputTokens)
-        + ",\"cache_creation_input_tokens\":" + QByteArray::number(usage.cacheWriteTokens)
-        + ",\"cache_read_input_tokens\":" + QByteArray::number(usage.cacheReadTokens)
-        + ",\"output_tokens\":" + QByteArray::number(usage.completionTokens) + '}';
+    QByteArray usageJson;
+    usageJson.reserve(128);
+    usageJson += "{\"input_tokens\":";
+    appendDecimal(usageJson, inputTokens);
+    usageJson += ",\"cache_creation_input_tokens\":";
+    appendDecimal(usageJson, usage.cacheWriteTokens);
+    usageJson += ",\"cache_read_input_tokens\":";
+    appendDecimal(usageJson, usage.cacheReadTokens);
+    usageJson += ",\"output_tokens\":";
+    appendDecimal(usageJson, usage.completionTokens);
+    usageJson += '}';
     if (m_stream) {
         closeOpenBlock();
         writeEvent("message_delta",

@@ -6,6 +6,7 @@
 #include <cstring>
 
 #include "httpresponder.h"
+#include "jsonnumber.h"
 #include "server/core/jsonescape.h"
 
 namespace Drawbridge {
@@ -163,13 +164,18 @@ void OpenAiChatRenderer::keepAlive()
         m_responder->writeChunk(QByteArrayLiteral(": keep-alive\n\n"));
 }
 
-QByteArray OpenAiChatRenderer::usageJson(const Usage &usage) const
+void OpenAiChatRenderer::appendUsageJson(QByteArray &out, const Usage &usage)
 {
     // prompt_tokens counts every input token; cached_tokens is the part read from the prompt cache (§8.2).
-    return "{\"prompt_tokens\":" + QByteArray::number(usage.promptTokens)
-        + ",\"completion_tokens\":" + QByteArray::number(usage.completionTokens)
-        + ",\"total_tokens\":" + QByteArray::number(usage.promptTokens + usage.completionTokens)
-        + ",\"prompt_tokens_details\":{\"cached_tokens\":" + QByteArray::number(usage.cacheReadTokens) + "}}";
+    out += "{\"prompt_tokens\":";
+    appendDecimal(out, usage.promptTokens);
+    out += ",\"completion_tokens\":";
+    appendDecimal(out, usage.completionTokens);
+    out += ",\"total_tokens\":";
+    appendDecimal(out, usage.promptTokens + usage.completionTokens);
+    out += ",\"prompt_tokens_details\":{\"cached_tokens\":";
+    appendDecimal(out, usage.cacheReadTokens);
+    out += "}}";
 }
 
 void OpenAiChatRenderer::finish(FinishReason reason, const Usage &usage)
@@ -181,9 +187,11 @@ void OpenAiChatRenderer::finish(FinishReason reason, const Usage &usage)
             chunk += ",\"usage\":null";
         chunk += "}\n\n";
         if (m_includeUsage) {
-            chunk += "data: {\"id\":\"" + m_id + "\",\"object\":\"chat.completion.chunk\",\"created\":"
-                + QByteArray::number(m_created) + ",\"model\":" + m_model
-                + ",\"system_fingerprint\":null,\"choices\":[],\"usage\":" + usageJson(usage) + "}\n\n";
+            chunk += "data: {\"id\":\"" + m_id + "\",\"object\":\"chat.completion.chunk\",\"created\":";
+            appendDecimal(chunk, m_created);
+            chunk += ",\"model\":" + m_model + ",\"system_fingerprint\":null,\"choices\":[],\"usage\":";
+            appendUsageJson(chunk, usage);
+            chunk += "}\n\n";
         }
         chunk += "data: [DONE]\n\n";
         m_responder->writeChunk(chunk);
@@ -193,8 +201,9 @@ void OpenAiChatRenderer::finish(FinishReason reason, const Usage &usage)
 
     QByteArray body;
     body.reserve(256 + m_text.size() * 2);
-    body += "{\"id\":\"" + m_id + "\",\"object\":\"chat.completion\",\"created\":"
-        + QByteArray::number(m_created) + ",\"model\":" + m_model
+    body += "{\"id\":\"" + m_id + "\",\"object\":\"chat.completion\",\"created\":";
+    appendDecimal(body, m_created);
+    body += ",\"model\":" + m_model
         + ",\"system_fingerprint\":null,\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\","
           "\"content\":";
     if (m_text.isEmpty() && !m_toolCalls.empty())
@@ -223,7 +232,9 @@ void OpenAiChatRenderer::finish(FinishReason reason, const Usage &usage)
         body += ']';
     }
     body += ",\"refusal\":null},\"logprobs\":null,\"finish_reason\":\"" + finishReasonName(reason)
-        + "\"}],\"usage\":" + usageJson(usage) + '}';
+        + "\"}],\"usage\":";
+    appendUsageJson(body, usage);
+    body += '}';
     m_responder->sendJson(200, body);
 }
 

@@ -35,7 +35,8 @@ private:
     QByteArray beginDelta(QByteArrayView deltaStart, qsizetype expected) const;
     /** Closes the delta object begun by beginDelta() and writes the chunk. */
     void endDelta(QByteArray &chunk);
-    QByteArray usageJson(const Usage &usage) const;
+    /** Appends the `usage` object. */
+    static void appendUsageJson(QByteArray &out, const Usage &usage);
 
     struct PendingToolCall
     {

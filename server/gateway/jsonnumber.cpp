@@ -1,0 +1,16 @@
+// SPDX-License-Identifier: MIT
+#include "jsonnumber.h"
+
+#include <charconv>
+
+namespace Drawbridge {
+
+void appendDecimal(QByteArray &out, qint64 value)
+{
+    char digits[24]; // a sign and 19 digits at most
+    const auto [end, ec] = std::to_chars(digits, digits + sizeof digits, value);
+    Q_UNUSED(ec); // the buffer fits every qint64
+    out.append(digits, qsizetype(end - digits));
+}
+
+} // namespace Drawbridge
