@@ -107,8 +107,8 @@ private:
         m_pos += n;
     }
     void object(simdjson::dom::element e, bool dropEmptyKey);
-    void member(std::string_view key, simdjson::dom::element item, bool comma);
-    void string(std::string_view s);
+    /** @p s quoted and escaped; an object @p key must be ASCII (else Unsure). */
+    void string(std::string_view s, bool key = false);
     void integer(qint64 v);
 
     QByteArray &m_out;
@@ -121,6 +121,7 @@ private:
 // Writes @p e as QJsonDocument::toJson(Compact) writes the value Qt's parser makes of the same text.
 void Writer::value(simdjson::dom::element e, bool dropEmptyKey)
 {
+    // The type is known from the switch: the values are read without the checked conversions' error paths.
     switch (e.type()) {
     case simdjson::dom::element_type::OBJECT:
         object(e, dropEmptyKey);
@@ -143,22 +144,23 @@ void Writer::value(simdjson::dom::element e, bool dropEmptyKey)
     }
     case simdjson::dom::element_type::STRING:
         // Valid UTF-8 (simdjson checked it) comes out of Qt unchanged but for the same escapes.
-        string(std::string_view(e));
+        string(e.get_string().value_unsafe());
         return;
     case simdjson::dom::element_type::INT64:
         // Qt keeps integers that fit in 64 bits as integers ...
-        integer(qint64(int64_t(e)));
+        integer(qint64(e.get_int64().value_unsafe()));
         return;
     case simdjson::dom::element_type::UINT64: {
         // ... and parses larger ones as doubles, written in the shortest form that reads back.
-        const QByteArray n = QByteArray::number(double(uint64_t(e)), 'g', QLocale::FloatingPointShortest);
+        const QByteArray n
+            = QByteArray::number(double(e.get_uint64().value_unsafe()), 'g', QLocale::FloatingPointShortest);
         put(n.constData(), n.size());
         return;
     }
     case simdjson::dom::element_type::DOUBLE: {
         // Qt's parser keeps a whole number that fits in 64 bits as an integer however it was written (1e6,
         // 1000000.0), and writes it back as one.
-        const double d = double(e);
+        const double d = e.get_double().value_unsafe();
         if (d >= -0x1p63 && d < 0x1p63 && d == std::floor(d)) {
             integer(qint64(d));
         } else {
@@ -168,7 +170,7 @@ void Writer::value(simdjson::dom::element e, bool dropEmptyKey)
         return;
     }
     case simdjson::dom::element_type::BOOL:
-        if (bool(e))
+        if (e.get_bool().value_unsafe())
             put("true", 4);
         else
             put("false", 5);
@@ -182,43 +184,22 @@ void Writer::value(simdjson::dom::element e, bool dropEmptyKey)
 
 void Writer::object(simdjson::dom::element e, bool dropEmptyKey)
 {
-    const simdjson::dom::object members(e);
-    // QJsonObject orders keys as UTF-16; for ASCII that is byte order. Anything else: the Qt path. Agents
-    // often send keys in order already (or one or two): then the members are written as they come, without
-    // collecting and sorting them, and strictly ascending keys have no duplicate.
+    // The members are collected in one pass over the object, on a stack shared by all levels (one allocation
+    // per thread, not one per object), and read back by index, as nested objects push onto it while this one
+    // is written. QJsonObject orders keys as UTF-16, which for ASCII keys (string() refuses others) is byte
+    // order. Agents often send keys in order already (or just one or two): then nothing is sorted, and
+    // strictly ascending keys have no duplicate.
+    const size_t base = m_members.size();
     bool sorted = true;
-    std::string_view previous;
-    bool any = false;
-    for (const auto field : members) {
-        unsigned char high = 0;
-        for (const char c : field.key)
-            high |= (unsigned char)c;
-        if (high >= 0x80)
-            throw Unsure {};
-        if (any && !keyLess(previous, field.key))
+    for (const auto field : simdjson::dom::object(e)) {
+        if (dropEmptyKey && field.key.empty())
+            continue;
+        if (sorted && m_members.size() > base && !keyLess(m_members.back().first, field.key))
             sorted = false;
-        previous = field.key;
-        any = true;
+        m_members.emplace_back(field.key, field.value);
     }
-    room(1);
-    put('{');
-    bool comma = false;
-    if (sorted) {
-        for (const auto field : members) {
-            if (dropEmptyKey && field.key.empty())
-                continue;
-            member(field.key, field.value, comma);
-            comma = true;
-        }
-    } else {
-        // Collected on a stack shared by all levels (one allocation per thread, not one per object); by
-        // index, as nested objects push onto it while this one is written.
-        const size_t base = m_members.size();
-        for (const auto field : members) {
-            if (!(dropEmptyKey && field.key.empty()))
-                m_members.emplace_back(field.key, field.value);
-        }
-        const size_t end = m_members.size();
+    const size_t end = m_members.size();
+    if (!sorted) {
         const auto less = [](const Member &a, const Member &b) { return keyLess(a.first, b.first); };
         if (end - base <= 16) {
             // A handful of members: insertion sort, without std::sort's set-up.
@@ -232,32 +213,28 @@ void Writer::object(simdjson::dom::element e, bool dropEmptyKey)
         } else {
             std::sort(m_members.begin() + std::ptrdiff_t(base), m_members.end(), less);
         }
-        for (size_t i = base; i < end; ++i) {
-            if (i > base && m_members[i].first == m_members[i - 1].first)
-                throw Unsure {}; // a duplicate key; Qt keeps one of them
-            const Member m = m_members[i];
-            member(m.first, m.second, comma);
-            comma = true;
-        }
-        m_members.resize(base);
     }
+    room(1);
+    put('{');
+    for (size_t i = base; i < end; ++i) {
+        if (i > base) {
+            if (!sorted && m_members[i].first == m_members[i - 1].first)
+                throw Unsure {}; // a duplicate key; Qt keeps one of them
+            room(1);
+            put(',');
+        }
+        const Member m = m_members[i];
+        string(m.first, true);
+        room(1);
+        put(':');
+        value(m.second, false);
+    }
+    m_members.resize(base);
     room(1);
     put('}');
 }
 
-void Writer::member(std::string_view key, simdjson::dom::element item, bool comma)
-{
-    if (comma) {
-        room(1);
-        put(',');
-    }
-    string(key);
-    room(1);
-    put(':');
-    value(item, false);
-}
-
-void Writer::string(std::string_view s)
+void Writer::string(std::string_view s, bool key)
 {
     // Room for the text, its quotes and one 16-byte store past the end; an escape (up to 6 bytes for 1)
     // makes room for itself and the rest.
@@ -283,6 +260,10 @@ void Writer::string(std::string_view s)
         const __m128i special = _mm_or_si128(_mm_cmpeq_epi8(bytes, _mm_set1_epi8('"')),
                                              _mm_cmpeq_epi8(bytes, _mm_set1_epi8('\\')));
         const int mask = _mm_movemask_epi8(_mm_andnot_si128(special, printable));
+        // Every byte of the text passes through a block (an escape starts the next one behind it); the zeros
+        // past a short rest are ASCII.
+        if (key && _mm_movemask_epi8(bytes))
+            throw Unsure {};
         // All 16 stored (room for them was made); only the plain bytes before the first other count.
         _mm_storeu_si128(reinterpret_cast<__m128i *>(m_data + m_pos), bytes);
         const qsizetype plain = mask == 0xffff ? 16 : __builtin_ctz(unsigned(~mask));
@@ -297,6 +278,8 @@ void Writer::string(std::string_view s)
             // *src needs an escape (the zeros past a short rest are beyond it).
 #endif
         const unsigned char c = static_cast<unsigned char>(*src++);
+        if (key && c >= 0x80)
+            throw Unsure {};
         const char e = c < 0x80 ? escapes.c[c] : 0;
         if (!e) {
             put(char(c));
@@ -339,7 +322,7 @@ bool QtCompactJson::appendObject(QByteArray &out, const simdjson::dom::element &
 {
     if (!object.is_object())
         return false;
-    // The member stack of unsorted objects, reused by every call on this thread (its capacity stays).
+    // The member stack, reused by every call on this thread (its capacity stays, up to a bound).
     thread_local std::vector<Member> members;
     const qsizetype start = out.size();
     Writer writer(out, members);

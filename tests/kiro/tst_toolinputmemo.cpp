@@ -77,7 +77,9 @@ void TstToolInputMemo::hitsAndMissesLikeTheOracle()
 {
     const quint64 seed = seedFromEnv();
     QRandomGenerator64 rng(seed);
-    ToolInputMemo memo;
+    // Large enough to keep every distinct text of the run (the bounds have tests of their own), so each
+    // repeat must be a hit.
+    ToolInputMemo memo(100000, 256 * 1024 * 1024);
     QStringList seen;
     quint64 expectedHits = 0;
     for (int i = 0; i < 3000; ++i) {
