@@ -17,6 +17,10 @@ namespace Drawbridge {
  * key is the QString the request already holds (implicitly shared, not copied), so a hit needs neither the
  * UTF-8 form nor a parse. Bounded in entries and bytes; emptied when full, as the sanitised-schema memo is.
  * The builder keeps one per thread (it runs on the event-loop thread).
+ *
+ * A benchmark that repeats one body hits for every call; a real agent hits for all but its newest turn's
+ * calls. Measured with callgrind on the ci build: a hit costs about 0.33 k instructions per call, a miss
+ * about 4.8 k (the conversion and the insertion; the conversion alone cost 7.2 k before this round).
  */
 class ToolInputMemo final
 {
