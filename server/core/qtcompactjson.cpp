@@ -112,7 +112,7 @@ private:
     void integer(qint64 v);
 
     QByteArray &m_out;
-    std::vector<Member> &m_members; ///< stack of the members of the objects being sorted, innermost last
+    std::vector<Member> &m_members; ///< members of the objects being written, innermost last
     char *m_data = nullptr;
     qsizetype m_pos = 0;
     qsizetype m_end = 0;
@@ -273,9 +273,9 @@ void Writer::string(std::string_view s, bool key)
         }
         m_pos += plain;
         src += plain;
+        // Else *src needs an escape (the zeros past a short rest are beyond it).
         if (plain == 16)
             continue;
-            // *src needs an escape (the zeros past a short rest are beyond it).
 #endif
         const unsigned char c = static_cast<unsigned char>(*src++);
         if (key && c >= 0x80)
