@@ -5,6 +5,7 @@
 #include <cstring>
 
 #include "httpserverconnection.h"
+#include "jsonnumber.h"
 
 namespace Drawbridge {
 
@@ -161,7 +162,7 @@ void HttpResponder::send(int status, const QByteArray &contentType, const QByteA
     out.reserve(256 + (m_mode.headOnly ? 0 : body.size()));
     appendHead(out, status, contentType, headers, m_mode.keepAlive);
     out += "Content-Length: ";
-    out += QByteArray::number(body.size());
+    appendDecimal(out, body.size());
     out += "\r\n\r\n";
     if (!m_mode.headOnly)
         out += body;
