@@ -6,7 +6,9 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <string>
+#include <vector>
 
 namespace Drawbridge {
 
@@ -40,11 +42,50 @@ struct SchemaMemo
     qsizetype bytes = 0;
 };
 
-void appendLength(std::string &out, size_t n)
+/**
+ * The fingerprint's bytes: written through a pointer into room made ahead, one call per value, instead of an
+ * append per tag, length and text (std::string checks its capacity on each; the walk over an agent's 20
+ * tool schemas was about 7 k instructions a schema, issue 18).
+ */
+class PrintBuffer
 {
-    const quint64 length = n;
-    out.append(reinterpret_cast<const char *>(&length), sizeof length);
-}
+public:
+    void clear()
+    {
+        // One grown by a huge schema is not kept.
+        if (m_bytes.size() > 64 * 1024)
+            std::vector<char>().swap(m_bytes);
+        m_size = 0;
+    }
+    char *room(size_t n)
+    {
+        if (m_size + n > m_bytes.size())
+            m_bytes.resize(std::max({ m_bytes.size() * 2, m_size + n, size_t(4096) }));
+        char *p = m_bytes.data() + m_size;
+        m_size += n;
+        return p;
+    }
+    void tagged(char tag, const void *data, size_t n)
+    {
+        char *p = room(1 + n);
+        *p = tag;
+        std::memcpy(p + 1, data, n);
+    }
+    /** A tag, the length of @p text as 8 bytes, and its bytes. */
+    void text(char tag, std::string_view text)
+    {
+        const quint64 length = text.size();
+        char *p = room(1 + sizeof length + text.size());
+        *p = tag;
+        std::memcpy(p + 1, &length, sizeof length);
+        std::memcpy(p + 1 + sizeof length, text.data(), text.size());
+    }
+    QByteArray view() const { return QByteArray::fromRawData(m_bytes.data(), qsizetype(m_size)); }
+
+private:
+    std::vector<char> m_bytes;
+    size_t m_size = 0;
+};
 
 /**
  * Appends a fingerprint of @p e: a type tag per value, strings and keys as their length and bytes, numbers
@@ -53,55 +94,47 @@ void appendLength(std::string &out, size_t n)
  * by its fingerprint without minifying it, which cost about 13 k instructions for an agent's tool schema
  * (issue 18). Recursion is bounded by the parser's depth limit.
  */
-void appendFingerprint(std::string &out, simdjson::dom::element e)
+void appendFingerprint(PrintBuffer &out, simdjson::dom::element e)
 {
     using simdjson::dom::element_type;
     switch (e.type()) {
     case element_type::OBJECT:
-        out += '{';
+        *out.room(1) = '{';
         for (const simdjson::dom::key_value_pair field : simdjson::dom::object(e)) {
-            appendLength(out, field.key.size());
-            out.append(field.key);
+            out.text('k', field.key);
             appendFingerprint(out, field.value);
         }
-        out += '}';
+        *out.room(1) = '}';
         break;
     case element_type::ARRAY:
-        out += '[';
+        *out.room(1) = '[';
         for (const simdjson::dom::element value : simdjson::dom::array(e))
             appendFingerprint(out, value);
-        out += ']';
+        *out.room(1) = ']';
         break;
-    case element_type::STRING: {
-        const std::string_view text(e);
-        out += 's';
-        appendLength(out, text.size());
-        out.append(text);
+    case element_type::STRING:
+        out.text('s', std::string_view(e));
         break;
-    }
     case element_type::INT64: {
         const int64_t v(e);
-        out += 'i';
-        out.append(reinterpret_cast<const char *>(&v), sizeof v);
+        out.tagged('i', &v, sizeof v);
         break;
     }
     case element_type::UINT64: {
         const uint64_t v(e);
-        out += 'u';
-        out.append(reinterpret_cast<const char *>(&v), sizeof v);
+        out.tagged('u', &v, sizeof v);
         break;
     }
     case element_type::DOUBLE: {
         const double v(e);
-        out += 'd';
-        out.append(reinterpret_cast<const char *>(&v), sizeof v);
+        out.tagged('d', &v, sizeof v);
         break;
     }
     case element_type::BOOL:
-        out += bool(e) ? 't' : 'f';
+        *out.room(1) = bool(e) ? 't' : 'f';
         break;
     case element_type::NULL_VALUE:
-        out += 'n';
+        *out.room(1) = 'n';
         break;
     }
 }
@@ -246,14 +279,11 @@ QJsonObject FastJsonReader::schemaObject(simdjson::dom::element e, QByteArray &c
     if (!e.is_object())
         throw Unsupported {};
     thread_local SchemaMemo memo;
-    // One buffer per thread: after the first schemas, a fingerprint costs no allocation (one grown by a huge
-    // schema is not kept).
-    thread_local std::string print;
-    if (print.capacity() > 64 * 1024)
-        std::string().swap(print);
+    // One buffer per thread: after the first schemas, a fingerprint costs no allocation.
+    thread_local PrintBuffer print;
     print.clear();
     appendFingerprint(print, e);
-    const QByteArray fingerprint = QByteArray::fromRawData(print.data(), qsizetype(print.size()));
+    const QByteArray fingerprint = print.view();
     if (const auto it = memo.schemas.constFind(fingerprint); it != memo.schemas.constEnd()) {
         compact = it->compact;
         return it->object;
@@ -269,7 +299,7 @@ QJsonObject FastJsonReader::schemaObject(simdjson::dom::element e, QByteArray &c
         memo.bytes = 0;
     }
     if (size <= memoBytes / 4) {
-        memo.schemas.insert(QByteArray(print.data(), qsizetype(print.size())), { compact, object });
+        memo.schemas.insert(QByteArray(fingerprint.constData(), fingerprint.size()), { compact, object });
         memo.bytes += size;
     }
     return object;

@@ -568,6 +568,8 @@ private Q_SLOTS:
     void openAiCorpus();
     void anthropicCorpus_data();
     void anthropicCorpus();
+    void schemaMemoKeepsSchemasApart_data();
+    void schemaMemoKeepsSchemasApart();
 };
 
 void TstRequestParserDiff::openAiAgentBodiesTakeTheSinglePass()
@@ -696,6 +698,58 @@ void TstRequestParserDiff::anthropicCorpus()
     QVERIFY2(accepted > iterations / 20, qPrintable(u"seed %1"_s.arg(seed)));
     QVERIFY2(takenUnmutated > unmutated / 20, qPrintable(u"seed %1"_s.arg(seed)));
     QVERIFY2(carriedUtf8 > 0, qPrintable(u"seed %1: no text carried as UTF-8"_s.arg(seed)));
+}
+
+void TstRequestParserDiff::schemaMemoKeepsSchemasApart_data()
+{
+    // Pairs of tool schemas that differ in one value only: the parsers' schema memo is keyed by a fingerprint
+    // of the DOM, so the second of a pair must not be taken for the first (issue 18).
+    QTest::addColumn<QByteArray>("first");
+    QTest::addColumn<QByteArray>("second");
+    // Each is the schema of property "p" of an object schema (what the parsers take as parameters).
+    const auto row = [](const char *name, const char *a, const char *b) {
+        const auto wrap = [](const char *p) -> QByteArray {
+            return QByteArray(R"({"type":"object","properties":{"p":)") + p + "}}";
+        };
+        QTest::newRow(name) << wrap(a) << wrap(b);
+    };
+    row("integer", R"({"type":"string","maxLength":10})", R"({"type":"string","maxLength":20})");
+    row("double", R"({"type":"number","minimum":1.5})", R"({"type":"number","minimum":2.5})");
+    row("integer and double", R"({"type":"number","minimum":2})", R"({"type":"number","minimum":2.5})");
+    row("big unsigned", R"({"type":"integer","maximum":18446744073709551615})",
+        R"({"type":"integer","maximum":18446744073709551614})");
+    row("boolean", R"({"type":"object","additionalProperties":true})",
+        R"({"type":"object","additionalProperties":false})");
+    row("null and false", R"({"type":"object","default":null})", R"({"type":"object","default":false})");
+    row("string", R"({"type":"string","enum":["a"]})", R"({"type":"string","enum":["b"]})");
+    row("key", R"({"type":"object","properties":{"a":{}}})", R"({"type":"object","properties":{"b":{}}})");
+    row("nesting", R"({"type":"array","default":[[1],[]]})", R"({"type":"array","default":[[],[1]]})");
+    row("string or key", R"({"type":"object","x":{"ab":"c"}})", R"({"type":"object","x":{"a":"bc"}})");
+}
+
+void TstRequestParserDiff::schemaMemoKeepsSchemasApart()
+{
+    QFETCH(QByteArray, first);
+    QFETCH(QByteArray, second);
+    for (const QByteArray &schema : { first, second, first }) {
+        const QJsonObject expected = QJsonDocument::fromJson(schema).object();
+        QVERIFY(!expected.isEmpty());
+        const QByteArray openAi = R"({"model":"m","messages":[{"role":"user","content":"hi"}],)"
+                                  R"("tools":[{"type":"function","function":{"name":"T","parameters":)"
+            + schema + "}}]}";
+        const auto fast = OpenAiRequestParser::parseSinglePass(openAi);
+        QVERIFY2(fast.has_value(), schema.constData());
+        QCOMPARE(fast->request.tools.size(), size_t(1));
+        QCOMPARE(fast->request.tools[0].parameters, expected);
+        QCOMPARE(QJsonDocument::fromJson(fast->request.tools[0].parametersJson).object(), expected);
+        const QByteArray anthropic
+            = R"({"model":"m","max_tokens":10,"messages":[{"role":"user","content":"hi"}],)"
+              R"("tools":[{"name":"T","input_schema":)"
+            + schema + "}]}";
+        const auto parsed = AnthropicRequestParser::parse(anthropic);
+        QVERIFY2(std::holds_alternative<ChatRequest>(parsed), schema.constData());
+        QCOMPARE(std::get<ChatRequest>(parsed).tools.at(0).parameters, expected);
+    }
 }
 
 QTEST_GUILESS_MAIN(TstRequestParserDiff)
