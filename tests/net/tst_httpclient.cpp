@@ -426,8 +426,15 @@ void TstHttpClient::requestHeadAndBody()
         QVERIFY(head.contains("\r\nContent-Type: application/json\r\nX-Trace: abc\r\n"));
         QVERIFY(
             head.contains(QByteArray("\r\nContent-Length: " + QByteArray::number(payload.size()) + "\r\n")));
+        // Byte for byte, and nothing after the body: the head is sized before it is filled.
+        QCOMPARE(head,
+                 QByteArray("POST /v1/x%20y?a=1&b=%C3%A4 HTTP/1.1\r\nHost: 127.0.0.1:"
+                            + QByteArray::number(server.url().port())
+                            + "\r\nContent-Type: application/json\r\nX-Trace: abc\r\nContent-Length: "
+                            + QByteArray::number(payload.size()) + "\r\n\r\n"));
     }
     QCOMPARE(server.connectionCount(), 1);
+    QCOMPARE(server.heads().size(), 2);
 }
 
 void TstHttpClient::urlChangesBetweenCalls()
