@@ -34,6 +34,10 @@ std::chrono::steady_clock::time_point now()
     return std::chrono::steady_clock::now();
 }
 
+// The dispatcher whose processEvents() runs on this thread: each thread has its own (Qt's model), so a
+// wakeUp() from the loop's own thread can be told apart from one from another thread without a lock.
+thread_local const QAbstractEventDispatcher *t_looping = nullptr;
+
 } // namespace
 
 EpollEventDispatcher::EpollEventDispatcher(QObject *parent)
@@ -106,6 +110,12 @@ void EpollEventDispatcher::unregisterSocketNotifier(QSocketNotifier *notifier)
         m_watched.erase(it);
 }
 
+int EpollEventDispatcher::epollCtl(int op, int fd, epoll_event *ev)
+{
+    ++m_epollCtlCalls;
+    return ::epoll_ctl(m_epollFd, op, fd, ev);
+}
+
 void EpollEventDispatcher::updateInterest(int fd, Watched &watched)
 {
     uint32_t mask = 0;
@@ -115,30 +125,62 @@ void EpollEventDispatcher::updateInterest(int fd, Watched &watched)
         mask |= EPOLLOUT;
     if (watched.exception)
         mask |= EPOLLPRI;
+    watched.wanted = mask;
+    if (mask != 0 && watched.mask != 0) {
+        // The descriptor stays in the set: tell the kernel before the next wait, not now. QAbstractSocket
+        // switches its write notifier on in write() and off again in the flush() that follows, which cost two
+        // epoll_ctl calls per upstream request for nothing (docs/architecture.md, "The event loop").
+        if (mask != watched.mask && !watched.queued) {
+            watched.queued = true;
+            m_changedInterest.push_back(fd);
+        }
+        return;
+    }
     if (mask == watched.mask)
         return;
+    // Added to or removed from the set: at once. A descriptor closed and reopened under the same number
+    // must be registered again before anything else happens to it (registerSocketNotifier()).
     epoll_event ev {};
     ev.events = mask;
     ev.data.fd = fd;
     int rc = 0;
     if (mask == 0) {
-        rc = ::epoll_ctl(m_epollFd, EPOLL_CTL_DEL, fd, &ev);
+        rc = epollCtl(EPOLL_CTL_DEL, fd, &ev);
         // The descriptor may already be closed (the kernel then dropped it from the set itself).
         if (rc != 0 && (errno == EBADF || errno == ENOENT))
             rc = 0;
-    } else if (watched.mask == 0) {
-        rc = ::epoll_ctl(m_epollFd, EPOLL_CTL_ADD, fd, &ev);
-        if (rc != 0 && errno == EEXIST)
-            rc = ::epoll_ctl(m_epollFd, EPOLL_CTL_MOD, fd, &ev);
     } else {
-        rc = ::epoll_ctl(m_epollFd, EPOLL_CTL_MOD, fd, &ev);
-        // Closed and reopened under the same number without the old notifier being unregistered first.
-        if (rc != 0 && errno == ENOENT)
-            rc = ::epoll_ctl(m_epollFd, EPOLL_CTL_ADD, fd, &ev);
+        rc = epollCtl(EPOLL_CTL_ADD, fd, &ev);
+        if (rc != 0 && errno == EEXIST)
+            rc = epollCtl(EPOLL_CTL_MOD, fd, &ev);
     }
     if (rc != 0)
         qCWarning(lcCore, "epoll_ctl on socket %d failed: %s", fd, std::strerror(errno));
     watched.mask = rc == 0 ? mask : 0;
+}
+
+void EpollEventDispatcher::applyInterest()
+{
+    for (const int fd : m_changedInterest) {
+        const auto it = m_watched.find(fd);
+        if (it == m_watched.end())
+            continue; // unregistered since (and taken out of the set then)
+        Watched &watched = it->second;
+        watched.queued = false;
+        if (watched.wanted == watched.mask || watched.mask == 0)
+            continue; // switched back, or already registered afresh by updateInterest()
+        epoll_event ev {};
+        ev.events = watched.wanted;
+        ev.data.fd = fd;
+        int rc = epollCtl(EPOLL_CTL_MOD, fd, &ev);
+        // Closed and reopened under the same number without the old notifier being unregistered first.
+        if (rc != 0 && errno == ENOENT)
+            rc = epollCtl(EPOLL_CTL_ADD, fd, &ev);
+        if (rc != 0)
+            qCWarning(lcCore, "epoll_ctl on socket %d failed: %s", fd, std::strerror(errno));
+        watched.mask = rc == 0 ? watched.wanted : 0;
+    }
+    m_changedInterest.clear();
 }
 
 void EpollEventDispatcher::registerTimer(int timerId, qint64 interval, Qt::TimerType timerType,
@@ -210,9 +252,17 @@ int EpollEventDispatcher::remainingTime(int timerId)
 
 void EpollEventDispatcher::wakeUp()
 {
+    // From the loop's own thread (an event posted by a handler, QSslSocket's queued flush after every write)
+    // the loop is not asleep: it only must not go to sleep in its next wait. No eventfd write, and no read to
+    // drain it (three system calls per request on the TLS upstream).
+    if (t_looping == this) {
+        m_localWakeUp = true;
+        return;
+    }
     // One write per sleep is enough; the flag keeps a burst of postEvent()s from each paying a syscall.
     if (m_wakeUpPending.exchange(true, std::memory_order_acq_rel))
         return;
+    m_eventFdWrites.fetch_add(1, std::memory_order_relaxed);
     const uint64_t one = 1;
     ssize_t n;
     do {
@@ -250,8 +300,11 @@ int EpollEventDispatcher::waitTimeoutMs() const
 
 bool EpollEventDispatcher::processEvents(QEventLoop::ProcessEventsFlags flags)
 {
+    t_looping = this;
     m_interrupted.store(false, std::memory_order_relaxed);
     Q_EMIT awake();
+    // A local wake-up from before this point is answered by sending the posted events now.
+    m_localWakeUp = false;
     QCoreApplication::sendPostedEvents();
 
     const bool includeTimers = !(flags & QEventLoop::X11ExcludeTimers);
@@ -266,8 +319,11 @@ bool EpollEventDispatcher::processEvents(QEventLoop::ProcessEventsFlags flags)
         return false;
 
     int timeout = 0;
-    if (canWait)
+    // Events posted from this thread since sendPostedEvents() (by its handlers, or aboutToBlock()'s) are
+    // sent in the next call: do not sleep before it.
+    if (canWait && !m_localWakeUp)
         timeout = includeTimers ? waitTimeoutMs() : -1;
+    m_localWakeUp = false;
     int handled = 0;
     if (!includeNotifiers) {
         // Sockets must not be reported now, and as they are level-triggered, waiting on the epoll set would
@@ -281,6 +337,7 @@ bool EpollEventDispatcher::processEvents(QEventLoop::ProcessEventsFlags flags)
             handled += activateTimers();
         return handled > 0;
     }
+    applyInterest();
     int ready;
     do {
         ready = ::epoll_wait(m_epollFd, m_events.data(), int(m_events.size()), timeout);

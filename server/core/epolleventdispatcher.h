@@ -56,6 +56,11 @@ public:
     void wakeUp() override;
     void interrupt() override;
 
+    /** epoll_ctl calls made so far (diagnostics and tests: a notifier switched back and forth costs none). */
+    quint64 epollCtlCalls() const { return m_epollCtlCalls; }
+    /** eventfd writes made so far by wakeUp() (a wake-up from the loop's own thread needs none). */
+    quint64 eventFdWrites() const { return m_eventFdWrites.load(std::memory_order_relaxed); }
+
 private:
     using TimePoint = std::chrono::steady_clock::time_point;
 
@@ -73,9 +78,13 @@ private:
         QSocketNotifier *write = nullptr;
         QSocketNotifier *exception = nullptr;
         uint32_t mask = 0; // what epoll has been told
+        uint32_t wanted = 0; // what the notifiers ask for; told before the next wait (applyInterest())
+        bool queued = false; // in m_changedInterest
     };
 
     void updateInterest(int fd, Watched &watched);
+    void applyInterest();
+    int epollCtl(int op, int fd, epoll_event *ev);
     int activateSocketNotifiers(int readyCount);
     int activateTimers();
     int waitTimeoutMs() const;
@@ -85,6 +94,10 @@ private:
     int m_wakeFd = -1;
     std::atomic<bool> m_wakeUpPending { false };
     std::atomic<bool> m_interrupted { false };
+    bool m_localWakeUp = false; // wakeUp() from the loop's own thread: do not block in the next wait
+    quint64 m_epollCtlCalls = 0;
+    std::atomic<quint64> m_eventFdWrites { 0 };
+    std::vector<int> m_changedInterest; // descriptors whose interest changed while they stay registered
 
     std::unordered_map<int, Watched> m_watched;
     std::deque<QSocketNotifier *> m_pendingNotifiers;

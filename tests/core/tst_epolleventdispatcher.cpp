@@ -88,6 +88,8 @@ private Q_SLOTS:
     void descriptorReusedBeforeItsNotifierWasUnregistered();
     void excludingSocketNotifiersNeitherActivatesNorSpins();
     void crossThreadWakeUpAndInterrupt();
+    void notifierSwitchedBackWithinAPassCostsNoEpollCtl();
+    void localWakeUpNeedsNoEventFdAndDoesNotSleep();
     void crossThreadWakeUpsAreNeverLost();
     void worksAsAWorkerThreadsDispatcher();
 };
@@ -425,6 +427,90 @@ void TestEpollEventDispatcher::worksAsAWorkerThreadsDispatcher()
     thread.quit();
     QVERIFY(thread.wait(5000));
     QCOMPARE(ticks, 3);
+}
+
+void TestEpollEventDispatcher::notifierSwitchedBackWithinAPassCostsNoEpollCtl()
+{
+    // QAbstractSocket switches its write notifier on in write() and off again in the flush() right after:
+    // a change to a descriptor that stays registered is told to the kernel before the next wait, so a switch
+    // and its undoing cost nothing, while one that stays still takes effect before the loop sleeps.
+    auto *dispatcher = qobject_cast<EpollEventDispatcher *>(QAbstractEventDispatcher::instance());
+    QVERIFY(dispatcher);
+    SocketPair pair;
+    QSocketNotifier read(qintptr(pair.fd[0]), QSocketNotifier::Read);
+    QSocketNotifier write(qintptr(pair.fd[0]), QSocketNotifier::Write);
+    write.setEnabled(false);
+    int readable = 0; // each activation reads its byte, or the level-triggered notifier would fire on
+    QObject::connect(&read, &QSocketNotifier::activated, &read, [&] {
+        char byte;
+        if (::read(pair.fd[0], &byte, 1) == 1)
+            ++readable;
+    });
+    QSignalSpy writable(&write, &QSocketNotifier::activated);
+    QCoreApplication::processEvents(); // the read notifier's registration is told at once
+    const quint64 before = dispatcher->epollCtlCalls();
+    for (int i = 0; i < 100; ++i) {
+        write.setEnabled(true);
+        write.setEnabled(false);
+    }
+    QCoreApplication::processEvents();
+    QCOMPARE(dispatcher->epollCtlCalls(), before);
+    QCOMPARE(writable.size(), 0);
+    // Switched on and left on: registered before the wait, and reported (a socket pair has room to write).
+    write.setEnabled(true);
+    QCoreApplication::processEvents();
+    QCOMPARE(dispatcher->epollCtlCalls(), before + 1);
+    QCOMPARE(writable.size(), 1);
+    // Off again: not reported any more, although the socket stays writable (level-triggered).
+    write.setEnabled(false);
+    QCoreApplication::processEvents();
+    QCOMPARE(dispatcher->epollCtlCalls(), before + 2);
+    QCoreApplication::processEvents();
+    QCOMPARE(writable.size(), 1);
+    // The read notifier went through all of it untouched.
+    QCOMPARE(::write(pair.fd[1], "x", 1), ssize_t(1));
+    QTRY_COMPARE_WITH_TIMEOUT(readable, 1, 5000);
+    // Off and on again within one pass while data waits: still reported.
+    QCOMPARE(::write(pair.fd[1], "y", 1), ssize_t(1));
+    read.setEnabled(false);
+    read.setEnabled(true);
+    QTRY_COMPARE_WITH_TIMEOUT(readable, 2, 5000);
+}
+
+void TestEpollEventDispatcher::localWakeUpNeedsNoEventFdAndDoesNotSleep()
+{
+    // An event posted from the loop's own thread needs no eventfd write; posted after the posted events were
+    // sent (here from aboutToBlock(), like a handler's), it keeps the wait that follows from sleeping.
+    auto *dispatcher = qobject_cast<EpollEventDispatcher *>(QAbstractEventDispatcher::instance());
+    QVERIFY(dispatcher);
+    QCoreApplication::processEvents(); // this thread's loop has run
+    QObject target;
+    int delivered = 0;
+    QObject::connect(
+        &target, &QObject::objectNameChanged, &target, [&] { ++delivered; }, Qt::QueuedConnection);
+    const quint64 writes = dispatcher->eventFdWrites();
+    bool posted = false;
+    const auto connection
+        = QObject::connect(dispatcher, &QAbstractEventDispatcher::aboutToBlock, &target, [&] {
+              if (!posted) {
+                  posted = true;
+                  target.setObjectName(
+                      QStringLiteral("queued")); // a queued call: QCoreApplication::postEvent()
+              }
+          });
+    QTimer safety; // if the wait slept, this would end it after 5 s
+    safety.setSingleShot(true);
+    safety.start(5000);
+    QElapsedTimer clock;
+    clock.start();
+    QCoreApplication::processEvents(QEventLoop::WaitForMoreEvents);
+    const qint64 waited = clock.elapsed();
+    QVERIFY(posted);
+    QVERIFY2(waited < 2000, qPrintable(QStringLiteral("slept %1 ms").arg(waited)));
+    QCoreApplication::processEvents(); // sends it
+    QObject::disconnect(connection);
+    QCOMPARE(delivered, 1);
+    QCOMPARE(dispatcher->eventFdWrites(), writes);
 }
 
 int main(int argc, char **argv)
