@@ -162,6 +162,12 @@ FastJsonReader::FastJsonReader(const QByteArray &body)
         throw Unsupported {};
 }
 
+void FastJsonReader::releaseThreadBuffers()
+{
+    // A parser that never parsed owns no buffers; the next body sets the depth and capacity as the first did.
+    threadParser() = simdjson::dom::parser {};
+}
+
 QString FastJsonReader::string(simdjson::dom::element e)
 {
     std::string_view s;

@@ -41,6 +41,13 @@ public:
     /** Parses @p body; throws Unsupported unless it is a JSON object. */
     explicit FastJsonReader(const QByteArray &body);
 
+    /**
+     * Frees this thread's parser buffers (up to a few MiB after a large body: simdjson sizes them to the
+     * body). For an idle process (GatewayServer's idle release), never the request path: the next body
+     * allocates them again.
+     */
+    static void releaseThreadBuffers();
+
     simdjson::dom::object root() const { return m_root; }
 
     /** The value of a member that may be absent; JSON null counts as absent, as the parsers treat it. */

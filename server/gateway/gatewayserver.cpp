@@ -14,6 +14,7 @@
 #include "anthropicmessagesroute.h"
 #include "chatcompletionsroute.h"
 #include "chatexchange.h"
+#include "fastjsonreader.h"
 #include "guardedtcpserver.h"
 #include "httpserverconnection.h"
 #include "keysadminmodule.h"
@@ -58,6 +59,10 @@ GatewayServer::GatewayServer(GatewayServices services, QObject *parent)
     m_sweep.setInterval(std::chrono::milliseconds(
         std::clamp(qint64(m_services.settings.server.idleTimeoutS) * 1000 / 4, qint64(250), qint64(1000))));
     connect(&m_sweep, &QTimer::timeout, this, &GatewayServer::sweepConnections);
+    m_idleRelease.setParent(this);
+    m_idleRelease.setObjectName(QStringLiteral("idleMemoryRelease"));
+    m_idleRelease.setSingleShot(true);
+    connect(&m_idleRelease, &QTimer::timeout, this, &GatewayServer::releaseIdleMemory);
 }
 
 GatewayServer::~GatewayServer()
@@ -256,7 +261,54 @@ void GatewayServer::exchangeStarted()
 void GatewayServer::exchangeEnded()
 {
     --m_inFlight;
+    if (m_inFlight == 0 && m_release) {
+        // The only place that arms the release, so it runs again only after new requests. Per request: a
+        // clock read, and nothing else while the timer runs for an earlier due time (it finds the due time
+        // moved and waits on).
+        const qint64 now = m_services.clock.monotonicNs();
+        armIdleRelease(now + m_releaseAfterNs, now);
+    }
     checkDrained();
+}
+
+void GatewayServer::setIdleRelease(IdleRelease release, std::chrono::milliseconds after)
+{
+    m_release = std::move(release);
+    m_releaseAfterNs = qint64(std::chrono::nanoseconds(after).count());
+    if (!m_release)
+        m_idleRelease.stop();
+}
+
+void GatewayServer::armIdleRelease(qint64 dueNs, qint64 nowNs)
+{
+    m_releaseDueNs = dueNs;
+    // A timer due no later fires in time (and re-arms for the rest); only a later one (a follow-up's) moves.
+    if (m_idleRelease.isActive() && m_releaseTimerDueNs <= dueNs)
+        return;
+    m_releaseTimerDueNs = dueNs;
+    m_idleRelease.start(
+        std::chrono::milliseconds(std::max<qint64>(0, (dueNs - nowNs + 999'999) / 1'000'000)));
+}
+
+void GatewayServer::releaseIdleMemory()
+{
+    if (!m_release || m_inFlight > 0) // the last exchange to end arms it again
+        return;
+    const qint64 now = m_services.clock.monotonicNs();
+    if (now < m_releaseDueNs) {
+        armIdleRelease(m_releaseDueNs, now);
+        return;
+    }
+    if (responsesInFlight() > 0) { // an answer still on its way to a slow reader
+        armIdleRelease(now + m_releaseAfterNs, now);
+        return;
+    }
+    FastJsonReader::releaseThreadBuffers();
+    const std::chrono::milliseconds again = m_release();
+    const qint64 done = m_services.clock.monotonicNs();
+    qCDebug(lcGateway) << "idle: memory given back in" << (done - now) / 1000 << "us";
+    if (again.count() > 0)
+        armIdleRelease(done + qint64(std::chrono::nanoseconds(again).count()), done);
 }
 
 void GatewayServer::enforceKeyAccess(const QString &keyId)

@@ -7,6 +7,7 @@
 #include <QSet>
 #include <QTimer>
 
+#include <chrono>
 #include <functional>
 #include <set>
 
@@ -69,6 +70,18 @@ public:
     int responsesInFlight() const;
     int openConnections() const { return int(m_connections.size()); }
 
+    /**
+     * What only load needs is given back once the gateway has been idle for @p after (on the Clock): no
+     * exchange in flight since then and every answer flushed. The gateway frees its own per-thread buffers
+     * (FastJsonReader's parser), then calls @p release (the composition root trims the allocator), on this
+     * thread from a timer, never on the request path. It runs once per idle period and again only after new
+     * requests; @p release returns how long to wait before one more run if the gateway stays idle (0: none),
+     * for memory let go later by others, such as the upstream's idle keep-alive connections.
+     * docs/architecture.md, "Memory after load".
+     */
+    using IdleRelease = std::function<std::chrono::milliseconds()>;
+    void setIdleRelease(IdleRelease release, std::chrono::milliseconds after);
+
     using Handler = std::function<void(GatewayServer &, RouteRequest &)>;
 
     // Shared by the route implementations.
@@ -112,6 +125,8 @@ private:
     void onConnectionAccepted(QTcpSocket *socket);
     void onConnectionClosed(HttpServerConnection *connection);
     void sweepConnections();
+    void armIdleRelease(qint64 dueNs, qint64 nowNs);
+    void releaseIdleMemory();
     void registerRoutes();
     void handleHealth(RouteRequest &request);
     void handleModels(RouteRequest &request);
@@ -142,6 +157,11 @@ private:
     std::unique_ptr<KeysAdminModule> m_keysAdmin;
     std::set<HttpServerConnection *> m_connections;
     QTimer m_sweep;
+    QTimer m_idleRelease; ///< single shot, a child named "idleMemoryRelease" (tests watch it)
+    IdleRelease m_release;
+    qint64 m_releaseAfterNs = 0;
+    qint64 m_releaseDueNs = 0; ///< when the next release may run
+    qint64 m_releaseTimerDueNs = 0; ///< what m_idleRelease was started for
     QSet<QString> m_modelMappingsLogged;
 };
 

@@ -5,6 +5,9 @@
 #include <QSignalSpy>
 #include <QTcpSocket>
 #include <QTest>
+#include <QTimer>
+
+#include <chrono>
 
 #include "gatewayfixture.h"
 
@@ -65,6 +68,8 @@ private Q_SLOTS:
     void adminKeyValidation_data();
     void adminKeyValidation();
     void keepAliveConnectionServesSeveralRequests();
+    void idleReleaseRunsOnceAfterLoad();
+    void idleReleaseRunsAgainWhenAsked();
 };
 
 void TstGatewayServer::unknownRouteIs404()
@@ -956,6 +961,120 @@ void TstGatewayServer::keepAliveConnectionServesSeveralRequests()
                  200);
         QVERIFY(c.isConnected());
     }
+}
+
+void TstGatewayServer::idleReleaseRunsOnceAfterLoad()
+{
+    GatewayFixture f;
+    int releases = 0;
+    f.server->setIdleRelease(
+        [&releases] {
+            ++releases;
+            return std::chrono::milliseconds(0);
+        },
+        std::chrono::milliseconds(50));
+    auto *timer = f.server->findChild<QTimer *>(QStringLiteral("idleMemoryRelease"));
+    QVERIFY(timer);
+    const auto [id, key] = f.createKey();
+    QVERIFY(!timer->isActive()); // an admin request is no load
+
+    // The end of the last request arms it; the timer runs on real time but measures idleness on the clock,
+    // which has not moved: it waits on.
+    RawHttpClient c(f.port);
+    QCOMPARE(c.request("POST", "/v1/chat/completions", simpleChat, bearer(key)).status, 200);
+    QTRY_COMPARE(f.server->inFlight(), 0);
+    QVERIFY(timer->isActive());
+    QSignalSpy ticks(timer, &QTimer::timeout);
+    QVERIFY(ticks.wait());
+    QCOMPARE(releases, 0);
+    QVERIFY(timer->isActive());
+
+    // A stream in flight when the time is up: nothing is released, and the timer stops.
+    ScriptedProvider::Script held { { 0, ScriptedProvider::Start {} },
+                                    { 0, ScriptedProvider::Text { QStringLiteral("first") } },
+                                    { 60'000, ScriptedProvider::Text { QStringLiteral("late") } },
+                                    { 0, FinishReason::Stop } };
+    f.provider.enqueue(held);
+    RawHttpClient streaming(f.port);
+    streaming.startAndWait(
+        RawHttpClient::build("POST", "/v1/chat/completions", f.port,
+                             R"({"model":"kiro","stream":true,"messages":[{"role":"user","content":"hi"}]})",
+                             bearer(key)),
+        [](const RawResponse &r) { return r.body.contains("first"); });
+    QCOMPARE(f.server->inFlight(), 1);
+    f.clock.advanceMs(1'000);
+    QTRY_VERIFY(!timer->isActive());
+    QCOMPARE(releases, 0);
+
+    // Its end arms it again: 49 ms on the clock are not enough, 50 are, and it runs once.
+    streaming.close();
+    QTRY_COMPARE(f.server->inFlight(), 0);
+    QVERIFY(timer->isActive());
+    f.clock.advanceMs(49);
+    ticks.clear();
+    QVERIFY(ticks.wait());
+    QCOMPARE(releases, 0);
+    f.clock.advanceMs(1);
+    QTRY_COMPARE(releases, 1);
+    QVERIFY(!timer->isActive());
+
+    // Requests that start no exchange are no load; nothing more runs until a new exchange.
+    f.clock.advanceMs(10'000);
+    QCOMPARE(c.request("GET", "/health").status, 200);
+    QVERIFY(!timer->isActive());
+    QCOMPARE(c.request("POST", "/v1/chat/completions", simpleChat, bearer(key)).status, 200);
+    QTRY_COMPARE(f.server->inFlight(), 0);
+    f.clock.advanceMs(50);
+    QTRY_COMPARE(releases, 2);
+    QVERIFY(!timer->isActive());
+}
+
+void TstGatewayServer::idleReleaseRunsAgainWhenAsked()
+{
+    GatewayFixture f;
+    int releases = 0;
+    qint64 againMs = 200;
+    f.server->setIdleRelease(
+        [&] {
+            ++releases;
+            return std::chrono::milliseconds(againMs);
+        },
+        std::chrono::milliseconds(50));
+    auto *timer = f.server->findChild<QTimer *>(QStringLiteral("idleMemoryRelease"));
+    QVERIFY(timer);
+    QSignalSpy ticks(timer, &QTimer::timeout);
+    const auto [id, key] = f.createKey();
+    RawHttpClient c(f.port);
+    QCOMPARE(c.request("POST", "/v1/chat/completions", simpleChat, bearer(key)).status, 200);
+    QTRY_COMPARE(f.server->inFlight(), 0);
+    f.clock.advanceMs(50);
+    QTRY_COMPARE(releases, 1);
+
+    // The follow-up it asked for runs 200 ms on the clock later without new load, and asks for no other.
+    QVERIFY(timer->isActive());
+    againMs = 0;
+    f.clock.advanceMs(199);
+    ticks.clear();
+    QVERIFY(ticks.wait());
+    QCOMPARE(releases, 1);
+    f.clock.advanceMs(1);
+    QTRY_COMPARE(releases, 2);
+    QVERIFY(!timer->isActive());
+
+    // New load while a follow-up waits: the next release comes 50 ms after the last request, before the
+    // follow-up's 200.
+    againMs = 200;
+    QCOMPARE(c.request("POST", "/v1/chat/completions", simpleChat, bearer(key)).status, 200);
+    QTRY_COMPARE(f.server->inFlight(), 0);
+    f.clock.advanceMs(50);
+    QTRY_COMPARE(releases, 3);
+    QVERIFY(timer->isActive()); // the follow-up, 200 ms on
+    againMs = 0;
+    QCOMPARE(c.request("POST", "/v1/chat/completions", simpleChat, bearer(key)).status, 200);
+    QTRY_COMPARE(f.server->inFlight(), 0);
+    f.clock.advanceMs(50);
+    QTRY_COMPARE(releases, 4);
+    QVERIFY(!timer->isActive());
 }
 
 QTEST_GUILESS_MAIN(TstGatewayServer)
