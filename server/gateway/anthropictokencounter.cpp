@@ -102,99 +102,129 @@ int AnthropicTokenCounter::estimateText(QStringView text)
     return int((units + 3) / 4);
 }
 
+namespace {
+
+/** Units of the three- or four-byte sequence at @p p (lead byte E0 or more), or 0 when it is cut short. */
+int wideSequenceUnits(const unsigned char *p, qsizetype available, qsizetype &length)
+{
+    const unsigned char b = p[0];
+    length = b < 0xF0 ? 3 : 4;
+    if (available < length)
+        return 0;
+    char32_t c = b & (b < 0xF0 ? 0x0F : 0x07);
+    for (qsizetype k = 1; k < length; ++k)
+        c = (c << 6) | (p[k] & 0x3F);
+    return c < 0x0250 ? 1 : isCjk(c) ? 4 : 2;
+}
+
+#ifdef __SSE2__
+int bitCount16(unsigned x)
+{
+    // The baseline x86-64 target has no popcnt instruction; __builtin_popcount would be a libgcc call.
+    x = x - ((x >> 1) & 0x5555u);
+    x = (x & 0x3333u) + ((x >> 2) & 0x3333u);
+    x = (x + (x >> 4)) & 0x0F0Fu;
+    return int((x + (x >> 8)) & 0x1Fu);
+}
+#endif
+
+} // namespace
+
 int AnthropicTokenCounter::estimateUtf8(QByteArrayView utf8)
 {
     // The same quarter-token units per code point as estimateText(). In UTF-8 a code point below U+0250 is
     // one byte, or two with a lead byte C2–C8, or C9 followed by 80–8F; one from U+0250 to U+07FF (C9 90 up
     // to DF BF) weighs 2; from three bytes on it is decoded and weighed 4 if CJK, else 2. A message's text is
     // the client's UTF-8 (ChatMessage::textUtf8), so this spares the UTF-16 copy of every text (issue 18).
-    // Blocks of 16 bytes without a lead byte of three or more are counted in SIMD lanes: one unit per byte
-    // that is not a continuation (80–BF), one more per lead from CA and per C9 followed by 90 or more.
+    // Blocks of 16 bytes are counted in SIMD: one unit per byte that is not a continuation (80–BF), one more
+    // per lead from CA and per C9 followed by 90 or more; a three- or four-byte sequence ends the block there
+    // (the bytes before it counted from the same masks) and is decoded on its own.
     const auto *p = reinterpret_cast<const unsigned char *>(utf8.data());
     const qsizetype n = utf8.size();
     qint64 units = 0;
     qsizetype i = 0;
-    while (i < n) {
-        qsizetype decodeTo = n; // the loop at the end decodes code points while i <= decodeTo
 #ifdef __SSE2__
-        // Each block reads 17 bytes: a C9's successor may be the next block's first. Lane counts are summed
-        // every 255 blocks at most (a lane holds 255).
-        const __m128i zero = _mm_setzero_si128();
-        __m128i continuations = zero, wide = zero;
-        qint64 blocks = 0;
-        bool lanesFull = false;
-        for (int rounds = 0; n - i >= 17; i += 16) {
-            if (rounds == 255) {
-                lanesFull = true;
-                break;
-            }
-            const __m128i b = _mm_loadu_si128(reinterpret_cast<const __m128i *>(p + i));
-            if (!_mm_movemask_epi8(b)) {
-                ++blocks; // 16 ASCII bytes
-                continue;
-            }
-            // Unsigned b >= k exactly when max(b, k) == b.
-            const auto atLeast
-                = [&b](char k) { return _mm_cmpeq_epi8(_mm_max_epu8(b, _mm_set1_epi8(k)), b); };
-            if (const int high = _mm_movemask_epi8(atLeast(char(0xe0)))) {
-                // A three- or four-byte sequence: decode up to and including it below, then blocks again.
-                decodeTo = i + __builtin_ctz(unsigned(high));
-                break;
-            }
-            ++blocks;
-            ++rounds;
-            const __m128i next = _mm_loadu_si128(reinterpret_cast<const __m128i *>(p + i + 1));
-            const __m128i nextFrom90 = _mm_cmpeq_epi8(_mm_max_epu8(next, _mm_set1_epi8(char(0x90))), next);
-            // A compare gives -1 per matching lane: subtracting it counts.
-            continuations = _mm_sub_epi8(
-                continuations,
-                _mm_cmpeq_epi8(_mm_and_si128(b, _mm_set1_epi8(char(0xc0))), _mm_set1_epi8(char(0x80))));
-            wide = _mm_sub_epi8(
-                wide,
-                _mm_or_si128(atLeast(char(0xca)),
-                             _mm_and_si128(_mm_cmpeq_epi8(b, _mm_set1_epi8(char(0xc9))), nextFrom90)));
-        }
-        const auto sum = [zero](__m128i counts) {
-            quint64 halves[2];
-            _mm_storeu_si128(reinterpret_cast<__m128i *>(halves), _mm_sad_epu8(counts, zero));
-            return qint64(halves[0] + halves[1]);
-        };
-        units += 16 * blocks - sum(continuations) + sum(wide);
-        if (lanesFull)
+    const __m128i zero = _mm_setzero_si128();
+    __m128i continuations = zero, wide = zero; // per-lane counts of whole blocks, at most 255 each
+    int rounds = 0;
+    const auto sum = [zero](__m128i counts) {
+        quint64 halves[2];
+        _mm_storeu_si128(reinterpret_cast<__m128i *>(halves), _mm_sad_epu8(counts, zero));
+        return qint64(halves[0] + halves[1]);
+    };
+    const auto flush = [&] {
+        units += 16 * qint64(rounds) - sum(continuations) + sum(wide);
+        continuations = wide = zero;
+        rounds = 0;
+    };
+    // Each block reads 17 bytes: a C9's successor may be the next block's first.
+    while (n - i >= 17) {
+        const __m128i b = _mm_loadu_si128(reinterpret_cast<const __m128i *>(p + i));
+        if (!_mm_movemask_epi8(b)) {
+            units += 16; // ASCII
+            i += 16;
             continue;
-#endif
-        while (i < n && i <= decodeTo) {
-            const unsigned char b = p[i];
-            if (b < 0x80) {
-                units += 1;
-                ++i;
-                continue;
-            }
-            if (b < 0xC0) { // a continuation whose lead a block above counted
-                ++i;
-                continue;
-            }
-            char32_t c;
-            qsizetype len;
-            if (b < 0xE0) {
-                c = b & 0x1F;
-                len = 2;
-            } else if (b < 0xF0) {
-                c = b & 0x0F;
-                len = 3;
-            } else {
-                c = b & 0x07;
-                len = 4;
-            }
-            if (n - i < len) { // cut short (not valid UTF-8, which callers do not pass): as U+FFFD, weighed 2
+        }
+        // Unsigned b >= k exactly when max(b, k) == b.
+        const auto atLeast = [&b](char k) { return _mm_cmpeq_epi8(_mm_max_epu8(b, _mm_set1_epi8(k)), b); };
+        const __m128i next = _mm_loadu_si128(reinterpret_cast<const __m128i *>(p + i + 1));
+        const __m128i nextFrom90 = _mm_cmpeq_epi8(_mm_max_epu8(next, _mm_set1_epi8(char(0x90))), next);
+        const __m128i isContinuation
+            = _mm_cmpeq_epi8(_mm_and_si128(b, _mm_set1_epi8(char(0xc0))), _mm_set1_epi8(char(0x80)));
+        const __m128i isWide = _mm_or_si128(
+            atLeast(char(0xca)), _mm_and_si128(_mm_cmpeq_epi8(b, _mm_set1_epi8(char(0xc9))), nextFrom90));
+        if (const int high = _mm_movemask_epi8(atLeast(char(0xe0)))) {
+            // The bytes before the first three- or four-byte lead, from the masks (no lead before it waits
+            // for a byte at or after it), then that sequence decoded.
+            const int k = __builtin_ctz(unsigned(high));
+            const unsigned before = (1u << k) - 1;
+            units += k - bitCount16(unsigned(_mm_movemask_epi8(isContinuation)) & before)
+                + bitCount16(unsigned(_mm_movemask_epi8(isWide)) & before);
+            i += k;
+            qsizetype length = 0;
+            const int weight = wideSequenceUnits(p + i, n - i, length);
+            if (weight == 0) { // cut short (not valid UTF-8, which callers do not pass): as U+FFFD
                 units += 2;
                 i = n;
                 break;
             }
-            for (qsizetype k = 1; k < len; ++k)
-                c = (c << 6) | (p[i + k] & 0x3F);
-            i += len;
-            units += c < 0x0250 ? 1 : isCjk(c) ? 4 : 2;
+            units += weight;
+            i += length;
+            continue;
+        }
+        // A compare gives -1 per matching lane: subtracting it counts.
+        continuations = _mm_sub_epi8(continuations, isContinuation);
+        wide = _mm_sub_epi8(wide, isWide);
+        i += 16;
+        if (++rounds == 255)
+            flush();
+    }
+    flush();
+#endif
+    while (i < n) {
+        const unsigned char b = p[i];
+        if (b < 0x80) {
+            units += 1;
+            ++i;
+        } else if (b < 0xC0) { // a continuation whose lead a block above counted
+            ++i;
+        } else if (b < 0xE0) {
+            if (n - i < 2) { // cut short (not valid UTF-8, which callers do not pass): as U+FFFD
+                units += 2;
+                break;
+            }
+            const char32_t c = (char32_t(b & 0x1F) << 6) | (p[i + 1] & 0x3F);
+            units += c < 0x0250 ? 1 : 2;
+            i += 2;
+        } else {
+            qsizetype length = 0;
+            const int weight = wideSequenceUnits(p + i, n - i, length);
+            if (weight == 0) {
+                units += 2;
+                break;
+            }
+            units += weight;
+            i += length;
         }
     }
     return int((units + 3) / 4);
