@@ -337,6 +337,13 @@ void HttpClient::connectionIdle(HttpConnection *connection)
         return;
     }
     connection->enterIdle();
+    if (m_options.maxIdlePerHost <= 0) {
+        removeConnection(connection);
+        return;
+    }
+    // Reuse takes the most recently idle (the back); the one idle longest is the one to let go.
+    if (qsizetype(pool->idle.size()) >= m_options.maxIdlePerHost)
+        removeConnection(pool->idle.front());
     pool->idle.push_back(connection);
 }
 

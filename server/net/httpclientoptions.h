@@ -18,6 +18,12 @@ struct HttpClientOptions
     int maxWaitingPerHost = 1024;
     /** A pooled keep-alive connection unused this long is closed. */
     int idleTimeoutMs = 30'000;
+    /**
+     * Idle keep-alive connections kept per scheme+host+port; past it the longest idle one is closed. After a
+     * burst of a thousand streams the pool would otherwise hold every connection, about 34 KB each with its
+     * buffers, for idleTimeoutMs (docs/architecture.md, "Memory after load"). 0 keeps none.
+     */
+    int maxIdlePerHost = 64;
     /** Bound for the status line plus header fields of a response, and separately for its trailers. */
     qsizetype maxHeaderBytes = 64 * 1024;
     /** TLS settings for https; unset uses the system CA store and Qt's defaults. */

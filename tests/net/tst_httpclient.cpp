@@ -307,6 +307,8 @@ private Q_SLOTS:
     void waitListTimeout();
     void idleConnectionsExpire();
     void manyConcurrentRequests();
+    void idleConnectionsCappedPerHost_data();
+    void idleConnectionsCappedPerHost();
     void failuresAreNeverSynchronous_data();
     void failuresAreNeverSynchronous();
     void connectionRefused();
@@ -1020,6 +1022,52 @@ void TstHttpClient::manyConcurrentRequests()
     QCOMPARE(server.connectionCount(), 64);
     QCOMPARE(server.requestCount(), count);
     QCOMPARE(client.idleConnectionCount(), 64);
+}
+
+void TstHttpClient::idleConnectionsCappedPerHost_data()
+{
+    QTest::addColumn<int>("maxIdle");
+    QTest::newRow("10 of 40") << 10;
+    QTest::newRow("none kept") << 0;
+    QTest::newRow("cap above the burst") << 100;
+}
+
+void TstHttpClient::idleConnectionsCappedPerHost()
+{
+    // After a burst the pool keeps at most maxIdlePerHost connections and closes the rest at once, not
+    // idleTimeoutMs later; the ones kept are reused by the next burst.
+    QFETCH(int, maxIdle);
+    ScriptedServer server([](ScriptedServer::Peer *peer, const QByteArray &head, const QByteArray &) {
+        const QByteArray path = pathOf(head);
+        QTimer::singleShot(1, peer->socket,
+                           [peer, path] { ScriptedServer::send(peer, chunkedResponse({ path })); });
+    });
+    HttpClientOptions options;
+    options.maxIdlePerHost = maxIdle;
+    HttpClient client(options);
+    constexpr int burst = 40;
+    const auto runBurst = [&] {
+        std::vector<std::unique_ptr<RecordingSink>> sinks;
+        std::vector<std::unique_ptr<HttpCall>> calls;
+        for (int i = 0; i < burst; ++i) {
+            sinks.push_back(std::make_unique<RecordingSink>());
+            calls.push_back(client.send(get(server.url(QStringLiteral("/%1").arg(i))), sinks.back().get()));
+        }
+        for (int i = 0; i < burst; ++i) {
+            QTRY_VERIFY_WITH_TIMEOUT(sinks[size_t(i)]->done(), 10000);
+            QVERIFY2(sinks[size_t(i)]->finished == 1, qPrintable(sinks[size_t(i)]->error.message));
+            QCOMPARE(sinks[size_t(i)]->body, "/" + QByteArray::number(i));
+        }
+    };
+    runBurst();
+    const int kept = std::min(maxIdle, burst);
+    QCOMPARE(server.connectionCount(), burst);
+    QCOMPARE(client.idleConnectionCount(), kept);
+    QCOMPARE(client.openConnectionCount(), kept);
+    QTRY_COMPARE_WITH_TIMEOUT(server.closedByClientCount(), burst - kept, 5000);
+    runBurst();
+    QCOMPARE(server.connectionCount(), 2 * burst - kept); // the kept ones were reused
+    QCOMPARE(client.idleConnectionCount(), kept);
 }
 
 void TstHttpClient::failuresAreNeverSynchronous_data()
