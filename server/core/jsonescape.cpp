@@ -45,7 +45,6 @@ qsizetype nextEscape(const char *d, qsizetype i, qsizetype n)
 
 void appendJsonString(QByteArray &out, QByteArrayView utf8)
 {
-    static constexpr char hex[] = "0123456789abcdef";
     const char *d = utf8.data();
     const qsizetype n = utf8.size();
     // Sized for the text and its quotes, written through one pointer (a QByteArray::append per run and
@@ -68,43 +67,18 @@ void appendJsonString(QByteArray &out, QByteArrayView utf8)
             base = out.data();
         }
         char *e = base + w;
-        switch (c) {
-        case '"':
-        case '\\':
-            e[0] = '\\';
-            e[1] = char(c);
-            w += 2;
-            break;
-        case '\n':
-            e[0] = '\\';
-            e[1] = 'n';
-            w += 2;
-            break;
-        case '\r':
-            e[0] = '\\';
-            e[1] = 'r';
-            w += 2;
-            break;
-        case '\t':
-            e[0] = '\\';
-            e[1] = 't';
-            w += 2;
-            break;
-        case '\b':
-            e[0] = '\\';
-            e[1] = 'b';
-            w += 2;
-            break;
-        case '\f':
-            e[0] = '\\';
-            e[1] = 'f';
-            w += 2;
-            break;
-        default:
-            std::memcpy(e, "\\u00", 4);
-            e[4] = hex[c >> 4];
-            e[5] = hex[c & 0xf];
+        // nextEscape() stops only at a control character, '"' or '\\', all in the table.
+        const char escape = jsonEscapes.c[c];
+        e[0] = '\\';
+        e[1] = escape;
+        if (escape == 'u') {
+            e[2] = '0';
+            e[3] = '0';
+            e[4] = jsonHexDigits[c >> 4];
+            e[5] = jsonHexDigits[c & 0xf];
             w += 6;
+        } else {
+            w += 2;
         }
         i = j + 1;
     }

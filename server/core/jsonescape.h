@@ -6,6 +6,31 @@
 
 namespace Drawbridge {
 
+/** Lower-case hex digits, for the \u00XX escapes. */
+inline constexpr char jsonHexDigits[] = "0123456789abcdef";
+
+/**
+ * For each ASCII byte or code unit: 0 = copied as is, else the character after the backslash ('u' = \u00XX).
+ * The escapes QJsonDocument writes; shared by the JSON writers that build their output by hand.
+ */
+struct JsonEscapeTable
+{
+    char c[128] {};
+};
+inline constexpr JsonEscapeTable jsonEscapes = [] {
+    JsonEscapeTable t;
+    for (int i = 0; i < 0x20; ++i)
+        t.c[i] = 'u';
+    t.c[int('\b')] = 'b';
+    t.c[int('\f')] = 'f';
+    t.c[int('\n')] = 'n';
+    t.c[int('\r')] = 'r';
+    t.c[int('\t')] = 't';
+    t.c[int('"')] = '"';
+    t.c[int('\\')] = '\\';
+    return t;
+}();
+
 /** Appends @p s as a quoted JSON string (UTF-8), for hand-built hot-path JSON such as SSE chunks. */
 void appendJsonString(QByteArray &out, QStringView s);
 /** Same for text that is already UTF-8. */

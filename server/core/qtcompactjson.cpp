@@ -12,6 +12,8 @@
 
 #include <simdjson.h>
 
+#include "server/core/jsonescape.h"
+
 #ifdef __SSE2__
 #include <emmintrin.h>
 #endif
@@ -23,27 +25,6 @@ namespace {
 struct Unsure
 {
 };
-
-constexpr char hexDigits[] = "0123456789abcdef";
-
-// For each ASCII byte: 0 = copied as is, else the character after the backslash ('u' = \u00XX). The same
-// escapes as QJsonDocument (and appendJsonString).
-constexpr auto escapes = [] {
-    struct Table
-    {
-        char c[128] {};
-    } t;
-    for (int i = 0; i < 0x20; ++i)
-        t.c[i] = 'u';
-    t.c[int('\b')] = 'b';
-    t.c[int('\f')] = 'f';
-    t.c[int('\n')] = 'n';
-    t.c[int('\r')] = 'r';
-    t.c[int('\t')] = 't';
-    t.c[int('"')] = '"';
-    t.c[int('\\')] = '\\';
-    return t;
-}();
 
 using Member = std::pair<std::string_view, simdjson::dom::element>;
 
@@ -280,7 +261,7 @@ void Writer::string(std::string_view s, bool key)
         const unsigned char c = static_cast<unsigned char>(*src++);
         if (key && c >= 0x80)
             throw Unsure {};
-        const char e = c < 0x80 ? escapes.c[c] : 0;
+        const char e = c < 0x80 ? jsonEscapes.c[c] : 0;
         if (!e) {
             put(char(c));
             continue;
@@ -291,8 +272,8 @@ void Writer::string(std::string_view s, bool key)
         if (e == 'u') {
             put('0');
             put('0');
-            put(hexDigits[c >> 4]);
-            put(hexDigits[c & 0xf]);
+            put(jsonHexDigits[c >> 4]);
+            put(jsonHexDigits[c & 0xf]);
         }
     }
     put('"');

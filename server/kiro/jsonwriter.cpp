@@ -20,26 +20,6 @@ namespace Drawbridge {
 
 namespace {
 
-constexpr char hexDigits[] = "0123456789abcdef";
-
-// For each ASCII code unit: 0 = copied as is, else the character after the backslash ('u' = \u00XX).
-constexpr auto escapes = [] {
-    struct Table
-    {
-        char c[128] {};
-    } t;
-    for (int i = 0; i < 0x20; ++i)
-        t.c[i] = 'u';
-    t.c[int('\b')] = 'b';
-    t.c[int('\f')] = 'f';
-    t.c[int('\n')] = 'n';
-    t.c[int('\r')] = 'r';
-    t.c[int('\t')] = 't';
-    t.c[int('"')] = '"';
-    t.c[int('\\')] = '\\';
-    return t;
-}();
-
 constexpr size_t maxCanonicalDepth = 512;
 
 /**
@@ -177,7 +157,7 @@ void JsonWriter::appendString(QByteArray &out, QStringView s)
 #endif
         const char16_t u = *src++;
         if (u < 0x80) {
-            const char e = escapes.c[u];
+            const char e = jsonEscapes.c[u];
             if (!e) {
                 *p++ = char(u);
                 continue;
@@ -188,8 +168,8 @@ void JsonWriter::appendString(QByteArray &out, QStringView s)
             if (e == 'u') {
                 *p++ = '0';
                 *p++ = '0';
-                *p++ = hexDigits[u >> 4];
-                *p++ = hexDigits[u & 0xf];
+                *p++ = jsonHexDigits[u >> 4];
+                *p++ = jsonHexDigits[u & 0xf];
             }
         } else if (u < 0x800) {
             *p++ = char(0xc0 | (u >> 6));
@@ -209,10 +189,10 @@ void JsonWriter::appendString(QByteArray &out, QStringView s)
             roomForEscape();
             *p++ = '\\';
             *p++ = 'u';
-            *p++ = hexDigits[u >> 12];
-            *p++ = hexDigits[(u >> 8) & 0xf];
-            *p++ = hexDigits[(u >> 4) & 0xf];
-            *p++ = hexDigits[u & 0xf];
+            *p++ = jsonHexDigits[u >> 12];
+            *p++ = jsonHexDigits[(u >> 8) & 0xf];
+            *p++ = jsonHexDigits[(u >> 4) & 0xf];
+            *p++ = jsonHexDigits[u & 0xf];
         }
     }
     *p++ = '"';
@@ -257,7 +237,7 @@ void JsonWriter::appendUtf8String(QByteArray &out, QByteArrayView utf8)
             break;
 #endif
         const unsigned char c = static_cast<unsigned char>(*src++);
-        const char e = c < 0x80 ? escapes.c[c] : 0;
+        const char e = c < 0x80 ? jsonEscapes.c[c] : 0;
         if (!e) {
             *p++ = char(c);
             continue;
@@ -273,8 +253,8 @@ void JsonWriter::appendUtf8String(QByteArray &out, QByteArrayView utf8)
         if (e == 'u') {
             *p++ = '0';
             *p++ = '0';
-            *p++ = hexDigits[c >> 4];
-            *p++ = hexDigits[c & 0xf];
+            *p++ = jsonHexDigits[c >> 4];
+            *p++ = jsonHexDigits[c & 0xf];
         }
     }
     *p++ = '"';
