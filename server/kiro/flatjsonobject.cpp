@@ -3,6 +3,10 @@
 
 #include <cstring>
 
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
+
 namespace Drawbridge {
 
 namespace {
@@ -69,18 +73,41 @@ public:
         // bytes up to its closing quote bound the result: one allocation of about the string's size, not
         // the rest of the payload's. Decoding never steps over that quote without failing first (inside an
         // escape or a UTF-8 sequence a quote is invalid), so it stays within the allocation.
-        const uchar *close = m_p;
-        while (close < m_end && *close != '"') {
-            if (*close == '\\' && m_end - close < 2)
-                return false;
-            close += *close == '\\' ? 2 : 1;
-        }
-        if (close >= m_end)
+        const uchar *close = closingQuote();
+        if (!close)
             return false;
         out = QString(close - m_p, Qt::Uninitialized);
         QChar *d = out.data();
         QChar *const begin = d;
         while (m_p <= close) {
+#ifdef __SSE2__
+            // Runs of plain ASCII (most of a text fragment) are widened 16 bytes at a time; the first byte
+            // that is not plain (a quote, a backslash, a control character or a UTF-8 lead) goes through the
+            // exact per-byte code below. The whole block is always stored: each byte read so far yielded at
+            // most one unit, so at least close - m_p >= 16 units of room remain, and units past the plain
+            // ones are overwritten or truncated away.
+            while (close - m_p >= 16) {
+                const __m128i bytes = _mm_loadu_si128(reinterpret_cast<const __m128i *>(m_p));
+                // Signed compare: bytes >= 0x80 are negative, so "below 0x20" catches them with the controls.
+                const __m128i special
+                    = _mm_or_si128(_mm_cmplt_epi8(bytes, _mm_set1_epi8(0x20)),
+                                   _mm_or_si128(_mm_cmpeq_epi8(bytes, _mm_set1_epi8('"')),
+                                                _mm_cmpeq_epi8(bytes, _mm_set1_epi8('\\'))));
+                const __m128i zero = _mm_setzero_si128();
+                auto *dst = reinterpret_cast<__m128i *>(d);
+                _mm_storeu_si128(dst, _mm_unpacklo_epi8(bytes, zero));
+                _mm_storeu_si128(dst + 1, _mm_unpackhi_epi8(bytes, zero));
+                const int mask = _mm_movemask_epi8(special);
+                if (mask != 0) {
+                    const int plain = __builtin_ctz(unsigned(mask));
+                    m_p += plain;
+                    d += plain;
+                    break;
+                }
+                m_p += 16;
+                d += 16;
+            }
+#endif
             const uchar c = *m_p;
             if (c == '"') {
                 if (m_p != close)
@@ -108,6 +135,39 @@ public:
     }
 
 private:
+    /**
+     * The string's closing quote, stepping over every backslash and the byte after it, or nullptr when the
+     * payload ends first. Nothing but quotes and backslashes matters here, so plain blocks are skipped 16
+     * bytes at a time.
+     */
+    const uchar *closingQuote() const
+    {
+        const uchar *close = m_p;
+#ifdef __SSE2__
+        while (m_end - close >= 16) {
+            const __m128i bytes = _mm_loadu_si128(reinterpret_cast<const __m128i *>(close));
+            const int mask = _mm_movemask_epi8(_mm_or_si128(_mm_cmpeq_epi8(bytes, _mm_set1_epi8('"')),
+                                                            _mm_cmpeq_epi8(bytes, _mm_set1_epi8('\\'))));
+            if (mask == 0) {
+                close += 16;
+                continue;
+            }
+            close += __builtin_ctz(unsigned(mask));
+            if (*close == '"')
+                return close;
+            if (m_end - close < 2)
+                return nullptr;
+            close += 2;
+        }
+#endif
+        while (close < m_end && *close != '"') {
+            if (*close == '\\' && m_end - close < 2)
+                return nullptr;
+            close += *close == '\\' ? 2 : 1;
+        }
+        return close < m_end ? close : nullptr;
+    }
+
     static int hexDigit(uchar c)
     {
         if (c >= '0' && c <= '9')

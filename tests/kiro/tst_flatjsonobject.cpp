@@ -1,9 +1,13 @@
 // SPDX-License-Identifier: MIT
 #include <QJsonDocument>
 #include <QJsonObject>
+#include <QRandomGenerator>
 #include <QTest>
 
+#include <array>
+
 #include "server/kiro/flatjsonobject.h"
+#include "tests/kiro/legacyflatjsonobject.h"
 #include "tests/kiro/randomkiropayload.h"
 
 using namespace Drawbridge;
@@ -35,6 +39,110 @@ QString difference(const QByteArray &json, const FlatJsonObject &flat)
     return {};
 }
 
+/** The keys the differential payloads use (plus one they never do). */
+constexpr std::array<const char *, 6> diffKeys { "content", "text", "input", "stop", "", "absent" };
+
+/** Empty when the reader and its predecessor (the oracle) read @p json alike, else what differs. */
+QString differenceFromLegacy(const QByteArray &json)
+{
+    FlatJsonObject now;
+    LegacyFlatJsonObject before;
+    const bool accepted = now.parse(json);
+    if (accepted != before.parse(json))
+        return accepted ? QStringLiteral("accepted what the old reader refused")
+                        : QStringLiteral("refused what the old reader accepted");
+    if (!accepted)
+        return {};
+    if (now.size() != before.size())
+        return QStringLiteral("%1 members, the old reader has %2").arg(now.size()).arg(before.size());
+    for (const char *key : diffKeys) {
+        const QLatin1StringView k(key);
+        if (now.contains(k) != before.contains(k) || now.string(k) != before.string(k)
+            || now.boolean(k) != before.boolean(k))
+            return QStringLiteral("key \"%1\": \"%2\" instead of \"%3\"")
+                .arg(k, now.string(k), before.string(k));
+    }
+    return {};
+}
+
+/**
+ * Payloads for the differential test: string values of long plain ASCII runs with escapes, UTF-8 (valid
+ * and not), control characters and quotes between them at random offsets, so every offset modulo the
+ * 16-byte blocks meets every kind of byte; some cut anywhere.
+ */
+class LongStringPayload
+{
+public:
+    explicit LongStringPayload(quint32 seed) : m_rng(seed) { }
+
+    QByteArray payload()
+    {
+        QByteArray out = "{";
+        const int members = 1 + pick(3);
+        for (int i = 0; i < members; ++i) {
+            if (i > 0)
+                out += pick(4) ? "," : " ,\n";
+            out += '"' + QByteArray(diffKeys[size_t(pick(int(diffKeys.size()) - 1))]) + "\":";
+            const int kind = pick(10);
+            if (kind == 0)
+                out += pick(2) ? "true" : "null";
+            else
+                out += '"' + stringBody() + '"';
+        }
+        out += '}';
+        if (pick(5) == 0)
+            out.truncate(pick(int(out.size()) + 1)); // a cut string, or a cut object
+        return out;
+    }
+
+private:
+    int pick(int n) { return int(m_rng.bounded(n)); }
+
+    QByteArray run(int length)
+    {
+        QByteArray out(length, Qt::Uninitialized);
+        for (char &c : out) {
+            c = char(0x20 + pick(0x5f));
+            if (c == '"' || c == '\\')
+                c = 'q';
+        }
+        return out;
+    }
+
+    QByteArray stringBody()
+    {
+        QByteArray out;
+        const int pieces = pick(8);
+        for (int i = 0; i < pieces; ++i) {
+            out += run(pick(4) ? pick(40) : pick(300));
+            out += special();
+        }
+        return out + run(pick(40));
+    }
+
+    QByteArray special()
+    {
+        static constexpr std::array<const char *, 14> valid {
+            "\\\"",         "\\\\",         "\\/",
+            "\\n",          "\\t",          "\\u00e9",
+            "\\u4E2D",      "\\u0000",      "\\ud83d\\ude00",
+            "\xc3\xa9",     "\xe2\x86\x92", "\xf0\x9f\x98\x80",
+            "\xef\xbf\xbf", "\x7f",
+        };
+        static constexpr std::array<const char *, 11> invalid {
+            "\\ud83d",  "\\ude00x", "\\x",  "\\u12", "\xc0\xaf", "\xed\xa0\x80",
+            "\xe2\x86", "\x80",     "\x01", "\x1f",  "\"",
+        };
+        if (pick(10) != 0)
+            return valid[size_t(pick(int(valid.size())))];
+        if (pick(4) == 0)
+            return QByteArray(1, char(0x80 + pick(0x80))); // any byte with the high bit
+        return invalid[size_t(pick(int(invalid.size())))];
+    }
+
+    QRandomGenerator m_rng;
+};
+
 } // namespace
 
 class TstFlatJsonObject : public QObject
@@ -47,6 +155,8 @@ private Q_SLOTS:
     void givesUpOnTheUnusual_data();
     void givesUpOnTheUnusual();
     void randomPayloadsMatchQJsonDocument();
+    void everyOffsetMatchesTheOldReader();
+    void longStringsMatchTheOldReader();
 };
 
 void TstFlatJsonObject::readsLikeQJsonDocument_data()
@@ -142,6 +252,69 @@ void TstFlatJsonObject::randomPayloadsMatchQJsonDocument()
     // Both sides must be exercised, or the comparison proves nothing.
     QVERIFY(accepted > int(seeds) / 5);
     QVERIFY(rejectedValid > int(seeds) / 20);
+}
+
+void TstFlatJsonObject::everyOffsetMatchesTheOldReader()
+{
+    // Each kind of byte after 0..47 plain ones (every position in a 16-byte block, three blocks deep), with
+    // plain bytes after it, and the same payload cut at every length.
+    static constexpr std::array<const char *, 15> specials {
+        "\\\"",
+        "\\n",
+        "\\u00e9",
+        "\\ud83d\\ude00",
+        "\\ud83d",
+        "\\x",
+        "\xc3\xa9",
+        "\xe2\x86\x92",
+        "\xf0\x9f\x98\x80",
+        "\xc0\xaf",
+        "\x01",
+        "\"",
+        "\\",
+        "\x7f",
+        "\x1f",
+    };
+    int compared = 0;
+    for (int offset = 0; offset < 48; ++offset) {
+        for (const char *special : specials) {
+            for (int after : { 0, 5, 17, 40 }) {
+                const QByteArray json = "{\"content\":\"" + QByteArray(offset, 'a') + special
+                    + QByteArray(after, 'b') + "\",\"stop\":true}";
+                for (qsizetype cut = json.size(); cut >= 0; --cut) {
+                    const QByteArray piece = json.left(cut);
+                    const QString diff = differenceFromLegacy(piece);
+                    QVERIFY2(diff.isEmpty(),
+                             qPrintable(QStringLiteral("%1: %2").arg(
+                                 QString::fromLatin1(piece.toPercentEncoding(" {}:,\"\\")), diff)));
+                    ++compared;
+                }
+            }
+        }
+    }
+    qInfo("%d payloads compared", compared);
+}
+
+void TstFlatJsonObject::longStringsMatchTheOldReader()
+{
+    constexpr quint32 seeds = 20000;
+    int accepted = 0;
+    for (quint32 seed = 1; seed <= seeds; ++seed) {
+        LongStringPayload generator(seed);
+        const QByteArray json = generator.payload();
+        const QString diff = differenceFromLegacy(json);
+        QVERIFY2(diff.isEmpty(),
+                 qPrintable(QStringLiteral("seed %1, payload %2: %3")
+                                .arg(QString::number(seed),
+                                     QString::fromLatin1(json.toPercentEncoding(" {}:,\"\\")), diff)));
+        FlatJsonObject flat;
+        accepted += flat.parse(json) ? 1 : 0;
+    }
+    qInfo("%d of %u random long-string payloads accepted, all read as the old reader read them", accepted,
+          seeds);
+    // Both sides must be exercised, or the comparison proves nothing.
+    QVERIFY(accepted > int(seeds) / 10);
+    QVERIFY(accepted < int(seeds) * 9 / 10);
 }
 
 QTEST_GUILESS_MAIN(TstFlatJsonObject)
