@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 #include "jsonescape.h"
 
+#include <algorithm>
+#include <cstdint>
 #include <cstring>
 
 #if defined(__SSE2__)
@@ -11,79 +13,135 @@ namespace Drawbridge {
 
 namespace {
 
-constexpr bool needsEscape(unsigned char c)
+/** What each ASCII byte that needs one is written as (up to 6 bytes, padded to 8), and how long that is. */
+struct EscapeForms
 {
-    return c < 0x20 || c == '"' || c == '\\';
+    char bytes[128][8] {};
+    quint8 length[128] {};
+};
+constexpr EscapeForms escapeForms = [] {
+    EscapeForms f;
+    for (int c = 0; c < 128; ++c) {
+        const char e = jsonEscapes.c[c];
+        if (!e)
+            continue;
+        f.bytes[c][0] = '\\';
+        f.bytes[c][1] = e;
+        f.length[c] = 2;
+        if (e == 'u') {
+            f.bytes[c][2] = '0';
+            f.bytes[c][3] = '0';
+            f.bytes[c][4] = jsonHexDigits[c >> 4];
+            f.bytes[c][5] = jsonHexDigits[c & 0xf];
+            f.length[c] = 6;
+        }
+    }
+    return f;
+}();
+
+#if defined(__SSE2__)
+/** One bit per byte of the 16 at @p at that needs an escape: a control character, '"' or '\\'. */
+inline unsigned escapeMask(const char *at)
+{
+    const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i *>(at));
+    // Unsigned v <= 0x1F exactly when min(v, 0x1F) == v.
+    const __m128i control = _mm_cmpeq_epi8(_mm_min_epu8(v, _mm_set1_epi8(0x1F)), v);
+    const __m128i special
+        = _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('"')), _mm_cmpeq_epi8(v, _mm_set1_epi8('\\')));
+    return unsigned(_mm_movemask_epi8(_mm_or_si128(control, special)));
 }
 
-// Where the next byte that needs an escape is, from @p i; @p n if none.
-qsizetype nextEscape(const char *d, qsizetype i, qsizetype n)
+inline void copy32(char *to, const char *from)
 {
-#if defined(__SSE2__)
-    // 16 bytes at a time: agents' texts (code, JSON, prose) run for dozens of bytes between escapes.
-    const __m128i controlMax = _mm_set1_epi8(0x1F);
-    const __m128i quote = _mm_set1_epi8('"');
-    const __m128i backslash = _mm_set1_epi8('\\');
-    for (; i + 16 <= n; i += 16) {
-        const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i *>(d + i));
-        // Unsigned v <= 0x1F exactly when max(v, 0x1F) == 0x1F.
-        const __m128i hit
-            = _mm_or_si128(_mm_cmpeq_epi8(_mm_max_epu8(v, controlMax), controlMax),
-                           _mm_or_si128(_mm_cmpeq_epi8(v, quote), _mm_cmpeq_epi8(v, backslash)));
-        if (const int mask = _mm_movemask_epi8(hit))
-            return i + __builtin_ctz(unsigned(mask));
-    }
+    const __m128i a = _mm_loadu_si128(reinterpret_cast<const __m128i *>(from));
+    const __m128i b = _mm_loadu_si128(reinterpret_cast<const __m128i *>(from + 16));
+    _mm_storeu_si128(reinterpret_cast<__m128i *>(to), a);
+    _mm_storeu_si128(reinterpret_cast<__m128i *>(to + 16), b);
+}
 #endif
-    for (; i < n; ++i) {
-        if (needsEscape(static_cast<unsigned char>(d[i])))
-            return i;
-    }
-    return n;
+
+/** Room to ask for with @p remaining bytes of text left: an eighth more for escapes, and a margin. */
+constexpr qsizetype roomFor(qsizetype remaining)
+{
+    return remaining + remaining / 8 + 256;
 }
 
 } // namespace
 
 void appendJsonString(QByteArray &out, QByteArrayView utf8)
 {
-    const char *d = utf8.data();
-    const qsizetype n = utf8.size();
-    // Sized for the text and its quotes, written through one pointer (a QByteArray::append per run and
-    // escape cost more than the copying); grown when escapes need more, trimmed to what was written.
-    qsizetype w = out.size();
-    out.resize(w + n + 2);
-    char *base = out.data();
-    base[w++] = '"';
-    for (qsizetype i = 0; i < n;) {
-        const qsizetype j = nextEscape(d, i, n);
-        if (j > i)
-            std::memcpy(base + w, d + i, size_t(j - i));
-        w += j - i;
-        if (j == n)
-            break;
-        const unsigned char c = static_cast<unsigned char>(d[j]);
-        // At most 6 bytes for this one, then the rest of the text unescaped and the closing quote.
-        if (const qsizetype need = w + 6 + (n - j - 1) + 1; need > out.size()) {
-            out.resize(need + (n - j) / 8 + 16);
-            base = out.data();
+    // Written through one pointer into reserved room and trimmed after (a QByteArray::append per run and
+    // escape cost more than the copying). Stores run up to 32 bytes past what is written, and an escape
+    // writes 8 bytes (its form padded); the room asked for covers that. The invariant: room for the rest of
+    // the text plus 41 bytes (closing quote, a 32-byte store, an 8-byte escape).
+    const qsizetype start = out.size();
+    resizeGrowing(out, start + 1 + roomFor(utf8.size()));
+    char *p = out.data() + start;
+    char *limit = out.data() + out.size();
+    const auto ensureRoom = [&](qsizetype remaining, qsizetype extra) {
+        if (limit - p >= remaining + extra)
+            return;
+        const qsizetype at = p - out.constData();
+        resizeGrowing(out, at + roomFor(remaining) + extra);
+        p = out.data() + at;
+        limit = out.data() + out.size();
+    };
+    *p++ = '"';
+    const char *src = utf8.data();
+    const char *const end = src + utf8.size();
+#if defined(__SSE2__)
+    // 32 bytes at a time, stored whole. Each byte in them that needs an escape (one in about 20 bytes of
+    // source code) gets its escape written in place and the rest of the block stored again after it: no trip
+    // to a byte-wise loop per escape (issue 18). A block reads up to 64 bytes from its start, so the text
+    // is written in place up to its last 32-63 bytes, and those from a padded copy.
+    const auto writeBlocks = [&](const char *from, const char *const stop) {
+        while (from < stop) {
+            const char *const block = from;
+            std::uint32_t escapes = escapeMask(block) | (escapeMask(block + 16) << 16);
+            if (stop - block < 32)
+                escapes &= (std::uint32_t(1) << (stop - block)) - 1; // the padding is not text
+            copy32(p, block);
+            if (escapes) {
+                ensureRoom(stop - from, 5 * 32 + 41); // every byte of the block might take six
+                do {
+                    const char *const at = block + __builtin_ctz(escapes);
+                    p += at - from; // the plain bytes before it are in place
+                    const auto c = static_cast<unsigned char>(*at);
+                    std::memcpy(p, escapeForms.bytes[c], 8);
+                    p += escapeForms.length[c];
+                    from = at + 1;
+                    copy32(p, from);
+                    escapes &= escapes - 1;
+                } while (escapes);
+            }
+            const char *const next = std::min(block + 32, stop);
+            p += next - from;
+            from = next;
         }
-        char *e = base + w;
-        // nextEscape() stops only at a control character, '"' or '\\', all in the table.
-        const char escape = jsonEscapes.c[c];
-        e[0] = '\\';
-        e[1] = escape;
-        if (escape == 'u') {
-            e[2] = '0';
-            e[3] = '0';
-            e[4] = jsonHexDigits[c >> 4];
-            e[5] = jsonHexDigits[c & 0xf];
-            w += 6;
-        } else {
-            w += 2;
+    };
+    const qsizetype inPlace = utf8.size() >= 64 ? (utf8.size() - 32) & ~qsizetype(31) : 0;
+    writeBlocks(src, src + inPlace);
+    src += inPlace;
+    char tail[96]; // under 64 bytes of text, padded for the loads of two blocks
+    const qsizetype rest = end - src;
+    if (rest > 0) // an empty view may have no data pointer at all
+        std::memcpy(tail, src, size_t(rest));
+    std::memset(tail + rest, ' ', sizeof tail - size_t(rest));
+    writeBlocks(tail, tail + rest);
+#else
+    while (src != end) {
+        const auto c = static_cast<unsigned char>(*src++);
+        if (c >= 0x80 || !escapeForms.length[c]) {
+            *p++ = char(c);
+            continue;
         }
-        i = j + 1;
+        ensureRoom(end - src, 41);
+        std::memcpy(p, escapeForms.bytes[c], 8);
+        p += escapeForms.length[c];
     }
-    base[w++] = '"';
-    out.resize(w);
+#endif
+    *p++ = '"';
+    resizeGrowing(out, p - out.constData());
 }
 
 void appendJsonString(QByteArray &out, QStringView s)

@@ -31,6 +31,27 @@ inline constexpr JsonEscapeTable jsonEscapes = [] {
     return t;
 }();
 
+/**
+ * Sets @p out's size to @p size, its capacity at least doubling when it has to grow: the writers size the
+ * array ahead of each string and trim after, and a body of hundreds of KiB must not be copied at every
+ * string that overshoots its capacity.
+ */
+inline void resizeGrowing(QByteArray &out, qsizetype size)
+{
+    // The array is the writer's own, so nearly always unshared with room: then only the size and the
+    // terminator change, which QByteArray::resize() and truncate() do out of line after more checks (they
+    // ran for every string of the body; issue 18). Strictly below the capacity keeps the terminator inside.
+    QByteArray::DataPointer &d = out.data_ptr();
+    if (!d.needsDetach() && size < d.size + d.freeSpaceAtEnd()) {
+        d.size = size;
+        d.data()[size] = '\0';
+        return;
+    }
+    if (size > out.capacity())
+        out.reserve(size > 2 * out.capacity() ? size : 2 * out.capacity());
+    out.resize(size);
+}
+
 /** Appends @p s as a quoted JSON string (UTF-8), for hand-built hot-path JSON such as SSE chunks. */
 void appendJsonString(QByteArray &out, QStringView s);
 /** Same for text that is already UTF-8. */

@@ -23,27 +23,6 @@ namespace {
 constexpr size_t maxCanonicalDepth = 512;
 
 /**
- * Sets @p out's size to @p size, its capacity at least doubling when it has to grow: the writers size the
- * array ahead of each string and trim after, and a body of hundreds of KiB must not be copied at every
- * string that overshoots its capacity.
- */
-void resizeGrowing(QByteArray &out, qsizetype size)
-{
-    // The body is the writer's own, so nearly always unshared with room: then only the size and the
-    // terminator change, which QByteArray::resize() and truncate() do out of line after more checks (they
-    // ran for every string of the body; issue 18). Strictly below the capacity keeps the terminator inside.
-    QByteArray::DataPointer &d = out.data_ptr();
-    if (!d.needsDetach() && size < d.size + d.freeSpaceAtEnd()) {
-        d.size = size;
-        d.data()[size] = '\0';
-        return;
-    }
-    if (size > out.capacity())
-        out.reserve(std::max(size, 2 * out.capacity()));
-    out.resize(size);
-}
-
-/**
  * Appends @p n bytes at @p s: copied straight behind the data when the array is unshared with room, else
  * QByteArray::append(), whose general insert() cost more than the few bytes a key or a bracket writes.
  */
@@ -201,64 +180,7 @@ void JsonWriter::appendString(QByteArray &out, QStringView s)
 
 void JsonWriter::appendUtf8String(QByteArray &out, QByteArrayView utf8)
 {
-    // As appendString(): write into reserved space through a pointer, trim after. Room for the rest of the
-    // text, an eighth more for escapes (up to 6 bytes for 1), the closing quote and one 16-byte store past
-    // the end; an escape checks that room is left and asks for just that much more (the array grows
-    // geometrically past its capacity; asking for half its size again at every escape copied the whole body).
-    const auto room = [](qsizetype remaining) { return remaining + remaining / 8 + 6 + 1 + 16; };
-    const qsizetype start = out.size();
-    resizeGrowing(out, start + 1 + room(utf8.size()));
-    char *p = out.data() + start;
-    char *limit = out.data() + out.size();
-    *p++ = '"';
-    const char *src = utf8.data();
-    const char *const end = src + utf8.size();
-    while (src != end) {
-#ifdef __SSE2__
-        // Bytes from 0x20 up (all of multi-byte UTF-8 too) are copied as they are, except '"' and '\\'.
-        while (end - src >= 16) {
-            const __m128i bytes = _mm_loadu_si128(reinterpret_cast<const __m128i *>(src));
-            const __m128i printable = _mm_cmpeq_epi8(_mm_max_epu8(bytes, _mm_set1_epi8(0x20)), bytes);
-            const __m128i special = _mm_or_si128(_mm_cmpeq_epi8(bytes, _mm_set1_epi8('"')),
-                                                 _mm_cmpeq_epi8(bytes, _mm_set1_epi8('\\')));
-            const int mask = _mm_movemask_epi8(_mm_andnot_si128(special, printable));
-            // All 16 stored (room for them was reserved); only the plain bytes before the first other count.
-            _mm_storeu_si128(reinterpret_cast<__m128i *>(p), bytes);
-            if (mask != 0xffff) {
-                const int plain = __builtin_ctz(unsigned(~mask));
-                p += plain;
-                src += plain;
-                break;
-            }
-            p += 16;
-            src += 16;
-        }
-        if (src == end)
-            break;
-#endif
-        const unsigned char c = static_cast<unsigned char>(*src++);
-        const char e = c < 0x80 ? jsonEscapes.c[c] : 0;
-        if (!e) {
-            *p++ = char(c);
-            continue;
-        }
-        if (limit - p < 6 + (end - src) + 1 + 16) {
-            const qsizetype at = p - out.constData();
-            resizeGrowing(out, at + room(end - src));
-            p = out.data() + at;
-            limit = out.data() + out.size();
-        }
-        *p++ = '\\';
-        *p++ = e;
-        if (e == 'u') {
-            *p++ = '0';
-            *p++ = '0';
-            *p++ = jsonHexDigits[c >> 4];
-            *p++ = jsonHexDigits[c & 0xf];
-        }
-    }
-    *p++ = '"';
-    resizeGrowing(out, p - out.constData());
+    appendJsonString(out, utf8);
 }
 
 bool JsonWriter::separate()

@@ -46,8 +46,8 @@ public:
     static void appendString(QByteArray &out, QStringView s);
     /**
      * Appends valid UTF-8 @p utf8 quoted and escaped as appendString() writes the same text: a text read from
-     * the client and only copied through is never converted to UTF-16 and back (issue 18). 16 bytes at a time
-     * while none needs an escape.
+     * the client and only copied through is never converted to UTF-16 and back (issue 18). The one escaping
+     * writer of the project, appendJsonString() (server/core/jsonescape.h).
      */
     static void appendUtf8String(QByteArray &out, QByteArrayView utf8);
     /**

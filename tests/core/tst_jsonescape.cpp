@@ -11,8 +11,8 @@ using namespace Drawbridge;
 /**
  * appendJsonString (every SSE chunk, tool input and Kiro body string goes through it) against the
  * byte-at-a-time version it replaced, kept here as the oracle, on seeded random texts of every length around
- * the 16-byte blocks, appended to empty, filled, shared and full buffers; and against Qt's parser, which must
- * read back the very text.
+ * the 32-byte blocks and the 64-byte tail, appended to empty, filled, shared and full buffers; and against
+ * Qt's parser, which must read back the very text.
  */
 class TstJsonEscape : public QObject
 {

@@ -10,6 +10,7 @@
 #include <QTest>
 
 #include <algorithm>
+#include <vector>
 
 #include <simdjson.h>
 
@@ -202,7 +203,11 @@ void TstJsonWriter::utf8StringRandom()
         QByteArray viaUtf16;
         JsonWriter::appendString(viaUtf16, text);
         const QByteArray written = utf8Written(utf8);
-        if (written != viaUtf16 || written != qtString(text))
+        // Also from a heap block of exactly the size of the text, so that a read past its end (the writer
+        // loads 16 bytes at a time) is caught by the sanitizer build.
+        const std::vector<char> exact(utf8.cbegin(), utf8.cend());
+        const QByteArray fromExact = utf8Written(QByteArrayView(exact.data(), qsizetype(exact.size())));
+        if (written != viaUtf16 || written != qtString(text) || fromExact != written)
             QFAIL(qPrintable(QStringLiteral("seed %1 (DRAWBRIDGE_FUZZ_SEED=%1) iteration %2: %3")
                                  .arg(seed)
                                  .arg(i)
