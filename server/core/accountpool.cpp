@@ -176,7 +176,12 @@ void AccountPool::releaseSpares(qint64 keptBeforeMs)
 
 void AccountPool::upsertAccount(const QString &id, int slots, int priority, bool enabled)
 {
-    Account &a = m_accounts[id];
+    Account *found = findAccount(id);
+    if (!found) {
+        m_index.insert(id, qsizetype(m_accounts.size()));
+        found = &m_accounts.emplace_back();
+    }
+    Account &a = *found;
     a.view.id = id;
     a.view.slots = std::max(1, slots);
     a.view.priority = priority;
@@ -189,8 +194,18 @@ void AccountPool::upsertAccount(const QString &id, int slots, int priority, bool
 
 void AccountPool::removeAccount(const QString &id)
 {
-    if (m_accounts.remove(id) == 0)
+    const auto at = m_index.constFind(id);
+    if (at == m_index.constEnd())
         return;
+    // The last account takes the removed one's place: the order of m_accounts means nothing (pick() breaks
+    // ties by id).
+    const qsizetype i = *at;
+    m_index.erase(at);
+    if (i != qsizetype(m_accounts.size()) - 1) {
+        m_accounts[size_t(i)] = std::move(m_accounts.back());
+        m_index[m_accounts[size_t(i)].view.id] = i;
+    }
+    m_accounts.pop_back();
     // Leases on it stay valid until their requests end; releasing them is then a no-op for the counts.
     Q_EMIT accountChanged(id);
     Q_EMIT statusChanged();
@@ -199,13 +214,25 @@ void AccountPool::removeAccount(const QString &id)
 
 void AccountPool::setEnabled(const QString &id, bool enabled)
 {
-    auto it = m_accounts.find(id);
-    if (it == m_accounts.end() || it->view.enabled == enabled)
+    Account *it = findAccount(id);
+    if (!it || it->view.enabled == enabled)
         return;
     it->view.enabled = enabled;
     Q_EMIT accountChanged(id);
     Q_EMIT statusChanged();
     dispatch();
+}
+
+AccountPool::Account *AccountPool::findAccount(const QString &id)
+{
+    const auto at = m_index.constFind(id);
+    return at == m_index.constEnd() ? nullptr : &m_accounts[size_t(*at)];
+}
+
+const AccountPool::Account *AccountPool::findAccount(const QString &id) const
+{
+    const auto at = m_index.constFind(id);
+    return at == m_index.constEnd() ? nullptr : &m_accounts[size_t(*at)];
 }
 
 int AccountPool::effectiveSlots(const Account &a) const
@@ -310,9 +337,10 @@ SlotLease AccountPool::grant(Account &a, const TeamLease &team)
     // Leases come in time order, so a new one is the next to reclaim only when it is the only one, and the
     // timer needs re-arming only when it is not running.
     m_nextSweepMs = std::min(m_nextSweepMs, a.lastAcquiredMs + m_options.leaseMaxAgeMs + 1);
+    m_nextDueMs = std::min(m_nextDueMs, m_nextSweepMs);
     if (!m_timer.isActive())
         scheduleTimer();
-    Q_EMIT accountChanged(a.view.id);
+    Q_EMIT accountLoadChanged(a.view.id);
     Q_EMIT statusChanged();
     return SlotLease(this, id, a.view.id);
 }
@@ -328,10 +356,9 @@ void AccountPool::releaseLease(quint64 leaseId)
     m_leases.erase(it);
     if (kept)
         scheduleTimer(); // the spare's release
-    auto acc = m_accounts.find(accountId);
-    if (acc != m_accounts.end()) {
+    if (Account *acc = findAccount(accountId)) {
         acc->view.inUse = std::max(0, acc->view.inUse - 1);
-        Q_EMIT accountChanged(accountId);
+        Q_EMIT accountLoadChanged(accountId);
     }
     Q_EMIT statusChanged();
     dispatch();
@@ -382,7 +409,10 @@ ProviderError AccountPool::noUpstreamError(const QSet<QString> &exclude) const
 AccountPool::Acquisition AccountPool::acquire(const QSet<QString> &exclude, Granted later)
 {
     Acquisition out;
-    poll();
+    // poll() has work only when something is due (a cooldown ends, the watchdog, a spare to give back) or
+    // requests wait; scheduleTimer() noted when the next thing is due. Most requests skip it.
+    if (!m_queue.empty() || m_clock.nowMs() >= m_nextDueMs)
+        poll();
     // FIFO: a newcomer may not overtake requests already waiting for the same accounts.
     if (m_queue.empty()) {
         QSet<QString> teamFull;
@@ -461,8 +491,7 @@ void AccountPool::sweepLeases(qint64 now)
         if (now - it->acquiredMs > m_options.leaseMaxAgeMs) {
             qCWarning(lcPool) << "reclaiming a slot of account" << it->accountId << "held for"
                               << (now - it->acquiredMs) / 1000 << "s";
-            auto acc = m_accounts.find(it->accountId);
-            if (acc != m_accounts.end())
+            if (Account *acc = findAccount(it->accountId))
                 acc->view.inUse = std::max(0, acc->view.inUse - 1);
             // Its request may still be running: given back with the next release, not kept for another.
             if (m_shared && !it->team.id.isEmpty())
@@ -549,6 +578,8 @@ void AccountPool::scheduleTimer()
             consider(a.view.cooldownUntilMs);
         if (a.reducedUntilMs > now)
             consider(a.reducedUntilMs);
+        else if (a.view.effectiveSlots != effectiveSlots(a, now))
+            consider(now); // a cut that has just ended: poll() shows the slots again
     }
     for (const Waiter &w : m_queue)
         consider(w.deadlineMs);
@@ -558,6 +589,7 @@ void AccountPool::scheduleTimer()
         consider(std::max<qint64>(1, spares.front().keptSinceMs + m_options.sharedSpareMs));
     if (!m_leases.isEmpty())
         consider(m_nextSweepMs); // the watchdog's next reclaim
+    m_nextDueMs = next.value_or(std::numeric_limits<qint64>::max());
     if (!next) {
         m_timer.stop();
         return;
@@ -592,8 +624,8 @@ void AccountPool::setState(Account &a, AccountStatus status, qint64 untilMs, con
 
 void AccountPool::markSuccess(const QString &id)
 {
-    auto it = m_accounts.find(id);
-    if (it == m_accounts.end())
+    Account *it = findAccount(id);
+    if (!it)
         return;
     it->throttleStreak = 0;
     it->transientStreak = 0;
@@ -607,8 +639,8 @@ void AccountPool::markSuccess(const QString &id)
 
 void AccountPool::markThrottled(const QString &id, bool suspicious, const QString &message)
 {
-    auto it = m_accounts.find(id);
-    if (it == m_accounts.end())
+    Account *it = findAccount(id);
+    if (!it)
         return;
     ++it->throttleStreak;
     const qint64 now = m_clock.nowMs();
@@ -623,32 +655,32 @@ void AccountPool::markThrottled(const QString &id, bool suspicious, const QStrin
 
 void AccountPool::markQuotaExhausted(const QString &id, qint64 untilMs, const QString &message)
 {
-    auto it = m_accounts.find(id);
-    if (it == m_accounts.end())
+    Account *it = findAccount(id);
+    if (!it)
         return;
     setState(*it, AccountStatus::QuotaExhausted, untilMs, message);
 }
 
 void AccountPool::markNeedsLogin(const QString &id, const QString &message)
 {
-    auto it = m_accounts.find(id);
-    if (it == m_accounts.end())
+    Account *it = findAccount(id);
+    if (!it)
         return;
     setState(*it, AccountStatus::NeedsLogin, 0, message);
 }
 
 void AccountPool::markSuspended(const QString &id, const QString &message)
 {
-    auto it = m_accounts.find(id);
-    if (it == m_accounts.end())
+    Account *it = findAccount(id);
+    if (!it)
         return;
     setState(*it, AccountStatus::Suspended, 0, message);
 }
 
 void AccountPool::markTransientFailure(const QString &id, const QString &message)
 {
-    auto it = m_accounts.find(id);
-    if (it == m_accounts.end())
+    Account *it = findAccount(id);
+    if (!it)
         return;
     ++it->transientStreak;
     if (it->transientStreak < transientThreshold) {
@@ -664,16 +696,16 @@ void AccountPool::markTransientFailure(const QString &id, const QString &message
 
 void AccountPool::markError(const QString &id, const QString &message, qint64 retryAtMs)
 {
-    auto it = m_accounts.find(id);
-    if (it == m_accounts.end())
+    Account *it = findAccount(id);
+    if (!it)
         return;
     setState(*it, AccountStatus::Error, retryAtMs, message);
 }
 
 void AccountPool::markActive(const QString &id)
 {
-    auto it = m_accounts.find(id);
-    if (it == m_accounts.end())
+    Account *it = findAccount(id);
+    if (!it)
         return;
     it->throttleStreak = 0;
     it->transientStreak = 0;
@@ -684,8 +716,8 @@ void AccountPool::markActive(const QString &id)
 void AccountPool::applyTeamState(const QString &id, AccountStatus status, qint64 untilMs,
                                  const QString &message)
 {
-    auto it = m_accounts.find(id);
-    if (it == m_accounts.end())
+    Account *it = findAccount(id);
+    if (!it)
         return;
     setState(*it, status, untilMs, message);
     if (status == AccountStatus::Active)
@@ -713,8 +745,8 @@ PoolStatus AccountPool::status() const
 
 std::optional<AccountPool::AccountView> AccountPool::account(const QString &id) const
 {
-    auto it = m_accounts.constFind(id);
-    if (it == m_accounts.constEnd())
+    const Account *it = findAccount(id);
+    if (!it)
         return std::nullopt;
     AccountView v = it->view;
     v.effectiveSlots = effectiveSlots(*it);

@@ -180,7 +180,13 @@ public:
     void poll();
 
 Q_SIGNALS:
+    /**
+     * The account's state changed: status, cooldown, last error, enabled, slots configured or effective. Not
+     * on lease grants and releases: they are accountLoadChanged().
+     */
     void accountChanged(const QString &id);
+    /** A slot of the account was taken or given back (AccountView::inUse, AccountView::requests). */
+    void accountLoadChanged(const QString &id);
     void statusChanged();
 
 private:
@@ -222,6 +228,8 @@ private:
         Granted callback;
     };
 
+    Account *findAccount(const QString &id);
+    const Account *findAccount(const QString &id) const;
     bool usable(const Account &a) const;
     int effectiveSlots(const Account &a) const;
     int effectiveSlots(const Account &a, qint64 nowMs) const;
@@ -252,13 +260,24 @@ private:
 
     const Clock &m_clock;
     Options m_options;
-    QHash<QString, Account> m_accounts;
+    /**
+     * In a vector, found through m_index: every request walks them (poll, pick, scheduleTimer), and a QHash
+     * walk visits each of its 128 buckets per span, however few accounts there are. An Account pointer
+     * lives until the next upsertAccount() or removeAccount().
+     */
+    std::vector<Account> m_accounts;
+    QHash<QString, qsizetype> m_index;
     QHash<quint64, Lease> m_leases;
     /**
      * When the watchdog next has a lease to reclaim (the oldest lease's acquiredMs + leaseMaxAgeMs + 1), so
      * poll(), which every acquire() runs, does not walk every lease each time.
      */
     qint64 m_nextSweepMs = std::numeric_limits<qint64>::max();
+    /**
+     * No earlier than the next time poll() has something due to apply (scheduleTimer() sets it, anything that
+     * brings a due time forward lowers it), so acquire() skips poll() until then unless requests wait.
+     */
+    qint64 m_nextDueMs = std::numeric_limits<qint64>::max();
     std::list<Waiter> m_queue;
     quint64 m_nextId = 1;
     QTimer m_timer;

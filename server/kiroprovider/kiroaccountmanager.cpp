@@ -3,6 +3,8 @@
 
 #include <algorithm>
 
+#include <QMetaMethod>
+
 #include "server/core/accountpool.h"
 #include "server/core/clock.h"
 #include "server/kiroprovider/kirodevicelogin.h"
@@ -58,6 +60,14 @@ KiroAccountManager::KiroAccountManager(const KiroSettings &settings, AccountRepo
 KiroAccountManager::~KiroAccountManager()
 {
     m_persistence.flush();
+}
+
+void KiroAccountManager::connectNotify(const QMetaMethod &signal)
+{
+    // Lasts while accountUpdated() has a listener; KiroPoolStatePersistence asks at each grant or release.
+    static const QMetaMethod updated = QMetaMethod::fromSignal(&KiroAccountManager::accountUpdated);
+    if (signal == updated)
+        m_persistence.announceLoadWhile([this] { return isSignalConnected(updated); });
 }
 
 QString KiroAccountManager::secretKey(const QString &accountId, const QString &name)

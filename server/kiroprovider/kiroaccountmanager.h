@@ -131,6 +131,7 @@ public:
     /** The parts, for tests that watch their signals. */
     KiroTokenService &tokens() { return m_tokens; }
     KiroQuotaTracker &quota() { return m_quota; }
+    KiroPoolStatePersistence &persistence() { return m_persistence; }
 
     /** The secret store key of one of an account's secrets, e.g. `kiro/<id>/refresh_token`. */
     static QString secretKey(const QString &accountId, const QString &name);
@@ -142,6 +143,10 @@ Q_SIGNALS:
     void accountUpdated(const QString &accountId);
     /** availableModels() may have changed: an account was added or removed, or a catalog was read. */
     void modelsChanged();
+
+protected:
+    // accountUpdated() has listeners: slot grants and releases are announced too (they are not otherwise).
+    void connectNotify(const QMetaMethod &signal) override;
 
 private:
     void onAccountAdded(const QString &accountId, bool proven);

@@ -51,6 +51,30 @@ void KiroPoolStatePersistence::onPoolAccountChanged(const QString &accountId)
         m_flushTimer.start();
 }
 
+void KiroPoolStatePersistence::announceLoadWhile(std::function<bool()> listened)
+{
+    m_loadListened = std::move(listened);
+    if (!m_loadConnection)
+        m_loadConnection = connect(&m_pool, &AccountPool::accountLoadChanged, this,
+                                   &KiroPoolStatePersistence::onPoolLoadChanged);
+}
+
+void KiroPoolStatePersistence::onPoolLoadChanged(const QString &accountId)
+{
+    if (!m_loadListened || !m_loadListened()) {
+        // Nobody shows slots in use any more (a listener that is destroyed tells no one): stop hearing of
+        // them.
+        disconnect(m_loadConnection);
+        m_loadConnection = {};
+        return;
+    }
+    if (!m_registry.find(accountId))
+        return;
+    m_loaded.insert(accountId);
+    if (!m_flushTimer.isActive())
+        m_flushTimer.start();
+}
+
 void KiroPoolStatePersistence::adoptStored(const AccountRecord &stored)
 {
     KiroAccount *a = m_registry.find(stored.id);
@@ -82,6 +106,11 @@ void KiroPoolStatePersistence::adoptStored(const AccountRecord &stored)
 void KiroPoolStatePersistence::flush()
 {
     const QSet<QString> dirty = std::exchange(m_dirty, {});
+    QSet<QString> loaded = std::exchange(m_loaded, {});
+    for (const QString &id : std::as_const(loaded)) {
+        if (!dirty.contains(id) && m_registry.find(id))
+            Q_EMIT accountUpdated(id); // slots in use: nothing to store
+    }
     for (const QString &id : dirty) {
         KiroAccount *a = m_registry.find(id);
         if (!a)

@@ -6,6 +6,8 @@
 #include <QString>
 #include <QTimer>
 
+#include <functional>
+
 #include "server/storage/accountrecord.h"
 
 namespace Drawbridge {
@@ -19,8 +21,10 @@ class KiroAccountRegistry;
  * that works) in the database, so needs_login, suspended, quota_exhausted, error and the endpoint outlive a
  * restart.
  *
- * The pool reports every change, lease grants and releases included; those only mark the account, and one
- * flush per event-loop turn writes the accounts whose stored state really differs.
+ * The pool reports every state change; those only mark the account, and one flush per event-loop turn writes
+ * the accounts whose stored state really differs. Lease grants and releases (slots in use) change nothing
+ * stored: they are announced, coalesced the same way, only while someone shows them (announceLoadWhile()),
+ * and otherwise cost a request nothing here.
  */
 class KiroPoolStatePersistence final : public QObject
 {
@@ -43,6 +47,12 @@ public:
      * service from there). An account that becomes usable again after a login elsewhere re-reads its secrets.
      */
     void adoptStored(const AccountRecord &stored);
+    /**
+     * Slot grants and releases are announced (accountUpdated()) too while @p listened says someone shows
+     * them (the desktop's account table); off by default, and off again, at the next grant or release, once
+     * @p listened says no.
+     */
+    void announceLoadWhile(std::function<bool()> listened);
 
 Q_SIGNALS:
     /** Something the pool shows about the account changed (state, slots in use). */
@@ -50,11 +60,15 @@ Q_SIGNALS:
 
 private:
     void onPoolAccountChanged(const QString &accountId);
+    void onPoolLoadChanged(const QString &accountId);
 
     KiroAccountRegistry &m_registry;
     AccountPool &m_pool;
     AccountRepository &m_repository;
     QSet<QString> m_dirty; ///< accounts whose pool state may need persisting
+    QSet<QString> m_loaded; ///< accounts whose slots in use changed, to announce only
+    QMetaObject::Connection m_loadConnection;
+    std::function<bool()> m_loadListened;
     QTimer m_flushTimer;
 };
 

@@ -67,6 +67,9 @@ private Q_SLOTS:
     void watchdogReclaimsEachLeaseAtItsOwnAge();
     void disabledAccountNotUsed();
     void leaseOutlivingPoolIsHarmless();
+    void grantsAndReleasesAreLoadNotState();
+    void acquireAppliesWhatIsDueWithoutPoll();
+    void removedAccountLeavesTheOthersFindable();
     void randomStressNeverLeaks_data();
     void randomStressNeverLeaks();
 };
@@ -463,6 +466,99 @@ void TstAccountPool::leaseOutlivingPoolIsHarmless()
     }
     lease.release();
     ticket.reset();
+}
+
+void TstAccountPool::grantsAndReleasesAreLoadNotState()
+{
+    // Issue 18: a request's slot changes nothing of the account's state; KiroPoolStatePersistence hears
+    // accountChanged and would otherwise look for something to store twice per request.
+    Test::FakeClock clock;
+    AccountPool pool(clock, {});
+    pool.upsertAccount(QStringLiteral("a"), 2, 0, true);
+    QSignalSpy changed(&pool, &AccountPool::accountChanged);
+    QSignalSpy load(&pool, &AccountPool::accountLoadChanged);
+    {
+        Waiting w;
+        acquireInto(pool, w);
+        QVERIFY(w.lease);
+        QCOMPARE(pool.account(QStringLiteral("a"))->inUse, 1);
+        QCOMPARE(pool.account(QStringLiteral("a"))->requests, qint64(1));
+    }
+    QCOMPARE(pool.account(QStringLiteral("a"))->inUse, 0);
+    QCOMPARE(changed.count(), 0);
+    QCOMPARE(load.count(), 2);
+    QCOMPARE(load.at(0).at(0).toString(), QStringLiteral("a"));
+    QCOMPARE(load.at(1).at(0).toString(), QStringLiteral("a"));
+}
+
+void TstAccountPool::acquireAppliesWhatIsDueWithoutPoll()
+{
+    // acquire() skips poll() until something is due; what is due must still be applied by the next acquire(),
+    // without the timer or a poll() of the test's.
+    Test::FakeClock clock;
+    AccountPool pool(clock, {});
+    pool.upsertAccount(QStringLiteral("a"), 2, 0, true);
+    {
+        Waiting w;
+        acquireInto(pool, w); // a lease, so the watchdog's time is due later too
+        QVERIFY(w.lease);
+    }
+    pool.markThrottled(QStringLiteral("a"), true,
+                       QStringLiteral("suspicious activity")); // 5 min, half the slots
+    clock.advanceMs(5 * 60'000);
+    QSignalSpy changed(&pool, &AccountPool::accountChanged);
+    {
+        Waiting w;
+        acquireInto(pool, w);
+        QVERIFY(w.lease);
+        QCOMPARE(pool.account(QStringLiteral("a"))->status, AccountStatus::Active);
+        QVERIFY(changed.contains(QVariantList { QStringLiteral("a") }));
+    }
+    // The cut ends an hour later: the next acquire() shows the slots back (accountChanged for the table).
+    clock.advanceMs(60 * 60'000);
+    changed.clear();
+    {
+        Waiting w1, w2;
+        acquireInto(pool, w1);
+        acquireInto(pool, w2);
+        QVERIFY(w1.lease && w2.lease);
+        QCOMPARE(changed.count(), 1);
+        QCOMPARE(pool.account(QStringLiteral("a"))->effectiveSlots, 2);
+    }
+    // The watchdog: a lease held past leaseMaxAgeMs is reclaimed by the next acquire().
+    Waiting stale;
+    acquireInto(pool, stale);
+    QVERIFY(stale.lease);
+    clock.advanceMs(11 * 60 * 1000 + 1);
+    Waiting w3;
+    acquireInto(pool, w3);
+    QVERIFY(w3.lease);
+    QCOMPARE(pool.account(QStringLiteral("a"))->inUse, 1);
+    QCOMPARE(pool.status().inFlight, 1);
+}
+
+void TstAccountPool::removedAccountLeavesTheOthersFindable()
+{
+    // Accounts live in a vector indexed by id; removing one moves another into its place.
+    Test::FakeClock clock;
+    AccountPool pool(clock, {});
+    for (const char *id : { "a", "b", "c", "d" })
+        pool.upsertAccount(QString::fromLatin1(id), 1, 0, true);
+    pool.markSuspended(QStringLiteral("d"), QStringLiteral("suspended"));
+    pool.removeAccount(QStringLiteral("a"));
+    pool.removeAccount(QStringLiteral("a"));
+    QVERIFY(!pool.account(QStringLiteral("a")));
+    QCOMPARE(pool.account(QStringLiteral("d"))->status, AccountStatus::Suspended);
+    pool.upsertAccount(QStringLiteral("b"), 3, 0, true); // an update, not a second b
+    QCOMPARE(pool.accounts().size(), size_t(3));
+    QCOMPARE(pool.account(QStringLiteral("b"))->slots, 3);
+    pool.removeAccount(QStringLiteral("d")); // the last one
+    pool.upsertAccount(QStringLiteral("e"), 1, 0, true);
+    QStringList ids;
+    for (const AccountPool::AccountView &v : pool.accounts())
+        ids.append(v.id);
+    QCOMPARE(ids, (QStringList { QStringLiteral("b"), QStringLiteral("c"), QStringLiteral("e") }));
+    QCOMPARE(pool.status().totalSlots, 5);
 }
 
 void TstAccountPool::randomStressNeverLeaks_data()

@@ -82,6 +82,7 @@ private Q_SLOTS:
     void quotaFallbackIsFirstOfNextMonth();
     void noCreditsLeftParksTheAccount();
     void creditsAccumulate();
+    void slotChangesAnnouncedOnlyWhileListened();
     void importSocialLeavesIdeFileUntouched();
     void importIdcReadsCompanionFile();
     void importMissingFileFails();
@@ -671,6 +672,57 @@ void TstKiroAccountManager::creditsAccumulate()
     QCOMPARE(m.account(id)->creditsUsed, 10.0);
     m.creditsUsed(id, 0.5);
     QCOMPARE(m.account(id)->creditsUsed, 10.5);
+}
+
+void TstKiroAccountManager::slotChangesAnnouncedOnlyWhileListened()
+{
+    // Issue 18: a request takes a slot and gives it back, which changes nothing stored. Without a listener
+    // for accountUpdated (the headless gateway) it must cost no flush and no announcement; with one (the
+    // desktop's account table) the slots in use must reach it, once per event-loop turn.
+    auto &m = f->startManager();
+    const auto a = f->add(f->socialAccount(QStringLiteral("ann")));
+    const auto b = f->add(f->socialAccount(QStringLiteral("bob")));
+    QVERIFY(a.ok() && b.ok());
+    const QString idA = a.account->record.id;
+    const QString idB = b.account->record.id;
+    QTRY_COMPARE(f->poolView(idA)->status, AccountStatus::Active);
+    QTRY_COMPARE(f->poolView(idB)->status, AccountStatus::Active);
+    m.persistence().flush();
+    QSignalSpy announced(&m.persistence(), &KiroPoolStatePersistence::accountUpdated);
+    const auto takeAndGiveBack = [&] {
+        auto acquired = f->pool->acquire({ idB }, [](SlotLease, std::optional<ProviderError>) {});
+        QVERIFY(acquired.lease);
+        QCOMPARE(acquired.lease.accountId(), idA);
+        QCOMPARE(f->poolView(idA)->inUse, 1);
+    };
+
+    // No listener: A's slot is taken and given back; B's state change (a flush of its own) is the marker
+    // that the turn is over.
+    takeAndGiveBack();
+    f->pool->markTransientFailure(idB, QStringLiteral("connection reset"));
+    QTRY_VERIFY(announced.contains(QVariantList { idB }));
+    QVERIFY2(!announced.contains(QVariantList { idA }), "a slot change was announced with nobody listening");
+
+    // A listener: both changes of A in one turn are one announcement.
+    {
+        QSignalSpy shown(&m, &KiroAccountManager::accountUpdated);
+        announced.clear();
+        takeAndGiveBack();
+        takeAndGiveBack();
+        QTRY_COMPARE(shown.count(), 1);
+        QCOMPARE(shown.at(0).at(0).toString(), idA);
+        f->pool->markTransientFailure(idB, QStringLiteral("connection reset again"));
+        QTRY_VERIFY(shown.contains(QVariantList { idB }));
+        QCOMPARE(shown.count(), 2);
+    }
+
+    // The listener went: quiet again.
+    announced.clear();
+    takeAndGiveBack();
+    f->pool->markTransientFailure(idB, QStringLiteral("connection reset once more"));
+    QTRY_VERIFY(announced.contains(QVariantList { idB }));
+    QVERIFY(!announced.contains(QVariantList { idA }));
+    QCOMPARE(f->stored(idA)->status, QStringLiteral("active"));
 }
 
 void TstKiroAccountManager::importSocialLeavesIdeFileUntouched()
