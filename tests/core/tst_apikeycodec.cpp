@@ -1,4 +1,6 @@
 // SPDX-License-Identifier: MIT
+#include <QCryptographicHash>
+#include <QRandomGenerator>
 #include <QSet>
 #include <QTest>
 
@@ -18,6 +20,7 @@ private Q_SLOTS:
     void constantTimeEquals();
     void hashMatches_data();
     void hashMatches();
+    void hashMatchesAgreesWithQtOnRandomKeys();
 };
 
 void TstApiKeyCodec::generatedKeysAreWellFormedAndUnique()
@@ -101,6 +104,48 @@ void TstApiKeyCodec::hashMatches()
     QFETCH(bool, matches);
     QCOMPARE(ApiKeyCodec::hashMatches(key, stored), matches);
     QCOMPARE(ApiKeyCodec::hashMatches(key, stored), ApiKeyCodec::hash(key) == stored.toLatin1());
+}
+
+void TstApiKeyCodec::hashMatchesAgreesWithQtOnRandomKeys()
+{
+    // hashMatches() hashes with OpenSSL; the oracle is Qt's SHA-256 of the UTF-8 bytes, as keys were always
+    // stored. Lengths cross SHA-256's block and padding edges (55, 56, 64 bytes) and the 256-character stack
+    // buffer; characters are ASCII, any BMP code unit (lone surrogates too) or valid surrogate pairs.
+    const quint32 seed = qEnvironmentVariableIsSet("DRAWBRIDGE_SEED")
+        ? quint32(qEnvironmentVariableIntValue("DRAWBRIDGE_SEED"))
+        : QRandomGenerator::global()->generate();
+    QRandomGenerator rng(seed);
+    const auto seedNote = [seed](int round) -> QByteArray {
+        return QByteArray("seed ") + QByteArray::number(seed) + " (DRAWBRIDGE_SEED), round "
+            + QByteArray::number(round);
+    };
+    static const int edges[] = { 0, 1, 52, 55, 56, 57, 63, 64, 65, 119, 120, 128, 255, 256, 257, 600 };
+    for (int round = 0; round < 2000; ++round) {
+        const int length
+            = round < int(std::size(edges)) * 4 ? edges[round % std::size(edges)] : int(rng.bounded(300));
+        const int kind = round % 4;
+        QString key;
+        key.reserve(length);
+        while (key.size() < length) {
+            if (kind == 0 || rng.bounded(8) != 0) {
+                key.append(QChar(char16_t(0x20 + rng.bounded(0x5f))));
+            } else if (kind == 1) {
+                key.append(QChar(char16_t(0x80 + rng.bounded(0xff80))));
+            } else if (kind == 2) {
+                const char32_t cp = 0x10000 + rng.bounded(0x100000);
+                key.append(QString::fromUcs4(&cp, 1));
+            } else {
+                key.append(QChar(char16_t(rng.bounded(0x80))));
+            }
+        }
+        const QString stored
+            = QString::fromLatin1(QCryptographicHash::hash(key.toUtf8(), QCryptographicHash::Sha256).toHex());
+        QVERIFY2(ApiKeyCodec::hashMatches(key, stored), seedNote(round).constData());
+        QString bad = stored;
+        const int at = int(rng.bounded(64));
+        bad[at] = bad[at] == u'0' ? u'1' : u'0';
+        QVERIFY2(!ApiKeyCodec::hashMatches(key, bad), seedNote(round).constData());
+    }
 }
 
 void TstApiKeyCodec::constantTimeEquals()
