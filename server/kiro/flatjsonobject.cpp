@@ -1,6 +1,9 @@
 // SPDX-License-Identifier: MIT
 #include "flatjsonobject.h"
 
+#include <cfloat>
+#include <charconv>
+#include <cmath>
 #include <cstring>
 
 #ifdef __SSE2__
@@ -134,7 +137,78 @@ public:
         return false;
     }
 
+    /**
+     * A number, strictly by RFC 8259's grammar, read correctly rounded (std::from_chars) as Qt's parser
+     * reads it (double-conversion, also correctly rounded). Refused, for QJsonDocument to decide: what Qt
+     * reads differently or might (negative zero, which it stores as the integer 0; integer literals of more
+     * than 15 digits, which it keeps as exact 64-bit integers a double cannot hold; overflow, underflow to
+     * zero and subnormals, which it may report as errors), and anything long.
+     */
+    bool number(double &out)
+    {
+        constexpr qsizetype maxLength = 64;
+        const uchar *p = m_p;
+        const bool negative = p < m_end && *p == '-';
+        if (negative)
+            ++p;
+        const uchar *const digits = p;
+        if (p < m_end && *p == '0') {
+            ++p;
+        } else {
+            if (p == m_end || *p < '1' || *p > '9')
+                return false;
+            while (p < m_end && isDigit(*p))
+                ++p;
+        }
+        const qsizetype integerDigits = p - digits;
+        bool integral = true;
+        if (p < m_end && *p == '.') {
+            ++p;
+            const uchar *fraction = p;
+            while (p < m_end && isDigit(*p))
+                ++p;
+            if (p == fraction)
+                return false;
+            integral = false;
+        }
+        const uchar *const mantissaEnd = p;
+        if (p < m_end && (*p == 'e' || *p == 'E')) {
+            ++p;
+            if (p < m_end && (*p == '+' || *p == '-'))
+                ++p;
+            const uchar *exponent = p;
+            while (p < m_end && isDigit(*p))
+                ++p;
+            if (p == exponent)
+                return false;
+            integral = false;
+        }
+        if (p - m_p > maxLength || (integral && integerDigits > 15))
+            return false;
+        const auto [end, error]
+            = std::from_chars(reinterpret_cast<const char *>(m_p), reinterpret_cast<const char *>(p), out);
+        if (error != std::errc() || end != reinterpret_cast<const char *>(p) || !std::isfinite(out))
+            return false;
+        if (out == 0) {
+            if (negative)
+                return false;
+            for (const uchar *d = digits; d < mantissaEnd; ++d) {
+                if (*d >= '1' && *d <= '9')
+                    return false; // underflow
+            }
+        } else if (std::fabs(out) < DBL_MIN) {
+            return false;
+        }
+        m_p = p;
+        return true;
+    }
+
 private:
+    static bool isDigit(uchar c)
+    {
+        return c >= '0' && c <= '9';
+    }
+
     /**
      * The string's closing quote, stepping over every backslash and the byte after it, or nullptr when the
      * payload ends first. Nothing but quotes and backslashes matters here, so plain blocks are skipped 16
@@ -325,6 +399,8 @@ bool FlatJsonObject::parse(QByteArrayView json)
                 m.kind = Kind::String;
                 if (!s.string(m.text))
                     return false;
+            } else if (s.number(m.number)) {
+                m.kind = Kind::Number;
             } else if (s.literal("true")) {
                 m.kind = Kind::True;
             } else if (s.literal("false")) {
@@ -367,6 +443,31 @@ bool FlatJsonObject::boolean(QLatin1StringView key) const
 {
     const Member *m = find(key);
     return m && m->kind == Kind::True;
+}
+
+bool FlatJsonObject::isString(QLatin1StringView key) const
+{
+    const Member *m = find(key);
+    return m && m->kind == Kind::String;
+}
+
+bool FlatJsonObject::isNumber(QLatin1StringView key) const
+{
+    const Member *m = find(key);
+    return m && m->kind == Kind::Number;
+}
+
+double FlatJsonObject::number(QLatin1StringView key) const
+{
+    const Member *m = find(key);
+    return m && m->kind == Kind::Number ? m->number : 0.0;
+}
+
+qint64 FlatJsonObject::integer(QLatin1StringView key) const
+{
+    // QJsonValue::toInteger() of a double: only an integral value in qint64's range (2^63 itself is not).
+    const double v = number(key);
+    return v >= -9223372036854775808.0 && v < 9223372036854775808.0 && std::trunc(v) == v ? qint64(v) : 0;
 }
 
 } // namespace Drawbridge

@@ -15,6 +15,14 @@ namespace Drawbridge {
 
 namespace {
 
+/** Credits given as a numeric string. */
+std::optional<double> creditsFromString(const QString &usage)
+{
+    bool ok = false;
+    const double v = usage.trimmed().toDouble(&ok);
+    return ok && std::isfinite(v) ? std::optional<double>(v) : std::nullopt;
+}
+
 /**
  * Credits of a meteringEvent's `usage`: a number in the official model (schema §3.1), also accepted as a
  * numeric string or an object holding the figure, as other gateways have met it.
@@ -23,11 +31,8 @@ std::optional<double> meteredCredits(const QJsonValue &usage)
 {
     if (usage.isDouble())
         return usage.toDouble();
-    if (usage.isString()) {
-        bool ok = false;
-        const double v = usage.toString().trimmed().toDouble(&ok);
-        return ok && std::isfinite(v) ? std::optional<double>(v) : std::nullopt;
-    }
+    if (usage.isString())
+        return creditsFromString(usage.toString());
     if (usage.isObject()) {
         const QJsonObject o = usage.toObject();
         for (const QLatin1String key : { QLatin1String("value"), QLatin1String("amount"),
@@ -165,12 +170,28 @@ KiroResponseParser::EventKind KiroResponseParser::eventKind(const QByteArray &ty
 
 bool KiroResponseParser::handleFlatFrame(EventKind kind, const QByteArray &payload)
 {
-    if (kind != EventKind::Text && kind != EventKind::ToolUse && kind != EventKind::Reasoning)
+    if (kind != EventKind::Text && kind != EventKind::ToolUse && kind != EventKind::Reasoning
+        && kind != EventKind::Metering && kind != EventKind::ContextUsage)
         return false;
     FlatJsonObject flat;
     if (!flat.parse(payload))
         return false;
-    if (kind == EventKind::Text) {
+    if (kind == EventKind::Metering) {
+        // As meteredCredits() reads it; the object form is not flat and goes through QJsonDocument.
+        const QLatin1String usage("usage");
+        std::optional<double> credits;
+        if (flat.isNumber(usage))
+            credits = flat.number(usage);
+        else if (flat.isString(usage))
+            credits = creditsFromString(flat.string(usage));
+        if (credits) {
+            m_credits += *credits;
+            m_hasCredits = true;
+        }
+    } else if (kind == EventKind::ContextUsage) {
+        if (const QLatin1String percentage("contextUsagePercentage"); flat.isNumber(percentage))
+            m_contextPercent = flat.number(percentage);
+    } else if (kind == EventKind::Text) {
         onAssistantResponse(flat.contains(QLatin1String("followupPrompt")),
                             flat.string(QLatin1String("content")));
     } else if (kind == EventKind::ToolUse) {

@@ -89,7 +89,10 @@ private:
         InvalidState
     };
     static EventKind eventKind(const QByteArray &type);
-    /** The frequent events, read without a DOM when the payload is a flat object; false if it is not. */
+    /**
+     * The frequent events (text, tool input, reasoning) and the two every response ends with (metering,
+     * context usage), read without a DOM when the payload is a flat object; false if it is not.
+     */
     bool handleFlatFrame(EventKind kind, const QByteArray &payload);
     // The handlers take the fields they use, so the flat reader and QJsonDocument feed the same code.
     void onAssistantResponse(bool followup, const QString &content);

@@ -5,6 +5,7 @@
 #include <QTest>
 
 #include <array>
+#include <bit>
 
 #include "server/kiro/flatjsonobject.h"
 #include "tests/kiro/legacyflatjsonobject.h"
@@ -35,6 +36,19 @@ QString difference(const QByteArray &json, const FlatJsonObject &flat)
                 .arg(it.key(), flat.string(k), it.value().toString());
         if (flat.boolean(k) != it.value().toBool())
             return QStringLiteral("key %1: boolean differs").arg(it.key());
+        if (flat.isString(k) != it.value().isString() || flat.isNumber(k) != it.value().isDouble())
+            return QStringLiteral("key %1: type differs").arg(it.key());
+        // Bit for bit: 0.1 + 1 ulp must not pass, nor -0 for 0.
+        if (std::bit_cast<quint64>(flat.number(k)) != std::bit_cast<quint64>(it.value().toDouble()))
+            return QStringLiteral("key %1: %2 instead of %3")
+                .arg(it.key())
+                .arg(flat.number(k), 0, 'g', 17)
+                .arg(it.value().toDouble(), 0, 'g', 17);
+        if (flat.integer(k) != it.value().toInteger())
+            return QStringLiteral("key %1: integer %2 instead of %3")
+                .arg(it.key())
+                .arg(flat.integer(k))
+                .arg(it.value().toInteger());
     }
     return {};
 }
@@ -157,6 +171,7 @@ private Q_SLOTS:
     void randomPayloadsMatchQJsonDocument();
     void everyOffsetMatchesTheOldReader();
     void longStringsMatchTheOldReader();
+    void randomNumbersMatchQJsonDocument();
 };
 
 void TstFlatJsonObject::readsLikeQJsonDocument_data()
@@ -175,6 +190,16 @@ void TstFlatJsonObject::readsLikeQJsonDocument_data()
         R"({"name":"get_weather","toolUseId":"tooluse_1","input":"{\"city\": \"Par","stop":false})");
     QTest::newRow("null and false") << QByteArray(R"({"content":null,"stop":false,"text":""})");
     QTest::newRow("empty key") << QByteArray(R"({"":"x","content":"y"})");
+    QTest::newRow("metering") << QByteArray(R"({"unit":"credit","unitPlural":"credits","usage":0.0125})");
+    QTest::newRow("context usage") << QByteArray(R"({"contextUsagePercentage":1.5})");
+    QTest::newRow("integers") << QByteArray(R"({"a":0,"b":-7,"c":123456789012345,"d":-123456789012345})");
+    QTest::newRow("integral doubles") << QByteArray(R"({"a":1.0,"b":-2.50e1,"c":1e15,"d":9.2e18,"e":1E2})");
+    QTest::newRow("fractions") << QByteArray(R"({"a":0.1,"b":-0.3,"c":2.675,"d":1.7976931348623157e308})");
+    QTest::newRow("exponents") << QByteArray(R"({"a":1e-5,"b":5E+3,"c":2.2250738585072014e-308,"d":0e-999})");
+    QTest::newRow("halfway cases") << QByteArray(
+        R"({"a":9007199254740993e0,"b":2.0000000000000002220446049250313,"c":0.30000000000000004})");
+    QTest::newRow("zeros") << QByteArray(R"({"a":0.0,"b":0e5,"c":0.000})");
+    QTest::newRow("number then space") << QByteArray("{\"a\":12 ,\"b\":3\n}");
 }
 
 void TstFlatJsonObject::readsLikeQJsonDocument()
@@ -192,7 +217,25 @@ void TstFlatJsonObject::givesUpOnTheUnusual_data()
     QTest::newRow("lone high surrogate") << QByteArray(R"({"content":"\ud83dx"})");
     QTest::newRow("lone low surrogate") << QByteArray(R"({"content":"\ude00"})");
     QTest::newRow("reversed pair") << QByteArray(R"({"content":"\ude00\ud83d"})");
-    QTest::newRow("number") << QByteArray(R"({"contextUsagePercentage":12.5})");
+    QTest::newRow("negative zero") << QByteArray(R"({"a":-0})");
+    QTest::newRow("negative zero fraction") << QByteArray(R"({"a":-0.0e3})");
+    QTest::newRow("leading zero") << QByteArray(R"({"a":01})");
+    QTest::newRow("leading plus") << QByteArray(R"({"a":+1})");
+    QTest::newRow("bare minus") << QByteArray(R"({"a":-})");
+    QTest::newRow("no fraction digits") << QByteArray(R"({"a":1.})");
+    QTest::newRow("no integer digits") << QByteArray(R"({"a":.5})");
+    QTest::newRow("no exponent digits") << QByteArray(R"({"a":1e})");
+    QTest::newRow("signed exponent without digits") << QByteArray(R"({"a":1e+})");
+    QTest::newRow("hexadecimal") << QByteArray(R"({"a":0x10})");
+    QTest::newRow("16-digit integer") << QByteArray(R"({"a":1234567890123456})");
+    QTest::newRow("64-bit integer") << QByteArray(R"({"a":9223372036854775807})");
+    QTest::newRow("overflow") << QByteArray(R"({"a":1e309})");
+    QTest::newRow("underflow") << QByteArray(R"({"a":1e-400})");
+    QTest::newRow("subnormal") << QByteArray(R"({"a":4.9e-324})");
+    QTest::newRow("too long") << QByteArray(R"({"a":0.)" + QByteArray(70, '1') + "}");
+    QTest::newRow("NaN") << QByteArray(R"({"a":NaN})");
+    QTest::newRow("Infinity") << QByteArray(R"({"a":-Infinity})");
+    QTest::newRow("number then garbage") << QByteArray(R"({"a":12x})");
     QTest::newRow("nested") << QByteArray(R"({"input":{"city":"Paris"}})");
     QTest::newRow("array") << QByteArray(R"({"a":[]})");
     QTest::newRow("repeated key") << QByteArray(R"({"content":"a","content":"b"})");
@@ -315,6 +358,49 @@ void TstFlatJsonObject::longStringsMatchTheOldReader()
     // Both sides must be exercised, or the comparison proves nothing.
     QVERIFY(accepted > int(seeds) / 10);
     QVERIFY(accepted < int(seeds) * 9 / 10);
+}
+
+void TstFlatJsonObject::randomNumbersMatchQJsonDocument()
+{
+    // Numbers from the lax grammar around RFC 8259's (leading zeros, missing digits, signs), long mantissas
+    // near halfway cases, every exponent size; each accepted one must read bit for bit as Qt reads it.
+    constexpr quint32 seeds = 20000;
+    int accepted = 0;
+    for (quint32 seed = 1; seed <= seeds; ++seed) {
+        QRandomGenerator rng(seed);
+        const auto digits = [&rng](int n) {
+            QByteArray out;
+            for (int i = 0; i < n; ++i)
+                out += char('0' + rng.bounded(10));
+            return out;
+        };
+        QByteArray number;
+        if (rng.bounded(3) == 0)
+            number += '-';
+        else if (rng.bounded(40) == 0)
+            number += '+';
+        number += rng.bounded(4) == 0 ? QByteArray("0") : digits(int(rng.bounded(20)));
+        if (rng.bounded(2))
+            number += '.' + digits(int(rng.bounded(rng.bounded(4) ? 8 : 30)));
+        if (rng.bounded(3) == 0) {
+            number += rng.bounded(2) ? 'e' : 'E';
+            if (rng.bounded(2))
+                number += rng.bounded(2) ? '-' : '+';
+            number += digits(int(rng.bounded(4)));
+        }
+        const QByteArray json = "{\"n\":" + number + (rng.bounded(2) ? "}" : ",\"s\":\"x\"}");
+        FlatJsonObject flat;
+        if (!flat.parse(json))
+            continue;
+        ++accepted;
+        const QString diff = difference(json, flat);
+        QVERIFY2(diff.isEmpty(),
+                 qPrintable(QStringLiteral("seed %1, payload %2: %3")
+                                .arg(QString::number(seed), QString::fromLatin1(json), diff)));
+    }
+    qInfo("%d of %u random numbers read without a DOM, bit for bit as QJsonDocument reads them", accepted,
+          seeds);
+    QVERIFY(accepted > int(seeds) / 4);
 }
 
 QTEST_GUILESS_MAIN(TstFlatJsonObject)

@@ -88,6 +88,24 @@ QByteArray frame(QByteArrayView eventType, const QByteArray &payload)
     return EventStreamEncoder::event(eventType, payload);
 }
 
+/**
+ * A number as Kiro writes it (a fraction below @p scale / 97) or, one time in three, one of the forms the
+ * flat reader refuses or reads specially: negative zero, exponents, 64-bit integers, overflow, underflow,
+ * subnormals, lax forms, numeric and other strings, booleans, null, the object form of usage.
+ */
+QByteArray oddNumber(RandomKiroPayload &gen, int scale)
+{
+    static const QByteArray odd[] = {
+        "-0",         "0",        "-0.0",      "1e2",  "1.5E-3", "12345678901234567",
+        "1e400",      "4.9e-324", "1e-400",    "01",   "1.",     "-",
+        "\" 0.25 \"", "\"x\"",    "\"1e999\"", "true", "null",   "{\"value\":0.5}",
+        "2.675e-1",   "100",      "-3.25",
+    };
+    if (gen.pick(3) != 0)
+        return QByteArray::number(gen.pick(scale) / 97.0, 'g', 17);
+    return odd[gen.pick(int(std::size(odd)))];
+}
+
 /** A random Kiro stream: mostly text frames, with reasoning, tool fragments, usage and odd events mixed in.
  */
 QByteArray randomStream(quint32 seed)
@@ -118,11 +136,9 @@ QByteArray randomStream(quint32 seed)
                 "toolUseEvent",
                 R"({"toolUseId":"tooluse_o","name":"o","input":{"city":"Paris","n":1},"stop":true})");
         } else if (kind < 80) {
-            out += frame("meteringEvent",
-                         u"{\"unit\":\"credit\",\"usage\":%1}"_s.arg(gen.pick(1000) / 97.0).toUtf8());
+            out += frame("meteringEvent", "{\"unit\":\"credit\",\"usage\":" + oddNumber(gen, 1000) + "}");
         } else if (kind < 84) {
-            out += frame("contextUsageEvent",
-                         u"{\"contextUsagePercentage\":%1}"_s.arg(gen.pick(12000) / 97.0).toUtf8());
+            out += frame("contextUsageEvent", "{\"contextUsagePercentage\":" + oddNumber(gen, 12000) + "}");
         } else if (kind < 88) {
             out += frame(
                 "metadataEvent",
