@@ -66,10 +66,16 @@ struct ChatMessage
     }
 };
 
+/**
+ * A tool the client declares. Its description, like a message's text, is held in one of two forms:
+ * @ref descriptionUtf8 when that is not empty, else @ref description. The single-pass request parsers keep
+ * the client's UTF-8: agents send some 10 KiB of tool descriptions with every request, only to be copied to
+ * Kiro (issue 18). Readers use descriptionString(); whoever sets one form clears the other.
+ */
 struct ToolDefinition
 {
     QString name;
-    QString description;
+    QString description; ///< as UTF-16, when @ref descriptionUtf8 is empty
     QJsonObject parameters; ///< JSON schema of the arguments; empty = no parameters
     /**
      * Optional: @ref parameters as compact JSON text, set by a reader that has it at hand (the single-pass
@@ -78,6 +84,13 @@ struct ToolDefinition
      * @ref parameters alone.
      */
     QByteArray parametersJson;
+    QByteArray descriptionUtf8; ///< as the client sent it, in valid UTF-8; empty = @ref description holds it
+
+    /** The description, converted from UTF-8 when that is the form held. */
+    QString descriptionString() const
+    {
+        return descriptionUtf8.isEmpty() ? description : QString::fromUtf8(descriptionUtf8);
+    }
 };
 
 enum class ToolChoice { Auto, None, Required, Named };

@@ -875,8 +875,10 @@ void fastTools(simdjson::dom::element tools, ChatRequest &req, Notes &notes)
             throw Unsupported {};
         ToolDefinition def;
         def.name = FastJsonReader::string(n);
-        if (!FastJsonReader::isAbsent(description))
-            def.description = FastJsonReader::string(*description);
+        if (!FastJsonReader::isAbsent(description)) {
+            const std::string_view utf8 = FastJsonReader::utf8(*description);
+            def.descriptionUtf8 = QByteArray(utf8.data(), qsizetype(utf8.size()));
+        }
         if (!schema)
             throw Unsupported {};
         def.parameters = FastJsonReader::schemaObject(*schema, def.parametersJson);

@@ -247,7 +247,9 @@ int AnthropicTokenCounter::estimate(const ChatRequest &request)
             tokens += estimateText(m.toolCallId);
     }
     for (const ToolDefinition &tool : request.tools) {
-        tokens += tokensPerTool + estimateText(tool.name) + estimateText(tool.description);
+        tokens += tokensPerTool + estimateText(tool.name)
+            + (tool.descriptionUtf8.isEmpty() ? estimateText(tool.description)
+                                              : estimateUtf8(tool.descriptionUtf8));
         if (!tool.parameters.isEmpty())
             tokens += schemaTokens(tool);
     }

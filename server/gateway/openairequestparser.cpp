@@ -503,8 +503,10 @@ ToolDefinition fastTool(simdjson::dom::element value)
         throw Unsupported {};
     ToolDefinition def;
     def.name = FastJsonReader::string(n);
-    if (!FastJsonReader::isAbsent(description))
-        def.description = FastJsonReader::string(*description);
+    if (!FastJsonReader::isAbsent(description)) {
+        const std::string_view utf8 = FastJsonReader::utf8(*description);
+        def.descriptionUtf8 = QByteArray(utf8.data(), qsizetype(utf8.size()));
+    }
     if (!FastJsonReader::isAbsent(parameters)) {
         def.parameters = FastJsonReader::schemaObject(*parameters, def.parametersJson);
         // Read from the DOM (schemaObject() took only an object without duplicate keys): asking the

@@ -229,6 +229,21 @@ qint64 textUnits(const TurnText &text)
     return KiroTokenEstimator::units(text.string());
 }
 
+/**
+ * KiroToolSanitizer::description() of @p tool's description, kept as the client's UTF-8 where sanitising
+ * cannot change it: it starts and ends with a printable ASCII character other than a space (trimming takes
+ * nothing) and has no more bytes than the limit has characters (so no more characters either).
+ */
+TurnText toolDescription(const ToolDefinition &tool)
+{
+    const QByteArray &utf8 = tool.descriptionUtf8;
+    const auto plain = [](char c) { return c > 0x20 && c < 0x7f; };
+    if (!utf8.isEmpty() && utf8.size() <= KiroToolSanitizer::maxDescriptionLength && plain(utf8.front())
+        && plain(utf8.back()))
+        return TurnText::fromUtf8(utf8);
+    return TurnText(KiroToolSanitizer::description(tool.descriptionString(), tool.name));
+}
+
 void appendParagraph(QString &text, const QString &addition)
 {
     if (isBlank(addition))
@@ -619,11 +634,14 @@ TurnText Builder::systemPrompt() const
 int Builder::toolSpecifications(QByteArray &json)
 {
     int count = 0;
-    const auto writeSpec = [&](const QString &name, QStringView description, QByteArrayView schemaJson) {
+    const auto writeSpec = [&](const QString &name, const TurnText &description, QByteArrayView schemaJson) {
         if (count++)
             json += ',';
         json += "{\"toolSpecification\":{\"description\":";
-        JsonWriter::appendString(json, description);
+        if (const QByteArray *utf8 = description.utf8())
+            JsonWriter::appendUtf8String(json, *utf8);
+        else
+            JsonWriter::appendString(json, description.string());
         json += ",\"inputSchema\":{\"json\":";
         json += schemaJson;
         json += "},\"name\":";
@@ -636,9 +654,8 @@ int Builder::toolSpecifications(QByteArray &json)
             continue; // Kiro rejects duplicates (TOOL_DUPLICATE)
         m_declaredNames.insert(name);
         const QByteArray schema = sanitizedSchema(tool);
-        const QString description = KiroToolSanitizer::description(tool.description, tool.name);
-        m_textUnits
-            += KiroTokenEstimator::units(description) + KiroTokenEstimator::units(name) + schema.size();
+        const TurnText description = toolDescription(tool);
+        m_textUnits += textUnits(description) + KiroTokenEstimator::units(name) + schema.size();
         writeSpec(name, description, schema);
     }
     // Every tool named in history must be declared, or Kiro rejects the history (kiro.rs's fix).
@@ -647,7 +664,7 @@ int Builder::toolSpecifications(QByteArray &json)
             if (m_declaredNames.contains(use.name))
                 continue;
             m_declaredNames.insert(use.name);
-            writeSpec(use.name, u"Tool used in conversation history",
+            writeSpec(use.name, TurnText(QStringLiteral("Tool used in conversation history")),
                       "{\"properties\":{},\"type\":\"object\"}");
         }
     }
@@ -848,7 +865,7 @@ Result<KiroRequest> Builder::build(ProviderErrorKind *errorKind)
         }
     }
     for (const ToolDefinition &tool : m_request.tools) {
-        structure += 96 + qsizetype(tool.name.size() + tool.description.size())
+        structure += 96 + qsizetype(tool.name.size() + tool.description.size() + tool.descriptionUtf8.size())
             + (tool.parametersJson.isEmpty() ? 1024 : qsizetype(tool.parametersJson.size()));
     }
     // The last 512 bytes are for the profileArn each attempt splices in (withProfileArn(KiroRequest &, …)).

@@ -197,7 +197,7 @@ void TstAnthropicRequestParser::multiTurnToolConversation()
     QCOMPARE(r.messages[5].textString(), QStringLiteral("Now summarize."));
     QCOMPARE(r.tools.size(), size_t(2));
     QCOMPARE(r.tools[1].name, QStringLiteral("run"));
-    QCOMPARE(r.tools[1].description, QStringLiteral("Runs a command"));
+    QCOMPARE(r.tools[1].descriptionString(), QStringLiteral("Runs a command"));
     QVERIFY(
         r.tools[1].parameters.value(QLatin1String("properties")).toObject().contains(QLatin1String("cmd")));
 }

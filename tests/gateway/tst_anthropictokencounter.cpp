@@ -66,7 +66,8 @@ int legacyEstimate(const ChatRequest &request)
             tokens += legacyEstimateText(m.toolCallId);
     }
     for (const ToolDefinition &tool : request.tools) {
-        tokens += C::tokensPerTool + legacyEstimateText(tool.name) + legacyEstimateText(tool.description);
+        tokens += C::tokensPerTool + legacyEstimateText(tool.name)
+            + legacyEstimateText(tool.descriptionString());
         if (!tool.parameters.isEmpty())
             tokens += legacyEstimateText(
                 QString::fromUtf8(QJsonDocument(tool.parameters).toJson(QJsonDocument::Compact)));
@@ -149,8 +150,12 @@ ToolDefinition tool(const QString &name, const QJsonObject &parameters, bool wit
     t.name = name;
     t.description = u"Reads a file \u2014 \u65e5\u672c"_s;
     t.parameters = parameters;
-    if (withText)
+    if (withText) {
+        // As the single-pass parsers leave a tool: its schema's text, and its description as UTF-8 only.
         t.parametersJson = QJsonDocument(parameters).toJson(QJsonDocument::Compact);
+        t.descriptionUtf8 = t.description.toUtf8();
+        t.description.clear();
+    }
     return t;
 }
 

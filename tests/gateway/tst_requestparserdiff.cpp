@@ -492,7 +492,7 @@ QString describe(const ChatRequest &r)
             d += u"  call "_s + c.id + u' ' + c.name + u" ["_s + c.arguments + u"]\n"_s;
     }
     for (const ToolDefinition &t : r.tools)
-        d += u"tool "_s + t.name + u" ["_s + t.description + u"] "_s
+        d += u"tool "_s + t.name + u" ["_s + t.descriptionString() + u"] "_s
             + QString::fromUtf8(QJsonDocument(t.parameters).toJson(QJsonDocument::Compact)) + u'\n';
     return d;
 }

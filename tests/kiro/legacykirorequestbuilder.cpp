@@ -302,7 +302,7 @@ QJsonArray Builder::toolSpecifications()
             continue; // Kiro rejects duplicates (TOOL_DUPLICATE)
         m_declaredNames.insert(name);
         const QJsonObject schema = KiroToolSanitizer::sanitizeSchema(tool.parameters);
-        const QString description = KiroToolSanitizer::description(tool.description, tool.name);
+        const QString description = KiroToolSanitizer::description(tool.descriptionString(), tool.name);
         m_textUnits += KiroTokenEstimator::units(description) + KiroTokenEstimator::units(name)
             + QJsonDocument(schema).toJson(QJsonDocument::Compact).size();
         tools.append(

@@ -176,10 +176,23 @@ public:
         const int tools = chance(30) ? 0 : between(1, 5);
         for (int i = 0; i < tools; ++i) {
             ToolDefinition tool { toolName(), chance(20) ? QString() : text(), schema(), {} };
+            // Descriptions at the sanitiser's limit and with space at either end, which it changes.
+            if (chance(10))
+                tool.description = QString(between(9'990, 10'010), QChar(u"d\u00e9 \n"[between(0, 3)]));
+            if (chance(10))
+                tool.description = (chance(50) ? u" "_s : u"\u3000"_s) + tool.description
+                    + (chance(50) ? u"\t"_s : u"x"_s);
             // Half the tools carry their schema's text, as the single-pass parsers leave it: the builder's
-            // memo.
+            // memo; and half hold their description as UTF-8 only, as those parsers do too.
             if (chance(50))
                 tool.parametersJson = QJsonDocument(tool.parameters).toJson(QJsonDocument::Compact);
+            if (chance(50)) {
+                const QByteArray utf8 = tool.description.toUtf8();
+                if (QString::fromUtf8(utf8) == tool.description) {
+                    tool.descriptionUtf8 = utf8;
+                    tool.description.clear();
+                }
+            }
             r.tools.push_back(std::move(tool));
         }
         r.toolChoice = ToolChoice(between(0, 3));
