@@ -8,7 +8,8 @@ namespace Drawbridge {
 /**
  * @brief CRC-32/ISO-HDLC (the zlib/IEEE polynomial), as AWS event-stream frames use it.
  *
- * Qt only offers CRC-16 (qChecksum); linking zlib for one function is not worth it.
+ * Qt only offers CRC-16 (qChecksum); zlib's crc32() was measured and is slower on frame-sized input
+ * (crc32.cpp).
  */
 class Crc32 final
 {
