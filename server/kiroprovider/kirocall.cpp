@@ -11,7 +11,6 @@
 #include "kiroprovider.h"
 #include "server/core/clock.h"
 #include "server/core/logging.h"
-#include "server/kiro/kirofingerprint.h"
 #include "server/kiro/kirohistorytrimmer.h"
 #include "server/kiro/kiromodels.h"
 #include "server/net/httpclient.h"
@@ -200,25 +199,11 @@ void KiroCall::requestToken(bool forceRefresh)
 
 void KiroCall::send(const KiroAccountContext &context)
 {
-    KiroFingerprint fp;
-    fp.machineId = context.machineId;
     HttpRequest r;
     r.method = QByteArrayLiteral("POST");
     m_baseUrl = context.apiBaseUrl;
     r.url = m_provider.chatUrl(context.apiBaseUrl);
-    const KiroHeaderList headers = fp.chatHeaders({}, m_attempts, m_provider.m_options.maxAttempts);
-    const QByteArray token = context.accessToken.toUtf8();
-    static constexpr QByteArrayView authorization("authorization"), bearer("Bearer ");
-    // Sized up front: appended one by one, the header block and its index reallocated several times.
-    qsizetype headerBytes = authorization.size() + bearer.size() + token.size();
-    for (const auto &h : headers)
-        headerBytes += h.first.size() + h.second.size();
-    r.headers.reserve(headers.size() + 1, headerBytes);
-    for (const auto &h : headers)
-        r.headers.append(h.first, h.second);
-    QByteArray credential;
-    credential.reserve(bearer.size() + token.size());
-    r.headers.append(authorization, credential.append(bearer).append(token));
+    r.headers = m_provider.chatHeaders(context.machineId, context.accessToken, m_attempts);
     // Implicitly shared: no copy of a long history per attempt; a social account's profileArn, which the
     // service requires (it answers 403 without it), is spliced into the body in place.
     r.body = KiroRequestBuilder::withProfileArn(*m_kiro, context.profileArn);

@@ -3,6 +3,7 @@
 
 #include "kirocall.h"
 #include "server/core/accountpool.h"
+#include "server/kiro/kirofingerprint.h"
 
 namespace Drawbridge {
 
@@ -10,6 +11,11 @@ namespace {
 
 // Endpoints are the few configured or regional base URLs; the bound only guards against an unusual setup.
 constexpr qsizetype maxChatUrls = 64;
+// One per account's machine id in use; the bound only guards against a pool of unusual size.
+constexpr qsizetype maxChatHeads = 256;
+// KiroFingerprint::chatHeaders() ends with these two, which change with every call.
+constexpr qsizetype callOwnFields = 2;
+constexpr QByteArrayView authorizationName("authorization");
 
 } // namespace
 
@@ -43,6 +49,40 @@ QUrl KiroProvider::chatUrl(const QString &apiBaseUrl)
     const QUrl url(apiBaseUrl + QStringLiteral("/generateAssistantResponse"));
     m_chatUrls.insert(apiBaseUrl, url);
     return url;
+}
+
+HttpHeaders KiroProvider::chatHeaders(const QString &machineId, const QString &accessToken, int attempt)
+{
+    KiroFingerprint fp;
+    fp.machineId = machineId;
+    const KiroHeaderList fields = fp.chatHeaders({}, attempt, m_options.maxAttempts);
+    Q_ASSERT(fields.size() >= callOwnFields);
+    const qsizetype shared = fields.size() - callOwnFields;
+    auto head = m_chatHeads.find(machineId);
+    if (head == m_chatHeads.end() || head->accessToken != accessToken || head->fingerprint.size() != shared) {
+        if (head == m_chatHeads.end() && m_chatHeads.size() >= maxChatHeads)
+            m_chatHeads.clear();
+        ChatHead built;
+        built.accessToken = accessToken;
+        qsizetype bytes = 0;
+        for (qsizetype i = 0; i < shared; ++i)
+            bytes += fields[i].first.size() + fields[i].second.size();
+        built.fingerprint.reserve(shared, bytes);
+        for (qsizetype i = 0; i < shared; ++i)
+            built.fingerprint.append(fields[i].first, fields[i].second);
+        built.authorization = "Bearer " + accessToken.toUtf8();
+        head = m_chatHeads.insert(machineId, std::move(built));
+    }
+    // The copy shares the kept block; reserving room for the rest detaches it once.
+    HttpHeaders headers = head->fingerprint;
+    qsizetype bytes = authorizationName.size() + head->authorization.size();
+    for (qsizetype i = shared; i < fields.size(); ++i)
+        bytes += fields[i].first.size() + fields[i].second.size();
+    headers.reserve(callOwnFields + 1, bytes);
+    for (qsizetype i = shared; i < fields.size(); ++i)
+        headers.append(fields[i].first, fields[i].second);
+    headers.append(authorizationName, head->authorization);
+    return headers;
 }
 
 PoolStatus KiroProvider::poolStatus() const

@@ -9,6 +9,7 @@
 
 #include "server/core/provider.h"
 #include "server/core/settings.h"
+#include "server/net/httpheaders.h"
 
 namespace Drawbridge {
 
@@ -62,6 +63,13 @@ private:
     /** The generateAssistantResponse URL of @p apiBaseUrl, parsed once per endpoint rather than per attempt.
      */
     QUrl chatUrl(const QString &apiBaseUrl);
+    /**
+     * The header fields of a chat call: the fingerprint's (KiroFingerprint::chatHeaders()), the call's own
+     * invocation id and attempt, then Authorization. All but the call's own two are the same for every call
+     * on an account until its token changes: they are kept per machine id, with the token they were built
+     * for, as one block a call copies in one go instead of appending nine fields.
+     */
+    HttpHeaders chatHeaders(const QString &machineId, const QString &accessToken, int attempt);
 
     AccountPool &m_pool;
     KiroCredentialSource &m_credentials;
@@ -70,6 +78,13 @@ private:
     KiroSettings m_settings;
     Options m_options;
     QHash<QString, QUrl> m_chatUrls; ///< by API base URL; bounded by maxChatUrls
+    struct ChatHead
+    {
+        QString accessToken;
+        HttpHeaders fingerprint; ///< the fields before the call's own
+        QByteArray authorization; ///< "Bearer <token>"
+    };
+    QHash<QString, ChatHead> m_chatHeads; ///< by machine id; bounded by maxChatHeads
 };
 
 } // namespace Drawbridge

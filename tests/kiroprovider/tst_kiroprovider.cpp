@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "kiroaccountfixture.h"
+#include "server/kiro/kirofingerprint.h"
 #include "server/kiroprovider/kiroendpointlist.h"
 #include "server/kiroprovider/kiroprovider.h"
 #include "tests/support/resulttext.h"
@@ -124,6 +125,7 @@ private Q_SLOTS:
     void promptTokensUseTheBuiltInWindowWithoutCatalog_data();
     void promptTokensUseTheBuiltInWindowWithoutCatalog();
     void reasoningUsesTheFieldsTheCatalogAdvertises();
+    void chatHeadersAreTheFingerprintsThenTheCallsThenAuthorization();
 
 private:
     /** Adds @p n social accounts named a0, a1, … */
@@ -1065,6 +1067,77 @@ void TstKiroProvider::reasoningUsesTheFieldsTheCatalogAdvertises()
     QVERIFY(!QJsonDocument::fromJson(chats[1].body)
                  .object()
                  .contains(QStringLiteral("additionalModelRequestFields")));
+}
+
+void TstKiroProvider::chatHeadersAreTheFingerprintsThenTheCallsThenAuthorization()
+{
+    // KiroProvider keeps each account's fingerprint fields and credential as one block (issue 18). What a
+    // call sends must still be, in this order, KiroFingerprint::chatHeaders() of its account's machine id
+    // and the call's invocation id, then Authorization with the account's token of the moment: across
+    // accounts, and after a token refresh.
+    addAccounts(3);
+    // Fresh tokens are handed over synchronously; a forced refresh answers later.
+    const auto askContext = [this](const QString &id, bool refresh, std::optional<KiroAccountContext> &out) {
+        m_f->manager->accessToken(id, refresh, this, [&out](const KiroAccountContext *c, const QString &) {
+            if (c)
+                out = *c;
+        });
+    };
+    std::vector<KiroAccountContext> sent;
+    const auto call = [&] {
+        m_f->fake.enqueue(FakeKiroResponse::ok(QStringLiteral("hi"), 0.1, 1.0));
+        RecordingSink sink;
+        auto running = m_provider->start(chat(), &sink);
+        QTRY_VERIFY(sink.done());
+        QVERIFY(!sink.error);
+        std::optional<KiroAccountContext> c;
+        askContext(sink.accountId, false, c);
+        QVERIFY(c.has_value());
+        sent.push_back(*c);
+    };
+    for (int i = 0; i < 6; ++i)
+        call();
+    const QString refreshed = sent.back().accountId;
+    const QString before = sent.back().accessToken;
+    std::optional<KiroAccountContext> renewed;
+    askContext(refreshed, true, renewed);
+    QTRY_VERIFY(renewed.has_value());
+    QCOMPARE_NE(renewed->accessToken, before);
+    for (int i = 0; i < 6; ++i)
+        call();
+
+    QList<FakeKiroUpstream::RecordedRequest> chats;
+    for (const auto &r : m_f->fake.requests()) {
+        if (r.path.endsWith(QStringLiteral("/generateAssistantResponse")))
+            chats.append(r);
+    }
+    QCOMPARE(chats.size(), qsizetype(sent.size()));
+    QSet<QString> accounts;
+    bool sawNewToken = false;
+    for (qsizetype i = 0; i < chats.size(); ++i) {
+        const KiroAccountContext &c = sent[size_t(i)];
+        QVERIFY(!c.machineId.isEmpty());
+        accounts.insert(c.accountId);
+        sawNewToken = sawNewToken || (c.accountId == refreshed && c.accessToken != before);
+        KiroFingerprint fp;
+        fp.machineId = c.machineId;
+        const QString invocation = QString::fromLatin1(chats[i].header("amz-sdk-invocation-id"));
+        QVERIFY(!invocation.isEmpty());
+        KiroHeaderList expected = fp.chatHeaders(invocation, 1, KiroProvider::Options {}.maxAttempts);
+        expected.append({ QByteArrayLiteral("authorization"), "Bearer " + c.accessToken.toUtf8() });
+        // The transport's own fields (host, content-length, ...) aside, the same fields in the same order.
+        QSet<QByteArray> names;
+        for (const auto &field : expected)
+            names.insert(field.first.toLower());
+        KiroHeaderList got;
+        for (const auto &field : chats[i].headers) {
+            if (names.contains(field.first))
+                got.append(field);
+        }
+        QCOMPARE(got, expected);
+    }
+    QCOMPARE(accounts.size(), 3);
+    QVERIFY(sawNewToken);
 }
 
 QTEST_GUILESS_MAIN(TstKiroProvider)
