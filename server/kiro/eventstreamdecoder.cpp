@@ -24,16 +24,30 @@ bool same(QByteArrayView a, QByteArrayView literal)
 }
 
 /**
- * A header value Kiro sends on every frame, as a QByteArray over static storage when it is one of @p known:
- * a frame whose headers are all known costs no allocation for them. Anything else is copied.
+ * Sets @p field to the header @p value (absent: a null view), as a QByteArray over static storage when it is
+ * one of @p known: a frame whose headers are all known costs no allocation for them. Anything else is
+ * copied. Inlined: most frames set three fields and leave three absent.
  */
-template<size_t N> QByteArray internedValue(QByteArrayView value, const std::array<QByteArrayView, N> &known)
+template<size_t N>
+inline void setHeader(QByteArray &field, QByteArrayView value, const std::array<QByteArrayView, N> &known)
 {
-    for (const QByteArrayView k : known) {
-        if (same(value, k))
-            return QByteArray::fromRawData(k.data(), k.size());
+    if (value.isNull()) {
+        if (!field.isNull())
+            field = QByteArray();
+        return;
     }
-    return value.toByteArray();
+    for (const QByteArrayView k : known) {
+        if (same(value, k)) {
+            field = QByteArray::fromRawData(k.data(), k.size());
+            return;
+        }
+    }
+    field = value.toByteArray();
+}
+
+inline void setHeader(QByteArray &field, QByteArrayView value)
+{
+    setHeader(field, value, std::array<QByteArrayView, 0> {});
 }
 
 constexpr std::array<QByteArrayView, 3> messageTypes { "event", "exception", "error" };
@@ -177,15 +191,16 @@ bool EventStreamDecoder::next(EventStreamFrame &frame)
         return false;
     }
 
-    frame.messageType = QByteArray();
-    frame.eventType = QByteArray();
-    frame.exceptionType = QByteArray();
-    frame.contentType = QByteArray();
-    frame.errorCode = QByteArray();
-    frame.errorMessage = QByteArray();
     frame.headers.clear();
-    if (!parseHeaders(p + preludeBytes, headersLength, frame))
+    KnownHeaders known;
+    if (!parseHeaders(p + preludeBytes, headersLength, known, frame))
         return false;
+    setHeader(frame.messageType, known.messageType, messageTypes);
+    setHeader(frame.eventType, known.eventType, eventTypes);
+    setHeader(frame.exceptionType, known.exceptionType);
+    setHeader(frame.contentType, known.contentType, contentTypes);
+    setHeader(frame.errorCode, known.errorCode);
+    setHeader(frame.errorMessage, known.errorMessage);
     const qsizetype payloadOffset = preludeBytes + headersLength;
     const qsizetype payloadSize = total - payloadOffset - 4;
     // resize() keeps the capacity of a payload nobody else holds, so a reused frame costs no allocation.
@@ -204,7 +219,8 @@ bool EventStreamDecoder::next(EventStreamFrame &frame)
     return true;
 }
 
-bool EventStreamDecoder::parseHeaders(const char *p, qsizetype size, EventStreamFrame &frame)
+bool EventStreamDecoder::parseHeaders(const char *p, qsizetype size, KnownHeaders &known,
+                                      EventStreamFrame &frame)
 {
     using Type = EventStreamHeader::Type;
     qsizetype i = 0;
@@ -260,18 +276,31 @@ bool EventStreamDecoder::parseHeaders(const char *p, qsizetype size, EventStream
             const QByteArrayView value(p + i, length);
             i += length;
             if (type == quint8(Type::String) && name.startsWith(':')) {
-                if (same(name, ":message-type"))
-                    frame.messageType = internedValue(value, messageTypes);
-                else if (same(name, ":event-type"))
-                    frame.eventType = internedValue(value, eventTypes);
-                else if (same(name, ":exception-type"))
-                    frame.exceptionType = value.toByteArray();
-                else if (same(name, ":content-type"))
-                    frame.contentType = internedValue(value, contentTypes);
-                else if (same(name, ":error-code"))
-                    frame.errorCode = value.toByteArray();
-                else if (same(name, ":error-message"))
-                    frame.errorMessage = value.toByteArray();
+                // The size picks the one or two names to compare with; a later header of a name wins.
+                switch (name.size()) {
+                case 11:
+                    if (same(name, ":event-type"))
+                        known.eventType = value;
+                    else if (same(name, ":error-code"))
+                        known.errorCode = value;
+                    break;
+                case 13:
+                    if (same(name, ":message-type"))
+                        known.messageType = value;
+                    else if (same(name, ":content-type"))
+                        known.contentType = value;
+                    break;
+                case 14:
+                    if (same(name, ":error-message"))
+                        known.errorMessage = value;
+                    break;
+                case 15:
+                    if (same(name, ":exception-type"))
+                        known.exceptionType = value;
+                    break;
+                default:
+                    break;
+                }
             }
             if (m_keepAllHeaders)
                 header.bytes = value.toByteArray();

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <QByteArray>
+#include <QByteArrayView>
 #include <QString>
 
 #include <optional>
@@ -59,7 +60,18 @@ public:
 
 private:
     bool checkPrelude();
-    bool parseHeaders(const char *p, qsizetype size, EventStreamFrame &frame);
+    /** The values of the headers lifted into EventStreamFrame; null when absent. */
+    struct KnownHeaders
+    {
+        QByteArrayView messageType;
+        QByteArrayView eventType;
+        QByteArrayView exceptionType;
+        QByteArrayView contentType;
+        QByteArrayView errorCode;
+        QByteArrayView errorMessage;
+    };
+
+    bool parseHeaders(const char *p, qsizetype size, KnownHeaders &known, EventStreamFrame &frame);
     void fail(const QString &message);
     void compact();
     void adoptBorrowedTail();

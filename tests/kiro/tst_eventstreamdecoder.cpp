@@ -8,6 +8,7 @@
 #include "server/kiro/crc32.h"
 #include "server/kiro/eventstreamdecoder.h"
 #include "server/kiro/eventstreamencoder.h"
+#include "tests/kiro/legacyeventstreamdecoder.h"
 
 using namespace Drawbridge;
 using namespace Qt::StringLiterals;
@@ -37,6 +38,118 @@ QByteArray preludeOnly(quint32 total, quint32 headersLength)
     QByteArray out = bigEndian32(total) + bigEndian32(headersLength);
     out += bigEndian32(Crc32::compute(out.constData(), 8));
     return out;
+}
+
+/**
+ * Seeded random frames for the differential test: every header type, the lifted names and near misses
+ * (other sizes, other cases, non-string types), known, unknown and empty values, repeated headers, and now
+ * and then a malformed header block or a corrupted byte.
+ */
+QByteArray randomFrames(QRandomGenerator &rng)
+{
+    static const QByteArray names[] = {
+        ":message-type", ":event-type", ":exception-type", ":content-type", ":error-code", ":error-message",
+        ":event-typf",   ":EVENT-type", ":message-types",  "event-type",    ":other",      ":error-messag",
+    };
+    static const QByteArray values[] = {
+        "event",
+        "exception",
+        "error",
+        "assistantResponseEvent",
+        "toolUseEvent",
+        "meteringEvent",
+        "contextUsageEvent",
+        "intentsEvent",
+        "application/json",
+        "",
+        "application/jsonx",
+        "ThrottlingException",
+    };
+    QByteArray stream;
+    QByteArray previous;
+    const int frames = 1 + int(rng.bounded(20));
+    for (int f = 0; f < frames; ++f) {
+        QByteArray headers;
+        // Half the frames repeat the header block before them, as runs of Kiro's text frames do.
+        const int count = rng.bounded(2) ? -1 : int(rng.bounded(7));
+        if (count < 0)
+            headers = previous;
+        for (int h = 0; h < count; ++h) {
+            const QByteArray &name = names[rng.bounded(int(std::size(names)))];
+            headers += char(name.size()) + name;
+            const int type = rng.bounded(4) ? 7 : int(rng.bounded(10));
+            headers += char(type);
+            static constexpr int fixed[] = { 0, 0, 1, 2, 4, 8, -1, -1, 8, 16 };
+            if (fixed[type] >= 0) {
+                for (int k = 0; k < fixed[type]; ++k)
+                    headers += char(rng.bounded(256));
+                continue;
+            }
+            QByteArray value = values[rng.bounded(int(std::size(values)))];
+            if (rng.bounded(5) == 0) {
+                value = QByteArray(int(rng.bounded(30)), Qt::Uninitialized);
+                for (char &c : value)
+                    c = char(0x20 + rng.bounded(0x5f));
+            }
+            if (rng.bounded(30) == 0)
+                value = QByteArray(600, 'v'); // a block too large for the decoder to remember
+            char length[2];
+            qToBigEndian<quint16>(quint16(value.size()), length);
+            headers += QByteArray(length, 2) + value;
+        }
+        previous = headers;
+        if (rng.bounded(40) == 0 && !headers.isEmpty()) {
+            // Malformed: cut inside a header, a zero-length name, or an unknown value type.
+            switch (rng.bounded(3)) {
+            case 0:
+                headers.chop(1 + rng.bounded(int(headers.size())));
+                break;
+            case 1:
+                headers[0] = 0;
+                break;
+            default:
+                headers += QByteArray("\x01x\x0a", 3);
+                break;
+            }
+        }
+        QByteArray payload(int(rng.bounded(4) ? rng.bounded(400) : rng.bounded(3000)), Qt::Uninitialized);
+        for (char &c : payload)
+            c = char(rng.bounded(256));
+        QByteArray frame = rawFrame(headers, payload);
+        if (rng.bounded(60) == 0)
+            frame[rng.bounded(int(frame.size()))] ^= char(1 + rng.bounded(255));
+        stream += frame;
+    }
+    return stream;
+}
+
+/** Empty when the two frames hold the same, else the first field that differs. */
+QString frameDifference(const EventStreamFrame &a, const EventStreamFrame &b)
+{
+    const std::pair<const char *, std::pair<const QByteArray *, const QByteArray *>> fields[] = {
+        { "messageType", { &a.messageType, &b.messageType } },
+        { "eventType", { &a.eventType, &b.eventType } },
+        { "exceptionType", { &a.exceptionType, &b.exceptionType } },
+        { "contentType", { &a.contentType, &b.contentType } },
+        { "errorCode", { &a.errorCode, &b.errorCode } },
+        { "errorMessage", { &a.errorMessage, &b.errorMessage } },
+        { "payload", { &a.payload, &b.payload } },
+    };
+    for (const auto &[name, pair] : fields) {
+        if (*pair.first != *pair.second || pair.first->isNull() != pair.second->isNull())
+            return QStringLiteral("%1: %2 / %3")
+                .arg(QLatin1StringView(name), QString::fromLatin1(pair.first->toHex()),
+                     QString::fromLatin1(pair.second->toHex()));
+    }
+    if (a.headers.size() != b.headers.size())
+        return QStringLiteral("%1 headers / %2").arg(a.headers.size()).arg(b.headers.size());
+    for (size_t i = 0; i < a.headers.size(); ++i) {
+        const EventStreamHeader &x = a.headers[i];
+        const EventStreamHeader &y = b.headers[i];
+        if (x.name != y.name || x.type != y.type || x.integer != y.integer || x.bytes != y.bytes)
+            return QStringLiteral("header %1 (%2) differs").arg(i).arg(QString::fromLatin1(x.name));
+    }
+    return {};
 }
 
 struct Expected
@@ -105,6 +218,7 @@ private Q_SLOTS:
     void unknownEventTypePassesThrough();
     void resetClearsError();
     void reusedFrameMatchesFreshFrames();
+    void randomStreamsMatchTheOldDecoder();
 };
 
 void TstEventStreamDecoder::crcCheckValue()
@@ -487,6 +601,59 @@ void TstEventStreamDecoder::reusedFrameMatchesFreshFrames()
     QCOMPARE(kept, expected[2].payload);
     QCOMPARE(expected[3].eventType, QByteArray("someNewEvent"));
     QVERIFY(expected[1].contentType.isEmpty());
+}
+
+void TstEventStreamDecoder::randomStreamsMatchTheOldDecoder()
+{
+    // The decoder (one reused frame, as KiroResponseParser drains it) against its predecessor (the oracle,
+    // a fresh frame each time) on the same random streams cut at the same random points.
+    constexpr quint32 seeds = 3000;
+    qsizetype frames = 0;
+    int failedStreams = 0;
+    for (quint32 seed = 1; seed <= seeds; ++seed) {
+        QRandomGenerator rng(seed);
+        const QByteArray stream = randomFrames(rng);
+        EventStreamDecoder decoder;
+        Test::LegacyEventStreamDecoder oracle;
+        const bool keepAll = rng.bounded(4) == 0;
+        decoder.setKeepAllHeaders(keepAll);
+        oracle.setKeepAllHeaders(keepAll);
+        const bool borrow = rng.bounded(2) == 0;
+        EventStreamFrame frame;
+        for (qsizetype pos = 0; pos < stream.size();) {
+            const qsizetype n = qMin<qsizetype>(stream.size() - pos, 1 + rng.bounded(700));
+            const QByteArray chunk = stream.mid(pos, n);
+            pos += n;
+            if (borrow) {
+                decoder.feed(chunk);
+                oracle.feed(chunk);
+            } else {
+                decoder.feed(chunk.constData(), chunk.size());
+                oracle.feed(chunk.constData(), chunk.size());
+            }
+            for (;;) {
+                const bool got = decoder.next(frame);
+                const std::optional<EventStreamFrame> expected = oracle.next();
+                QVERIFY2(got == expected.has_value(), qPrintable(QStringLiteral("seed %1").arg(seed)));
+                if (!got)
+                    break;
+                const QString diff = frameDifference(frame, *expected);
+                QVERIFY2(diff.isEmpty(),
+                         qPrintable(QStringLiteral("seed %1, frame %2: %3").arg(seed).arg(frames).arg(diff)));
+                ++frames;
+            }
+            QVERIFY2(decoder.hasError() == oracle.hasError() && decoder.errorString() == oracle.errorString()
+                         && decoder.bufferedBytes() == oracle.bufferedBytes(),
+                     qPrintable(QStringLiteral("seed %1: %2 / %3")
+                                    .arg(seed)
+                                    .arg(decoder.errorString(), oracle.errorString())));
+        }
+        failedStreams += decoder.hasError() ? 1 : 0;
+    }
+    qInfo("%u random streams, %lld frames identical, %d streams ended in the same error", seeds,
+          qlonglong(frames), failedStreams);
+    QVERIFY(frames > 10000);
+    QVERIFY(failedStreams > int(seeds) / 20);
 }
 
 QTEST_GUILESS_MAIN(TstEventStreamDecoder)
