@@ -16,10 +16,10 @@ constexpr int maxChunkSizeDigits = 15; // < 2^60: no overflow, far above any bod
 
 bool isToken(QByteArrayView v)
 {
-    return !v.isEmpty() && std::all_of(v.begin(), v.end(), HttpSyntax::isTokenChar);
+    return !v.isEmpty() && std::all_of(v.begin(), v.end(), [](char c) { return HttpSyntax::isTokenChar(c); });
 }
 
-bool isFieldValueChar(char c)
+inline bool isFieldValueChar(char c)
 {
     const auto u = static_cast<unsigned char>(c);
     return u == '\t' || (u >= 0x20 && u != 0x7f);
@@ -338,15 +338,13 @@ bool HttpRequestParser::parseFieldLine(QByteArrayView line, bool trailer)
         fail(400, QStringLiteral("obsolete line folding is not accepted"));
         return false;
     }
-    qsizetype colon = 0;
-    while (colon < line.size() && line[colon] != ':')
-        ++colon;
-    if (colon == line.size() || !isToken(line.first(colon))) {
+    const qsizetype colon = line.indexOf(':');
+    if (colon < 0 || !isToken(line.first(colon))) {
         fail(400, QStringLiteral("malformed header field name"));
         return false;
     }
     const QByteArrayView value = trimmedOws(line.sliced(colon + 1));
-    if (!std::all_of(value.begin(), value.end(), isFieldValueChar)) {
+    if (!std::all_of(value.begin(), value.end(), [](char c) { return isFieldValueChar(c); })) {
         fail(400, QStringLiteral("invalid character in a header field value"));
         return false;
     }

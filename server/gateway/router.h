@@ -4,8 +4,12 @@
 #include <QByteArray>
 #include <QString>
 #include <QStringList>
+#include <QStringTokenizer>
+#include <QVarLengthArray>
 
+#include <algorithm>
 #include <functional>
+#include <limits>
 #include <vector>
 
 namespace Drawbridge {
@@ -16,38 +20,53 @@ template<typename Handler> class Router
 public:
     void add(const QByteArray &method, const QString &pattern, Handler handler)
     {
-        m_routes.push_back(Route { method, pattern.split(u'/', Qt::SkipEmptyParts), std::move(handler) });
+        Route r { method, pattern.split(u'/', Qt::SkipEmptyParts), {}, 0, std::move(handler) };
+        for (const QString &segment : r.segments) {
+            r.wildcard.push_back(segment.startsWith(u'{'));
+            r.wildcards += r.wildcard.back() ? 1 : 0;
+        }
+        m_routes.push_back(std::move(r));
     }
 
     struct Match
     {
         const Handler *handler = nullptr; ///< null: no route for this method
         QStringList params;
-        QByteArrayList allowed; ///< methods that exist for the path (for 405)
+        QByteArrayList allowed; ///< methods that exist for the path (for 405); filled only without a handler
     };
 
-    Match match(const QByteArray &method, const QString &path) const
+    Match match(const QByteArray &method, QStringView path) const
     {
-        Match m;
-        const QStringList segs = path.split(u'/', Qt::SkipEmptyParts);
+        // The path's segments as views into it, and the matching routes in a small array: every request
+        // is routed, and splitting the path into a QStringList and collecting methods allocated for each
+        // (issue 18). Only a chosen route's parameters, or a 405's methods, are copied out.
+        QVarLengthArray<QStringView, 8> segments;
+        for (const QStringView segment : QStringTokenizer(path, u'/', Qt::SkipEmptyParts))
+            segments.append(segment);
+        QVarLengthArray<const Route *, 8> matching;
+        int fewestWildcards = std::numeric_limits<int>::max();
+        for (const Route &r : m_routes) {
+            if (!matches(r, segments))
+                continue;
+            matching.append(&r);
+            fewestWildcards = std::min(fewestWildcards, r.wildcards);
+        }
         // The most literal pattern wins: POST /admin/accounts/import is not an account id, and GET on it is a
         // 405 rather than a lookup of the account "import".
-        qsizetype fewestWildcards = -1;
-        for (const Route &r : m_routes) {
-            QStringList params;
-            if (!matches(r.segments, segs, params))
-                continue;
-            if (fewestWildcards >= 0 && params.size() > fewestWildcards)
-                continue;
-            if (params.size() < fewestWildcards)
-                m = Match {};
-            fewestWildcards = params.size();
-            if (!m.allowed.contains(r.method))
-                m.allowed.append(r.method);
-            if (r.method == method && !m.handler) {
-                m.handler = &r.handler;
-                m.params = params;
+        Match m;
+        for (const Route *r : matching) {
+            if (r->wildcards == fewestWildcards && r->method == method) {
+                m.handler = &r->handler;
+                for (qsizetype i = 0; i < segments.size(); ++i) {
+                    if (r->wildcard[size_t(i)])
+                        m.params.append(segments[i].toString());
+                }
+                return m;
             }
+        }
+        for (const Route *r : matching) {
+            if (r->wildcards == fewestWildcards && !m.allowed.contains(r->method))
+                m.allowed.append(r->method);
         }
         return m;
     }
@@ -57,19 +76,17 @@ private:
     {
         QByteArray method;
         QStringList segments;
+        std::vector<bool> wildcard; ///< per segment: a `{name}`
+        int wildcards = 0;
         Handler handler;
     };
 
-    static bool matches(const QStringList &pattern, const QStringList &segs, QStringList &params)
+    static bool matches(const Route &route, const QVarLengthArray<QStringView, 8> &segments)
     {
-        if (pattern.size() != segs.size())
+        if (route.segments.size() != segments.size())
             return false;
-        for (qsizetype i = 0; i < pattern.size(); ++i) {
-            if (pattern[i].startsWith(u'{')) {
-                params.append(segs[i]);
-                continue;
-            }
-            if (pattern[i] != segs[i])
+        for (qsizetype i = 0; i < segments.size(); ++i) {
+            if (!route.wildcard[size_t(i)] && route.segments[i] != segments[i])
                 return false;
         }
         return true;
