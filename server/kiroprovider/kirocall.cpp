@@ -83,7 +83,7 @@ void KiroCall::begin()
     trim.enabled = m_provider.m_settings.trimHistory;
     trim.maxRequestBytes = m_provider.m_settings.maxRequestBytes;
     m_largeContext = KiroModels::requestsLargeContext(m_request.requestedModel);
-    m_builtinContextWindow = KiroModels::contextWindow(m_request.upstreamModel, m_largeContext);
+    m_builtinContextWindow = m_provider.builtinContextWindow(m_request.upstreamModel, m_largeContext);
     trim.contextWindowTokens = m_builtinContextWindow;
     ProviderErrorKind kind = ProviderErrorKind::InvalidRequest;
     Result<KiroTrimmedRequest> built = KiroHistoryTrimmer::build(m_request, opts, trim, &kind);
@@ -221,7 +221,7 @@ void KiroCall::send(const KiroAccountContext &context)
     // comparisons per attempt otherwise).
     cfg.contextWindowTokens = m_kiro->modelId == m_request.upstreamModel
         ? m_builtinContextWindow
-        : KiroModels::contextWindow(m_kiro->modelId, large);
+        : m_provider.builtinContextWindow(m_kiro->modelId, large);
     // The account's catalog knows its tier's window better than the built-in table, except for a request that
     // asked for the large (1M) context explicitly.
     if (const int fromCatalog = m_provider.m_credentials.contextWindow(m_accountId, m_kiro->modelId);

@@ -4,6 +4,7 @@
 #include "kirocall.h"
 #include "server/core/accountpool.h"
 #include "server/kiro/kirofingerprint.h"
+#include "server/kiro/kiromodels.h"
 
 namespace Drawbridge {
 
@@ -13,6 +14,8 @@ namespace {
 constexpr qsizetype maxChatUrls = 64;
 // One per account's machine id in use; the bound only guards against a pool of unusual size.
 constexpr qsizetype maxChatHeads = 256;
+// Model ids come from clients; the few real ones stay, an unusual stream of others starts the table afresh.
+constexpr qsizetype maxContextWindows = 64;
 // KiroFingerprint::chatHeaders() ends with these two, which change with every call.
 constexpr qsizetype callOwnFields = 2;
 constexpr QByteArrayView authorizationName("authorization");
@@ -83,6 +86,19 @@ HttpHeaders KiroProvider::chatHeaders(const QString &machineId, const QString &a
         headers.append(fields[i].first, fields[i].second);
     headers.append(authorizationName, head->authorization);
     return headers;
+}
+
+int KiroProvider::builtinContextWindow(const QString &modelId, bool largeContextRequested)
+{
+    if (largeContextRequested)
+        return KiroModels::contextWindow(modelId, true); // no lookup
+    if (const auto it = m_contextWindows.constFind(modelId); it != m_contextWindows.cend())
+        return *it;
+    if (m_contextWindows.size() >= maxContextWindows)
+        m_contextWindows.clear();
+    const int window = KiroModels::contextWindow(modelId, false);
+    m_contextWindows.insert(modelId, window);
+    return window;
 }
 
 PoolStatus KiroProvider::poolStatus() const

@@ -70,6 +70,11 @@ private:
      * for, as one block a call copies in one go instead of appending nine fields.
      */
     HttpHeaders chatHeaders(const QString &machineId, const QString &accessToken, int attempt);
+    /**
+     * KiroModels::contextWindow(), remembered per model id: the table lookup compares the id with each
+     * 1M-window model case-insensitively, which cost a request about 1.8 k instructions.
+     */
+    int builtinContextWindow(const QString &modelId, bool largeContextRequested);
 
     AccountPool &m_pool;
     KiroCredentialSource &m_credentials;
@@ -85,6 +90,7 @@ private:
         QByteArray authorization; ///< "Bearer <token>"
     };
     QHash<QString, ChatHead> m_chatHeads; ///< by machine id; bounded by maxChatHeads
+    QHash<QString, int> m_contextWindows; ///< by model id; bounded by maxContextWindows
 };
 
 } // namespace Drawbridge

@@ -9,6 +9,7 @@
 
 #include "kiroaccountfixture.h"
 #include "server/kiro/kirofingerprint.h"
+#include "server/kiro/kiromodels.h"
 #include "server/kiroprovider/kiroendpointlist.h"
 #include "server/kiroprovider/kiroprovider.h"
 #include "tests/support/resulttext.h"
@@ -126,6 +127,7 @@ private Q_SLOTS:
     void promptTokensUseTheBuiltInWindowWithoutCatalog();
     void reasoningUsesTheFieldsTheCatalogAdvertises();
     void chatHeadersAreTheFingerprintsThenTheCallsThenAuthorization();
+    void builtInWindowIsEachModelsOwn();
 
 private:
     /** Adds @p n social accounts named a0, a1, … */
@@ -1138,6 +1140,47 @@ void TstKiroProvider::chatHeadersAreTheFingerprintsThenTheCallsThenAuthorization
     }
     QCOMPARE(accounts.size(), 3);
     QVERIFY(sawNewToken);
+}
+
+void TstKiroProvider::builtInWindowIsEachModelsOwn()
+{
+    // KiroProvider remembers the built-in window per model id (issue 18): one provider serving models of
+    // both windows, in any case, with and without [1m], gives each request its model's window, as
+    // KiroModels::contextWindow() says.
+    FakeKiroUpstream::Account a;
+    a.name = QStringLiteral("old");
+    a.refreshToken = QStringLiteral("rt-old");
+    a.models = {};
+    m_f->fake.addAccount(a);
+    QSignalSpy catalogs(&m_f->manager->quota(), &KiroQuotaTracker::catalogRefreshed);
+    KiroAccountManager::NewAccount n;
+    n.name = a.name;
+    n.authMethod = QStringLiteral("social");
+    n.refreshToken = a.refreshToken;
+    QVERIFY(m_f->add(n).ok());
+    QTRY_COMPARE(catalogs.count(), 1);
+    const QList<std::pair<QString, QString>> requests = {
+        { QStringLiteral("kiro"), QStringLiteral("claude-sonnet-4.5") },
+        { QStringLiteral("claude-sonnet-4.6"), QStringLiteral("claude-sonnet-4.6") },
+        { QStringLiteral("kiro"), QStringLiteral("claude-sonnet-4.5") },
+        { QStringLiteral("claude-sonnet-4-5[1m]"), QStringLiteral("claude-sonnet-4.5") },
+        { QStringLiteral("kiro"), QStringLiteral("CLAUDE-Opus-4.7") },
+        { QStringLiteral("kiro"), QStringLiteral("claude-sonnet-4.5") },
+        { QStringLiteral("claude-sonnet-4.6"), QStringLiteral("claude-sonnet-4.6") },
+    };
+    for (const auto &[requested, upstream] : requests) {
+        m_f->fake.enqueue(FakeKiroResponse::ok(QStringLiteral("Hi"), 0.01, 10.0));
+        ChatRequest request = chat();
+        request.requestedModel = requested;
+        request.upstreamModel = upstream;
+        RecordingSink sink;
+        auto call = m_provider->start(request, &sink);
+        QTRY_VERIFY(sink.done());
+        QVERIFY(!sink.error);
+        const int window = KiroModels::contextWindow(upstream, KiroModels::requestsLargeContext(requested));
+        QVERIFY2(sink.usage.promptTokens + sink.usage.completionTokens == window / 10,
+                 qPrintable(requested + u' ' + upstream));
+    }
 }
 
 QTEST_GUILESS_MAIN(TstKiroProvider)
