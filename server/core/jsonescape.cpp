@@ -94,7 +94,8 @@ void appendJsonString(QByteArray &out, QByteArrayView utf8)
     // source code) gets its escape written in place and the rest of the block stored again after it: no trip
     // to a byte-wise loop per escape (issue 18). A block reads up to 64 bytes from its start, so the text
     // is written in place up to its last 32-63 bytes, and those from a padded copy.
-    const auto writeBlocks = [&](const char *from, const char *const stop) {
+    // Writes [from, stop); @p after is how many bytes of the text follow stop, for the room check.
+    const auto writeBlocks = [&](const char *from, const char *const stop, qsizetype after) {
         while (from < stop) {
             const char *const block = from;
             std::uint32_t escapes = escapeMask(block) | (escapeMask(block + 16) << 16);
@@ -102,7 +103,7 @@ void appendJsonString(QByteArray &out, QByteArrayView utf8)
                 escapes &= (std::uint32_t(1) << (stop - block)) - 1; // the padding is not text
             copy32(p, block);
             if (escapes) {
-                ensureRoom(stop - from, 5 * 32 + 41); // every byte of the block might take six
+                ensureRoom(stop - from + after, 5 * 32 + 41); // every byte of the block might take six
                 do {
                     const char *const at = block + __builtin_ctz(escapes);
                     p += at - from; // the plain bytes before it are in place
@@ -120,14 +121,14 @@ void appendJsonString(QByteArray &out, QByteArrayView utf8)
         }
     };
     const qsizetype inPlace = utf8.size() >= 64 ? (utf8.size() - 32) & ~qsizetype(31) : 0;
-    writeBlocks(src, src + inPlace);
+    writeBlocks(src, src + inPlace, utf8.size() - inPlace);
     src += inPlace;
     char tail[96]; // under 64 bytes of text, padded for the loads of two blocks
     const qsizetype rest = end - src;
     if (rest > 0) // an empty view may have no data pointer at all
         std::memcpy(tail, src, size_t(rest));
     std::memset(tail + rest, ' ', sizeof tail - size_t(rest));
-    writeBlocks(tail, tail + rest);
+    writeBlocks(tail, tail + rest, 0);
 #else
     while (src != end) {
         const auto c = static_cast<unsigned char>(*src++);

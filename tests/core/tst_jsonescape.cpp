@@ -21,6 +21,7 @@ class TstJsonEscape : public QObject
 private Q_SLOTS:
     void sameBytesAsTheByteAtATimeWriter();
     void qtReadsBackTheText();
+    void escapesUpToTheTailFit();
 };
 
 namespace {
@@ -133,6 +134,24 @@ void TstJsonEscape::qtReadsBackTheText()
         const QJsonDocument doc = QJsonDocument::fromJson(json, &error);
         QVERIFY2(error.error == QJsonParseError::NoError, json.constData());
         QCOMPARE(doc.array().at(0).toString(), text);
+    }
+}
+
+void TstJsonEscape::escapesUpToTheTailFit()
+{
+    // Runs of six-byte escapes of every length, each followed by a plain tail of 32-63 bytes: the array
+    // grows while the escapes use up its room, and the tail is written after the last escaped block.
+    for (int escaped = 0; escaped < 1200; ++escaped) {
+        for (const int tail : { 32, 47, 63 }) {
+            const QByteArray text = QByteArray(escaped, '\x01') + QByteArray(tail, 'a');
+            QByteArray expected;
+            oracle(expected, text);
+            QByteArray out;
+            appendJsonString(out, text);
+            if (out != expected)
+                qWarning("%d escaped bytes, tail of %d", escaped, tail);
+            QCOMPARE(out, expected);
+        }
     }
 }
 
