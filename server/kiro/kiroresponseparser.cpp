@@ -6,6 +6,7 @@
 
 #include <cmath>
 #include <cstring>
+#include <limits>
 
 #include "server/core/logging.h"
 #include "server/kiro/flatjsonobject.h"
@@ -384,8 +385,10 @@ Usage KiroResponseParser::usage() const
     u.completionTokens = KiroTokenEstimator::tokensFromUnits(m_outputUnits);
     if (m_contextPercent) {
         // The percentage covers input and output (schema §3.1), so the output share comes off.
-        const auto total = qint64(std::llround(*m_contextPercent / 100.0 * m_config.contextWindowTokens));
-        u.promptTokens = int(qMax<qint64>(0, total - u.completionTokens));
+        // In double and clamped: a percentage Kiro never sends (1e300, NaN) must not overflow the integers.
+        const double prompt = *m_contextPercent / 100.0 * m_config.contextWindowTokens - u.completionTokens;
+        u.promptTokens
+            = prompt > 0 ? int(std::llround(std::min(prompt, double(std::numeric_limits<int>::max())))) : 0;
     } else {
         u.promptTokens = m_config.estimatedPromptTokens;
     }

@@ -5,6 +5,7 @@
 #include <QJsonObject>
 
 #include <cmath>
+#include <limits>
 
 #include "server/core/logging.h"
 #include "server/kiro/kirotokenestimator.h"
@@ -307,8 +308,10 @@ Usage LegacyKiroResponseParser::usage() const
     u.completionTokens = KiroTokenEstimator::tokensFromUnits(m_outputUnits);
     if (m_contextPercent) {
         // The percentage covers input and output (schema §3.1), so the output share comes off.
-        const auto total = qint64(std::llround(*m_contextPercent / 100.0 * m_config.contextWindowTokens));
-        u.promptTokens = int(qMax<qint64>(0, total - u.completionTokens));
+        // Clamped as the parser is (the unclamped form overflowed on percentages Kiro never sends).
+        const double prompt = *m_contextPercent / 100.0 * m_config.contextWindowTokens - u.completionTokens;
+        u.promptTokens
+            = prompt > 0 ? int(std::llround(std::min(prompt, double(std::numeric_limits<int>::max())))) : 0;
     } else {
         u.promptTokens = m_config.estimatedPromptTokens;
     }
