@@ -97,8 +97,13 @@ class Provider
 {
 public:
     virtual ~Provider() = default;
-    /** Starts serving @p request; @p sink must outlive the returned call. */
-    virtual std::unique_ptr<ProviderCall> start(ChatRequest request, ProviderSink *sink) = 0;
+    /**
+     * Starts serving @p request; @p sink must outlive the returned call. The provider reads the request
+     * during this call and keeps only what it made of it (an upstream body), never the request itself: a
+     * streamed answer can run for minutes, and the client's texts (hundreds of KiB for an agent) need not
+     * live that long, while the gateway shares the request with whoever still needs it (issue 18).
+     */
+    virtual std::unique_ptr<ProviderCall> start(const ChatRequest &request, ProviderSink *sink) = 0;
     virtual PoolStatus poolStatus() const = 0;
 };
 

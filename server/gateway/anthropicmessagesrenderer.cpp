@@ -39,13 +39,22 @@ QByteArray toolInputJson(const QString &input)
 
 AnthropicMessagesRenderer::AnthropicMessagesRenderer(std::shared_ptr<HttpResponder> responder,
                                                      const QString &model, bool stream,
-                                                     int inputTokensEstimate)
+                                                     std::function<int()> inputTokensEstimate)
     : m_responder(std::move(responder))
     , m_stream(stream)
     , m_id(randomId("msg_"))
-    , m_inputTokens(inputTokensEstimate)
+    , m_inputTokensEstimate(std::move(inputTokensEstimate))
 {
     appendJsonString(m_model, QStringView(model));
+}
+
+int AnthropicMessagesRenderer::inputTokensEstimate()
+{
+    if (!m_inputTokens) {
+        m_inputTokens = m_inputTokensEstimate ? m_inputTokensEstimate() : 0;
+        m_inputTokensEstimate = {}; // what it holds (a copy of the request) is not needed any more
+    }
+    return *m_inputTokens;
 }
 
 QByteArray AnthropicMessagesRenderer::stopReasonName(FinishReason reason, bool sawToolUse)
@@ -101,7 +110,7 @@ void AnthropicMessagesRenderer::begin()
         "{\"type\":\"message_start\",\"message\":{\"id\":\"" + m_id
             + "\",\"type\":\"message\",\"role\":\"assistant\",\"model\":" + m_model
             + ",\"content\":[],\"stop_reason\":null,\"stop_sequence\":null,\"usage\":{\"input_tokens\":"
-            + QByteArray::number(m_inputTokens) + ",\"output_tokens\":0}}}");
+            + QByteArray::number(inputTokensEstimate()) + ",\"output_tokens\":0}}}");
     writeEvent("ping", QByteArrayLiteral("{\"type\":\"ping\"}"));
 }
 
@@ -246,7 +255,7 @@ void AnthropicMessagesRenderer::finish(FinishReason reason, const Usage &usage)
     // (docs/kiro.md#the-event-stream).
     const int inputTokens = usage.promptTokens > 0
         ? std::max(0, usage.promptTokens - usage.cacheReadTokens - usage.cacheWriteTokens)
-        : m_inputTokens;
+        : inputTokensEstimate();
     QByteArray usageJson;
     usageJson.reserve(128);
     usageJson += "{\"input_tokens\":";

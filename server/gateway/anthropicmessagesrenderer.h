@@ -4,7 +4,9 @@
 #include <QByteArray>
 #include <QString>
 
+#include <functional>
 #include <memory>
+#include <optional>
 #include <vector>
 
 #include "chatrenderer.h"
@@ -22,8 +24,14 @@ namespace Drawbridge {
 class AnthropicMessagesRenderer final : public ChatRenderer
 {
 public:
+    /**
+     * @p inputTokensEstimate gives the local estimate of the prompt's tokens. It is asked once, and only
+     * when the answer needs it: a stream's message_start comes before any count from the upstream; an
+     * aggregated message takes the provider's count and asks only when the provider reports none. The
+     * estimate walks every text of the request (0.18 M instructions of a 144 KiB agent request, issue 18).
+     */
     AnthropicMessagesRenderer(std::shared_ptr<HttpResponder> responder, const QString &model, bool stream,
-                              int inputTokensEstimate);
+                              std::function<int()> inputTokensEstimate);
 
     /** thinking.display = "omitted": thinking blocks open and close but carry no text. */
     void setThinkingOmitted(bool omitted) { m_thinkingOmitted = omitted; }
@@ -60,12 +68,14 @@ private:
     void closeOpenBlock();
     void writeEvent(const char *type, const QByteArray &json);
     void writeDelta(int index, const char *deltaType, const char *field, const QString &value);
+    int inputTokensEstimate();
 
     std::shared_ptr<HttpResponder> m_responder;
     bool m_stream;
     QByteArray m_id;
     QByteArray m_model; ///< JSON-quoted
-    int m_inputTokens;
+    std::function<int()> m_inputTokensEstimate; ///< asked at most once (see the constructor)
+    std::optional<int> m_inputTokens; ///< its answer, once asked
     std::vector<Block> m_blocks; ///< every block so far; contents are kept only when aggregating
     std::vector<int> m_toolBlocks; ///< provider tool-call index → block index, -1 when unknown
     int m_openIndex = -1;

@@ -34,12 +34,20 @@ public:
     }
 
     std::unique_ptr<ChatRenderer> renderer(std::shared_ptr<HttpResponder> responder,
-                                           const ChatRequest &request, qint64 startedMs) override
+                                           const std::shared_ptr<const ChatRequest> &request,
+                                           qint64 startedMs) override
     {
         Q_UNUSED(startedMs)
-        auto renderer = std::make_unique<AnthropicMessagesRenderer>(std::move(responder),
-                                                                    request.requestedModel, request.stream,
-                                                                    AnthropicTokenCounter::estimate(request));
+        // A stream's message_start needs the estimate at once. An aggregated message needs it only if the
+        // provider reports no prompt count (Kiro always reports one): it shares the request and counts only
+        // then.
+        std::function<int()> estimate;
+        if (request->stream)
+            estimate = [tokens = AnthropicTokenCounter::estimate(*request)] { return tokens; };
+        else
+            estimate = [request] { return AnthropicTokenCounter::estimate(*request); };
+        auto renderer = std::make_unique<AnthropicMessagesRenderer>(
+            std::move(responder), request->requestedModel, request->stream, std::move(estimate));
         renderer->setThinkingOmitted(m_notes.thinkingOmitted);
         return renderer;
     }

@@ -95,13 +95,15 @@ void ChatAdmission::serve(GatewayServer &server, RouteRequest &request, ChatDial
         record.overheadSeconds = double(elapsedNs) / 1e9;
         server.reportFinished(record);
     };
-    std::optional<ChatRequest> chat = admit(server, request, dialect, *key, refuse);
-    if (!chat)
+    std::optional<ChatRequest> admitted = admit(server, request, dialect, *key, refuse);
+    if (!admitted)
         return;
+    // Moved, not copied: the renderer may keep a share (the provider keeps none).
+    const auto chat = std::make_shared<const ChatRequest>(std::move(*admitted));
     record.model = chat->requestedModel;
     record.stream = chat->stream;
 
-    std::unique_ptr<ChatRenderer> renderer = dialect.renderer(request.responder, *chat, request.startedMs);
+    std::unique_ptr<ChatRenderer> renderer = dialect.renderer(request.responder, chat, request.startedMs);
     server.exchangeStarted();
     auto *exchange
         = new ChatExchange(svc.clock, request.responder, std::move(renderer), record, request.startedNs,
@@ -110,7 +112,7 @@ void ChatAdmission::serve(GatewayServer &server, RouteRequest &request, ChatDial
                                server.exchangeEnded();
                            });
     exchange->setParent(&server);
-    exchange->start(svc.provider, std::move(*chat), svc.clock.monotonicNs() - request.startedNs);
+    exchange->start(svc.provider, *chat, svc.clock.monotonicNs() - request.startedNs);
 }
 
 } // namespace Drawbridge

@@ -27,10 +27,11 @@ public:
     }
 
     std::unique_ptr<ChatRenderer> renderer(std::shared_ptr<HttpResponder> responder,
-                                           const ChatRequest &request, qint64 startedMs) override
+                                           const std::shared_ptr<const ChatRequest> &request,
+                                           qint64 startedMs) override
     {
-        return std::make_unique<OpenAiChatRenderer>(std::move(responder), request.requestedModel,
-                                                    request.stream, m_includeUsage, startedMs / 1000);
+        return std::make_unique<OpenAiChatRenderer>(std::move(responder), request->requestedModel,
+                                                    request->stream, m_includeUsage, startedMs / 1000);
     }
 
 private:

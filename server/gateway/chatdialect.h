@@ -38,9 +38,13 @@ public:
         Q_UNUSED(request)
         Q_UNUSED(resolution)
     }
-    /** The renderer of this dialect's answer for @p request, writing to @p responder. */
+    /**
+     * The renderer of this dialect's answer for @p request, writing to @p responder. The request is shared,
+     * not copied, with a renderer that needs it later (the provider keeps none of it).
+     */
     virtual std::unique_ptr<ChatRenderer> renderer(std::shared_ptr<HttpResponder> responder,
-                                                   const ChatRequest &request, qint64 startedMs)
+                                                   const std::shared_ptr<const ChatRequest> &request,
+                                                   qint64 startedMs)
         = 0;
 };
 

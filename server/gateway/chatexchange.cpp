@@ -70,12 +70,12 @@ ChatExchange::~ChatExchange()
     m_call.reset();
 }
 
-void ChatExchange::start(Provider &provider, ChatRequest request, qint64 overheadNs)
+void ChatExchange::start(Provider &provider, const ChatRequest &request, qint64 overheadNs)
 {
     m_overheadNs = overheadNs;
     m_timeout.start(m_timeoutMs, this);
     m_upstreamStartNs = m_clock.monotonicNs();
-    m_call = provider.start(std::move(request), this);
+    m_call = provider.start(request, this);
 }
 
 void ChatExchange::timerEvent(QTimerEvent *event)

@@ -37,7 +37,7 @@ public:
     ~ChatExchange() override;
 
     /** Starts the provider call; @p overheadNs is the gateway time spent before this point. */
-    void start(Provider &provider, ChatRequest request, qint64 overheadNs);
+    void start(Provider &provider, const ChatRequest &request, qint64 overheadNs);
 
     void onStart(const ProviderStartInfo &info) override;
     void onTextDelta(const QString &text) override;

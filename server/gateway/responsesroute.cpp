@@ -39,10 +39,11 @@ public:
     }
 
     std::unique_ptr<ChatRenderer> renderer(std::shared_ptr<HttpResponder> responder,
-                                           const ChatRequest &request, qint64 startedMs) override
+                                           const std::shared_ptr<const ChatRequest> &request,
+                                           qint64 startedMs) override
     {
-        return std::make_unique<ResponsesRenderer>(std::move(responder), request.requestedModel,
-                                                   request.stream, startedMs / 1000, std::move(m_echo));
+        return std::make_unique<ResponsesRenderer>(std::move(responder), request->requestedModel,
+                                                   request->stream, startedMs / 1000, std::move(m_echo));
     }
 
 private:

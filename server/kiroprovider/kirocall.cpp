@@ -57,10 +57,7 @@ constexpr qint64 provisionalQuotaParkMs = 5 * 60'000;
 
 } // namespace
 
-KiroCall::KiroCall(KiroProvider &provider, ChatRequest request, ProviderSink *sink)
-    : m_provider(provider), m_sink(sink), m_request(std::move(request))
-{
-}
+KiroCall::KiroCall(KiroProvider &provider, ProviderSink *sink) : m_provider(provider), m_sink(sink) { }
 
 KiroCall::~KiroCall()
 {
@@ -72,21 +69,22 @@ KiroCall::~KiroCall()
     m_lease.release();
 }
 
-void KiroCall::begin()
+void KiroCall::begin(const ChatRequest &request)
 {
+    m_upstreamModel = request.upstreamModel;
     KiroRequestOptions opts;
     // The builder reads the schema only for a request that asked for reasoning, and finding it walks every
     // account's catalog (≈ 60 % of a short request's set-up under callgrind), so other requests skip it.
-    if (m_request.thinking)
-        opts.reasoning = m_provider.m_credentials.reasoningSchema(m_request.upstreamModel);
+    if (request.thinking)
+        opts.reasoning = m_provider.m_credentials.reasoningSchema(request.upstreamModel);
     KiroHistoryTrimmer::Options trim;
     trim.enabled = m_provider.m_settings.trimHistory;
     trim.maxRequestBytes = m_provider.m_settings.maxRequestBytes;
-    m_largeContext = KiroModels::requestsLargeContext(m_request.requestedModel);
-    m_builtinContextWindow = m_provider.builtinContextWindow(m_request.upstreamModel, m_largeContext);
+    m_largeContext = KiroModels::requestsLargeContext(request.requestedModel);
+    m_builtinContextWindow = m_provider.builtinContextWindow(request.upstreamModel, m_largeContext);
     trim.contextWindowTokens = m_builtinContextWindow;
     ProviderErrorKind kind = ProviderErrorKind::InvalidRequest;
-    Result<KiroTrimmedRequest> built = KiroHistoryTrimmer::build(m_request, opts, trim, &kind);
+    Result<KiroTrimmedRequest> built = KiroHistoryTrimmer::build(request, opts, trim, &kind);
     if (!built) {
         failLater(ProviderError { kind, built.error(), 0 });
         return;
@@ -98,8 +96,8 @@ void KiroCall::begin()
     m_excluded |= lacking;
     m_modelRestricted = !lacking.isEmpty();
     if (m_trimmedMessages > 0) {
-        qCInfo(lcKiro) << "request of key" << m_request.keyId << ": left out the" << m_trimmedMessages
-                       << "oldest message(s) of" << m_request.messages.size() << "so the conversation fits ("
+        qCInfo(lcKiro) << "request of key" << request.keyId << ": left out the" << m_trimmedMessages
+                       << "oldest message(s) of" << request.messages.size() << "so the conversation fits ("
                        << m_kiro->body.size() << "bytes, about" << m_kiro->estimatedPromptTokens << "tokens)";
     }
     nextAttempt();
@@ -219,7 +217,7 @@ void KiroCall::send(const KiroAccountContext &context)
     const bool large = m_largeContext;
     // The same table lookup as in begin() unless the body builder changed the model id (four case-insensitive
     // comparisons per attempt otherwise).
-    cfg.contextWindowTokens = m_kiro->modelId == m_request.upstreamModel
+    cfg.contextWindowTokens = m_kiro->modelId == m_upstreamModel
         ? m_builtinContextWindow
         : m_provider.builtinContextWindow(m_kiro->modelId, large);
     // The account's catalog knows its tier's window better than the built-in table, except for a request that

@@ -35,11 +35,14 @@ class KiroCall final : public QObject, public ProviderCall, public ProviderSink,
     Q_DISABLE_COPY_MOVE(KiroCall)
 
 public:
-    KiroCall(KiroProvider &provider, ChatRequest request, ProviderSink *sink);
+    KiroCall(KiroProvider &provider, ProviderSink *sink);
     ~KiroCall() override;
 
-    /** Runs the first attempt; never calls the sink before returning. */
-    void begin();
+    /**
+     * Builds the Kiro body of @p request and runs the first attempt; never calls the sink before returning.
+     * Failover re-sends the body, so the request itself is not kept.
+     */
+    void begin(const ChatRequest &request);
 
     // ProviderSink: events from the parser.
     void onStart(const ProviderStartInfo &info) override;
@@ -84,7 +87,7 @@ private:
 
     KiroProvider &m_provider;
     ProviderSink *m_sink;
-    ChatRequest m_request;
+    QString m_upstreamModel; ///< the request's resolved model id
     std::optional<KiroRequest> m_kiro;
     int m_trimmedMessages = 0; ///< the client's messages left out so the body fits
     bool m_largeContext = false; ///< the client asked for the 1M window ("[1m]")

@@ -36,10 +36,10 @@ KiroProvider::KiroProvider(AccountPool &pool, KiroCredentialSource &credentials,
 
 KiroProvider::~KiroProvider() = default;
 
-std::unique_ptr<ProviderCall> KiroProvider::start(ChatRequest request, ProviderSink *sink)
+std::unique_ptr<ProviderCall> KiroProvider::start(const ChatRequest &request, ProviderSink *sink)
 {
-    auto call = std::make_unique<KiroCall>(*this, std::move(request), sink);
-    call->begin();
+    auto call = std::make_unique<KiroCall>(*this, sink);
+    call->begin(request);
     return call;
 }
 

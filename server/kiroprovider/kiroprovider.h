@@ -50,7 +50,7 @@ public:
     bool trimHistory() const { return m_settings.trimHistory; }
     ~KiroProvider() override;
 
-    std::unique_ptr<ProviderCall> start(ChatRequest request, ProviderSink *sink) override;
+    std::unique_ptr<ProviderCall> start(const ChatRequest &request, ProviderSink *sink) override;
     PoolStatus poolStatus() const override;
 
 Q_SIGNALS:

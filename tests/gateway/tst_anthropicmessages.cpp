@@ -215,6 +215,8 @@ private Q_SLOTS:
     void modelNames();
     void countTokens_data();
     void countTokens();
+    void inputTokensWithoutAProviderCount_data();
+    void inputTokensWithoutAProviderCount();
     void requestRecordedAsMessages();
     void clientDisconnectCancelsCall();
     void claudeCodeRequest();
@@ -692,6 +694,46 @@ void TstAnthropicMessages::countTokens()
                                       messageBody(QStringLiteral("gpt-9")), anthropicHeaders(key));
     QCOMPARE(bad.status, 404);
     QCOMPARE(errorObject(bad).value(QLatin1String("type")).toString(), QStringLiteral("not_found_error"));
+}
+
+void TstAnthropicMessages::inputTokensWithoutAProviderCount_data()
+{
+    QTest::addColumn<QByteArray>("body");
+    QByteArray aggregated = AnthropicFixtures::toolsRequestStreaming;
+    aggregated.replace("\"stream\":true", "\"stream\":false");
+    QVERIFY(!aggregated.contains("\"stream\":true"));
+    QTest::newRow("stream") << AnthropicFixtures::toolsRequestStreaming;
+    QTest::newRow("aggregated") << aggregated;
+}
+
+void TstAnthropicMessages::inputTokensWithoutAProviderCount()
+{
+    // A provider that reports no prompt count leaves input_tokens to the local estimate, the one
+    // count_tokens gives for the same body: in message_start and the final usage of a stream, and in the
+    // usage of an aggregated message (which asks for the estimate only then).
+    QFETCH(QByteArray, body);
+    GatewayFixture f;
+    const auto [id, key] = f.createKey();
+    RawHttpClient c(f.port);
+    const RawResponse counted = c.request("POST", "/v1/messages/count_tokens", body, anthropicHeaders(key));
+    QCOMPARE(counted.status, 200);
+    const int estimate = GatewayFixture::json(counted).value(QLatin1String("input_tokens")).toInt();
+    QVERIFY2(estimate > 20, QByteArray::number(estimate).constData()); // tools and text, not a constant
+    using SP = ScriptedProvider;
+    f.provider.enqueue({ { 0, SP::Start {} },
+                         { 0, SP::Text { QStringLiteral("Sunny.") } },
+                         { 0, usage(0, 2) },
+                         { 0, FinishReason::Stop } });
+    const RawResponse r = c.request("POST", "/v1/messages", body, anthropicHeaders(key));
+    QCOMPARE(r.status, 200);
+    const QByteArray expected = "\"usage\":{\"input_tokens\":" + QByteArray::number(estimate)
+        + ",\"cache_creation_input_tokens\":0,\"cache_read_input_tokens\":0,\"output_tokens\":2}";
+    QVERIFY2(r.body.contains(expected), r.body.constData());
+    if (body.contains("\"stream\":true")) {
+        const QByteArray start
+            = "\"usage\":{\"input_tokens\":" + QByteArray::number(estimate) + ",\"output_tokens\":0}";
+        QVERIFY2(r.body.contains(start), r.body.constData());
+    }
 }
 
 void TstAnthropicMessages::requestRecordedAsMessages()

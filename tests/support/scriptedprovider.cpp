@@ -89,10 +89,10 @@ ScriptedProvider::Script ScriptedProvider::textScript(const QStringList &pieces,
     return s;
 }
 
-std::unique_ptr<ProviderCall> ScriptedProvider::start(ChatRequest request, ProviderSink *sink)
+std::unique_ptr<ProviderCall> ScriptedProvider::start(const ChatRequest &request, ProviderSink *sink)
 {
     ++m_started;
-    m_lastRequest = std::move(request);
+    m_lastRequest = request;
     Script script = m_default;
     if (!m_scripts.empty()) {
         script = std::move(m_scripts.front());

@@ -76,7 +76,7 @@ public:
     void setDefaultScript(Script script) { m_default = std::move(script); }
     void setPoolStatus(const PoolStatus &s) { m_pool = s; }
 
-    std::unique_ptr<ProviderCall> start(ChatRequest request, ProviderSink *sink) override;
+    std::unique_ptr<ProviderCall> start(const ChatRequest &request, ProviderSink *sink) override;
     PoolStatus poolStatus() const override { return m_pool; }
 
     int started() const { return m_started; }
