@@ -17,24 +17,11 @@
 #include <simdjson.h>
 
 #include "server/core/qtcompactjson.h"
+#include "tests/support/fuzzseed.h"
 
 using namespace Drawbridge;
 
 namespace {
-
-quint64 seedFromEnv()
-{
-    bool ok = false;
-    const quint64 v = qEnvironmentVariable("DRAWBRIDGE_FUZZ_SEED").toULongLong(&ok);
-    return ok ? v : QRandomGenerator::global()->generate64();
-}
-
-int iterationsFromEnv(int fallback)
-{
-    bool ok = false;
-    const int v = qEnvironmentVariableIntValue("DRAWBRIDGE_FUZZ_ITERATIONS", &ok);
-    return ok && v > 0 ? v : fallback;
-}
 
 /** A random JSON text and what the writer must make of it. */
 class Generator
@@ -279,10 +266,10 @@ private Q_SLOTS:
 
 void TstQtCompactJson::randomObjectsLikeQt()
 {
-    const quint64 seed = seedFromEnv();
+    const quint64 seed = Test::fuzzSeed();
     Generator gen(seed);
     simdjson::dom::parser parser;
-    const int iterations = iterationsFromEnv(3000);
+    const int iterations = Test::fuzzIterations(3000);
     int written = 0, refused = 0, unparsed = 0;
     for (int i = 0; i < iterations; ++i) {
         bool refuse = false;
@@ -409,7 +396,7 @@ void TstQtCompactJson::manyMembersInAnyOrder()
 {
     // Up to 16 members are sorted by insertion, more by std::sort; keys sharing long prefixes and prefixes of
     // each other, in shuffled, sorted and reversed order.
-    const quint64 seed = seedFromEnv();
+    const quint64 seed = Test::fuzzSeed();
     QRandomGenerator64 rng(seed);
     simdjson::dom::parser parser;
     QList<int> sizes;

@@ -14,17 +14,11 @@
 #endif
 
 #include "server/gateway/fastjsonreader.h"
+#include "tests/support/fuzzseed.h"
 
 using namespace Drawbridge;
 
 namespace {
-
-quint64 seedFromEnv()
-{
-    bool ok = false;
-    const quint64 v = qEnvironmentVariable("DRAWBRIDGE_FUZZ_SEED").toULongLong(&ok);
-    return ok ? v : QRandomGenerator::global()->generate64();
-}
 
 /** A JSON object of about @p bytes: strings (with escapes and non-ASCII), numbers, nested arrays. */
 QByteArray randomBody(QRandomGenerator &rng, qsizetype bytes)
@@ -97,7 +91,7 @@ private Q_SLOTS:
 
 void TstFastJsonReader::parsesAfterRelease()
 {
-    const quint64 seed = seedFromEnv();
+    const quint64 seed = Test::fuzzSeed();
     QRandomGenerator rng(seed);
     const QByteArray context = "seed " + QByteArray::number(seed);
     // Small, past the capacity kept between bodies (1 MiB), small again: released before, between and

@@ -195,6 +195,13 @@ public:
         socket.connectToHost(QHostAddress::LocalHost, port);
     }
 
+    ~Uploader() override
+    {
+        // The socket outlives m_timer (declared after it) and may still emit disconnected() from its
+        // destructor: finish() must not reach the destroyed timer (UBSan saw it under load).
+        disconnect(&socket, nullptr, this, nullptr);
+    }
+
     bool done() const { return closed || (m_sent >= m_max && response.contains("\r\n\r\n")); }
     int status() const { return response.startsWith("HTTP/1.1 ") ? response.mid(9, 3).toInt() : 0; }
 

@@ -14,25 +14,12 @@
 
 #include "server/gateway/anthropicrequestparser.h"
 #include "server/gateway/openairequestparser.h"
+#include "tests/support/fuzzseed.h"
 
 using namespace Drawbridge;
 using namespace Qt::StringLiterals;
 
 namespace {
-
-quint64 seedFromEnv()
-{
-    bool ok = false;
-    const quint64 v = qEnvironmentVariable("DRAWBRIDGE_FUZZ_SEED").toULongLong(&ok);
-    return ok ? v : QRandomGenerator::global()->generate64();
-}
-
-int iterationsFromEnv(int fallback)
-{
-    bool ok = false;
-    const int v = qEnvironmentVariableIntValue("DRAWBRIDGE_FUZZ_ITERATIONS", &ok);
-    return ok && v > 0 ? v : fallback;
-}
 
 /** Writes OpenAI chat-completions bodies as text, so that the escapes and byte-level oddities are ours. */
 class BodyGen
@@ -596,8 +583,8 @@ void TstRequestParserDiff::openAiAgentBodiesTakeTheSinglePass()
 
 void TstRequestParserDiff::openAiCorpus()
 {
-    const quint64 seed = seedFromEnv();
-    const int iterations = iterationsFromEnv(3000);
+    const quint64 seed = Test::fuzzSeed();
+    const int iterations = Test::fuzzIterations(3000);
     BodyGen gen(seed);
     int taken = 0, takenUnmutated = 0, unmutated = 0, accepted = 0, carriedUtf8 = 0;
     QHash<QString, int> errors;
@@ -654,8 +641,8 @@ void TstRequestParserDiff::anthropicCorpus()
 {
     QFETCH(int, modeValue);
     const auto mode = AnthropicRequestParser::Mode(modeValue);
-    const quint64 seed = seedFromEnv();
-    const int iterations = iterationsFromEnv(3000);
+    const quint64 seed = Test::fuzzSeed();
+    const int iterations = Test::fuzzIterations(3000);
     BodyGen gen(seed);
     int taken = 0, takenUnmutated = 0, unmutated = 0, accepted = 0, carriedUtf8 = 0;
     QHash<QString, int> errors;

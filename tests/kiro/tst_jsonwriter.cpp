@@ -16,24 +16,11 @@
 
 #include "server/core/qtcompactjson.h"
 #include "server/kiro/jsonwriter.h"
+#include "tests/support/fuzzseed.h"
 
 using namespace Drawbridge;
 
 namespace {
-
-quint64 seedFromEnv()
-{
-    bool ok = false;
-    const quint64 v = qEnvironmentVariable("DRAWBRIDGE_FUZZ_SEED").toULongLong(&ok);
-    return ok ? v : QRandomGenerator::global()->generate64();
-}
-
-int iterationsFromEnv(int fallback)
-{
-    bool ok = false;
-    const int v = qEnvironmentVariableIntValue("DRAWBRIDGE_FUZZ_ITERATIONS", &ok);
-    return ok && v > 0 ? v : fallback;
-}
 
 /** What Qt writes for @p text as a JSON string (the array brackets cut off). */
 QByteArray qtString(const QString &text)
@@ -194,9 +181,9 @@ void TstJsonWriter::utf8String()
 
 void TstJsonWriter::utf8StringRandom()
 {
-    const quint64 seed = seedFromEnv();
+    const quint64 seed = Test::fuzzSeed();
     QRandomGenerator rng(seed);
-    const int iterations = iterationsFromEnv(3000);
+    const int iterations = Test::fuzzIterations(3000);
     for (int i = 0; i < iterations; ++i) {
         const QByteArray utf8 = randomUtf8(rng);
         const QString text = QString::fromUtf8(utf8);
@@ -287,9 +274,9 @@ void TstJsonWriter::structureLikeQt()
 {
     // Brackets, keys, separators and values as Qt writes them, whatever state the target array is in: empty
     // (no allocation), shared with a copy that must not change, or full to its last byte.
-    const quint64 seed = seedFromEnv();
+    const quint64 seed = Test::fuzzSeed();
     QRandomGenerator64 rng(seed);
-    const int iterations = iterationsFromEnv(600);
+    const int iterations = Test::fuzzIterations(600);
     for (int i = 0; i < iterations; ++i) {
         QByteArray out;
         QByteArray kept;

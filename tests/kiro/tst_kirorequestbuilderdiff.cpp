@@ -15,6 +15,7 @@
 #include "server/kiro/kirorequestbuilder.h"
 #include "server/kiro/kirotokenestimator.h"
 #include "tests/kiro/legacykirorequestbuilder.h"
+#include "tests/support/fuzzseed.h"
 
 using namespace Drawbridge;
 using namespace Drawbridge::Test;
@@ -226,13 +227,6 @@ QByteArray masked(QByteArray body)
     return QString::fromUtf8(body).replace(uuid, u"\"agentContinuationId\":\"*\""_s).toUtf8();
 }
 
-quint64 seedFromEnv(quint64 fallback)
-{
-    bool ok = false;
-    const quint64 v = qEnvironmentVariable("DRAWBRIDGE_FUZZ_SEED").toULongLong(&ok);
-    return ok ? v : fallback;
-}
-
 } // namespace
 
 class TstKiroRequestBuilderDiff : public QObject
@@ -287,7 +281,7 @@ void TstKiroRequestBuilderDiff::stringsLikeQt()
 
 void TstKiroRequestBuilderDiff::randomStringsLikeQt()
 {
-    const quint64 seed = seedFromEnv(QRandomGenerator::global()->generate64());
+    const quint64 seed = Test::fuzzSeed();
     QRandomGenerator64 rng(seed);
     for (int i = 0; i < 2000; ++i) {
         QString s;
@@ -352,11 +346,8 @@ void TstKiroRequestBuilderDiff::corpus()
 {
     QFETCH(bool, manyCalls);
     QFETCH(int, defaultIterations);
-    const quint64 seed = seedFromEnv(QRandomGenerator::global()->generate64());
-    bool ok = false;
-    int iterations = qEnvironmentVariableIntValue("DRAWBRIDGE_FUZZ_ITERATIONS", &ok);
-    if (!ok || iterations <= 0)
-        iterations = defaultIterations;
+    const quint64 seed = Test::fuzzSeed();
+    const int iterations = Test::fuzzIterations(defaultIterations);
     Gen gen(seed);
     gen.setManyCalls(manyCalls);
     int built = 0;
@@ -409,7 +400,7 @@ void TstKiroRequestBuilderDiff::profileArnInPlace()
     // Attempt after attempt, the in-place splice must give the copying overload's bytes (and the legacy
     // builder's, which wrote the ARN itself), whether the previous attempt's body is still shared or not, and
     // leave the bare body behind when an attempt has no ARN.
-    const quint64 seed = seedFromEnv(QRandomGenerator::global()->generate64());
+    const quint64 seed = Test::fuzzSeed();
     Gen gen(seed);
     const QStringList arns = {
         u"arn:aws:codewhisperer:us-east-1:699475941385:profile/EHGA3GRVQMUK"_s,

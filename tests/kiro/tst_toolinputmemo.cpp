@@ -11,17 +11,11 @@
 #include <iterator>
 
 #include "server/kiro/toolinputmemo.h"
+#include "tests/support/fuzzseed.h"
 
 using namespace Drawbridge;
 
 namespace {
-
-quint64 seedFromEnv()
-{
-    bool ok = false;
-    const quint64 v = qEnvironmentVariable("DRAWBRIDGE_FUZZ_SEED").toULongLong(&ok);
-    return ok ? v : QRandomGenerator::global()->generate64();
-}
 
 /** The tool input as the builder wrote it before there was a simdjson path or a memo. */
 QByteArray oracle(const QString &arguments)
@@ -75,7 +69,7 @@ private Q_SLOTS:
 
 void TstToolInputMemo::hitsAndMissesLikeTheOracle()
 {
-    const quint64 seed = seedFromEnv();
+    const quint64 seed = Test::fuzzSeed();
     QRandomGenerator64 rng(seed);
     // Large enough to keep every distinct text of the run (the bounds have tests of their own), so each
     // repeat must be a hit.
