@@ -5,8 +5,13 @@
 #include <cstdint>
 #include <cstring>
 
+#include "server/core/cpufeatures.h"
+
 #if defined(__SSE2__)
 #include <emmintrin.h>
+#endif
+#if DRAWBRIDGE_HAS_AVX2_VARIANTS
+#include <immintrin.h>
 #endif
 
 namespace Drawbridge {
@@ -66,9 +71,20 @@ constexpr qsizetype roomFor(qsizetype remaining)
     return remaining + remaining / 8 + 256;
 }
 
+// Read once (zero, the baseline, should a static initializer elsewhere escape a string before this one ran).
+const bool avx2 = useAvx2();
+
 } // namespace
 
 void appendJsonString(QByteArray &out, QByteArrayView utf8)
+{
+    if (avx2)
+        detail::appendJsonStringAvx2(out, utf8);
+    else
+        detail::appendJsonStringBaseline(out, utf8);
+}
+
+void detail::appendJsonStringBaseline(QByteArray &out, QByteArrayView utf8)
 {
     // Written through one pointer into reserved room and trimmed after (a QByteArray::append per run and
     // escape cost more than the copying). Stores run up to 32 bytes past what is written, and an escape
@@ -144,6 +160,90 @@ void appendJsonString(QByteArray &out, QByteArrayView utf8)
     *p++ = '"';
     resizeGrowing(out, p - out.constData());
 }
+
+#if DRAWBRIDGE_HAS_AVX2_VARIANTS
+DRAWBRIDGE_TARGET_AVX2 void detail::appendJsonStringAvx2(QByteArray &out, QByteArrayView utf8)
+{
+    // The baseline loop in blocks of 64 bytes, each tested with two 256-bit compares and stored (whole, and
+    // its rest after each escape) with two 256-bit stores: 215 k instructions of a 144 KiB agent request
+    // under callgrind, against the baseline's 301 k (240 k in 32-byte blocks; the escapes, one in about 20
+    // bytes, are most of what is left). A block reads up to 128 bytes from its start, so
+    // the text is written in place up to its last 64-127 bytes, and those from a padded copy; stores run up
+    // to 64 bytes past what is written, so the invariant is room for the rest of the text plus 73 bytes
+    // (closing quote, a 64-byte store, an 8-byte escape), which roomFor()'s margin covers.
+    const auto escapeMask32 = [](const char *at) DRAWBRIDGE_TARGET_AVX2 {
+        const __m256i v = _mm256_loadu_si256(reinterpret_cast<const __m256i *>(at));
+        // Unsigned v <= 0x1F exactly when min(v, 0x1F) == v.
+        const __m256i control = _mm256_cmpeq_epi8(_mm256_min_epu8(v, _mm256_set1_epi8(0x1F)), v);
+        const __m256i special = _mm256_or_si256(_mm256_cmpeq_epi8(v, _mm256_set1_epi8('"')),
+                                                _mm256_cmpeq_epi8(v, _mm256_set1_epi8('\\')));
+        return std::uint32_t(_mm256_movemask_epi8(_mm256_or_si256(control, special)));
+    };
+    const auto copy64 = [](char *to, const char *from) DRAWBRIDGE_TARGET_AVX2 {
+        const __m256i a = _mm256_loadu_si256(reinterpret_cast<const __m256i *>(from));
+        const __m256i b = _mm256_loadu_si256(reinterpret_cast<const __m256i *>(from + 32));
+        _mm256_storeu_si256(reinterpret_cast<__m256i *>(to), a);
+        _mm256_storeu_si256(reinterpret_cast<__m256i *>(to + 32), b);
+    };
+    const qsizetype start = out.size();
+    resizeGrowing(out, start + 1 + roomFor(utf8.size()));
+    char *p = out.data() + start;
+    char *limit = out.data() + out.size();
+    const auto ensureRoom = [&](qsizetype remaining, qsizetype extra) {
+        if (limit - p >= remaining + extra)
+            return;
+        const qsizetype at = p - out.constData();
+        resizeGrowing(out, at + roomFor(remaining) + extra);
+        p = out.data() + at;
+        limit = out.data() + out.size();
+    };
+    *p++ = '"';
+    const char *src = utf8.data();
+    const char *const end = src + utf8.size();
+    const auto writeBlocks = [&](const char *from, const char *const stop,
+                                 qsizetype after) DRAWBRIDGE_TARGET_AVX2 {
+        while (from < stop) {
+            const char *const block = from;
+            std::uint64_t escapes = escapeMask32(block) | (std::uint64_t(escapeMask32(block + 32)) << 32);
+            if (stop - block < 64)
+                escapes &= (std::uint64_t(1) << (stop - block)) - 1; // the padding is not text
+            copy64(p, block);
+            if (escapes) {
+                ensureRoom(stop - from + after, 5 * 64 + 73); // every byte of the block might take six
+                do {
+                    const char *const at = block + __builtin_ctzll(escapes);
+                    p += at - from; // the plain bytes before it are in place
+                    const auto c = static_cast<unsigned char>(*at);
+                    std::memcpy(p, escapeForms.bytes[c], 8);
+                    p += escapeForms.length[c];
+                    from = at + 1;
+                    copy64(p, from);
+                    escapes &= escapes - 1;
+                } while (escapes);
+            }
+            const char *const next = std::min(block + 64, stop);
+            p += next - from;
+            from = next;
+        }
+    };
+    const qsizetype inPlace = utf8.size() >= 128 ? (utf8.size() - 64) & ~qsizetype(63) : 0;
+    writeBlocks(src, src + inPlace, utf8.size() - inPlace);
+    src += inPlace;
+    char tail[192]; // under 128 bytes of text, padded for the loads of two blocks
+    const qsizetype rest = end - src;
+    if (rest > 0) // an empty view may have no data pointer at all
+        std::memcpy(tail, src, size_t(rest));
+    std::memset(tail + rest, ' ', sizeof tail - size_t(rest));
+    writeBlocks(tail, tail + rest, 0);
+    *p++ = '"';
+    resizeGrowing(out, p - out.constData());
+}
+#else
+void detail::appendJsonStringAvx2(QByteArray &out, QByteArrayView utf8)
+{
+    appendJsonStringBaseline(out, utf8); // never chosen: cpuSupportsAvx2() is false here
+}
+#endif
 
 void appendJsonString(QByteArray &out, QStringView s)
 {

@@ -57,4 +57,14 @@ void appendJsonString(QByteArray &out, QStringView s);
 /** Same for text that is already UTF-8. */
 void appendJsonString(QByteArray &out, QByteArrayView utf8);
 
+namespace detail {
+/**
+ * appendJsonString()'s two loops, which it chooses between once per process (useAvx2()): the baseline one
+ * (SSE2, scalar off x86) and the AVX2 one, which only a CPU with cpuSupportsAvx2() may run. For the
+ * differential tests.
+ */
+void appendJsonStringBaseline(QByteArray &out, QByteArrayView utf8);
+void appendJsonStringAvx2(QByteArray &out, QByteArrayView utf8);
+} // namespace detail
+
 } // namespace Drawbridge

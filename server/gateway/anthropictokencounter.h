@@ -41,4 +41,14 @@ public:
     static int estimate(const ChatRequest &request);
 };
 
+namespace detail {
+/**
+ * AnthropicTokenCounter::estimateUtf8()'s two loops, which it chooses between once per process (useAvx2()):
+ * the baseline one (SSE2, scalar off x86) and the AVX2 one, which only a CPU with cpuSupportsAvx2() may run.
+ * For the differential tests.
+ */
+int estimateUtf8Baseline(QByteArrayView utf8);
+int estimateUtf8Avx2(QByteArrayView utf8);
+} // namespace detail
+
 } // namespace Drawbridge

@@ -12,10 +12,6 @@
 #include <cstring>
 #include <vector>
 
-#ifdef __SSE2__
-#include <emmintrin.h>
-#endif
-
 #include "server/core/jsonescape.h"
 #include "server/kiro/jsonwriter.h"
 #include "server/kiro/kirotokenestimator.h"
@@ -159,73 +155,11 @@ void writeText(JsonWriter &w, const TurnText &text)
         w.string(text.string());
 }
 
-/**
- * KiroTokenEstimator::units(QString::fromUtf8(utf8)) for valid UTF-8 (a text as the client sent it), counted
- * on the bytes instead of the UTF-16 copy: a code point of up to three bytes is one UTF-16 unit, one of four
- * bytes two (a surrogate pair); a unit weighs 1, and 4 from U+0250 up, which is every lead byte from 0xCA,
- * 0xC9 followed by 0x90 or more, and the second unit of a four-byte sequence. The estimator's UTF-16 loop
- * counted through libgcc's popcount call (the build does not assume the instruction); here 16 bytes at a
- * time go into byte counters, summed every 255 rounds (issue 18).
- */
-qint64 utf8Units(QByteArrayView utf8)
-{
-    const auto *p = reinterpret_cast<const unsigned char *>(utf8.data());
-    const qsizetype n = utf8.size();
-    qint64 units = 0;
-    qsizetype i = 0;
-#ifdef __SSE2__
-    // Each round reads 17 bytes: a lead byte's successor is needed for 0xC9.
-    while (n - i >= 17) {
-        const __m128i zero = _mm_setzero_si128();
-        __m128i continuations = zero, wide = zero, fourByte = zero;
-        int rounds = 0; // of blocks with a byte from 0x80, counted in the vectors
-        qint64 asciiBytes = 0;
-        for (; rounds < 255 && n - i >= 17; i += 16) {
-            const __m128i b = _mm_loadu_si128(reinterpret_cast<const __m128i *>(p + i));
-            // Agent texts are mostly ASCII: a block without a high bit is 16 units.
-            if (!_mm_movemask_epi8(b)) {
-                asciiBytes += 16;
-                continue;
-            }
-            ++rounds;
-            const __m128i next = _mm_loadu_si128(reinterpret_cast<const __m128i *>(p + i + 1));
-            // A compare gives -1 per matching lane: subtracting it counts.
-            continuations = _mm_sub_epi8(
-                continuations,
-                _mm_cmpeq_epi8(_mm_and_si128(b, _mm_set1_epi8(char(0xc0))), _mm_set1_epi8(char(0x80))));
-            // Unsigned b >= k exactly when max(b, k) == b.
-            const __m128i fromCA = _mm_cmpeq_epi8(_mm_max_epu8(b, _mm_set1_epi8(char(0xca))), b);
-            const __m128i c9 = _mm_cmpeq_epi8(b, _mm_set1_epi8(char(0xc9)));
-            const __m128i next90 = _mm_cmpeq_epi8(_mm_max_epu8(next, _mm_set1_epi8(char(0x90))), next);
-            wide = _mm_sub_epi8(wide, _mm_or_si128(fromCA, _mm_and_si128(c9, next90)));
-            fourByte = _mm_sub_epi8(fourByte, _mm_cmpeq_epi8(_mm_max_epu8(b, _mm_set1_epi8(char(0xf0))), b));
-        }
-        const auto sum = [zero](__m128i counts) {
-            quint64 halves[2];
-            _mm_storeu_si128(reinterpret_cast<__m128i *>(halves), _mm_sad_epu8(counts, zero));
-            return qint64(halves[0] + halves[1]);
-        };
-        units += asciiBytes + 16 * qint64(rounds) - sum(continuations) + 3 * sum(wide) + 4 * sum(fourByte);
-    }
-#endif
-    for (; i < n; ++i) {
-        const unsigned char b = p[i];
-        if ((b & 0xc0) == 0x80)
-            continue;
-        units += 1;
-        if (b >= 0xca || (b == 0xc9 && i + 1 < n && p[i + 1] >= 0x90))
-            units += 3;
-        if (b >= 0xf0)
-            units += 4;
-    }
-    return units;
-}
-
 /** KiroTokenEstimator::units(text.string()), from the client's UTF-8 while the text is held that way. */
 qint64 textUnits(const TurnText &text)
 {
     if (const QByteArray *utf8 = text.utf8())
-        return utf8Units(*utf8);
+        return KiroTokenEstimator::unitsUtf8(*utf8);
     return KiroTokenEstimator::units(text.string());
 }
 

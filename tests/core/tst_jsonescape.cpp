@@ -4,7 +4,9 @@
 #include <QRandomGenerator>
 #include <QTest>
 
+#include "server/core/cpufeatures.h"
 #include "server/core/jsonescape.h"
+#include "tests/support/fuzzseed.h"
 
 using namespace Drawbridge;
 
@@ -22,6 +24,8 @@ private Q_SLOTS:
     void sameBytesAsTheByteAtATimeWriter();
     void qtReadsBackTheText();
     void escapesUpToTheTailFit();
+    void variantsMatchTheByteAtATimeWriter_data();
+    void variantsMatchTheByteAtATimeWriter();
 };
 
 namespace {
@@ -79,6 +83,21 @@ QByteArray randomText(QRandomGenerator &rng, qsizetype length)
     for (char &c : text)
         c = int(rng.bounded(density)) == 0 ? special[rng.bounded(int(sizeof special))]
                                            : char(rng.bounded(0x20, 0x7f));
+    return text;
+}
+
+/** randomText() with escapes put at the first and last bytes of 16-, 32- and 64-byte blocks. */
+QByteArray edgyText(QRandomGenerator &rng, qsizetype length)
+{
+    QByteArray text = randomText(rng, length);
+    static constexpr char escapes[] = { '"', '\\', '\n', '\x01', '\x1f', '\0' };
+    const int every = int(rng.bounded(1, 8));
+    for (qsizetype at = 0; at < text.size(); ++at) {
+        const qsizetype inBlock = at % 16;
+        const bool edge = inBlock == 0 || inBlock == 15;
+        if (edge && rng.bounded(every) == 0)
+            text[at] = escapes[rng.bounded(int(sizeof escapes))];
+    }
     return text;
 }
 
@@ -148,6 +167,62 @@ void TstJsonEscape::escapesUpToTheTailFit()
             oracle(expected, text);
             QByteArray out;
             appendJsonString(out, text);
+            if (out != expected)
+                qWarning("%d escaped bytes, tail of %d", escaped, tail);
+            QCOMPARE(out, expected);
+        }
+    }
+}
+
+void TstJsonEscape::variantsMatchTheByteAtATimeWriter_data()
+{
+    QTest::addColumn<bool>("avx2");
+    QTest::newRow("baseline") << false;
+    QTest::newRow("avx2") << true;
+}
+
+void TstJsonEscape::variantsMatchTheByteAtATimeWriter()
+{
+    // Each variant, called directly (the process uses one), against the byte-at-a-time oracle: texts of every
+    // length to 100 and long ones, escapes at the blocks' edges, at every alignment to 32 bytes, appended to
+    // empty, shared and exactly full buffers; then the runs of escapes before each tail length (the AVX2
+    // loop copies its last 64-127 bytes, the baseline its last 32-63).
+    QFETCH(bool, avx2);
+    if (avx2 && !cpuSupportsAvx2())
+        QSKIP("this CPU has no AVX2");
+    const auto variant = avx2 ? detail::appendJsonStringAvx2 : detail::appendJsonStringBaseline;
+    const quint64 seed = Test::fuzzSeed();
+    QRandomGenerator rng(seed);
+    const int rounds = Test::fuzzIterations(6'000);
+    for (int round = 0; round < rounds; ++round) {
+        const qsizetype length = round < 101 * 32 ? round % 101
+            : round % 50 == 0                     ? rng.bounded(1'000, 70'000)
+                                                  : rng.bounded(0, 300);
+        const int align = round < 101 * 32 ? round / 101 : int(rng.bounded(0, 32));
+        const QByteArray buffer
+            = QByteArray(align, 'x') + (round % 2 ? edgyText(rng, length) : randomText(rng, length));
+        const QByteArrayView view = QByteArrayView(buffer).sliced(align);
+        QByteArray prefix = randomText(rng, rng.bounded(0, 20));
+        QByteArray expected = prefix;
+        oracle(expected, view);
+        QByteArray out = prefix;
+        if (round % 3 == 1)
+            out.detach();
+        else if (round % 3 == 2)
+            out.reserve(out.size() + view.size() + 2);
+        variant(out, view);
+        if (out != expected)
+            qWarning("DRAWBRIDGE_FUZZ_SEED=%llu round %d: %lld bytes at alignment %d", seed, round,
+                     qint64(view.size()), align);
+        QCOMPARE(out, expected);
+    }
+    for (int escaped = 0; escaped < 1200; escaped += 7) {
+        for (const int tail : { 0, 1, 31, 32, 47, 63, 64, 65, 95, 127, 128 }) {
+            const QByteArray text = QByteArray(escaped, '\x01') + QByteArray(tail, 'a');
+            QByteArray expected;
+            oracle(expected, text);
+            QByteArray out;
+            variant(out, text);
             if (out != expected)
                 qWarning("%d escaped bytes, tail of %d", escaped, tail);
             QCOMPARE(out, expected);

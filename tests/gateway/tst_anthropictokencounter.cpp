@@ -14,16 +14,26 @@
 #include <QTemporaryDir>
 #include <QTest>
 
+#include "server/core/cpufeatures.h"
 #include "server/gateway/anthropicrequestparser.h"
 #include "server/gateway/anthropictokencounter.h"
 #include "server/gateway/openairequestparser.h"
+#include "tests/support/fuzzseed.h"
+#include "tests/support/hostileutf8.h"
 
 #include <limits>
+
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 using namespace Drawbridge;
 using namespace Qt::StringLiterals;
 
 namespace {
+
+using Drawbridge::Test::differentialLength;
+using Drawbridge::Test::hostileUtf8;
 
 // ---- The former implementation, frozen (server/gateway/anthropictokencounter.cpp before issue 18).
 // ----------
@@ -77,12 +87,134 @@ int legacyEstimate(const ChatRequest &request)
 // ---- end of the frozen copy
 // ------------------------------------------------------------------------------------
 
-quint64 seedFromEnv()
+// ---- AnthropicTokenCounter::estimateUtf8 with 16-byte SSE2 blocks, frozen (before its AVX2 variant), the
+// oracle of both variants for any bytes: on invalid UTF-8 its result depends on where its blocks stop.
+// ----------
+/** Units of the three- or four-byte sequence at @p p (lead byte E0 or more), or 0 when it is cut short. */
+int frozenWideSequenceUnits(const unsigned char *p, qsizetype available, qsizetype &length)
 {
-    bool ok = false;
-    const quint64 v = qEnvironmentVariable("DRAWBRIDGE_FUZZ_SEED").toULongLong(&ok);
-    return ok ? v : QRandomGenerator::global()->generate64();
+    const unsigned char b = p[0];
+    length = b < 0xF0 ? 3 : 4;
+    if (available < length)
+        return 0;
+    char32_t c = b & (b < 0xF0 ? 0x0F : 0x07);
+    for (qsizetype k = 1; k < length; ++k)
+        c = (c << 6) | (p[k] & 0x3F);
+    return c < 0x0250 ? 1 : legacyIsCjk(c) ? 4 : 2;
 }
+
+#ifdef __SSE2__
+int frozenBitCount16(unsigned x)
+{
+    // The baseline x86-64 target has no popcnt instruction; __builtin_popcount would be a libgcc call.
+    x = x - ((x >> 1) & 0x5555u);
+    x = (x & 0x3333u) + ((x >> 2) & 0x3333u);
+    x = (x + (x >> 4)) & 0x0F0Fu;
+    return int((x + (x >> 8)) & 0x1Fu);
+}
+#endif
+
+int frozenEstimateUtf8(QByteArrayView utf8)
+{
+    // The same quarter-token units per code point as estimateText(). In UTF-8 a code point below U+0250 is
+    // one byte, or two with a lead byte C2–C8, or C9 followed by 80–8F; one from U+0250 to U+07FF (C9 90 up
+    // to DF BF) weighs 2; from three bytes on it is decoded and weighed 4 if CJK, else 2. A message's text is
+    // the client's UTF-8 (ChatMessage::textUtf8), so this spares the UTF-16 copy of every text (issue 18).
+    // Blocks of 16 bytes are counted in SIMD: one unit per byte that is not a continuation (80–BF), one more
+    // per lead from CA and per C9 followed by 90 or more; a three- or four-byte sequence ends the block there
+    // (the bytes before it counted from the same masks) and is decoded on its own.
+    const auto *p = reinterpret_cast<const unsigned char *>(utf8.data());
+    const qsizetype n = utf8.size();
+    qint64 units = 0;
+    qsizetype i = 0;
+#ifdef __SSE2__
+    const __m128i zero = _mm_setzero_si128();
+    __m128i continuations = zero, wide = zero; // per-lane counts of whole blocks, at most 255 each
+    int rounds = 0;
+    const auto sum = [zero](__m128i counts) {
+        quint64 halves[2];
+        _mm_storeu_si128(reinterpret_cast<__m128i *>(halves), _mm_sad_epu8(counts, zero));
+        return qint64(halves[0] + halves[1]);
+    };
+    const auto flush = [&] {
+        units += 16 * qint64(rounds) - sum(continuations) + sum(wide);
+        continuations = wide = zero;
+        rounds = 0;
+    };
+    // Each block reads 17 bytes: a C9's successor may be the next block's first.
+    while (n - i >= 17) {
+        const __m128i b = _mm_loadu_si128(reinterpret_cast<const __m128i *>(p + i));
+        if (!_mm_movemask_epi8(b)) {
+            units += 16; // ASCII
+            i += 16;
+            continue;
+        }
+        // Unsigned b >= k exactly when max(b, k) == b.
+        const auto atLeast = [&b](char k) { return _mm_cmpeq_epi8(_mm_max_epu8(b, _mm_set1_epi8(k)), b); };
+        const __m128i next = _mm_loadu_si128(reinterpret_cast<const __m128i *>(p + i + 1));
+        const __m128i nextFrom90 = _mm_cmpeq_epi8(_mm_max_epu8(next, _mm_set1_epi8(char(0x90))), next);
+        const __m128i isContinuation
+            = _mm_cmpeq_epi8(_mm_and_si128(b, _mm_set1_epi8(char(0xc0))), _mm_set1_epi8(char(0x80)));
+        const __m128i isWide = _mm_or_si128(
+            atLeast(char(0xca)), _mm_and_si128(_mm_cmpeq_epi8(b, _mm_set1_epi8(char(0xc9))), nextFrom90));
+        if (const int high = _mm_movemask_epi8(atLeast(char(0xe0)))) {
+            // The bytes before the first three- or four-byte lead, from the masks (no lead before it waits
+            // for a byte at or after it), then that sequence decoded.
+            const int k = __builtin_ctz(unsigned(high));
+            const unsigned before = (1u << k) - 1;
+            units += k - frozenBitCount16(unsigned(_mm_movemask_epi8(isContinuation)) & before)
+                + frozenBitCount16(unsigned(_mm_movemask_epi8(isWide)) & before);
+            i += k;
+            qsizetype length = 0;
+            const int weight = frozenWideSequenceUnits(p + i, n - i, length);
+            if (weight == 0) { // cut short (not valid UTF-8, which callers do not pass): as U+FFFD
+                units += 2;
+                i = n;
+                break;
+            }
+            units += weight;
+            i += length;
+            continue;
+        }
+        // A compare gives -1 per matching lane: subtracting it counts.
+        continuations = _mm_sub_epi8(continuations, isContinuation);
+        wide = _mm_sub_epi8(wide, isWide);
+        i += 16;
+        if (++rounds == 255)
+            flush();
+    }
+    flush();
+#endif
+    while (i < n) {
+        const unsigned char b = p[i];
+        if (b < 0x80) {
+            units += 1;
+            ++i;
+        } else if (b < 0xC0) { // a continuation whose lead a block above counted
+            ++i;
+        } else if (b < 0xE0) {
+            if (n - i < 2) { // cut short (not valid UTF-8, which callers do not pass): as U+FFFD
+                units += 2;
+                break;
+            }
+            const char32_t c = (char32_t(b & 0x1F) << 6) | (p[i + 1] & 0x3F);
+            units += c < 0x0250 ? 1 : 2;
+            i += 2;
+        } else {
+            qsizetype length = 0;
+            const int weight = frozenWideSequenceUnits(p + i, n - i, length);
+            if (weight == 0) {
+                units += 2;
+                break;
+            }
+            units += weight;
+            i += length;
+        }
+    }
+    return int((units + 3) / 4);
+}
+// ---- end of the frozen copy
+// ------------------------------------------------------------------------------------
 
 /** UTF-16 strings made to hit every branch: boundaries of each class, surrogates whole, lone and reversed. */
 class StringGen
@@ -172,6 +304,8 @@ private Q_SLOTS:
     void estimateUtf8_data();
     void estimateUtf8();
     void longTwoByteRuns();
+    void utf8VariantsMatchTheFrozenLoop_data();
+    void utf8VariantsMatchTheFrozenLoop();
     void agentBodies_data();
     void agentBodies();
     void imagesCallsAndManySchemas();
@@ -216,7 +350,7 @@ void TstAnthropicTokenCounter::estimateText()
 
 void TstAnthropicTokenCounter::hostileStrings()
 {
-    const quint64 seed = seedFromEnv();
+    const quint64 seed = Test::fuzzSeed();
     StringGen gen(seed);
     QString joined, validJoined;
     int validUtf8 = 0;
@@ -296,6 +430,53 @@ void TstAnthropicTokenCounter::longTwoByteRuns()
     }
 }
 
+void TstAnthropicTokenCounter::utf8VariantsMatchTheFrozenLoop_data()
+{
+    QTest::addColumn<bool>("avx2");
+    QTest::newRow("baseline") << false;
+    QTest::newRow("avx2") << true;
+}
+
+void TstAnthropicTokenCounter::utf8VariantsMatchTheFrozenLoop()
+{
+    // Each variant of estimateUtf8, called directly (the process uses one), against the frozen SSE2 loop on
+    // hostile bytes of every length to 100 and longer ones, at every alignment to 32 bytes; valid UTF-8 or
+    // not, the number must be the same (it goes into usage records).
+    QFETCH(bool, avx2);
+    if (avx2 && !cpuSupportsAvx2())
+        QSKIP("this CPU has no AVX2");
+    const auto variant = avx2 ? detail::estimateUtf8Avx2 : detail::estimateUtf8Baseline;
+    const quint64 seed = Test::fuzzSeed();
+    QRandomGenerator rng(seed);
+    QByteArray buffer;
+    const auto check = [&](const QByteArray &text, int round) {
+        const int align = int(rng.bounded(0, 32));
+        buffer = QByteArray(align, 'x') + text;
+        const QByteArrayView view = QByteArrayView(buffer).sliced(align);
+        const int expected = frozenEstimateUtf8(view);
+        const int actual = variant(view);
+        if (actual != expected)
+            qWarning("DRAWBRIDGE_FUZZ_SEED=%llu round %d: %lld bytes at alignment %d: %d, the frozen loop %d",
+                     seed, round, qint64(view.size()), align, actual, expected);
+        return actual == expected;
+    };
+    const int rounds = Test::fuzzIterations(2'000);
+    for (int round = 0; round < rounds; ++round)
+        QVERIFY(check(hostileUtf8(rng, differentialLength(rng, round)), round));
+    // Runs of two-byte sequences far past 255 blocks, at each offset against the blocks, with and without a
+    // three-byte sequence in the middle.
+    for (const QByteArray &unit : { QByteArray("\xc9\x90"), QByteArray("\xc9\x8f"),
+                                    QByteArray("\xc3\xa9"
+                                               "a") }) {
+        for (int offset = 0; offset < 4; ++offset) {
+            QByteArray text = QByteArray(offset, 'x') + unit.repeated(12'000);
+            QVERIFY(check(text, -1));
+            text.insert(9'001, "\xe6\x97\xa5");
+            QVERIFY(check(text, -1));
+        }
+    }
+}
+
 void TstAnthropicTokenCounter::agentBodies_data()
 {
     QTest::addColumn<int>("seed");
@@ -349,7 +530,7 @@ void TstAnthropicTokenCounter::agentBodies()
 
 void TstAnthropicTokenCounter::imagesCallsAndManySchemas()
 {
-    const quint64 seed = seedFromEnv();
+    const quint64 seed = Test::fuzzSeed();
     StringGen gen(seed);
     ChatRequest request;
     for (int i = 0; i < 30; ++i) {

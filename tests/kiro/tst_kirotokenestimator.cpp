@@ -22,13 +22,23 @@
 #include <map>
 #include <vector>
 
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
+
+#include "server/core/cpufeatures.h"
 #include "server/gateway/anthropictokencounter.h"
 #include "server/kiro/kirotokenestimator.h"
+#include "tests/support/fuzzseed.h"
+#include "tests/support/hostileutf8.h"
 
 using namespace Drawbridge;
 using namespace Qt::StringLiterals;
 
 namespace {
+
+using Drawbridge::Test::differentialLength;
+using Drawbridge::Test::hostileUtf8;
 
 struct Sample
 {
@@ -151,6 +161,74 @@ double p95(std::vector<double> v)
     return v.empty() ? 0 : v[std::min(v.size() - 1, size_t(std::ceil(0.95 * double(v.size()))) - 1)];
 }
 
+// ---- KiroRequestBuilder's utf8Units with 16-byte SSE2 blocks, frozen (before it moved here and had an AVX2
+// variant), the oracle of both variants of KiroTokenEstimator::unitsUtf8.
+// ----------
+/**
+ * KiroTokenEstimator::units(QString::fromUtf8(utf8)) for valid UTF-8 (a text as the client sent it), counted
+ * on the bytes instead of the UTF-16 copy: a code point of up to three bytes is one UTF-16 unit, one of four
+ * bytes two (a surrogate pair); a unit weighs 1, and 4 from U+0250 up, which is every lead byte from 0xCA,
+ * 0xC9 followed by 0x90 or more, and the second unit of a four-byte sequence. The estimator's UTF-16 loop
+ * counted through libgcc's popcount call (the build does not assume the instruction); here 16 bytes at a
+ * time go into byte counters, summed every 255 rounds (issue 18).
+ */
+qint64 frozenUtf8Units(QByteArrayView utf8)
+{
+    const auto *p = reinterpret_cast<const unsigned char *>(utf8.data());
+    const qsizetype n = utf8.size();
+    qint64 units = 0;
+    qsizetype i = 0;
+#ifdef __SSE2__
+    // Each round reads 17 bytes: a lead byte's successor is needed for 0xC9.
+    while (n - i >= 17) {
+        const __m128i zero = _mm_setzero_si128();
+        __m128i continuations = zero, wide = zero, fourByte = zero;
+        int rounds = 0; // of blocks with a byte from 0x80, counted in the vectors
+        qint64 asciiBytes = 0;
+        for (; rounds < 255 && n - i >= 17; i += 16) {
+            const __m128i b = _mm_loadu_si128(reinterpret_cast<const __m128i *>(p + i));
+            // Agent texts are mostly ASCII: a block without a high bit is 16 units.
+            if (!_mm_movemask_epi8(b)) {
+                asciiBytes += 16;
+                continue;
+            }
+            ++rounds;
+            const __m128i next = _mm_loadu_si128(reinterpret_cast<const __m128i *>(p + i + 1));
+            // A compare gives -1 per matching lane: subtracting it counts.
+            continuations = _mm_sub_epi8(
+                continuations,
+                _mm_cmpeq_epi8(_mm_and_si128(b, _mm_set1_epi8(char(0xc0))), _mm_set1_epi8(char(0x80))));
+            // Unsigned b >= k exactly when max(b, k) == b.
+            const __m128i fromCA = _mm_cmpeq_epi8(_mm_max_epu8(b, _mm_set1_epi8(char(0xca))), b);
+            const __m128i c9 = _mm_cmpeq_epi8(b, _mm_set1_epi8(char(0xc9)));
+            const __m128i next90 = _mm_cmpeq_epi8(_mm_max_epu8(next, _mm_set1_epi8(char(0x90))), next);
+            wide = _mm_sub_epi8(wide, _mm_or_si128(fromCA, _mm_and_si128(c9, next90)));
+            fourByte = _mm_sub_epi8(fourByte, _mm_cmpeq_epi8(_mm_max_epu8(b, _mm_set1_epi8(char(0xf0))), b));
+        }
+        const auto sum = [zero](__m128i counts) {
+            quint64 halves[2];
+            _mm_storeu_si128(reinterpret_cast<__m128i *>(halves), _mm_sad_epu8(counts, zero));
+            return qint64(halves[0] + halves[1]);
+        };
+        units += asciiBytes + 16 * qint64(rounds) - sum(continuations) + 3 * sum(wide) + 4 * sum(fourByte);
+    }
+#endif
+    for (; i < n; ++i) {
+        const unsigned char b = p[i];
+        if ((b & 0xc0) == 0x80)
+            continue;
+        units += 1;
+        if (b >= 0xca || (b == 0xc9 && i + 1 < n && p[i + 1] >= 0x90))
+            units += 3;
+        if (b >= 0xf0)
+            units += 4;
+    }
+    return units;
+}
+
+// ---- end of the frozen copy
+// ------------------------------------------------------------------------------------
+
 } // namespace
 
 class TstKiroTokenEstimator : public QObject
@@ -159,6 +237,8 @@ class TstKiroTokenEstimator : public QObject
 
 private Q_SLOTS:
     void unitsCountEightAtATimeAsOneAtATime();
+    void unitsUtf8VariantsMatchTheFrozenLoop_data();
+    void unitsUtf8VariantsMatchTheFrozenLoop();
     void toolUseOverheadIsTheSameInBothEstimates();
     void errorAgainstReferenceTokenizer();
 };
@@ -200,6 +280,68 @@ void TstKiroTokenEstimator::unitsCountEightAtATimeAsOneAtATime()
         for (const QString *text : std::array<const QString *, 3> { &narrow, &wide, &mixed })
             QCOMPARE(KiroTokenEstimator::units(*text), oracle(*text));
     }
+}
+
+void TstKiroTokenEstimator::unitsUtf8VariantsMatchTheFrozenLoop_data()
+{
+    QTest::addColumn<bool>("avx2");
+    QTest::newRow("baseline") << false;
+    QTest::newRow("avx2") << true;
+}
+
+void TstKiroTokenEstimator::unitsUtf8VariantsMatchTheFrozenLoop()
+{
+    // Each variant of unitsUtf8, called directly (the process uses one), against the loop the request
+    // builder had, on hostile bytes of every length to 100 and longer ones, at every alignment to 32 bytes,
+    // valid UTF-8 or not; and for valid UTF-8 the chosen variant against units() of the UTF-16 text, what it
+    // stands for.
+    QFETCH(bool, avx2);
+    if (avx2 && !cpuSupportsAvx2())
+        QSKIP("this CPU has no AVX2");
+    const auto variant = avx2 ? detail::unitsUtf8Avx2 : detail::unitsUtf8Baseline;
+    const quint64 seed = Test::fuzzSeed();
+    QRandomGenerator rng(seed);
+    QByteArray buffer;
+    int valid = 0;
+    const auto check = [&](const QByteArray &text, int round) {
+        const int align = int(rng.bounded(0, 32));
+        buffer = QByteArray(align, 'x') + text;
+        const QByteArrayView view = QByteArrayView(buffer).sliced(align);
+        const qint64 expected = frozenUtf8Units(view);
+        const qint64 actual = variant(view);
+        if (actual != expected)
+            qWarning(
+                "DRAWBRIDGE_FUZZ_SEED=%llu round %d: %lld bytes at alignment %d: %lld, the frozen loop %lld",
+                seed, round, qint64(view.size()), align, actual, expected);
+        if (QString::fromUtf8(view).toUtf8() == view) { // valid UTF-8
+            ++valid;
+            const qint64 fromUtf16 = KiroTokenEstimator::units(QString::fromUtf8(view));
+            if (KiroTokenEstimator::unitsUtf8(view) != fromUtf16) {
+                qWarning("DRAWBRIDGE_FUZZ_SEED=%llu round %d: valid UTF-8 counts %lld, its UTF-16 %lld", seed,
+                         round, KiroTokenEstimator::unitsUtf8(view), fromUtf16);
+                return false;
+            }
+        }
+        return actual == expected;
+    };
+    const int rounds = Test::fuzzIterations(2'000);
+    for (int round = 0; round < rounds; ++round) {
+        QByteArray text = hostileUtf8(rng, differentialLength(rng, round));
+        if (round % 4 == 0) // valid UTF-8 too: what toUtf8() makes of the text
+            text = QString::fromUtf8(text).toUtf8();
+        QVERIFY(check(text, round));
+    }
+    for (const QByteArray &unit : { QByteArray("\xc9\x90"), QByteArray("\xc9\x8f"),
+                                    QByteArray("\xc3\xa9"
+                                               "a") }) {
+        for (int offset = 0; offset < 4; ++offset) {
+            QByteArray text = QByteArray(offset, 'x') + unit.repeated(12'000);
+            QVERIFY(check(text, -1));
+            text.insert(9'001, "\xf0\x9f\x98\x80");
+            QVERIFY(check(text, -1));
+        }
+    }
+    QVERIFY2(valid > 400, qPrintable(u"seed %1: only %2 texts were valid UTF-8"_s.arg(seed).arg(valid)));
 }
 
 void TstKiroTokenEstimator::toolUseOverheadIsTheSameInBothEstimates()

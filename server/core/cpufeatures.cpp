@@ -1,0 +1,31 @@
+// SPDX-License-Identifier: MIT
+#include "cpufeatures.h"
+
+#include <cstdlib>
+#include <cstring>
+
+namespace Drawbridge {
+
+bool cpuSupportsAvx2()
+{
+#if DRAWBRIDGE_HAS_AVX2_VARIANTS
+    // libgcc's CPU model reports AVX2 only when XGETBV says the OS saves the YMM state. Under valgrind this
+    // is valgrind's synthetic CPUID, which offers AVX2 on such a host: the instruction budget counts the
+    // variant the gateway runs.
+    static const bool supported = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("popcnt");
+    return supported;
+#else
+    return false;
+#endif
+}
+
+bool useAvx2()
+{
+    static const bool use = [] {
+        const char *const simd = std::getenv("DRAWBRIDGE_SIMD");
+        return cpuSupportsAvx2() && !(simd && std::strcmp(simd, "sse2") == 0);
+    }();
+    return use;
+}
+
+} // namespace Drawbridge
