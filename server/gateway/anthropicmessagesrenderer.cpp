@@ -74,14 +74,20 @@ QByteArray AnthropicMessagesRenderer::stopReasonName(FinishReason reason, bool s
 
 void AnthropicMessagesRenderer::writeEvent(const char *type, const QByteArray &json)
 {
-    QByteArray chunk;
-    chunk.reserve(json.size() + 32);
-    chunk += "event: ";
-    chunk += type;
-    chunk += "\ndata: ";
-    chunk += json;
-    chunk += "\n\n";
-    m_responder->writeChunk(chunk);
+    m_pending.reserve(m_pending.size() + json.size() + 40);
+    m_pending += "event: ";
+    m_pending += type;
+    m_pending += "\ndata: ";
+    m_pending += json;
+    m_pending += "\n\n";
+}
+
+void AnthropicMessagesRenderer::flushEvents()
+{
+    if (m_pending.isEmpty())
+        return;
+    m_responder->writeChunk(m_pending);
+    m_pending.resize(0); // keeps the buffer for the next call
 }
 
 void AnthropicMessagesRenderer::writeDelta(int index, const char *deltaType, const char *field,
@@ -103,8 +109,6 @@ void AnthropicMessagesRenderer::begin()
 {
     if (!m_stream)
         return;
-    m_responder->beginStream(200, QByteArrayLiteral("text/event-stream; charset=utf-8"),
-                             { { QByteArrayLiteral("Cache-Control"), QByteArrayLiteral("no-cache") } });
     writeEvent(
         "message_start",
         "{\"type\":\"message_start\",\"message\":{\"id\":\"" + m_id
@@ -112,6 +116,11 @@ void AnthropicMessagesRenderer::begin()
             + ",\"content\":[],\"stop_reason\":null,\"stop_sequence\":null,\"usage\":{\"input_tokens\":"
             + QByteArray::number(inputTokensEstimate()) + ",\"output_tokens\":0}}}");
     writeEvent("ping", QByteArrayLiteral("{\"type\":\"ping\"}"));
+    // The head and the opening events in one write.
+    m_responder->beginStream(200, QByteArrayLiteral("text/event-stream; charset=utf-8"),
+                             { { QByteArrayLiteral("Cache-Control"), QByteArrayLiteral("no-cache") } },
+                             m_pending);
+    m_pending.resize(0);
 }
 
 int AnthropicMessagesRenderer::openBlock(Block block)
@@ -169,6 +178,7 @@ int AnthropicMessagesRenderer::ensureOpen(BlockType type)
 
 void AnthropicMessagesRenderer::text(const QString &delta)
 {
+    const EventBatch batch { *this };
     if (delta.isEmpty())
         return;
     const int index = ensureOpen(BlockType::Text);
@@ -180,6 +190,7 @@ void AnthropicMessagesRenderer::text(const QString &delta)
 
 void AnthropicMessagesRenderer::reasoning(const QString &delta)
 {
+    const EventBatch batch { *this };
     if (delta.isEmpty())
         return;
     const int index = ensureOpen(BlockType::Thinking);
@@ -193,6 +204,7 @@ void AnthropicMessagesRenderer::reasoning(const QString &delta)
 
 void AnthropicMessagesRenderer::reasoningSignature(const QString &signature)
 {
+    const EventBatch batch { *this };
     if (signature.isEmpty())
         return;
     // The signature closes the thinking it attests (a signature_delta right before content_block_stop, as
@@ -208,6 +220,7 @@ void AnthropicMessagesRenderer::reasoningSignature(const QString &signature)
 
 void AnthropicMessagesRenderer::redactedReasoning(const QString &data)
 {
+    const EventBatch batch { *this };
     if (data.isEmpty())
         return;
     openBlock(Block { BlockType::RedactedThinking, data, {}, {}, {} });
@@ -218,6 +231,7 @@ void AnthropicMessagesRenderer::redactedReasoning(const QString &data)
 
 void AnthropicMessagesRenderer::toolCallStart(int index, const QString &id, const QString &name)
 {
+    const EventBatch batch { *this };
     if (index < 0)
         return;
     m_sawToolUse = true;
@@ -230,6 +244,7 @@ void AnthropicMessagesRenderer::toolCallStart(int index, const QString &id, cons
 
 void AnthropicMessagesRenderer::toolCallArguments(int index, const QString &fragment)
 {
+    const EventBatch batch { *this };
     if (index < 0 || size_t(index) >= m_toolBlocks.size() || m_toolBlocks[size_t(index)] < 0
         || fragment.isEmpty())
         return;
@@ -244,6 +259,7 @@ void AnthropicMessagesRenderer::toolCallArguments(int index, const QString &frag
 
 void AnthropicMessagesRenderer::keepAlive()
 {
+    const EventBatch batch { *this };
     if (m_stream && m_responder->isStreaming())
         writeEvent("ping", QByteArrayLiteral("{\"type\":\"ping\"}"));
 }
@@ -273,7 +289,8 @@ void AnthropicMessagesRenderer::finish(FinishReason reason, const Usage &usage)
                    "{\"type\":\"message_delta\",\"delta\":{\"stop_reason\":\"" + stopReason
                        + "\",\"stop_sequence\":null},\"usage\":" + usageJson + '}');
         writeEvent("message_stop", QByteArrayLiteral("{\"type\":\"message_stop\"}"));
-        m_responder->endStream();
+        m_responder->endStream(m_pending); // with the terminator, in one write
+        m_pending.resize(0);
         return;
     }
 
@@ -327,7 +344,8 @@ void AnthropicMessagesRenderer::fail(const ApiError &error, bool begun)
     }
     // Mid-stream: the status line is gone; Anthropic clients raise an `error` event as an API error.
     writeEvent("error", anthropicErrorBody(error));
-    m_responder->endStream();
+    m_responder->endStream(m_pending);
+    m_pending.resize(0);
 }
 
 } // namespace Drawbridge

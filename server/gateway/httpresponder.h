@@ -45,11 +45,16 @@ public:
               const ResponseHeaders &headers = {});
     void sendJson(int status, const QByteArray &json, const ResponseHeaders &headers = {});
 
-    /** Starts a streamed response (chunked, or close-delimited for HTTP/1.0). */
-    void beginStream(int status, const QByteArray &contentType, const ResponseHeaders &headers = {});
+    /**
+     * Starts a streamed response (chunked, or close-delimited for HTTP/1.0). A @p firstChunk leaves with the
+     * head in one write: one segment and one wake-up of the client fewer per stream.
+     */
+    void beginStream(int status, const QByteArray &contentType, const ResponseHeaders &headers = {},
+                     QByteArrayView firstChunk = {});
     /** Writes one chunk; false when the client is gone or hopelessly behind (then the stream is aborted). */
-    bool writeChunk(const QByteArray &data);
-    void endStream();
+    bool writeChunk(QByteArrayView data);
+    /** Ends the stream; a @p lastChunk leaves with the chunked terminator in one write. */
+    void endStream(QByteArrayView lastChunk = {});
 
     bool isConnected() const;
     bool hasResponded() const { return m_state != State::Idle; }
@@ -64,6 +69,8 @@ private:
     void appendHead(QByteArray &out, int status, const QByteArray &contentType,
                     const ResponseHeaders &headers, bool keepAlive) const;
     void write(const QByteArray &bytes);
+    /** One chunk and @p trailer (its CRLF, and the terminator after the last one) in one sendmsg(). */
+    bool writeChunkParts(QByteArrayView data, QByteArrayView trailer);
     void finish(bool keepAlive);
 
     QPointer<HttpServerConnection> m_connection;

@@ -61,7 +61,7 @@ QByteArray OpenAiChatRenderer::finishReasonName(FinishReason reason)
     return QByteArrayLiteral("stop");
 }
 
-void OpenAiChatRenderer::writeDelta(const QByteArray &deltaJson)
+QByteArray OpenAiChatRenderer::deltaChunk(const QByteArray &deltaJson) const
 {
     QByteArray chunk;
     chunk.reserve(m_chunkPrefix.size() + deltaJson.size() + 64);
@@ -71,7 +71,12 @@ void OpenAiChatRenderer::writeDelta(const QByteArray &deltaJson)
     if (m_includeUsage)
         chunk += ",\"usage\":null";
     chunk += "}\n\n";
-    m_responder->writeChunk(chunk);
+    return chunk;
+}
+
+void OpenAiChatRenderer::writeDelta(const QByteArray &deltaJson)
+{
+    m_responder->writeChunk(deltaChunk(deltaJson));
 }
 
 QByteArray OpenAiChatRenderer::beginDelta(QByteArrayView deltaStart, qsizetype expected) const
@@ -97,8 +102,9 @@ void OpenAiChatRenderer::begin()
 {
     if (!m_stream)
         return;
-    m_responder->beginStream(200, QByteArrayLiteral("text/event-stream; charset=utf-8"));
-    writeDelta(QByteArrayLiteral("{\"role\":\"assistant\",\"content\":\"\"}"));
+    // The head and the role chunk in one write.
+    m_responder->beginStream(200, QByteArrayLiteral("text/event-stream; charset=utf-8"), {},
+                             deltaChunk(QByteArrayLiteral("{\"role\":\"assistant\",\"content\":\"\"}")));
 }
 
 void OpenAiChatRenderer::text(const QString &delta)
@@ -194,8 +200,7 @@ void OpenAiChatRenderer::finish(FinishReason reason, const Usage &usage)
             chunk += "}\n\n";
         }
         chunk += "data: [DONE]\n\n";
-        m_responder->writeChunk(chunk);
-        m_responder->endStream();
+        m_responder->endStream(chunk); // with the terminator, in one write
         return;
     }
 
@@ -248,8 +253,8 @@ void OpenAiChatRenderer::fail(const ApiError &error, bool begun)
         return;
     }
     // Mid-stream: the status line is gone; report in-band the way OpenAI's SDKs understand, then end cleanly.
-    m_responder->writeChunk("data: " + openAiErrorBody(error) + "\n\ndata: [DONE]\n\n");
-    m_responder->endStream();
+    const QByteArray last = "data: " + openAiErrorBody(error) + "\n\ndata: [DONE]\n\n";
+    m_responder->endStream(last);
 }
 
 } // namespace Drawbridge

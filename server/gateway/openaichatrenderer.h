@@ -30,6 +30,7 @@ public:
     static QByteArray finishReasonName(FinishReason reason);
 
 private:
+    QByteArray deltaChunk(const QByteArray &deltaJson) const;
     void writeDelta(const QByteArray &deltaJson);
     /** Starts a chunk (the prefix and @p deltaStart) sized for about @p expected more bytes of delta. */
     QByteArray beginDelta(QByteArrayView deltaStart, qsizetype expected) const;

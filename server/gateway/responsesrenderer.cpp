@@ -54,8 +54,8 @@ QByteArray ResponsesRenderer::usageJson(const Usage &usage)
 
 void ResponsesRenderer::writeEvent(const char *type, const QByteArray &body)
 {
-    QByteArray chunk;
-    chunk.reserve(body.size() + 96);
+    QByteArray &chunk = m_pending;
+    chunk.reserve(chunk.size() + body.size() + 96);
     chunk += "event: ";
     chunk += type;
     chunk += "\ndata: {\"type\":\"";
@@ -65,7 +65,14 @@ void ResponsesRenderer::writeEvent(const char *type, const QByteArray &body)
     chunk += ',';
     chunk += body;
     chunk += "}\n\n";
-    m_responder->writeChunk(chunk);
+}
+
+void ResponsesRenderer::flushEvents()
+{
+    if (m_pending.isEmpty())
+        return;
+    m_responder->writeChunk(m_pending);
+    m_pending.resize(0); // keeps the buffer for the next call
 }
 
 QByteArray ResponsesRenderer::itemRef(int index) const
@@ -138,11 +145,14 @@ void ResponsesRenderer::begin()
 {
     if (!m_stream)
         return;
-    m_responder->beginStream(200, QByteArrayLiteral("text/event-stream; charset=utf-8"),
-                             { { QByteArrayLiteral("Cache-Control"), QByteArrayLiteral("no-cache") } });
     const QByteArray snapshot = responseJson("in_progress", "null", {});
     writeEvent("response.created", "\"response\":" + snapshot);
     writeEvent("response.in_progress", "\"response\":" + snapshot);
+    // The head and the opening events in one write.
+    m_responder->beginStream(200, QByteArrayLiteral("text/event-stream; charset=utf-8"),
+                             { { QByteArrayLiteral("Cache-Control"), QByteArrayLiteral("no-cache") } },
+                             m_pending);
+    m_pending.resize(0);
 }
 
 int ResponsesRenderer::openItem(Item item)
@@ -221,6 +231,7 @@ int ResponsesRenderer::ensureOpen(ItemType type)
 
 void ResponsesRenderer::text(const QString &delta)
 {
+    const EventBatch batch { *this };
     if (delta.isEmpty())
         return;
     const int index = ensureOpen(ItemType::Message);
@@ -237,6 +248,7 @@ void ResponsesRenderer::text(const QString &delta)
 
 void ResponsesRenderer::reasoning(const QString &delta)
 {
+    const EventBatch batch { *this };
     if (delta.isEmpty())
         return;
     const int index = ensureOpen(ItemType::Reasoning);
@@ -248,6 +260,7 @@ void ResponsesRenderer::reasoning(const QString &delta)
 
 void ResponsesRenderer::reasoningSignature(const QString &signature)
 {
+    const EventBatch batch { *this };
     Q_UNUSED(signature) // Responses carries no Anthropic signature; it only ends the reasoning it attests
     if (m_openIndex >= 0 && m_items[size_t(m_openIndex)].type == ItemType::Reasoning)
         closeItem(m_openIndex);
@@ -255,6 +268,7 @@ void ResponsesRenderer::reasoningSignature(const QString &signature)
 
 void ResponsesRenderer::toolCallStart(int index, const QString &id, const QString &name)
 {
+    const EventBatch batch { *this };
     if (index < 0)
         return;
     if (m_openIndex >= 0)
@@ -272,6 +286,7 @@ void ResponsesRenderer::toolCallStart(int index, const QString &id, const QStrin
 
 void ResponsesRenderer::toolCallArguments(int index, const QString &fragment)
 {
+    const EventBatch batch { *this };
     if (index < 0 || size_t(index) >= m_toolItems.size() || m_toolItems[size_t(index)] < 0
         || fragment.isEmpty())
         return;
@@ -316,7 +331,8 @@ void ResponsesRenderer::finish(FinishReason reason, const Usage &usage)
     }
     writeEvent(status == "completed" ? "response.completed" : "response.incomplete",
                "\"response\":" + response);
-    m_responder->endStream();
+    m_responder->endStream(m_pending); // with the terminator, in one write
+    m_pending.resize(0);
 }
 
 void ResponsesRenderer::fail(const ApiError &error, bool begun)
@@ -342,7 +358,8 @@ void ResponsesRenderer::fail(const ApiError &error, bool begun)
                    + responseJson("failed", "null",
                                   "\"error\":{\"code\":" + code + ",\"message\":" + message
                                       + "},\"incomplete_details\":null,"));
-    m_responder->endStream();
+    m_responder->endStream(m_pending);
+    m_pending.resize(0);
 }
 
 } // namespace Drawbridge
