@@ -138,8 +138,9 @@ AdminReply UsageAdminModule::usage(const AdminRequest &request) const
     }
 
     if (m_ledger) {
-        // A failed flush still leaves everything committed so far readable; answer with that.
-        if (const Status flushed = m_ledger->flush(); !flushed)
+        // A failed flush still leaves everything committed so far readable; answer with that. Bounded: this
+        // is the gateway thread, and the writer runs at idle priority (slow only when every core is busy).
+        if (const Status flushed = m_ledger->flush(std::chrono::seconds(2)); !flushed)
             qCWarning(lcStorage) << "usage report without the latest records:" << flushed.error();
     }
     const auto report = m_query.usage(from.value_or(std::numeric_limits<qint64>::min()),

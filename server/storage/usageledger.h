@@ -3,6 +3,7 @@
 
 #include <QString>
 
+#include <chrono>
 #include <condition_variable>
 #include <cstddef>
 #include <deque>
@@ -32,6 +33,7 @@ struct UsageLedgerOptions
     int pruneRowsPerStep = 1'000; ///< raw records deleted per DELETE statement
     int pruneBudgetMs = 20; ///< pruning time per writer cycle, so flushes are never held up for long
     int pruneIdleIntervalMs = 600'000; ///< how often to look for expired records once none are left
+    bool idlePriority = true; ///< the writer thread runs under SCHED_IDLE (Linux; see usageledger.cpp)
 
     static UsageLedgerOptions fromSettings(const StorageSettings &settings);
 };
@@ -43,7 +45,8 @@ struct UsageLedgerOptions
  * gateway thread. A writer thread with its own connection writes the queue every flushIntervalMs, one
  * transaction per batch (UsageWriter), and between flushes deletes raw records older than the retention
  * period in small time-boxed steps. A crash therefore loses at most what was still queued or being written;
- * stop() (and the destructor) write everything first.
+ * stop() (and the destructor) write everything first. The writer thread runs at idle priority (Linux
+ * SCHED_IDLE) so that it never delays a request, and takes the whole queue under the lock in O(1).
  *
  * When the writer falls far behind (maxQueued records waiting) the oldest queued records are dropped and
  * counted (droppedRecords()), and a warning is logged by the writer, rather than letting memory grow without
@@ -66,6 +69,11 @@ public:
      * counted.
      */
     Status flush();
+    /**
+     * The same, waiting at most @p timeout: the writer runs at idle priority, so on a machine whose cores
+     * are all busy it may take long, and a caller on the gateway thread must not stall every request.
+     */
+    Status flush(std::chrono::milliseconds timeout);
     /** Writes everything still queued and ends the writer thread. Idempotent; the destructor calls it. */
     void stop();
     bool isRunning() const;
