@@ -74,20 +74,13 @@ QByteArray AnthropicMessagesRenderer::stopReasonName(FinishReason reason, bool s
 
 void AnthropicMessagesRenderer::writeEvent(const char *type, const QByteArray &json)
 {
-    m_pending.reserve(m_pending.size() + json.size() + 40);
-    m_pending += "event: ";
-    m_pending += type;
-    m_pending += "\ndata: ";
-    m_pending += json;
-    m_pending += "\n\n";
-}
-
-void AnthropicMessagesRenderer::flushEvents()
-{
-    if (m_pending.isEmpty())
-        return;
-    m_responder->writeChunk(m_pending);
-    m_pending.resize(0); // keeps the buffer for the next call
+    QByteArray &chunk = m_events.bytes();
+    chunk.reserve(chunk.size() + json.size() + 40);
+    chunk += "event: ";
+    chunk += type;
+    chunk += "\ndata: ";
+    chunk += json;
+    chunk += "\n\n";
 }
 
 void AnthropicMessagesRenderer::writeDelta(int index, const char *deltaType, const char *field,
@@ -117,10 +110,8 @@ void AnthropicMessagesRenderer::begin()
             + QByteArray::number(inputTokensEstimate()) + ",\"output_tokens\":0}}}");
     writeEvent("ping", QByteArrayLiteral("{\"type\":\"ping\"}"));
     // The head and the opening events in one write.
-    m_responder->beginStream(200, QByteArrayLiteral("text/event-stream; charset=utf-8"),
-                             { { QByteArrayLiteral("Cache-Control"), QByteArrayLiteral("no-cache") } },
-                             m_pending);
-    m_pending.resize(0);
+    m_events.begin(*m_responder, 200, QByteArrayLiteral("text/event-stream; charset=utf-8"),
+                   { { QByteArrayLiteral("Cache-Control"), QByteArrayLiteral("no-cache") } });
 }
 
 int AnthropicMessagesRenderer::openBlock(Block block)
@@ -178,7 +169,7 @@ int AnthropicMessagesRenderer::ensureOpen(BlockType type)
 
 void AnthropicMessagesRenderer::text(const QString &delta)
 {
-    const EventBatch batch { *this };
+    const SseEventBatch::Scope batch { m_events, *m_responder };
     if (delta.isEmpty())
         return;
     const int index = ensureOpen(BlockType::Text);
@@ -190,7 +181,7 @@ void AnthropicMessagesRenderer::text(const QString &delta)
 
 void AnthropicMessagesRenderer::reasoning(const QString &delta)
 {
-    const EventBatch batch { *this };
+    const SseEventBatch::Scope batch { m_events, *m_responder };
     if (delta.isEmpty())
         return;
     const int index = ensureOpen(BlockType::Thinking);
@@ -204,7 +195,7 @@ void AnthropicMessagesRenderer::reasoning(const QString &delta)
 
 void AnthropicMessagesRenderer::reasoningSignature(const QString &signature)
 {
-    const EventBatch batch { *this };
+    const SseEventBatch::Scope batch { m_events, *m_responder };
     if (signature.isEmpty())
         return;
     // The signature closes the thinking it attests (a signature_delta right before content_block_stop, as
@@ -220,7 +211,7 @@ void AnthropicMessagesRenderer::reasoningSignature(const QString &signature)
 
 void AnthropicMessagesRenderer::redactedReasoning(const QString &data)
 {
-    const EventBatch batch { *this };
+    const SseEventBatch::Scope batch { m_events, *m_responder };
     if (data.isEmpty())
         return;
     openBlock(Block { BlockType::RedactedThinking, data, {}, {}, {} });
@@ -231,7 +222,7 @@ void AnthropicMessagesRenderer::redactedReasoning(const QString &data)
 
 void AnthropicMessagesRenderer::toolCallStart(int index, const QString &id, const QString &name)
 {
-    const EventBatch batch { *this };
+    const SseEventBatch::Scope batch { m_events, *m_responder };
     if (index < 0)
         return;
     m_sawToolUse = true;
@@ -244,7 +235,7 @@ void AnthropicMessagesRenderer::toolCallStart(int index, const QString &id, cons
 
 void AnthropicMessagesRenderer::toolCallArguments(int index, const QString &fragment)
 {
-    const EventBatch batch { *this };
+    const SseEventBatch::Scope batch { m_events, *m_responder };
     if (index < 0 || size_t(index) >= m_toolBlocks.size() || m_toolBlocks[size_t(index)] < 0
         || fragment.isEmpty())
         return;
@@ -259,7 +250,7 @@ void AnthropicMessagesRenderer::toolCallArguments(int index, const QString &frag
 
 void AnthropicMessagesRenderer::keepAlive()
 {
-    const EventBatch batch { *this };
+    const SseEventBatch::Scope batch { m_events, *m_responder };
     if (m_stream && m_responder->isStreaming())
         writeEvent("ping", QByteArrayLiteral("{\"type\":\"ping\"}"));
 }
@@ -289,8 +280,7 @@ void AnthropicMessagesRenderer::finish(FinishReason reason, const Usage &usage)
                    "{\"type\":\"message_delta\",\"delta\":{\"stop_reason\":\"" + stopReason
                        + "\",\"stop_sequence\":null},\"usage\":" + usageJson + '}');
         writeEvent("message_stop", QByteArrayLiteral("{\"type\":\"message_stop\"}"));
-        m_responder->endStream(m_pending); // with the terminator, in one write
-        m_pending.resize(0);
+        m_events.end(*m_responder); // with the terminator, in one write
         return;
     }
 
@@ -344,8 +334,7 @@ void AnthropicMessagesRenderer::fail(const ApiError &error, bool begun)
     }
     // Mid-stream: the status line is gone; Anthropic clients raise an `error` event as an API error.
     writeEvent("error", anthropicErrorBody(error));
-    m_responder->endStream(m_pending);
-    m_pending.resize(0);
+    m_events.end(*m_responder);
 }
 
 } // namespace Drawbridge

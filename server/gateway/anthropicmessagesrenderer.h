@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "chatrenderer.h"
+#include "sseeventbatch.h"
 
 namespace Drawbridge {
 
@@ -66,24 +67,13 @@ private:
     int ensureOpen(BlockType type);
     int openBlock(Block block);
     void closeOpenBlock();
-    /** Queues one SSE event; flushEvents() writes what one call queued as one chunk. */
+    /** Queues one SSE event in m_events (see SseEventBatch). */
     void writeEvent(const char *type, const QByteArray &json);
-    void flushEvents();
-    /**
-     * Flushes the events of one call when it returns. A call often makes several (a block's stop, the next
-     * block's start and its first delta): one chunk means one write, one TCP segment and one wake-up of the
-     * client instead of up to three.
-     */
-    struct EventBatch
-    {
-        AnthropicMessagesRenderer &renderer;
-        ~EventBatch() { renderer.flushEvents(); }
-    };
     void writeDelta(int index, const char *deltaType, const char *field, const QString &value);
     int inputTokensEstimate();
 
     std::shared_ptr<HttpResponder> m_responder;
-    QByteArray m_pending; ///< events of the current call, not written yet
+    SseEventBatch m_events; ///< events of the current callback, not written yet
     bool m_stream;
     QByteArray m_id;
     QByteArray m_model; ///< JSON-quoted

@@ -54,7 +54,7 @@ QByteArray ResponsesRenderer::usageJson(const Usage &usage)
 
 void ResponsesRenderer::writeEvent(const char *type, const QByteArray &body)
 {
-    QByteArray &chunk = m_pending;
+    QByteArray &chunk = m_events.bytes();
     chunk.reserve(chunk.size() + body.size() + 96);
     chunk += "event: ";
     chunk += type;
@@ -65,14 +65,6 @@ void ResponsesRenderer::writeEvent(const char *type, const QByteArray &body)
     chunk += ',';
     chunk += body;
     chunk += "}\n\n";
-}
-
-void ResponsesRenderer::flushEvents()
-{
-    if (m_pending.isEmpty())
-        return;
-    m_responder->writeChunk(m_pending);
-    m_pending.resize(0); // keeps the buffer for the next call
 }
 
 QByteArray ResponsesRenderer::itemRef(int index) const
@@ -149,10 +141,8 @@ void ResponsesRenderer::begin()
     writeEvent("response.created", "\"response\":" + snapshot);
     writeEvent("response.in_progress", "\"response\":" + snapshot);
     // The head and the opening events in one write.
-    m_responder->beginStream(200, QByteArrayLiteral("text/event-stream; charset=utf-8"),
-                             { { QByteArrayLiteral("Cache-Control"), QByteArrayLiteral("no-cache") } },
-                             m_pending);
-    m_pending.resize(0);
+    m_events.begin(*m_responder, 200, QByteArrayLiteral("text/event-stream; charset=utf-8"),
+                   { { QByteArrayLiteral("Cache-Control"), QByteArrayLiteral("no-cache") } });
 }
 
 int ResponsesRenderer::openItem(Item item)
@@ -231,7 +221,7 @@ int ResponsesRenderer::ensureOpen(ItemType type)
 
 void ResponsesRenderer::text(const QString &delta)
 {
-    const EventBatch batch { *this };
+    const SseEventBatch::Scope batch { m_events, *m_responder };
     if (delta.isEmpty())
         return;
     const int index = ensureOpen(ItemType::Message);
@@ -248,7 +238,7 @@ void ResponsesRenderer::text(const QString &delta)
 
 void ResponsesRenderer::reasoning(const QString &delta)
 {
-    const EventBatch batch { *this };
+    const SseEventBatch::Scope batch { m_events, *m_responder };
     if (delta.isEmpty())
         return;
     const int index = ensureOpen(ItemType::Reasoning);
@@ -260,7 +250,7 @@ void ResponsesRenderer::reasoning(const QString &delta)
 
 void ResponsesRenderer::reasoningSignature(const QString &signature)
 {
-    const EventBatch batch { *this };
+    const SseEventBatch::Scope batch { m_events, *m_responder };
     Q_UNUSED(signature) // Responses carries no Anthropic signature; it only ends the reasoning it attests
     if (m_openIndex >= 0 && m_items[size_t(m_openIndex)].type == ItemType::Reasoning)
         closeItem(m_openIndex);
@@ -268,7 +258,7 @@ void ResponsesRenderer::reasoningSignature(const QString &signature)
 
 void ResponsesRenderer::toolCallStart(int index, const QString &id, const QString &name)
 {
-    const EventBatch batch { *this };
+    const SseEventBatch::Scope batch { m_events, *m_responder };
     if (index < 0)
         return;
     if (m_openIndex >= 0)
@@ -286,7 +276,7 @@ void ResponsesRenderer::toolCallStart(int index, const QString &id, const QStrin
 
 void ResponsesRenderer::toolCallArguments(int index, const QString &fragment)
 {
-    const EventBatch batch { *this };
+    const SseEventBatch::Scope batch { m_events, *m_responder };
     if (index < 0 || size_t(index) >= m_toolItems.size() || m_toolItems[size_t(index)] < 0
         || fragment.isEmpty())
         return;
@@ -331,8 +321,7 @@ void ResponsesRenderer::finish(FinishReason reason, const Usage &usage)
     }
     writeEvent(status == "completed" ? "response.completed" : "response.incomplete",
                "\"response\":" + response);
-    m_responder->endStream(m_pending); // with the terminator, in one write
-    m_pending.resize(0);
+    m_events.end(*m_responder); // with the terminator, in one write
 }
 
 void ResponsesRenderer::fail(const ApiError &error, bool begun)
@@ -358,8 +347,7 @@ void ResponsesRenderer::fail(const ApiError &error, bool begun)
                    + responseJson("failed", "null",
                                   "\"error\":{\"code\":" + code + ",\"message\":" + message
                                       + "},\"incomplete_details\":null,"));
-    m_responder->endStream(m_pending);
-    m_pending.resize(0);
+    m_events.end(*m_responder);
 }
 
 } // namespace Drawbridge

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "chatrenderer.h"
+#include "sseeventbatch.h"
 
 namespace Drawbridge {
 
@@ -70,23 +71,12 @@ private:
      */
     QByteArray responseJson(const QByteArray &status, const QByteArray &usage, const QByteArray &extra) const;
     /** Writes `event: TYPE` with `{"type":TYPE,"sequence_number":N,<body>}`. */
-    /** Queues one SSE event; flushEvents() writes what one call queued as one chunk. */
+    /** Queues one SSE event in m_events (see SseEventBatch). */
     void writeEvent(const char *type, const QByteArray &body);
-    void flushEvents();
-    /**
-     * Flushes the events of one call when it returns. A call often makes several (an item's done events and
-     * the next item's added events with its first delta): one chunk means one write, one TCP segment and one
-     * wake-up of the client.
-     */
-    struct EventBatch
-    {
-        ResponsesRenderer &renderer;
-        ~EventBatch() { renderer.flushEvents(); }
-    };
     QByteArray itemRef(int index) const;
 
     std::shared_ptr<HttpResponder> m_responder;
-    QByteArray m_pending; ///< events of the current call, not written yet
+    SseEventBatch m_events; ///< events of the current callback, not written yet
     bool m_stream;
     QByteArray m_id;
     QByteArray m_model; ///< JSON-quoted
