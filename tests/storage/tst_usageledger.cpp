@@ -19,6 +19,7 @@
 #include "server/core/requestrecord.h"
 #include "server/storage/database.h"
 #include "server/storage/keyrepository.h"
+#include "server/storage/postgresurl.h"
 #include "server/storage/usageledger.h"
 #include "server/storage/usagequery.h"
 #include "server/storage/usagewriter.h"
@@ -1104,22 +1105,33 @@ void TstUsageLedger::writerRunsAtIdlePriority()
 void TstUsageLedger::boundedFlushReturnsWhileTheWriterIsHeld()
 {
     // The admin usage report flushes on the gateway thread with a bound: a writer that cannot finish (here
-    // held by another connection's write lock; in life, starved on a machine whose cores are all busy) must
-    // not stall every request. The records are not lost: a later flush writes them.
+    // held by another connection's lock; in life, starved on a machine whose cores are all busy) must not
+    // stall every request. The records are not lost: a later flush writes them.
     Test::TempDatabase db;
     QVERIFY2(db.isValid(), qPrintable(db.errorString()));
-    if (db.filePath().isEmpty())
-        QSKIP("needs the SQLite file (another connection holds its write lock)");
     Test::FakeClock clock(baseMs + dayMs);
     UsageLedger ledger(db.database(), clock, idleOptions());
     DRAWBRIDGE_VERIFY_OK(ledger.start());
-    const QString name = QStringLiteral("tst_usageledger_blocker");
+    // Another connection takes the lock the writer's first write needs: SQLite's write lock, or on PostgreSQL
+    // an EXCLUSIVE lock on usage_records, which the INSERT's ROW EXCLUSIVE waits for.
+    Result<std::unique_ptr<Database>> other = Error {};
+    if (db.isPostgres()) {
+        const auto url = PostgresUrl::parse(db.url());
+        QVERIFY(url.ok());
+        other = Database::openPostgres(*url);
+    } else {
+        other = Database::open(db.filePath());
+    }
+    DRAWBRIDGE_VERIFY_OK(other);
     {
-        QSqlDatabase blocker = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), name);
-        blocker.setDatabaseName(db.filePath());
-        QVERIFY(blocker.open());
-        QSqlQuery lock(blocker);
-        QVERIFY2(lock.exec(QStringLiteral("BEGIN IMMEDIATE")), qPrintable(lock.lastError().text()));
+        const Result<QSqlDatabase> blocker = (*other)->connection();
+        DRAWBRIDGE_VERIFY_OK(blocker);
+        QSqlQuery lock(*blocker);
+        QVERIFY2(lock.exec(db.isPostgres() ? QStringLiteral("BEGIN") : QStringLiteral("BEGIN IMMEDIATE")),
+                 qPrintable(lock.lastError().text()));
+        if (db.isPostgres())
+            QVERIFY2(lock.exec(QStringLiteral("LOCK TABLE usage_records IN EXCLUSIVE MODE")),
+                     qPrintable(lock.lastError().text()));
         for (int i = 0; i < 20; ++i)
             ledger.requestFinished(
                 makeRecord(baseMs + i, QStringLiteral("aaaa2222"), QString(), QStringLiteral("kiro")));
@@ -1131,10 +1143,8 @@ void TstUsageLedger::boundedFlushReturnsWhileTheWriterIsHeld()
         QVERIFY2(elapsed.elapsed() < 2000, qPrintable(QString::number(elapsed.elapsed())));
         QCOMPARE(ledger.committedRecords(), 0u);
         QCOMPARE(ledger.pendingRecords(), 20u);
-        QVERIFY(QSqlQuery(blocker).exec(QStringLiteral("COMMIT")));
-        blocker.close();
+        QVERIFY2(lock.exec(QStringLiteral("COMMIT")), qPrintable(lock.lastError().text()));
     }
-    QSqlDatabase::removeDatabase(name);
     DRAWBRIDGE_VERIFY_OK(ledger.flush());
     QCOMPARE(ledger.committedRecords(), 20u);
     QCOMPARE(scalar(db.database(), QStringLiteral("SELECT count(*) FROM usage_records")), 20);
