@@ -967,7 +967,32 @@ def machine():
         pass
     load = os.getloadavg()
     return {"nproc": os.cpu_count(), "cpu": cpu, "kernel": platform.release(), "qt": qt,
-            "loadavg_at_start": [round(x, 2) for x in load], "date": time.strftime("%Y-%m-%d %H:%M:%S %Z")}
+            "loadavg_at_start": [round(x, 2) for x in load], "date": time.strftime("%Y-%m-%d %H:%M:%S %Z"),
+            "calibration": calibration()}
+
+
+def calibration():
+    """Two fixed pieces of work timed on this machine (best of 5, process CPU time), so that runs on different
+    machines can be set side by side: the machines of this project report the same model name
+    ("Intel(R) Xeon(R) Processor") and still differ by half in the gateway's CPU per request (docs/performance.md,
+    "The same request on this machine"). A pure-Python integer loop for the core's speed, and copying 64 MiB for
+    memory bandwidth (the gateway's large requests are copied several times)."""
+    def best(work):
+        times = []
+        for _ in range(5):
+            t0 = time.process_time()
+            work()
+            times.append(time.process_time() - t0)
+        return min(times)
+    loop_s = best(lambda: sum(i * i for i in range(1_000_000)))
+    src = bytearray(64 << 20)
+    dst = bytearray(64 << 20)
+    dst[:] = src  # its pages faulted in before the timing: the copy alone is measured
+
+    def copy():
+        dst[:] = src
+    copy_s = best(copy)
+    return {"python_loop_ms": round(loop_s * 1000, 1), "copy_gb_per_s": round((64 << 20) / max(copy_s, 1e-9) / 1e9, 2)}
 
 
 def budgets(R):
@@ -1044,6 +1069,11 @@ def stream_table(title, s):
 
 def table(R):
     L = []
+    m = R.get("machine", {})
+    if "calibration" in m:
+        c = m["calibration"]
+        L.append(f"Machine: {m['nproc']} cores, {m['cpu']}, kernel {m['kernel']}; calibration (compare machines by it): "
+                 f"Python loop {c['python_loop_ms']} ms, memory copy {c['copy_gb_per_s']} GB/s")
     if "latency_c1" in R:
         lc = R["latency_c1"]
         L.append("Latency at c=1, non-streaming (µs)      p50      p90      p99    p99.9      max")
