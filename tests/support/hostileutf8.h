@@ -2,6 +2,7 @@
 #pragma once
 
 #include <QByteArray>
+#include <QList>
 #include <QRandomGenerator>
 
 #include <iterator>
@@ -113,6 +114,40 @@ inline qsizetype differentialLength(QRandomGenerator &rng, int round)
     if (round % 40 == 0)
         return rng.bounded(20'000, 70'000);
     return rng.bounded(0, 4'096);
+}
+
+/**
+ * @p text copied behind 0-31 filler bytes chosen by @p rng, so that a SIMD loop meets it at every alignment
+ * to 32 bytes; the view lives in @p buffer (until its next use). @p align receives the filler's length, for
+ * the failure message.
+ */
+inline QByteArrayView atRandomAlignment(QRandomGenerator &rng, QByteArray &buffer, const QByteArray &text,
+                                        int &align)
+{
+    align = int(rng.bounded(0, 32));
+    buffer = QByteArray(align, 'x') + text;
+    return QByteArrayView(buffer).sliced(align);
+}
+
+/**
+ * Runs of two-byte sequences (and of a two-byte sequence with an ASCII byte) far past 255 blocks, the most an
+ * 8-bit lane counter holds, at each offset 0-3 against the blocks, each once as it is and once with @p
+ * inserted in the middle.
+ */
+inline QList<QByteArray> twoByteRunsPastLaneCounters(const QByteArray &inserted)
+{
+    QList<QByteArray> texts;
+    for (const QByteArray &unit : { QByteArray("\xc9\x90"), QByteArray("\xc9\x8f"),
+                                    QByteArray("\xc3\xa9"
+                                               "a") }) {
+        for (int offset = 0; offset < 4; ++offset) {
+            QByteArray text = QByteArray(offset, 'x') + unit.repeated(12'000);
+            texts.append(text);
+            text.insert(9'001, inserted);
+            texts.append(text);
+        }
+    }
+    return texts;
 }
 
 } // namespace Drawbridge::Test
