@@ -253,6 +253,12 @@ class Bench:
 
     def write_config(self):
         cfg = os.path.join(self.tmp, "drawbridge.toml")
+        # --upstream-tls: Kiro calls go over TLS, as to the real service; token refreshes stay plain.
+        api = self.fake
+        tls = ""
+        if self.args.upstream_tls:
+            api, ca = self.start_tls_front()
+            tls = f'ca_file = "{ca}"\n'
         with open(cfg, "w") as f:
             f.write(f"""[server]
 host = "127.0.0.1"
@@ -264,11 +270,59 @@ queue_timeout_s = 30
 
 [kiro]
 slots_per_account = 64
-api_base_url = "{self.fake}"
+api_base_url = "{api}"
 social_auth_base_url = "{self.fake}"
 oidc_base_url = "{self.fake}"
-""")
+{tls}""")
         return cfg
+
+    def start_tls_front(self):
+        """The real upstream is HTTPS, and the gateway's TLS client (encryption, Qt's buffers and copies) is part
+        of every request's cost. For --upstream-tls, HAProxy terminates TLS in front of the fake (TCP mode: the
+        bytes, cuts and pauses pass as the fake writes them, re-framed into TLS records), with a certificate for
+        127.0.0.1 from a CA made here and given to the gateway as kiro.ca_file. Returns (base URL, CA file).
+        The fake's own CPU and HAProxy's are not the gateway's: the phases count the gateway's only."""
+        if getattr(self, "_tls_front", None):
+            return self._tls_front
+        exe = shutil.which("haproxy") or "/usr/sbin/haproxy"
+        openssl = shutil.which("openssl")
+        if not os.path.exists(exe) or not openssl:
+            raise RuntimeError("--upstream-tls needs haproxy and openssl (scripts/setup --bench installs them)")
+        d = os.path.join(self.tmp, "tls")
+        os.makedirs(d)
+        f = lambda name: os.path.join(d, name)  # noqa: E731
+        run = lambda *cmd: subprocess.run([openssl, *cmd], check=True, capture_output=True, timeout=60)  # noqa: E731
+        run("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", f("ca.key"), "-out", f("ca.pem"),
+            "-days", "2", "-subj", "/CN=drawbridge bench CA")
+        run("req", "-newkey", "rsa:2048", "-nodes", "-keyout", f("srv.key"), "-out", f("srv.csr"),
+            "-subj", "/CN=127.0.0.1")
+        with open(f("ext.cnf"), "w") as out:
+            out.write("subjectAltName=IP:127.0.0.1\n")
+        run("x509", "-req", "-in", f("srv.csr"), "-CA", f("ca.pem"), "-CAkey", f("ca.key"), "-CAcreateserial",
+            "-out", f("srv.pem"), "-days", "2", "-extfile", f("ext.cnf"))
+        with open(f("srv-full.pem"), "w") as out:
+            out.write(open(f("srv.pem")).read() + open(f("srv.key")).read())
+        port = free_port()
+        with open(f("haproxy.cfg"), "w") as out:
+            out.write(f"""global
+    maxconn 8192
+defaults
+    mode tcp
+    timeout connect 5s
+    timeout client 120s
+    timeout server 120s
+frontend tls
+    bind 127.0.0.1:{port} ssl crt {f("srv-full.pem")}
+    maxconn 8192
+    default_backend fake
+backend fake
+    server fake 127.0.0.1:{self.fake_port} maxconn 4096
+""")
+        p = subprocess.Popen([exe, "-f", f("haproxy.cfg"), "-db"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        self.procs.append(p)
+        wait_port(p, port, "haproxy (TLS front)")
+        self._tls_front = (f"https://127.0.0.1:{port}", f("ca.pem"))
+        return self._tls_front
 
     def start_gateway(self, cfg, wrapper=(), timeout=20):
         exe = os.path.join(self.build, "app", "drawbridge")
@@ -475,6 +529,7 @@ oidc_base_url = "{self.fake}"
         R = self.results
         R["machine"] = machine()
         R["phases"] = sorted(phases, key=PHASES.index)
+        R["upstream"] = "tls" if a.upstream_tls else "plain"
         R["delivery"] = {"streaming_phases": a.delivery, "non_streaming_phases": "coalesced",
                          "pieces_per_frame": a.pieces, "pause_us": a.pause_us, "seed": a.seed}
         R["fake_self_check"] = self.verify_fake()
@@ -774,9 +829,7 @@ oidc_base_url = "{self.fake}"
         exe = shutil.which("haproxy") or "/usr/sbin/haproxy"
         if not os.path.exists(exe):
             raise RuntimeError("--reference-proxy haproxy: haproxy is not installed (apt-get install haproxy)")
-        with socket.socket() as s:
-            s.bind(("127.0.0.1", 0))
-            port = s.getsockname()[1]
+        port = free_port()
         cfg = os.path.join(self.tmp, "haproxy.cfg")
         with open(cfg, "w") as f:
             f.write(f"""global
@@ -797,16 +850,8 @@ backend fake
 """)
         p = subprocess.Popen([exe, "-f", cfg, "-db"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         self.procs.append(p)
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline:
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-                return p, port
-            except OSError:
-                if p.poll() is not None:
-                    raise RuntimeError(f"haproxy exited ({p.returncode}); config {cfg}")
-                time.sleep(0.05)
-        raise RuntimeError("haproxy did not start listening within 10 s")
+        wait_port(p, port, f"haproxy (config {cfg})")
+        return p, port
 
     def trickle_once(self, cfg):
         """1,024 concurrent streams of 20 frames 50 ms apart, every frame cut into pieces sent apart, directly and
@@ -971,6 +1016,26 @@ def machine():
             "calibration": calibration()}
 
 
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_port(p, port, what, timeout=10):
+    """Waits until @p port accepts connections; raises if process @p exits first or the time runs out."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+            return
+        except OSError:
+            if p.poll() is not None:
+                raise RuntimeError(f"{what} exited ({p.returncode})")
+            time.sleep(0.05)
+    raise RuntimeError(f"{what} did not start listening within {timeout} s")
+
+
 def calibration():
     """Two fixed pieces of work timed on this machine (best of 5, process CPU time), so that runs on different
     machines can be set side by side: the machines of this project report the same model name
@@ -1074,6 +1139,9 @@ def table(R):
         c = m["calibration"]
         L.append(f"Machine: {m['nproc']} cores, {m['cpu']}, kernel {m['kernel']}; calibration (compare machines by it): "
                  f"Python loop {c['python_loop_ms']} ms, memory copy {c['copy_gb_per_s']} GB/s")
+    if R.get("upstream") == "tls":
+        L.append("Upstream: TLS (--upstream-tls; HAProxy terminates it in front of the fake): gateway figures include "
+                 "its TLS client")
     if "latency_c1" in R:
         lc = R["latency_c1"]
         L.append("Latency at c=1, non-streaming (µs)      p50      p90      p99    p99.9      max")
@@ -1211,6 +1279,10 @@ def main():
     ap.add_argument("--reference-proxy", choices=("haproxy",), default=None,
                     help="trickle phase: also run the direct load through HAProxy (no translation), the floor any "
                          "proxy adds on this machine (needs the haproxy package)")
+    ap.add_argument("--upstream-tls", action="store_true",
+                    help="the gateway's Kiro calls go over TLS (HAProxy terminates it in front of the fake, with a CA "
+                         "made for the run as kiro.ca_file), as to the real service; CPU figures then include the "
+                         "gateway's TLS client. Direct runs still talk to the fake in plain HTTP")
     ap.add_argument("--pin", action=argparse.BooleanOptionalAction, default=False,
                     help="trickle phase: fake and client on CPU 0, gateway on CPU 1 (default off: the direct run's "
                          "fake and client then share one core and the baseline gets worse)")

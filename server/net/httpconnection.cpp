@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "httpconnection.h"
 
+#include <QSslConfiguration>
 #include <QSslSocket>
 #include <QTcpSocket>
 #include <QTimerEvent>
@@ -59,9 +60,16 @@ HttpConnection::HttpConnection(HttpClient *client, HttpHostPool *pool, const Htt
 {
     if (pool->key.tls) {
         auto *ssl = new QSslSocket(this);
-        if (options.sslConfiguration)
-            ssl->setSslConfiguration(*options.sslConfiguration);
+        QSslConfiguration config
+            = options.sslConfiguration.value_or(QSslConfiguration::defaultConfiguration());
+        // Session resumption: Qt keeps a session's ticket only when asked to (about 1 KiB each).
+        config.setSslOption(QSsl::SslOptionDisableSessionPersistence, false);
+        if (!pool->tlsSession.isEmpty())
+            config.setSessionTicket(pool->tlsSession);
+        ssl->setSslConfiguration(config);
         connect(ssl, &QSslSocket::encrypted, this, &HttpConnection::onConnected);
+        // TLS 1.3 servers send their tickets after the handshake, with or between the responses.
+        connect(ssl, &QSslSocket::newSessionTicketReceived, this, &HttpConnection::keepTlsSession);
         m_socket = ssl;
     } else {
         m_socket = new QTcpSocket(this);
@@ -158,10 +166,21 @@ void HttpConnection::detachCall()
     ++m_generation;
 }
 
+void HttpConnection::keepTlsSession()
+{
+    const QByteArray session = static_cast<QSslSocket *>(m_socket)->sslConfiguration().sessionTicket();
+    if (!session.isEmpty())
+        m_pool->tlsSession = session;
+}
+
 void HttpConnection::onConnected()
 {
     if (m_phase != Phase::Connecting)
         return;
+    // Before TLS 1.3 the session is complete at the end of the handshake and may be resumed again; TLS 1.3
+    // tickets come later, through newSessionTicketReceived.
+    if (m_pool->key.tls && static_cast<QSslSocket *>(m_socket)->sessionProtocol() != QSsl::TlsV1_3)
+        keepTlsSession();
     m_socket->setSocketOption(QAbstractSocket::LowDelayOption, 1);
     if (m_call) {
         sendRequest();

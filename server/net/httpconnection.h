@@ -54,6 +54,9 @@ private:
     enum class Phase { Connecting, Idle, AwaitingHeaders, ReadingBody, Closed };
 
     void onConnected();
+    /** Keeps the session the server just issued (its ticket) in the pool, for the origin's new connections.
+     */
+    void keepTlsSession();
     void onReadyRead();
     void onSocketError(QAbstractSocket::SocketError error);
     void onDisconnected();

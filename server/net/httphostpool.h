@@ -38,6 +38,17 @@ struct HttpHostPool
     std::vector<HttpConnection *> connections; ///< every open one, including those still connecting
     std::vector<HttpConnection *> idle; ///< keep-alive connections ready for reuse; back = most recent
     std::list<HttpCall *> waiting; ///< FIFO of calls waiting for the cap to allow a connection
+    /**
+     * The newest TLS session this origin's server issued (serialised, about 1-2 KiB; empty = none yet). New
+     * connections resume it instead of a full handshake: no certificate chain to send and verify, one round
+     * trip less before TLS 1.3. Every new connection offers it, as QNetworkAccessManager's shared session
+     * cache does: servers send TLS 1.3 tickets after full handshakes, not always after resumed ones, so a
+     * ticket used once and dropped would leave a burst of new connections without one. The requests carry the
+     * account's token anyway, so linking them by a shared ticket tells the server nothing new. An expired or
+     * refused ticket costs a full handshake, whose tickets replace it. Only this origin's connections see it,
+     * and only in memory.
+     */
+    QByteArray tlsSession;
 };
 
 } // namespace Drawbridge

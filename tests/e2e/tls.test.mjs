@@ -69,6 +69,38 @@ describe('HTTPS upstream with kiro.ca_file, trickled', () => {
   }
 });
 
+describe('TLS session resumption', () => {
+  test('new upstream connections resume the session the server issued (Node tells which did)', async (t) => {
+    const stack = await tlsStack();
+    try {
+      await stack.addAccount('resume', 'rt-resume', { slots: 8 });
+      const key = (await stack.createKey({ name: 'resume' })).key;
+      // The first chat needs a connection of its own; its session's tickets come with the answer.
+      await stack.fakeConfig({ delivery: 'trickle', seed: SEEDS[0], maxPiece: 16, pauseMs: [1, 3] });
+      const first = await chat(stack, key, { stream: true });
+      assert.equal(first.status, 200, first.raw.slice(0, 300));
+      const before = (await stack.fakeStats()).tls;
+      // Six slow streams at once: more than the pool holds idle, so new connections open.
+      await stack.fakeConfig({ delivery: 'trickle', seed: SEEDS[0], maxPiece: 16, pauseMs: [5, 10] });
+      const burst = await Promise.all(Array.from({ length: 6 }, () => chat(stack, key, { stream: true })));
+      for (const r of burst) {
+        assert.equal(r.status, 200, r.raw.slice(0, 300));
+        assert.equal(r.text, DEFAULT_TEXT);
+      }
+      const after = (await stack.fakeStats()).tls;
+      // The chat connections whose handshake came after the first chat's answer.
+      const fresh = after.chats.filter((c) => c.handshake > before.handshakes);
+      const diag = `chat connections ${JSON.stringify(after.chats)}; handshakes before the burst ${before.handshakes}`;
+      assert.ok(before.chats.length >= 1, diag);
+      assert.ok(fresh.length >= 1, `the burst opened no new connection: ${diag}`);
+      assert.ok(fresh.every((c) => c.resumed), `every new connection resumes: ${diag}`);
+      t.diagnostic(`${fresh.length} new chat connections, all resumed (${after.handshakes - before.handshakes} handshakes in all)`);
+    } finally {
+      await stack.stop();
+    }
+  });
+});
+
 describe('without the CA file the fake is refused', () => {
   test('TLS verification fails before any request reaches the fake', async () => {
     const stack = await startNodeStack({ fakeArgs: ['--tls', pki.certFile, pki.keyFile], fakeCa: pki.ca,

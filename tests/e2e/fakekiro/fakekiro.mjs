@@ -79,7 +79,8 @@ export async function startFakeKiro(options = {}) {
   for (const t of options.staticTokens ?? []) tokens.set(t, { name: 'static', social: false });
   let issued = 0;
   let responseIndex = 0; // responses since the seed was last set
-  const stats = { requests: {}, statuses: {}, responses: 0, writes: 0, seeds: [], credits: 0, bodies: [] };
+  const stats = { requests: {}, statuses: {}, responses: 0, writes: 0, seeds: [], credits: 0, bodies: [],
+    tls: { handshakes: 0, resumed: 0, protocols: {}, chats: [] } };
 
   const count = (path, status) => {
     stats.requests[path] = (stats.requests[path] ?? 0) + 1;
@@ -226,7 +227,16 @@ export async function startFakeKiro(options = {}) {
       return sendJson(socket, 404, { message: `${route} is not served here` },
         [['x-amzn-errortype', 'UnknownOperationException:http://internal.amazon.com/coral/com.amazon.aws.codewhisperer/']]);
     }
-    if (req.method === 'POST' && route === '/generateAssistantResponse') return handleChat(req, socket, policy);
+    if (req.method === 'POST' && route === '/generateAssistantResponse') {
+      // Connections that carried a chat: their handshake's number and whether it resumed a session (the
+      // gateway's own connections, apart from the test's control calls).
+      if (socket.fakeKiroHandshake && !socket.fakeKiroCounted) {
+        socket.fakeKiroCounted = true;
+        stats.tls.chats.push({ handshake: socket.fakeKiroHandshake, resumed: socket.isSessionReused() });
+        if (stats.tls.chats.length > 1000) stats.tls.chats.shift();
+      }
+      return handleChat(req, socket, policy);
+    }
     if (req.method === 'POST' && route === '/refreshToken') return handleRefresh(req, socket, false);
     if (req.method === 'POST' && route === '/token') return handleRefresh(req, socket, true);
     if (req.method === 'GET' && route === '/getUsageLimits') return handleUsage(req, socket);
@@ -268,6 +278,12 @@ export async function startFakeKiro(options = {}) {
   const server = await listen({
     host: options.host ?? '127.0.0.1', port: options.port ?? 0, tls: options.tls ?? null, handler,
     onError: (e) => log(`connection error: ${e.message}`),
+    onTls: (socket, { resumed, protocol }) => {
+      stats.tls.handshakes += 1;
+      socket.fakeKiroHandshake = stats.tls.handshakes;
+      if (resumed) stats.tls.resumed += 1;
+      stats.tls.protocols[protocol] = (stats.tls.protocols[protocol] ?? 0) + 1;
+    },
   });
   const url = `${options.tls ? 'https' : 'http'}://127.0.0.1:${server.port}`;
   return { url, port: server.port, config: cfg, stats, close: server.close };

@@ -64,11 +64,15 @@ function parseRequest(buf) {
 /**
  * Listens on host:port (TLS when `tls` = { cert, key }). `handler(request, socket)` returns a promise that
  * resolves once it has written the whole response, with `false` when the connection must close afterwards.
+ * `onTls(socket, { resumed, protocol })` is called for every completed TLS handshake.
  */
-export async function listen({ host = '127.0.0.1', port = 0, tls: tlsOptions = null, handler, onError = () => {} }) {
+export async function listen({ host = '127.0.0.1', port = 0, tls: tlsOptions = null, handler, onError = () => {},
+  onTls = () => {} }) {
   const sockets = new Set();
   const onConnection = (socket) => {
     sockets.add(socket);
+    // Node's own view of the handshake (OpenSSL's SSL_session_reused): the oracle for session resumption.
+    if (tlsOptions) onTls(socket, { resumed: socket.isSessionReused(), protocol: socket.getProtocol() });
     socket.setNoDelay(true);
     let buf = Buffer.alloc(0);
     let busy = false;
