@@ -43,8 +43,9 @@ struct HttpHostPool
      * connections resume it instead of a full handshake: no certificate chain to send and verify, one round
      * trip less before TLS 1.3. Every new connection offers it, as QNetworkAccessManager's shared session
      * cache does: servers send TLS 1.3 tickets after full handshakes, not always after resumed ones, so a
-     * ticket used once and dropped would leave a burst of new connections without one. The requests carry the
-     * account's token anyway, so linking them by a shared ticket tells the server nothing new. An expired or
+     * ticket used once and dropped would leave a burst of new connections without one. A shared ticket links
+     * the connections for the server, which the pool does already: it is shared by every caller (every Kiro
+     * account) and a kept-alive connection carries one caller's request after another's. An expired or
      * refused ticket costs a full handshake, whose tickets replace it. Only this origin's connections see it,
      * and only in memory.
      */
