@@ -15,6 +15,11 @@
 #include <malloc.h>
 #endif
 
+// mimalloc's "return what you can to the system", when the executable was linked with it
+// (app/CMakeLists.txt); weak, so that builds without it (the sanitizer builds, the tests) need no mimalloc
+// and see a null pointer.
+extern "C" void mi_collect(bool force) __attribute__((weak));
+
 #include "logfile.h"
 #include "server/core/accountpool.h"
 #include "server/core/apikeycodec.h"
@@ -277,8 +282,13 @@ Status Application::buildServices()
     // hands the free pages back; the heap walk is for the idle timer only.
     m_gateway->setIdleRelease(
         [http = m_http.get()] {
+            // Whichever allocator holds the heap gives its free pages back: mimalloc, which then serves every
+            // allocation, or glibc's.
+            if (mi_collect)
+                mi_collect(true);
 #if defined(__GLIBC__)
-            malloc_trim(0);
+            else
+                malloc_trim(0);
 #endif
             // Idle upstream connections keep their read buffers (about 34 KB each) until the pool closes
             // them, idleTimeoutMs after their last use: once more after that.
