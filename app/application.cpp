@@ -15,11 +15,6 @@
 #include <malloc.h>
 #endif
 
-// mimalloc's "return what you can to the system", when the executable was linked with it
-// (app/CMakeLists.txt); weak, so that builds without it (the sanitizer builds, the tests) need no mimalloc
-// and see a null pointer.
-extern "C" void mi_collect(bool force) __attribute__((weak));
-
 #include "logfile.h"
 #include "server/core/accountpool.h"
 #include "server/core/apikeycodec.h"
@@ -54,6 +49,11 @@ extern "C" void mi_collect(bool force) __attribute__((weak));
 #include "server/storage/usageadminmodule.h"
 #include "server/storage/usageledger.h"
 #include "server/storage/usagequery.h"
+
+// mimalloc's "return what you can to the system", when the executable was linked with it
+// (app/CMakeLists.txt); weak, so that builds without it (the sanitizer builds, the tests) need no mimalloc
+// and see a null pointer.
+extern "C" void mi_collect(bool force) __attribute__((weak));
 
 namespace Drawbridge {
 
@@ -277,9 +277,9 @@ Status Application::buildServices()
     services.adminModules.push_back(m_accountsAdmin.get());
     services.adminModules.push_back(m_usageAdmin.get());
     m_gateway = std::make_unique<GatewayServer>(std::move(services));
-    // After a burst, glibc keeps the freed heap (and the pages freed inside it) for the next one: a tray app
-    // holding 60 MB after 1,024 streams looks like a leak. Once idle, the gateway frees its buffers and this
-    // hands the free pages back; the heap walk is for the idle timer only.
+    // After a burst, the allocator keeps the freed heap (and the pages freed inside it) for the next one: a
+    // tray app holding 60 MB after 1,024 streams looks like a leak. Once idle, the gateway frees its buffers
+    // and this hands the free pages back; the heap walk is for the idle timer only.
     m_gateway->setIdleRelease(
         [http = m_http.get()] {
             // Whichever allocator holds the heap gives its free pages back: mimalloc, which then serves every
