@@ -71,18 +71,10 @@ def paired(self, opts):
     # Resident memory right after the load and once the idle release (2 s after the last request) has run.
     for when, pause in (("rss_after_load_kb", 0), ("rss_idle_kb", 6)):
         time.sleep(pause)
-        out[when] = {label: vm_rss_kb(p.pid) for label, (p, _, _) in sides.items()}
+        out[when] = {label: B.mem_kb(p.pid)["VmRSS"] for label, (p, _, _) in sides.items()}
         B.log(f"{when}: " + ", ".join(f"{label} {kb / 1024:.1f} MB" for label, kb in out[when].items()))
     out["calibration"] = B.calibration()
     return out
-
-
-def vm_rss_kb(pid):
-    with open(f"/proc/{pid}/status") as f:
-        for line in f:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1])
-    return 0
 
 
 def main():
