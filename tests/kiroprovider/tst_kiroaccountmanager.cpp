@@ -9,6 +9,7 @@
 #include <QTemporaryDir>
 #include <QUrlQuery>
 
+#include <algorithm>
 #include <memory>
 
 #include "server/core/accountpool.h"
@@ -703,17 +704,20 @@ void TstKiroAccountManager::slotChangesAnnouncedOnlyWhileListened()
     QTRY_VERIFY(announced.contains(QVariantList { idB }));
     QVERIFY2(!announced.contains(QVariantList { idA }), "a slot change was announced with nobody listening");
 
-    // A listener: both changes of A in one turn are one announcement.
+    // A listener: both changes of A in one turn are one announcement. Only A's are counted: B's model catalog
+    // read ends with an announcement of B whenever it ends, and in the ASan build it ended inside this block.
     {
         QSignalSpy shown(&m, &KiroAccountManager::accountUpdated);
+        const auto shownFor = [&shown](const QString &id) {
+            return std::count(shown.cbegin(), shown.cend(), QVariantList { id });
+        };
         announced.clear();
         takeAndGiveBack();
         takeAndGiveBack();
-        QTRY_COMPARE(shown.count(), 1);
-        QCOMPARE(shown.at(0).at(0).toString(), idA);
+        QTRY_COMPARE(shownFor(idA), 1);
         f->pool->markTransientFailure(idB, QStringLiteral("connection reset again"));
-        QTRY_VERIFY(shown.contains(QVariantList { idB }));
-        QCOMPARE(shown.count(), 2);
+        QTRY_VERIFY(shownFor(idB) > 0);
+        QCOMPARE(shownFor(idA), 1);
     }
 
     // The listener went: quiet again.
