@@ -7,6 +7,8 @@
 #include <QLocalSocket>
 #include <QStandardPaths>
 
+#include <algorithm>
+
 #include "server/core/settings.h"
 
 namespace Drawbridge {
@@ -14,6 +16,8 @@ namespace Drawbridge {
 namespace {
 
 const QByteArray raiseMessage = QByteArrayLiteral("raise\n");
+// How long a connected second launch waits for the running instance's answer, at least (see raiseRunning).
+constexpr int answerTimeoutFloorMs = 15'000;
 
 } // namespace
 
@@ -60,12 +64,16 @@ bool SingleInstance::raiseRunning(const QString &serverName, int timeoutMs)
     socket.connectToServer(serverName);
     if (!socket.waitForConnected(timeoutMs))
         return false;
+    // Connected means a live instance listens (a stale socket file refuses the connection). One that is still
+    // starting, or on a loaded machine, may take longer than the connect timeout to answer; giving up then
+    // would start a second instance of the same profile. So the answer gets more time than the connection.
+    const int answerTimeoutMs = std::max(timeoutMs, answerTimeoutFloorMs);
     socket.write(raiseMessage);
-    if (!socket.waitForBytesWritten(timeoutMs))
+    if (!socket.waitForBytesWritten(answerTimeoutMs))
         return false;
     // The answer proves a live instance took the request (not a socket that just accepted it).
     while (!socket.canReadLine()) {
-        if (!socket.waitForReadyRead(timeoutMs))
+        if (!socket.waitForReadyRead(answerTimeoutMs))
             return false;
     }
     return socket.readLine() == QByteArrayLiteral("ok\n");
