@@ -14,6 +14,7 @@
 #include <QTabWidget>
 #include <QTemporaryDir>
 #include <QTest>
+#include <QThread>
 
 #include <future>
 
@@ -510,6 +511,15 @@ private Q_SLOTS:
         QTRY_COMPARE(raised.count(), 1);
         QTRY_VERIFY(second.wait_for(std::chrono::seconds(0)) == std::future_status::ready);
         QVERIFY(second.get());
+        // A running instance that is busy for longer than the connect timeout (starting up, a loaded machine)
+        // is still the one to raise: connected means alive, so the answer gets more time. Giving up after the
+        // connect timeout made the second launch start a second instance of the profile.
+        auto patient
+            = std::async(std::launch::async, [name] { return SingleInstance::raiseRunning(name, 200); });
+        QThread::msleep(800); // this instance's event loop is blocked: it cannot answer yet
+        QTRY_COMPARE(raised.count(), 2);
+        QTRY_VERIFY(patient.wait_for(std::chrono::seconds(0)) == std::future_status::ready);
+        QVERIFY(patient.get());
         QVERIFY(SingleInstance::serverNameFor(Settings {}, true).isEmpty());
         Settings other;
         other.server.port = 9999;
