@@ -11,6 +11,7 @@ rounds in which B was cheaper. Make batches big enough that the 10 ms clock tick
     bench/ab_cpu.py --a glibc=/tmp/old-build --b mimalloc=build/release --rounds 14 --batches 5:1500,144:300
     bench/ab_cpu.py --a glibc=build/release --b mimalloc=build/release \\
         --preload-b /usr/lib/x86_64-linux-gnu/libmimalloc.so.2
+    bench/ab_cpu.py --a qsslsocket=/tmp/old-build --b tlschannel=build/release --upstream-tls
 
 A build directory needs app/drawbridge and bench/drawbridge-bench-{upstream,streamclient} (the fake and the client
 are taken from --a's). docs/performance.md, "The allocator", has such a run.
@@ -84,6 +85,8 @@ def main():
     ap.add_argument("--preload-b", help="LD_PRELOAD for B's gateway only (an allocator, say)")
     ap.add_argument("--rounds", type=int, default=12)
     ap.add_argument("--batches", default="5:1500,144:300", help="KiB:requests per batch, one per body size")
+    ap.add_argument("--upstream-tls", action="store_true",
+                    help="Kiro calls over TLS (HAProxy in front of the fake, as scripts/bench --upstream-tls)")
     ap.add_argument("--out", default="bench-results/ab-cpu.json")
     opts = ap.parse_args()
     opts.a_label, _, opts.a_dir = opts.a.partition("=")
@@ -93,7 +96,7 @@ def main():
     opts.batches = {int(k): int(v) for k, v in (x.split(":") for x in opts.batches.split(","))}
     args = B.argparse.Namespace(build_dir=opts.a_dir, seed=12, pieces="2-4", pause_us="1000-3000",
                                 agent_sizes=",".join(str(k) for k in opts.batches), agent_seed=18,
-                                upstream_tls=False, out=opts.out)
+                                upstream_tls=opts.upstream_tls, out=opts.out)
     b = B.Bench(args)
     try:
         result = paired(b, opts)

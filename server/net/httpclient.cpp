@@ -13,6 +13,7 @@
 #include "httpbodycollector.h"
 #include "httpconnection.h"
 #include "netlogging.h"
+#include "tlscontext.h"
 
 namespace Drawbridge {
 
@@ -70,6 +71,20 @@ QString validate(const HttpRequest &request)
 HttpClient::HttpClient(HttpClientOptions options, QObject *parent)
     : QObject(parent), m_options(std::move(options))
 {
+}
+
+const TlsContext *HttpClient::tlsContext(QString &error)
+{
+    if (!m_tlsContext) {
+        auto made = TlsContext::create(
+            m_options.sslConfiguration.value_or(QSslConfiguration::defaultConfiguration()));
+        if (!made) {
+            error = made.error();
+            return nullptr;
+        }
+        m_tlsContext = std::move(*made);
+    }
+    return m_tlsContext.get();
 }
 
 HttpClient::~HttpClient()

@@ -41,6 +41,8 @@ namespace Drawbridge {
  * Everything happens in the thread that owns the client; no thread is started. The client must not be
  * destroyed from inside one of its callbacks (use deleteLater()). Destroying it ends every call silently.
  */
+class TlsContext;
+
 class HttpClient final : public QObject
 {
 public:
@@ -105,8 +107,11 @@ private:
     void connectionIdle(HttpConnection *connection);
     void dropConnection(HttpConnection *connection);
     void retryOnFreshConnection(HttpCall *call, HttpConnection *failed);
+    /** The TLS context of this client's HTTPS connections, made at first use; null (@p error) if it fails. */
+    const TlsContext *tlsContext(QString &error);
 
     HttpClientOptions m_options;
+    std::unique_ptr<TlsContext> m_tlsContext;
     std::unordered_map<HttpPoolKey, std::unique_ptr<HttpHostPool>, PoolKeyHash> m_pools;
     std::deque<HttpCall *> m_deferred; ///< calls to fail from the event loop, never from inside send()
     QBasicTimer m_deferTimer;

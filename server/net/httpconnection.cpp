@@ -1,8 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "httpconnection.h"
 
-#include <QSslConfiguration>
-#include <QSslSocket>
+#include <QNetworkProxy>
 #include <QTcpSocket>
 #include <QTimerEvent>
 
@@ -17,6 +16,7 @@
 #include "httpresponsesink.h"
 #include "httpupstreamconfig.h"
 #include "netlogging.h"
+#include "tlschannel.h"
 
 namespace Drawbridge {
 
@@ -58,25 +58,14 @@ HttpConnection::HttpConnection(HttpClient *client, HttpHostPool *pool, const Htt
     , m_parser(options.maxHeaderBytes)
     , m_buffer(initialBufferBytes, Qt::Uninitialized)
 {
-    if (pool->key.tls) {
-        auto *ssl = new QSslSocket(this);
-        QSslConfiguration config
-            = options.sslConfiguration.value_or(QSslConfiguration::defaultConfiguration());
-        // Session resumption: Qt keeps a session's ticket only when asked to (about 1 KiB each).
-        config.setSslOption(QSsl::SslOptionDisableSessionPersistence, false);
-        if (!pool->tlsSession.isEmpty())
-            config.setSessionTicket(pool->tlsSession);
-        ssl->setSslConfiguration(config);
-        connect(ssl, &QSslSocket::encrypted, this, &HttpConnection::onConnected);
-        // TLS 1.3 servers send their tickets after the handshake, with or between the responses.
-        connect(ssl, &QSslSocket::newSessionTicketReceived, this, &HttpConnection::keepTlsSession);
-        m_socket = ssl;
-    } else {
-        m_socket = new QTcpSocket(this);
-        connect(m_socket, &QAbstractSocket::connected, this, &HttpConnection::onConnected);
-    }
+    // TLS runs over the plain socket once it is connected (TlsChannel), not in a QSslSocket.
+    m_socket = new QTcpSocket(this);
+    connect(m_socket, &QAbstractSocket::connected, this, &HttpConnection::onConnected);
     // Explicit, so Qt's application-wide proxy never applies behind the configuration's back.
-    m_socket->setProxy(HttpUpstreamConfig::proxyFor(options, pool->key.host, pool->key.port, pool->key.tls));
+    const QNetworkProxy proxy
+        = HttpUpstreamConfig::proxyFor(options, pool->key.host, pool->key.port, pool->key.tls);
+    m_directIo = proxy.type() == QNetworkProxy::NoProxy;
+    m_socket->setProxy(proxy);
     connect(m_socket, &QIODevice::readyRead, this, &HttpConnection::onReadyRead);
     connect(m_socket, &QAbstractSocket::errorOccurred, this, &HttpConnection::onSocketError);
     connect(m_socket, &QAbstractSocket::disconnected, this, &HttpConnection::onDisconnected);
@@ -95,11 +84,7 @@ void HttpConnection::connectToHost(qint64 connectDeadlineNs)
     updateTimer();
     qCDebug(lcNet) << "connecting to" << peerName();
     ++m_socketCallDepth;
-    if (m_pool->key.tls)
-        static_cast<QSslSocket *>(m_socket)->connectToHostEncrypted(m_pool->key.host,
-                                                                    quint16(m_pool->key.port));
-    else
-        m_socket->connectToHost(m_pool->key.host, quint16(m_pool->key.port));
+    m_socket->connectToHost(m_pool->key.host, quint16(m_pool->key.port));
     --m_socketCallDepth;
 }
 
@@ -154,7 +139,7 @@ void HttpConnection::shutdown()
 bool HttpConnection::isReusable() const
 {
     return m_phase == Phase::Idle && m_socket->state() == QAbstractSocket::ConnectedState
-        && m_socket->bytesAvailable() == 0;
+        && m_socket->bytesAvailable() == 0 && !(m_tls && m_tls->hasBufferedInput());
 }
 
 void HttpConnection::detachCall()
@@ -166,28 +151,73 @@ void HttpConnection::detachCall()
     ++m_generation;
 }
 
-void HttpConnection::keepTlsSession()
-{
-    const QByteArray session = static_cast<QSslSocket *>(m_socket)->sslConfiguration().sessionTicket();
-    if (!session.isEmpty())
-        m_pool->tlsSession = session;
-}
-
 void HttpConnection::onConnected()
 {
     if (m_phase != Phase::Connecting)
         return;
-    // Before TLS 1.3 the session is complete at the end of the handshake and may be resumed again; TLS 1.3
-    // tickets come later, through newSessionTicketReceived.
-    if (m_pool->key.tls && static_cast<QSslSocket *>(m_socket)->sessionProtocol() != QSsl::TlsV1_3)
-        keepTlsSession();
     m_socket->setSocketOption(QAbstractSocket::LowDelayOption, 1);
+    if (!m_pool->key.tls) {
+        established();
+        return;
+    }
+    if (!m_tls) {
+        QString error;
+        const TlsContext *context = m_client->tlsContext(error);
+        if (!context) {
+            deferClose(QAbstractSocket::SslInternalError, error);
+            return;
+        }
+        m_tls = std::make_unique<TlsChannel>(m_socket, *context, m_pool->key.host, m_pool->tlsSession,
+                                             m_directIo);
+        // Every new connection of the origin offers the newest session (HttpHostPool::tlsSession).
+        m_tls->sessionIssued = [pool = m_pool](QByteArray session) { pool->tlsSession = std::move(session); };
+    }
+    continueHandshake();
+}
+
+void HttpConnection::continueHandshake()
+{
+    switch (m_tls->handshake()) {
+    case TlsChannel::Step::Pending:
+        return;
+    case TlsChannel::Step::Failed:
+        deferClose(QAbstractSocket::SslHandshakeFailedError, m_tls->errorString());
+        return;
+    case TlsChannel::Step::Done:
+        m_tlsEstablished = true;
+        established();
+        return;
+    }
+}
+
+void HttpConnection::established()
+{
     if (m_call) {
         sendRequest();
     } else {
         m_phase = Phase::Idle; // the call that opened us went away while we connected
         m_client->connectionIdle(this);
     }
+}
+
+void HttpConnection::deferClose(QAbstractSocket::SocketError error, const QString &errorString)
+{
+    if (m_closePending || m_phase == Phase::Closed)
+        return;
+    m_closePending = true;
+    m_pendingError = error;
+    m_pendingErrorString = errorString;
+    QMetaObject::invokeMethod(this, &HttpConnection::handlePendingClose, Qt::QueuedConnection);
+}
+
+void HttpConnection::deferTlsEnd()
+{
+    // A TLS failure fails the call as one; the transport ending under TLS (a reset or closed keep-alive
+    // connection) is a closed connection, which a reused connection's unanswered call is retried after.
+    const QString error = m_tls->errorString();
+    deferClose(m_tls->failedInTls() ? QAbstractSocket::SslInternalError
+                                    : QAbstractSocket::RemoteHostClosedError,
+               error.isEmpty() ? m_socket->errorString() : error);
 }
 
 void HttpConnection::sendRequest()
@@ -245,15 +275,19 @@ void HttpConnection::sendRequest()
     updateTimer();
 
     ++m_socketCallDepth;
-    if (coalesce) {
-        m_socket->write(head);
+    if (m_tls) {
+        // Encrypted straight from the head and the body into records for the kernel.
+        if (!m_tls->write(head) || (!coalesce && !m_tls->write(request.body)))
+            deferTlsEnd();
     } else {
         m_socket->write(head);
         // Large bodies are shared into the socket's write buffer rather than copied.
-        m_socket->write(request.body);
+        if (!coalesce)
+            m_socket->write(request.body);
     }
     // Writing now rather than on the next write notification saves an event-loop round and a poll.
-    m_socket->flush();
+    if (m_socket->bytesToWrite() > 0)
+        m_socket->flush();
     --m_socketCallDepth;
 }
 
@@ -262,7 +296,7 @@ void HttpConnection::onReadyRead()
     if (m_phase == Phase::Closed)
         return;
     if (m_socketCallDepth > 0) {
-        // QSslSocket can report decrypted bytes from inside flush(); take them from the event loop.
+        // A socket can report bytes from inside a call such as flush(); take them from the event loop.
         if (!m_readPending) {
             m_readPending = true;
             QMetaObject::invokeMethod(
@@ -275,7 +309,23 @@ void HttpConnection::onReadyRead()
         }
         return;
     }
+    if (m_tls && !m_tlsEstablished) {
+        if (m_phase == Phase::Connecting)
+            continueHandshake();
+        return;
+    }
     if (!m_call) {
+        // TLS 1.3 servers send session tickets after the handshake, which may find the connection idle.
+        if (m_phase == Phase::Idle && m_tls) {
+            char scratch[256];
+            const qint64 got = m_tls->read(scratch, sizeof scratch);
+            if (got == 0)
+                return;
+            if (got < 0) {
+                m_client->dropConnection(this);
+                return;
+            }
+        }
         // Bytes on a connection nobody is using: the server is closing it or misbehaving. Never reuse.
         if (m_phase == Phase::Idle) {
             qCDebug(lcNet) << "unsolicited" << m_socket->bytesAvailable() << "bytes from idle" << peerName();
@@ -345,9 +395,13 @@ bool HttpConnection::readMore()
         }
         m_buffer.resize(qMin(m_buffer.size() * 2, limit));
     }
-    const qint64 n = m_socket->read(m_buffer.data() + m_end, m_buffer.size() - m_end);
-    if (n <= 0)
+    const qint64 n = m_tls ? m_tls->read(m_buffer.data() + m_end, m_buffer.size() - m_end)
+                           : m_socket->read(m_buffer.data() + m_end, m_buffer.size() - m_end);
+    if (n <= 0) {
+        if (n < 0 && m_tls)
+            deferTlsEnd();
         return false;
+    }
     m_end += qsizetype(n);
     ++m_client->m_responseReads;
     m_lastReadNs = HttpClient::nowNs();
@@ -359,11 +413,22 @@ bool HttpConnection::readMore()
     return true;
 }
 
+bool HttpConnection::tlsInputIsHandshakeOnly()
+{
+    if (!m_tls || !m_tls->hasBufferedInput())
+        return true;
+    // Records behind the response, such as a TLS 1.3 session ticket sent late: OpenSSL takes those in
+    // without returning data. Application data here would be a response nobody asked for.
+    char scratch[256];
+    return m_tls->read(scratch, sizeof scratch) == 0 && !m_tls->hasBufferedInput();
+}
+
 void HttpConnection::finishCall()
 {
     HttpCall *call = m_call;
     const bool reusable = m_parser.keepAlive() && !call->m_wantsClose && m_begin == m_end
-        && m_socket->bytesAvailable() == 0 && m_socket->state() == QAbstractSocket::ConnectedState;
+        && m_socket->bytesAvailable() == 0 && tlsInputIsHandshakeOnly()
+        && m_socket->state() == QAbstractSocket::ConnectedState;
     detachCall();
     call->m_client = nullptr;
     m_used = true;
@@ -404,12 +469,7 @@ void HttpConnection::onSocketClosed(QAbstractSocket::SocketError error, const QS
     if (m_phase == Phase::Closed)
         return;
     if (m_socketCallDepth > 0) {
-        if (!m_closePending) {
-            m_closePending = true;
-            m_pendingError = error;
-            m_pendingErrorString = errorString;
-            QMetaObject::invokeMethod(this, &HttpConnection::handlePendingClose, Qt::QueuedConnection);
-        }
+        deferClose(error, errorString);
         return;
     }
     if (!m_call) {
@@ -423,7 +483,7 @@ void HttpConnection::onSocketClosed(QAbstractSocket::SocketError error, const QS
     }
     // Whatever arrived before the close still belongs to the response.
     const quint64 generation = m_generation;
-    if (m_socket->bytesAvailable() > 0) {
+    if (m_socket->bytesAvailable() > 0 || (m_tls && m_tls->hasBufferedInput())) {
         processInput();
         if (m_generation != generation || m_phase == Phase::Closed)
             return;

@@ -5,9 +5,12 @@
 #include <QBasicTimer>
 #include <QByteArray>
 #include <QObject>
+#include <QTcpSocket>
 
 #include "httperror.h"
 #include "httpresponseparser.h"
+
+#include <memory>
 
 namespace Drawbridge {
 
@@ -15,6 +18,7 @@ class HttpCall;
 class HttpClient;
 struct HttpClientOptions;
 struct HttpHostPool;
+class TlsChannel;
 
 /**
  * @brief Internal to HttpClient: one keep-alive socket that carries one call at a time.
@@ -54,9 +58,14 @@ private:
     enum class Phase { Connecting, Idle, AwaitingHeaders, ReadingBody, Closed };
 
     void onConnected();
-    /** Keeps the session the server just issued (its ticket) in the pool, for the origin's new connections.
-     */
-    void keepTlsSession();
+    /** Advances the TLS handshake; once done, the connection is established. */
+    void continueHandshake();
+    /** Connected (and TLS established): sends the waiting call, or parks the connection. */
+    void established();
+    /** Handles the end of the socket from the event loop (never inside a socket call or a sink callback). */
+    void deferClose(QAbstractSocket::SocketError error, const QString &errorString);
+    /** The TLS stream ended or failed: deferClose() with what kind of end it was. */
+    void deferTlsEnd();
     void onReadyRead();
     void onSocketError(QAbstractSocket::SocketError error);
     void onDisconnected();
@@ -65,6 +74,8 @@ private:
     void sendRequest();
     void processInput();
     bool readMore();
+    /** No decrypted data waits behind the response (taking in handshake records, such as late tickets). */
+    bool tlsInputIsHandshakeOnly();
     void finishCall();
     void failCall(HttpErrorKind kind, const QString &message);
     void onTimeout();
@@ -76,7 +87,10 @@ private:
     HttpClient *m_client;
     HttpHostPool *m_pool;
     const HttpClientOptions &m_options;
-    QAbstractSocket *m_socket = nullptr;
+    QTcpSocket *m_socket = nullptr;
+    std::unique_ptr<TlsChannel> m_tls; ///< for an https origin, once TCP is connected
+    bool m_tlsEstablished = false;
+    bool m_directIo = true; ///< no proxy: TLS reads and writes the socket's descriptor itself
     HttpCall *m_call = nullptr;
     HttpResponseParser m_parser;
     Phase m_phase = Phase::Connecting;

@@ -248,14 +248,39 @@ QSslCertificate testCertificate()
     return file.open(QIODevice::ReadOnly) ? QSslCertificate(file.readAll()) : QSslCertificate();
 }
 
-QSslConfiguration serverTlsConfiguration()
+/** A certificate for other.invalid only (self-signed, trusted where a test says so). */
+QSslCertificate otherCertificate()
 {
+    QFile file(QFINDTESTDATA("data/other.crt"));
+    return file.open(QIODevice::ReadOnly) ? QSslCertificate(file.readAll()) : QSslCertificate();
+}
+
+QSslConfiguration serverTlsConfiguration(const QString &name = QStringLiteral("localhost"))
+{
+    const bool localhost = name == QLatin1String("localhost");
     QSslConfiguration config = QSslConfiguration::defaultConfiguration();
-    QFile keyFile(QFINDTESTDATA("data/localhost.key"));
+    QFile keyFile(localhost ? QFINDTESTDATA("data/localhost.key") : QFINDTESTDATA("data/other.key"));
     if (keyFile.open(QIODevice::ReadOnly))
         config.setPrivateKey(QSslKey(keyFile.readAll(), QSsl::Rsa));
-    config.setLocalCertificate(testCertificate());
+    config.setLocalCertificate(localhost ? testCertificate() : otherCertificate());
     return config;
+}
+
+/** The server's root, over TLS by the certificate's name. */
+QUrl testUrl(const ScriptedServer &server, bool tls)
+{
+    return tls ? server.url(QStringLiteral("/"), QStringLiteral("https"), QStringLiteral("localhost"))
+               : server.url();
+}
+
+/** Client options that trust the test certificate (localhost, 127.0.0.1). */
+HttpClientOptions trustingTestCertificate()
+{
+    HttpClientOptions options;
+    QSslConfiguration trust = QSslConfiguration::defaultConfiguration();
+    trust.setCaCertificates({ testCertificate() });
+    options.sslConfiguration = trust;
+    return options;
 }
 
 // The request path of a scripted request head ("GET /path HTTP/1.1").
@@ -286,7 +311,9 @@ private Q_SLOTS:
     void requestHeadAndBody();
     void urlChangesBetweenCalls();
     void headerNamesAreTokens();
+    void serverClosesIdleConnection_data();
     void serverClosesIdleConnection();
+    void staleConnectionRetriedOnce_data();
     void staleConnectionRetriedOnce();
     void noRetryAfterResponseBytes();
     void noRetryOnFreshConnection();
@@ -318,6 +345,10 @@ private Q_SLOTS:
     void clientDestroyedWithRunningCalls();
     void tlsKeepAlive();
     void tlsUntrustedCertificate();
+    void tlsNameMismatch_data();
+    void tlsNameMismatch();
+    void tlsServerNameIndication_data();
+    void tlsServerNameIndication();
 };
 
 void TstHttpClient::splitResponses_data()
@@ -543,18 +574,28 @@ void TstHttpClient::headerNamesAreTokens()
     }
 }
 
+void TstHttpClient::serverClosesIdleConnection_data()
+{
+    QTest::addColumn<bool>("tls");
+    QTest::newRow("plain") << false;
+    QTest::newRow("tls") << true;
+}
+
 void TstHttpClient::serverClosesIdleConnection()
 {
-    ScriptedServer server([](ScriptedServer::Peer *peer, const QByteArray &, const QByteArray &) {
-        ScriptedServer::send(peer, okResponse("x"));
-        QTimer::singleShot(10, peer->socket, [peer] { ScriptedServer::close(peer); });
-    });
-    HttpClient client;
+    QFETCH(bool, tls);
+    ScriptedServer server(
+        [](ScriptedServer::Peer *peer, const QByteArray &, const QByteArray &) {
+            ScriptedServer::send(peer, okResponse("x"));
+            QTimer::singleShot(10, peer->socket, [peer] { ScriptedServer::close(peer); });
+        },
+        tls ? std::optional(serverTlsConfiguration()) : std::nullopt);
+    HttpClient client(tls ? trustingTestCertificate() : HttpClientOptions());
     for (int i = 0; i < 3; ++i) {
         RecordingSink sink;
-        auto call = client.send(get(server.url()), &sink);
+        auto call = client.send(get(testUrl(server, tls)), &sink);
         QTRY_VERIFY(sink.done());
-        QCOMPARE(sink.finished, 1);
+        QVERIFY2(sink.finished == 1, qPrintable(sink.error.message));
         // The client notices the close of its idle connection and drops it from the pool.
         QTRY_COMPARE(client.openConnectionCount(), 0);
     }
@@ -562,22 +603,33 @@ void TstHttpClient::serverClosesIdleConnection()
     QCOMPARE(server.requestCount(), 3);
 }
 
+void TstHttpClient::staleConnectionRetriedOnce_data()
+{
+    QTest::addColumn<bool>("tls");
+    QTest::newRow("plain") << false;
+    QTest::newRow("tls") << true;
+}
+
 void TstHttpClient::staleConnectionRetriedOnce()
 {
     // The first connection serves one request, then dies as the second arrives: the race between a
-    // server's keep-alive timeout and a new request. The client must resend it on a fresh connection.
-    ScriptedServer server([](ScriptedServer::Peer *peer, const QByteArray &, const QByteArray &body) {
-        if (peer->id == 0 && peer->requests == 2)
-            ScriptedServer::abort(peer);
-        else
-            ScriptedServer::send(peer, okResponse("echo:" + body));
-    });
-    HttpClient client;
+    // server's keep-alive timeout and a new request. The client must resend it on a fresh connection; over
+    // TLS too, where the reset reaches the client through its TLS reads, not as a TLS failure.
+    QFETCH(bool, tls);
+    ScriptedServer server(
+        [](ScriptedServer::Peer *peer, const QByteArray &, const QByteArray &body) {
+            if (peer->id == 0 && peer->requests == 2)
+                ScriptedServer::abort(peer);
+            else
+                ScriptedServer::send(peer, okResponse("echo:" + body));
+        },
+        tls ? std::optional(serverTlsConfiguration()) : std::nullopt);
+    HttpClient client(tls ? trustingTestCertificate() : HttpClientOptions());
     RecordingSink first;
-    auto call1 = client.send(get(server.url()), &first);
+    auto call1 = client.send(get(testUrl(server, tls)), &first);
     QTRY_VERIFY(first.done());
 
-    HttpRequest request = get(server.url());
+    HttpRequest request = get(testUrl(server, tls));
     request.method = "POST";
     request.body = QByteArray(100 * 1024, 'p');
     RecordingSink second;
@@ -1287,6 +1339,78 @@ void TstHttpClient::tlsUntrustedCertificate()
     QCOMPARE(server.requestCount(), 0);
     QCOMPARE(client.openConnectionCount(), 0);
     VERIFY_ONE_TERMINAL(sink);
+}
+
+void TstHttpClient::tlsNameMismatch_data()
+{
+    QTest::addColumn<QString>("host");
+    QTest::newRow("by name") << QStringLiteral("localhost");
+    QTest::newRow("by address") << QStringLiteral("127.0.0.1");
+}
+
+void TstHttpClient::tlsNameMismatch()
+{
+    // A trusted certificate that names another host: refused, before any request leaves.
+    QFETCH(QString, host);
+    const QSslCertificate other = otherCertificate();
+    QVERIFY(!other.isNull());
+    ScriptedServer server([](ScriptedServer::Peer *peer, const QByteArray &,
+                             const QByteArray &) { ScriptedServer::send(peer, okResponse("secret")); },
+                          serverTlsConfiguration(QStringLiteral("other.invalid")));
+    HttpClientOptions options;
+    QSslConfiguration trust = QSslConfiguration::defaultConfiguration();
+    trust.setCaCertificates({ other });
+    options.sslConfiguration = trust;
+    HttpClient client(options);
+    RecordingSink sink;
+    auto call = client.send(get(server.url(QStringLiteral("/"), QStringLiteral("https"), host)), &sink);
+    QTRY_VERIFY_WITH_TIMEOUT(sink.done(), 10000);
+    QCOMPARE(sink.failed, 1);
+    QVERIFY2(sink.error.kind == HttpErrorKind::Ssl, qPrintable(sink.error.message));
+    QVERIFY2(sink.error.message.contains(QLatin1String("mismatch")), qPrintable(sink.error.message));
+    QCOMPARE(server.requestCount(), 0);
+    QCOMPARE(client.openConnectionCount(), 0);
+}
+
+void TstHttpClient::tlsServerNameIndication_data()
+{
+    QTest::addColumn<QString>("host");
+    QTest::addColumn<bool>("sent");
+    QTest::newRow("a name is sent") << QStringLiteral("localhost") << true;
+    QTest::newRow("an address is not") << QStringLiteral("127.0.0.1") << false;
+}
+
+void TstHttpClient::tlsServerNameIndication()
+{
+    // The server name travels in the ClientHello, in the clear (RFC 6066 §3): a plain TCP server reads it
+    // there. Servers behind one address (AWS's endpoints among them) pick the certificate by it.
+    QFETCH(QString, host);
+    QFETCH(bool, sent);
+    QTcpServer listener;
+    QVERIFY(listener.listen(QHostAddress::LocalHost, 0));
+    QByteArray hello;
+    connect(&listener, &QTcpServer::newConnection, this, [&] {
+        QTcpSocket *peer = listener.nextPendingConnection();
+        connect(peer, &QIODevice::readyRead, peer, [&hello, peer] {
+            hello += peer->readAll();
+            // A TLS record: type 22 (handshake), version, length; the ClientHello is whole once it is in.
+            if (hello.size() >= 5 && hello.size() >= 5 + (quint8(hello[3]) << 8 | quint8(hello[4])))
+                peer->abort();
+        });
+    });
+    HttpClient client;
+    RecordingSink sink;
+    QUrl url;
+    url.setScheme(QStringLiteral("https"));
+    url.setHost(host);
+    url.setPort(listener.serverPort());
+    url.setPath(QStringLiteral("/"));
+    auto call = client.send(get(url), &sink);
+    QTRY_VERIFY_WITH_TIMEOUT(sink.done(), 10000);
+    QCOMPARE(sink.failed, 1);
+    QVERIFY(hello.size() > 5);
+    QCOMPARE(quint8(hello[0]), quint8(22));
+    QCOMPARE(hello.contains(host.toLatin1()), sent);
 }
 
 QTEST_GUILESS_MAIN(TstHttpClient)
