@@ -23,8 +23,9 @@ class TlsContext;
  * BIO (grown and zeroed for each write), a copy out of it, and the TCP socket's write buffer. A 148 KiB Kiro
  * request body went through all four before the kernel saw it. Here OpenSSL encrypts straight from the
  * caller's bytes and its BIO hands the records to the kernel (send() on the descriptor); only what the kernel
- * does not take at once goes into Qt's write buffer, which Qt flushes as the socket drains. Reads take what
- * Qt has buffered first, then recv() from the descriptor, so bytes stay in order.
+ * does not take at once goes into Qt's write buffer, which Qt flushes as the socket drains. Reads decrypt
+ * what Qt's socket has read (Qt reads all the kernel holds at each readiness event; the pieces of a streamed
+ * answer are small).
  *
  * Qt keeps the connection: it connects (through a proxy too), reports errors and the end of the stream.
  * Through a proxy (@p directIo false) every byte goes through Qt's socket, whose engine owns the tunnel.
@@ -35,7 +36,8 @@ public:
     enum class Step { Done, Pending, Failed };
 
     /** @p host is verified against the certificate (a name or an IP address) and sent as SNI if a name;
-     *  @p session (serialised, as sessionIssued gives it) is offered for resumption. */
+     *  @p session (serialised, as sessionIssued gives it) is offered for resumption; @p directIo: records
+     *  may go to the descriptor itself (no proxy engine between). */
     TlsChannel(QTcpSocket *socket, const TlsContext &context, const QString &host, const QByteArray &session,
                bool directIo);
     ~TlsChannel();
@@ -79,7 +81,7 @@ private:
     QTcpSocket *m_socket;
     ssl_st *m_ssl = nullptr;
     bool m_directIo;
-    QString m_ioError; ///< what the socket reported when a read or write failed
+    QString m_ioError; ///< what the socket reported when a write failed
     QString m_error;
     bool m_tlsFailure = false;
 };
