@@ -252,7 +252,7 @@ int EpollEventDispatcher::remainingTime(int timerId)
 
 void EpollEventDispatcher::wakeUp()
 {
-    // From the loop's own thread (an event posted by a handler, QSslSocket's queued flush after every write)
+    // From the loop's own thread (an event posted by a handler, a QSslSocket's queued flush after a write)
     // the loop is not asleep: it only must not go to sleep in its next wait. No eventfd write, and no read to
     // drain it (three system calls per request on the TLS upstream).
     if (t_looping == this) {

@@ -20,7 +20,8 @@
 namespace Drawbridge {
 
 /**
- * @brief Pooled keep-alive HTTP/1.1 client on QTcpSocket/QSslSocket, driven by the caller's event loop.
+ * @brief Pooled keep-alive HTTP/1.1 client on QTcpSocket (TLS through OpenSSL: TlsChannel), driven by the
+ * caller's event loop.
  *
  * Connections are pooled per scheme+host+port and reused most-recently-idle first. At most
  * maxConnectionsPerHost are open per origin; further calls wait in a bounded FIFO. A call that fails on a

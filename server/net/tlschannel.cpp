@@ -59,6 +59,8 @@ TlsChannel::TlsChannel(QTcpSocket *socket, const TlsContext &context, const QStr
     BIO *bio = m_ssl ? BIO_new(method) : nullptr;
     if (!bio) {
         m_error = QStringLiteral("setting up TLS failed: ") + lastOpenSslError();
+        SSL_free(m_ssl);
+        m_ssl = nullptr;
         return;
     }
     BIO_set_data(bio, this);
