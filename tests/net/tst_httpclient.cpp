@@ -2,6 +2,7 @@
 #include <QElapsedTimer>
 #include <QFile>
 #include <QPointer>
+#include <QRandomGenerator>
 #include <QSslCertificate>
 #include <QSslKey>
 #include <QSslServer>
@@ -14,6 +15,7 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <utility>
 #include <vector>
 
 #include "server/net/httpclient.h"
@@ -167,6 +169,80 @@ private:
 };
 
 /** Records every callback and flags any that breaks the documented order. */
+/**
+ * A TCP relay between the client and a server that hands the server's bytes on in pieces of 1 to 7 bytes, one
+ * piece per turn of the event loop: TLS records reach the client cut at every kind of point (inside the
+ * record header, the body, the tag), as a network may deliver them. The client's bytes pass on at once.
+ */
+class TricklingRelay final : public QObject
+{
+public:
+    TricklingRelay(quint16 target, quint32 seed) : m_target(target), m_random(seed)
+    {
+        m_listener.listen(QHostAddress::LocalHost, 0);
+        connect(&m_listener, &QTcpServer::newConnection, this, &TricklingRelay::accept);
+        m_tick.setInterval(0);
+        connect(&m_tick, &QTimer::timeout, this, &TricklingRelay::sendPiece);
+    }
+    ~TricklingRelay() override
+    {
+        // The sockets outlive the timer (children and the listener's): their last signals must not reach it.
+        if (m_up)
+            disconnect(m_up, nullptr, nullptr, nullptr);
+        if (m_down)
+            disconnect(m_down, nullptr, nullptr, nullptr);
+    }
+    quint16 port() const { return m_listener.serverPort(); }
+    qint64 pieces() const { return m_pieces; }
+
+private:
+    void accept()
+    {
+        m_down = m_listener.nextPendingConnection();
+        m_up = new QTcpSocket(this);
+        connect(m_down, &QIODevice::readyRead, this,
+                [this] { m_toServer += m_down->readAll(), forwardUp(); });
+        connect(m_up, &QAbstractSocket::connected, this, &TricklingRelay::forwardUp);
+        connect(m_up, &QIODevice::readyRead, this, [this] {
+            m_toClient += m_up->readAll();
+            m_tick.start();
+        });
+        connect(m_up, &QAbstractSocket::disconnected, this, [this] { m_upClosed = true, m_tick.start(); });
+        connect(m_down, &QAbstractSocket::disconnected, m_up, &QAbstractSocket::disconnectFromHost);
+        m_up->connectToHost(QHostAddress::LocalHost, m_target);
+    }
+    void forwardUp()
+    {
+        if (m_up->state() == QAbstractSocket::ConnectedState && !m_toServer.isEmpty())
+            m_up->write(std::exchange(m_toServer, {}));
+    }
+    void sendPiece()
+    {
+        if (m_toClient.isEmpty()) {
+            m_tick.stop();
+            if (m_upClosed && m_down)
+                m_down->disconnectFromHost();
+            return;
+        }
+        const qsizetype n = std::min<qsizetype>(m_toClient.size(), 1 + m_random.bounded(7));
+        m_down->write(m_toClient.first(n));
+        m_down->flush();
+        m_toClient.remove(0, n);
+        ++m_pieces;
+    }
+
+    QTcpServer m_listener;
+    quint16 m_target;
+    QRandomGenerator m_random;
+    QTimer m_tick;
+    QTcpSocket *m_down = nullptr;
+    QTcpSocket *m_up = nullptr;
+    QByteArray m_toServer;
+    QByteArray m_toClient;
+    bool m_upClosed = false;
+    qint64 m_pieces = 0;
+};
+
 class RecordingSink final : public HttpResponseSink
 {
 public:
@@ -344,6 +420,8 @@ private Q_SLOTS:
     void abortAll();
     void clientDestroyedWithRunningCalls();
     void tlsKeepAlive();
+    void tlsRecordsInPieces_data();
+    void tlsRecordsInPieces();
     void tlsUntrustedCertificate();
     void tlsNameMismatch_data();
     void tlsNameMismatch();
@@ -1320,6 +1398,50 @@ void TstHttpClient::tlsKeepAlive()
     }
     QCOMPARE(server.connectionCount(), 1);
     QCOMPARE(client.idleConnectionCount(), 1);
+}
+
+void TstHttpClient::tlsRecordsInPieces_data()
+{
+    QTest::addColumn<quint32>("seed");
+    for (const quint32 seed : { 1u, 2u, 3u })
+        QTest::newRow(qPrintable(QStringLiteral("seed %1").arg(seed))) << seed;
+}
+
+void TstHttpClient::tlsRecordsInPieces()
+{
+    // The handshake and the answers arrive a few bytes at a time: every TLS record is cut, and the client
+    // decrypts it once it is whole. Two calls, so that the second runs on the kept-alive connection.
+    QFETCH(quint32, seed);
+    ScriptedServer server(
+        [](ScriptedServer::Peer *peer, const QByteArray &head, const QByteArray &body) {
+            ScriptedServer::send(peer, chunkedResponse({ pathOf(head), body }));
+        },
+        serverTlsConfiguration());
+    TricklingRelay relay(quint16(server.url().port()), seed);
+    HttpClient client(trustingTestCertificate());
+    for (int i = 0; i < 2; ++i) {
+        QByteArray body(20'000 + i * 7'001, Qt::Uninitialized);
+        for (qsizetype at = 0; at < body.size(); ++at)
+            body[at] = char('a' + (at * 7 + at / 251 + i) % 26);
+        QUrl url;
+        url.setScheme(QStringLiteral("https"));
+        url.setHost(QStringLiteral("localhost"));
+        url.setPort(relay.port());
+        url.setPath(QStringLiteral("/piece%1").arg(i));
+        HttpRequest request = get(url);
+        request.method = "POST";
+        request.body = body;
+        RecordingSink sink;
+        auto call = client.send(std::move(request), &sink);
+        QTRY_VERIFY_WITH_TIMEOUT(sink.done(), 30000);
+        QVERIFY2(sink.finished == 1,
+                 qPrintable(QStringLiteral("seed %1: %2").arg(seed).arg(sink.error.message)));
+        QVERIFY2(sink.body == "/piece" + QByteArray::number(i) + body,
+                 qPrintable(QStringLiteral("seed %1").arg(seed)));
+    }
+    QCOMPARE(server.connectionCount(), 1);
+    // The answers came in thousands of pieces (about 4 bytes each).
+    QVERIFY2(relay.pieces() > 5'000, qPrintable(QString::number(relay.pieces())));
 }
 
 void TstHttpClient::tlsUntrustedCertificate()
