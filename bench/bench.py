@@ -673,36 +673,63 @@ backend fake
         is sized to take about --agent-cpu-s of gateway CPU, so that the clock tick (10 ms) is below 1 %."""
         a = self.args
         self.fake_mode()
+        ref = self.start_reference_gateway() if a.reference_gateway else None
+
+        def measure(proc, port, route, key, extra, what):
+            """CPU per request of `proc` (all its threads, from /proc) over a batch sized to --agent-cpu-s."""
+            self.client(port, route, "sse", key, extra + ["--requests", "20"])  # warm-up
+            c0 = cpu_seconds(proc.pid)
+            probe = self.client(port, route, "sse", key, extra + ["--requests", "50"])
+            per = max(1e-5, (cpu_seconds(proc.pid) - c0) / max(1, probe["completed"]))
+            n = int(min(a.agent_max_requests, max(100, a.agent_cpu_s / per)))
+            (u0, s0), t0, k0 = cpu_split(proc.pid), time.monotonic(), machine_cpu()
+            r = self.client(port, route, "sse", key, extra + ["--requests", str(n)], timeout=600)
+            u1, s1 = cpu_split(proc.pid)
+            k1 = machine_cpu()
+            done = r["completed"]
+            if done != n or r.get("failures"):
+                raise RuntimeError(f"agent phase: {what}: {done}/{n} completed: {r.get('failures')}")
+            return {"requests": done, "cpu_s": (u1 - u0) + (s1 - s0), "user_s": u1 - u0, "system_s": s1 - s0,
+                    "wall_s": time.monotonic() - t0, "steal": (k1[2] - k0[2]) / max(1, k1[1] - k0[1])}
+
         rows = []
         for (dialect, kib), (path, size, info) in sorted(self.agent_bodies().items()):
             route = self.agent_route(dialect)
             extra = ["--mode", "fixed", "--body-file", path]
-            self.client(self.gw_port, route, "sse", key, extra + ["--requests", "20"])  # warm-up
-            c0 = cpu_seconds(self.gw.pid)
-            probe = self.client(self.gw_port, route, "sse", key, extra + ["--requests", "50"])
-            per = max(1e-5, (cpu_seconds(self.gw.pid) - c0) / max(1, probe["completed"]))
-            n = int(min(a.agent_max_requests, max(100, a.agent_cpu_s / per)))
-            (u0, s0), t0, k0 = cpu_split(self.gw.pid), time.monotonic(), machine_cpu()
-            r = self.client(self.gw_port, route, "sse", key, extra + ["--requests", str(n)], timeout=600)
-            u1, s1 = cpu_split(self.gw.pid)
-            k1 = machine_cpu()
-            steal = (k1[2] - k0[2]) / max(1, k1[1] - k0[1])
-            cpu = (u1 - u0) + (s1 - s0)
-            done = r["completed"]
-            if done != n or r.get("failures"):
-                raise RuntimeError(f"agent phase: {dialect} {kib} KiB: {done}/{n} completed: {r.get('failures')}")
+            m = measure(self.gw, self.gw_port, route, key, extra, f"{dialect} {kib} KiB")
+            done, cpu, steal = m["requests"], m["cpu_s"], m["steal"]
             us = cpu * 1e6 / done
             rows.append({"dialect": dialect, "target_kib": kib, "bytes": size, "kib": round(size / 1024, 1),
                          **info, "requests": done, "gateway_cpu_s": round(cpu, 3),
-                         "wall_s": round(time.monotonic() - t0, 2),
+                         "wall_s": round(m["wall_s"], 2),
                          "cpu_us_per_request": round(us, 1), "cpu_us_per_kib": round(us / (size / 1024), 2),
                          # The kernel's part (loopback sockets) is out of the gateway's hands; the user part is its code.
-                         "user_us_per_request": round((u1 - u0) * 1e6 / done, 1),
-                         "system_us_per_request": round((s1 - s0) * 1e6 / done, 1),
+                         "user_us_per_request": round(m["user_s"] * 1e6 / done, 1),
+                         "system_us_per_request": round(m["system_s"] * 1e6 / done, 1),
                          "machine_steal_share": round(steal, 3)})
             log(f"agent {dialect:<9} {size / 1024:6.1f} KiB: {us:8.1f} µs CPU/request ({us / (size / 1024):.2f} µs/KiB, "
-                f"user {(u1 - u0) * 1e6 / done:.1f} + system {(s1 - s0) * 1e6 / done:.1f} µs, {done} requests, "
+                f"user {m['user_s'] * 1e6 / done:.1f} + system {m['system_s'] * 1e6 / done:.1f} µs, {done} requests, "
                 f"{steal * 100:.0f} % of the machine's time stolen by the hypervisor)")
+            if ref:
+                # Right after the gateway's batch, the same body through the reference: drifts of a shared machine
+                # hit both about equally.
+                rp, rport = ref
+                rm = measure(rp, rport, route, "bench", extra + self.reference_headers(dialect), f"portkey {dialect} {kib} KiB")
+                rus = rm["cpu_s"] * 1e6 / rm["requests"]
+                entry = {"gateway": a.reference_gateway, "requests": rm["requests"],
+                         "cpu_us_per_request": round(rus, 1), "machine_steal_share": round(rm["steal"], 3),
+                         "drawbridge_share": round(us / rus, 4)}
+                issue_us = self.ISSUE18_PORTKEY_US.get(kib)
+                if issue_us:
+                    # This machine's figure set on the issue's machine, by the reference's ratio between the two:
+                    # an estimate (a Node process and this one need not slow down alike), labelled as such.
+                    entry["drawbridge_us_on_issue_machine"] = round(us * issue_us / rus, 1)
+                rows[-1]["reference"] = entry
+                log(f"  {a.reference_gateway} {dialect:<9} {size / 1024:6.1f} KiB: {rus:8.1f} µs CPU/request; Drawbridge "
+                    f"{us / rus * 100:.1f} % of it" + (f", {entry['drawbridge_us_on_issue_machine']:.0f} µs set on the "
+                                                       f"issue's machine" if issue_us else ""))
+        if ref:
+            self.stop(ref[0])
         # Marginal cost per KiB: least-squares slope of CPU over size, per dialect (the fixed cost drops out).
         slopes = {}
         for dialect in sorted({r["dialect"] for r in rows}):
@@ -832,6 +859,35 @@ backend fake
         out["median_added"] = {f: {k: round(statistics.median(r[f][k] for r in runs), 1) for k in ("p50", "p99")}
                                for f in ("added_ttfb_us", "added_gap_us")}
         return out
+
+    # Issue 18's table: Portkey 1.15.2's CPU per request on the filer's machine, OpenAI bodies of these sizes (KiB).
+    ISSUE18_PORTKEY_US = {5: 3300, 57: 3650, 144: 5625, 417: 8750}
+
+    def start_reference_gateway(self):
+        """Portkey (bench/reference, `npm ci` there), the Node gateway issue 18 measured Drawbridge beside: it
+        forwards the same OpenAI or Anthropic bodies to the fake's provider-shaped routes without translating them.
+        Its CPU per request, measured in the same run, is a yardstick for the machine: the issue's own figures for it
+        relate this machine's figures to the machine the issue's targets were set on."""
+        here = os.path.dirname(os.path.abspath(__file__))
+        entry = os.path.join(here, "reference", "node_modules", "@portkey-ai", "gateway", "build", "start-server.js")
+        node = shutil.which("node")
+        if not node or not os.path.exists(entry):
+            raise RuntimeError("--reference-gateway portkey: run `npm ci` in bench/reference (scripts/bench does)")
+        port = free_port()
+        env = dict(os.environ, NODE_ENV="production", PORT=str(port))
+        p = subprocess.Popen([node, entry, f"--port={port}", "--headless"], stdout=subprocess.DEVNULL,
+                             stderr=subprocess.DEVNULL, env=env)
+        self.procs.append(p)
+        wait_port(p, port, "portkey")
+        return p, port
+
+    def reference_headers(self, dialect):
+        """The headers that route a request through Portkey to the fake, as its docs give them."""
+        h = ["--header", f"x-portkey-custom-host: {self.fake}/v1"]
+        if dialect == "openai":
+            return h + ["--header", "x-portkey-provider: openai"]
+        return h + ["--header", "x-portkey-provider: anthropic", "--header", "x-api-key: bench",
+                    "--header", "anthropic-version: 2023-06-01"]
 
     def start_reference_proxy(self):
         """HAProxy in HTTP mode in front of the fake, forwarding without translation: what any proxy adds on this
@@ -1243,6 +1299,15 @@ def table(R):
         for r in R["agent"]["rows"]:
             L.append(f"  {r['dialect']:<58}{r['kib']:>6.1f}{r['turns']:>7}{r['cpu_us_per_request']:>16.1f}"
                      f"{r['cpu_us_per_kib']:>10.2f}")
+        refs = [r for r in R["agent"]["rows"] if r.get("reference")]
+        if refs:
+            L.append(f"Beside {refs[0]['reference']['gateway']} (same bodies, same run)   KiB  its CPU µs  Drawbridge share"
+                     "  Drawbridge µs set on issue 18's machine")
+            for r in refs:
+                x = r["reference"]
+                on = x.get("drawbridge_us_on_issue_machine")
+                L.append(f"  {r['dialect']:<45}{r['kib']:>6.1f}{x['cpu_us_per_request']:>12.1f}"
+                         f"{x['drawbridge_share'] * 100:>17.1f} %{on if on is not None else '-':>28}")
         L.append(f"  CPU growth per KiB (least-squares slope): {R['agent']['slope_us_per_kib']}")
     if "instructions" in R:
         i = R["instructions"]
@@ -1297,6 +1362,10 @@ def main():
     ap.add_argument("--reference-proxy", choices=("haproxy",), default=None,
                     help="trickle phase: also run the direct load through HAProxy (no translation), the floor any "
                          "proxy adds on this machine (needs the haproxy package)")
+    ap.add_argument("--reference-gateway", choices=("portkey",), default=None,
+                    help="agent phase: also measure Portkey 1.15.2 (bench/reference; issue 18's peer) on the same bodies, "
+                         "forwarding them untranslated to the fake, right after each of the gateway's batches; reports "
+                         "Drawbridge's share of its CPU and, by the issue's Portkey figures, the gateway's on that machine")
     ap.add_argument("--upstream-tls", action="store_true",
                     help="the gateway's Kiro calls go over TLS (HAProxy terminates it in front of the fake, with a CA "
                          "made for the run as kiro.ca_file), as to the real service; CPU figures then include the "

@@ -22,6 +22,10 @@
 //
 //   POST /refreshToken                 -> {"accessToken","refreshToken","expiresIn":3600,"profileArn"}
 //   GET  /getUsageLimits               -> a small usage JSON
+//   POST …/chat/completions, …/messages -> one OpenAI chat.completion / Anthropic message (JSON, not
+//   streamed):
+//                                         the upstream of a reference gateway that forwards without
+//                                         translating
 //   POST /generateAssistantResponse    -> event stream: after --delay-ms, either one Content-Length body
 //                                         (--chunks 0) or N chunked frames --gap-ms apart (--chunks N)
 //   POST /_bench/mode?delay=D&chunks=N&gap=G[&delivery=trickle|coalesced][&pieces_min=A&pieces_max=B]
@@ -248,6 +252,27 @@ const std::string kRefresh = [] {
     const std::string body
         = R"({"accessToken":"bench-access-token","refreshToken":"bench-refresh-token",)"
           R"("expiresIn":3600,"profileArn":"arn:aws:codewhisperer:us-east-1:000000000000:profile/BENCH"})";
+    return "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: "
+        + std::to_string(body.size()) + "\r\n\r\n" + body;
+}();
+
+// The reference gateway's upstream (bench.py --reference-gateway): a provider API shaped answer to a
+// non-streaming request, so that a gateway that forwards OpenAI or Anthropic requests without translating
+// them (issue 18 measured Portkey this way) gets the same one-line answer the fake's event stream carries.
+const std::string kOpenAiChat = [] {
+    const std::string body
+        = R"({"id":"chatcmpl-bench","object":"chat.completion","created":1764633600,"model":"bench",)"
+          R"("choices":[{"index":0,"message":{"role":"assistant","content":"Hello from the bench fake."},)"
+          R"("finish_reason":"stop"}],"usage":{"prompt_tokens":10,"completion_tokens":6,"total_tokens":16}})";
+    return "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: "
+        + std::to_string(body.size()) + "\r\n\r\n" + body;
+}();
+
+const std::string kAnthropicMessage = [] {
+    const std::string body
+        = R"({"id":"msg_bench","type":"message","role":"assistant","model":"bench",)"
+          R"("content":[{"type":"text","text":"Hello from the bench fake."}],"stop_reason":"end_turn",)"
+          R"("stop_sequence":null,"usage":{"input_tokens":10,"output_tokens":6}})";
     return "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: "
         + std::to_string(body.size()) + "\r\n\r\n" + body;
 }();
@@ -568,6 +593,10 @@ private:
                 reply = kRefresh;
             else if (path.ends_with("/getUsageLimits"))
                 reply = kUsage;
+            else if (path.ends_with("/chat/completions"))
+                reply = kOpenAiChat;
+            else if (path.ends_with("/messages"))
+                reply = kAnthropicMessage;
             else if (path == "/_bench/mode")
                 reply = changeMode(target);
             else if (path == "/_bench/stats")

@@ -8,6 +8,7 @@
 // --mode fixed   sends exactly --requests non-streaming requests over --concurrency keep-alive connections
 //                and reports exact latency percentiles (used for the instruction-count budget).
 // --body-file F  sends F's bytes as every request's body (agent-shaped bodies from bench/agentbodies.py).
+// --header "N: v" adds a header to every request (repeatable): a reference gateway's routing headers.
 // --format sse|kiro says what the body is: the gateway's OpenAI SSE, or the fake upstream's event stream.
 // Each connection's request carries "bench-stream-<index>" in its message, which the bench fake uses to pick
 // the delivery schedule of that stream: the same load sent directly and through the gateway gets the same
@@ -57,6 +58,8 @@ struct Options
     int concurrency = 1;
     int timeoutS = 60;
     std::string body; ///< --body-file: sent verbatim instead of the built-in one-message body
+    std::string headers; ///< --header "Name: value" (repeatable), each with its CRLF: e.g. a reference
+                         ///< gateway's routing headers
 };
 
 struct Conn
@@ -151,7 +154,7 @@ public:
             + "\r\nContent-Type: application/json\r\nContent-Length: " + std::to_string(body.size()) + "\r\n";
         if (!m_o.key.empty())
             r += "Authorization: Bearer " + m_o.key + "\r\n";
-        return r + "\r\n" + body;
+        return r + m_o.headers + "\r\n" + body;
     }
 
     int connectOne()
@@ -583,7 +586,14 @@ int main(int argc, char **argv)
             o.concurrency = std::atoi(v);
         else if (a == "--timeout-s")
             o.timeoutS = std::atoi(v);
-        else if (a == "--body-file") {
+        else if (a == "--header") {
+            const std::string_view h(v);
+            if (h.find(':') == std::string_view::npos || h.find_first_of("\r\n") != std::string_view::npos) {
+                std::fprintf(stderr, "--header takes \"Name: value\" on one line\n");
+                return 2;
+            }
+            o.headers.append(h).append("\r\n");
+        } else if (a == "--body-file") {
             std::FILE *f = std::fopen(v, "rb");
             if (!f) {
                 std::fprintf(stderr, "cannot read %s\n", v);
@@ -600,7 +610,7 @@ int main(int argc, char **argv)
                 stderr,
                 "usage: drawbridge-bench-streamclient --port N [--host H] [--path P] [--key K] "
                 "[--mode stream|fixed] [--format sse|kiro] [--streams N] [--expect N] [--requests N] "
-                "[--concurrency N] [--timeout-s S] [--body-file F]\n");
+                "[--concurrency N] [--timeout-s S] [--body-file F] [--header \"Name: value\"]...\n");
             return 2;
         }
         ++i;
