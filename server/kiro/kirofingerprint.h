@@ -43,6 +43,13 @@ struct KiroFingerprint
     /** Headers for the social POST /refreshToken. */
     KiroHeaderList socialRefreshHeaders() const;
 
+    /**
+     * HttpRequest::partition for an account's calls: its machine id. Each account then has connections and
+     * TLS sessions of its own, as the IDE on its own machine would, so the service cannot link accounts by a
+     * kept-alive connection that carried both or by a session ticket both presented.
+     */
+    static QByteArray connectionPartition(const QString &machineId) { return machineId.toLatin1(); }
+
     friend bool operator==(const KiroFingerprint &, const KiroFingerprint &) = default;
 };
 

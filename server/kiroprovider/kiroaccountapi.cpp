@@ -48,6 +48,7 @@ HttpRequest apiGet(const QString &baseUrl, const QString &path,
     HttpRequest request;
     request.method = QByteArrayLiteral("GET");
     request.timeouts = smallCallTimeouts();
+    request.partition = KiroFingerprint::connectionPartition(fingerprint.machineId);
     QUrl url = endpoint(baseUrl, path);
     QUrlQuery items;
     for (const auto &[name, value] : query) {
@@ -94,6 +95,7 @@ HttpRequest KiroAccountApi::refreshRequest(const RefreshInput &input)
     HttpRequest request;
     request.method = QByteArrayLiteral("POST");
     request.timeouts = smallCallTimeouts();
+    request.partition = KiroFingerprint::connectionPartition(input.fingerprint.machineId);
     QJsonObject body;
     if (input.authMethod == QStringLiteral("idc")) {
         // The AWS SSO OIDC CreateToken call in the JSON form the IDE's SDK sends (§1.3).

@@ -11,6 +11,7 @@
 #include "kiroprovider.h"
 #include "server/core/clock.h"
 #include "server/core/logging.h"
+#include "server/kiro/kirofingerprint.h"
 #include "server/kiro/kirohistorytrimmer.h"
 #include "server/kiro/kiromodels.h"
 #include "server/net/httpclient.h"
@@ -202,6 +203,8 @@ void KiroCall::send(const KiroAccountContext &context)
     m_baseUrl = context.apiBaseUrl;
     r.url = m_provider.chatUrl(context.apiBaseUrl);
     r.headers = m_provider.chatHeaders(context.machineId, context.accessToken, m_attempts);
+    // Each account has connections and TLS sessions of its own: nothing links two accounts for the service.
+    r.partition = KiroFingerprint::connectionPartition(context.machineId);
     // Implicitly shared: no copy of a long history per attempt; a social account's profileArn, which the
     // service requires (it answers 403 without it), is spliced into the body in place.
     r.body = KiroRequestBuilder::withProfileArn(*m_kiro, context.profileArn);

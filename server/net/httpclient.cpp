@@ -138,7 +138,7 @@ std::unique_ptr<HttpCall> HttpClient::send(HttpRequest request, HttpResponseSink
                          QStringLiteral("unsupported URL scheme \"%1\"").arg(scheme));
             return call;
         }
-        key = HttpPoolKey { url.host(), url.port(tls ? 443 : 80), tls };
+        key = HttpPoolKey { url.host(), url.port(tls ? 443 : 80), tls, call->m_request.partition };
         if (key->host.isEmpty() || key->port <= 0 || key->port > 65535) {
             deferFailure(call.get(), HttpErrorKind::InvalidRequest, QStringLiteral("URL has no usable host"));
             return call;
@@ -156,6 +156,11 @@ std::unique_ptr<HttpCall> HttpClient::send(HttpRequest request, HttpResponseSink
         m_lastPool = poolFor(*key, url);
         m_lastUrl = url;
         m_lastTarget = target;
+    } else if (call->m_request.partition != m_lastPool->key.partition) {
+        // The same URL for another partition (the next Kiro account): its own pool of that origin.
+        HttpPoolKey other = m_lastPool->key;
+        other.partition = call->m_request.partition;
+        m_lastPool = poolFor(other, url);
     }
     call->m_target = m_lastTarget;
     call->m_headRequest = call->m_request.method == "HEAD";
@@ -356,9 +361,19 @@ void HttpClient::connectionIdle(HttpConnection *connection)
         removeConnection(connection);
         return;
     }
-    // Reuse takes the most recently idle (the back); the one idle longest is the one to let go.
-    if (qsizetype(pool->idle.size()) >= m_options.maxIdlePerHost)
-        removeConnection(pool->idle.front());
+    // The cap is per origin, whatever the partitions: the one idle longest among the origin's pools is let go
+    // (each pool's front; reuse takes the back, the most recently idle).
+    qsizetype originIdle = 0;
+    HttpConnection *oldest = nullptr;
+    for (const auto &[key, other] : m_pools) {
+        if (other->idle.empty() || !key.sameOrigin(pool->key))
+            continue;
+        originIdle += qsizetype(other->idle.size());
+        if (!oldest || other->idle.front()->idleSinceNs() < oldest->idleSinceNs())
+            oldest = other->idle.front();
+    }
+    if (originIdle >= m_options.maxIdlePerHost && oldest)
+        removeConnection(oldest);
     pool->idle.push_back(connection);
 }
 

@@ -23,8 +23,10 @@ namespace Drawbridge {
  * @brief Pooled keep-alive HTTP/1.1 client on QTcpSocket (TLS through OpenSSL: TlsChannel), driven by the
  * caller's event loop.
  *
- * Connections are pooled per scheme+host+port and reused most-recently-idle first. At most
- * maxConnectionsPerHost are open per origin; further calls wait in a bounded FIFO. A call that fails on a
+ * Connections are pooled per scheme+host+port and HttpRequest::partition, and reused most-recently-idle
+ * first; TLS sessions are kept per pool too, so nothing links requests of different partitions. At most
+ * maxConnectionsPerHost are open per pool; further calls wait in a bounded FIFO. At most maxIdlePerHost
+ * connections of one origin stay idle, whatever their partitions. A call that fails on a
  * reused connection before any response byte arrived (the server closed an idle keep-alive connection as
  * the request went out) is retried once on a fresh connection.
  *

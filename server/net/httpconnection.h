@@ -48,6 +48,8 @@ public:
     void shutdown();
 
     HttpHostPool *pool() const { return m_pool; }
+    /** When enterIdle() last parked it (HttpClient::nowNs()). */
+    qint64 idleSinceNs() const { return m_idleSinceNs; }
     HttpCall *call() const { return m_call; }
     bool isReusable() const;
 

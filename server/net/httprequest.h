@@ -29,6 +29,13 @@ struct HttpRequest
     HttpHeaders headers;
     QByteArray body;
     HttpTimeouts timeouts;
+    /**
+     * Requests share connections and TLS sessions only within one partition (and origin). A server can link
+     * the requests a connection carries, and the connections that resume one TLS session; callers that must
+     * not be linked to each other give each its own partition (Kiro: one per account, its machine id).
+     * Empty is a partition too.
+     */
+    QByteArray partition;
 };
 
 } // namespace Drawbridge

@@ -101,6 +101,43 @@ describe('TLS session resumption', () => {
   });
 });
 
+describe('accounts kept apart on the wire', () => {
+  test('each account has TLS connections and sessions of its own (Node tells which resumed)', async (t) => {
+    const stack = await tlsStack();
+    try {
+      // One slot each: two streams at once take both accounts.
+      await stack.addAccount('one', 'rt-one', { slots: 1 });
+      await stack.addAccount('two', 'rt-two', { slots: 1 });
+      const key = (await stack.createKey({ name: 'apart' })).key;
+      await stack.fakeConfig({ delivery: 'trickle', seed: SEEDS[0], maxPiece: 16, pauseMs: [2, 5] });
+      for (let round = 0; round < 3; round += 1) {
+        const burst = await Promise.all([chat(stack, key, { stream: true }), chat(stack, key, { stream: true })]);
+        for (const r of burst) {
+          assert.equal(r.status, 200, r.raw.slice(0, 300));
+          assert.equal(r.text, DEFAULT_TEXT);
+        }
+      }
+      const { connections } = (await stack.fakeStats()).tls;
+      // The test's own calls to the fake carry no account.
+      const gateway = connections.filter((c) => c.accounts.length > 0);
+      const diag = `connections ${JSON.stringify(gateway)}`;
+      assert.ok(gateway.every((c) => c.accounts.length === 1), `a connection carried two accounts: ${diag}`);
+      const byAccount = new Map();
+      for (const c of gateway) byAccount.set(c.accounts[0], [...(byAccount.get(c.accounts[0]) ?? []), c]);
+      assert.deepEqual([...byAccount.keys()].sort(), ['rt-one', 'rt-two'], diag);
+      for (const [account, conns] of byAccount) {
+        const first = conns.reduce((a, b) => (a.handshake < b.handshake ? a : b));
+        // An account's first connection has no session of its own to resume; resuming would mean it presented
+        // another account's ticket.
+        assert.equal(first.resumed, false, `${account}'s first connection resumed a session: ${diag}`);
+      }
+      t.diagnostic(`${gateway.length} gateway connections, one account each: ${diag}`);
+    } finally {
+      await stack.stop();
+    }
+  });
+});
+
 describe('without the CA file the fake is refused', () => {
   test('TLS verification fails before any request reaches the fake', async () => {
     const stack = await startNodeStack({ fakeArgs: ['--tls', pki.certFile, pki.keyFile], fakeCa: pki.ca,

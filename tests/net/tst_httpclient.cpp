@@ -384,6 +384,8 @@ private Q_SLOTS:
     void byteByByte_data();
     void byteByByte();
     void keepAliveReuse();
+    void partitionsKeepConnectionsApart();
+    void idleCapSpansPartitions();
     void requestHeadAndBody();
     void urlChangesBetweenCalls();
     void headerNamesAreTokens();
@@ -506,6 +508,62 @@ void TstHttpClient::keepAliveReuse()
     client.closeIdleConnections();
     QCOMPARE(client.openConnectionCount(), 0);
     QTRY_COMPARE(server.closedByClientCount(), 1);
+}
+
+void TstHttpClient::partitionsKeepConnectionsApart()
+{
+    // Requests of one origin in different partitions (Kiro accounts) never share a connection; within a
+    // partition the kept-alive one is reused, whichever partition went in between.
+    ScriptedServer server([](ScriptedServer::Peer *peer, const QByteArray &head, const QByteArray &) {
+        ScriptedServer::send(peer, okResponse(pathOf(head)));
+    });
+    HttpClient client;
+    const QByteArray partitions[] = { "a", "b", "a", "a", "b", "", "b", "" };
+    for (int i = 0; i < int(std::size(partitions)); ++i) {
+        HttpRequest request = get(server.url(QStringLiteral("/r%1").arg(i)));
+        request.partition = partitions[i];
+        RecordingSink sink;
+        auto call = client.send(std::move(request), &sink);
+        QTRY_VERIFY(sink.done());
+        QCOMPARE(sink.finished, 1);
+        QCOMPARE(sink.body, "/r" + QByteArray::number(i));
+        QCOMPARE(client.openConnectionCount(), server.connectionCount());
+    }
+    QCOMPARE(server.requestCount(), int(std::size(partitions)));
+    QCOMPARE(server.connectionCount(), 3); // "a", "b" and the empty one
+    QCOMPARE(client.idleConnectionCount(), 3);
+}
+
+void TstHttpClient::idleCapSpansPartitions()
+{
+    // maxIdlePerHost bounds an origin's idle connections whatever their partitions: a third partition's
+    // connection going idle closes the one idle longest, another partition's.
+    ScriptedServer server([](ScriptedServer::Peer *peer, const QByteArray &head, const QByteArray &) {
+        ScriptedServer::send(peer, okResponse(pathOf(head)));
+    });
+    HttpClientOptions options;
+    options.maxIdlePerHost = 2;
+    HttpClient client(options);
+    const auto run = [&](const QByteArray &partition) {
+        HttpRequest request = get(server.url(QStringLiteral("/") + QString::fromLatin1(partition)));
+        request.partition = partition;
+        RecordingSink sink;
+        auto call = client.send(std::move(request), &sink);
+        QTRY_VERIFY(sink.done());
+        QCOMPARE(sink.finished, 1);
+    };
+    run("a");
+    run("b");
+    QCOMPARE(client.idleConnectionCount(), 2);
+    run("c");
+    QCOMPARE(client.idleConnectionCount(), 2);
+    QTRY_COMPARE(server.closedByClientCount(), 1);
+    run("b"); // kept: reused
+    run("c"); // kept: reused
+    QCOMPARE(server.connectionCount(), 3);
+    run("a"); // "a"'s was the one let go
+    QCOMPARE(server.connectionCount(), 4);
+    QCOMPARE(client.idleConnectionCount(), 2);
 }
 
 void TstHttpClient::requestHeadAndBody()

@@ -80,7 +80,14 @@ export async function startFakeKiro(options = {}) {
   let issued = 0;
   let responseIndex = 0; // responses since the seed was last set
   const stats = { requests: {}, statuses: {}, responses: 0, writes: 0, seeds: [], credits: 0, bodies: [],
-    tls: { handshakes: 0, resumed: 0, protocols: {}, chats: [] } };
+    tls: { handshakes: 0, resumed: 0, protocols: {}, chats: [], connections: [] } };
+
+  // Which accounts a TLS connection carried requests for (by refresh token or bearer token), in its entry of
+  // stats.tls.connections: the service could link accounts that share a connection or a session.
+  const noteAccount = (socket, name) => {
+    const conn = socket.fakeKiroConnection;
+    if (conn && name && !conn.accounts.includes(name)) conn.accounts.push(name);
+  };
 
   const count = (path, status) => {
     stats.requests[path] = (stats.requests[path] ?? 0) + 1;
@@ -191,6 +198,7 @@ export async function startFakeKiro(options = {}) {
     const body = parseJson(req.body) ?? Object.fromEntries(new URLSearchParams(req.body.toString('utf8')));
     const refreshToken = body.refreshToken ?? body.refresh_token;
     const name = accountFor(refreshToken);
+    noteAccount(socket, name);
     if (!name) {
       count(req.path, 400);
       return sendJson(socket, 400, { error: 'invalid_grant', error_description: 'Invalid refresh token provided' });
@@ -227,6 +235,8 @@ export async function startFakeKiro(options = {}) {
       return sendJson(socket, 404, { message: `${route} is not served here` },
         [['x-amzn-errortype', 'UnknownOperationException:http://internal.amazon.com/coral/com.amazon.aws.codewhisperer/']]);
     }
+    const bearer = (req.headers.authorization ?? '').replace(/^Bearer\s+/, '').trim();
+    if (bearer) noteAccount(socket, tokens.get(bearer)?.name);
     if (req.method === 'POST' && route === '/generateAssistantResponse') {
       // Connections that carried a chat: their handshake's number and whether it resumed a session (the
       // gateway's own connections, apart from the test's control calls).
@@ -283,6 +293,9 @@ export async function startFakeKiro(options = {}) {
       socket.fakeKiroHandshake = stats.tls.handshakes;
       if (resumed) stats.tls.resumed += 1;
       stats.tls.protocols[protocol] = (stats.tls.protocols[protocol] ?? 0) + 1;
+      socket.fakeKiroConnection = { handshake: stats.tls.handshakes, resumed, accounts: [] };
+      stats.tls.connections.push(socket.fakeKiroConnection);
+      if (stats.tls.connections.length > 1000) stats.tls.connections.shift();
     },
   });
   const url = `${options.tls ? 'https' : 'http'}://127.0.0.1:${server.port}`;
