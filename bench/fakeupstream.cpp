@@ -22,10 +22,9 @@
 //
 //   POST /refreshToken                 -> {"accessToken","refreshToken","expiresIn":3600,"profileArn"}
 //   GET  /getUsageLimits               -> a small usage JSON
-//   POST …/chat/completions, …/messages -> one OpenAI chat.completion / Anthropic message (JSON, not
-//   streamed):
-//                                         the upstream of a reference gateway that forwards without
-//                                         translating
+//   POST …/chat/completions            -> one OpenAI chat.completion (JSON, not streamed)
+//   POST …/messages                    -> one Anthropic message (JSON, not streamed); these two are the
+//                                         upstream of a reference gateway that forwards untranslated
 //   POST /generateAssistantResponse    -> event stream: after --delay-ms, either one Content-Length body
 //                                         (--chunks 0) or N chunked frames --gap-ms apart (--chunks N)
 //   POST /_bench/mode?delay=D&chunks=N&gap=G[&delivery=trickle|coalesced][&pieces_min=A&pieces_max=B]
