@@ -194,7 +194,8 @@ HttpHostPool *HttpClient::poolFor(const HttpPoolKey &key, const QUrl &url)
     pool->hostHeader = host;
     if (url.port() != -1 && url.port() != (key.tls ? 443 : 80))
         pool->hostHeader += ':' + QByteArray::number(url.port());
-    // Origins are the few upstream hosts the gateway talks to, so pools are kept for the client's lifetime.
+    // Origins are the few upstream hosts the gateway talks to and partitions its accounts, so pools (a few
+    // hundred bytes when empty) are kept for the client's lifetime.
     return m_pools.emplace(key, std::move(pool)).first->second.get();
 }
 
