@@ -38,6 +38,7 @@ private Q_SLOTS:
     void listAvailableModelsRequest_data();
     void listAvailableModelsRequest();
     void catalogCarriesTheReasoningSchema();
+    void callsTravelInTheAccountsPartition();
 };
 
 void TstKiroAccountApi::usageLimitsRequest_data()
@@ -124,6 +125,34 @@ void TstKiroAccountApi::catalogCarriesTheReasoningSchema()
     QCOMPARE(r.models->at(0).reasoning.requestFields(20000),
              QByteArray(R"({"output_config":{"effort":"high"},"thinking":{"type":"adaptive"}})"));
     QVERIFY(!r.models->at(1).reasoning.supported());
+}
+
+void TstKiroAccountApi::callsTravelInTheAccountsPartition()
+{
+    // Every account call goes over the account's own upstream connections and TLS sessions (its machine id as
+    // HttpRequest::partition), so that no connection or session ticket links two accounts.
+    KiroFingerprint other;
+    other.machineId = QString(64, u'b');
+    for (const KiroFingerprint &fp : { fingerprint(), other }) {
+        const QByteArray partition = fp.machineId.toLatin1();
+        KiroAccountApi::RefreshInput refresh;
+        refresh.authMethod = u"social"_s;
+        refresh.refreshToken = u"rt"_s;
+        refresh.authBaseUrl = u"https://prod.us-east-1.auth.desktop.kiro.dev"_s;
+        refresh.fingerprint = fp;
+        QCOMPARE(KiroAccountApi::refreshRequest(refresh).partition, partition);
+        refresh.authMethod = u"idc"_s;
+        refresh.authBaseUrl = u"https://oidc.us-east-1.amazonaws.com"_s;
+        QCOMPARE(KiroAccountApi::refreshRequest(refresh).partition, partition);
+        KiroAccountApi::UsageInput usage;
+        usage.apiBaseUrl = u"https://q.us-east-1.amazonaws.com"_s;
+        usage.fingerprint = fp;
+        QCOMPARE(KiroAccountApi::usageLimitsRequest(usage).partition, partition);
+        KiroAccountApi::ModelsInput models;
+        models.apiBaseUrl = usage.apiBaseUrl;
+        models.fingerprint = fp;
+        QCOMPARE(KiroAccountApi::listAvailableModelsRequest(models).partition, partition);
+    }
 }
 
 QTEST_GUILESS_MAIN(TstKiroAccountApi)
