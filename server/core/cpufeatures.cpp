@@ -28,4 +28,23 @@ bool useAvx2()
     return use;
 }
 
+bool cpuSupportsPclmul()
+{
+#if DRAWBRIDGE_HAS_AVX2_VARIANTS
+    static const bool supported = __builtin_cpu_supports("pclmul") && __builtin_cpu_supports("sse4.1");
+    return supported;
+#else
+    return false;
+#endif
+}
+
+bool usePclmul()
+{
+    static const bool use = [] {
+        const char *const simd = std::getenv("DRAWBRIDGE_SIMD");
+        return cpuSupportsPclmul() && !(simd && std::strcmp(simd, "sse2") == 0);
+    }();
+    return use;
+}
+
 } // namespace Drawbridge

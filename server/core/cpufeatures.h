@@ -9,9 +9,13 @@
 #if defined(__SSE2__) && (defined(__x86_64__) || defined(__i386__))
 #define DRAWBRIDGE_HAS_AVX2_VARIANTS 1
 #define DRAWBRIDGE_TARGET_AVX2 __attribute__((target("avx2,popcnt")))
+/** Marks a function compiled for carry-less multiplication (PCLMULQDQ) and SSE4.1; see cpuSupportsPclmul().
+ */
+#define DRAWBRIDGE_TARGET_PCLMUL __attribute__((target("pclmul,sse4.1")))
 #else
 #define DRAWBRIDGE_HAS_AVX2_VARIANTS 0
 #define DRAWBRIDGE_TARGET_AVX2
+#define DRAWBRIDGE_TARGET_PCLMUL
 #endif
 
 namespace Drawbridge {
@@ -29,5 +33,11 @@ bool cpuSupportsAvx2();
  * benchmarks). Both are decided once per process.
  */
 bool useAvx2();
+
+/** Whether this CPU has PCLMULQDQ and SSE4.1 (the CRC-32 folding loop); false where it is not compiled. */
+bool cpuSupportsPclmul();
+
+/** cpuSupportsPclmul(), unless DRAWBRIDGE_SIMD=sse2 forces the baseline loops. */
+bool usePclmul();
 
 } // namespace Drawbridge
