@@ -6,6 +6,20 @@
 
 namespace Drawbridge {
 
+namespace {
+
+/** DRAWBRIDGE_SIMD=sse2: the baseline loops everywhere, to compare them in tests and benchmarks. */
+bool baselineForced()
+{
+    static const bool forced = [] {
+        const char *const simd = std::getenv("DRAWBRIDGE_SIMD");
+        return simd && std::strcmp(simd, "sse2") == 0;
+    }();
+    return forced;
+}
+
+} // namespace
+
 bool cpuSupportsAvx2()
 {
 #if DRAWBRIDGE_HAS_AVX2_VARIANTS
@@ -21,11 +35,7 @@ bool cpuSupportsAvx2()
 
 bool useAvx2()
 {
-    static const bool use = [] {
-        const char *const simd = std::getenv("DRAWBRIDGE_SIMD");
-        return cpuSupportsAvx2() && !(simd && std::strcmp(simd, "sse2") == 0);
-    }();
-    return use;
+    return cpuSupportsAvx2() && !baselineForced();
 }
 
 bool cpuSupportsPclmul()
@@ -40,11 +50,7 @@ bool cpuSupportsPclmul()
 
 bool usePclmul()
 {
-    static const bool use = [] {
-        const char *const simd = std::getenv("DRAWBRIDGE_SIMD");
-        return cpuSupportsPclmul() && !(simd && std::strcmp(simd, "sse2") == 0);
-    }();
-    return use;
+    return cpuSupportsPclmul() && !baselineForced();
 }
 
 } // namespace Drawbridge
