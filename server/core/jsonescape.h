@@ -4,6 +4,8 @@
 #include <QByteArray>
 #include <QStringView>
 
+#include <cstring>
+
 namespace Drawbridge {
 
 /** Lower-case hex digits, for the \u00XX escapes. */
@@ -30,6 +32,29 @@ inline constexpr JsonEscapeTable jsonEscapes = [] {
     t.c[int('\\')] = '\\';
     return t;
 }();
+
+/**
+ * Appends @p n bytes at @p s: copied straight behind the data when the array is unshared with room, else
+ * QByteArray::append(), whose general insert() costs more than the few bytes a key or a bracket writes (and
+ * whose `+= "literal"` measures the literal with strlen first).
+ */
+inline void appendBytes(QByteArray &out, const char *s, qsizetype n)
+{
+    QByteArray::DataPointer &d = out.data_ptr();
+    if (!d.needsDetach() && n < d.freeSpaceAtEnd()) {
+        std::memcpy(d.data() + d.size, s, size_t(n));
+        d.size += n;
+        d.data()[d.size] = '\0';
+        return;
+    }
+    out.append(s, n);
+}
+
+/** appendBytes() of a string literal, its length known at compile time. */
+template<qsizetype N> inline void appendLiteral(QByteArray &out, const char (&literal)[N])
+{
+    appendBytes(out, literal, N - 1);
+}
 
 /**
  * Sets @p out's size to @p size, its capacity at least doubling when it has to grow: the writers size the

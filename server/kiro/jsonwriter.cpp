@@ -22,22 +22,6 @@ namespace {
 
 constexpr size_t maxCanonicalDepth = 512;
 
-/**
- * Appends @p n bytes at @p s: copied straight behind the data when the array is unshared with room, else
- * QByteArray::append(), whose general insert() cost more than the few bytes a key or a bracket writes.
- */
-inline void appendBytes(QByteArray &out, const char *s, qsizetype n)
-{
-    QByteArray::DataPointer &d = out.data_ptr();
-    if (!d.needsDetach() && n < d.freeSpaceAtEnd()) {
-        std::memcpy(d.data() + d.size, s, size_t(n));
-        d.size += n;
-        d.data()[d.size] = '\0';
-        return;
-    }
-    out.append(s, n);
-}
-
 /** A short token (a bracket, a key, a fixed value) composed on the stack, behind a comma if @p comma. */
 class Token
 {
@@ -183,48 +167,8 @@ void JsonWriter::appendUtf8String(QByteArray &out, QByteArrayView utf8)
     appendJsonString(out, utf8);
 }
 
-bool JsonWriter::separate()
+void JsonWriter::keySlow(bool comma, QByteArrayView key)
 {
-    if (m_afterKey) {
-        m_afterKey = false;
-        return false;
-    }
-    const std::uint64_t bit = std::uint64_t(1) << (m_depth & 63);
-    const bool comma = m_depth > 0 && !(m_first & bit);
-    m_first &= ~bit;
-    return comma;
-}
-
-void JsonWriter::beginObject()
-{
-    (Token(separate()) << '{').writeTo(m_out);
-    ++m_depth;
-    m_first |= std::uint64_t(1) << (m_depth & 63);
-}
-
-void JsonWriter::endObject()
-{
-    --m_depth;
-    appendBytes(m_out, "}", 1);
-}
-
-void JsonWriter::beginArray()
-{
-    (Token(separate()) << '[').writeTo(m_out);
-    ++m_depth;
-    m_first |= std::uint64_t(1) << (m_depth & 63);
-}
-
-void JsonWriter::endArray()
-{
-    --m_depth;
-    appendBytes(m_out, "]", 1);
-}
-
-void JsonWriter::key(QByteArrayView key)
-{
-    const bool comma = separate();
-    m_afterKey = true;
     Token token(comma);
     token << '"';
     if (token.add(key)) {
@@ -234,6 +178,13 @@ void JsonWriter::key(QByteArrayView key)
     token.writeTo(m_out);
     appendBytes(m_out, key.data(), key.size());
     appendBytes(m_out, "\":", 2);
+}
+
+void JsonWriter::key(QByteArrayView key)
+{
+    const bool comma = separate();
+    m_afterKey = true;
+    keySlow(comma, key);
 }
 
 void JsonWriter::string(QStringView s)

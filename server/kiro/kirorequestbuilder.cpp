@@ -319,6 +319,8 @@ private:
     Status checkImages() const;
     int toolSpecifications(QByteArray &json);
     void writeUserMessage(JsonWriter &w, const Turn &turn, bool current);
+    /** The members `"modelId":…,"origin":…` of every user message, as JsonWriter writes them; made once. */
+    const QByteArray &modelIdAndOrigin();
     void writeAssistantMessage(JsonWriter &w, const Turn &turn);
     QString kiroToolName(const QString &original);
 
@@ -333,6 +335,7 @@ private:
     qint64 m_textUnits = 0;
     int m_imageCount = 0;
     QByteArray m_reasoningFields; ///< native reasoning request fields; empty = emulate in the prompt
+    QByteArray m_modelIdAndOrigin; ///< `"modelId":…,"origin":…`, once written; see modelIdAndOrigin()
 };
 
 QString Builder::kiroToolName(const QString &original)
@@ -570,17 +573,17 @@ int Builder::toolSpecifications(QByteArray &json)
     int count = 0;
     const auto writeSpec = [&](const QString &name, const TurnText &description, QByteArrayView schemaJson) {
         if (count++)
-            json += ',';
-        json += "{\"toolSpecification\":{\"description\":";
+            appendLiteral(json, ",");
+        appendLiteral(json, "{\"toolSpecification\":{\"description\":");
         if (const QByteArray *utf8 = description.utf8())
             JsonWriter::appendUtf8String(json, *utf8);
         else
             JsonWriter::appendString(json, description.string());
-        json += ",\"inputSchema\":{\"json\":";
-        json += schemaJson;
-        json += "},\"name\":";
+        appendLiteral(json, ",\"inputSchema\":{\"json\":");
+        appendBytes(json, schemaJson.data(), schemaJson.size());
+        appendLiteral(json, "},\"name\":");
         JsonWriter::appendString(json, name);
-        json += "}}";
+        appendLiteral(json, "}}");
     };
     for (const ToolDefinition &tool : m_request.tools) {
         const QString name = kiroToolName(tool.name);
@@ -660,10 +663,8 @@ void Builder::writeUserMessage(JsonWriter &w, const Turn &turn, bool current)
         }
         w.endArray();
     }
-    w.key("modelId");
-    w.string(m_request.upstreamModel);
-    w.key("origin");
-    w.string(m_options.origin);
+    // The same two members in every user turn: written once per body (modelIdAndOrigin()) and copied.
+    w.raw(modelIdAndOrigin());
 
     QByteArray tools;
     const int toolCount = current && m_toolsEnabled ? toolSpecifications(tools) : 0;
@@ -703,6 +704,18 @@ void Builder::writeUserMessage(JsonWriter &w, const Turn &turn, bool current)
         w.endObject();
     }
     w.endObject();
+}
+
+const QByteArray &Builder::modelIdAndOrigin()
+{
+    if (m_modelIdAndOrigin.isEmpty()) {
+        QByteArray &out = m_modelIdAndOrigin;
+        appendLiteral(out, "\"modelId\":");
+        JsonWriter::appendString(out, m_request.upstreamModel);
+        appendLiteral(out, ",\"origin\":");
+        JsonWriter::appendString(out, m_options.origin);
+    }
+    return m_modelIdAndOrigin;
 }
 
 void Builder::writeAssistantMessage(JsonWriter &w, const Turn &turn)
@@ -764,9 +777,14 @@ Result<KiroRequest> Builder::build(ProviderErrorKind *errorKind)
         TurnText &first = m_turns.front().text;
         if (first.isBlank())
             first = std::move(system);
-        else if (system.utf8() && first.utf8())
-            first = TurnText::fromUtf8(*system.utf8() + "\n\n" + *first.utf8());
-        else
+        else if (system.utf8() && first.utf8()) {
+            // Not QStringBuilder: its QByteArray concatenation copied byte by byte (27 k instructions for
+            // an 8 KiB system prompt).
+            QByteArray joined;
+            joined.reserve(system.utf8()->size() + 2 + first.utf8()->size());
+            joined.append(*system.utf8()).append("\n\n", 2).append(*first.utf8());
+            first = TurnText::fromUtf8(joined);
+        } else
             first = TurnText(system.string() + QLatin1String("\n\n") + first.string());
     }
 
