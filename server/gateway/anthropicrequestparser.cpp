@@ -995,8 +995,28 @@ ChatRequest fastParse(const QByteArray &body, AnthropicRequestParser::Mode mode,
         }
         // Before finishObject: the tool choice is checked against the tools (o has none, so parseTools there
         // has nothing to do).
-        if (!FastJsonReader::isAbsent(tools))
-            fastTools(*tools, req, notes);
+        if (!FastJsonReader::isAbsent(tools)) {
+            // Agents send the same tools with every request: read once per distinct value (issue 18).
+            struct Read
+            {
+                std::vector<ToolDefinition> tools;
+                QStringList droppedTools;
+            };
+            thread_local FastJsonReader::MemberMemo<Read> memo;
+            const FastJsonReader::MemberKey key = reader.memberKey("tools");
+            if (const Read *known = memo.find(key)) {
+                req.tools.insert(req.tools.end(), known->tools.begin(), known->tools.end());
+                notes.droppedTools += known->droppedTools;
+            } else {
+                const size_t toolsBefore = req.tools.size();
+                const qsizetype droppedBefore = notes.droppedTools.size();
+                fastTools(*tools, req, notes);
+                memo.insert(key,
+                            Read { std::vector<ToolDefinition>(req.tools.begin() + qsizetype(toolsBefore),
+                                                               req.tools.end()),
+                                   notes.droppedTools.mid(droppedBefore) });
+            }
+        }
         finishObject(o, req, notes);
         // After finishObject, which sets them from o (where they are not).
         req.temperature = number(temperature, 0.0, 1.0);

@@ -171,6 +171,76 @@ FastJsonReader::FastJsonReader(const QByteArray &body)
         throw Unsupported {};
     if (root.get_object().get(m_root))
         throw Unsupported {};
+    m_document = &parser.doc;
+}
+
+// The tape layout (simdjson's doc/tape.md, stable since 0.3): one 64-bit word per value, its type in the top
+// byte; a string's word holds the offset of its 32-bit length and bytes in string_buf, where strings follow
+// one another in document order; an opening bracket's word holds (low 32 bits) the index after its closing
+// one, a closing bracket's the index of its opening one; a number's word is followed by its 64 bits.
+static_assert(simdjson::SIMDJSON_VERSION_MAJOR == 3, "memberKey() reads simdjson 3's tape");
+
+FastJsonReader::MemberKey FastJsonReader::memberKey(std::string_view name) const
+{
+    const uint64_t *const tape = m_document->tape.get();
+    const uint8_t *const strings = m_document->string_buf.get();
+    constexpr uint64_t payload = simdjson::internal::JSON_VALUE_MASK;
+    const auto typeOf = [](uint64_t word) { return char(word >> 56); };
+    const auto isNumber = [](char type) { return type == 'l' || type == 'u' || type == 'd'; };
+    const auto after = [&](size_t i) -> size_t { // the index after the value at i
+        const char type = typeOf(tape[i]);
+        if (type == '{' || type == '[')
+            return size_t(uint32_t(tape[i]));
+        return isNumber(type) ? i + 2 : i + 1;
+    };
+    // tape[0] is the root word, tape[1] the root object's '{'; its members are key, value, key, value, ...
+    const size_t rootEnd = size_t(uint32_t(tape[1])) - 1; // the root object's '}'
+    size_t i = 2;
+    while (i < rootEnd) {
+        const uint64_t keyOffset = tape[i] & payload;
+        uint32_t keyLength;
+        std::memcpy(&keyLength, strings + keyOffset, sizeof keyLength);
+        const size_t value = i + 1, end = after(value);
+        i = end;
+        if (keyLength != name.size() || std::memcmp(strings + keyOffset + 4, name.data(), name.size()) != 0)
+            continue;
+        // The key: [length of the structure][the structure: each word's type, a number's bits after its
+        // type], and the value's strings (each as its 32-bit length, bytes and NUL) where they are. The
+        // offsets and indexes in the words follow from the structure and the lengths, so they are left out:
+        // the value can be rebuilt from its key, and equal values have equal keys.
+        // A word takes one byte, a number (two words) nine: at most five bytes a word.
+        QByteArray key(qsizetype(8 + 5 * (end - value)), Qt::Uninitialized);
+        char *out = key.data() + 8;
+        size_t firstString = 0, lastString = 0;
+        bool anyString = false;
+        for (size_t at = value; at < end; ++at) {
+            const uint64_t word = tape[at];
+            const char type = typeOf(word);
+            *out++ = type;
+            if (isNumber(type)) {
+                std::memcpy(out, &tape[++at], 8); // the number's bits, whatever their top byte
+                out += 8;
+            } else if (type == '"') {
+                lastString = size_t(word & payload);
+                if (!anyString)
+                    firstString = lastString;
+                anyString = true;
+            }
+        }
+        key.truncate(out - key.constData());
+        const uint64_t structureSize = uint64_t(key.size() - 8);
+        std::memcpy(key.data(), &structureSize, 8);
+        QByteArrayView valueStrings;
+        if (anyString) {
+            uint32_t length;
+            std::memcpy(&length, strings + lastString, sizeof length);
+            const size_t stringsEnd = lastString + 4 + length + 1;
+            valueStrings = QByteArrayView(reinterpret_cast<const char *>(strings + firstString),
+                                          qsizetype(stringsEnd - firstString));
+        }
+        return MemberKey { key, valueStrings };
+    }
+    return {};
 }
 
 void FastJsonReader::releaseThreadBuffers()

@@ -2,11 +2,14 @@
 #pragma once
 
 #include <QByteArray>
+#include <QHash>
 #include <QJsonObject>
 #include <QString>
 
+#include <algorithm>
 #include <optional>
 #include <string_view>
+#include <vector>
 
 #include <simdjson.h>
 
@@ -84,8 +87,97 @@ public:
     /** Assigns @p value to @p slot; a key seen twice in one object is Unsupported. */
     static void take(Member &slot, simdjson::dom::element value);
 
+    /**
+     * The value of a root member as a memo key: @ref structure holds its part of simdjson's tape (each
+     * word's type, a number's bits after it; the offsets and indexes the words hold follow from the rest),
+     * and
+     * @ref strings views the strings it refers to (each as its 32-bit length, bytes and NUL) in the parser's
+     * buffer, valid until the thread's next parse. Two values have equal keys exactly when they are equal
+     * DOMs (member order and number kinds included), so whatever a parser reads from a value alone can be
+     * memoised under its key.
+     */
+    struct MemberKey
+    {
+        QByteArray structure; ///< empty: no such member
+        QByteArrayView strings;
+
+        bool isEmpty() const { return structure.isEmpty(); }
+        qsizetype size() const { return structure.size() + strings.size(); }
+    };
+
+    /**
+     * The key of the root's member @p name (empty when there is none). Agents send the same `tools` with
+     * every request, and reading them (20 schemas, names, descriptions) was about a tenth of a 144 KiB
+     * request's parse (issue 18); a key costs a pass over the value's tape, and a lookup a comparison of
+     * its strings where they are.
+     */
+    MemberKey memberKey(std::string_view name) const;
+
+    /**
+     * What a parser read from a member, memoised per thread under memberKey() (a `thread_local` of the
+     * parser's): bounded to @ref maxEntries values and @ref maxBytes of keys, emptied when full; a key of
+     * more than a quarter of that is not kept. A few dozen entries are searched in a row, by a hash of a
+     * sample of the key first.
+     */
+    template<class Value> class MemberMemo
+    {
+    public:
+        static constexpr qsizetype maxEntries = 32;
+        static constexpr qsizetype maxBytes = 2 * 1024 * 1024;
+
+        const Value *find(const MemberKey &key) const
+        {
+            if (key.isEmpty())
+                return nullptr;
+            const size_t hash = sampleHash(key.structure, key.strings);
+            for (const Entry &entry : m_entries) {
+                if (entry.hash == hash && entry.structure == key.structure && entry.strings == key.strings)
+                    return &entry.value;
+            }
+            return nullptr;
+        }
+        void insert(const MemberKey &key, Value value)
+        {
+            if (key.isEmpty() || key.size() > maxBytes / 4)
+                return;
+            if (qsizetype(m_entries.size()) >= maxEntries || m_bytes + key.size() > maxBytes) {
+                m_entries.clear();
+                m_bytes = 0;
+            }
+            m_entries.push_back(Entry { sampleHash(key.structure, key.strings), key.structure,
+                                        key.strings.toByteArray(), std::move(value) });
+            m_bytes += key.size();
+        }
+        qsizetype size() const { return qsizetype(m_entries.size()); }
+
+    private:
+        struct Entry
+        {
+            size_t hash;
+            QByteArray structure;
+            QByteArray strings;
+            Value value;
+        };
+        /**
+         * A hash of the sizes, the structure's first and the strings' last 256 bytes: it only spares most
+         * comparisons of a few dozen entries (a match is a whole comparison), and hashing all of a key of
+         * tens of KiB cost as much as comparing it.
+         */
+        static size_t sampleHash(QByteArrayView structure, QByteArrayView strings)
+        {
+            const qsizetype head = std::min<qsizetype>(structure.size(), 256);
+            const qsizetype tail = std::min<qsizetype>(strings.size(), 256);
+            return qHashBits(structure.data(), size_t(head), size_t(structure.size()))
+                ^ qHashBits(strings.data() + strings.size() - tail, size_t(tail), size_t(strings.size()));
+        }
+
+        std::vector<Entry> m_entries;
+        qsizetype m_bytes = 0;
+    };
+
 private:
     simdjson::dom::object m_root;
+    const simdjson::dom::document *m_document = nullptr;
 };
 
 } // namespace Drawbridge

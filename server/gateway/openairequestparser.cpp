@@ -583,8 +583,16 @@ OpenAiChatRequest fastParse(const QByteArray &body)
         req.messages.push_back(fastMessage(message));
 
     if (!FastJsonReader::isAbsent(tools)) {
-        for (const auto tool : FastJsonReader::array(*tools))
-            req.tools.push_back(fastTool(tool));
+        // Agents send the same tools with every request: read once per distinct value (issue 18).
+        thread_local FastJsonReader::MemberMemo<std::vector<ToolDefinition>> memo;
+        const FastJsonReader::MemberKey key = reader.memberKey("tools");
+        if (const std::vector<ToolDefinition> *known = memo.find(key)) {
+            req.tools = *known;
+        } else {
+            for (const auto tool : FastJsonReader::array(*tools))
+                req.tools.push_back(fastTool(tool));
+            memo.insert(key, req.tools);
+        }
     }
     if (!FastJsonReader::isAbsent(toolChoice)) {
         std::string_view choice;

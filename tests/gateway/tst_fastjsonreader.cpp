@@ -7,6 +7,8 @@
 #include <QRandomGenerator>
 #include <QTest>
 
+#include <cstring>
+
 // glibc's heap statistics; under ASan its own allocator replaces glibc's and mallinfo2() does not see it.
 #if defined(__GLIBC__) && !defined(__SANITIZE_ADDRESS__)
 #include <malloc.h>
@@ -68,6 +70,102 @@ bool parsesAsQt(const QByteArray &body)
     return read == QJsonDocument::fromJson(body).object();
 }
 
+/** A random JSON value, drawn from a small alphabet so that equal and near-equal values come up often. */
+QByteArray randomValue(QRandomGenerator &rng, int depth)
+{
+    static const char *const strings[]
+        = { "\"\"", "\"a\"", "\"b\"", "\"ab\"", "\"a\\nb\"", "\"\\u0000\"", "\"\xc3\xa9\"", "\"\\u00e9\"" };
+    // Numbers of each kind, and doubles whose bits begin with the tape's type bytes ('"' is 0x22, '{' 0x7b):
+    // a key that took a number's bits for a word would go wrong on them.
+    static const char *const numbers[]
+        = { "0",        "1",        "-1",       "1.0", "2.5", "18446744073709551615", "9223372036854775807",
+            "2.0e-144", "3.0e-144", "1.0e+289", "-0.0" };
+    const int pick = int(rng.bounded(depth > 0 ? 6 : 4));
+    switch (pick) {
+    case 0:
+        return strings[rng.bounded(int(std::size(strings)))];
+    case 1:
+        return numbers[rng.bounded(int(std::size(numbers)))];
+    case 2: {
+        static const char *const literals[] = { "true", "false", "null" };
+        return literals[rng.bounded(3)];
+    }
+    case 3:
+        return rng.bounded(2) ? "[]" : "{}";
+    case 4: {
+        QByteArray out = "[";
+        for (int i = 0, n = int(rng.bounded(1, 4)); i < n; ++i)
+            out += (i ? "," : "") + randomValue(rng, depth - 1);
+        return out + ']';
+    }
+    default: {
+        QByteArray out = "{";
+        for (int i = 0, n = int(rng.bounded(1, 4)); i < n; ++i)
+            out += (i ? "," : "") + QByteArray(strings[rng.bounded(int(std::size(strings)))]) + ':'
+                + randomValue(rng, depth - 1);
+        return out + '}';
+    }
+    }
+}
+
+/** The DOM of @p e written out with its types (int64, uint64 and double apart), the reference for keys. */
+void describeDom(QByteArray &out, simdjson::dom::element e)
+{
+    using simdjson::dom::element_type;
+    switch (e.type()) {
+    case element_type::OBJECT:
+        out += '{';
+        for (const simdjson::dom::key_value_pair field : simdjson::dom::object(e)) {
+            out += QByteArray::number(qsizetype(field.key.size())) + ':'
+                + QByteArray(field.key.data(), qsizetype(field.key.size()));
+            describeDom(out, field.value);
+        }
+        out += '}';
+        break;
+    case element_type::ARRAY:
+        out += '[';
+        for (const simdjson::dom::element value : simdjson::dom::array(e))
+            describeDom(out, value);
+        out += ']';
+        break;
+    case element_type::STRING: {
+        const std::string_view s(e);
+        out += 's' + QByteArray::number(qsizetype(s.size())) + ':'
+            + QByteArray(s.data(), qsizetype(s.size()));
+        break;
+    }
+    case element_type::INT64:
+        out += 'l' + QByteArray::number(qint64(int64_t(e)));
+        break;
+    case element_type::UINT64:
+        out += 'u' + QByteArray::number(quint64(uint64_t(e)));
+        break;
+    case element_type::DOUBLE: {
+        const double d(e);
+        quint64 bits;
+        std::memcpy(&bits, &d, sizeof bits);
+        out += 'd' + QByteArray::number(bits, 16);
+        break;
+    }
+    case element_type::BOOL:
+        out += bool(e) ? 't' : 'f';
+        break;
+    case element_type::NULL_VALUE:
+        out += 'n';
+        break;
+    }
+}
+
+/** The key of member "v" of @p body (owned), and the DOM description of that member. */
+std::pair<QByteArray, QByteArray> keyAndDom(const QByteArray &body)
+{
+    const FastJsonReader reader(body);
+    const FastJsonReader::MemberKey key = reader.memberKey("v");
+    QByteArray dom;
+    describeDom(dom, reader.root()["v"].value());
+    return { key.structure + '|' + key.strings.toByteArray(), dom };
+}
+
 #if defined(DRAWBRIDGE_HEAP_STATS)
 /** Bytes malloc has handed out and not had back, in its arenas and in mappings of their own. */
 qint64 bytesInUse()
@@ -87,7 +185,89 @@ private Q_SLOTS:
     void parsesAfterRelease();
     void limitsHoldAfterRelease();
     void releaseFreesTheParserBuffers();
+    void memberKeysAreEqualExactlyForEqualValues();
+    void memberKeyOfAMissingMember();
+    void memberMemoFindsWhatWasStoredAndStaysBounded();
 };
+
+void TstFastJsonReader::memberKeysAreEqualExactlyForEqualValues()
+{
+    // The parsers memoise what they read from `tools` under memberKey() (issue 18): two values may share a
+    // key only when they are the same DOM. Random values from a small alphabet, between other members so the
+    // key must find its own and take only its own strings, compared pairwise; the reference is the DOM
+    // written out with its types.
+    const quint64 seed = Test::fuzzSeed();
+    QRandomGenerator rng(seed);
+    const int count = Test::fuzzIterations(600);
+    std::vector<std::pair<QByteArray, QByteArray>> seen;
+    int equalPairs = 0, pairs = 0;
+    for (int i = 0; i < count; ++i) {
+        const QByteArray body = "{\"a\":" + randomValue(rng, 1) + ",\"v\":" + randomValue(rng, 3)
+            + (rng.bounded(2) ? ",\"z\":" + randomValue(rng, 2) : QByteArray()) + '}';
+        const auto [key, dom] = keyAndDom(body);
+        for (const auto &[otherKey, otherDom] : seen) {
+            ++pairs;
+            if (otherDom == dom)
+                ++equalPairs;
+            if ((otherKey == key) != (otherDom == dom))
+                QFAIL(qPrintable(QStringLiteral("seed %1: %2: key equality %3, DOM equality %4")
+                                     .arg(seed)
+                                     .arg(QString::fromUtf8(body))
+                                     .arg(otherKey == key)
+                                     .arg(otherDom == dom)));
+        }
+        if (seen.size() < 300)
+            seen.emplace_back(key, dom);
+    }
+    // The alphabet is small on purpose: equal values must have come up, or the test showed nothing.
+    QVERIFY2(equalPairs > 100, qPrintable(QString::number(equalPairs)));
+    QVERIFY(pairs > equalPairs);
+}
+
+void TstFastJsonReader::memberKeyOfAMissingMember()
+{
+    const FastJsonReader reader(R"({"a":{"v":1},"b":[{"v":2}]})");
+    QVERIFY(reader.memberKey("v").isEmpty()); // nested members are not the root's
+    QVERIFY(!reader.memberKey("a").isEmpty());
+    FastJsonReader::MemberMemo<int> memo;
+    memo.insert(reader.memberKey("v"), 1);
+    QCOMPARE(memo.size(), 0);
+    QVERIFY(!memo.find(reader.memberKey("v")));
+}
+
+void TstFastJsonReader::memberMemoFindsWhatWasStoredAndStaysBounded()
+{
+    FastJsonReader::MemberMemo<int> memo;
+    const auto keyOf = [](int i) {
+        const QByteArray body
+            = R"({"v":{"n":)" + QByteArray::number(i) + R"(,"s":"x)" + QByteArray::number(i) + R"("}})";
+        const FastJsonReader reader(body);
+        const FastJsonReader::MemberKey key = reader.memberKey("v");
+        return std::make_pair(key.structure, key.strings.toByteArray());
+    };
+    for (int i = 0; i < 10; ++i) {
+        const auto [structure, strings] = keyOf(i);
+        memo.insert(FastJsonReader::MemberKey { structure, strings }, i);
+    }
+    for (int i = 0; i < 10; ++i) {
+        const auto [structure, strings] = keyOf(i);
+        const int *found = memo.find(FastJsonReader::MemberKey { structure, strings });
+        QVERIFY(found);
+        QCOMPARE(*found, i);
+    }
+    const auto [structure, strings] = keyOf(99);
+    QVERIFY(!memo.find(FastJsonReader::MemberKey { structure, strings }));
+    for (int i = 0; i < 3 * FastJsonReader::MemberMemo<int>::maxEntries; ++i) {
+        const auto [s, t] = keyOf(100 + i);
+        memo.insert(FastJsonReader::MemberKey { s, t }, i);
+        QVERIFY(memo.size() <= FastJsonReader::MemberMemo<int>::maxEntries);
+    }
+    // A key larger than a quarter of the bytes kept is not kept.
+    const QByteArray huge(FastJsonReader::MemberMemo<int>::maxBytes / 2, 'x');
+    const qsizetype before = memo.size();
+    memo.insert(FastJsonReader::MemberKey { QByteArray("s"), huge }, 1);
+    QCOMPARE(memo.size(), before);
+}
 
 void TstFastJsonReader::parsesAfterRelease()
 {
