@@ -763,6 +763,22 @@ void fastUserMessage(simdjson::dom::element content, std::vector<ChatMessage> &o
         out.push_back(std::move(user));
 }
 
+/** fastToolInput()'s work on an input object: its arguments text and, where it can, the Kiro input. */
+void writeToolInput(simdjson::dom::element input, ToolCall &call)
+{
+    QByteArray json;
+    if (!QtCompactJson::appendObject(json, input, false)) {
+        json = QJsonDocument(FastJsonReader::toQJsonValue(input).toObject()).toJson(QJsonDocument::Compact);
+        call.arguments = QString::fromUtf8(json);
+        return;
+    }
+    call.arguments = QString::fromUtf8(json);
+    // The builder reads the arguments again and writes them the same way, which gives these bytes back but
+    // for a "" key, which it drops: that case is left to it.
+    if (simdjson::dom::object(input)[""].error() == simdjson::NO_SUCH_FIELD)
+        call.kiroInput = std::move(json);
+}
+
 /**
  * A tool_use input as the QJsonDocument path writes it (sorted keys, Qt's number format), written straight
  * from the DOM (QtCompactJson): a QJsonObject tree per call only to serialise it was a third of the parse.
@@ -770,7 +786,7 @@ void fastUserMessage(simdjson::dom::element content, std::vector<ChatMessage> &o
  * are the Kiro body's tool input (ToolCall::kiroInput) unless the object has a "" key, which the builder
  * drops.
  */
-void fastToolInput(const Member &input, ToolCall &call)
+void fastToolInput(const FastJsonReader &reader, const Member &input, ToolCall &call)
 {
     if (FastJsonReader::isAbsent(input)) {
         call.arguments = QStringLiteral("{}");
@@ -778,20 +794,26 @@ void fastToolInput(const Member &input, ToolCall &call)
     }
     if (!input->is_object())
         throw Unsupported {};
-    QByteArray json;
-    if (!QtCompactJson::appendObject(json, *input, false)) {
-        json = QJsonDocument(FastJsonReader::toQJsonValue(*input).toObject()).toJson(QJsonDocument::Compact);
-        call.arguments = QString::fromUtf8(json);
+    // Agents resend every earlier tool call with each request: each input is written once per distinct
+    // value (issue 18).
+    struct Written
+    {
+        QString arguments;
+        QByteArray kiroInput;
+    };
+    // As many as the builder's memo of OpenAI arguments (ToolInputMemo) keeps.
+    thread_local FastJsonReader::MemberMemo<Written, 1024, 1024 * 1024> memo;
+    const FastJsonReader::MemberKey key = reader.valueKey(*input);
+    if (const Written *known = memo.find(key)) {
+        call.arguments = known->arguments;
+        call.kiroInput = known->kiroInput;
         return;
     }
-    call.arguments = QString::fromUtf8(json);
-    // The builder reads the arguments again and writes them the same way, which gives these bytes back but
-    // for a "" key, which it drops: that case is left to it.
-    if (simdjson::dom::object(*input)[""].error() == simdjson::NO_SUCH_FIELD)
-        call.kiroInput = std::move(json);
+    writeToolInput(*input, call);
+    memo.insert(key, Written { call.arguments, call.kiroInput }); // not reached when it throws
 }
 
-ChatMessage fastAssistantMessage(simdjson::dom::element content, Notes &notes)
+ChatMessage fastAssistantMessage(const FastJsonReader &reader, simdjson::dom::element content, Notes &notes)
 {
     ChatMessage msg;
     msg.role = Role::Assistant;
@@ -809,7 +831,7 @@ ChatMessage fastAssistantMessage(simdjson::dom::element content, Notes &notes)
             ToolCall call;
             call.id = fastRequiredString(id);
             call.name = fastRequiredString(name);
-            fastToolInput(input, call);
+            fastToolInput(reader, input, call);
             msg.toolCalls.push_back(std::move(call));
         } else if (type == "thinking" || type == "redacted_thinking") {
             continue;
@@ -975,7 +997,7 @@ ChatRequest fastParse(const QByteArray &body, AnthropicRequestParser::Mode mode,
             if (r == "user") {
                 fastUserMessage(*content, req.messages);
             } else if (r == "assistant") {
-                req.messages.push_back(fastAssistantMessage(*content, notes));
+                req.messages.push_back(fastAssistantMessage(reader, *content, notes));
             } else if (r == "system") {
                 ChatMessage msg;
                 msg.role = Role::System;

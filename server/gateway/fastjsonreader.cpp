@@ -8,6 +8,7 @@
 #include <cmath>
 #include <cstring>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 namespace Drawbridge {
@@ -180,67 +181,129 @@ FastJsonReader::FastJsonReader(const QByteArray &body)
 // one, a closing bracket's the index of its opening one; a number's word is followed by its 64 bits.
 static_assert(simdjson::SIMDJSON_VERSION_MAJOR == 3, "memberKey() reads simdjson 3's tape");
 
+namespace {
+
+constexpr uint64_t tapePayload = simdjson::internal::JSON_VALUE_MASK;
+
+char tapeType(uint64_t word)
+{
+    return char(word >> 56);
+}
+
+bool isNumberType(char type)
+{
+    return type == 'l' || type == 'u' || type == 'd';
+}
+
+/** The index after the value at @p i. */
+size_t afterValue(const uint64_t *tape, size_t i)
+{
+    const char type = tapeType(tape[i]);
+    if (type == '{' || type == '[')
+        return size_t(uint32_t(tape[i]));
+    return isNumberType(type) ? i + 2 : i + 1;
+}
+
+/** The key of the value at @p value of @p document's tape (see FastJsonReader::MemberKey). */
+FastJsonReader::MemberKey keyOfValue(const simdjson::dom::document &document, size_t value)
+{
+    const uint64_t *const tape = document.tape.get();
+    const uint8_t *const strings = document.string_buf.get();
+    const size_t end = afterValue(tape, value);
+    // The key: [length of the structure][the structure: each word's type, a number's bits after its type],
+    // and the value's strings (each as its 32-bit length, bytes and NUL) where they are. The offsets and
+    // indexes in the words follow from the structure and the lengths, so they are left out: the value can be
+    // rebuilt from its key, and equal values have equal keys.
+    // A word takes one byte, a number (two words) nine: at most five bytes a word.
+    QByteArray key(qsizetype(8 + 5 * (end - value)), Qt::Uninitialized);
+    char *out = key.data() + 8;
+    size_t firstString = 0, lastString = 0;
+    bool anyString = false;
+    for (size_t at = value; at < end; ++at) {
+        const uint64_t word = tape[at];
+        const char type = tapeType(word);
+        *out++ = type;
+        if (isNumberType(type)) {
+            std::memcpy(out, &tape[++at], 8); // the number's bits, whatever their top byte
+            out += 8;
+        } else if (type == '"') {
+            lastString = size_t(word & tapePayload);
+            if (!anyString)
+                firstString = lastString;
+            anyString = true;
+        }
+    }
+    key.truncate(out - key.constData());
+    const uint64_t structureSize = uint64_t(key.size() - 8);
+    std::memcpy(key.data(), &structureSize, 8);
+    QByteArrayView valueStrings;
+    if (anyString) {
+        uint32_t length;
+        std::memcpy(&length, strings + lastString, sizeof length);
+        const size_t stringsEnd = lastString + 4 + length + 1;
+        valueStrings = QByteArrayView(reinterpret_cast<const char *>(strings + firstString),
+                                      qsizetype(stringsEnd - firstString));
+    }
+    return FastJsonReader::MemberKey { key, valueStrings };
+}
+
+} // namespace
+
 FastJsonReader::MemberKey FastJsonReader::memberKey(std::string_view name) const
 {
     const uint64_t *const tape = m_document->tape.get();
     const uint8_t *const strings = m_document->string_buf.get();
-    constexpr uint64_t payload = simdjson::internal::JSON_VALUE_MASK;
-    const auto typeOf = [](uint64_t word) { return char(word >> 56); };
-    const auto isNumber = [](char type) { return type == 'l' || type == 'u' || type == 'd'; };
-    const auto after = [&](size_t i) -> size_t { // the index after the value at i
-        const char type = typeOf(tape[i]);
-        if (type == '{' || type == '[')
-            return size_t(uint32_t(tape[i]));
-        return isNumber(type) ? i + 2 : i + 1;
-    };
     // tape[0] is the root word, tape[1] the root object's '{'; its members are key, value, key, value, ...
     const size_t rootEnd = size_t(uint32_t(tape[1])) - 1; // the root object's '}'
     size_t i = 2;
     while (i < rootEnd) {
-        const uint64_t keyOffset = tape[i] & payload;
+        const uint64_t keyOffset = tape[i] & tapePayload;
         uint32_t keyLength;
         std::memcpy(&keyLength, strings + keyOffset, sizeof keyLength);
-        const size_t value = i + 1, end = after(value);
-        i = end;
-        if (keyLength != name.size() || std::memcmp(strings + keyOffset + 4, name.data(), name.size()) != 0)
-            continue;
-        // The key: [length of the structure][the structure: each word's type, a number's bits after its
-        // type], and the value's strings (each as its 32-bit length, bytes and NUL) where they are. The
-        // offsets and indexes in the words follow from the structure and the lengths, so they are left out:
-        // the value can be rebuilt from its key, and equal values have equal keys.
-        // A word takes one byte, a number (two words) nine: at most five bytes a word.
-        QByteArray key(qsizetype(8 + 5 * (end - value)), Qt::Uninitialized);
-        char *out = key.data() + 8;
-        size_t firstString = 0, lastString = 0;
-        bool anyString = false;
-        for (size_t at = value; at < end; ++at) {
-            const uint64_t word = tape[at];
-            const char type = typeOf(word);
-            *out++ = type;
-            if (isNumber(type)) {
-                std::memcpy(out, &tape[++at], 8); // the number's bits, whatever their top byte
-                out += 8;
-            } else if (type == '"') {
-                lastString = size_t(word & payload);
-                if (!anyString)
-                    firstString = lastString;
-                anyString = true;
-            }
-        }
-        key.truncate(out - key.constData());
-        const uint64_t structureSize = uint64_t(key.size() - 8);
-        std::memcpy(key.data(), &structureSize, 8);
-        QByteArrayView valueStrings;
-        if (anyString) {
-            uint32_t length;
-            std::memcpy(&length, strings + lastString, sizeof length);
-            const size_t stringsEnd = lastString + 4 + length + 1;
-            valueStrings = QByteArrayView(reinterpret_cast<const char *>(strings + firstString),
-                                          qsizetype(stringsEnd - firstString));
-        }
-        return MemberKey { key, valueStrings };
+        const size_t value = i + 1;
+        if (keyLength == name.size() && std::memcmp(strings + keyOffset + 4, name.data(), name.size()) == 0)
+            return keyOfValue(*m_document, value);
+        i = afterValue(tape, value);
     }
-    return {};
+    return MemberKey {};
+}
+
+FastJsonReader::MemberKey FastJsonReader::valueKey(simdjson::dom::element e) const
+{
+    // simdjson's element is its place on the tape (the document and the index), which it does not hand out:
+    // read from its bytes, and taken only when it is this reader's document and the word there has the
+    // element's type. Otherwise the key is empty, and a memo then just does not find or keep it.
+    struct Place
+    {
+        const simdjson::dom::document *document;
+        size_t index;
+    };
+    static_assert(sizeof(simdjson::dom::element) == sizeof(Place)
+                  && std::is_trivially_copyable_v<simdjson::dom::element>);
+    Place place;
+    std::memcpy(&place, &e, sizeof place);
+    if (place.document != m_document || place.index < 1
+        || place.index >= size_t(uint32_t(m_document->tape[0])))
+        return MemberKey {};
+    const char type = tapeType(m_document->tape[place.index]);
+    bool matches = false;
+    switch (e.type()) {
+    case simdjson::dom::element_type::OBJECT:
+        matches = type == '{';
+        break;
+    case simdjson::dom::element_type::ARRAY:
+        matches = type == '[';
+        break;
+    case simdjson::dom::element_type::STRING:
+        matches = type == '"'
+            && reinterpret_cast<const char *>(m_document->string_buf.get()
+                                              + (m_document->tape[place.index] & tapePayload) + 4)
+                == std::string_view(e).data();
+        break;
+    default:
+        break; // only containers and strings are worth a key
+    }
+    return matches ? keyOfValue(*m_document, place.index) : MemberKey {};
 }
 
 void FastJsonReader::releaseThreadBuffers()

@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <optional>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include <simdjson.h>
@@ -112,26 +113,32 @@ public:
      * its strings where they are.
      */
     MemberKey memberKey(std::string_view name) const;
+    /**
+     * The key of @p e, an object, an array or a string of this reader's document; empty for anything else
+     * (a memo then neither finds nor keeps it).
+     */
+    MemberKey valueKey(simdjson::dom::element e) const;
 
     /**
-     * What a parser read from a member, memoised per thread under memberKey() (a `thread_local` of the
-     * parser's): bounded to @ref maxEntries values and @ref maxBytes of keys, emptied when full; a key of
-     * more than a quarter of that is not kept. A few dozen entries are searched in a row, by a hash of a
-     * sample of the key first.
+     * What a parser read from a value, memoised per thread under its key (a `thread_local` of the parser's):
+     * bounded to @p MaxEntries values and @p MaxBytes of keys, emptied when full; a key of more than a
+     * quarter of that is not kept. Entries are found by a hash of a sample of the key, then compared whole.
      */
-    template<class Value> class MemberMemo
+    template<class Value, qsizetype MaxEntries = 32, qsizetype MaxBytes = 2 * 1024 * 1024> class MemberMemo
     {
     public:
-        static constexpr qsizetype maxEntries = 32;
-        static constexpr qsizetype maxBytes = 2 * 1024 * 1024;
+        static constexpr qsizetype maxEntries = MaxEntries;
+        static constexpr qsizetype maxBytes = MaxBytes;
 
         const Value *find(const MemberKey &key) const
         {
             if (key.isEmpty())
                 return nullptr;
-            const size_t hash = sampleHash(key.structure, key.strings);
-            for (const Entry &entry : m_entries) {
-                if (entry.hash == hash && entry.structure == key.structure && entry.strings == key.strings)
+            const auto bucket = m_entries.find(sampleHash(key.structure, key.strings));
+            if (bucket == m_entries.end())
+                return nullptr;
+            for (const Entry &entry : bucket->second) {
+                if (entry.structure == key.structure && entry.strings == key.strings)
                     return &entry.value;
             }
             return nullptr;
@@ -140,28 +147,28 @@ public:
         {
             if (key.isEmpty() || key.size() > maxBytes / 4)
                 return;
-            if (qsizetype(m_entries.size()) >= maxEntries || m_bytes + key.size() > maxBytes) {
+            if (m_count >= maxEntries || m_bytes + key.size() > maxBytes) {
                 m_entries.clear();
+                m_count = 0;
                 m_bytes = 0;
             }
-            m_entries.push_back(Entry { sampleHash(key.structure, key.strings), key.structure,
-                                        key.strings.toByteArray(), std::move(value) });
+            m_entries[sampleHash(key.structure, key.strings)].push_back(
+                Entry { key.structure, key.strings.toByteArray(), std::move(value) });
+            ++m_count;
             m_bytes += key.size();
         }
-        qsizetype size() const { return qsizetype(m_entries.size()); }
+        qsizetype size() const { return m_count; }
 
     private:
         struct Entry
         {
-            size_t hash;
             QByteArray structure;
             QByteArray strings;
             Value value;
         };
         /**
-         * A hash of the sizes, the structure's first and the strings' last 256 bytes: it only spares most
-         * comparisons of a few dozen entries (a match is a whole comparison), and hashing all of a key of
-         * tens of KiB cost as much as comparing it.
+         * A hash of the sizes, the structure's first and the strings' last 256 bytes: a match is compared
+         * whole anyway, and hashing all of a key of tens of KiB cost as much as comparing it.
          */
         static size_t sampleHash(QByteArrayView structure, QByteArrayView strings)
         {
@@ -171,7 +178,8 @@ public:
                 ^ qHashBits(strings.data() + strings.size() - tail, size_t(tail), size_t(strings.size()));
         }
 
-        std::vector<Entry> m_entries;
+        std::unordered_map<size_t, std::vector<Entry>> m_entries;
+        qsizetype m_count = 0;
         qsizetype m_bytes = 0;
     };
 

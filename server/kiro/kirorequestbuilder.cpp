@@ -348,6 +348,9 @@ QString Builder::kiroToolName(const QString &original)
 
 Status Builder::collectTurns()
 {
+    // At most a turn a message: growing the vector moved every turn made so far, seven times for an agent's
+    // hundred messages (issue 18).
+    m_turns.reserve(m_request.messages.size());
     for (const ChatMessage &message : m_request.messages) {
         switch (message.role) {
         case Role::System:
@@ -366,6 +369,7 @@ Status Builder::collectTurns()
             Turn turn;
             turn.user = false;
             turn.text = TurnText(message);
+            turn.toolUses.reserve(message.toolCalls.size());
             for (const ToolCall &call : message.toolCalls) {
                 turn.toolUses.push_back(
                     { call.id, kiroToolName(call.name), call.name,

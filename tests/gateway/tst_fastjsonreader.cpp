@@ -187,6 +187,7 @@ private Q_SLOTS:
     void releaseFreesTheParserBuffers();
     void memberKeysAreEqualExactlyForEqualValues();
     void memberKeyOfAMissingMember();
+    void valueKeysAreMemberKeys();
     void memberMemoFindsWhatWasStoredAndStaysBounded();
 };
 
@@ -233,6 +234,34 @@ void TstFastJsonReader::memberKeyOfAMissingMember()
     memo.insert(reader.memberKey("v"), 1);
     QCOMPARE(memo.size(), 0);
     QVERIFY(!memo.find(reader.memberKey("v")));
+}
+
+void TstFastJsonReader::valueKeysAreMemberKeys()
+{
+    // valueKey() finds an element's place on the tape by itself: it must give the member's key for the same
+    // value, nothing for an element of another document, a number or a literal.
+    const quint64 seed = Test::fuzzSeed();
+    QRandomGenerator rng(seed);
+    for (int i = 0; i < 300; ++i) {
+        const QByteArray body = "{\"a\":" + randomValue(rng, 2) + ",\"v\":" + randomValue(rng, 3) + '}';
+        const FastJsonReader reader(body);
+        const simdjson::dom::element v = reader.root()["v"].value();
+        const FastJsonReader::MemberKey byValue = reader.valueKey(v);
+        const FastJsonReader::MemberKey byName = reader.memberKey("v");
+        if (v.is_object() || v.is_array() || v.is_string()) {
+            QVERIFY2(!byValue.isEmpty(), qPrintable(QString::number(seed)));
+            QCOMPARE(byValue.structure, byName.structure);
+            QCOMPARE(byValue.strings.toByteArray(), byName.strings.toByteArray());
+        } else {
+            QVERIFY(byValue.isEmpty());
+        }
+    }
+    // An element of another document (simdjson's own parser) has no key in this reader.
+    simdjson::dom::parser other;
+    const simdjson::dom::element foreign = other.parse(std::string_view(R"({"v":{"a":1}})"))["v"].value();
+    const FastJsonReader reader(R"({"v":{"a":1}})");
+    QVERIFY(reader.valueKey(foreign).isEmpty());
+    QVERIFY(!reader.valueKey(reader.root()["v"].value()).isEmpty());
 }
 
 void TstFastJsonReader::memberMemoFindsWhatWasStoredAndStaysBounded()

@@ -557,6 +557,8 @@ private Q_SLOTS:
     void anthropicCorpus();
     void schemaMemoKeepsSchemasApart_data();
     void schemaMemoKeepsSchemasApart();
+    void memosKeepToolsAndInputsApart_data();
+    void memosKeepToolsAndInputsApart();
 };
 
 void TstRequestParserDiff::openAiAgentBodiesTakeTheSinglePass()
@@ -736,6 +738,52 @@ void TstRequestParserDiff::schemaMemoKeepsSchemasApart()
         const auto parsed = AnthropicRequestParser::parse(anthropic);
         QVERIFY2(std::holds_alternative<ChatRequest>(parsed), schema.constData());
         QCOMPARE(std::get<ChatRequest>(parsed).tools.at(0).parameters, expected);
+    }
+}
+
+void TstRequestParserDiff::memosKeepToolsAndInputsApart_data()
+{
+    schemaMemoKeepsSchemasApart_data();
+}
+
+void TstRequestParserDiff::memosKeepToolsAndInputsApart()
+{
+    // The parsers memoise what they read from `tools` and from each tool_use input under a key of the value
+    // (FastJsonReader::memberKey / valueKey, issue 18). Values that differ in one place, read in turn (first,
+    // second, first), and twice in one body, must each give what the QJsonDocument path gives.
+    QFETCH(QByteArray, first);
+    QFETCH(QByteArray, second);
+    for (const QByteArray &value : { first, second, first }) {
+        const QByteArray other = value == first ? second : first;
+        const QByteArray openAi = R"({"model":"m","messages":[{"role":"user","content":"hi"}],"tools":[)"
+                                  R"({"type":"function","function":{"name":"T","parameters":)"
+            + value + R"(}},{"type":"function","function":{"name":"U","parameters":)" + other + "}}]}";
+        const auto fast = OpenAiRequestParser::parseSinglePass(openAi);
+        QVERIFY2(fast.has_value(), openAi.constData());
+        QCOMPARE(describe(std::variant<OpenAiChatRequest, ApiError>(*fast)),
+                 describe(OpenAiRequestParser::parseWithQtJson(openAi)));
+
+        const QByteArray anthropic
+            = R"({"model":"m","max_tokens":10,"messages":[{"role":"user","content":"hi"},)"
+              R"({"role":"assistant","content":[)"
+              R"({"type":"tool_use","id":"a","name":"T","input":)"
+            + value + R"(},{"type":"tool_use","id":"b","name":"T","input":)" + other
+            + R"(},{"type":"tool_use","id":"c","name":"T","input":)" + value
+            + R"(}]},{"role":"user","content":[{"type":"tool_result","tool_use_id":"a","content":"x"},)"
+              R"({"type":"tool_result","tool_use_id":"b","content":"y"},)"
+              R"({"type":"tool_result","tool_use_id":"c","content":"z"}]}],)"
+              R"("tools":[{"name":"T","input_schema":)"
+            + value + R"(},{"name":"U","input_schema":)" + other + "}]}";
+        AnthropicRequestParser::Notes fastNotes, qtNotes;
+        const auto single = AnthropicRequestParser::parseSinglePass(
+            anthropic, AnthropicRequestParser::Mode::Messages, &fastNotes);
+        QVERIFY2(single.has_value(), anthropic.constData());
+        QCOMPARE(describe(std::variant<ChatRequest, ApiError>(*single), fastNotes),
+                 describe(AnthropicRequestParser::parseWithQtJson(
+                              anthropic, AnthropicRequestParser::Mode::Messages, &qtNotes),
+                          qtNotes));
+        QCOMPARE(single->messages.at(1).toolCalls.at(0).arguments,
+                 QString::fromUtf8(QJsonDocument::fromJson(value).toJson(QJsonDocument::Compact)));
     }
 }
 
