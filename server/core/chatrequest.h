@@ -54,6 +54,12 @@ struct ChatMessage
     QString toolCallId; ///< tool only: the call this result answers
     bool toolError = false; ///< tool only: the result reports a failure
     QByteArray textUtf8; ///< the text as the client sent it in valid UTF-8; empty = @ref text holds it
+    /**
+     * Optional: @ref textUtf8 as a JSON string, quotes included, escaped as QJsonDocument writes it, set by
+     * a reader that had it at hand (the single-pass parsers keep it per distinct text: agents resend the
+     * whole conversation with every request, issue 18). Empty = not set. Whoever changes the text clears it.
+     */
+    QByteArray textJson;
 
     /** The text, converted from UTF-8 when that is the form held (a copy then; the shared string else). */
     QString textString() const { return textUtf8.isEmpty() ? text : QString::fromUtf8(textUtf8); }
@@ -63,6 +69,7 @@ struct ChatMessage
     {
         text = s;
         textUtf8.clear();
+        textJson.clear();
     }
 };
 

@@ -557,8 +557,7 @@ void applyContextManagement(const QJsonObject &o, ChatRequest &req, Notes &notes
         }
         for (ChatMessage &m : req.messages) {
             if (m.role == Role::Tool && cleared.contains(m.toolCallId)) {
-                m.text = QStringLiteral("[tool result cleared to save context]");
-                m.textUtf8.clear();
+                m.setText(QStringLiteral("[tool result cleared to save context]"));
                 m.images.clear();
                 ++notes.clearedToolResults;
             }
@@ -676,6 +675,13 @@ QString fastRequiredString(const Member &m)
     return FastJsonReader::string(*m);
 }
 
+simdjson::dom::element fastRequired(const Member &m)
+{
+    if (!m)
+        throw Unsupported {};
+    return *m;
+}
+
 std::string_view fastRequiredUtf8(const Member &m)
 {
     if (!m)
@@ -722,14 +728,14 @@ ChatMessage fastToolResult(simdjson::dom::element block)
     if (FastJsonReader::isAbsent(content))
         return msg;
     if (content->is_string()) {
-        FastJsonReader::setText(msg, FastJsonReader::utf8(*content));
+        FastJsonReader::setText(msg, *content);
         return msg;
     }
     for (const auto part : FastJsonReader::array(*content)) {
         Member text;
         if (fastBlock(part, { { "text", &text } }) != "text")
             throw Unsupported {}; // images and documents: the other path
-        FastJsonReader::appendText(msg, fastRequiredUtf8(text));
+        FastJsonReader::appendText(msg, fastRequired(text));
     }
     return msg;
 }
@@ -739,7 +745,7 @@ void fastUserMessage(simdjson::dom::element content, std::vector<ChatMessage> &o
     ChatMessage user;
     user.role = Role::User;
     if (content.is_string()) {
-        FastJsonReader::setText(user, FastJsonReader::utf8(content));
+        FastJsonReader::setText(user, content);
         out.push_back(std::move(user));
         return;
     }
@@ -751,7 +757,7 @@ void fastUserMessage(simdjson::dom::element content, std::vector<ChatMessage> &o
         Member text;
         const std::string_view type = fastBlock(block, { { "text", &text } });
         if (type == "text") {
-            FastJsonReader::appendText(user, fastRequiredUtf8(text));
+            FastJsonReader::appendText(user, fastRequired(text));
         } else if (type == "tool_result") {
             out.push_back(fastToolResult(block));
             hasToolResults = true;
@@ -818,7 +824,7 @@ ChatMessage fastAssistantMessage(const FastJsonReader &reader, simdjson::dom::el
     ChatMessage msg;
     msg.role = Role::Assistant;
     if (content.is_string()) {
-        FastJsonReader::setText(msg, FastJsonReader::utf8(content));
+        FastJsonReader::setText(msg, content);
         return msg;
     }
     for (const auto block : FastJsonReader::array(content)) {
@@ -826,7 +832,7 @@ ChatMessage fastAssistantMessage(const FastJsonReader &reader, simdjson::dom::el
         const std::string_view type
             = fastBlock(block, { { "text", &text }, { "id", &id }, { "name", &name }, { "input", &input } });
         if (type == "text") {
-            FastJsonReader::appendText(msg, fastRequiredUtf8(text));
+            FastJsonReader::appendText(msg, fastRequired(text));
         } else if (type == "tool_use") {
             ToolCall call;
             call.id = fastRequiredString(id);

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 #include "fastjsonreader.h"
 
+#include "server/core/jsonescape.h"
+
 #include <QHash>
 #include <QJsonArray>
 
@@ -268,11 +270,12 @@ FastJsonReader::MemberKey FastJsonReader::memberKey(std::string_view name) const
     return MemberKey {};
 }
 
-FastJsonReader::MemberKey FastJsonReader::valueKey(simdjson::dom::element e) const
+FastJsonReader::MemberKey FastJsonReader::valueKey(simdjson::dom::element e)
 {
     // simdjson's element is its place on the tape (the document and the index), which it does not hand out:
-    // read from its bytes, and taken only when it is this reader's document and the word there has the
-    // element's type. Otherwise the key is empty, and a memo then just does not find or keep it.
+    // read from its bytes, and taken only when it is the document this thread's reader parsed and the word
+    // there has the element's type. Otherwise the key is empty, and a memo then just does not find or keep
+    // it.
     struct Place
     {
         const simdjson::dom::document *document;
@@ -282,10 +285,10 @@ FastJsonReader::MemberKey FastJsonReader::valueKey(simdjson::dom::element e) con
                   && std::is_trivially_copyable_v<simdjson::dom::element>);
     Place place;
     std::memcpy(&place, &e, sizeof place);
-    if (place.document != m_document || place.index < 1
-        || place.index >= size_t(uint32_t(m_document->tape[0])))
+    const simdjson::dom::document *const document = &threadParser().doc;
+    if (place.document != document || place.index < 1 || place.index >= size_t(uint32_t(document->tape[0])))
         return MemberKey {};
-    const char type = tapeType(m_document->tape[place.index]);
+    const char type = tapeType(document->tape[place.index]);
     bool matches = false;
     switch (e.type()) {
     case simdjson::dom::element_type::OBJECT:
@@ -296,15 +299,83 @@ FastJsonReader::MemberKey FastJsonReader::valueKey(simdjson::dom::element e) con
         break;
     case simdjson::dom::element_type::STRING:
         matches = type == '"'
-            && reinterpret_cast<const char *>(m_document->string_buf.get()
-                                              + (m_document->tape[place.index] & tapePayload) + 4)
+            && reinterpret_cast<const char *>(document->string_buf.get()
+                                              + (document->tape[place.index] & tapePayload) + 4)
                 == std::string_view(e).data();
         break;
     default:
         break; // only containers and strings are worth a key
     }
-    return matches ? keyOfValue(*m_document, place.index) : MemberKey {};
+    return matches ? keyOfValue(*document, place.index) : MemberKey {};
 }
+
+namespace {
+
+/**
+ * Texts and their JSON forms, shared by every message that carries them (FastJsonReader::setText()): found by
+ * a hash of the size and the first and last 256 bytes, then compared whole. Emptied when it would hold more
+ * than @ref FastJsonReader::memoTextEntries texts or @ref FastJsonReader::memoTextKeyBytes bytes of them.
+ */
+class TextMemo
+{
+public:
+    struct Forms
+    {
+        QByteArray utf8;
+        QByteArray json;
+    };
+
+    const Forms *find(std::string_view text) const
+    {
+        const auto bucket = m_forms.find(hash(text));
+        if (bucket == m_forms.end())
+            return nullptr;
+        for (const Forms &forms : bucket->second) {
+            if (QByteArrayView(forms.utf8) == QByteArrayView(text.data(), qsizetype(text.size())))
+                return &forms;
+        }
+        return nullptr;
+    }
+    const Forms &insert(Forms forms)
+    {
+        const qsizetype bytes = forms.utf8.size() + forms.json.size();
+        if (m_count >= FastJsonReader::memoTextEntries
+            || m_bytes + bytes > FastJsonReader::memoTextKeyBytes) {
+            m_forms.clear();
+            m_count = 0;
+            m_bytes = 0;
+        }
+        ++m_count;
+        m_bytes += bytes;
+        std::vector<Forms> &bucket = m_forms[hash(forms.utf8)];
+        bucket.push_back(std::move(forms));
+        return bucket.back();
+    }
+
+private:
+    static size_t hash(std::string_view text)
+    {
+        const size_t sample = std::min<size_t>(text.size(), 256);
+        return qHashBits(text.data(), sample, text.size())
+            ^ qHashBits(text.data() + text.size() - sample, sample, 0x9e3779b97f4a7c15u);
+    }
+    static size_t hash(const QByteArray &text)
+    {
+        return hash(std::string_view(text.constData(), size_t(text.size())));
+    }
+
+    std::unordered_map<size_t, std::vector<Forms>> m_forms;
+    qsizetype m_count = 0;
+    qsizetype m_bytes = 0;
+};
+
+TextMemo &textMemo()
+{
+    thread_local TextMemo memo;
+    return memo;
+}
+
+} // namespace
 
 void FastJsonReader::releaseThreadBuffers()
 {
@@ -334,6 +405,35 @@ void FastJsonReader::setText(ChatMessage &msg, std::string_view utf8)
     // 144 KiB agent request, for a builder that writes most texts back as the same UTF-8 (issue 18).
     msg.text.clear();
     msg.textUtf8 = QByteArray(utf8.data(), qsizetype(utf8.size()));
+    msg.textJson.clear();
+}
+
+void FastJsonReader::setText(ChatMessage &msg, simdjson::dom::element e)
+{
+    const std::string_view text = utf8(e);
+    if (qsizetype(text.size()) < memoTextBytes || qsizetype(text.size()) > memoTextKeyBytes / 8) {
+        setText(msg, text);
+        return;
+    }
+    TextMemo &memo = textMemo();
+    const TextMemo::Forms *forms = memo.find(text);
+    if (!forms) {
+        TextMemo::Forms made { QByteArray(text.data(), qsizetype(text.size())), QByteArray() };
+        appendJsonString(made.json, made.utf8);
+        made.json.squeeze(); // written with room for escapes to spare; kept for as long as it is sent
+        forms = &memo.insert(std::move(made));
+    }
+    msg.text.clear();
+    msg.textUtf8 = forms->utf8;
+    msg.textJson = forms->json;
+}
+
+void FastJsonReader::appendText(ChatMessage &msg, simdjson::dom::element e)
+{
+    if (!msg.hasText())
+        setText(msg, e);
+    else
+        appendText(msg, utf8(e));
 }
 
 void FastJsonReader::appendText(ChatMessage &msg, std::string_view utf8)
@@ -349,6 +449,7 @@ void FastJsonReader::appendText(ChatMessage &msg, std::string_view utf8)
     }
     msg.textUtf8 += '\n';
     msg.textUtf8 += QByteArrayView(utf8.data(), qsizetype(utf8.size()));
+    msg.textJson.clear();
 }
 
 double FastJsonReader::number(simdjson::dom::element e)

@@ -67,8 +67,23 @@ public:
     static std::string_view utf8(simdjson::dom::element e);
     /** Sets @p msg's text to @p utf8, and ChatMessage::textUtf8 with it. */
     static void setText(ChatMessage &msg, std::string_view utf8);
+    /**
+     * Sets @p msg's text to the string @p e (else Unsupported). A text of @ref memoTextBytes or more is
+     * memoised per thread with its JSON form (ChatMessage::textJson), and messages share both: agents resend
+     * the whole conversation with every request, and escaping its texts for the upstream body again each
+     * time was the largest part of writing it (issue 18). Bounded: @ref memoTextEntries texts and
+     * @ref memoTextKeyBytes bytes of texts and JSON forms (emptied when full; a text of more than an eighth
+     * of that is not kept). The idle release leaves it: an agent's next request often comes after a pause
+     * longer than the release waits (a tool that runs, a user who reads).
+     */
+    static void setText(ChatMessage &msg, simdjson::dom::element e);
     /** Appends @p utf8 to @p msg's text (and textUtf8), after a line break unless the text is empty. */
     static void appendText(ChatMessage &msg, std::string_view utf8);
+    /** appendText() of the string @p e (else Unsupported): setText(msg, e) while the text is empty. */
+    static void appendText(ChatMessage &msg, simdjson::dom::element e);
+    static constexpr qsizetype memoTextBytes = 128;
+    static constexpr qsizetype memoTextEntries = 4096;
+    static constexpr qsizetype memoTextKeyBytes = 4 * 1024 * 1024;
     static bool isAbsent(const Member &m) { return !m || m->is_null(); }
     /** A JSON number as double, or Unsupported. */
     static double number(simdjson::dom::element e);
@@ -114,10 +129,10 @@ public:
      */
     MemberKey memberKey(std::string_view name) const;
     /**
-     * The key of @p e, an object, an array or a string of this reader's document; empty for anything else
-     * (a memo then neither finds nor keeps it).
+     * The key of @p e, an object, an array or a string of the document this thread's reader parsed last;
+     * empty for anything else (a memo then neither finds nor keeps it).
      */
-    MemberKey valueKey(simdjson::dom::element e) const;
+    static MemberKey valueKey(simdjson::dom::element e);
 
     /**
      * What a parser read from a value, memoised per thread under its key (a `thread_local` of the parser's):

@@ -374,7 +374,7 @@ void fastContent(const Member &content, bool allowNull, ChatMessage &msg)
         return;
     }
     if (content->is_string()) {
-        FastJsonReader::setText(msg, FastJsonReader::utf8(*content));
+        FastJsonReader::setText(msg, *content);
         return;
     }
     for (const auto part : FastJsonReader::array(*content)) {
@@ -387,7 +387,7 @@ void fastContent(const Member &content, bool allowNull, ChatMessage &msg)
         }
         if (!fastIsString(type, "text") || !textValue)
             throw Unsupported {};
-        FastJsonReader::appendText(msg, FastJsonReader::utf8(*textValue));
+        FastJsonReader::appendText(msg, *textValue);
     }
 }
 

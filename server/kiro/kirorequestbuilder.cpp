@@ -85,6 +85,16 @@ public:
             return m_source->textUtf8.isEmpty() ? nullptr : &m_source->textUtf8;
         return m_ownUtf8 ? &m_utf8 : nullptr;
     }
+    /**
+     * The text as a JSON string, as JsonWriter writes it, while it is its message's text and the message
+     * carries that form (ChatMessage::textJson), else nullptr.
+     */
+    const QByteArray *json() const
+    {
+        return m_source && !m_source->textJson.isEmpty() && !m_source->textUtf8.isEmpty()
+            ? &m_source->textJson
+            : nullptr;
+    }
     /** The text as UTF-16 (a conversion while it is held as UTF-8). */
     QString string() const
     {
@@ -149,7 +159,9 @@ struct Turn
 
 void writeText(JsonWriter &w, const TurnText &text)
 {
-    if (const QByteArray *utf8 = text.utf8())
+    if (const QByteArray *json = text.json())
+        w.raw(*json); // escaped once per distinct text by the parser (issue 18)
+    else if (const QByteArray *utf8 = text.utf8())
         w.utf8String(*utf8);
     else
         w.string(text.string());

@@ -15,10 +15,12 @@
 #define DRAWBRIDGE_HEAP_STATS 1
 #endif
 
+#include "server/core/jsonescape.h"
 #include "server/gateway/fastjsonreader.h"
 #include "tests/support/fuzzseed.h"
 
 using namespace Drawbridge;
+using namespace Qt::StringLiterals;
 
 namespace {
 
@@ -188,6 +190,7 @@ private Q_SLOTS:
     void memberKeysAreEqualExactlyForEqualValues();
     void memberKeyOfAMissingMember();
     void valueKeysAreMemberKeys();
+    void textsCarryTheirJsonForm();
     void memberMemoFindsWhatWasStoredAndStaysBounded();
 };
 
@@ -262,6 +265,45 @@ void TstFastJsonReader::valueKeysAreMemberKeys()
     const FastJsonReader reader(R"({"v":{"a":1}})");
     QVERIFY(reader.valueKey(foreign).isEmpty());
     QVERIFY(!reader.valueKey(reader.root()["v"].value()).isEmpty());
+}
+
+void TstFastJsonReader::textsCarryTheirJsonForm()
+{
+    // setText() keeps a long text's JSON form (ChatMessage::textJson), the builder's bytes for it, memoised
+    // per text (issue 18). Texts that share their size and first and last 256 bytes land in one bucket of
+    // the memo and must still get their own forms; a text changed afterwards must lose it.
+    const QByteArray head(300, 'h'), tail(300, 't');
+    const QByteArray texts[] = { head + "middle \\\"one\\n\\u00e9" + tail,
+                                 head + "middle \\\"two\\n\\u00e9" + tail, "short \\n text" };
+    for (int round = 0; round < 2; ++round) {
+        for (const QByteArray &raw : texts) {
+            const QByteArray body = "{\"v\":\"" + raw + "\"}";
+            const FastJsonReader reader(body);
+            ChatMessage msg;
+            FastJsonReader::setText(msg, reader.root()["v"].value());
+            const QByteArray decoded = QJsonDocument::fromJson(body).object().value(u"v").toString().toUtf8();
+            QCOMPARE(msg.textUtf8, decoded);
+            if (decoded.size() < FastJsonReader::memoTextBytes) {
+                QVERIFY(msg.textJson.isEmpty());
+                continue;
+            }
+            QByteArray expected;
+            appendJsonString(expected, decoded);
+            QCOMPARE(msg.textJson, expected);
+            // Changing the text drops the form.
+            ChatMessage appended = msg;
+            FastJsonReader::appendText(appended, std::string_view("more"));
+            QVERIFY(appended.textJson.isEmpty());
+            ChatMessage replaced = msg;
+            replaced.setText(u"other"_s);
+            QVERIFY(replaced.textJson.isEmpty());
+            ChatMessage joined;
+            FastJsonReader::appendText(joined, reader.root()["v"].value());
+            QCOMPARE(joined.textJson, expected); // the first part is the whole text so far
+            FastJsonReader::appendText(joined, reader.root()["v"].value());
+            QVERIFY(joined.textJson.isEmpty());
+        }
+    }
 }
 
 void TstFastJsonReader::memberMemoFindsWhatWasStoredAndStaysBounded()
