@@ -14,6 +14,13 @@
 
 #include <simdjson.h>
 
+// The define changes dom::parser's layout; a file compiled without it that instantiates the parser's inline
+// members can have the linker pick them over the library's (one definition each), and the parser is then
+// read with the wrong offsets. Link simdjson::simdjson, which sets it.
+#ifndef SIMDJSON_THREADS_ENABLED
+#error "simdjson.h included without SIMDJSON_THREADS_ENABLED: link simdjson::simdjson"
+#endif
+
 #include "server/core/chatrequest.h"
 
 namespace Drawbridge {
