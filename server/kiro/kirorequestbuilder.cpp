@@ -16,6 +16,7 @@
 #include "server/kiro/jsonwriter.h"
 #include "server/kiro/kirotokenestimator.h"
 #include "server/kiro/kirotoolsanitizer.h"
+#include "server/kiro/textunitsmemo.h"
 #include "server/kiro/toolinputmemo.h"
 
 namespace Drawbridge {
@@ -167,11 +168,20 @@ void writeText(JsonWriter &w, const TurnText &text)
         w.string(text.string());
 }
 
-/** KiroTokenEstimator::units(text.string()), from the client's UTF-8 while the text is held that way. */
+/**
+ * KiroTokenEstimator::units(text.string()), from the client's UTF-8 while the text is held that way. A text
+ * that carries its JSON form came from the parsers' text memo, in a buffer an agent's next request shares:
+ * its units are memoised under that buffer (TextUnitsMemo), once per thread.
+ */
 qint64 textUnits(const TurnText &text)
 {
-    if (const QByteArray *utf8 = text.utf8())
+    if (const QByteArray *utf8 = text.utf8()) {
+        if (text.json()) {
+            thread_local TextUnitsMemo memo;
+            return memo.units(*utf8);
+        }
         return KiroTokenEstimator::unitsUtf8(*utf8);
+    }
     return KiroTokenEstimator::units(text.string());
 }
 
