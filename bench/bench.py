@@ -533,7 +533,7 @@ backend fake
         self.start_fake()
         cfg = self.write_config()
         R = self.results
-        R["machine"] = machine()
+        R["machine"] = machine(os.path.join(a.build_dir, "bench", "drawbridge-bench-proxyfloor"))
         R["phases"] = sorted(phases, key=PHASES.index)
         R["upstream"] = "tls" if a.upstream_tls else "plain"
         R["delivery"] = {"streaming_phases": a.delivery, "non_streaming_phases": "coalesced",
@@ -1077,7 +1077,7 @@ backend fake
         raise RuntimeError(f"no callgrind dump {trigger!r} in {self.tmp}")
 
 
-def machine():
+def machine(proxy_floor_binary=None):
     cpu = "unknown"
     with open("/proc/cpuinfo") as f:
         for line in f:
@@ -1093,7 +1093,7 @@ def machine():
     load = os.getloadavg()
     return {"nproc": os.cpu_count(), "cpu": cpu, "kernel": platform.release(), "qt": qt,
             "loadavg_at_start": [round(x, 2) for x in load], "date": time.strftime("%Y-%m-%d %H:%M:%S %Z"),
-            "calibration": calibration()}
+            "calibration": calibration(proxy_floor_binary)}
 
 
 def free_port():
@@ -1116,12 +1116,15 @@ def wait_port(p, port, what, timeout=10):
     raise RuntimeError(f"{what} did not start listening within {timeout} s")
 
 
-def calibration():
-    """Two fixed pieces of work timed on this machine (best of 5, process CPU time), so that runs on different
+def calibration(proxy_floor_binary=None):
+    """Fixed pieces of work timed on this machine (best of 5, process CPU time), so that runs on different
     machines can be set side by side: the machines of this project report the same model name
     ("Intel(R) Xeon(R) Processor") and still differ by half in the gateway's CPU per request (docs/performance.md,
     "The same request on this machine"). A pure-Python integer loop for the core's speed, and copying 64 MiB for
-    memory bandwidth (the gateway's large requests are copied several times)."""
+    memory bandwidth (the gateway's large requests are copied several times). Where the build has it,
+    drawbridge-bench-proxyfloor too (best of 3): the CPU a relay that does no work at all pays per request at
+    concurrency 1, in system calls, sleeps and wake-ups, which on a virtual machine is most of a small request's
+    cost (docs/performance.md, "The floor at concurrency 1")."""
     def best(work):
         times = []
         for _ in range(5):
@@ -1139,8 +1142,20 @@ def calibration():
         dst[:] = src
     copy_s = best(copy)
     k1 = machine_cpu()
-    return {"python_loop_ms": round(loop_s * 1000, 1), "copy_gb_per_s": round((64 << 20) / max(copy_s, 1e-9) / 1e9, 2),
-            "steal_share": round((k1[2] - k0[2]) / max(1, k1[1] - k0[1]), 3)}
+    result = {"python_loop_ms": round(loop_s * 1000, 1),
+              "copy_gb_per_s": round((64 << 20) / max(copy_s, 1e-9) / 1e9, 2),
+              "steal_share": round((k1[2] - k0[2]) / max(1, k1[1] - k0[1]), 3)}
+    if proxy_floor_binary and os.path.exists(proxy_floor_binary):
+        floors = []
+        for _ in range(3):
+            out = subprocess.run([proxy_floor_binary, "--requests", "5000"], capture_output=True, text=True,
+                                 timeout=60)
+            m = re.search(r"proxy floor: ([0-9.]+) us", out.stdout)
+            if out.returncode == 0 and m:
+                floors.append(float(m.group(1)))
+        if floors:
+            result["proxy_floor_us"] = min(floors)
+    return result
 
 
 def budgets(R):
@@ -1222,7 +1237,9 @@ def table(R):
         c = m["calibration"]
         L.append(f"Machine: {m['nproc']} cores, {m['cpu']}, kernel {m['kernel']}; calibration (compare machines by it): "
                  f"Python loop {c['python_loop_ms']} ms, memory copy {c['copy_gb_per_s']} GB/s, "
-                 f"{c.get('steal_share', 0) * 100:.0f} % of the machine's time stolen by the hypervisor meanwhile")
+                 f"{c.get('steal_share', 0) * 100:.0f} % of the machine's time stolen by the hypervisor meanwhile"
+                 + (f"; a relay doing nothing costs {c['proxy_floor_us']} µs CPU per request at c=1"
+                    if "proxy_floor_us" in c else ""))
     if R.get("upstream") == "tls":
         L.append("Upstream: TLS (--upstream-tls; HAProxy terminates it in front of the fake): gateway figures include "
                  "its TLS client")
@@ -1234,7 +1251,9 @@ def table(R):
             L.append(f"  {name:<36}" + "".join(f"{v[k]:>9.0f}" for k in ("p50", "p90", "p99", "p999", "max")))
         v = lc["added_us"]
         L.append(f"  {'added by the gateway':<36}" + "".join(f"{v[k]:>9.0f}" for k in ("p50", "p90", "p99", "p999", "max")))
-        L.append(f"Gateway CPU per request at c=1: {lc['gateway']['gateway_cpu_us_per_request']:.0f} µs")
+        floor = m.get("calibration", {}).get("proxy_floor_us")
+        L.append(f"Gateway CPU per request at c=1: {lc['gateway']['gateway_cpu_us_per_request']:.0f} µs"
+                 + (f" (of which a relay doing nothing pays {floor} µs on this machine)" if floor else ""))
     if "cpu_under_load" in R:
         c = R["cpu_under_load"]["gateway"]
         L.append(f"Gateway CPU per request, c=32 immediate upstream: {c['gateway_cpu_us_per_request']:.0f} µs "
