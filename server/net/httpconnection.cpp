@@ -5,9 +5,12 @@
 #include <QTcpSocket>
 #include <QTimerEvent>
 
+#include <cerrno>
 #include <charconv>
 #include <cstring>
 #include <limits>
+#include <sys/socket.h>
+#include <sys/uio.h>
 
 #include "httpcall.h"
 #include "httpclient.h"
@@ -276,19 +279,50 @@ void HttpConnection::sendRequest()
 
     ++m_socketCallDepth;
     if (m_tls) {
-        // Encrypted straight from the head and the body into records for the kernel.
-        if (!m_tls->write(head) || (!coalesce && !m_tls->write(request.body)))
+        // Encrypted straight from the head and the body into records, which leave together.
+        if (!m_tls->write({ head, coalesce ? QByteArrayView() : QByteArrayView(request.body) }))
             deferTlsEnd();
-    } else {
+    } else if (coalesce) {
         m_socket->write(head);
-        // Large bodies are shared into the socket's write buffer rather than copied.
-        if (!coalesce)
-            m_socket->write(request.body);
+    } else {
+        writeHeadAndBody(head, request.body);
     }
     // Writing now rather than on the next write notification saves an event-loop round and a poll.
     if (m_socket->bytesToWrite() > 0)
         m_socket->flush();
     --m_socketCallDepth;
+}
+
+void HttpConnection::writeHeadAndBody(const QByteArray &head, const QByteArray &body)
+{
+    // Written one after the other, the head and the body took two system calls, and the upstream woke for a
+    // head whose body was not there yet. One sendmsg() sends both, from where they are; what the kernel does
+    // not take at once goes to Qt's write buffer (the body shared when none of it went), which Qt drains as
+    // the socket allows and whose errors it reports. Through a proxy, Qt's engine owns the descriptor.
+    qsizetype sent = 0;
+    const qintptr fd = m_socket->socketDescriptor();
+    if (m_directIo && fd >= 0 && m_socket->bytesToWrite() == 0
+        && m_socket->state() == QAbstractSocket::ConnectedState) {
+        iovec parts[2] = { { const_cast<char *>(head.constData()), size_t(head.size()) },
+                           { const_cast<char *>(body.constData()), size_t(body.size()) } };
+        msghdr message {};
+        message.msg_iov = parts;
+        message.msg_iovlen = 2;
+        ssize_t n;
+        do {
+            n = ::sendmsg(int(fd), &message, MSG_DONTWAIT | MSG_NOSIGNAL);
+        } while (n < 0 && errno == EINTR);
+        sent = n > 0 ? qsizetype(n) : 0;
+    }
+    if (sent < head.size()) {
+        m_socket->write(head.constData() + sent, head.size() - sent);
+        m_socket->write(body);
+    } else if (sent == head.size()) {
+        m_socket->write(body);
+    } else if (sent < head.size() + body.size()) {
+        const qsizetype at = sent - head.size();
+        m_socket->write(body.constData() + at, body.size() - at);
+    }
 }
 
 void HttpConnection::onReadyRead()

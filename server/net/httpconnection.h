@@ -74,6 +74,8 @@ private:
     void onSocketClosed(QAbstractSocket::SocketError error, const QString &errorString);
     void handlePendingClose();
     void sendRequest();
+    /** Plain HTTP: writes a head and a large body in one system call where the kernel takes them. */
+    void writeHeadAndBody(const QByteArray &head, const QByteArray &body);
     void processInput();
     bool readMore();
     /** No decrypted data waits behind the response (taking in handshake records, such as late tickets). */

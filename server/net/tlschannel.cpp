@@ -117,23 +117,64 @@ TlsChannel::Step TlsChannel::handshake()
     return Step::Failed;
 }
 
-bool TlsChannel::write(QByteArrayView data)
+bool TlsChannel::write(std::initializer_list<QByteArrayView> parts)
 {
     if (!m_ssl)
         return false;
-    ERR_clear_error();
-    qsizetype done = 0;
-    while (done < data.size()) {
-        const int piece = int(std::min<qsizetype>(data.size() - done, 1 << 30));
-        // The BIO takes every record (what the kernel does not, Qt queues), so this completes or fails.
-        const int written = SSL_write(m_ssl, data.data() + done, piece);
-        if (written <= 0) {
-            fail(SSL_get_error(m_ssl, written), "sending");
-            return false;
-        }
-        done += written;
+    // OpenSSL hands its BIO one record (at most 16 KiB of plaintext) at a time, so a 148 KiB Kiro request
+    // went to the kernel in eleven send() calls, each a pass through TCP's send path and a wake-up of the
+    // reader. The records are gathered in a buffer of the thread's and leave in one send() at the end, or
+    // whenever gatherBytes have built up (the buffer's bound). One buffer serves every channel of the
+    // thread, as write() runs to its end before another can start; a nested call (none is known) sends
+    // record by record as before.
+    static thread_local QByteArray gathered;
+    static thread_local bool gatheredInUse = false;
+    const bool gather = !gatheredInUse;
+    if (gather) {
+        gatheredInUse = true;
+        if (gathered.capacity() < gatherBytes)
+            gathered.reserve(gatherBytes);
+        gathered.resize(0);
+        m_gather = &gathered;
     }
-    return true;
+    ERR_clear_error();
+    bool ok = true;
+    for (const QByteArrayView data : parts) {
+        qsizetype done = 0;
+        while (ok && done < data.size()) {
+            const int piece = int(std::min<qsizetype>(data.size() - done, 1 << 30));
+            // The BIO takes every record (what the kernel does not, Qt queues), so this completes or fails.
+            const int written = SSL_write(m_ssl, data.data() + done, piece);
+            if (written <= 0) {
+                fail(SSL_get_error(m_ssl, written), "sending");
+                ok = false;
+                break;
+            }
+            done += written;
+        }
+        if (!ok)
+            break;
+    }
+    if (gather) {
+        if (ok && !flushGathered()) {
+            m_tlsFailure = false;
+            m_error = m_ioError.isEmpty() ? QStringLiteral("the connection ended during sending") : m_ioError;
+            ok = false;
+        }
+        m_gather = nullptr;
+        gathered.resize(0);
+        gatheredInUse = false;
+    }
+    return ok;
+}
+
+bool TlsChannel::flushGathered()
+{
+    if (m_gather->isEmpty())
+        return true;
+    const int sent = sendToSocket(m_gather->constData(), int(m_gather->size()));
+    m_gather->resize(0);
+    return sent >= 0;
 }
 
 qint64 TlsChannel::read(char *out, qint64 max)
@@ -221,7 +262,13 @@ int TlsChannel::receiveFromSocket(bio_st *bio, char *out, int size)
 int TlsChannel::bioWrite(bio_st *bio, const char *data, int size)
 {
     BIO_clear_retry_flags(bio);
-    return static_cast<TlsChannel *>(BIO_get_data(bio))->sendToSocket(data, size);
+    auto *channel = static_cast<TlsChannel *>(BIO_get_data(bio));
+    if (!channel->m_gather)
+        return channel->sendToSocket(data, size);
+    if (channel->m_gather->size() + size > gatherBytes && !channel->flushGathered())
+        return -1;
+    channel->m_gather->append(data, size);
+    return size;
 }
 
 int TlsChannel::bioRead(bio_st *bio, char *out, int size)

@@ -6,6 +6,7 @@
 #include <QString>
 
 #include <functional>
+#include <initializer_list>
 
 class QTcpSocket;
 struct bio_st;
@@ -46,8 +47,16 @@ public:
 
     /** Advances the handshake with what has arrived; Failed leaves the reason in errorString(). */
     Step handshake();
-    /** Encrypts all of @p data and hands it on; false (errorString()) if TLS failed. */
-    bool write(QByteArrayView data);
+    /**
+     * Encrypts all of @p parts, in order, and hands the records on in as few send() calls as the kernel
+     * allows (one for a Kiro request of up to gatherBytes); false (errorString()) if TLS or the socket
+     * failed.
+     */
+    bool write(std::initializer_list<QByteArrayView> parts);
+    bool write(QByteArrayView data) { return write({ data }); }
+
+    /** Records are gathered up to this many bytes per send() (a thread's buffer, reused by every channel). */
+    static constexpr int gatherBytes = 256 * 1024;
     /**
      * Decrypts into @p out: the number of bytes (> 0); 0 if nothing is there yet; -1 if the stream ended,
      * cleanly (errorString() empty: close_notify or the end of the TCP stream) or not.
@@ -75,12 +84,14 @@ private:
     static int bioCreate(bio_st *bio);
     static int onNewSession(ssl_st *ssl, ssl_session_st *session);
     int sendToSocket(const char *data, int size);
+    bool flushGathered();
     int receiveFromSocket(bio_st *bio, char *out, int size);
     void fail(int sslError, const char *during);
 
     QTcpSocket *m_socket;
     ssl_st *m_ssl = nullptr;
     bool m_directIo;
+    QByteArray *m_gather = nullptr; ///< while write() runs: the records not yet sent (see write())
     QString m_ioError; ///< what the socket reported when a write failed
     QString m_error;
     bool m_tlsFailure = false;

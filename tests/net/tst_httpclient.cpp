@@ -391,6 +391,8 @@ private Q_SLOTS:
     void partitionsKeepConnectionsApart();
     void idleCapSpansPartitions();
     void requestHeadAndBody();
+    void bodiesTheKernelTakesInPart_data();
+    void bodiesTheKernelTakesInPart();
     void urlChangesBetweenCalls();
     void headerNamesAreTokens();
     void serverClosesIdleConnection_data();
@@ -608,6 +610,48 @@ void TstHttpClient::requestHeadAndBody()
     }
     QCOMPARE(server.connectionCount(), 1);
     QCOMPARE(server.heads().size(), 2);
+}
+
+void TstHttpClient::bodiesTheKernelTakesInPart_data()
+{
+    QTest::addColumn<bool>("tls");
+    QTest::newRow("plain") << false;
+    QTest::newRow("tls") << true;
+}
+
+void TstHttpClient::bodiesTheKernelTakesInPart()
+{
+    // A head and a large body leave in one system call (plain: sendmsg() of both; TLS: the records gathered
+    // up to TlsChannel::gatherBytes per send()). The server runs on this thread, so it reads nothing while
+    // the client writes: the kernel takes only part of a 12 MiB request and the rest must follow through
+    // Qt's write buffer, in order, with nothing lost or repeated (the pattern shows a shifted byte), and the
+    // connection must serve the next request.
+    QFETCH(bool, tls);
+    ScriptedServer server(
+        [](ScriptedServer::Peer *peer, const QByteArray &, const QByteArray &body) {
+            ScriptedServer::send(peer, okResponse(QByteArray::number(body.size())));
+        },
+        tls ? std::optional(serverTlsConfiguration()) : std::nullopt);
+    HttpClient client(tls ? trustingTestCertificate() : HttpClientOptions());
+    const qsizetype sizes[] = { 12 * 1024 * 1024 + 5, 16 * 1024 + 1, 300'001, 12 * 1024 * 1024 };
+    for (const qsizetype size : sizes) {
+        QByteArray body(size, Qt::Uninitialized);
+        for (qsizetype at = 0; at < body.size(); ++at)
+            body[at] = char('a' + (at * 7 + at / 251) % 26);
+        HttpRequest request = get(testUrl(server, tls));
+        request.method = "POST";
+        request.body = body;
+        RecordingSink sink;
+        auto call = client.send(std::move(request), &sink);
+        QTRY_VERIFY_WITH_TIMEOUT(sink.done(), 20000);
+        QVERIFY2(sink.finished == 1, qPrintable(sink.error.message));
+        QCOMPARE(sink.body, QByteArray::number(size));
+        QVERIFY(server.bodies().last() == body);
+        const QByteArray lengthField = "\r\nContent-Length: " + QByteArray::number(size) + "\r\n\r\n";
+        QVERIFY(server.heads().last().endsWith(lengthField));
+    }
+    QCOMPARE(server.connectionCount(), 1);
+    QCOMPARE(server.requestCount(), int(std::size(sizes)));
 }
 
 void TstHttpClient::urlChangesBetweenCalls()
