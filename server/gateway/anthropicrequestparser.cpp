@@ -14,6 +14,8 @@
 
 #include "anthropictokencounter.h"
 #include "fastjsonreader.h"
+#include "rawjsonmemo.h"
+#include "resentbody.h"
 #include "server/core/clientstringbounds.h"
 #include "server/core/qtcompactjson.h"
 #include "server/gateway/jsontypename.h"
@@ -819,7 +821,9 @@ void fastToolInput(const FastJsonReader &reader, const Member &input, ToolCall &
     memo.insert(key, Written { call.arguments, call.kiroInput }); // not reached when it throws
 }
 
-ChatMessage fastAssistantMessage(const FastJsonReader &reader, simdjson::dom::element content, Notes &notes)
+/** An assistant message; @p ignored gets the notes it gives (each once, in order). */
+ChatMessage fastAssistantMessage(const FastJsonReader &reader, simdjson::dom::element content,
+                                 QStringList &ignored)
 {
     ChatMessage msg;
     msg.role = Role::Assistant;
@@ -846,8 +850,8 @@ ChatMessage fastAssistantMessage(const FastJsonReader &reader, simdjson::dom::el
             if (!serverToolBlock(t))
                 throw Unsupported {};
             const QString note = QStringLiteral("%1 blocks in history").arg(t);
-            if (!notes.ignored.contains(note))
-                notes.ignored.append(note);
+            if (!ignored.contains(note))
+                ignored.append(note);
         }
     }
     return msg;
@@ -919,9 +923,83 @@ void fastTools(simdjson::dom::element tools, ChatRequest &req, Notes &notes)
     }
 }
 
+/** What one message of the array adds to the request: its messages and the notes it gives. */
+struct ReadMessage
+{
+    std::vector<ChatMessage> messages;
+    QStringList ignored;
+};
+
+/** `tools` as read: the definitions and the server tools left out. */
+struct ReadTools
+{
+    std::vector<ToolDefinition> tools;
+    QStringList droppedTools;
+};
+
+void mergeIgnored(Notes &notes, const QStringList &ignored)
+{
+    for (const QString &note : ignored) {
+        if (!notes.ignored.contains(note))
+            notes.ignored.append(note);
+    }
+}
+
+/** One element of `messages`, appended to @p out (a user message may give several). */
+void fastMessage(const FastJsonReader &reader, simdjson::dom::element message, std::vector<ChatMessage> &out,
+                 QStringList &ignored)
+{
+    Member role, content;
+    for (const auto field : FastJsonReader::object(message)) {
+        if (field.key == "role")
+            FastJsonReader::take(role, field.value);
+        else if (field.key == "content")
+            FastJsonReader::take(content, field.value);
+    }
+    std::string_view r;
+    if (!role || role->get_string().get(r) || !content)
+        throw Unsupported {};
+    if (r == "user") {
+        fastUserMessage(*content, out);
+    } else if (r == "assistant") {
+        out.push_back(fastAssistantMessage(reader, *content, ignored));
+    } else if (r == "system") {
+        ChatMessage msg;
+        msg.role = Role::System;
+        msg.textUtf8 = fastSystemUtf8(*content);
+        if (msg.hasText())
+            out.push_back(std::move(msg));
+    } else {
+        throw Unsupported {};
+    }
+}
+
 ChatRequest fastParse(const QByteArray &body, AnthropicRequestParser::Mode mode, Notes &notes)
 {
-    const FastJsonReader reader(body);
+    // What earlier requests of this thread read from the messages, tools and system prompt an agent sends
+    // again, under their bytes (ResentBody): a known part is neither indexed into a tape nor read again.
+    // Bounded as the text memo: a 417 KiB conversation fills a tenth of the messages' bytes.
+    thread_local RawJsonMemo<ReadMessage, 8192, 4 * 1024 * 1024> messageMemo;
+    thread_local RawJsonMemo<ReadTools, 32, 2 * 1024 * 1024> toolsMemo;
+    thread_local RawJsonMemo<QByteArray, 32, 2 * 1024 * 1024> systemMemo;
+    constexpr size_t toolsPart = 0, systemPart = 1;
+    ResentBody resent;
+    std::vector<const ReadMessage *> knownMessages;
+    const ReadTools *knownTools = nullptr;
+    const QByteArray *knownSystem = nullptr;
+    if (resent.split(body, "messages", { "tools", "system" })) {
+        knownMessages.resize(size_t(resent.messageCount()));
+        for (qsizetype i = 0; i < resent.messageCount(); ++i) {
+            if ((knownMessages[size_t(i)] = messageMemo.find(resent.message(i))))
+                resent.replaceMessage(i);
+        }
+        if ((knownTools = toolsMemo.find(resent.member(toolsPart))))
+            resent.replaceMember(toolsPart);
+        if ((knownSystem = systemMemo.find(resent.member(systemPart))))
+            resent.replaceMember(systemPart);
+    }
+    const QByteArray parsed = resent.reduced();
+    const FastJsonReader reader(parsed);
     Member messages, system, tools;
     // The small members go to the QJsonDocument path's own functions, as a QJsonObject of just them.
     static constexpr std::string_view small[]
@@ -989,35 +1067,52 @@ ChatRequest fastParse(const QByteArray &body, AnthropicRequestParser::Mode mode,
         if (messageArray.size() == 0)
             throw Unsupported {};
         req.messages.reserve(messageArray.size() + 1);
+        struct Read
+        {
+            qsizetype index;
+            size_t first, last; // what it added to req.messages
+            QStringList ignored;
+        };
+        std::vector<Read> read; // the messages read here, for the memo
+        qsizetype index = 0;
         for (const auto message : messageArray) {
-            Member role, content;
-            for (const auto field : FastJsonReader::object(message)) {
-                if (field.key == "role")
-                    FastJsonReader::take(role, field.value);
-                else if (field.key == "content")
-                    FastJsonReader::take(content, field.value);
+            if (resent.messageReplaced(index)) {
+                if (!message.is_int64())
+                    throw Unsupported {}; // not the placeholder: cannot happen
+                const ReadMessage &known = *knownMessages[size_t(index++)];
+                req.messages.insert(req.messages.end(), known.messages.begin(), known.messages.end());
+                mergeIgnored(notes, known.ignored);
+                continue;
             }
-            std::string_view r;
-            if (!role || role->get_string().get(r) || !content)
-                throw Unsupported {};
-            if (r == "user") {
-                fastUserMessage(*content, req.messages);
-            } else if (r == "assistant") {
-                req.messages.push_back(fastAssistantMessage(reader, *content, notes));
-            } else if (r == "system") {
-                ChatMessage msg;
-                msg.role = Role::System;
-                msg.textUtf8 = fastSystemUtf8(*content);
-                if (msg.hasText())
-                    req.messages.push_back(std::move(msg));
-            } else {
-                throw Unsupported {};
-            }
+            Read one { index++, req.messages.size(), 0, {} };
+            fastMessage(reader, message, req.messages, one.ignored);
+            one.last = req.messages.size();
+            mergeIgnored(notes, one.ignored);
+            read.push_back(std::move(one));
+        }
+        // After the loop (an insert may empty the memo, and the known messages with it). A message's reading
+        // depends on its bytes alone, so it is kept even if the request later falls back.
+        for (Read &one : read) {
+            const std::string_view raw = resent.message(one.index);
+            if (raw.empty() || messageMemo.find(raw))
+                continue;
+            const auto begin = req.messages.begin();
+            messageMemo.insert(raw,
+                               ReadMessage { std::vector<ChatMessage>(begin + qsizetype(one.first),
+                                                                      begin + qsizetype(one.last)),
+                                             std::move(one.ignored) });
         }
         if (!FastJsonReader::isAbsent(system)) {
             ChatMessage msg;
             msg.role = Role::System;
-            msg.textUtf8 = fastSystemUtf8(*system);
+            if (resent.memberReplaced(systemPart)) {
+                if (!system->is_int64())
+                    throw Unsupported {};
+                msg.textUtf8 = *knownSystem;
+            } else {
+                msg.textUtf8 = fastSystemUtf8(*system);
+                systemMemo.insert(resent.member(systemPart), msg.textUtf8);
+            }
             if (msg.hasText())
                 req.messages.insert(req.messages.begin(), std::move(msg));
         }
@@ -1025,24 +1120,19 @@ ChatRequest fastParse(const QByteArray &body, AnthropicRequestParser::Mode mode,
         // has nothing to do).
         if (!FastJsonReader::isAbsent(tools)) {
             // Agents send the same tools with every request: read once per distinct value (issue 18).
-            struct Read
-            {
-                std::vector<ToolDefinition> tools;
-                QStringList droppedTools;
-            };
-            thread_local FastJsonReader::MemberMemo<Read> memo;
-            const FastJsonReader::MemberKey key = reader.memberKey("tools");
-            if (const Read *known = memo.find(key)) {
-                req.tools.insert(req.tools.end(), known->tools.begin(), known->tools.end());
-                notes.droppedTools += known->droppedTools;
+            if (resent.memberReplaced(toolsPart)) {
+                if (!tools->is_int64())
+                    throw Unsupported {};
+                req.tools.insert(req.tools.end(), knownTools->tools.begin(), knownTools->tools.end());
+                notes.droppedTools += knownTools->droppedTools;
             } else {
                 const size_t toolsBefore = req.tools.size();
                 const qsizetype droppedBefore = notes.droppedTools.size();
                 fastTools(*tools, req, notes);
-                memo.insert(key,
-                            Read { std::vector<ToolDefinition>(req.tools.begin() + qsizetype(toolsBefore),
-                                                               req.tools.end()),
-                                   notes.droppedTools.mid(droppedBefore) });
+                toolsMemo.insert(resent.member(toolsPart),
+                                 ReadTools { std::vector<ToolDefinition>(
+                                                 req.tools.begin() + qsizetype(toolsBefore), req.tools.end()),
+                                             notes.droppedTools.mid(droppedBefore) });
             }
         }
         finishObject(o, req, notes);

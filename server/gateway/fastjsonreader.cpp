@@ -169,8 +169,7 @@ FastJsonReader::FastJsonReader(const QByteArray &body)
     // body of known length (allocated, so readable; their values do not matter), and then the body is parsed
     // where it is; otherwise simdjson copies it into a padded buffer of its own (one memcpy of the whole
     // body).
-    const bool padded = size_t(body.capacity() - body.size()) >= size_t(simdjson::SIMDJSON_PADDING);
-    if (parser.parse(body.constData(), size_t(body.size()), !padded).get(root))
+    if (parser.parse(body.constData(), size_t(body.size()), !paddedInPlace(body)).get(root))
         throw Unsupported {};
     if (root.get_object().get(m_root))
         throw Unsupported {};

@@ -61,6 +61,18 @@ public:
 
     simdjson::dom::object root() const { return m_root; }
 
+    /**
+     * Whether simdjson may read @p body where it is: it reads up to SIMDJSON_PADDING bytes past the end,
+     * which must be allocated (their values do not matter). The HTTP parser reserves them behind a body.
+     */
+    static bool paddedInPlace(const QByteArray &body)
+    {
+        // data_ptr() only to read the room left behind the bytes (capacity() counts the room before them
+        // too); nothing is detached.
+        return size_t(const_cast<QByteArray &>(body).data_ptr().freeSpaceAtEnd())
+            >= size_t(simdjson::SIMDJSON_PADDING);
+    }
+
     /** The value of a member that may be absent; JSON null counts as absent, as the parsers treat it. */
     using Member = std::optional<simdjson::dom::element>;
 

@@ -19,6 +19,7 @@
 #include "httpserverconnection.h"
 #include "keysadminmodule.h"
 #include "keyservice.h"
+#include "resentbody.h"
 #include "responsesroute.h"
 #include "server/core/adminmodule.h"
 #include "server/core/apikeycodec.h"
@@ -304,6 +305,7 @@ void GatewayServer::releaseIdleMemory()
         return;
     }
     FastJsonReader::releaseThreadBuffers();
+    ResentBody::releaseThreadBuffers();
     const std::chrono::milliseconds again = m_release();
     const qint64 done = m_services.clock.monotonicNs();
     qCDebug(lcGateway) << "idle: memory given back in" << (done - now) / 1000 << "us";

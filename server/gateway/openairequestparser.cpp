@@ -9,6 +9,8 @@
 #include <cmath>
 
 #include "fastjsonreader.h"
+#include "rawjsonmemo.h"
+#include "resentbody.h"
 #include "server/core/clientstringbounds.h"
 #include "server/gateway/imagedataurl.h"
 #include "server/gateway/jsontypename.h"
@@ -540,7 +542,26 @@ std::optional<int> fastPositiveInt(const Member &m)
 
 OpenAiChatRequest fastParse(const QByteArray &body)
 {
-    const FastJsonReader reader(body);
+    // What earlier requests of this thread read from the messages and tools an agent sends again, under
+    // their bytes (ResentBody): a known part is neither indexed into a tape nor read again. Bounded as the
+    // text memo.
+    thread_local RawJsonMemo<ChatMessage, 8192, 4 * 1024 * 1024> messageMemo;
+    thread_local RawJsonMemo<std::vector<ToolDefinition>, 32, 2 * 1024 * 1024> toolsMemo;
+    constexpr size_t toolsPart = 0;
+    ResentBody resent;
+    std::vector<const ChatMessage *> knownMessages;
+    const std::vector<ToolDefinition> *knownTools = nullptr;
+    if (resent.split(body, "messages", { "tools", {} })) {
+        knownMessages.resize(size_t(resent.messageCount()));
+        for (qsizetype i = 0; i < resent.messageCount(); ++i) {
+            if ((knownMessages[size_t(i)] = messageMemo.find(resent.message(i))))
+                resent.replaceMessage(i);
+        }
+        if ((knownTools = toolsMemo.find(resent.member(toolsPart))))
+            resent.replaceMember(toolsPart);
+    }
+    const QByteArray parsed = resent.reduced();
+    const FastJsonReader reader(parsed);
     Member model, messages, tools, toolChoice, temperature, topP, presence, frequency, maxCompletionTokens,
         maxTokens, n, stream, streamOptions, stop, effort;
     for (const auto field : reader.root()) {
@@ -579,19 +600,36 @@ OpenAiChatRequest fastParse(const QByteArray &body)
     if (messageArray.size() == 0)
         throw Unsupported {};
     req.messages.reserve(messageArray.size());
-    for (const auto message : messageArray)
+    std::vector<qsizetype> read; // the messages read here, for the memo
+    qsizetype index = 0;
+    for (const auto message : messageArray) {
+        if (resent.messageReplaced(index)) {
+            if (!message.is_int64())
+                throw Unsupported {}; // not the placeholder: cannot happen
+            req.messages.push_back(*knownMessages[size_t(index++)]);
+            continue;
+        }
         req.messages.push_back(fastMessage(message));
+        read.push_back(index++);
+    }
+    // After the loop (an insert may empty the memo, and the known messages with it). A message's reading
+    // depends on its bytes alone, so it is kept even if the request later falls back.
+    for (const qsizetype i : read) {
+        const std::string_view raw = resent.message(i);
+        if (!raw.empty() && !messageMemo.find(raw))
+            messageMemo.insert(raw, req.messages[size_t(i)]);
+    }
 
     if (!FastJsonReader::isAbsent(tools)) {
         // Agents send the same tools with every request: read once per distinct value (issue 18).
-        thread_local FastJsonReader::MemberMemo<std::vector<ToolDefinition>> memo;
-        const FastJsonReader::MemberKey key = reader.memberKey("tools");
-        if (const std::vector<ToolDefinition> *known = memo.find(key)) {
-            req.tools = *known;
+        if (resent.memberReplaced(toolsPart)) {
+            if (!tools->is_int64())
+                throw Unsupported {};
+            req.tools = *knownTools;
         } else {
             for (const auto tool : FastJsonReader::array(*tools))
                 req.tools.push_back(fastTool(tool));
-            memo.insert(key, req.tools);
+            toolsMemo.insert(resent.member(toolsPart), req.tools);
         }
     }
     if (!FastJsonReader::isAbsent(toolChoice)) {
