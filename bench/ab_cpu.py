@@ -42,10 +42,11 @@ def paired(self, opts):
         finally:
             self.build = keep
         sides[label] = (p, port, self.provision(port, 1))
-    out = {"a": opts.a_label, "b": opts.b_label, "rounds": opts.rounds, "bodies": {}}
+    out = {"a": opts.a_label, "b": opts.b_label, "rounds": opts.rounds, "fresh_tail": opts.fresh_tail, "bodies": {}}
     for (dialect, kib), (path, size, _) in sorted(self.agent_bodies().items()):
         route = self.agent_route(dialect)
-        extra = ["--mode", "fixed", "--body-file", path]
+        extra = ["--mode", "fixed", "--body-file", path] + (
+            ["--vary", B.agentbodies.TURN_TOKEN] if opts.fresh_tail else [])
         per = {label: [] for label in sides}
         for p, port, key in sides.values():
             self.client(port, route, "sse", key, extra + ["--requests", "30"])  # warm-up
@@ -87,6 +88,9 @@ def main():
     ap.add_argument("--batches", default="5:1500,144:300", help="KiB:requests per batch, one per body size")
     ap.add_argument("--upstream-tls", action="store_true",
                     help="Kiro calls over TLS (HAProxy in front of the fake, as scripts/bench --upstream-tls)")
+    ap.add_argument("--fresh-tail", action="store_true",
+                    help="each request's last message differs, as an agent's next call (scripts/bench "
+                         "--agent-fresh-tail)")
     ap.add_argument("--out", default="bench-results/ab-cpu.json")
     opts = ap.parse_args()
     opts.a_label, _, opts.a_dir = opts.a.partition("=")

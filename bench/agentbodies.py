@@ -87,6 +87,11 @@ def tools(rng, n):
     return out
 
 
+# In the last message: `drawbridge-bench-streamclient --vary` writes each request's index over it, so that every
+# request ends in a message the gateway has not seen (an agent's next call), as with --agent-fresh-tail.
+TURN_TOKEN = "turn-00000000"
+
+
 def turn(rng, index, toolset):
     """One agent step: some assistant text, one or two tool calls, their results, sometimes a user remark."""
     calls = []
@@ -109,7 +114,7 @@ def conversation(seed, kib):
     rng = random.Random(seed * 1000 + kib)
     small = kib < 10
     conv = {"system": system_prompt(rng, 0.5 if small else 8), "tools": tools(rng, 2 if small else 20),
-            "first": prose(rng, 15 if small else 60), "turns": [], "last": prose(rng, 15)}
+            "first": prose(rng, 15 if small else 60), "turns": [], "last": TURN_TOKEN + " " + prose(rng, 15)}
     while True:
         nxt = turn(rng, len(conv["turns"]), conv["tools"])
         conv["turns"].append(nxt)

@@ -695,11 +695,13 @@ backend fake
         rows = []
         for (dialect, kib), (path, size, info) in sorted(self.agent_bodies().items()):
             route = self.agent_route(dialect)
-            extra = ["--mode", "fixed", "--body-file", path]
+            extra = ["--mode", "fixed", "--body-file", path] + (
+                ["--vary", agentbodies.TURN_TOKEN] if a.agent_fresh_tail else [])
             m = measure(self.gw, self.gw_port, route, key, extra, f"{dialect} {kib} KiB")
             done, cpu, steal = m["requests"], m["cpu_s"], m["steal"]
             us = cpu * 1e6 / done
-            rows.append({"dialect": dialect, "target_kib": kib, "bytes": size, "kib": round(size / 1024, 1),
+            rows.append({"dialect": dialect, "fresh_tail": a.agent_fresh_tail, "target_kib": kib, "bytes": size,
+                         "kib": round(size / 1024, 1),
                          **info, "requests": done, "gateway_cpu_s": round(cpu, 3),
                          "wall_s": round(m["wall_s"], 2),
                          "cpu_us_per_request": round(us, 1), "cpu_us_per_kib": round(us / (size / 1024), 2),
@@ -1375,6 +1377,9 @@ def main():
                     help="--check: keep each measured callgrind dump in DIR (callgrind.out.small, …)")
     ap.add_argument("--agent-sizes", default="5,57,144,417", help="agent phase: body sizes in KiB")
     ap.add_argument("--agent-seed", type=int, default=18, help="agent phase: seed of the body generator")
+    ap.add_argument("--agent-fresh-tail", action="store_true",
+                    help="agent phase: each request's last message differs (its index written into it), as an "
+                         "agent's next call does; by default every request sends the same bytes")
     ap.add_argument("--agent-cpu-s", type=float, default=1.5,
                     help="agent phase: gateway CPU seconds to spend per body (sets the number of requests)")
     ap.add_argument("--agent-max-requests", type=int, default=5000)

@@ -8,6 +8,7 @@
 // --mode fixed   sends exactly --requests non-streaming requests over --concurrency keep-alive connections
 //                and reports exact latency percentiles (used for the instruction-count budget).
 // --body-file F  sends F's bytes as every request's body (agent-shaped bodies from bench/agentbodies.py).
+// --vary TOKEN   writes each request's index over the body's first TOKEN (zero-padded to its length).
 // --header "N: v" adds a header to every request (repeatable): a reference gateway's routing headers.
 // --format sse|kiro says what the body is: the gateway's OpenAI SSE, or the fake upstream's event stream.
 // Each connection's request carries "bench-stream-<index>" in its message, which the bench fake uses to pick
@@ -58,6 +59,7 @@ struct Options
     int concurrency = 1;
     int timeoutS = 60;
     std::string body; ///< --body-file: sent verbatim instead of the built-in one-message body
+    std::string vary; ///< --vary TOKEN: the body's first TOKEN becomes the request's index, as many digits
     std::string headers; ///< --header "Name: value" (repeatable), each with its CRLF: e.g. a reference
                          ///< gateway's routing headers
 };
@@ -140,7 +142,16 @@ public:
         std::string body = m_o.body;
         const std::string content = "Say something. [bench-stream-" + std::to_string(index) + "]";
         if (!body.empty()) {
-            // An agent-shaped body (bench/agentbodies.py): the same bytes on every request.
+            // An agent-shaped body (bench/agentbodies.py): the same bytes on every request, but for --vary's
+            // token (an agent's next request: the same conversation with a new last message). The same length,
+            // so nothing else moves.
+            if (const size_t at = m_o.vary.empty() ? std::string::npos : body.find(m_o.vary);
+                at != std::string::npos) {
+                std::string digits = std::to_string(index);
+                digits = std::string(m_o.vary.size() - std::min(digits.size(), m_o.vary.size()), '0')
+                    + digits.substr(digits.size() - std::min(digits.size(), m_o.vary.size()));
+                body.replace(at, m_o.vary.size(), digits);
+            }
         } else if (m_o.format == "kiro") {
             body
                 = R"({"conversationState":{"conversationId":"bench","chatTriggerType":"MANUAL","currentMessage":)"
@@ -314,6 +325,8 @@ private:
         c.carried = false;
         c.chunkLeft = 0;
         c.chunkCrlf = false;
+        if (!m_o.vary.empty() && m_o.mode == "fixed") // each request its own index (made before the clock starts)
+            c.request = buildRequest(false, int(m_started));
         c.sent = Clock::now();
         ++m_started;
         writeMore(c);
@@ -593,6 +606,8 @@ int main(int argc, char **argv)
                 return 2;
             }
             o.headers.append(h).append("\r\n");
+        } else if (a == "--vary") {
+            o.vary = v;
         } else if (a == "--body-file") {
             std::FILE *f = std::fopen(v, "rb");
             if (!f) {
@@ -610,7 +625,7 @@ int main(int argc, char **argv)
                 stderr,
                 "usage: drawbridge-bench-streamclient --port N [--host H] [--path P] [--key K] "
                 "[--mode stream|fixed] [--format sse|kiro] [--streams N] [--expect N] [--requests N] "
-                "[--concurrency N] [--timeout-s S] [--body-file F] [--header \"Name: value\"]...\n");
+                "[--concurrency N] [--timeout-s S] [--body-file F [--vary TOKEN]] [--header \"Name: value\"]...\n");
             return 2;
         }
         ++i;
