@@ -180,7 +180,7 @@ FastJsonReader::FastJsonReader(const QByteArray &body)
 // byte; a string's word holds the offset of its 32-bit length and bytes in string_buf, where strings follow
 // one another in document order; an opening bracket's word holds (low 32 bits) the index after its closing
 // one, a closing bracket's the index of its opening one; a number's word is followed by its 64 bits.
-static_assert(simdjson::SIMDJSON_VERSION_MAJOR == 3, "memberKey() reads simdjson 3's tape");
+static_assert(simdjson::SIMDJSON_VERSION_MAJOR == 3, "valueKey() reads simdjson 3's tape");
 
 namespace {
 
@@ -249,25 +249,6 @@ FastJsonReader::MemberKey keyOfValue(const simdjson::dom::document &document, si
 }
 
 } // namespace
-
-FastJsonReader::MemberKey FastJsonReader::memberKey(std::string_view name) const
-{
-    const uint64_t *const tape = m_document->tape.get();
-    const uint8_t *const strings = m_document->string_buf.get();
-    // tape[0] is the root word, tape[1] the root object's '{'; its members are key, value, key, value, ...
-    const size_t rootEnd = size_t(uint32_t(tape[1])) - 1; // the root object's '}'
-    size_t i = 2;
-    while (i < rootEnd) {
-        const uint64_t keyOffset = tape[i] & tapePayload;
-        uint32_t keyLength;
-        std::memcpy(&keyLength, strings + keyOffset, sizeof keyLength);
-        const size_t value = i + 1;
-        if (keyLength == name.size() && std::memcmp(strings + keyOffset + 4, name.data(), name.size()) == 0)
-            return keyOfValue(*m_document, value);
-        i = afterValue(tape, value);
-    }
-    return MemberKey {};
-}
 
 FastJsonReader::MemberKey FastJsonReader::valueKey(simdjson::dom::element e)
 {

@@ -123,17 +123,15 @@ public:
     static void take(Member &slot, simdjson::dom::element value);
 
     /**
-     * The value of a root member as a memo key: @ref structure holds its part of simdjson's tape (each
-     * word's type, a number's bits after it; the offsets and indexes the words hold follow from the rest),
-     * and
-     * @ref strings views the strings it refers to (each as its 32-bit length, bytes and NUL) in the parser's
-     * buffer, valid until the thread's next parse. Two values have equal keys exactly when they are equal
-     * DOMs (member order and number kinds included), so whatever a parser reads from a value alone can be
-     * memoised under its key.
+     * A value as a memo key: @ref structure holds its part of simdjson's tape (each word's type, a number's
+     * bits after it; the offsets and indexes the words hold follow from the rest), and @ref strings views the
+     * strings it refers to (each as its 32-bit length, bytes and NUL) in the parser's buffer, valid until the
+     * thread's next parse. Two values have equal keys exactly when they are equal DOMs (member order and
+     * number kinds included), so whatever a parser reads from a value alone can be memoised under its key.
      */
     struct MemberKey
     {
-        QByteArray structure; ///< empty: no such member
+        QByteArray structure; ///< empty: no key
         QByteArrayView strings;
 
         bool isEmpty() const { return structure.isEmpty(); }
@@ -141,15 +139,10 @@ public:
     };
 
     /**
-     * The key of the root's member @p name (empty when there is none). Agents send the same `tools` with
-     * every request, and reading them (20 schemas, names, descriptions) was about a tenth of a 144 KiB
-     * request's parse (issue 18); a key costs a pass over the value's tape, and a lookup a comparison of
-     * its strings where they are.
-     */
-    MemberKey memberKey(std::string_view name) const;
-    /**
      * The key of @p e, an object, an array or a string of the document this thread's reader parsed last;
-     * empty for anything else (a memo then neither finds nor keeps it).
+     * empty for anything else (a memo then neither finds nor keeps it). Agents resend every earlier tool
+     * call: the Anthropic parser keys each tool_use input by it (issue 18); a key costs a pass over the
+     * value's tape, and a lookup a comparison of its strings where they are.
      */
     static MemberKey valueKey(simdjson::dom::element e);
 

@@ -845,7 +845,7 @@ void TstRequestParserDiff::memosKeepToolsAndInputsApart_data()
 void TstRequestParserDiff::memosKeepToolsAndInputsApart()
 {
     // The parsers memoise what they read from `tools` and from each tool_use input under a key of the value
-    // (FastJsonReader::memberKey / valueKey, issue 18). Values that differ in one place, read in turn (first,
+    // (ResentBody's raw bytes, FastJsonReader::valueKey; issue 18). Values that differ in one place, read in turn (first,
     // second, first), and twice in one body, must each give what the QJsonDocument path gives.
     QFETCH(QByteArray, first);
     QFETCH(QByteArray, second);
