@@ -984,20 +984,10 @@ ChatRequest fastParse(const QByteArray &body, AnthropicRequestParser::Mode mode,
     thread_local RawJsonMemo<QByteArray, 32, 2 * 1024 * 1024> systemMemo;
     constexpr size_t toolsPart = 0, systemPart = 1;
     ResentBody resent;
-    std::vector<const ReadMessage *> knownMessages;
-    const ReadTools *knownTools = nullptr;
-    const QByteArray *knownSystem = nullptr;
-    if (resent.split(body, "messages", { "tools", "system" })) {
-        knownMessages.resize(size_t(resent.messageCount()));
-        for (qsizetype i = 0; i < resent.messageCount(); ++i) {
-            if ((knownMessages[size_t(i)] = messageMemo.find(resent.message(i))))
-                resent.replaceMessage(i);
-        }
-        if ((knownTools = toolsMemo.find(resent.member(toolsPart))))
-            resent.replaceMember(toolsPart);
-        if ((knownSystem = systemMemo.find(resent.member(systemPart))))
-            resent.replaceMember(systemPart);
-    }
+    resent.split(body, "messages", { "tools", "system" }); // a body it does not split has nothing known
+    const std::vector<const ReadMessage *> knownMessages = resent.replaceKnownMessages(messageMemo);
+    const ReadTools *const knownTools = resent.replaceKnownMember(toolsPart, toolsMemo);
+    const QByteArray *const knownSystem = resent.replaceKnownMember(systemPart, systemMemo);
     const QByteArray parsed = resent.reduced();
     const FastJsonReader reader(parsed);
     Member messages, system, tools;

@@ -549,17 +549,9 @@ OpenAiChatRequest fastParse(const QByteArray &body)
     thread_local RawJsonMemo<std::vector<ToolDefinition>, 32, 2 * 1024 * 1024> toolsMemo;
     constexpr size_t toolsPart = 0;
     ResentBody resent;
-    std::vector<const ChatMessage *> knownMessages;
-    const std::vector<ToolDefinition> *knownTools = nullptr;
-    if (resent.split(body, "messages", { "tools", {} })) {
-        knownMessages.resize(size_t(resent.messageCount()));
-        for (qsizetype i = 0; i < resent.messageCount(); ++i) {
-            if ((knownMessages[size_t(i)] = messageMemo.find(resent.message(i))))
-                resent.replaceMessage(i);
-        }
-        if ((knownTools = toolsMemo.find(resent.member(toolsPart))))
-            resent.replaceMember(toolsPart);
-    }
+    resent.split(body, "messages", { "tools", {} }); // a body it does not split has nothing known
+    const std::vector<const ChatMessage *> knownMessages = resent.replaceKnownMessages(messageMemo);
+    const std::vector<ToolDefinition> *const knownTools = resent.replaceKnownMember(toolsPart, toolsMemo);
     const QByteArray parsed = resent.reduced();
     const FastJsonReader reader(parsed);
     Member model, messages, tools, toolChoice, temperature, topP, presence, frequency, maxCompletionTokens,

@@ -24,6 +24,7 @@ namespace Drawbridge {
 template<class Value, qsizetype MaxEntries, qsizetype MaxBytes> class RawJsonMemo
 {
 public:
+    using ValueType = Value;
     static constexpr qsizetype maxEntries = MaxEntries;
     static constexpr qsizetype maxBytes = MaxBytes;
 

@@ -55,6 +55,28 @@ public:
         return i < maxMembers ? m_members[i].bytes : std::string_view();
     }
 
+    /**
+     * Looks each message up in @p memo (a RawJsonMemo) and replaces the ones it knows. Their values, by
+     * message (null: not known), valid until the memo's next insert; none after a split() that failed.
+     */
+    template<class Memo> std::vector<const typename Memo::ValueType *> replaceKnownMessages(const Memo &memo)
+    {
+        std::vector<const typename Memo::ValueType *> known(static_cast<size_t>(messageCount()));
+        for (qsizetype i = 0; i < messageCount(); ++i) {
+            if ((known[size_t(i)] = memo.find(message(i))))
+                replaceMessage(i);
+        }
+        return known;
+    }
+    /** The same for member @p i: its value in @p memo, or null. */
+    template<class Memo> const typename Memo::ValueType *replaceKnownMember(size_t i, const Memo &memo)
+    {
+        const typename Memo::ValueType *known = memo.find(member(i));
+        if (known)
+            replaceMember(i);
+        return known;
+    }
+
     void replaceMessage(qsizetype i) { m_messages[size_t(i)].replaced = true; }
     void replaceMember(size_t i) { m_members[i].replaced = true; }
     bool messageReplaced(qsizetype i) const
