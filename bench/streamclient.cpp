@@ -143,8 +143,8 @@ public:
         const std::string content = "Say something. [bench-stream-" + std::to_string(index) + "]";
         if (!body.empty()) {
             // An agent-shaped body (bench/agentbodies.py): the same bytes on every request, but for --vary's
-            // token (an agent's next request: the same conversation with a new last message). The same length,
-            // so nothing else moves.
+            // token (an agent's next request: the same conversation with a new last message). The same
+            // length, so nothing else moves.
             if (const size_t at = m_o.vary.empty() ? std::string::npos : body.find(m_o.vary);
                 at != std::string::npos) {
                 std::string digits = std::to_string(index);
@@ -325,7 +325,8 @@ private:
         c.carried = false;
         c.chunkLeft = 0;
         c.chunkCrlf = false;
-        if (!m_o.vary.empty() && m_o.mode == "fixed") // each request its own index (made before the clock starts)
+        // --vary: each request its own index, made before the clock starts.
+        if (!m_o.vary.empty() && m_o.mode == "fixed")
             c.request = buildRequest(false, int(m_started));
         c.sent = Clock::now();
         ++m_started;
@@ -625,7 +626,8 @@ int main(int argc, char **argv)
                 stderr,
                 "usage: drawbridge-bench-streamclient --port N [--host H] [--path P] [--key K] "
                 "[--mode stream|fixed] [--format sse|kiro] [--streams N] [--expect N] [--requests N] "
-                "[--concurrency N] [--timeout-s S] [--body-file F [--vary TOKEN]] [--header \"Name: value\"]...\n");
+                "[--concurrency N] [--timeout-s S] [--body-file F [--vary TOKEN]] [--header \"Name: "
+                "value\"]...\n");
             return 2;
         }
         ++i;

@@ -708,9 +708,8 @@ void TstRequestParserDiff::openAiCorpus()
             ++errors[e->message.left(40)];
     }
     const quint64 replaced = ResentBody::threadReplacedCount() - replacedBefore;
-    qInfo("seed %llu: %d bodies, %d accepted by the QJsonDocument path, %d taken by the single pass, %llu "
-          "parts "
-          "known from earlier bodies; errors: %s",
+    qInfo("seed %llu: %d bodies, %d accepted by the QJsonDocument path, %d taken by the single pass, "
+          "%llu parts known from earlier bodies; errors: %s",
           seed, iterations, accepted, taken, replaced, qPrintable(topErrors(errors)));
     // Not vacuous: mutated bodies are read around parts their unmutated original made known.
     QVERIFY2(replaced > quint64(iterations / 20), qPrintable(u"seed %1"_s.arg(seed)));
@@ -774,9 +773,8 @@ void TstRequestParserDiff::anthropicCorpus()
             ++errors[e->message.left(40)];
     }
     const quint64 replaced = ResentBody::threadReplacedCount() - replacedBefore;
-    qInfo("seed %llu: %d bodies, %d accepted by the QJsonDocument path, %d taken by the single pass, %llu "
-          "parts "
-          "known from earlier bodies; errors: %s",
+    qInfo("seed %llu: %d bodies, %d accepted by the QJsonDocument path, %d taken by the single pass, "
+          "%llu parts known from earlier bodies; errors: %s",
           seed, iterations, accepted, taken, replaced, qPrintable(topErrors(errors)));
     // Not vacuous: mutated bodies are read around parts their unmutated original made known.
     QVERIFY2(replaced > quint64(iterations / 20), qPrintable(u"seed %1"_s.arg(seed)));
@@ -845,8 +843,8 @@ void TstRequestParserDiff::memosKeepToolsAndInputsApart_data()
 void TstRequestParserDiff::memosKeepToolsAndInputsApart()
 {
     // The parsers memoise what they read from `tools` and from each tool_use input under a key of the value
-    // (ResentBody's raw bytes, FastJsonReader::valueKey; issue 18). Values that differ in one place, read in turn (first,
-    // second, first), and twice in one body, must each give what the QJsonDocument path gives.
+    // (ResentBody's raw bytes, FastJsonReader::valueKey; issue 18). Values that differ in one place, read in
+    // turn (first, second, first), and twice in one body, must each give what the QJsonDocument path gives.
     QFETCH(QByteArray, first);
     QFETCH(QByteArray, second);
     for (const QByteArray &value : { first, second, first }) {
