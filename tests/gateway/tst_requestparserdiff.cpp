@@ -15,6 +15,7 @@
 #include "server/gateway/anthropicrequestparser.h"
 #include "server/gateway/openairequestparser.h"
 #include "server/gateway/resentbody.h"
+#include "server/kiro/kirorequestbuilder.h"
 #include "tests/support/fuzzseed.h"
 
 using namespace Drawbridge;
@@ -462,6 +463,23 @@ private:
     bool m_hostile = false;
 };
 
+/** The Kiro body of @p request, its agentContinuationId (a fresh UUID per build) blanked out. */
+QByteArray kiroBody(ChatRequest request)
+{
+    request.upstreamModel = u"claude-sonnet-4.5"_s;
+    KiroRequestOptions options;
+    options.conversationId = u"conversation"_s;
+    options.maxBodyBytes = 1 << 30;
+    const auto built = KiroRequestBuilder::build(request, options);
+    if (!built)
+        return "(not built)";
+    QByteArray body = built.value().body;
+    static const QByteArray key = "\"agentContinuationId\":\"";
+    if (const qsizetype at = body.indexOf(key); at >= 0)
+        body.replace(at + key.size(), 36, "*");
+    return body;
+}
+
 QString describe(const ChatRequest &r)
 {
     // Every field, schemas as Qt serialises them: equal descriptions mean equal requests. Concatenated, not
@@ -591,7 +609,7 @@ void TstRequestParserDiff::conversationsGrowAroundKnownParts()
           R"({"path":{"type":"string"}}}}])"_ba
         : R"([{"type":"function","function":{"name":"Read","description":"Reads a file","parameters":)"
           R"({"type":"object","properties":{"path":{"type":"string"}}}}}])"_ba;
-    int taken = 0, sent = 0;
+    int taken = 0, sent = 0, built = 0;
     for (int agent = 0; agent < 20; ++agent) {
         QByteArrayList messages;
         for (int turn = 0; turn < 12; ++turn) {
@@ -612,6 +630,7 @@ void TstRequestParserDiff::conversationsGrowAroundKnownParts()
             padded.append(body);
             const quint64 before = ResentBody::threadReplacedCount();
             QString fast, reference;
+            std::optional<ChatRequest> fastRequest, referenceRequest;
             if (anthropic) {
                 AnthropicRequestParser::Notes fastNotes, refNotes;
                 const auto single = AnthropicRequestParser::parseSinglePass(
@@ -620,12 +639,33 @@ void TstRequestParserDiff::conversationsGrowAroundKnownParts()
                     padded, AnthropicRequestParser::Mode::Messages, &refNotes);
                 reference = describe(qt, refNotes);
                 fast = single ? describe(std::variant<ChatRequest, ApiError>(*single), fastNotes) : reference;
-                taken += single ? 1 : 0;
+                if (single && std::holds_alternative<ChatRequest>(qt)) {
+                    fastRequest = *single;
+                    referenceRequest = std::get<ChatRequest>(qt);
+                }
             } else {
                 const auto single = OpenAiRequestParser::parseSinglePass(padded);
-                reference = describe(OpenAiRequestParser::parseWithQtJson(padded));
+                const auto qt = OpenAiRequestParser::parseWithQtJson(padded);
+                reference = describe(qt);
                 fast = single ? describe(std::variant<OpenAiChatRequest, ApiError>(*single)) : reference;
-                taken += single ? 1 : 0;
+                if (single && std::holds_alternative<OpenAiChatRequest>(qt)) {
+                    fastRequest = single->request;
+                    referenceRequest = std::get<OpenAiChatRequest>(qt).request;
+                }
+            }
+            taken += fastRequest ? 1 : 0;
+            // And the Kiro body each gives, byte for byte: the known parts carry the texts' JSON forms and
+            // tool inputs of the request that made them known.
+            if (fastRequest) {
+                const QByteArray fromFast = kiroBody(*fastRequest);
+                const QByteArray fromReference = kiroBody(*referenceRequest);
+                built += fromFast.startsWith('{') ? 1 : 0;
+                if (fromFast != fromReference)
+                    QFAIL(qPrintable(
+                        u"seed %1: Kiro bodies differ for body %2\nsingle pass: %3\nQJsonDocument: %4"_s
+                            .arg(seed)
+                            .arg(QString::fromUtf8(body.left(2000)), QString::fromUtf8(fromFast.left(2000)),
+                                 QString::fromUtf8(fromReference.left(2000)))));
             }
             sent += int(ResentBody::threadReplacedCount() - before);
             if (fast != reference)
@@ -639,6 +679,7 @@ void TstRequestParserDiff::conversationsGrowAroundKnownParts()
           seed, taken, sent);
     // Not vacuous: most requests are read around known parts.
     QVERIFY2(taken > 60 && sent > taken * 3, qPrintable(u"seed %1"_s.arg(seed)));
+    QVERIFY2(built > taken / 2, qPrintable(u"seed %1: %2 Kiro bodies built"_s.arg(seed).arg(built)));
 }
 
 void TstRequestParserDiff::openAiAgentBodiesTakeTheSinglePass()
