@@ -20,9 +20,7 @@ namespace {
 // One parser per thread, reused: simdjson sizes its buffers to the largest body seen, and allocating them per
 // request (hundreds of KiB, fresh pages each time) would cost as much as parsing. Parsers are static
 // functions called on the event-loop thread, so a thread-local is the owner; past a large body the buffers
-// are released.
-constexpr size_t keepCapacity = 1024 * 1024;
-
+// are released (keepParserCapacity).
 simdjson::dom::parser &threadParser()
 {
     thread_local simdjson::dom::parser parser;
@@ -158,8 +156,8 @@ void appendFingerprint(PrintBuffer &out, simdjson::dom::element e)
 FastJsonReader::FastJsonReader(const QByteArray &body)
 {
     simdjson::dom::parser &parser = threadParser();
-    if (parser.capacity() > keepCapacity && size_t(body.size()) <= keepCapacity
-        && parser.allocate(keepCapacity, maxDepth))
+    if (parser.capacity() > keepParserCapacity && size_t(body.size()) <= keepParserCapacity
+        && parser.allocate(keepParserCapacity, maxDepth))
         throw Unsupported {};
     if (parser.max_depth() != maxDepth
         && parser.allocate(std::max(parser.capacity(), size_t(4096)), maxDepth))

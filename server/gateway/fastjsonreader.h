@@ -46,6 +46,12 @@ public:
     {
     };
 
+    /**
+     * A thread's simdjson parsers keep buffers for bodies up to this size; past a larger body they are
+     * allocated again at this size (its buffers are several times the body).
+     */
+    static constexpr size_t keepParserCapacity = 1024 * 1024;
+
     /** Well below Qt's own nesting limit (1,024), so that nothing Qt refuses is accepted here. */
     static constexpr size_t maxDepth = 512;
 

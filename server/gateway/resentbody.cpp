@@ -11,8 +11,7 @@ namespace Drawbridge {
 namespace {
 
 // As FastJsonReader's DOM parser: one per thread (parsers run on the event-loop thread), buffers sized to the
-// largest body seen and given back past a large one.
-constexpr size_t keepCapacity = 1024 * 1024;
+// largest body seen and given back past a large one (FastJsonReader::keepParserCapacity).
 
 simdjson::ondemand::parser &threadParser()
 {
@@ -94,7 +93,8 @@ bool ResentBody::splitParts(const QByteArray &body, std::string_view messagesKey
     }
 
     simdjson::ondemand::parser &parser = threadParser();
-    if (parser.capacity() > keepCapacity && size_t(body.size()) <= keepCapacity)
+    if (parser.capacity() > FastJsonReader::keepParserCapacity
+        && size_t(body.size()) <= FastJsonReader::keepParserCapacity)
         parser = simdjson::ondemand::parser {};
     simdjson::ondemand::document document;
     simdjson::ondemand::object root;
