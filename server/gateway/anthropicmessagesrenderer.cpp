@@ -4,25 +4,15 @@
 #include <algorithm>
 
 #include <QJsonDocument>
-#include <QRandomGenerator>
 
 #include "httpresponder.h"
 #include "jsonnumber.h"
+#include "responseid.h"
 #include "server/core/jsonescape.h"
 
 namespace Drawbridge {
 
 namespace {
-
-QByteArray randomId(const char *prefix)
-{
-    static constexpr char alphabet[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
-    QByteArray id(prefix);
-    QRandomGenerator *rng = QRandomGenerator::global();
-    for (int i = 0; i < 24; ++i)
-        id += alphabet[rng->bounded(62)];
-    return id;
-}
 
 /** The tool input as a JSON object: the received text when it is one, else `{}` (e.g. a truncated call). */
 QByteArray toolInputJson(const QString &input)
@@ -42,7 +32,7 @@ AnthropicMessagesRenderer::AnthropicMessagesRenderer(std::shared_ptr<HttpRespond
                                                      std::function<int()> inputTokensEstimate)
     : m_responder(std::move(responder))
     , m_stream(stream)
-    , m_id(randomId("msg_"))
+    , m_id(randomResponseId("msg_"))
     , m_inputTokensEstimate(std::move(inputTokensEstimate))
 {
     appendJsonString(m_model, QStringView(model));
@@ -226,8 +216,11 @@ void AnthropicMessagesRenderer::toolCallStart(int index, const QString &id, cons
     if (index < 0)
         return;
     m_sawToolUse = true;
-    const int block = openBlock(Block {
-        BlockType::ToolUse, {}, id.isEmpty() ? QString::fromLatin1(randomId("toolu_")) : id, name, {} });
+    const int block = openBlock(Block { BlockType::ToolUse,
+                                        {},
+                                        id.isEmpty() ? QString::fromLatin1(randomResponseId("toolu_")) : id,
+                                        name,
+                                        {} });
     if (size_t(index) >= m_toolBlocks.size())
         m_toolBlocks.resize(size_t(index) + 1, -1);
     m_toolBlocks[size_t(index)] = block;

@@ -1,43 +1,19 @@
 // SPDX-License-Identifier: MIT
 #include "openaichatrenderer.h"
 
-#include <QRandomGenerator>
-
-#include <cstring>
-
 #include "httpresponder.h"
 #include "jsonnumber.h"
+#include "responseid.h"
 #include "server/core/jsonescape.h"
 
 namespace Drawbridge {
-
-namespace {
-
-QByteArray randomId(const char *prefix)
-{
-    static constexpr char alphabet[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
-    static constexpr int length = 24;
-    // One fillRange takes the global generator's lock once instead of once per character (24 bounded() calls
-    // were most of the renderer's set-up); each word maps to a character as bounded(62) maps it.
-    quint32 words[length];
-    QRandomGenerator::global()->fillRange(words);
-    const qsizetype prefixLength = qsizetype(qstrlen(prefix));
-    QByteArray id(prefixLength + length, Qt::Uninitialized);
-    char *out = id.data();
-    memcpy(out, prefix, size_t(prefixLength));
-    for (int i = 0; i < length; ++i)
-        out[prefixLength + i] = alphabet[(quint64(words[i]) * 62) >> 32];
-    return id;
-}
-
-} // namespace
 
 OpenAiChatRenderer::OpenAiChatRenderer(std::shared_ptr<HttpResponder> responder, const QString &model,
                                        bool stream, bool includeUsage, qint64 createdS)
     : m_responder(std::move(responder))
     , m_stream(stream)
     , m_includeUsage(includeUsage)
-    , m_id(randomId("chatcmpl-"))
+    , m_id(randomResponseId("chatcmpl-"))
     , m_created(createdS)
 {
     appendJsonString(m_model, QStringView(model));

@@ -1,25 +1,14 @@
 // SPDX-License-Identifier: MIT
 #include "responsesrenderer.h"
 
-#include <QRandomGenerator>
-
 #include "httpresponder.h"
+#include "responseid.h"
 #include "server/core/jsonescape.h"
 #include "server/core/logging.h"
 
 namespace Drawbridge {
 
 namespace {
-
-QByteArray randomId(const char *prefix)
-{
-    static constexpr char alphabet[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
-    QByteArray id(prefix);
-    QRandomGenerator *rng = QRandomGenerator::global();
-    for (int i = 0; i < 24; ++i)
-        id += alphabet[rng->bounded(62)];
-    return id;
-}
 
 QByteArray quoted(const QString &s)
 {
@@ -34,7 +23,7 @@ ResponsesRenderer::ResponsesRenderer(std::shared_ptr<HttpResponder> responder, c
                                      bool stream, qint64 createdS, QByteArray echo)
     : m_responder(std::move(responder))
     , m_stream(stream)
-    , m_id(randomId("resp_"))
+    , m_id(randomResponseId("resp_"))
     , m_model(quoted(model))
     , m_created(createdS)
     , m_echo(std::move(echo))
@@ -214,8 +203,8 @@ int ResponsesRenderer::ensureOpen(ItemType type)
         return m_openIndex;
     // Text or reasoning after other output: everything before it is complete.
     closeAll();
-    m_openIndex
-        = openItem(Item { type, randomId(type == ItemType::Message ? "msg_" : "rs_"), {}, {}, {}, true });
+    m_openIndex = openItem(
+        Item { type, randomResponseId(type == ItemType::Message ? "msg_" : "rs_"), {}, {}, {}, true });
     return m_openIndex;
 }
 
@@ -264,9 +253,9 @@ void ResponsesRenderer::toolCallStart(int index, const QString &id, const QStrin
     if (m_openIndex >= 0)
         closeItem(m_openIndex);
     const int item = openItem(Item { ItemType::FunctionCall,
-                                     randomId("fc_"),
+                                     randomResponseId("fc_"),
                                      {},
-                                     id.isEmpty() ? QString::fromLatin1(randomId("call_")) : id,
+                                     id.isEmpty() ? QString::fromLatin1(randomResponseId("call_")) : id,
                                      name,
                                      true });
     if (size_t(index) >= m_toolItems.size())

@@ -1,4 +1,6 @@
 // SPDX-License-Identifier: MIT
+#include <QRandomGenerator>
+#include <QRegularExpression>
 #include <QTest>
 
 #include "server/core/modelcatalog.h"
@@ -17,7 +19,31 @@ private Q_SLOTS:
     void strictModels();
     void listed();
     void accountModels();
+    void normalize_data();
+    void normalize();
+    void normalizeAgreesWithTheExpressions();
 };
+
+namespace {
+
+/** What normalize() did with regular expressions until it was written by hand: the oracle it must agree with.
+ */
+QString normalizeByExpressions(const QString &name)
+{
+    static const QRegularExpression oneM(QStringLiteral("\\[1m\\]$"));
+    static const QRegularExpression thinking(QStringLiteral("-thinking$"));
+    static const QRegularExpression date(QStringLiteral("-(20\\d{6}|latest)$"));
+    static const QRegularExpression versionDash(QStringLiteral("(?<=\\d)-(?=\\d)"));
+    QString n = name.trimmed().toLower();
+    n.remove(oneM);
+    n.remove(thinking);
+    n.remove(date);
+    n.remove(oneM);
+    n.replace(versionDash, QStringLiteral("."));
+    return n;
+}
+
+} // namespace
 
 void TstModelCatalog::resolve_data()
 {
@@ -207,6 +233,70 @@ void TstModelCatalog::accountModels()
                             QStringLiteral("gpt-4o") }));
     QVERIFY(!catalog.resolve(QStringLiteral("qwen3-coder-480b")).has_value());
     QCOMPARE(catalog.resolve(QStringLiteral("opus")), QStringLiteral("claude-opus-4.7"));
+}
+
+void TstModelCatalog::normalize_data()
+{
+    QTest::addColumn<QString>("name");
+    QTest::addColumn<QString>("normalized");
+    const auto row = [](const char *name, const char *normalized) {
+        QTest::newRow(name) << QString::fromUtf8(name) << QString::fromUtf8(normalized);
+    };
+    row("claude-sonnet-4-5-20250929", "claude-sonnet-4.5");
+    row("Claude-Opus-4-5-20251101[1M]", "claude-opus-4.5");
+    row("claude-opus-4-5-20251101-thinking[1m]", "claude-opus-4.5");
+    row("claude-opus-4-5-thinking", "claude-opus-4.5");
+    row("claude-3-7-sonnet-latest", "claude-3.7-sonnet");
+    row("  claude-haiku-4-5 ", "claude-haiku-4.5");
+    row("claude-sonnet-4-5-2025092", "claude-sonnet-4.5.2025092"); // seven digits: not a date
+    row("claude-sonnet-4-5-30250929", "claude-sonnet-4.5.30250929"); // not 20…
+    row("claude-sonnet-4-5-21250929", "claude-sonnet-4.5.21250929");
+    row("claude-sonnet-4-5-2025092x", "claude-sonnet-4.5.2025092x");
+    row("-20250929", "");
+    row("20250929", "20250929");
+    row("1-2-3-a-4", "1.2.3-a-4");
+    row("x--1", "x--1");
+    row("", "");
+    row("[1m]", "");
+    row("claude-sonnet-4-\u0663", "claude-sonnet-4-\u0663"); // an Arabic-Indic digit is not a version digit
+}
+
+void TstModelCatalog::normalize()
+{
+    QFETCH(QString, name);
+    QFETCH(QString, normalized);
+    QCOMPARE(ModelCatalog::normalize(name), normalized);
+    QCOMPARE(normalizeByExpressions(name), normalized);
+}
+
+void TstModelCatalog::normalizeAgreesWithTheExpressions()
+{
+    // Names built from the pieces the rules look at, in any order and number, so that suffixes stack, dates
+    // come short or long, and dashes meet digits, letters and each other.
+    const QStringList pieces {
+        QStringLiteral("claude"),    QStringLiteral("-"),         QStringLiteral("-"),
+        QStringLiteral("4"),         QStringLiteral("5"),         QStringLiteral("20"),
+        QStringLiteral("2025"),      QStringLiteral("0929"),      QStringLiteral("sonnet"),
+        QStringLiteral("-thinking"), QStringLiteral("[1m]"),      QStringLiteral("[1M]"),
+        QStringLiteral("-latest"),   QStringLiteral("-LATEST"),   QStringLiteral(" "),
+        QStringLiteral("."),         QStringLiteral("\u0663"),    QStringLiteral("\uff14"),
+        QStringLiteral("\u00c9"),    QStringLiteral("-20250929"), QStringLiteral("-2"),
+        QStringLiteral("1"),         QStringLiteral("x")
+    };
+    QRandomGenerator rng(20261205);
+    int dated = 0;
+    for (int i = 0; i < 50'000; ++i) {
+        QString name;
+        const int count = int(rng.bounded(1, 9));
+        for (int j = 0; j < count; ++j)
+            name += pieces.at(int(rng.bounded(qsizetype(pieces.size()))));
+        const QString expected = normalizeByExpressions(name);
+        if (ModelCatalog::normalize(name) != expected)
+            QFAIL(qPrintable(QStringLiteral("\"%1\": \"%2\", expected \"%3\"")
+                                 .arg(name, ModelCatalog::normalize(name), expected)));
+        dated += name.trimmed().toLower().endsWith(QLatin1String("-20250929")) ? 1 : 0;
+    }
+    QVERIFY2(dated > 1'000, "the generator must produce dated names");
 }
 
 QTEST_GUILESS_MAIN(TstModelCatalog)
