@@ -2,12 +2,11 @@
 #include "kirofingerprint.h"
 
 #include <QCryptographicHash>
-#include <QRandomGenerator>
-#include <QUuid>
 
 #include <algorithm>
-#include <array>
 #include <vector>
+
+#include "server/core/randomuuid.h"
 
 namespace Drawbridge {
 
@@ -17,14 +16,7 @@ QByteArray invocation(const QString &invocationId)
 {
     if (!invocationId.isEmpty())
         return invocationId.toUtf8();
-    // A version 4 UUID from the seeded generator: QUuid::createUuid() asks the system's random source, a
-    // system call per request, and an invocation id needs to be unique, not secret.
-    std::array<quint32, 4> words;
-    QRandomGenerator::global()->fillRange(words.data(), qsizetype(words.size()));
-    QByteArray bytes(reinterpret_cast<const char *>(words.data()), 16);
-    bytes[6] = char((uchar(bytes[6]) & 0x0f) | 0x40); // version 4
-    bytes[8] = char((uchar(bytes[8]) & 0x3f) | 0x80); // RFC 4122 variant
-    return QUuid::fromRfc4122(bytes).toByteArray(QUuid::WithoutBraces);
+    return randomUuid().toByteArray(QUuid::WithoutBraces);
 }
 
 bool isLowerHex(QStringView s)

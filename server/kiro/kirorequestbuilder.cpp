@@ -5,7 +5,6 @@
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QSet>
-#include <QUuid>
 #include <QVarLengthArray>
 
 #include <algorithm>
@@ -13,6 +12,7 @@
 #include <vector>
 
 #include "server/core/jsonescape.h"
+#include "server/core/randomuuid.h"
 #include "server/kiro/jsonwriter.h"
 #include "server/kiro/kirotokenestimator.h"
 #include "server/kiro/kirotoolsanitizer.h"
@@ -818,9 +818,8 @@ Result<KiroRequest> Builder::build(ProviderErrorKind *errorKind)
         return failWith(ProviderErrorKind::InvalidRequest, images.error());
 
     KiroRequest out;
-    out.conversationId = m_options.conversationId.isEmpty()
-        ? QUuid::createUuid().toString(QUuid::WithoutBraces)
-        : m_options.conversationId;
+    out.conversationId = m_options.conversationId.isEmpty() ? randomUuid().toString(QUuid::WithoutBraces)
+                                                            : m_options.conversationId;
     out.modelId = m_request.upstreamModel;
     out.thinkingEmulated = m_request.thinking && m_reasoningFields.isEmpty();
     out.reasoningFields = m_reasoningFields;
@@ -857,7 +856,7 @@ Result<KiroRequest> Builder::build(ProviderErrorKind *errorKind)
     w.key("conversationState");
     w.beginObject();
     w.key("agentContinuationId");
-    w.string(QUuid::createUuid().toString(QUuid::WithoutBraces));
+    w.string(randomUuid().toString(QUuid::WithoutBraces));
     w.key("agentTaskType");
     w.asciiString("vibe");
     w.key("chatTriggerType");

@@ -1,0 +1,40 @@
+// SPDX-License-Identifier: MIT
+#include <QSet>
+#include <QTest>
+
+#include "server/core/randomuuid.h"
+
+using namespace Drawbridge;
+
+class TstRandomUuid : public QObject
+{
+    Q_OBJECT
+
+private Q_SLOTS:
+    void versionFourAndUnique();
+};
+
+void TstRandomUuid::versionFourAndUnique()
+{
+    QSet<QUuid> seen;
+    int bitsSet = 0;
+    for (int i = 0; i < 10'000; ++i) {
+        const QUuid id = randomUuid();
+        QCOMPARE(id.version(), QUuid::Random);
+        QCOMPARE(id.variant(), QUuid::DCE);
+        const QString text = id.toString(QUuid::WithoutBraces);
+        QCOMPARE(text.size(), 36);
+        QCOMPARE(text.at(14), u'4');
+        QCOMPARE(QUuid::fromString(text), id);
+        seen.insert(id);
+        for (const char c : id.toRfc4122())
+            bitsSet += qPopulationCount(quint8(c));
+    }
+    QCOMPARE(seen.size(), 10'000);
+    // 122 random bits per UUID (plus 2 fixed set bits): about 61 + 2 set on average.
+    const double mean = bitsSet / 10'000.0;
+    QVERIFY2(mean > 62 && mean < 64, qPrintable(QString::number(mean)));
+}
+
+QTEST_GUILESS_MAIN(TstRandomUuid)
+#include "tst_randomuuid.moc"
