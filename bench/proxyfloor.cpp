@@ -8,8 +8,12 @@
 // gateway's own work (docs/performance.md, "The floor at concurrency 1"). scripts/bench reports it beside its
 // calibration.
 //
-//   drawbridge-bench-proxyfloor [--requests N]    (default 5,000; one line: "proxy floor: X.X us CPU per
-//   request")
+//   drawbridge-bench-proxyfloor [--requests N] [--request-bytes B] [--answer-bytes B] [--work-us U]
+//   (defaults 5,000, 300, 600, 0; one line: "proxy floor: X.X us CPU per request (user U.U + system S.S) …")
+//
+// --work-us makes the relay spin for U microseconds of its own per request, half after each read, as a
+// gateway's work stands between its reads and writes: with it, the system part shows what the sleeps and
+// wake-ups cost when the relay is not idle-fast (docs/performance.md, "Small requests at concurrency 1").
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -22,12 +26,15 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <ctime>
 #include <string_view>
 
 namespace {
 
-constexpr int requestBytes = 300; // about a small chat request's head and body
-constexpr int answerBytes = 600;
+int requestBytes = 300; // about a small chat request's head and body
+int answerBytes = 600;
+int workUs = 0;
+constexpr int maxBytes = 1 << 20;
 
 [[noreturn]] void fail(const char *what)
 {
@@ -35,12 +42,31 @@ constexpr int answerBytes = 600;
     std::exit(2);
 }
 
-double cpuSeconds()
+struct Cpu
+{
+    double user = 0;
+    double system = 0;
+};
+
+Cpu cpuSeconds()
 {
     rusage r {};
     getrusage(RUSAGE_SELF, &r);
-    return double(r.ru_utime.tv_sec + r.ru_stime.tv_sec)
-        + double(r.ru_utime.tv_usec + r.ru_stime.tv_usec) / 1e6;
+    return { double(r.ru_utime.tv_sec) + double(r.ru_utime.tv_usec) / 1e6,
+             double(r.ru_stime.tv_sec) + double(r.ru_stime.tv_usec) / 1e6 };
+}
+
+/** Busy for @p us microseconds of wall time in user space (the vDSO clock: no system call). */
+void work(int us)
+{
+    if (us <= 0)
+        return;
+    timespec start {};
+    clock_gettime(CLOCK_MONOTONIC, &start);
+    for (timespec now = start;; clock_gettime(CLOCK_MONOTONIC, &now)) {
+        if ((now.tv_sec - start.tv_sec) * 1'000'000 + (now.tv_nsec - start.tv_nsec) / 1'000 >= us)
+            return;
+    }
 }
 
 int listenOnLoopback(sockaddr_in &address)
@@ -107,22 +133,35 @@ int main(int argc, char **argv)
 {
     int requests = 5000;
     for (int i = 1; i < argc; ++i) {
-        if (std::string_view(argv[i]) == "--requests" && i + 1 < argc)
+        const std::string_view arg(argv[i]);
+        if (arg == "--requests" && i + 1 < argc)
             requests = std::atoi(argv[++i]);
+        else if (arg == "--request-bytes" && i + 1 < argc)
+            requestBytes = std::atoi(argv[++i]);
+        else if (arg == "--answer-bytes" && i + 1 < argc)
+            answerBytes = std::atoi(argv[++i]);
+        else if (arg == "--work-us" && i + 1 < argc)
+            workUs = std::atoi(argv[++i]);
         else {
-            std::fprintf(stderr, "usage: %s [--requests N]\n", argv[0]);
+            std::fprintf(stderr,
+                         "usage: %s [--requests N] [--request-bytes B] [--answer-bytes B] [--work-us U]\n",
+                         argv[0]);
             return 2;
         }
     }
-    if (requests < 1 || requests > 10'000'000) {
-        std::fprintf(stderr, "--requests: 1 to 10,000,000\n");
+    if (requests < 1 || requests > 10'000'000 || requestBytes < 1 || requestBytes > maxBytes
+        || answerBytes < 1 || answerBytes > maxBytes || workUs < 0 || workUs > 1'000'000) {
+        std::fprintf(stderr,
+                     "--requests: 1 to 10,000,000; --request-bytes and --answer-bytes: 1 to %d; "
+                     "--work-us: 0 to 1,000,000\n",
+                     maxBytes);
         return 2;
     }
     sockaddr_in relayAddress {};
     sockaddr_in upstreamAddress {};
     const int relayListener = listenOnLoopback(relayAddress);
     const int upstreamListener = listenOnLoopback(upstreamAddress);
-    static char buffer[4096];
+    static char buffer[maxBytes];
 
     if (fork() == 0) { // the upstream: answers each request at once
         const int fd = acceptOne(upstreamListener);
@@ -152,7 +191,7 @@ int main(int argc, char **argv)
         if (epoll_ctl(poll, EPOLL_CTL_ADD, fd, &event) != 0)
             fail("epoll_ctl");
     }
-    const double start = cpuSeconds();
+    const Cpu start = cpuSeconds();
     int fromClient = 0;
     int fromUpstream = 0;
     int relayed = 0;
@@ -168,16 +207,21 @@ int main(int argc, char **argv)
                 fail("read");
             if (fd == client && (fromClient += int(r)) >= requestBytes) {
                 fromClient -= requestBytes;
+                work(workUs / 2);
                 writeAll(upstream, buffer, requestBytes);
             } else if (fd == upstream && (fromUpstream += int(r)) >= answerBytes) {
                 fromUpstream -= answerBytes;
+                work(workUs - workUs / 2);
                 writeAll(client, buffer, answerBytes);
                 ++relayed;
             }
         }
     }
-    const double used = cpuSeconds() - start;
+    const Cpu end = cpuSeconds();
     while (wait(nullptr) > 0) { }
-    std::printf("proxy floor: %.1f us CPU per request (%d requests)\n", used / requests * 1e6, requests);
+    const double user = (end.user - start.user) / requests * 1e6;
+    const double system = (end.system - start.system) / requests * 1e6;
+    std::printf("proxy floor: %.1f us CPU per request (user %.1f + system %.1f; %d requests)\n",
+                user + system, user, system, requests);
     return 0;
 }

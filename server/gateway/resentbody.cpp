@@ -2,6 +2,7 @@
 #include "resentbody.h"
 
 #include "fastjsonreader.h"
+#include "server/core/jsonescape.h"
 
 #include <algorithm>
 #include <utility>
@@ -159,11 +160,11 @@ QByteArray ResentBody::reduced() const
     QByteArray out;
     out.reserve(size + qsizetype(simdjson::SIMDJSON_PADDING));
     for (const std::string_view part : parts) {
-        out.append(source, part.data() - source);
-        out.append('0');
+        appendBytes(out, source, part.data() - source);
+        appendLiteral(out, "0");
         source = part.data() + part.size();
     }
-    out.append(source, end - source);
+    appendBytes(out, source, end - source);
     t_replaced += parts.size();
     return out;
 }

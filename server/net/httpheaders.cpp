@@ -2,6 +2,7 @@
 #include "httpheaders.h"
 
 #include "httpsyntax.h"
+#include "server/core/jsonescape.h"
 
 namespace Drawbridge {
 
@@ -73,9 +74,9 @@ bool HttpHeaders::hasToken(QByteArrayView name, QByteArrayView token) const
 void HttpHeaders::append(QByteArrayView name, QByteArrayView value)
 {
     const qsizetype nameOffset = m_block.size();
-    m_block.append(name);
+    appendBytes(m_block, name.data(), name.size());
     const qsizetype valueOffset = m_block.size();
-    m_block.append(value);
+    appendBytes(m_block, value.data(), value.size());
     m_spans.append(Span { nameOffset, name.size(), valueOffset, value.size() });
 }
 
