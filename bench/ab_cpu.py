@@ -12,6 +12,7 @@ rounds in which B was cheaper. Make batches big enough that the 10 ms clock tick
     bench/ab_cpu.py --a glibc=build/release --b mimalloc=build/release \\
         --preload-b /usr/lib/x86_64-linux-gnu/libmimalloc.so.2
     bench/ab_cpu.py --a qsslsocket=/tmp/old-build --b tlschannel=build/release --upstream-tls
+    bench/ab_cpu.py --a default=build/release --b keep=build/release --env-b MIMALLOC_ALLOW_DECOMMIT=0
 
 A build directory needs app/drawbridge and bench/drawbridge-bench-{upstream,streamclient} (the fake and the client
 are taken from --a's). docs/performance.md, "The allocator", has such a run.
@@ -34,11 +35,12 @@ def paired(self, opts):
     cfg = self.write_config()
     self.fake_mode()
     sides = {}
-    for label, folder, preload in ((opts.a_label, opts.a_dir, None), (opts.b_label, opts.b_dir, opts.preload_b)):
+    b_env = ([f"LD_PRELOAD={opts.preload_b}"] if opts.preload_b else []) + list(opts.env_b)
+    for label, folder, env in ((opts.a_label, opts.a_dir, []), (opts.b_label, opts.b_dir, b_env)):
         keep = self.build
         self.build = folder
         try:
-            p, port, _ = self.start_gateway(cfg, wrapper=("env", f"LD_PRELOAD={preload}") if preload else ())
+            p, port, _ = self.start_gateway(cfg, wrapper=("env", *env) if env else ())
         finally:
             self.build = keep
         sides[label] = (p, port, self.provision(port, 1))
@@ -84,6 +86,8 @@ def main():
     ap.add_argument("--a", required=True, metavar="LABEL=BUILD_DIR")
     ap.add_argument("--b", required=True, metavar="LABEL=BUILD_DIR")
     ap.add_argument("--preload-b", help="LD_PRELOAD for B's gateway only (an allocator, say)")
+    ap.add_argument("--env-b", action="append", default=[], metavar="NAME=VALUE",
+                    help="an environment variable for B's gateway only (repeatable), e.g. an allocator option")
     ap.add_argument("--rounds", type=int, default=12)
     ap.add_argument("--batches", default="5:1500,144:300", help="KiB:requests per batch, one per body size")
     ap.add_argument("--upstream-tls", action="store_true",
@@ -97,6 +101,8 @@ def main():
     opts.b_label, _, opts.b_dir = opts.b.partition("=")
     if not opts.a_dir or not opts.b_dir or opts.a_label == opts.b_label:
         sys.exit("--a and --b: LABEL=BUILD_DIR, with two different labels")
+    if any("=" not in e or e.startswith("=") for e in opts.env_b):
+        sys.exit("--env-b: NAME=VALUE")
     opts.batches = {int(k): int(v) for k, v in (x.split(":") for x in opts.batches.split(","))}
     args = B.argparse.Namespace(build_dir=opts.a_dir, seed=12, pieces="2-4", pause_us="1000-3000",
                                 agent_sizes=",".join(str(k) for k in opts.batches), agent_seed=18,
