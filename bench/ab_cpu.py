@@ -44,11 +44,13 @@ def paired(self, opts):
         finally:
             self.build = keep
         sides[label] = (p, port, self.provision(port, 1))
-    out = {"a": opts.a_label, "b": opts.b_label, "rounds": opts.rounds, "fresh_tail": opts.fresh_tail, "bodies": {}}
+    out = {"a": opts.a_label, "b": opts.b_label, "rounds": opts.rounds, "fresh_tail": opts.fresh_tail,
+           "sdk_headers": opts.sdk_headers, "bodies": {}}
     for (dialect, kib), (path, size, _) in sorted(self.agent_bodies().items()):
         route = self.agent_route(dialect)
         extra = ["--mode", "fixed", "--body-file", path] + (
-            ["--vary", B.agentbodies.TURN_TOKEN] if opts.fresh_tail else [])
+            ["--vary", B.agentbodies.TURN_TOKEN] if opts.fresh_tail else []) + B.sdk_header_args(
+            dialect if opts.sdk_headers else None)
         per = {label: [] for label in sides}
         for p, port, key in sides.values():
             self.client(port, route, "sse", key, extra + ["--requests", "30"])  # warm-up
@@ -95,6 +97,8 @@ def main():
     ap.add_argument("--fresh-tail", action="store_true",
                     help="each request's last message differs, as an agent's next call (scripts/bench "
                          "--agent-fresh-tail)")
+    ap.add_argument("--sdk-headers", action="store_true",
+                    help="requests carry the header fields the official SDKs send (scripts/bench --agent-sdk-headers)")
     ap.add_argument("--out", default="bench-results/ab-cpu.json")
     opts = ap.parse_args()
     opts.a_label, _, opts.a_dir = opts.a.partition("=")

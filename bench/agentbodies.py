@@ -91,6 +91,43 @@ def tools(rng, n):
 # request ends in a message the gateway has not seen (an agent's next call), as with --agent-fresh-tail.
 TURN_TOKEN = "turn-00000000"
 
+# The fields the official SDKs send with every request besides Host, Content-Length, Content-Type and the key,
+# as Claude Code (the Anthropic SDK) and the OpenAI SDK for Node send them (`--agent-sdk-headers`): a gateway
+# reads every one of them, so a benchmark client that sends four fields flatters the head parser.
+SDK_HEADERS = {
+    "anthropic": [
+        "accept: application/json",
+        "anthropic-beta: claude-code-20250219,interleaved-thinking-2025-05-14,fine-grained-tool-streaming-2025-05-14",
+        "anthropic-dangerous-direct-browser-access: true",
+        "anthropic-version: 2023-06-01",
+        "user-agent: claude-cli/2.0.5 (external, cli)",
+        "x-app: cli",
+        "x-stainless-arch: x64",
+        "x-stainless-helper-method: stream",
+        "x-stainless-lang: js",
+        "x-stainless-os: Linux",
+        "x-stainless-package-version: 0.60.0",
+        "x-stainless-retry-count: 0",
+        "x-stainless-runtime: node",
+        "x-stainless-runtime-version: v22.19.0",
+        "x-stainless-timeout: 600",
+        "accept-encoding: gzip, deflate, br, zstd",
+    ],
+    "openai": [
+        "accept: application/json",
+        "user-agent: OpenAI/JS 5.23.0",
+        "x-stainless-arch: x64",
+        "x-stainless-lang: js",
+        "x-stainless-os: Linux",
+        "x-stainless-package-version: 5.23.0",
+        "x-stainless-retry-count: 0",
+        "x-stainless-runtime: node",
+        "x-stainless-runtime-version: v22.19.0",
+        "x-stainless-timeout: 600",
+        "accept-encoding: gzip, deflate, br, zstd",
+    ],
+}
+
 
 def turn(rng, index, toolset):
     """One agent step: some assistant text, one or two tool calls, their results, sometimes a user remark."""

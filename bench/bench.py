@@ -110,6 +110,11 @@ def machine_cpu():
     return sum(v) - idle - steal, sum(v), steal
 
 
+def sdk_header_args(dialect):
+    """streamclient arguments for the header fields an official SDK of @p dialect sends (none for None)."""
+    return [x for h in (agentbodies.SDK_HEADERS[dialect] if dialect else []) for x in ("--header", h)]
+
+
 def read_syscalls(pid):
     """read()-family system calls the process made (/proc/PID/io syscr; Qt reads sockets with read())."""
     with open(f"/proc/{pid}/io") as f:
@@ -696,11 +701,13 @@ backend fake
         for (dialect, kib), (path, size, info) in sorted(self.agent_bodies().items()):
             route = self.agent_route(dialect)
             extra = ["--mode", "fixed", "--body-file", path] + (
-                ["--vary", agentbodies.TURN_TOKEN] if a.agent_fresh_tail else [])
+                ["--vary", agentbodies.TURN_TOKEN] if a.agent_fresh_tail else []) + sdk_header_args(
+                dialect if a.agent_sdk_headers else None)
             m = measure(self.gw, self.gw_port, route, key, extra, f"{dialect} {kib} KiB")
             done, cpu, steal = m["requests"], m["cpu_s"], m["steal"]
             us = cpu * 1e6 / done
-            rows.append({"dialect": dialect, "fresh_tail": a.agent_fresh_tail, "target_kib": kib, "bytes": size,
+            rows.append({"dialect": dialect, "fresh_tail": a.agent_fresh_tail, "sdk_headers": a.agent_sdk_headers,
+                         "target_kib": kib, "bytes": size,
                          "kib": round(size / 1024, 1),
                          **info, "requests": done, "gateway_cpu_s": round(cpu, 3),
                          "wall_s": round(m["wall_s"], 2),
@@ -1380,6 +1387,9 @@ def main():
     ap.add_argument("--agent-fresh-tail", action="store_true",
                     help="agent phase: each request's last message differs (its index written into it), as an "
                          "agent's next call does; by default every request sends the same bytes")
+    ap.add_argument("--agent-sdk-headers", action="store_true",
+                    help="agent phase: each request also carries the header fields the official SDK of its dialect "
+                         "sends (x-stainless-*, anthropic-version, …: 11–16 more fields)")
     ap.add_argument("--agent-cpu-s", type=float, default=1.5,
                     help="agent phase: gateway CPU seconds to spend per body (sets the number of requests)")
     ap.add_argument("--agent-max-requests", type=int, default=5000)

@@ -50,7 +50,8 @@ struct RouteRequest
     qint64 startedNs = 0;
     qint64 startedMs = 0;
 
-    QByteArray header(const char *name) const { return http.value(QByteArray(name)); }
+    /** The first value of the field @p name (case-insensitive); null when absent. A view into the request. */
+    QByteArrayView header(const char *name) const { return http.value(QByteArrayView(name)); }
 };
 
 } // namespace Drawbridge

@@ -37,11 +37,10 @@ namespace {
 QByteArray bearerToken(const RouteRequest &r)
 {
     // Views until the token itself: no trimmed, lower-cased and cut copies of the header per request.
-    const QByteArray header = r.header("authorization");
-    const QByteArrayView auth = QByteArrayView(header).trimmed();
+    const QByteArrayView auth = r.header("authorization").trimmed();
     if (auth.size() > 7 && auth.first(7).compare("bearer ", Qt::CaseInsensitive) == 0)
         return auth.sliced(7).trimmed().toByteArray();
-    return r.header("x-api-key").trimmed();
+    return r.header("x-api-key").trimmed().toByteArray();
 }
 
 } // namespace
@@ -382,7 +381,7 @@ int GatewayServer::responsesInFlight() const
 std::optional<HttpRequestHandler::Refusal> GatewayServer::refuseHead(const HttpServerRequest &head) const
 {
     ResponseHeaders cors;
-    const auto refused = m_guard.check(head.authority, head.value("origin"), cors);
+    const auto refused = m_guard.check(head.authority, head.value("origin").toByteArray(), cors);
     if (!refused)
         return std::nullopt;
     const bool anthropic = isAnthropicPath(head.path);
@@ -411,8 +410,8 @@ void GatewayServer::handleRequest(const HttpServerRequest &request,
                      m_services.clock.nowMs() };
 
     if (r.method == "OPTIONS") {
-        const auto pf = m_guard.preflight(request.authority, r.header("origin"),
-                                          r.header("access-control-request-headers"));
+        const auto pf = m_guard.preflight(request.authority, r.header("origin").toByteArray(),
+                                          r.header("access-control-request-headers").toByteArray());
         if (pf.status != 204) {
             sendError(r,
                       ApiError { ApiErrorKind::OriginNotAllowed,
@@ -426,7 +425,7 @@ void GatewayServer::handleRequest(const HttpServerRequest &request,
 
     ResponseHeaders cors;
     // The authority is the absolute-form target's when there is one, else Host (RFC 9112 §3.2.2).
-    if (const auto refused = m_guard.check(request.authority, r.header("origin"), cors)) {
+    if (const auto refused = m_guard.check(request.authority, r.header("origin").toByteArray(), cors)) {
         qCInfo(lcGateway) << "refused" << r.method << r.path << refused->message;
         sendError(r, *refused);
         return;

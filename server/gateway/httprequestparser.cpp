@@ -122,15 +122,6 @@ template<typename F> bool forEachListElement(QByteArrayView v, F f)
 
 } // namespace
 
-QByteArray HttpServerRequest::value(QByteArrayView name) const
-{
-    for (const auto &h : headers) {
-        if (HttpSyntax::equalsIgnoreCase(h.first, name))
-            return h.second;
-    }
-    return {};
-}
-
 QUrl HttpServerRequest::url() const
 {
     if (target.startsWith('/'))
@@ -352,8 +343,11 @@ bool HttpRequestParser::parseFieldLine(QByteArrayView line, bool trailer)
         fail(431, QStringLiteral("more than %1 header fields").arg(m_limits.maxHeaderCount));
         return false;
     }
-    if (!trailer)
-        m_request.headers.append({ line.first(colon).toByteArray().toLower(), value.toByteArray() });
+    if (!trailer) {
+        if (m_request.headers.isEmpty())
+            m_request.headers.reserve(24, 1024); // an SDK's usual fields, in one allocation each
+        m_request.headers.append(line.first(colon), value);
+    }
     return true;
 }
 
@@ -363,26 +357,27 @@ HttpRequestParser::Status HttpRequestParser::finishHead()
     const bool http11 = r.minorVersion >= 1;
     int hosts = 0;
     int lengths = 0;
-    QByteArray host;
-    QByteArray length;
+    QByteArrayView host; // views into r.headers, which outlive this function
+    QByteArrayView length;
     QByteArray transferEncoding;
     bool hasTransferEncoding = false;
     bool closeToken = false;
     bool keepAliveToken = false;
-    for (const auto &h : r.headers) {
-        if (h.first == "host") {
+    for (qsizetype i = 0; i < r.headers.size(); ++i) {
+        const HttpHeaders::Field h = r.headers.at(i);
+        if (HttpHeaders::nameEquals(h.name, "host")) {
             ++hosts;
-            host = h.second;
-        } else if (h.first == "content-length") {
+            host = h.value;
+        } else if (HttpHeaders::nameEquals(h.name, "content-length")) {
             ++lengths;
-            length = h.second;
-        } else if (h.first == "transfer-encoding") {
+            length = h.value;
+        } else if (HttpHeaders::nameEquals(h.name, "transfer-encoding")) {
             if (hasTransferEncoding)
                 transferEncoding += ',';
-            transferEncoding += h.second;
+            transferEncoding += h.value;
             hasTransferEncoding = true;
-        } else if (h.first == "connection") {
-            forEachListElement(h.second, [&](QByteArrayView t) {
+        } else if (HttpHeaders::nameEquals(h.name, "connection")) {
+            forEachListElement(h.value, [&](QByteArrayView t) {
                 closeToken |= HttpSyntax::equalsIgnoreCase(t, "close");
                 keepAliveToken |= HttpSyntax::equalsIgnoreCase(t, "keep-alive");
                 return true;
@@ -398,7 +393,7 @@ HttpRequestParser::Status HttpRequestParser::finishHead()
         return fail(400, QStringLiteral("invalid Host header field (expected host[:port])"));
     // An absolute-form target's authority wins over Host (RFC 9112 §3.2.2).
     if (r.authority.isEmpty())
-        r.authority = host;
+        r.authority = host.toByteArray();
 
     if (lengths > 1)
         return fail(400, QStringLiteral("more than one Content-Length header field"));
@@ -442,7 +437,7 @@ HttpRequestParser::Status HttpRequestParser::finishHead()
                             .arg(m_limits.maxBodyBytes));
     }
 
-    const QByteArray expect = r.value("expect");
+    const QByteArrayView expect = r.value("expect");
     if (!expect.isNull()) {
         if (!HttpSyntax::equalsIgnoreCase(trimmedOws(expect), "100-continue"))
             return fail(417, QStringLiteral("unsupported expectation"));
