@@ -183,70 +183,170 @@ void EpollEventDispatcher::applyInterest()
     m_changedInterest.clear();
 }
 
+EpollEventDispatcher::Timer *EpollEventDispatcher::findTimer(int timerId)
+{
+    if (timerId > 0 && timerId < denseTimerIds) {
+        if (size_t(timerId) >= m_timers.size())
+            return nullptr;
+        Timer &timer = m_timers[size_t(timerId)];
+        return timer.object ? &timer : nullptr;
+    }
+    const auto it = m_otherTimers.find(timerId);
+    return it != m_otherTimers.end() ? &it->second : nullptr;
+}
+
+const EpollEventDispatcher::Timer *EpollEventDispatcher::findTimer(int timerId) const
+{
+    return const_cast<EpollEventDispatcher *>(this)->findTimer(timerId);
+}
+
+template<typename Visit> void EpollEventDispatcher::forEachTimer(Visit visit) const
+{
+    for (size_t id = 1; id < m_timers.size(); ++id) {
+        if (m_timers[id].object)
+            visit(int(id), m_timers[id]);
+    }
+    for (const auto &[id, timer] : m_otherTimers)
+        visit(id, timer);
+}
+
+bool EpollEventDispatcher::earlier(int idA, int idB) const
+{
+    const Timer &a = *findTimer(idA);
+    const Timer &b = *findTimer(idB);
+    return a.deadline < b.deadline || (a.deadline == b.deadline && a.order < b.order);
+}
+
+void EpollEventDispatcher::placeInHeap(int index, int timerId)
+{
+    m_heap[size_t(index)] = timerId;
+    findTimer(timerId)->heapIndex = index;
+}
+
+void EpollEventDispatcher::siftUp(int index)
+{
+    const int id = m_heap[size_t(index)];
+    while (index > 0) {
+        const int parent = (index - 1) / 2;
+        if (!earlier(id, m_heap[size_t(parent)]))
+            break;
+        placeInHeap(index, m_heap[size_t(parent)]);
+        index = parent;
+    }
+    placeInHeap(index, id);
+}
+
+void EpollEventDispatcher::siftDown(int index)
+{
+    const int size = int(m_heap.size());
+    const int id = m_heap[size_t(index)];
+    for (;;) {
+        int child = 2 * index + 1;
+        if (child >= size)
+            break;
+        if (child + 1 < size && earlier(m_heap[size_t(child + 1)], m_heap[size_t(child)]))
+            ++child;
+        if (!earlier(m_heap[size_t(child)], id))
+            break;
+        placeInHeap(index, m_heap[size_t(child)]);
+        index = child;
+    }
+    placeInHeap(index, id);
+}
+
+void EpollEventDispatcher::pushToHeap(int timerId)
+{
+    m_heap.push_back(timerId);
+    siftUp(int(m_heap.size()) - 1);
+}
+
+void EpollEventDispatcher::removeFromHeap(int timerId)
+{
+    Timer &timer = *findTimer(timerId);
+    const int index = timer.heapIndex;
+    if (index < 0)
+        return; // set aside by a pass (activateTimers())
+    timer.heapIndex = -1;
+    const int last = m_heap.back();
+    m_heap.pop_back();
+    if (last == timerId)
+        return;
+    placeInHeap(index, last);
+    if (index > 0 && earlier(last, m_heap[size_t((index - 1) / 2)]))
+        siftUp(index);
+    else
+        siftDown(index);
+}
+
+void EpollEventDispatcher::forget(int timerId)
+{
+    removeFromHeap(timerId);
+    if (timerId > 0 && timerId < denseTimerIds)
+        m_timers[size_t(timerId)] = Timer {};
+    else
+        m_otherTimers.erase(timerId);
+}
+
 void EpollEventDispatcher::registerTimer(int timerId, qint64 interval, Qt::TimerType timerType,
                                          QObject *object)
 {
-    Timer timer;
-    timer.object = object;
-    timer.intervalMs = std::max<qint64>(0, interval);
-    timer.type = timerType;
-    timer.deadline = now() + std::chrono::milliseconds(timer.intervalMs);
-    m_deadlines.emplace(timer.deadline, timerId);
-    m_timersByObject.emplace(object, timerId);
-    m_timers[timerId] = timer;
+    if (!object)
+        return; // QObject::startTimer() and QBasicTimer refuse that before it gets here
+    // Qt never registers an id twice; should it happen, the id names the new timer only.
+    unregisterTimer(timerId);
+    Timer *timer;
+    if (timerId > 0 && timerId < denseTimerIds) {
+        if (size_t(timerId) >= m_timers.size())
+            m_timers.resize(std::max(size_t(timerId) + 1, m_timers.size() * 2));
+        timer = &m_timers[size_t(timerId)];
+    } else {
+        timer = &m_otherTimers[timerId];
+    }
+    timer->object = object;
+    timer->intervalMs = std::max<qint64>(0, interval);
+    timer->type = timerType;
+    timer->deadline = now() + std::chrono::milliseconds(timer->intervalMs);
+    timer->order = ++m_nextOrder;
+    timer->serial = m_nextOrder;
+    pushToHeap(timerId);
 }
 
 bool EpollEventDispatcher::unregisterTimer(int timerId)
 {
-    const auto it = m_timers.find(timerId);
-    if (it == m_timers.end())
+    if (!findTimer(timerId))
         return false;
-    m_deadlines.erase({ it->second.deadline, timerId });
-    auto [first, last] = m_timersByObject.equal_range(it->second.object);
-    for (auto o = first; o != last; ++o) {
-        if (o->second == timerId) {
-            m_timersByObject.erase(o);
-            break;
-        }
-    }
-    m_timers.erase(it);
+    forget(timerId);
     return true;
 }
 
 bool EpollEventDispatcher::unregisterTimers(QObject *object)
 {
-    auto [first, last] = m_timersByObject.equal_range(object);
-    if (first == last)
-        return false;
-    for (auto o = first; o != last; ++o) {
-        const auto it = m_timers.find(o->second);
-        if (it != m_timers.end()) {
-            m_deadlines.erase({ it->second.deadline, o->second });
-            m_timers.erase(it);
-        }
-    }
-    m_timersByObject.erase(object);
-    return true;
+    std::vector<int> ids;
+    forEachTimer([&](int id, const Timer &timer) {
+        if (timer.object == object)
+            ids.push_back(id);
+    });
+    for (const int id : ids)
+        forget(id);
+    return !ids.empty();
 }
 
 QList<QAbstractEventDispatcher::TimerInfo> EpollEventDispatcher::registeredTimers(QObject *object) const
 {
     QList<TimerInfo> list;
-    auto [first, last] = m_timersByObject.equal_range(object);
-    for (auto o = first; o != last; ++o) {
-        const auto it = m_timers.find(o->second);
-        if (it != m_timers.end())
-            list.append(TimerInfo(o->second, int(it->second.intervalMs), it->second.type));
-    }
+    forEachTimer([&](int id, const Timer &timer) {
+        if (timer.object == object)
+            list.append(TimerInfo(id, int(timer.intervalMs), timer.type));
+    });
     return list;
 }
 
 int EpollEventDispatcher::remainingTime(int timerId)
 {
-    const auto it = m_timers.find(timerId);
-    if (it == m_timers.end())
+    const Timer *timer = findTimer(timerId);
+    if (!timer)
         return -1;
-    const auto left = std::chrono::ceil<std::chrono::milliseconds>(it->second.deadline - now()).count();
+    const auto left = std::chrono::ceil<std::chrono::milliseconds>(timer->deadline - now()).count();
     return int(std::max<qint64>(0, left));
 }
 
@@ -290,11 +390,11 @@ void EpollEventDispatcher::drainWakeFd()
 
 int EpollEventDispatcher::waitTimeoutMs() const
 {
-    if (m_deadlines.empty())
+    if (m_heap.empty())
         return -1;
     // Round up: waking a little before a deadline would only spin back into epoll_wait.
-    const auto left
-        = std::chrono::ceil<std::chrono::milliseconds>(m_deadlines.begin()->first - now()).count();
+    const TimePoint first = findTimer(m_heap.front())->deadline;
+    const auto left = std::chrono::ceil<std::chrono::milliseconds>(first - now()).count();
     return int(std::clamp<qint64>(left, 0, 24 * 3600 * 1000));
 }
 
@@ -393,35 +493,49 @@ int EpollEventDispatcher::activateSocketNotifiers(int readyCount)
 
 int EpollEventDispatcher::activateTimers()
 {
-    if (m_deadlines.empty())
+    if (m_heap.empty())
         return 0;
     const TimePoint current = now();
     // Only timers already due when this pass started fire, each at most once, so that a zero-interval timer
-    // or one started by a handler cannot starve the sockets.
-    std::vector<int> due;
-    for (auto it = m_deadlines.begin(); it != m_deadlines.end() && it->first <= current; ++it)
-        due.push_back(it->second);
+    // or one started by a handler cannot starve the sockets. Every timer (re)armed from here on gets a later
+    // order than all those in the heap now and a deadline no earlier than `current`, so it sorts after every
+    // timer that was already due: the first such timer at the top ends the pass.
+    const quint64 lastOrder = m_nextOrder;
+    // Timers whose handler runs the nested event loop that brought us here: due, but not fired again; set
+    // aside (the heap only shows its top) and put back unchanged at the end.
+    std::vector<std::pair<int, quint64>> setAside;
     int handled = 0;
-    for (int timerId : due) {
-        auto it = m_timers.find(timerId);
-        if (it == m_timers.end() || it->second.inHandler)
-            continue; // killed by an earlier handler, or its own handler runs a nested event loop
-        Timer &timer = it->second;
-        m_deadlines.erase({ timer.deadline, timerId });
+    while (!m_heap.empty()) {
+        const int id = m_heap.front();
+        Timer &timer = *findTimer(id);
+        if (timer.deadline > current || timer.order > lastOrder)
+            break;
+        if (timer.inHandler) {
+            setAside.emplace_back(id, timer.serial);
+            removeFromHeap(id);
+            continue;
+        }
         const auto interval = std::chrono::milliseconds(timer.intervalMs);
         timer.deadline += interval;
         if (timer.deadline < current)
             timer.deadline = current + interval; // fell behind: skip the missed intervals, as Qt does
-        m_deadlines.emplace(timer.deadline, timerId);
+        timer.order = ++m_nextOrder;
+        siftDown(0);
         timer.inHandler = true;
-        QObject *object = timer.object;
-        QTimerEvent event(timerId);
-        QCoreApplication::sendEvent(object, &event);
+        const quint64 serial = timer.serial;
+        QTimerEvent event(id);
+        QCoreApplication::sendEvent(timer.object, &event);
         ++handled;
-        // The handler may have killed the timer, or killed it and started another that got the same id.
-        it = m_timers.find(timerId);
-        if (it != m_timers.end() && it->second.object == object)
-            it->second.inHandler = false;
+        // The handler may have killed the timer, started another under its id, or started others (the
+        // vector may have moved): look again.
+        Timer *after = findTimer(id);
+        if (after && after->serial == serial)
+            after->inHandler = false;
+    }
+    for (const auto &[id, serial] : setAside) {
+        const Timer *timer = findTimer(id);
+        if (timer && timer->serial == serial)
+            pushToHeap(id);
     }
     return handled;
 }

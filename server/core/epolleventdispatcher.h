@@ -9,8 +9,6 @@
 #include <chrono>
 #include <cstdint>
 #include <deque>
-#include <map>
-#include <set>
 #include <unordered_map>
 #include <vector>
 
@@ -30,6 +28,14 @@ namespace Drawbridge {
  * fire at most once per processEvents() call, never re-entered while their own handler runs a nested loop,
  * and a timer that falls behind skips the missed intervals; posted events are sent first; wakeUp() is an
  * eventfd. Timers of every Qt::TimerType are kept to the millisecond (coarse types allow that).
+ *
+ * Timers are kept by id in a vector (Qt hands out small, dense ids and reuses them) and ordered by a binary
+ * heap of ids: starting or stopping one allocates nothing once the vector and heap have grown. A request
+ * starts and stops three (its timeout, the keep-alive, the exchange's release), and the node-based set and
+ * maps this replaced cost an allocation and a free in each of three containers per timer
+ * (docs/performance.md, "Fourteenth pass"). The timers of one object are found by a scan: Qt asks for them
+ * only when an object with QObject::startTimer() timers still running is destroyed or moved to another
+ * thread.
  */
 class EpollEventDispatcher final : public QAbstractEventDispatcher
 {
@@ -66,10 +72,15 @@ private:
 
     struct Timer
     {
-        QObject *object = nullptr;
-        qint64 intervalMs = 0;
-        Qt::TimerType type = Qt::CoarseTimer;
+        QObject *object = nullptr; ///< nullptr: no timer has this id
         TimePoint deadline;
+        qint64 intervalMs = 0;
+        quint64 order
+            = 0; ///< ties between equal deadlines, and which timers a pass may fire (activateTimers())
+        quint64 serial
+            = 0; ///< which registration this is (activateTimers() tells a timer from its successor)
+        int heapIndex = -1; ///< position in m_heap; -1 while set aside by a pass
+        Qt::TimerType type = Qt::CoarseTimer;
         bool inHandler = false;
     };
     struct Watched
@@ -88,6 +99,16 @@ private:
     int activateSocketNotifiers(int readyCount);
     int activateTimers();
     int waitTimeoutMs() const;
+    Timer *findTimer(int timerId);
+    const Timer *findTimer(int timerId) const;
+    bool earlier(int idA, int idB) const;
+    void placeInHeap(int index, int timerId);
+    void siftUp(int index);
+    void siftDown(int index);
+    void pushToHeap(int timerId);
+    void removeFromHeap(int timerId);
+    void forget(int timerId);
+    template<typename Visit> void forEachTimer(Visit visit) const;
     void drainWakeFd();
 
     int m_epollFd = -1;
@@ -103,9 +124,13 @@ private:
     std::deque<QSocketNotifier *> m_pendingNotifiers;
     std::vector<epoll_event> m_events;
 
-    std::unordered_map<int, Timer> m_timers;
-    std::set<std::pair<TimePoint, int>> m_deadlines;
-    std::unordered_multimap<QObject *, int> m_timersByObject;
+    /** Ids below this index m_timers; others (Qt makes none) are kept in m_otherTimers. */
+    static constexpr int denseTimerIds = 1 << 20;
+    std::vector<Timer> m_timers; ///< by id
+    std::unordered_map<int, Timer> m_otherTimers;
+    std::vector<int> m_heap; ///< ids of the timers, earliest (deadline, order) first
+    quint64 m_nextOrder = 0;
+    quint64 m_nextSerial = 0;
 };
 
 } // namespace Drawbridge

@@ -1,6 +1,12 @@
 // SPDX-License-Identifier: MIT
+#include <algorithm>
 #include <atomic>
+#include <chrono>
+#include <functional>
+#include <map>
 #include <memory>
+#include <random>
+#include <set>
 #include <thread>
 #include <vector>
 
@@ -70,6 +76,23 @@ protected:
     }
 };
 
+// Records the timer events it gets, in order, and runs what a test scripted for a timer's event.
+class RecordingTarget : public QObject
+{
+public:
+    std::vector<int> fired;
+    std::map<int, std::function<void()>> onFire;
+
+protected:
+    void timerEvent(QTimerEvent *event) override
+    {
+        fired.push_back(event->timerId());
+        const auto action = onFire.find(event->timerId());
+        if (action != onFire.end())
+            action->second();
+    }
+};
+
 } // namespace
 
 class TestEpollEventDispatcher : public QObject
@@ -83,6 +106,11 @@ private Q_SLOTS:
     void killedTimerNeverFires();
     void remainingTimeAndRegisteredTimers();
     void timerIsNotReenteredByANestedLoop();
+    void timerBookkeepingMatchesAModel_data();
+    void timerBookkeepingMatchesAModel();
+    void dueTimersFireOncePerPassInDeadlineOrder_data();
+    void dueTimersFireOncePerPassInDeadlineOrder();
+    void handlersKillingAndStartingTimersWithinAPass();
     void tcpTrafficBothWaysThroughManySockets();
     void notifierDisabledByAnotherHandlerIsNotActivated();
     void descriptorReusedBeforeItsNotifierWasUnregistered();
@@ -178,6 +206,196 @@ void TestEpollEventDispatcher::timerIsNotReenteredByANestedLoop()
     QTRY_VERIFY_WITH_TIMEOUT(target.fired >= 3, 5000);
     target.killTimer(id);
     QCOMPARE(target.maxDepth, 1);
+}
+
+void TestEpollEventDispatcher::timerBookkeepingMatchesAModel_data()
+{
+    QTest::addColumn<quint32>("seed");
+    QTest::addColumn<int>("operations");
+    QTest::newRow("seed 1") << 1u << 20000;
+    QTest::newRow("seed 7") << 7u << 20000;
+    QTest::newRow("seed 2026") << 2026u << 20000;
+}
+
+void TestEpollEventDispatcher::timerBookkeepingMatchesAModel()
+{
+    // Random starts and stops (one by one and per object) on a dispatcher of its own, against a model of what
+    // is registered: registeredTimers(), remainingTime() and the return values must agree with it after every
+    // step, whatever the slots, heap and lists inside went through. Intervals are minutes, so nothing is due.
+    QFETCH(quint32, seed);
+    QFETCH(int, operations);
+    EpollEventDispatcher d;
+    QVERIFY(d.isValid());
+    std::vector<std::unique_ptr<QObject>> objects;
+    for (int i = 0; i < 12; ++i)
+        objects.push_back(std::make_unique<QObject>());
+    struct Registered
+    {
+        QObject *object;
+        qint64 intervalMs;
+        Qt::TimerType type;
+    };
+    std::map<int, Registered> model;
+    std::mt19937 rng(seed);
+    const auto pick = [&](int n) { return int(rng() % unsigned(n)); };
+    const Qt::TimerType types[] = { Qt::PreciseTimer, Qt::CoarseTimer, Qt::VeryCoarseTimer };
+    for (int step = 0; step < operations; ++step) {
+        const int op = pick(10);
+        // Mostly small ids, as Qt hands out; some around 2^20, where the dispatcher keeps them elsewhere.
+        const int id = pick(5) == 0 ? (1 << 20) - 25 + pick(50) : 1 + pick(300);
+        QObject *object = objects[size_t(pick(int(objects.size())))].get();
+        if (op < 5) {
+            if (model.count(id))
+                continue; // Qt never registers a live id again
+            const qint64 interval = 60'000 + pick(600'000);
+            const Qt::TimerType type = types[pick(3)];
+            d.registerTimer(id, interval, type, object);
+            model[id] = { object, interval, type };
+        } else if (op < 8) {
+            QCOMPARE(d.unregisterTimer(id), model.erase(id) == 1);
+        } else if (op < 9) {
+            bool had = false;
+            for (auto it = model.begin(); it != model.end();) {
+                if (it->second.object == object) {
+                    had = true;
+                    it = model.erase(it);
+                } else {
+                    ++it;
+                }
+            }
+            QCOMPARE(d.unregisterTimers(object), had);
+        } else {
+            const int left = d.remainingTime(id);
+            const auto it = model.find(id);
+            if (it == model.end()) {
+                QCOMPARE(left, -1);
+            } else {
+                QVERIFY2(left <= it->second.intervalMs && left > it->second.intervalMs - 30'000,
+                         qPrintable(QStringLiteral("%1 of %2").arg(left).arg(it->second.intervalMs)));
+            }
+        }
+        if (step % 97 == 0 || step == operations - 1) {
+            for (const auto &o : objects) {
+                std::set<std::tuple<int, int, int>> expected;
+                for (const auto &[tid, r] : model) {
+                    if (r.object == o.get())
+                        expected.emplace(tid, int(r.intervalMs), int(r.type));
+                }
+                std::set<std::tuple<int, int, int>> listed;
+                for (const auto &info : d.registeredTimers(o.get()))
+                    QVERIFY(listed.emplace(info.timerId, info.interval, int(info.timerType)).second);
+                QCOMPARE(listed, expected);
+            }
+        }
+    }
+}
+
+void TestEpollEventDispatcher::dueTimersFireOncePerPassInDeadlineOrder_data()
+{
+    QTest::addColumn<quint32>("seed");
+    QTest::newRow("seed 3") << 3u;
+    QTest::newRow("seed 11") << 11u;
+    QTest::newRow("seed 99") << 99u;
+}
+
+void TestEpollEventDispatcher::dueTimersFireOncePerPassInDeadlineOrder()
+{
+    // Timers of 0, 5, 10 … 50 ms started within a few milliseconds and some stopped again; once all are due,
+    // one pass fires every live one exactly once, earliest deadline first and, for equal intervals, in the
+    // order they were started; the next pass at once fires only the zero-interval ones again.
+    QFETCH(quint32, seed);
+    EpollEventDispatcher d;
+    RecordingTarget target;
+    std::mt19937 rng(seed);
+    struct Started
+    {
+        int id;
+        int intervalMs;
+        int index;
+    };
+    std::vector<Started> live;
+    const auto begun = std::chrono::steady_clock::now();
+    for (int i = 0; i < 2000; ++i) {
+        const int interval = int(rng() % 11) * 5;
+        const int id = i % 7 == 0 ? (1 << 20) + i : 1000 + i; // some beyond the dense ids
+        d.registerTimer(id, interval, Qt::PreciseTimer, &target);
+        live.push_back({ id, interval, i });
+        if (rng() % 4 == 0) { // stop a random live one again
+            const size_t victim = rng() % live.size();
+            QVERIFY(d.unregisterTimer(live[victim].id));
+            live.erase(live.begin() + qsizetype(victim));
+        }
+    }
+    const auto startedWithin = std::chrono::steady_clock::now() - begun;
+    std::this_thread::sleep_for(std::chrono::milliseconds(60)); // every deadline has passed
+    d.processEvents(QEventLoop::AllEvents);
+    std::vector<Started> expected = live;
+    std::stable_sort(expected.begin(), expected.end(),
+                     [](const Started &a, const Started &b) { return a.intervalMs < b.intervalMs; });
+    std::vector<int> expectedIds;
+    for (const Started &s : expected)
+        expectedIds.push_back(s.id);
+    if (startedWithin < std::chrono::milliseconds(5)) {
+        QCOMPARE(target.fired, expectedIds); // 5 ms apart at least: the intervals decide the order
+    } else {
+        std::vector<int> sorted = target.fired; // a slow machine: the order may mix, the set may not
+        std::sort(sorted.begin(), sorted.end());
+        std::vector<int> ids = expectedIds;
+        std::sort(ids.begin(), ids.end());
+        QCOMPARE(sorted, ids);
+    }
+    target.fired.clear();
+    d.processEvents(QEventLoop::AllEvents);
+    std::vector<int> zeroIds;
+    for (const Started &s : live) {
+        if (s.intervalMs == 0)
+            zeroIds.push_back(s.id);
+    }
+    QCOMPARE(target.fired, zeroIds);
+    for (const Started &s : live)
+        QVERIFY(d.unregisterTimer(s.id));
+    QVERIFY(!d.unregisterTimers(&target));
+}
+
+void TestEpollEventDispatcher::handlersKillingAndStartingTimersWithinAPass()
+{
+    // In one pass: a handler stops timers due later in the same pass (they must not fire, nor the one it
+    // starts under one of their ids); another stops itself, starts another under its own id (not due in this
+    // pass) and a zero-interval timer (it fires in the next pass, not this one). A timer stopped and started
+    // again under the same id before the pass fires once.
+    EpollEventDispatcher d;
+    RecordingTarget target;
+    d.registerTimer(1, 0, Qt::PreciseTimer, &target);
+    d.registerTimer(2, 0, Qt::PreciseTimer, &target);
+    d.registerTimer(3, 0, Qt::PreciseTimer, &target);
+    d.registerTimer(4, 0, Qt::PreciseTimer, &target);
+    d.registerTimer(5, 0, Qt::PreciseTimer, &target);
+    QVERIFY(d.unregisterTimer(5));
+    d.registerTimer(5, 0, Qt::PreciseTimer, &target);
+    d.registerTimer(7, 0, Qt::PreciseTimer, &target);
+    // Qt reuses a stopped timer's id at once: the one started under 7 is a minute away and must not fire
+    // because the id was due in this pass.
+    target.onFire[1] = [&] {
+        QVERIFY(d.unregisterTimer(3));
+        QVERIFY(d.unregisterTimer(7));
+        d.registerTimer(7, 60000, Qt::PreciseTimer, &target);
+    };
+    target.onFire[2] = [&] {
+        QVERIFY(d.unregisterTimer(2));
+        d.registerTimer(2, 0, Qt::PreciseTimer, &target);
+        d.registerTimer(6, 0, Qt::PreciseTimer, &target);
+    };
+    d.processEvents(QEventLoop::AllEvents);
+    QCOMPARE(target.fired, (std::vector<int> { 1, 2, 4, 5 }));
+    target.fired.clear();
+    target.onFire.clear();
+    d.processEvents(QEventLoop::AllEvents);
+    QCOMPARE(target.fired, (std::vector<int> { 1, 4, 5, 2, 6 }));
+    QCOMPARE(d.registeredTimers(&target).size(), 6);
+    QVERIFY(d.remainingTime(7) > 50000);
+    QVERIFY(d.unregisterTimers(&target));
+    QVERIFY(d.registeredTimers(&target).isEmpty());
+    QCOMPARE(d.remainingTime(1), -1);
 }
 
 void TestEpollEventDispatcher::tcpTrafficBothWaysThroughManySockets()
