@@ -14,4 +14,13 @@ namespace Drawbridge {
  */
 QUuid randomUuid();
 
+/** The number of characters randomUuidText() writes. */
+constexpr qsizetype uuidTextSize = 36;
+
+/**
+ * A fresh randomUuid() as QUuid::toByteArray(QUuid::WithoutBraces) writes it (lower-case, 8-4-4-4-12), into
+ * @p out: without QUuid's string building and its allocation, for a header value written on every call.
+ */
+void randomUuidText(char (&out)[uuidTextSize]);
+
 } // namespace Drawbridge

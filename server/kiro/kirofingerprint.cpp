@@ -4,6 +4,7 @@
 #include <QCryptographicHash>
 
 #include <algorithm>
+#include <cstring>
 #include <vector>
 
 #include "server/core/randomuuid.h"
@@ -16,7 +17,26 @@ QByteArray invocation(const QString &invocationId)
 {
     if (!invocationId.isEmpty())
         return invocationId.toUtf8();
-    return randomUuid().toByteArray(QUuid::WithoutBraces);
+    char text[uuidTextSize];
+    randomUuidText(text);
+    return QByteArray(text, uuidTextSize);
+}
+
+/** @p value in decimal at @p p; the end. */
+char *writeDecimal(char *p, int value)
+{
+    char digits[12];
+    int n = 0;
+    unsigned v = value < 0 ? 0u - unsigned(value) : unsigned(value);
+    do {
+        digits[n++] = char('0' + v % 10);
+        v /= 10;
+    } while (v);
+    if (value < 0)
+        *p++ = '-';
+    while (n)
+        *p++ = digits[--n];
+    return p;
 }
 
 bool isLowerHex(QStringView s)
@@ -51,12 +71,11 @@ QString KiroFingerprint::normalizeMachineId(const QString &id)
     return {};
 }
 
-KiroHeaderList KiroFingerprint::chatHeaders(const QString &invocationId, int attempt, int maxAttempts) const
+KiroHeaderList KiroFingerprint::sharedChatHeaders() const
 {
-    // The first six headers depend only on the fingerprint, which is the same for every request of an
-    // account: built once per thread and fingerprint (the accounts' machine ids; at most 64 kept, then
-    // started afresh), then shared (the list and its byte arrays are implicitly shared, so a request copies
-    // no header text).
+    // The same for every request of an account: built once per thread and fingerprint (the accounts' machine
+    // ids; at most 64 kept, then started afresh), then shared (the list and its byte arrays are implicitly
+    // shared, so a request copies no header text).
     struct Built
     {
         KiroFingerprint of;
@@ -83,11 +102,28 @@ KiroHeaderList KiroFingerprint::chatHeaders(const QString &invocationId, int att
                                 } });
         found = built.end() - 1;
     }
-    KiroHeaderList headers = found->headers;
+    return found->headers;
+}
+
+QByteArrayView KiroFingerprint::requestAttempt(char (&buffer)[32], int attempt, int maxAttempts)
+{
+    // Two decimals of at most 11 characters each and 14 of text fit.
+    char *p = buffer;
+    std::memcpy(p, "attempt=", 8);
+    p = writeDecimal(p + 8, attempt);
+    std::memcpy(p, "; max=", 6);
+    p = writeDecimal(p + 6, maxAttempts);
+    return QByteArrayView(buffer, p - buffer);
+}
+
+KiroHeaderList KiroFingerprint::chatHeaders(const QString &invocationId, int attempt, int maxAttempts) const
+{
+    KiroHeaderList headers = sharedChatHeaders();
     headers.reserve(headers.size() + 2);
-    headers.append({ QByteArrayLiteral("amz-sdk-invocation-id"), invocation(invocationId) });
-    headers.append({ QByteArrayLiteral("amz-sdk-request"),
-                     "attempt=" + QByteArray::number(attempt) + "; max=" + QByteArray::number(maxAttempts) });
+    headers.append({ invocationIdName.toByteArray(), invocation(invocationId) });
+    char buffer[32];
+    headers.append(
+        { requestAttemptName.toByteArray(), requestAttempt(buffer, attempt, maxAttempts).toByteArray() });
     return headers;
 }
 

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <QByteArray>
+#include <QByteArrayView>
 #include <QList>
 #include <QString>
 
@@ -38,6 +39,13 @@ struct KiroFingerprint
      * UUID; @p attempt counts from 1 and grows on retries like the SDK's.
      */
     KiroHeaderList chatHeaders(const QString &invocationId = {}, int attempt = 1, int maxAttempts = 3) const;
+    /** The fields chatHeaders() starts with: the fingerprint's own, the same for every call of an account. */
+    KiroHeaderList sharedChatHeaders() const;
+    /** The names of the two fields chatHeaders() ends with, which change with every call. */
+    static constexpr QByteArrayView invocationIdName { "amz-sdk-invocation-id" };
+    static constexpr QByteArrayView requestAttemptName { "amz-sdk-request" };
+    /** The value of amz-sdk-request ("attempt=2; max=3"), written into @p buffer. */
+    static QByteArrayView requestAttempt(char (&buffer)[32], int attempt, int maxAttempts);
     /** Headers for GET /getUsageLimits (the codewhispererruntime client), without Authorization. */
     KiroHeaderList usageLimitsHeaders(const QString &invocationId = {}) const;
     /** Headers for the social POST /refreshToken. */

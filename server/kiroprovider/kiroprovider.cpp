@@ -3,6 +3,7 @@
 
 #include "kirocall.h"
 #include "server/core/accountpool.h"
+#include "server/core/randomuuid.h"
 #include "server/kiro/kirofingerprint.h"
 #include "server/kiro/kiromodels.h"
 
@@ -56,34 +57,38 @@ QUrl KiroProvider::chatUrl(const QString &apiBaseUrl)
 
 HttpHeaders KiroProvider::chatHeaders(const QString &machineId, const QString &accessToken, int attempt)
 {
-    KiroFingerprint fp;
-    fp.machineId = machineId;
-    const KiroHeaderList fields = fp.chatHeaders({}, attempt, m_options.maxAttempts);
-    Q_ASSERT(fields.size() >= callOwnFields);
-    const qsizetype shared = fields.size() - callOwnFields;
     auto head = m_chatHeads.find(machineId);
-    if (head == m_chatHeads.end() || head->accessToken != accessToken || head->fingerprint.size() != shared) {
+    if (head == m_chatHeads.end() || head->accessToken != accessToken) {
         if (head == m_chatHeads.end() && m_chatHeads.size() >= maxChatHeads)
             m_chatHeads.clear();
+        KiroFingerprint fp;
+        fp.machineId = machineId;
+        const KiroHeaderList fields = fp.sharedChatHeaders();
         ChatHead built;
         built.accessToken = accessToken;
         qsizetype bytes = 0;
-        for (qsizetype i = 0; i < shared; ++i)
-            bytes += fields[i].first.size() + fields[i].second.size();
-        built.fingerprint.reserve(shared, bytes);
-        for (qsizetype i = 0; i < shared; ++i)
-            built.fingerprint.append(fields[i].first, fields[i].second);
+        for (const auto &[name, value] : fields)
+            bytes += name.size() + value.size();
+        built.fingerprint.reserve(fields.size(), bytes);
+        for (const auto &[name, value] : fields)
+            built.fingerprint.append(name, value);
         built.authorization = "Bearer " + accessToken.toUtf8();
         head = m_chatHeads.insert(machineId, std::move(built));
     }
+    // The call's own two, as KiroFingerprint::chatHeaders() writes them, without building its list.
+    char invocation[uuidTextSize];
+    randomUuidText(invocation);
+    char attemptBuffer[32];
+    const QByteArrayView attemptValue
+        = KiroFingerprint::requestAttempt(attemptBuffer, attempt, m_options.maxAttempts);
     // The copy shares the kept block; reserving room for the rest detaches it once.
     HttpHeaders headers = head->fingerprint;
-    qsizetype bytes = authorizationName.size() + head->authorization.size();
-    for (qsizetype i = shared; i < fields.size(); ++i)
-        bytes += fields[i].first.size() + fields[i].second.size();
-    headers.reserve(callOwnFields + 1, bytes);
-    for (qsizetype i = shared; i < fields.size(); ++i)
-        headers.append(fields[i].first, fields[i].second);
+    headers.reserve(callOwnFields + 1,
+                    KiroFingerprint::invocationIdName.size() + uuidTextSize
+                        + KiroFingerprint::requestAttemptName.size() + attemptValue.size()
+                        + authorizationName.size() + head->authorization.size());
+    headers.append(KiroFingerprint::invocationIdName, QByteArrayView(invocation, uuidTextSize));
+    headers.append(KiroFingerprint::requestAttemptName, attemptValue);
     headers.append(authorizationName, head->authorization);
     return headers;
 }

@@ -12,6 +12,7 @@ class TstRandomUuid : public QObject
 
 private Q_SLOTS:
     void versionFourAndUnique();
+    void textIsWhatQUuidWrites();
 };
 
 void TstRandomUuid::versionFourAndUnique()
@@ -32,6 +33,30 @@ void TstRandomUuid::versionFourAndUnique()
     }
     QCOMPARE(seen.size(), 10'000);
     // 122 random bits per UUID (plus 2 fixed set bits): about 61 + 2 set on average.
+    const double mean = bitsSet / 10'000.0;
+    QVERIFY2(mean > 62 && mean < 64, qPrintable(QString::number(mean)));
+}
+
+void TstRandomUuid::textIsWhatQUuidWrites()
+{
+    // randomUuidText() formats by hand: what it writes must read back as a version 4 UUID and be exactly what
+    // QUuid writes for that UUID (lower-case, 8-4-4-4-12), with the same spread of bits.
+    QSet<QByteArray> seen;
+    int bitsSet = 0;
+    for (int i = 0; i < 10'000; ++i) {
+        char text[uuidTextSize];
+        randomUuidText(text);
+        const QByteArray written(text, uuidTextSize);
+        const QUuid id = QUuid::fromString(QLatin1StringView(written));
+        QVERIFY2(!id.isNull(), written.constData());
+        QCOMPARE(id.version(), QUuid::Random);
+        QCOMPARE(id.variant(), QUuid::DCE);
+        QCOMPARE(written, id.toByteArray(QUuid::WithoutBraces));
+        seen.insert(written);
+        for (const char c : id.toRfc4122())
+            bitsSet += qPopulationCount(quint8(c));
+    }
+    QCOMPARE(seen.size(), 10'000);
     const double mean = bitsSet / 10'000.0;
     QVERIFY2(mean > 62 && mean < 64, qPrintable(QString::number(mean)));
 }

@@ -3,6 +3,8 @@
 #include <QRegularExpression>
 #include <QTest>
 
+#include <limits>
+
 #include "server/kiro/kirofingerprint.h"
 
 using namespace Drawbridge;
@@ -30,6 +32,9 @@ private Q_SLOTS:
     void normalizeMachineId_data();
     void normalizeMachineId();
     void chatHeaders();
+    void requestAttempt_data();
+    void requestAttempt();
+    void chatHeadersAreTheSharedOnesThenTheCalls();
     void otherHeaders();
 };
 
@@ -63,6 +68,43 @@ void TstKiroFingerprint::normalizeMachineId()
     QFETCH(QString, input);
     QFETCH(QString, expected);
     QCOMPARE(KiroFingerprint::normalizeMachineId(input), expected);
+}
+
+void TstKiroFingerprint::requestAttempt_data()
+{
+    QTest::addColumn<int>("attempt");
+    QTest::addColumn<int>("maxAttempts");
+    QTest::newRow("first of three") << 1 << 3;
+    QTest::newRow("tenth of twelve") << 10 << 12;
+    QTest::newRow("zero") << 0 << 0;
+    QTest::newRow("largest") << std::numeric_limits<int>::max() << std::numeric_limits<int>::max();
+    QTest::newRow("negative") << -7 << std::numeric_limits<int>::min();
+}
+
+void TstKiroFingerprint::requestAttempt()
+{
+    // Written by hand into a buffer: the same text QByteArray::number() gives, for any int.
+    QFETCH(int, attempt);
+    QFETCH(int, maxAttempts);
+    char buffer[32];
+    QCOMPARE(KiroFingerprint::requestAttempt(buffer, attempt, maxAttempts).toByteArray(),
+             "attempt=" + QByteArray::number(attempt) + "; max=" + QByteArray::number(maxAttempts));
+}
+
+void TstKiroFingerprint::chatHeadersAreTheSharedOnesThenTheCalls()
+{
+    // KiroProvider keeps sharedChatHeaders() per account and writes the call's own two itself: together
+    // they must be chatHeaders(), field for field.
+    KiroFingerprint fp;
+    fp.machineId = QString(64, u'a');
+    const KiroHeaderList all = fp.chatHeaders(u"inv-9"_s, 2, 5);
+    KiroHeaderList expected = fp.sharedChatHeaders();
+    char buffer[32];
+    expected.append({ KiroFingerprint::invocationIdName.toByteArray(), QByteArray("inv-9") });
+    expected.append({ KiroFingerprint::requestAttemptName.toByteArray(),
+                      KiroFingerprint::requestAttempt(buffer, 2, 5).toByteArray() });
+    QCOMPARE(all, expected);
+    QCOMPARE(fp.sharedChatHeaders().size(), all.size() - 2);
 }
 
 void TstKiroFingerprint::chatHeaders()
