@@ -10,6 +10,10 @@
 #include <optional>
 #include <string_view>
 
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
+
 #include "httpbodycollector.h"
 #include "httpconnection.h"
 #include "netlogging.h"
@@ -48,7 +52,23 @@ bool isToken(QByteArrayView v)
 
 bool isFieldValue(QByteArrayView v)
 {
-    return std::none_of(v.begin(), v.end(), [](char c) { return c == '\r' || c == '\n' || c == '\0'; });
+    // Every field of every upstream call passes here, the Authorization field's kilobyte-long bearer token
+    // among them: 16 bytes at a time, then byte by byte.
+    const char *p = v.data();
+    const char *const end = p + v.size();
+#ifdef __SSE2__
+    const __m128i cr = _mm_set1_epi8('\r');
+    const __m128i lf = _mm_set1_epi8('\n');
+    const __m128i nul = _mm_setzero_si128();
+    for (; end - p >= 16; p += 16) {
+        const __m128i bytes = _mm_loadu_si128(reinterpret_cast<const __m128i *>(p));
+        const __m128i bad = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(bytes, cr), _mm_cmpeq_epi8(bytes, lf)),
+                                         _mm_cmpeq_epi8(bytes, nul));
+        if (_mm_movemask_epi8(bad) != 0)
+            return false;
+    }
+#endif
+    return std::none_of(p, end, [](char c) { return c == '\r' || c == '\n' || c == '\0'; });
 }
 
 QString validate(const HttpRequest &request)
