@@ -183,21 +183,10 @@ void EpollEventDispatcher::applyInterest()
     m_changedInterest.clear();
 }
 
-EpollEventDispatcher::Timer *EpollEventDispatcher::findTimer(int timerId)
+EpollEventDispatcher::Timer *EpollEventDispatcher::findOtherTimer(int timerId)
 {
-    if (timerId > 0 && timerId < denseTimerIds) {
-        if (size_t(timerId) >= m_timers.size())
-            return nullptr;
-        Timer &timer = m_timers[size_t(timerId)];
-        return timer.object ? &timer : nullptr;
-    }
     const auto it = m_otherTimers.find(timerId);
     return it != m_otherTimers.end() ? &it->second : nullptr;
-}
-
-const EpollEventDispatcher::Timer *EpollEventDispatcher::findTimer(int timerId) const
-{
-    return const_cast<EpollEventDispatcher *>(this)->findTimer(timerId);
 }
 
 template<typename Visit> void EpollEventDispatcher::forEachTimer(Visit visit) const

@@ -99,8 +99,20 @@ private:
     int activateSocketNotifiers(int readyCount);
     int activateTimers();
     int waitTimeoutMs() const;
-    Timer *findTimer(int timerId);
-    const Timer *findTimer(int timerId) const;
+    /** The timer of @p timerId, or nullptr. Inline: the heap's every step looks up two. */
+    Timer *findTimer(int timerId)
+    {
+        if (timerId > 0 && timerId < denseTimerIds) {
+            Timer *timer = size_t(timerId) < m_timers.size() ? &m_timers[size_t(timerId)] : nullptr;
+            return timer && timer->object ? timer : nullptr;
+        }
+        return findOtherTimer(timerId);
+    }
+    const Timer *findTimer(int timerId) const
+    {
+        return const_cast<EpollEventDispatcher *>(this)->findTimer(timerId);
+    }
+    Timer *findOtherTimer(int timerId);
     bool earlier(int idA, int idB) const;
     void placeInHeap(int index, int timerId);
     void siftUp(int index);
