@@ -818,8 +818,13 @@ Result<KiroRequest> Builder::build(ProviderErrorKind *errorKind)
         return failWith(ProviderErrorKind::InvalidRequest, images.error());
 
     KiroRequest out;
-    out.conversationId = m_options.conversationId.isEmpty() ? randomUuid().toString(QUuid::WithoutBraces)
-                                                            : m_options.conversationId;
+    if (m_options.conversationId.isEmpty()) {
+        char id[uuidTextSize];
+        randomUuidText(id);
+        out.conversationId = QString::fromLatin1(id, uuidTextSize);
+    } else {
+        out.conversationId = m_options.conversationId;
+    }
     out.modelId = m_request.upstreamModel;
     out.thinkingEmulated = m_request.thinking && m_reasoningFields.isEmpty();
     out.reasoningFields = m_reasoningFields;
@@ -856,7 +861,9 @@ Result<KiroRequest> Builder::build(ProviderErrorKind *errorKind)
     w.key("conversationState");
     w.beginObject();
     w.key("agentContinuationId");
-    w.string(randomUuid().toString(QUuid::WithoutBraces));
+    char continuationId[uuidTextSize];
+    randomUuidText(continuationId);
+    w.asciiString(QByteArrayView(continuationId, uuidTextSize));
     w.key("agentTaskType");
     w.asciiString("vibe");
     w.key("chatTriggerType");
