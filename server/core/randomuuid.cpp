@@ -2,10 +2,11 @@
 #include "randomuuid.h"
 
 #include <QByteArrayView>
-#include <QRandomGenerator>
 
 #include <array>
 #include <cstring>
+
+#include "threadrandom.h"
 
 namespace Drawbridge {
 
@@ -15,7 +16,7 @@ namespace {
 std::array<uchar, 16> randomUuidBytes()
 {
     std::array<quint32, 4> words;
-    QRandomGenerator::global()->fillRange(words.data(), qsizetype(words.size()));
+    threadRandom().fillRange(words.data(), qsizetype(words.size()));
     std::array<uchar, 16> bytes;
     std::memcpy(bytes.data(), words.data(), bytes.size());
     bytes[6] = uchar((bytes[6] & 0x0f) | 0x40); // version 4

@@ -6,11 +6,11 @@
 namespace Drawbridge {
 
 /**
- * A version 4 UUID from Qt's seeded global generator, for ids that must be unique, not secret (a
- * conversation's id, an SDK invocation id). QUuid::createUuid() asks QRandomGenerator::system() instead,
- * which on x86 executes RDSEED for every UUID: a few microseconds each on a virtual machine, twice per
- * request on the hot path before this (perf, 2 % of a small request's CPU). Keys and tokens still come from
- * system().
+ * A version 4 UUID from this thread's seeded generator (threadRandom()), for ids that must be unique, not
+ * secret (a conversation's id, an SDK invocation id). QUuid::createUuid() asks QRandomGenerator::system()
+ * instead, which on x86 executes RDSEED for every UUID: a few microseconds each on a virtual machine, twice
+ * per request on the hot path before this (perf, 2 % of a small request's CPU). Keys and tokens still come
+ * from system().
  */
 QUuid randomUuid();
 

@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: MIT
 #include "responseid.h"
 
-#include <QRandomGenerator>
-
 #include <cstring>
+
+#include "server/core/threadrandom.h"
 
 namespace Drawbridge {
 
@@ -11,10 +11,10 @@ QByteArray randomResponseId(const char *prefix)
 {
     static constexpr char alphabet[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
     static constexpr int length = 24;
-    // One fillRange takes the global generator's lock once instead of once per character (24 bounded() calls
-    // were most of a renderer's set-up); each word maps to a character as bounded(62) maps it.
+    // One fillRange instead of 24 bounded() calls (they were most of a renderer's set-up); each word maps to
+    // a character as bounded(62) maps it.
     quint32 words[length];
-    QRandomGenerator::global()->fillRange(words);
+    threadRandom().fillRange(words);
     const qsizetype prefixLength = qsizetype(std::strlen(prefix));
     QByteArray id(prefixLength + length, Qt::Uninitialized);
     char *out = id.data();

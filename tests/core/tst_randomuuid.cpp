@@ -2,6 +2,9 @@
 #include <QSet>
 #include <QTest>
 
+#include <thread>
+#include <vector>
+
 #include "server/core/randomuuid.h"
 
 using namespace Drawbridge;
@@ -13,6 +16,7 @@ class TstRandomUuid : public QObject
 private Q_SLOTS:
     void versionFourAndUnique();
     void textIsWhatQUuidWrites();
+    void threadsDrawTheirOwnStreams();
 };
 
 void TstRandomUuid::versionFourAndUnique()
@@ -59,6 +63,31 @@ void TstRandomUuid::textIsWhatQUuidWrites()
     QCOMPARE(seen.size(), 10'000);
     const double mean = bitsSet / 10'000.0;
     QVERIFY2(mean > 62 && mean < 64, qPrintable(QString::number(mean)));
+}
+
+void TstRandomUuid::threadsDrawTheirOwnStreams()
+{
+    // Each thread has a generator of its own (threadRandom(), seeded from the system's): threads started
+    // together must not draw the same ids, as copies of one seed would.
+    constexpr int threads = 4, perThread = 2'000;
+    std::vector<std::vector<QUuid>> drawn(threads);
+    std::vector<std::thread> workers;
+    for (int t = 0; t < threads; ++t) {
+        workers.emplace_back([&drawn, t] {
+            for (int i = 0; i < perThread; ++i)
+                drawn[size_t(t)].push_back(randomUuid());
+        });
+    }
+    for (std::thread &w : workers)
+        w.join();
+    QSet<QUuid> seen;
+    for (const auto &ids : drawn) {
+        for (const QUuid &id : ids) {
+            QCOMPARE(id.version(), QUuid::Random);
+            seen.insert(id);
+        }
+    }
+    QCOMPARE(seen.size(), threads * perThread);
 }
 
 QTEST_GUILESS_MAIN(TstRandomUuid)
