@@ -286,7 +286,8 @@ void EpollEventDispatcher::registerTimer(int timerId, qint64 interval, Qt::Timer
     Timer *timer;
     if (timerId > 0 && timerId < denseTimerIds) {
         if (size_t(timerId) >= m_timers.size())
-            m_timers.resize(std::max(size_t(timerId) + 1, m_timers.size() * 2));
+            m_timers.resize(
+                std::min(std::max(size_t(timerId) + 1, m_timers.size() * 2), size_t(denseTimerIds)));
         timer = &m_timers[size_t(timerId)];
     } else {
         timer = &m_otherTimers[timerId];

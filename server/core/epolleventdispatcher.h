@@ -45,6 +45,13 @@ public:
     explicit EpollEventDispatcher(QObject *parent = nullptr);
     ~EpollEventDispatcher() override;
 
+    /**
+     * Timer ids below this are kept in a vector indexed by id (Qt hands out ids from 1 up and reuses them, so
+     * they stay below the number of timers alive at once); others, which Qt does not make, in a hash map.
+     * The bound keeps the vector under 4 MiB whatever id comes.
+     */
+    static constexpr int denseTimerIds = 1 << 16;
+
     /** False when the kernel refused epoll_create1 or eventfd; the caller then keeps Qt's own dispatcher. */
     bool isValid() const { return m_epollFd >= 0 && m_wakeFd >= 0; }
 
@@ -136,8 +143,6 @@ private:
     std::deque<QSocketNotifier *> m_pendingNotifiers;
     std::vector<epoll_event> m_events;
 
-    /** Ids below this index m_timers; others (Qt makes none) are kept in m_otherTimers. */
-    static constexpr int denseTimerIds = 1 << 20;
     std::vector<Timer> m_timers; ///< by id
     std::unordered_map<int, Timer> m_otherTimers;
     std::vector<int> m_heap; ///< ids of the timers, earliest (deadline, order) first

@@ -241,8 +241,9 @@ void TestEpollEventDispatcher::timerBookkeepingMatchesAModel()
     const Qt::TimerType types[] = { Qt::PreciseTimer, Qt::CoarseTimer, Qt::VeryCoarseTimer };
     for (int step = 0; step < operations; ++step) {
         const int op = pick(10);
-        // Mostly small ids, as Qt hands out; some around 2^20, where the dispatcher keeps them elsewhere.
-        const int id = pick(5) == 0 ? (1 << 20) - 25 + pick(50) : 1 + pick(300);
+        // Mostly small ids, as Qt hands out; some around the bound above which the dispatcher keeps them in
+        // a hash map instead of its vector.
+        const int id = pick(5) == 0 ? EpollEventDispatcher::denseTimerIds - 25 + pick(50) : 1 + pick(300);
         QObject *object = objects[size_t(pick(int(objects.size())))].get();
         if (op < 5) {
             if (model.count(id))
@@ -317,7 +318,8 @@ void TestEpollEventDispatcher::dueTimersFireOncePerPassInDeadlineOrder()
     const auto begun = std::chrono::steady_clock::now();
     for (int i = 0; i < 2000; ++i) {
         const int interval = int(rng() % 11) * 5;
-        const int id = i % 7 == 0 ? (1 << 20) + i : 1000 + i; // some beyond the dense ids
+        const int id
+            = i % 7 == 0 ? EpollEventDispatcher::denseTimerIds + i : 1000 + i; // some in the hash map
         d.registerTimer(id, interval, Qt::PreciseTimer, &target);
         live.push_back({ id, interval, i });
         if (rng() % 4 == 0) { // stop a random live one again
