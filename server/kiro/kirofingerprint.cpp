@@ -105,9 +105,9 @@ KiroHeaderList KiroFingerprint::sharedChatHeaders() const
     return found->headers;
 }
 
-QByteArrayView KiroFingerprint::requestAttempt(char (&buffer)[32], int attempt, int maxAttempts)
+QByteArrayView KiroFingerprint::requestAttempt(char (&buffer)[requestAttemptCapacity], int attempt,
+                                               int maxAttempts)
 {
-    // Two decimals of at most 11 characters each and 14 of text fit.
     char *p = buffer;
     std::memcpy(p, "attempt=", 8);
     p = writeDecimal(p + 8, attempt);
@@ -121,7 +121,7 @@ KiroHeaderList KiroFingerprint::chatHeaders(const QString &invocationId, int att
     KiroHeaderList headers = sharedChatHeaders();
     headers.reserve(headers.size() + 2);
     headers.append({ invocationIdName.toByteArray(), invocation(invocationId) });
-    char buffer[32];
+    char buffer[requestAttemptCapacity];
     headers.append(
         { requestAttemptName.toByteArray(), requestAttempt(buffer, attempt, maxAttempts).toByteArray() });
     return headers;

@@ -44,8 +44,11 @@ struct KiroFingerprint
     /** The names of the two fields chatHeaders() ends with, which change with every call. */
     static constexpr QByteArrayView invocationIdName { "amz-sdk-invocation-id" };
     static constexpr QByteArrayView requestAttemptName { "amz-sdk-request" };
+    /** Room for the longest amz-sdk-request value: "attempt=" and "; max=" with two ints of 11 characters. */
+    static constexpr qsizetype requestAttemptCapacity = 8 + 11 + 6 + 11;
     /** The value of amz-sdk-request ("attempt=2; max=3"), written into @p buffer. */
-    static QByteArrayView requestAttempt(char (&buffer)[32], int attempt, int maxAttempts);
+    static QByteArrayView requestAttempt(char (&buffer)[requestAttemptCapacity], int attempt,
+                                         int maxAttempts);
     /** Headers for GET /getUsageLimits (the codewhispererruntime client), without Authorization. */
     KiroHeaderList usageLimitsHeaders(const QString &invocationId = {}) const;
     /** Headers for the social POST /refreshToken. */

@@ -78,7 +78,7 @@ HttpHeaders KiroProvider::chatHeaders(const QString &machineId, const QString &a
     // The call's own two, as KiroFingerprint::chatHeaders() writes them, without building its list.
     char invocation[uuidTextSize];
     randomUuidText(invocation);
-    char attemptBuffer[32];
+    char attemptBuffer[KiroFingerprint::requestAttemptCapacity];
     const QByteArrayView attemptValue
         = KiroFingerprint::requestAttempt(attemptBuffer, attempt, m_options.maxAttempts);
     // The copy shares the kept block; reserving room for the rest detaches it once.

@@ -79,16 +79,20 @@ void TstKiroFingerprint::requestAttempt_data()
     QTest::newRow("zero") << 0 << 0;
     QTest::newRow("largest") << std::numeric_limits<int>::max() << std::numeric_limits<int>::max();
     QTest::newRow("negative") << -7 << std::numeric_limits<int>::min();
+    QTest::newRow("longest") << std::numeric_limits<int>::min() << std::numeric_limits<int>::min();
 }
 
 void TstKiroFingerprint::requestAttempt()
 {
-    // Written by hand into a buffer: the same text QByteArray::number() gives, for any int.
+    // Written by hand into a buffer: the same text QByteArray::number() gives, for any int; the longest (both
+    // INT_MIN) fills the buffer exactly.
     QFETCH(int, attempt);
     QFETCH(int, maxAttempts);
-    char buffer[32];
-    QCOMPARE(KiroFingerprint::requestAttempt(buffer, attempt, maxAttempts).toByteArray(),
+    char buffer[KiroFingerprint::requestAttemptCapacity];
+    const QByteArrayView written = KiroFingerprint::requestAttempt(buffer, attempt, maxAttempts);
+    QCOMPARE(written.toByteArray(),
              "attempt=" + QByteArray::number(attempt) + "; max=" + QByteArray::number(maxAttempts));
+    QVERIFY(written.size() <= KiroFingerprint::requestAttemptCapacity);
 }
 
 void TstKiroFingerprint::chatHeadersAreTheSharedOnesThenTheCalls()
@@ -99,7 +103,7 @@ void TstKiroFingerprint::chatHeadersAreTheSharedOnesThenTheCalls()
     fp.machineId = QString(64, u'a');
     const KiroHeaderList all = fp.chatHeaders(u"inv-9"_s, 2, 5);
     KiroHeaderList expected = fp.sharedChatHeaders();
-    char buffer[32];
+    char buffer[KiroFingerprint::requestAttemptCapacity];
     expected.append({ KiroFingerprint::invocationIdName.toByteArray(), QByteArray("inv-9") });
     expected.append({ KiroFingerprint::requestAttemptName.toByteArray(),
                       KiroFingerprint::requestAttempt(buffer, 2, 5).toByteArray() });
