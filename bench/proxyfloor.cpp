@@ -9,11 +9,16 @@
 // calibration.
 //
 //   drawbridge-bench-proxyfloor [--requests N] [--request-bytes B] [--answer-bytes B] [--work-us U]
-//   (defaults 5,000, 300, 600, 0; one line: "proxy floor: X.X us CPU per request (user U.U + system S.S) …")
+//                               [--touch-kib K]
+//   (defaults 5,000, 300, 600, 0, 0; one line: "proxy floor: X.X us CPU per request (user U.U + system S.S)
+//   …")
 //
 // --work-us makes the relay spin for U microseconds of its own per request, half after each read, as a
 // gateway's work stands between its reads and writes: with it, the system part shows what the sleeps and
 // wake-ups cost when the relay is not idle-fast (docs/performance.md, "Small requests at concurrency 1").
+// --touch-kib makes it also write one byte in each cache line of K KiB of its own memory per request (half
+// after each read), as a gateway's request walks its buffers and objects: with it, the system part shows what
+// a larger cache footprint costs the kernel's own paths (docs/performance.md, "Fourteenth pass").
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -28,13 +33,16 @@
 #include <cstring>
 #include <ctime>
 #include <string_view>
+#include <vector>
 
 namespace {
 
 int requestBytes = 300; // about a small chat request's head and body
 int answerBytes = 600;
 int workUs = 0;
+int touchKib = 0;
 constexpr int maxBytes = 1 << 20;
+constexpr int maxTouchKib = 64 * 1024;
 
 [[noreturn]] void fail(const char *what)
 {
@@ -67,6 +75,15 @@ void work(int us)
         if ((now.tv_sec - start.tv_sec) * 1'000'000 + (now.tv_nsec - start.tv_nsec) / 1'000 >= us)
             return;
     }
+}
+
+/** Writes one byte in each 64-byte line of @p bytes of @p memory, a different value each call. */
+void touch(unsigned char *memory, int bytes)
+{
+    static unsigned char round = 0;
+    ++round;
+    for (int at = 0; at < bytes; at += 64)
+        memory[at] = static_cast<unsigned char>(memory[at] + round);
 }
 
 int listenOnLoopback(sockaddr_in &address)
@@ -142,19 +159,23 @@ int main(int argc, char **argv)
             answerBytes = std::atoi(argv[++i]);
         else if (arg == "--work-us" && i + 1 < argc)
             workUs = std::atoi(argv[++i]);
+        else if (arg == "--touch-kib" && i + 1 < argc)
+            touchKib = std::atoi(argv[++i]);
         else {
             std::fprintf(stderr,
-                         "usage: %s [--requests N] [--request-bytes B] [--answer-bytes B] [--work-us U]\n",
+                         "usage: %s [--requests N] [--request-bytes B] [--answer-bytes B] [--work-us U] "
+                         "[--touch-kib K]\n",
                          argv[0]);
             return 2;
         }
     }
     if (requests < 1 || requests > 10'000'000 || requestBytes < 1 || requestBytes > maxBytes
-        || answerBytes < 1 || answerBytes > maxBytes || workUs < 0 || workUs > 1'000'000) {
+        || answerBytes < 1 || answerBytes > maxBytes || workUs < 0 || workUs > 1'000'000 || touchKib < 0
+        || touchKib > maxTouchKib) {
         std::fprintf(stderr,
                      "--requests: 1 to 10,000,000; --request-bytes and --answer-bytes: 1 to %d; "
-                     "--work-us: 0 to 1,000,000\n",
-                     maxBytes);
+                     "--work-us: 0 to 1,000,000; --touch-kib: 0 to %d\n",
+                     maxBytes, maxTouchKib);
         return 2;
     }
     sockaddr_in relayAddress {};
@@ -162,6 +183,10 @@ int main(int argc, char **argv)
     const int relayListener = listenOnLoopback(relayAddress);
     const int upstreamListener = listenOnLoopback(upstreamAddress);
     static char buffer[maxBytes];
+    // The relay's own memory for --touch-kib, written once here so that its pages are resident before timing.
+    const int touchBytes = touchKib * 1024;
+    std::vector<unsigned char> footprint(size_t(touchBytes), 1);
+    const int touchFirst = touchBytes / 2 / 64 * 64;
 
     if (fork() == 0) { // the upstream: answers each request at once
         const int fd = acceptOne(upstreamListener);
@@ -208,10 +233,12 @@ int main(int argc, char **argv)
             if (fd == client && (fromClient += int(r)) >= requestBytes) {
                 fromClient -= requestBytes;
                 work(workUs / 2);
+                touch(footprint.data(), touchFirst);
                 writeAll(upstream, buffer, requestBytes);
             } else if (fd == upstream && (fromUpstream += int(r)) >= answerBytes) {
                 fromUpstream -= answerBytes;
                 work(workUs - workUs / 2);
+                touch(footprint.data() + touchFirst, touchBytes - touchFirst);
                 writeAll(client, buffer, answerBytes);
                 ++relayed;
             }
