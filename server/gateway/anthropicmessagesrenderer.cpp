@@ -277,8 +277,13 @@ void AnthropicMessagesRenderer::finish(FinishReason reason, const Usage &usage)
         return;
     }
 
+    // Sized for the blocks (see OpenAiChatRenderer::finish()), and everything behind them appended piece by
+    // piece: Qt 6.4's `array += a + b` reallocates, doubling, whenever the array is more than half full.
+    qsizetype blockBytes = 0;
+    for (const Block &b : m_blocks)
+        blockBytes += 64 + (b.content.size() + b.signature.size() + b.id.size() + b.name.size()) * 2;
     QByteArray body;
-    body.reserve(256);
+    body.reserve(256 + m_id.size() + m_model.size() + usageJson.size() + blockBytes);
     body += "{\"id\":\"" + m_id + "\",\"type\":\"message\",\"role\":\"assistant\",\"model\":" + m_model
         + ",\"content\":[";
     for (size_t i = 0; i < m_blocks.size(); ++i) {
@@ -308,11 +313,17 @@ void AnthropicMessagesRenderer::finish(FinishReason reason, const Usage &usage)
             appendJsonString(body, QStringView(b.id));
             body += ",\"name\":";
             appendJsonString(body, QStringView(b.name));
-            body += ",\"input\":" + toolInputJson(b.content) + '}';
+            appendLiteral(body, ",\"input\":");
+            body += toolInputJson(b.content);
+            body += '}';
             break;
         }
     }
-    body += "],\"stop_reason\":\"" + stopReason + "\",\"stop_sequence\":null,\"usage\":" + usageJson + '}';
+    appendLiteral(body, "],\"stop_reason\":\"");
+    body += stopReason;
+    appendLiteral(body, "\",\"stop_sequence\":null,\"usage\":");
+    body += usageJson;
+    body += '}';
     m_responder->sendJson(200, body);
 }
 

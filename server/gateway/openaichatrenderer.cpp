@@ -180,8 +180,15 @@ void OpenAiChatRenderer::finish(FinishReason reason, const Usage &usage)
         return;
     }
 
+    // Sized for the texts (as UTF-8 they take at most twice their UTF-16 units unless they need escapes), and
+    // everything after a text appended piece by piece: Qt 6.4's `array += a + b` reallocates, doubling,
+    // whenever the array is more than half full, so one such append behind the text copied the whole body
+    // again.
+    qsizetype toolBytes = 0;
+    for (const PendingToolCall &c : m_toolCalls)
+        toolBytes += 96 + (c.id.size() + c.name.size() + c.arguments.size()) * 2;
     QByteArray body;
-    body.reserve(256 + m_text.size() * 2);
+    body.reserve(384 + m_id.size() + m_model.size() + (m_text.size() + m_reasoning.size()) * 2 + toolBytes);
     body += "{\"id\":\"" + m_id + "\",\"object\":\"chat.completion\",\"created\":";
     appendDecimal(body, m_created);
     body += ",\"model\":" + m_model
@@ -212,8 +219,9 @@ void OpenAiChatRenderer::finish(FinishReason reason, const Usage &usage)
         }
         body += ']';
     }
-    body += ",\"refusal\":null},\"logprobs\":null,\"finish_reason\":\"" + finishReasonName(reason)
-        + "\"}],\"usage\":";
+    appendLiteral(body, ",\"refusal\":null},\"logprobs\":null,\"finish_reason\":\"");
+    body += finishReasonName(reason);
+    appendLiteral(body, "\"}],\"usage\":");
     appendUsageJson(body, usage);
     body += '}';
     m_responder->sendJson(200, body);

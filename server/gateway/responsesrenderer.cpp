@@ -103,13 +103,24 @@ QByteArray ResponsesRenderer::itemJson(const Item &item, bool done) const
 QByteArray ResponsesRenderer::responseJson(const QByteArray &status, const QByteArray &usage,
                                            const QByteArray &extra) const
 {
+    // Sized for the echoed request fields and the items, and the parts behind them appended piece by piece:
+    // Qt 6.4's `array += a + b` reallocates, doubling, whenever the array is more than half full, which
+    // copied the echo (the instructions and the tools) again.
+    qsizetype itemBytes = 0;
+    if (status != "in_progress") {
+        for (const Item &item : m_items)
+            itemBytes
+                += 192 + item.id.size() + (item.content.size() + item.callId.size() + item.name.size()) * 2;
+    }
     QByteArray j;
-    j.reserve(m_echo.size() + 512);
+    j.reserve(m_echo.size() + extra.size() + usage.size() + m_model.size() + 512 + itemBytes);
     j += "{\"id\":\"" + m_id + "\",\"object\":\"response\",\"created_at\":" + QByteArray::number(m_created)
         + ",\"status\":\"" + status + "\",\"background\":false,";
     j += extra.isEmpty() ? QByteArrayLiteral("\"error\":null,\"incomplete_details\":null,") : extra;
     j += m_echo;
-    j += "\"model\":" + m_model + ",\"output\":[";
+    appendLiteral(j, "\"model\":");
+    j += m_model;
+    appendLiteral(j, ",\"output\":[");
     if (status != "in_progress") {
         for (size_t i = 0; i < m_items.size(); ++i) {
             if (i > 0)
@@ -117,8 +128,10 @@ QByteArray ResponsesRenderer::responseJson(const QByteArray &status, const QByte
             j += itemJson(m_items[i], true);
         }
     }
-    j += "],\"previous_response_id\":null,\"service_tier\":\"default\",\"store\":false,\"usage\":" + usage
-        + ",\"user\":null}";
+    appendLiteral(j,
+                  "],\"previous_response_id\":null,\"service_tier\":\"default\",\"store\":false,\"usage\":");
+    j += usage;
+    appendLiteral(j, ",\"user\":null}");
     return j;
 }
 
