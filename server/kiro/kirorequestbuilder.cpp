@@ -340,6 +340,7 @@ private:
     TurnText systemPrompt() const;
     Status checkImages() const;
     int toolSpecifications(QByteArray &json);
+    qsizetype toolSpecificationsEstimate() const;
     void writeUserMessage(JsonWriter &w, const Turn &turn, bool current);
     /** The members `"modelId":…,"origin":…` of every user message, as JsonWriter writes them; made once. */
     const QByteArray &modelIdAndOrigin();
@@ -594,6 +595,19 @@ TurnText Builder::systemPrompt() const
  * The current message's tool specifications as the elements of a JSON array (comma-separated, no brackets),
  * written into @p json; returns how many. Keys in Qt's order: description, inputSchema, name.
  */
+qsizetype Builder::toolSpecificationsEstimate() const
+{
+    // A hint for the array toolSpecifications() writes, which otherwise grew from empty through four or five
+    // reallocations for two tools: the schema as the client wrote it (sanitising mostly removes), the texts
+    // with room for escapes, and the fixed members.
+    qsizetype bytes = 64;
+    for (const ToolDefinition &tool : m_request.tools) {
+        bytes += 128 + (tool.name.size() + tool.description.size()) * 2 + tool.descriptionUtf8.size() * 5 / 4
+            + (tool.parametersJson.isEmpty() ? 256 : tool.parametersJson.size());
+    }
+    return bytes;
+}
+
 int Builder::toolSpecifications(QByteArray &json)
 {
     int count = 0;
@@ -693,6 +707,8 @@ void Builder::writeUserMessage(JsonWriter &w, const Turn &turn, bool current)
     w.raw(modelIdAndOrigin());
 
     QByteArray tools;
+    if (current && m_toolsEnabled && !m_request.tools.empty())
+        tools.reserve(toolSpecificationsEstimate());
     const int toolCount = current && m_toolsEnabled ? toolSpecifications(tools) : 0;
     if (!turn.toolResults.empty() || toolCount > 0) {
         w.key("userInputMessageContext");
