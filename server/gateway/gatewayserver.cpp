@@ -540,9 +540,10 @@ const ApiKeyRecord *GatewayServer::admitClient(RouteRequest &request)
     const ApiKeyRecord *key = std::get<const ApiKeyRecord *>(auth);
     const int limit = key->rateLimitRpm.value_or(m_services.settings.limits.defaultRpm);
     const RateLimiter::Decision d = m_services.limiter.acquire(key->id, limit);
-    request.responder->addHeader("X-RateLimit-Limit", QByteArray::number(d.limit));
-    request.responder->addHeader("X-RateLimit-Remaining", QByteArray::number(d.remaining));
-    request.responder->addHeader("X-RateLimit-Reset", QByteArray::number(d.resetUnixS()));
+    // Names as literals: on every admitted request, a name from a C string was an allocation of its own.
+    request.responder->addHeader(QByteArrayLiteral("X-RateLimit-Limit"), QByteArray::number(d.limit));
+    request.responder->addHeader(QByteArrayLiteral("X-RateLimit-Remaining"), QByteArray::number(d.remaining));
+    request.responder->addHeader(QByteArrayLiteral("X-RateLimit-Reset"), QByteArray::number(d.resetUnixS()));
     if (!d.admitted) {
         sendError(request,
                   ApiError { ApiErrorKind::RateLimited,

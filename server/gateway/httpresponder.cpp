@@ -49,6 +49,8 @@ HttpResponder::~HttpResponder()
 
 void HttpResponder::addHeader(const QByteArray &name, const QByteArray &value)
 {
+    if (m_extraHeaders.isEmpty())
+        m_extraHeaders.reserve(4); // the three rate-limit fields of every admitted request, and one more
     m_extraHeaders.append({ name, value });
 }
 
