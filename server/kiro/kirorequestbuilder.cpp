@@ -222,8 +222,24 @@ void appendParagraph(TurnText &text, const QString &addition)
 
 void appendParagraph(TurnText &text, const TurnText &addition)
 {
-    if (!addition.isBlank())
-        appendParagraph(text, addition.string());
+    if (addition.isBlank())
+        return;
+    const QByteArray *into = text.utf8();
+    const QByteArray *added = addition.utf8();
+    if (into && added) {
+        // Both held as the client's UTF-8 (a tool-result turn and the user text after it, merged): the same
+        // bytes as joining the UTF-16 and converting back, but the text keeps its UTF-8 form, so it is not
+        // converted twice and the body writer and the token estimate take their UTF-8 paths.
+        QByteArray joined;
+        joined.reserve(into->size() + 2 + added->size());
+        joined.append(*into);
+        if (!isBlankUtf8(*into))
+            joined.append("\n\n", 2);
+        joined.append(*added);
+        text = TurnText::fromUtf8(std::move(joined));
+        return;
+    }
+    appendParagraph(text, addition.string());
 }
 
 /** appendParagraph() on valid UTF-8. */

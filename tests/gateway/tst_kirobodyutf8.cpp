@@ -139,6 +139,24 @@ void TstKiroBodyUtf8::edgeCases_data()
         << QByteArray(
                R"({"model":"m","messages":[{"role":"user","content":"first é"},{"role":"user","content":"second 😀"},)"
                R"({"role":"assistant","content":"   "},{"role":"user","content":"third"}]})");
+    // Merged turns stay UTF-8 when both sides are (the builder joins the bytes): a blank first side takes no
+    // separator, three turns in a row, and the system prompt joined in front of the merged turn afterwards.
+    QTest::newRow("openai: whitespace user merged with the next")
+        << false
+        << QByteArray(
+               R"({"model":"m","messages":[{"role":"user","content":"  \t "},{"role":"user","content":"x é"},)"
+               R"({"role":"assistant","content":"a"},{"role":"user","content":"y"}]})");
+    QTest::newRow("openai: system, three users merged")
+        << false
+        << QByteArray(
+               R"({"model":"m","messages":[{"role":"system","content":"sys é"},{"role":"user","content":"a"},)"
+               R"({"role":"user","content":"  "},{"role":"user","content":"c 😀"}]})");
+    QTest::newRow("anthropic: system, users merged, blank between")
+        << true
+        << QByteArray(
+               R"({"model":"m","max_tokens":10,"system":[{"type":"text","text":"one"},{"type":"text","text":"two 中"}],)"
+               R"("messages":[{"role":"user","content":"a → b"},{"role":"user","content":" \n "},)"
+               R"({"role":"user","content":[{"type":"text","text":"c"}]}]})");
     QTest::newRow("openai: parts joined, empty user first")
         << false
         << QByteArray(
