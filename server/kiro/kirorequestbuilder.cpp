@@ -607,10 +607,6 @@ TurnText Builder::systemPrompt() const
     return TurnText(system);
 }
 
-/**
- * The current message's tool specifications as the elements of a JSON array (comma-separated, no brackets),
- * written into @p json; returns how many. Keys in Qt's order: description, inputSchema, name.
- */
 qsizetype Builder::toolSpecificationsEstimate() const
 {
     // A hint for the array toolSpecifications() writes, which otherwise grew from empty through four or five
@@ -624,6 +620,10 @@ qsizetype Builder::toolSpecificationsEstimate() const
     return bytes;
 }
 
+/**
+ * The current message's tool specifications as the elements of a JSON array (comma-separated, no brackets),
+ * written into @p json; returns how many. Keys in Qt's order: description, inputSchema, name.
+ */
 int Builder::toolSpecifications(QByteArray &json)
 {
     int count = 0;
