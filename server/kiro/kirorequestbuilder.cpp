@@ -18,6 +18,7 @@
 #include "server/kiro/kirotoolsanitizer.h"
 #include "server/kiro/textunitsmemo.h"
 #include "server/kiro/toolinputmemo.h"
+#include "server/kiro/toolspecsmemo.h"
 
 namespace Drawbridge {
 
@@ -641,15 +642,40 @@ int Builder::toolSpecifications(QByteArray &json)
         JsonWriter::appendString(json, name);
         appendLiteral(json, "}}");
     };
-    for (const ToolDefinition &tool : m_request.tools) {
-        const QString name = kiroToolName(tool.name);
-        if (name.isEmpty() || m_declaredNames.contains(name))
-            continue; // Kiro rejects duplicates (TOOL_DUPLICATE)
-        m_declaredNames.insert(name);
-        const QByteArray schema = sanitizedSchema(tool);
-        const TurnText description = toolDescription(tool);
-        m_textUnits += textUnits(description) + KiroTokenEstimator::units(name) + schema.size();
-        writeSpec(name, description, schema);
+    // The declared tools: an agent's next request hands over the very same tool strings, and their
+    // specifications are the same (ToolSpecsMemo). Nothing is declared before this point, so they depend on
+    // the tools alone.
+    thread_local ToolSpecsMemo memo;
+    if (const ToolSpecsMemo::Specs *known = memo.find(m_request.tools)) {
+        json += known->json;
+        count = known->count;
+        m_textUnits += known->units;
+        for (const QString &name : known->declaredNames)
+            m_declaredNames.insert(name);
+        for (auto it = known->shortenedNames.cbegin(); it != known->shortenedNames.cend(); ++it)
+            m_reverseNames.insert(it.key(), it.value());
+    } else if (!m_request.tools.empty()) {
+        json.reserve(json.size() + toolSpecificationsEstimate());
+        const qsizetype start = json.size();
+        const qint64 unitsBefore = m_textUnits;
+        ToolSpecsMemo::Specs specs;
+        for (const ToolDefinition &tool : m_request.tools) {
+            const QString name = kiroToolName(tool.name);
+            if (name.isEmpty() || m_declaredNames.contains(name))
+                continue; // Kiro rejects duplicates (TOOL_DUPLICATE)
+            m_declaredNames.insert(name);
+            specs.declaredNames.push_back(name);
+            if (name != tool.name)
+                specs.shortenedNames.insert(name, tool.name);
+            const QByteArray schema = sanitizedSchema(tool);
+            const TurnText description = toolDescription(tool);
+            m_textUnits += textUnits(description) + KiroTokenEstimator::units(name) + schema.size();
+            writeSpec(name, description, schema);
+        }
+        specs.json = json.sliced(start);
+        specs.count = count;
+        specs.units = m_textUnits - unitsBefore;
+        memo.insert(m_request.tools, std::move(specs));
     }
     // Every tool named in history must be declared, or Kiro rejects the history (kiro.rs's fix).
     for (const Turn &turn : m_turns) {
@@ -723,8 +749,6 @@ void Builder::writeUserMessage(JsonWriter &w, const Turn &turn, bool current)
     w.raw(modelIdAndOrigin());
 
     QByteArray tools;
-    if (current && m_toolsEnabled && !m_request.tools.empty())
-        tools.reserve(toolSpecificationsEstimate());
     const int toolCount = current && m_toolsEnabled ? toolSpecifications(tools) : 0;
     if (!turn.toolResults.empty() || toolCount > 0) {
         w.key("userInputMessageContext");

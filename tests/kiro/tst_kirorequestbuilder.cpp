@@ -426,6 +426,7 @@ private Q_SLOTS:
     void normalization();
     void envelope();
     void longToolNamesRoundTrip();
+    void toolSpecificationsMemoised();
     void toolChoiceNudges();
     void images_data();
     void images();
@@ -515,6 +516,71 @@ void TstKiroRequestBuilder::longToolNamesRoundTrip()
     QCOMPARE(KiroToolSanitizer::shortenName(longName), names[0]);
     QCOMPARE(KiroToolSanitizer::shortenName(u"short_name"_s), u"short_name"_s);
     QCOMPARE(KiroToolSanitizer::shortenName(QString(64, u'x')), QString(64, u'x'));
+}
+
+void TstKiroRequestBuilder::toolSpecificationsMemoised()
+{
+    // The parsers hand an agent's resent tools over as the same strings (their tools memo); the builder then
+    // takes the specifications from its own memo (ToolSpecsMemo). What that gives must be what writing them
+    // gives: the body, the token estimate and the shortened names' map, for the same buffers, for equal text
+    // in buffers of its own, and for a changed description.
+    const QString longName = u"mcp__memo_server__"_s + QString(70, u'b') + u"_tool"_s;
+    std::vector<ToolDefinition> tools { toolDef(longName), toolDef(u"short_name"_s),
+                                        toolDef(u"short_name"_s) };
+    for (ToolDefinition &t : tools) {
+        t.parametersJson = QJsonDocument(t.parameters).toJson(QJsonDocument::Compact);
+        t.descriptionUtf8 = t.description.toUtf8();
+        t.description.clear();
+    }
+    KiroRequestOptions options;
+    options.conversationId = u"c0ffee00-0000-4000-8000-00000000abcd"_s;
+    const auto build = [&](const std::vector<ToolDefinition> &list) {
+        auto built = KiroRequestBuilder::build(
+            request({ user(u"q"_s), assistant(QString(), { call(u"c1"_s, u"from_history"_s, u"{}"_s) }),
+                      tool(u"c1"_s, u"r"_s) },
+                    list),
+            options);
+        if (!built.ok())
+            return KiroRequest {};
+        KiroRequest r = std::move(built.value());
+        static const QByteArray key = "\"agentContinuationId\":\"";
+        if (const qsizetype at = r.body.indexOf(key); at >= 0)
+            r.body.replace(at + key.size(), 36, "*");
+        return r;
+    };
+    // Equal text in buffers of their own: never a memo hit, the reference.
+    const auto ownBuffers = [&] {
+        std::vector<ToolDefinition> copy = tools;
+        for (ToolDefinition &t : copy) {
+            t.name = QString(t.name.constData(), t.name.size());
+            t.descriptionUtf8 = QByteArray(t.descriptionUtf8.constData(), t.descriptionUtf8.size());
+            t.parametersJson = QByteArray(t.parametersJson.constData(), t.parametersJson.size());
+        }
+        return copy;
+    };
+    const KiroRequest reference = build(ownBuffers());
+    QVERIFY(!reference.body.isEmpty());
+    QVERIFY(reference.body.contains(
+        "\"name\":\"from_history\"")); // declared from the history, after the memo's part
+    QCOMPARE(reference.toolNameReverseMap.size(), 1);
+    for (int round = 0; round < 3; ++round) {
+        const KiroRequest again = build(tools); // the same buffers: from the second round on, a memo hit
+        QCOMPARE(again.body, reference.body);
+        QCOMPARE(again.estimatedPromptTokens, reference.estimatedPromptTokens);
+        QCOMPARE(again.toolNameReverseMap, reference.toolNameReverseMap);
+    }
+    QCOMPARE(build(ownBuffers()).body, reference.body);
+
+    std::vector<ToolDefinition> changed = tools;
+    changed[1].descriptionUtf8 = "Another description entirely";
+    const KiroRequest other = build(changed);
+    QVERIFY(other.body.contains("Another description entirely"));
+    QVERIFY(!other.body.contains(
+        "Get current weather for a "
+        "city\",\"inputSchema\":{\"json\":{\"properties\":{\"city\":{\"type\":\"string\"}},\"required\":["
+        "\"city\"],\"type\":\"object\"}},\"name\":\"short_name\""));
+    QVERIFY(other.estimatedPromptTokens != reference.estimatedPromptTokens);
+    QCOMPARE(build(tools).body, reference.body); // and back
 }
 
 void TstKiroRequestBuilder::toolChoiceNudges()
