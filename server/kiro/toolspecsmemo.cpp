@@ -31,8 +31,12 @@ bool sameBuffers(const std::vector<ToolDefinition> &a, const std::vector<ToolDef
 
 bool ToolSpecsMemo::keyable(const std::vector<ToolDefinition> &tools)
 {
-    return !tools.empty() && std::all_of(tools.begin(), tools.end(), [](const ToolDefinition &t) {
-        return !t.parametersJson.isEmpty();
+    // Raw data (fromRawData) is not owned, so holding it does not keep its address: another text could be
+    // there tomorrow. Such a buffer has no capacity; empty texts are compared by their size alone.
+    const auto owned = [](const auto &text) { return text.isEmpty() || text.capacity() > 0; };
+    return !tools.empty() && std::all_of(tools.begin(), tools.end(), [&](const ToolDefinition &t) {
+        return !t.parametersJson.isEmpty() && owned(t.parametersJson) && owned(t.name) && owned(t.description)
+            && owned(t.descriptionUtf8);
     });
 }
 

@@ -24,7 +24,9 @@ namespace Drawbridge {
  *
  * Keys are buffer addresses, compared with the sizes. An entry holds a copy of its tools, that is a reference
  * to each buffer, so no other text can be given an address while it is a key. Lists whose schemas are not
- * held as text (ToolDefinition::parametersJson empty) are not kept: a QJsonObject has no buffer to compare.
+ * held as text (ToolDefinition::parametersJson empty) are not kept: a QJsonObject has no buffer to compare;
+ * nor are lists with a text in a buffer they do not own (QByteArray::fromRawData), whose address holding it
+ * would not keep.
  * A few entries, the oldest replaced first (agents side by side each keep theirs); an entry's specifications
  * are bounded. One per thread, as the builder's other memos.
  */

@@ -136,6 +136,21 @@ void TstToolSpecsMemo::notKeyableWithoutSchemaText()
     QCOMPARE(memo.entries(), size_t(0));
     QVERIFY(!memo.find(list));
     QVERIFY(!ToolSpecsMemo::keyable({}));
+
+    // A text in a buffer the list does not own: holding it would not keep its address.
+    static const char schema[] = R"({"type":"object"})";
+    static const char16_t name[] = u"raw_name";
+    for (int which = 0; which < 2; ++which) {
+        std::vector<ToolDefinition> raw = tools(2);
+        if (which == 0)
+            raw[0].parametersJson = QByteArray::fromRawData(schema, qsizetype(sizeof schema - 1));
+        else
+            raw[1].name = QString::fromRawData(reinterpret_cast<const QChar *>(name), 8);
+        QVERIFY(!ToolSpecsMemo::keyable(raw));
+        memo.insert(raw, specs("spec"));
+        QVERIFY(!memo.find(raw));
+    }
+    QCOMPARE(memo.entries(), size_t(0));
 }
 
 void TstToolSpecsMemo::oldestReplacedFirst()
