@@ -1102,7 +1102,70 @@ def machine(proxy_floor_binary=None):
     load = os.getloadavg()
     return {"nproc": os.cpu_count(), "cpu": cpu, "kernel": platform.release(), "qt": qt,
             "loadavg_at_start": [round(x, 2) for x in load], "date": time.strftime("%Y-%m-%d %H:%M:%S %Z"),
-            "calibration": calibration(proxy_floor_binary)}
+            "idle": idle_state(), "calibration": calibration(proxy_floor_binary)}
+
+
+HALT_POLL_NS = "/sys/module/haltpoll/parameters/guest_halt_poll_ns"
+HALT_POLL_DEFAULT_NS = 200000  # the guest kernel's own default for guest_halt_poll_ns
+
+
+def read_text(path):
+    try:
+        with open(path) as f:
+            return f.read().strip()
+    except OSError:
+        return None
+
+
+def idle_state():
+    """How this machine's idle CPUs wait (docs/performance.md, "The floor at concurrency 1 is the guest's idle
+    setting"). In a KVM guest whose cpuidle driver is haltpoll, an idle vCPU polls for up to guest_halt_poll_ns
+    before it halts; a halted vCPU costs its waker an IPI and a VM exit, and every request at concurrency 1 wakes
+    one at least twice, so this one setting moves the c=1 figures by half. Recorded with every run."""
+    ns = read_text(HALT_POLL_NS)
+    return {"cpuidle_driver": read_text("/sys/devices/system/cpu/cpuidle/current_driver"),
+            "cpuidle_governor": read_text("/sys/devices/system/cpu/cpuidle/current_governor"),
+            "guest_halt_poll_ns": int(ns) if ns is not None and ns.isdigit() else None}
+
+
+def describe_idle(idle):
+    if not idle or not idle.get("cpuidle_driver"):
+        return ""
+    text = f"; idle CPUs: {idle['cpuidle_driver']}"
+    if idle.get("guest_halt_poll_ns") is not None:
+        text += (f", guest halt polling {idle['guest_halt_poll_ns']:,} ns (the guest kernel's default is "
+                 f"{HALT_POLL_DEFAULT_NS:,}; at 0 an idle vCPU halts at once and each wake-up costs an inter-processor interrupt)")
+    return text
+
+
+class HaltPolling:
+    """--halt-poll-ns: sets the guest's halt polling for the run and puts the old value back afterwards, even
+    when the run fails or is interrupted (root only; an experiment switch, never the default)."""
+
+    def __init__(self, ns):
+        self.ns, self.old = ns, None
+
+    def __enter__(self):
+        if self.ns is None:
+            return self
+        old = read_text(HALT_POLL_NS)
+        if old is None:
+            raise SystemExit(f"bench: --halt-poll-ns needs the haltpoll cpuidle driver ({HALT_POLL_NS} is missing)")
+        try:
+            with open(HALT_POLL_NS, "w") as f:
+                f.write(str(self.ns))
+        except OSError as e:
+            raise SystemExit(f"bench: --halt-poll-ns: cannot write {HALT_POLL_NS} ({e.strerror}; needs root)")
+        self.old = old
+        log(f"guest halt polling set to {self.ns:,} ns for this run (was {int(old):,})")
+        return self
+
+    def __exit__(self, *exc):
+        if self.old is not None:
+            with open(HALT_POLL_NS, "w") as f:
+                f.write(self.old)
+            log(f"guest halt polling back to {int(self.old):,} ns")
+        return False
 
 
 def free_port():
@@ -1248,7 +1311,7 @@ def table(R):
                  f"Python loop {c['python_loop_ms']} ms, memory copy {c['copy_gb_per_s']} GB/s, "
                  f"{c.get('steal_share', 0) * 100:.0f} % of the machine's time stolen by the hypervisor meanwhile"
                  + (f"; a relay doing nothing costs {c['proxy_floor_us']} µs CPU per request at c=1"
-                    if "proxy_floor_us" in c else ""))
+                    if "proxy_floor_us" in c else "") + describe_idle(m.get("idle")))
     if R.get("upstream") == "tls":
         L.append("Upstream: TLS (--upstream-tls; HAProxy terminates it in front of the fake): gateway figures include "
                  "its TLS client")
@@ -1421,7 +1484,13 @@ def main():
     ap.add_argument("--pin", action=argparse.BooleanOptionalAction, default=False,
                     help="trickle phase: fake and client on CPU 0, gateway on CPU 1 (default off: the direct run's "
                          "fake and client then share one core and the baseline gets worse)")
+    ap.add_argument("--halt-poll-ns", type=int, default=None, metavar="NS",
+                    help="set the guest's halt polling (haltpoll cpuidle driver) to NS for the run and restore it "
+                         "afterwards; root only. An experiment: the c=1 figures depend on it (the guest kernel's "
+                         "default is 200000; some VMs boot with 0). Every run records the value in effect")
     a = ap.parse_args()
+    if a.halt_poll_ns is not None and a.halt_poll_ns < 0:
+        ap.error("--halt-poll-ns must be 0 or more")
     # Each stream costs the gateway two descriptors (client and upstream side): raise the soft limit to the hard one,
     # as scripts/bench does, and say so plainly if even that is too low for the phases asked for.
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
@@ -1430,11 +1499,14 @@ def main():
     need = 2 * max(a.slow_streams, a.trickle_streams) + 256
     if hard != resource.RLIM_INFINITY and hard < need:
         log(f"warning: open-file limit {hard} is below the {need} descriptors the stream phases need")
-    b = Bench(a)
-    try:
-        R = b.run()
-    finally:
-        b.cleanup()
+    # A SIGTERM (a timeout around the run) unwinds like ^C, so the halt polling is put back.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(128 + signal.SIGTERM))
+    with HaltPolling(a.halt_poll_ns):
+        b = Bench(a)
+        try:
+            R = b.run()
+        finally:
+            b.cleanup()
     os.makedirs(os.path.dirname(a.out) or ".", exist_ok=True)
     with open(a.out, "w") as f:
         json.dump(R, f, indent=2)
