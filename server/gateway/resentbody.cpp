@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 #include "resentbody.h"
 
+#include "resentbodyhistory.h"
+
 #include "fastjsonreader.h"
 #include "server/core/jsonescape.h"
 
@@ -69,15 +71,38 @@ std::string_view valueBytes(simdjson::ondemand::value value)
 bool ResentBody::split(const QByteArray &body, std::string_view messagesKey,
                        std::array<std::string_view, maxMembers> memberKeys)
 {
-    if (splitParts(body, messagesKey, memberKeys))
+    // An agent's body is mostly its last one's: where the history knows the layout, the On-Demand pass over
+    // the whole body is not needed (ResentBodyHistory).
+    ResentBodyHistory &history = ResentBodyHistory::forThread();
+    if (std::optional<ResentLayout> layout = history.layOver(body, messagesKey, memberKeys)) {
+        m_body = &body;
+        m_padded = QByteArray();
+        const char *const data = body.constData();
+        m_messages.clear();
+        m_messages.reserve(layout->messages.size());
+        for (const ResentLayout::Span &span : layout->messages)
+            m_messages.push_back(Part { std::string_view(data + span.offset, size_t(span.size)) });
+        m_members = {};
+        for (size_t i = 0; i < maxMembers; ++i) {
+            if (layout->members[i].size > 0)
+                m_members[i].bytes
+                    = std::string_view(data + layout->members[i].offset, size_t(layout->members[i].size));
+        }
+        history.remember(body, messagesKey, memberKeys, std::move(*layout));
         return true;
+    }
+    ResentLayout layout;
+    if (splitParts(body, messagesKey, memberKeys, layout)) {
+        history.remember(body, messagesKey, memberKeys, std::move(layout));
+        return true;
+    }
     m_messages.clear(); // nothing of a body left unsplit is used
     m_members = {};
     return false;
 }
 
 bool ResentBody::splitParts(const QByteArray &body, std::string_view messagesKey,
-                            std::array<std::string_view, maxMembers> memberKeys)
+                            std::array<std::string_view, maxMembers> memberKeys, ResentLayout &layout)
 {
     m_body = &body;
     m_messages.clear();
@@ -103,15 +128,19 @@ bool ResentBody::splitParts(const QByteArray &body, std::string_view messagesKey
         return false;
     bool sawMessages = false;
     std::array<bool, maxMembers> sawMember {};
+    // The layout, as offsets for ResentBodyHistory: the padded copy has the body's bytes at the same offsets.
+    const auto offset = [data](const char *p) { return qsizetype(p - data); };
     for (auto result : root) {
         simdjson::ondemand::field field;
         if (std::move(result).get(field))
             return false;
         const simdjson::ondemand::raw_json_string key = field.key();
+        const qsizetype keyAt = offset(key.raw()) - 1; // its opening quote
         if (key == messagesKey) {
             if (sawMessages)
                 return false; // the parse refuses it; nothing to save
             sawMessages = true;
+            layout.messagesKeyAt = keyAt;
             simdjson::ondemand::array messages;
             if (field.value().get_array().get(messages))
                 return false;
@@ -121,18 +150,28 @@ bool ResentBody::splitParts(const QByteArray &body, std::string_view messagesKey
                 if (element.get_object().get(message) || message.raw_json().get(raw))
                     return false;
                 m_messages.push_back(Part { trimmed(raw) });
+                layout.messages.push_back(
+                    { offset(m_messages.back().bytes.data()), qsizetype(m_messages.back().bytes.size()) });
             }
             continue;
         }
+        int member = -1;
         for (size_t i = 0; i < maxMembers; ++i) {
             if (memberKeys[i].empty() || !(key == memberKeys[i]))
                 continue;
             if (sawMember[i])
                 return false;
             sawMember[i] = true;
+            member = int(i);
             m_members[i].bytes = valueBytes(field.value());
+            layout.memberKeyAt[i] = keyAt;
+            if (!m_members[i].bytes.empty())
+                layout.members[i]
+                    = { offset(m_members[i].bytes.data()), qsizetype(m_members[i].bytes.size()) };
             break;
         }
+        if (sawMessages)
+            layout.keysAfterMessages.push_back({ keyAt, member });
     }
     return true;
 }

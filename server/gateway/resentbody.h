@@ -3,6 +3,8 @@
 
 #include <QByteArray>
 
+#include "resentbodyhistory.h"
+
 #include <array>
 #include <string_view>
 #include <vector>
@@ -21,6 +23,9 @@ namespace Drawbridge {
  * bytes but for those parts, each of which is byte for byte a value the parser read in full before, so the
  * reduced body is valid JSON exactly when the client's is, and the parse still checks every byte it has not
  * seen (duplicate keys included).
+ *
+ * A body much like one this thread split before is not indexed again: ResentBodyHistory lays the earlier
+ * body's layout over it and scans only what changed.
  *
  * split() only takes what it is sure of: a body that is not an object, a member named twice, or a message
  * that is not an object makes it return false, and the parser reads the body as it is.
@@ -99,7 +104,7 @@ public:
 
 private:
     bool splitParts(const QByteArray &body, std::string_view messagesKey,
-                    std::array<std::string_view, maxMembers> memberKeys);
+                    std::array<std::string_view, maxMembers> memberKeys, ResentLayout &layout);
 
     struct Part
     {
