@@ -1012,9 +1012,11 @@ backend fake
         agent = self.agent_bodies()
         kib = 144 if any(k == 144 for _, k in agent) else max(k for _, k in agent)
         cases = [("small", "/v1/chat/completions", [], a.check_requests, budget["instructions_per_request"])]
+        # --agent-fresh-tail: each request's last message is new, as an agent's (the budgets are set without).
+        vary = ["--vary", agentbodies.TURN_TOKEN] if a.agent_fresh_tail else []
         for dialect in ("openai", "anthropic"):
             cases.append((f"agent-{dialect}-{kib}k", self.agent_route(dialect),
-                          ["--body-file", agent[(dialect, kib)][0]], a.check_agent_requests,
+                          ["--body-file", agent[(dialect, kib)][0], *vary], a.check_agent_requests,
                           budget.get("agent", {}).get(f"{dialect}_{kib}k", 0)))
         # The small agent request too (issue 18: 3.6 KiB, 2 tools): recorded, held to a budget once budget.json
         # has one ("openai_5k", ...).
@@ -1022,7 +1024,7 @@ backend fake
         if small_kib != kib:
             for dialect in ("openai", "anthropic"):
                 cases.append((f"agent-{dialect}-{small_kib}k", self.agent_route(dialect),
-                              ["--body-file", agent[(dialect, small_kib)][0]], a.check_agent_requests,
+                              ["--body-file", agent[(dialect, small_kib)][0], *vary], a.check_agent_requests,
                               budget.get("agent", {}).get(f"{dialect}_{small_kib}k", 0)))
         results = {}
         try:
