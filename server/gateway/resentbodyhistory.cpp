@@ -273,8 +273,8 @@ ResentBodyHistory::layOver(const QByteArray &body, std::string_view messagesKey,
     // The members after it, up to the end or to a key from which the kept body's tail is this one's.
     const qsizetype suffix = commonSuffix(kept->body.constData(), kept->body.size(), data, size);
     const qsizetype shift = size - kept->body.size();
-    const char *scanned
-        = end; // where the scan stopped (the tail from there was checked by the kept body's split)
+    // Where the scan stopped: the tail from there on was checked by the kept body's split.
+    const char *scanned = end;
     for (;;) {
         p = skipSpace(p, end);
         if (p == end)
